@@ -1,0 +1,20 @@
+import { defineSecret, defineString } from "firebase-functions/params";
+
+// Every parameter and secret, declared once. Values are read lazily (config/runtime-config.ts);
+// under the emulator secrets come from functions/.secret.local and strings from .env.local.
+
+export const CALCOM_API_KEY = defineSecret("CALCOM_API_KEY");
+export const CALCOM_WEBHOOK_SECRET = defineSecret("CALCOM_WEBHOOK_SECRET");
+export const STRIPE_SECRET_KEY = defineSecret("STRIPE_SECRET_KEY");
+export const STRIPE_WEBHOOK_SECRET = defineSecret("STRIPE_WEBHOOK_SECRET");
+
+export const CALCOM_API_URL = defineString("CALCOM_API_URL", {
+  default: "https://api.cal.com/v2",
+  description: "Cal.com API v2 base URL (a self-hosted Cal.com, or the local stand-in)",
+});
+export const STRIPE_API_BASE_URL = defineString("STRIPE_API_BASE_URL", {
+  default: "",
+  description: "Stripe API base override, honoured only under the emulator or tests",
+});
+
+export const ALL_SECRETS = [CALCOM_API_KEY, CALCOM_WEBHOOK_SECRET, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET];

@@ -1,0 +1,53 @@
+import { z } from "zod";
+import { CALCOM_API_KEY, CALCOM_API_URL, CALCOM_WEBHOOK_SECRET, STRIPE_API_BASE_URL, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET } from "./params.js";
+
+const optionalSecret = z.string().transform((v) => (v.trim() === "" ? null : v.trim()));
+
+const AppConfigSchema = z.object({
+  calcomApiKey: optionalSecret,
+  calcomWebhookSecret: optionalSecret,
+  stripeSecretKey: optionalSecret,
+  stripeWebhookSecret: optionalSecret,
+  calcomApiUrl: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, "")),
+  /** Null unless set and we run under the emulator or tests: a stray variable must not redirect payments. */
+  stripeApiBaseUrl: z.union([z.literal(""), z.url({ protocol: /^https?$/ })]).transform((u) => (u === "" ? null : u)),
+  isEmulator: z.boolean(),
+});
+export type AppConfig = Readonly<z.output<typeof AppConfigSchema>>;
+
+let cached: AppConfig | undefined;
+
+function readSecret(secret: { value(): string }): string {
+  // A secret that the function did not declare, or that is unset, reads as "" here.
+  try {
+    return secret.value();
+  } catch {
+    return "";
+  }
+}
+
+export function isEmulatorOrTest(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.FUNCTIONS_EMULATOR === "true" || env.VITEST === "true";
+}
+
+/** Parses parameters into a frozen AppConfig on first use; a bad value fails with its key name. */
+export function getConfig(): AppConfig {
+  if (cached) return cached;
+  const isEmulator = isEmulatorOrTest();
+  const parsed = AppConfigSchema.parse({
+    calcomApiKey: readSecret(CALCOM_API_KEY),
+    calcomWebhookSecret: readSecret(CALCOM_WEBHOOK_SECRET),
+    stripeSecretKey: readSecret(STRIPE_SECRET_KEY),
+    stripeWebhookSecret: readSecret(STRIPE_WEBHOOK_SECRET),
+    calcomApiUrl: CALCOM_API_URL.value(),
+    stripeApiBaseUrl: isEmulator ? STRIPE_API_BASE_URL.value() : "",
+    isEmulator,
+  });
+  cached = Object.freeze(parsed);
+  return cached;
+}
+
+/** For tests that change parameters between cases. */
+export function resetConfigForTests(): void {
+  cached = undefined;
+}

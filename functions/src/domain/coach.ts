@@ -1,0 +1,21 @@
+import { z } from "zod";
+import { AvailabilitySchema, WeeklySlotSchema } from "./availability.js";
+import { OfferingSchema } from "./offering.js";
+import { CancellationPolicySchema } from "./policy.js";
+import { TimeZoneSchema } from "./time.js";
+
+/** `coaches/{coachId}`, coachId being the coach's Auth uid. Field names are the brief's. */
+export const CoachSchema = z.object({
+  displayName: z.string().max(200).optional(),
+  timeZone: TimeZoneSchema,
+  calcomUserId: z.int().positive().nullable().default(null),
+  calcomScheduleId: z.int().positive().nullable().default(null),
+  availabilitySlots: z.array(WeeklySlotSchema).default([]),
+  customOfferings: z.array(OfferingSchema).default([]),
+  cancellationPolicy: CancellationPolicySchema.optional(),
+});
+export type Coach = z.output<typeof CoachSchema>;
+
+export function coachAvailability(coach: Coach) {
+  return AvailabilitySchema.parse({ timeZone: coach.timeZone, slots: coach.availabilitySlots });
+}

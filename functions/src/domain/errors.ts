@@ -1,0 +1,44 @@
+/**
+ * The closed set of error codes this backend reports, namespaced `domain/reason`.
+ * Pure: the mapping to HttpsError codes lives in shared/errors.ts, whose exhaustive table
+ * fails to compile until a new code here is mapped.
+ */
+export const APP_ERROR_CODES = [
+  "request/invalid",
+  "auth/unauthenticated",
+  "auth/permission-denied",
+  "booking/not-found",
+  "booking/illegal-transition",
+  "booking/slot-unavailable",
+  "booking/currency-mismatch",
+  "policy/invalid",
+  "coach/not-found",
+  "coach/not-synced",
+  "config/missing",
+  "upstream/unavailable",
+  "upstream/rate-limited",
+  "upstream/rejected",
+] as const;
+
+export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
+
+/** An error whose message is safe to show a person and whose details are safe to send. */
+export class AppError extends Error {
+  readonly code: AppErrorCode;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(
+    code: AppErrorCode,
+    message: string,
+    options: { details?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "AppError";
+    this.code = code;
+    this.details = options.details;
+  }
+}
+
+export function isAppError(err: unknown): err is AppError {
+  return err instanceof AppError;
+}

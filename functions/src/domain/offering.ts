@@ -1,0 +1,16 @@
+import { z } from "zod";
+import { CentsSchema, CurrencySchema } from "./money.js";
+import { CancellationPolicySchema } from "./policy.js";
+
+/** A session a coach sells: 30 min, 60 min or a custom length, each with its own price. */
+export const OfferingSchema = z.object({
+  id: z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, "may hold letters, digits, _ and - only"),
+  title: z.string().trim().min(1).max(200),
+  durationMinutes: z.int().min(5).max(12 * 60),
+  priceCents: CentsSchema,
+  currency: CurrencySchema,
+  /** Set by the backend once the offering's Cal.com event type exists. */
+  calcomEventTypeId: z.int().positive().nullable().default(null),
+  cancellationPolicy: CancellationPolicySchema.optional(),
+});
+export type Offering = z.output<typeof OfferingSchema>;

@@ -1,0 +1,51 @@
+import { defineConfig } from "vitest/config";
+
+// One vitest run, inside one `firebase emulators:exec`, runs every project:
+// - unit: pure code and adapters, colocated with the source, in parallel, no emulator needed;
+// - int: handlers in-process against the Firestore/Auth emulators (own project id, so the
+//   emulated triggers never fire on their writes), one file at a time;
+// - rules: firestore.rules with @firebase/rules-unit-testing (own project id);
+// - e2e: over HTTP through the Functions emulator (the demo project the emulator serves).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["src/**/*.test.ts"],
+          environment: "node",
+        },
+      },
+      {
+        test: {
+          name: "int",
+          include: ["test/int/**/*.test.ts"],
+          setupFiles: ["test/setup/emulator-env.ts"],
+          fileParallelism: false,
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: "rules",
+          include: ["test/rules/**/*.test.ts"],
+          setupFiles: ["test/setup/emulator-env.ts"],
+          fileParallelism: false,
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          setupFiles: ["test/setup/emulator-env.ts"],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});

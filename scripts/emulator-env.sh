@@ -1,0 +1,7 @@
+# Sourced by test.sh and start.sh: points firebase-tools at a local Firestore emulator jar when
+# the machine has one (see scripts/firestore-launcher.sh), and fixes the demo project id.
+launcher="$(bash "$(dirname "${BASH_SOURCE[0]}")/firestore-launcher.sh")"
+if [[ -n "$launcher" ]]; then
+  export FIRESTORE_EMULATOR_BINARY_PATH="$launcher"
+fi
+export GCLOUD_PROJECT="${GCLOUD_PROJECT:-demo-coachify}"

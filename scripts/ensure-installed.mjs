@@ -1,0 +1,37 @@
+// Installs the root and functions dependencies when they are missing or stale, so that
+// `npm test` and `npm start` work on a fresh clone with no separate install step.
+// Staleness is judged by a hash of each package-lock.json recorded after a successful `npm ci`.
+import { createHash } from "node:crypto";
+import { execSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync, copyFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+function ensure(dir) {
+  const lock = join(dir, "package-lock.json");
+  const stamp = join(dir, "node_modules", ".install-stamp");
+  const want = createHash("sha256").update(readFileSync(lock)).digest("hex");
+  if (existsSync(stamp) && readFileSync(stamp, "utf8").trim() === want) return;
+  console.log(`[setup] installing dependencies in ${dir === root ? "." : dir.slice(root.length + 1)} (npm ci)`);
+  execSync("npm ci --no-audit --no-fund --loglevel=error", { cwd: dir, stdio: "inherit" });
+  writeFileSync(stamp, want + "\n");
+}
+
+// Local-only configuration: the committed examples hold loopback stand-in URLs and test-only
+// secrets. A developer with real keys edits the copies, which git ignores.
+function ensureLocalConfig() {
+  for (const name of [".env.local", ".secret.local"]) {
+    const target = join(root, "functions", name);
+    const example = join(root, "functions", `${name}.example`);
+    if (!existsSync(target) && existsSync(example)) {
+      copyFileSync(example, target);
+      console.log(`[setup] created functions/${name} from functions/${name}.example`);
+    }
+  }
+}
+
+ensure(root);
+ensure(join(root, "functions"));
+ensureLocalConfig();
