@@ -8,6 +8,9 @@ import { defineConfig } from "vitest/config";
 // - e2e: over HTTP through the Functions emulator (the demo project the emulator serves).
 export default defineConfig({
   test: {
+    // The JSON report is what .ci/run counts its closing `N passed, N failed` line from.
+    reporters: ["default", "json"],
+    outputFile: { json: "test-results/vitest.json" },
     projects: [
       {
         test: {

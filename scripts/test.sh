@@ -7,4 +7,4 @@ source scripts/emulator-env.sh
 echo "[test] node $(node --version)"
 (cd functions && npm run --silent lint && npm run --silent typecheck && npm run --silent build)
 firebase emulators:exec --project "$GCLOUD_PROJECT" --only auth,firestore,functions \
-  "npm --prefix functions run --silent test:all"
+  "bash scripts/emulator-tests.sh"

@@ -1,0 +1,84 @@
+import { Timestamp } from "firebase-admin/firestore";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ZodError } from "zod";
+import { DEFAULT_CANCELLATION_POLICY } from "../../src/domain/policy.js";
+import type { Booking } from "../../src/domain/booking.js";
+import { bookingDoc, coachDoc, getDb } from "../../src/shared/firestore.js";
+import { initAdminFor, uniqueId } from "../helpers/admin.js";
+
+function aBooking(overrides: Partial<Booking> = {}): Booking {
+  return {
+    coachId: "coach-1",
+    userId: "student-1",
+    offeringId: "sixty",
+    calcomEventTypeId: 101,
+    startTime: "2026-12-10T10:00:00.000Z",
+    endTime: "2026-12-10T11:00:00.000Z",
+    timeZone: "Europe/Paris",
+    calcomBookingId: 5001,
+    calcomBookingUid: "uid-5001",
+    status: "requested",
+    paymentStatus: "pending",
+    amountCents: 6_000,
+    currency: "eur",
+    refundedCents: 0,
+    stripeCheckoutSessionId: "cs_test_1",
+    stripePaymentIntentId: null,
+    cancellationPolicy: DEFAULT_CANCELLATION_POLICY,
+    createdAt: "2026-11-24T08:00:00.000Z",
+    updatedAt: "2026-11-24T08:00:00.000Z",
+    ...overrides,
+  };
+}
+
+beforeAll(() => {
+  initAdminFor("demo-coachify-int");
+});
+
+describe("the typed Firestore layer", () => {
+  it("stores booking instants as Timestamps and reads back the same booking", async () => {
+    const id = uniqueId("booking");
+    const booking = aBooking();
+    await bookingDoc(id).set(booking);
+
+    const raw = (await getDb().doc(`bookings/${id}`).get()).data();
+    expect(raw?.startTime).toBeInstanceOf(Timestamp);
+    expect((raw?.startTime as Timestamp).toDate().toISOString()).toBe("2026-12-10T10:00:00.000Z");
+
+    const read = (await bookingDoc(id).get()).data();
+    expect(read).toEqual(booking);
+  });
+
+  it("fails loudly when a stored booking breaks its schema", async () => {
+    const id = uniqueId("booking");
+    await getDb().doc(`bookings/${id}`).set({ ...aBooking(), startTime: Timestamp.now(), status: "teleported" });
+    await expect(bookingDoc(id).get().then((s) => s.data())).rejects.toBeInstanceOf(ZodError);
+  });
+
+  it("refuses a booking whose refunds exceed its amount", async () => {
+    const id = uniqueId("booking");
+    await bookingDoc(id).set(aBooking({ refundedCents: 9_000 }));
+    await expect(bookingDoc(id).get().then((s) => s.data())).rejects.toThrow(/refundedCents/);
+  });
+
+  it("fills a coach's defaults on read", async () => {
+    const id = uniqueId("coach");
+    await getDb().doc(`coaches/${id}`).set({ timeZone: "Europe/Paris" });
+    expect((await coachDoc(id).get()).data()).toEqual({
+      timeZone: "Europe/Paris",
+      calcomUserId: null,
+      calcomScheduleId: null,
+      availabilitySlots: [],
+      customOfferings: [],
+    });
+  });
+
+  it("queries a coach's bookings by start time (the composite index of firestore.indexes.json)", async () => {
+    const coachId = uniqueId("coach");
+    await bookingDoc(uniqueId("b")).set(aBooking({ coachId, startTime: "2026-12-11T10:00:00.000Z", endTime: "2026-12-11T11:00:00.000Z" }));
+    await bookingDoc(uniqueId("b")).set(aBooking({ coachId, startTime: "2026-12-09T10:00:00.000Z", endTime: "2026-12-09T11:00:00.000Z" }));
+    const { bookingsCollection } = await import("../../src/shared/firestore.js");
+    const snap = await bookingsCollection().where("coachId", "==", coachId).orderBy("startTime").get();
+    expect(snap.docs.map((d) => d.data().startTime)).toEqual(["2026-12-09T10:00:00.000Z", "2026-12-11T10:00:00.000Z"]);
+  });
+});

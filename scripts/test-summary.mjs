@@ -1,0 +1,22 @@
+// Prints how many tests each kind ran (unit, emulator integration, rules, end-to-end), from
+// vitest's JSON report, so the test command's output shows what it covered.
+import { existsSync, readFileSync } from "node:fs";
+import { relative } from "node:path";
+
+const reportPath = process.argv[2] ?? "functions/test-results/vitest.json";
+if (!existsSync(reportPath)) {
+  console.log("[test] no vitest report was written");
+  process.exit(0);
+}
+const report = JSON.parse(readFileSync(reportPath, "utf8"));
+const kinds = { unit: /\/src\//, "emulator integration": /\/test\/int\//, "security rules": /\/test\/rules\//, "end-to-end (Functions emulator)": /\/test\/e2e\// };
+const rows = Object.entries(kinds).map(([kind, pattern]) => {
+  const files = report.testResults.filter((f) => pattern.test(f.name));
+  const count = (status) => files.reduce((n, f) => n + f.assertionResults.filter((a) => a.status === status).length, 0);
+  return { kind, files: files.length, passed: count("passed"), failed: count("failed"), skipped: count("pending") + count("skipped") + count("todo") };
+});
+console.log("\n[test] tests by kind");
+for (const r of rows) {
+  console.log(`  ${r.kind.padEnd(34)} ${String(r.files).padStart(3)} files  ${String(r.passed).padStart(4)} passed  ${r.failed} failed  ${r.skipped} skipped`);
+}
+console.log(`  ${"total".padEnd(34)}            ${String(report.numPassedTests).padStart(4)} passed  ${report.numFailedTests} failed  ${report.numPendingTests + report.numTodoTests} skipped  (${relative(process.cwd(), reportPath)})`);
