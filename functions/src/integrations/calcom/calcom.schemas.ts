@@ -1,0 +1,78 @@
+import { z } from "zod";
+
+// The anti-corruption layer: the Cal.com wire shapes we consume, parsed loosely (Cal.com adds
+// fields freely) but strictly on what we read.
+
+export function successEnvelope<T>(data: z.ZodType<T>) {
+  return z.looseObject({ status: z.literal("success"), data });
+}
+
+/** Cal.com's error envelope, or Nest's default `{statusCode, message}`, normalised to {code, message}. */
+export const CalcomErrorEnvelopeSchema = z.union([
+  z
+    .looseObject({ status: z.literal("error"), error: z.looseObject({ code: z.string(), message: z.string().optional() }) })
+    .transform((e) => ({ code: e.error.code, message: e.error.message ?? null })),
+  z
+    .looseObject({ statusCode: z.number(), message: z.union([z.string(), z.array(z.string())]) })
+    .transform((e) => ({ code: `HTTP_${e.statusCode}`, message: Array.isArray(e.message) ? e.message.join("; ") : e.message })),
+]);
+
+export const CalcomMeSchema = z.looseObject({
+  id: z.number().int(),
+  email: z.string(),
+  username: z.string().nullable().optional(),
+  timeZone: z.string().optional(),
+  defaultScheduleId: z.number().int().nullable().optional(),
+});
+export type CalcomMe = z.output<typeof CalcomMeSchema>;
+
+export const CalcomOrgUserSchema = z.looseObject({
+  id: z.number().int(),
+  email: z.string(),
+  username: z.string().nullable().optional(),
+});
+export type CalcomOrgUser = z.output<typeof CalcomOrgUserSchema>;
+
+export const CalcomDayNameSchema = z.enum(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]);
+
+export const CalcomScheduleSchema = z.looseObject({
+  id: z.number().int(),
+  ownerId: z.number().int().optional(),
+  name: z.string(),
+  timeZone: z.string(),
+  isDefault: z.boolean(),
+  availability: z.array(z.looseObject({ days: z.array(CalcomDayNameSchema), startTime: z.string(), endTime: z.string() })).optional(),
+});
+export type CalcomSchedule = z.output<typeof CalcomScheduleSchema>;
+
+export const CalcomEventTypeSchema = z.looseObject({
+  id: z.number().int(),
+  slug: z.string(),
+  title: z.string(),
+  lengthInMinutes: z.number(),
+});
+export type CalcomEventType = z.output<typeof CalcomEventTypeSchema>;
+
+export const CalcomMembershipSchema = z.looseObject({ id: z.number().int(), userId: z.number().int() });
+
+/** `GET /v2/slots?format=range`: slots keyed by local date in the requested zone. */
+export const CalcomSlotsSchema = z.record(z.string(), z.array(z.looseObject({ start: z.string(), end: z.string().optional() })));
+export type CalcomSlots = z.output<typeof CalcomSlotsSchema>;
+
+export const CalcomBookingStatusSchema = z.enum(["accepted", "pending", "cancelled", "rejected", "awaiting_host"]);
+
+export const CalcomBookingSchema = z.looseObject({
+  id: z.number().int(),
+  uid: z.string(),
+  status: CalcomBookingStatusSchema,
+  start: z.string(),
+  end: z.string(),
+  eventTypeId: z.number().int().optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  rescheduledFromUid: z.string().nullable().optional(),
+  rescheduledToUid: z.string().nullable().optional(),
+  cancellationReason: z.string().nullable().optional(),
+});
+export type CalcomBooking = z.output<typeof CalcomBookingSchema>;
+
+export const CalcomDeletedEventTypeSchema = z.looseObject({ id: z.number().int() });
