@@ -1,7 +1,8 @@
 import { defineConfig } from "vitest/config";
 
 // One vitest run, inside one `firebase emulators:exec`, runs every project:
-// - unit: pure code and adapters, colocated with the source, in parallel, no emulator needed;
+// - unit: pure code and adapters (colocated with the source), and the Cal.com contract
+//   conformance test, in parallel, no emulator needed;
 // - int: handlers in-process against the Firestore/Auth emulators (own project id, so the
 //   emulated triggers never fire on their writes), one file at a time;
 // - rules: firestore.rules with @firebase/rules-unit-testing (own project id);
@@ -15,7 +16,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["src/**/*.test.ts"],
+          include: ["src/**/*.test.ts", "test/contract/**/*.test.ts"],
           environment: "node",
         },
       },

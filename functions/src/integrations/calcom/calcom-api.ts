@@ -104,12 +104,13 @@ export const calcomApi = {
   deleteTeamEventType: (c: CalcomClient, key: string, orgId: number, teamId: number, id: number) =>
     c.request({ method: "DELETE", path: `/organizations/${orgId}/teams/${teamId}/event-types/${id}`, credential: key, data: CalcomDeletedEventTypeSchema }),
 
-  getSlots: (c: CalcomClient, key: string | null, query: { eventTypeId: number; start: string; end: string; timeZone: string }) =>
+  // Public: Cal.com takes no credential here (and it would count against the key's budget).
+  getSlots: (c: CalcomClient, query: { eventTypeId: number; start: string; end: string; timeZone: string }) =>
     c.request({
       method: "GET",
       path: "/slots",
       version: CAL_API_VERSIONS.slots,
-      credential: key,
+      credential: null,
       query: { ...query, format: "range" },
       data: CalcomSlotsSchema,
     }),

@@ -74,7 +74,7 @@ describe("CalcomClient against the stand-in: each endpoint we use", () => {
     expect((await calcomApi.listEventTypes(c, apiKey, { username, eventSlug: "coachify-60" })).map((e) => e.id)).toEqual([eventType.id]);
     await calcomApi.updateEventType(c, apiKey, eventType.id, { title: "One hour" });
 
-    const slots = await calcomApi.getSlots(c, apiKey, { eventTypeId: eventType.id, start: FUTURE_MONDAY, end: FUTURE_MONDAY, timeZone: "America/New_York" });
+    const slots = await calcomApi.getSlots(c, { eventTypeId: eventType.id, start: FUTURE_MONDAY, end: FUTURE_MONDAY, timeZone: "America/New_York" });
     // 10:00 and 11:00 in Paris are 04:00 and 05:00 in New York, keyed by New York's date.
     expect(slots).toEqual({
       [FUTURE_MONDAY]: [
