@@ -2,3 +2,7 @@
 import "./config/global-options.js";
 
 export { getHealth } from "./features/health/health.callables.js";
+export { connectCalcomAccount } from "./features/calcom-accounts/calcom-accounts.callables.js";
+export { syncAvailability, getAvailableSlots } from "./features/availability/availability.callables.js";
+export { saveOffering, removeOffering } from "./features/offerings/offerings.callables.js";
+export { onCoachWritten } from "./features/offerings/offerings.triggers.js";

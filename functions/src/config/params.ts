@@ -12,6 +12,14 @@ export const CALCOM_API_URL = defineString("CALCOM_API_URL", {
   default: "https://api.cal.com/v2",
   description: "Cal.com API v2 base URL (a self-hosted Cal.com, or the local stand-in)",
 });
+export const CALCOM_ORGANIZATION_ID = defineString("CALCOM_ORGANIZATION_ID", {
+  default: "",
+  description: "Organization mode: the Cal.com organization whose admin key is CALCOM_API_KEY (empty: off)",
+});
+export const CALCOM_TEAM_ID = defineString("CALCOM_TEAM_ID", {
+  default: "",
+  description: "Organization mode: the organization team that holds the coaches' event types",
+});
 export const STRIPE_API_BASE_URL = defineString("STRIPE_API_BASE_URL", {
   default: "",
   description: "Stripe API base override, honoured only under the emulator or tests",

@@ -1,5 +1,10 @@
 import { z } from "zod";
-import { CALCOM_API_KEY, CALCOM_API_URL, CALCOM_WEBHOOK_SECRET, STRIPE_API_BASE_URL, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET } from "./params.js";
+import { CALCOM_API_KEY, CALCOM_API_URL, CALCOM_ORGANIZATION_ID, CALCOM_TEAM_ID, CALCOM_WEBHOOK_SECRET, STRIPE_API_BASE_URL, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET } from "./params.js";
+
+const optionalId = z
+  .string()
+  .regex(/^\d*$/, "must be a Cal.com numeric id or empty")
+  .transform((v) => (v === "" ? null : Number(v)));
 
 const optionalSecret = z.string().transform((v) => (v.trim() === "" ? null : v.trim()));
 
@@ -8,6 +13,8 @@ const AppConfigSchema = z.object({
   calcomWebhookSecret: optionalSecret,
   stripeSecretKey: optionalSecret,
   stripeWebhookSecret: optionalSecret,
+  calcomOrganizationId: optionalId,
+  calcomTeamId: optionalId,
   calcomApiUrl: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, "")),
   /** Null unless set and we run under the emulator or tests: a stray variable must not redirect payments. */
   stripeApiBaseUrl: z.union([z.literal(""), z.url({ protocol: /^https?$/ })]).transform((u) => (u === "" ? null : u)),
@@ -40,6 +47,8 @@ export function getConfig(): AppConfig {
     stripeSecretKey: readSecret(STRIPE_SECRET_KEY),
     stripeWebhookSecret: readSecret(STRIPE_WEBHOOK_SECRET),
     calcomApiUrl: CALCOM_API_URL.value(),
+    calcomOrganizationId: CALCOM_ORGANIZATION_ID.value().trim(),
+    calcomTeamId: CALCOM_TEAM_ID.value().trim(),
     stripeApiBaseUrl: isEmulator ? STRIPE_API_BASE_URL.value() : "",
     isEmulator,
   });

@@ -10,9 +10,13 @@ export const CoachSchema = z.object({
   timeZone: TimeZoneSchema,
   calcomUserId: z.int().positive().nullable().default(null),
   calcomScheduleId: z.int().positive().nullable().default(null),
+  /** How the coach is reached in Cal.com; set by the first sync. */
+  calcomMode: z.enum(["organization", "connected"]).nullable().default(null),
   availabilitySlots: z.array(WeeklySlotSchema).default([]),
   customOfferings: z.array(OfferingSchema).default([]),
   cancellationPolicy: CancellationPolicySchema.optional(),
+  /** The last failure of the offering → event type sync, if it has not succeeded since. */
+  eventTypeSyncError: z.object({ code: z.string(), message: z.string() }).nullable().default(null),
 });
 export type Coach = z.output<typeof CoachSchema>;
 

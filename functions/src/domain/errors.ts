@@ -5,6 +5,7 @@
  */
 export const APP_ERROR_CODES = [
   "request/invalid",
+  "request/in-progress",
   "auth/unauthenticated",
   "auth/permission-denied",
   "booking/not-found",
@@ -14,6 +15,11 @@ export const APP_ERROR_CODES = [
   "policy/invalid",
   "coach/not-found",
   "coach/not-synced",
+  "coach/not-connected",
+  "offering/not-found",
+  "calcom/unauthorized",
+  "calcom/not-found",
+  "calcom/conflict",
   "config/missing",
   "upstream/unavailable",
   "upstream/rate-limited",

@@ -4,7 +4,8 @@ import { CancellationPolicySchema } from "./policy.js";
 
 /** A session a coach sells: 30 min, 60 min or a custom length, each with its own price. */
 export const OfferingSchema = z.object({
-  id: z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, "may hold letters, digits, _ and - only"),
+  // Lowercase so that the Cal.com slug derived from it is the id itself.
+  id: z.string().min(1).max(40).regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "may hold lowercase letters, digits and single hyphens only"),
   title: z.string().trim().min(1).max(200),
   durationMinutes: z.int().min(5).max(12 * 60),
   priceCents: CentsSchema,

@@ -5,6 +5,7 @@ import { AppError, type AppErrorCode } from "../domain/errors.js";
 /** Every AppErrorCode must be mapped: adding a code fails to compile until it is. */
 const HTTPS_CODE: Record<AppErrorCode, FunctionsErrorCode> = {
   "request/invalid": "invalid-argument",
+  "request/in-progress": "aborted",
   "auth/unauthenticated": "unauthenticated",
   "auth/permission-denied": "permission-denied",
   "booking/not-found": "not-found",
@@ -14,6 +15,11 @@ const HTTPS_CODE: Record<AppErrorCode, FunctionsErrorCode> = {
   "policy/invalid": "invalid-argument",
   "coach/not-found": "not-found",
   "coach/not-synced": "failed-precondition",
+  "coach/not-connected": "failed-precondition",
+  "offering/not-found": "not-found",
+  "calcom/unauthorized": "failed-precondition",
+  "calcom/not-found": "not-found",
+  "calcom/conflict": "already-exists",
   "config/missing": "failed-precondition",
   "upstream/unavailable": "unavailable",
   "upstream/rate-limited": "resource-exhausted",

@@ -68,8 +68,10 @@ describe("the typed Firestore layer", () => {
       timeZone: "Europe/Paris",
       calcomUserId: null,
       calcomScheduleId: null,
+      calcomMode: null,
       availabilitySlots: [],
       customOfferings: [],
+      eventTypeSyncError: null,
     });
   });
 

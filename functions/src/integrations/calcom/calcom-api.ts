@@ -99,7 +99,7 @@ export const calcomApi = {
       data: CalcomEventTypeSchema,
     });
   },
-  updateTeamEventType: (c: CalcomClient, key: string, orgId: number, teamId: number, id: number, body: Partial<EventTypeInput>) =>
+  updateTeamEventType: (c: CalcomClient, key: string, orgId: number, teamId: number, id: number, body: Partial<EventTypeInput> & { hosts?: { userId: number }[] }) =>
     c.request({ method: "PATCH", path: `/organizations/${orgId}/teams/${teamId}/event-types/${id}`, credential: key, body, data: CalcomEventTypeSchema }),
   deleteTeamEventType: (c: CalcomClient, key: string, orgId: number, teamId: number, id: number) =>
     c.request({ method: "DELETE", path: `/organizations/${orgId}/teams/${teamId}/event-types/${id}`, credential: key, data: CalcomDeletedEventTypeSchema }),

@@ -176,7 +176,7 @@ export class CalcomClient {
       status: res.status,
       calcomCode,
       calcomMessage,
-      resetSeconds: rateLimitResetSeconds(res.headers),
+      resetSeconds: res.status === 429 ? rateLimitResetSeconds(res.headers) : null,
     });
   }
 }

@@ -1,0 +1,41 @@
+import { z } from "zod";
+import { AvailabilitySchema } from "../../domain/availability.js";
+import { TimeZoneSchema } from "../../domain/time.js";
+
+export const SyncAvailabilityInputSchema = z.object({
+  coachId: z.string().min(1).max(128),
+  availability: AvailabilitySchema,
+});
+export type SyncAvailabilityInput = z.output<typeof SyncAvailabilityInputSchema>;
+
+/** A calendar date (whole day in the asked zone) or an instant with an offset. */
+const DateOrInstantSchema = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
+
+export const GetAvailableSlotsInputSchema = z.object({
+  coachId: z.string().min(1).max(128),
+  eventTypeId: z.coerce.number().int().positive(),
+  dateFrom: DateOrInstantSchema,
+  dateTo: DateOrInstantSchema,
+  /** The zone to answer in (dates and `localStart`); the coach's zone when omitted. */
+  timeZone: TimeZoneSchema.optional(),
+});
+export type GetAvailableSlotsInput = z.output<typeof GetAvailableSlotsInputSchema>;
+
+export interface SlotOut {
+  start: string;
+  end: string;
+  /** The slot's date and start as wall-clock time in the answer's zone. */
+  localDate: string;
+  localStart: string;
+}
+
+export interface AvailableSlotsOut {
+  coachId: string;
+  eventTypeId: number;
+  timeZone: string;
+  /** `calcom`: live from Cal.com; `local`: computed from our copy because Cal.com could not answer. */
+  source: "calcom" | "local";
+  from: string;
+  to: string;
+  slots: SlotOut[];
+}

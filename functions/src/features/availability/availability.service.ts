@@ -1,0 +1,147 @@
+import { DateTime } from "luxon";
+import { AppError } from "../../domain/errors.js";
+import { AvailabilitySchema, type Availability, type Interval } from "../../domain/availability.js";
+import { localSlots, withoutBusy } from "../../domain/slots.js";
+import { epochMs, toUtcIso } from "../../domain/time.js";
+import { requireUid, type CallerContext } from "../../shared/callable.js";
+import type { Dependencies } from "../../shared/dependencies.js";
+import { bookingsCollection, coachDoc, getDb } from "../../shared/firestore.js";
+import { withLease } from "../../shared/lease.js";
+import { log } from "../../shared/logger.js";
+import type { WeeklyRow } from "../../shared/scheduling.port.js";
+import { resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
+import type { AvailableSlotsOut, GetAvailableSlotsInput, SyncAvailabilityInput } from "./availability.schemas.js";
+
+export const COACH_NOT_SYNCED_MESSAGE = "Coach not synced with Cal.com";
+const MAX_RANGE_DAYS = 62;
+
+const DAY_NAME = {
+  monday: "Monday",
+  tuesday: "Tuesday",
+  wednesday: "Wednesday",
+  thursday: "Thursday",
+  friday: "Friday",
+  saturday: "Saturday",
+  sunday: "Sunday",
+} as const;
+
+/** Our weekly slots as Cal.com schedule rows (one row per distinct time range). */
+export function toCalcomRows(availability: Availability): WeeklyRow[] {
+  const rows = new Map<string, WeeklyRow>();
+  for (const slot of availability.slots) {
+    // Cal.com's clock has no 24:00; 23:59 is its end of day.
+    const endTime = slot.endTime === "24:00" ? "23:59" : slot.endTime;
+    const key = `${slot.startTime}-${endTime}`;
+    const row = rows.get(key) ?? { days: [], startTime: slot.startTime, endTime };
+    row.days.push(DAY_NAME[slot.day]);
+    rows.set(key, row);
+  }
+  return [...rows.values()];
+}
+
+/**
+ * "Sync with Cal.com": saves the local copy of the availability, then provisions the coach in
+ * Cal.com on first sync (user, then schedule, each recorded as soon as it exists) or updates the
+ * same schedule on later syncs.
+ */
+export async function syncAvailability(input: SyncAvailabilityInput, caller: CallerContext, deps: Dependencies) {
+  const uid = requireUid(caller);
+  if (uid !== input.coachId && !caller.isAdmin) {
+    throw new AppError("auth/permission-denied", "You can only sync your own availability.");
+  }
+  const { coachId, availability } = input;
+  const ref = getDb().collection("coaches").doc(coachId);
+  // The local copy is written first and always: the slot fallback reads it when Cal.com is down.
+  await ref.set({ timeZone: availability.timeZone, availabilitySlots: availability.slots }, { merge: true });
+
+  return withLease(`calcom-sync-${coachId}`, 60_000, deps.now, async () => {
+    const coach = (await coachDoc(coachId).get()).data();
+    const account = await resolveCalcomAccount(coachId, deps.config);
+    let calcomUserId = coach?.calcomUserId ?? null;
+    let provisioned = false;
+    if (calcomUserId === null) {
+      const email = await deps.emailOf(coachId);
+      calcomUserId = (await deps.scheduling.provisionUser(account, { email, timeZone: availability.timeZone })).calcomUserId;
+      await ref.set({ calcomUserId, calcomMode: account.mode }, { merge: true });
+      provisioned = true;
+    }
+    const { scheduleId, created } = await deps.scheduling.saveSchedule(account, {
+      calcomUserId,
+      scheduleId: coach?.calcomScheduleId ?? null,
+      timeZone: availability.timeZone,
+      rows: toCalcomRows(availability),
+    });
+    await ref.set({ calcomScheduleId: scheduleId, calcomMode: account.mode }, { merge: true });
+    log.info("availability.synced", { coachId, calcomUserId, scheduleId, provisioned, scheduleCreated: created, mode: account.mode });
+    return { coachId, calcomUserId, calcomScheduleId: scheduleId, mode: account.mode, provisioned, scheduleCreated: created, availability };
+  });
+}
+
+function rangeOf(input: GetAvailableSlotsInput, zone: string): { from: string; to: string } {
+  const bound = (value: string, end: boolean) => {
+    const isDate = /^\d{4}-\d{2}-\d{2}$/.test(value);
+    const dt = isDate ? DateTime.fromISO(value, { zone }).plus(end ? { days: 1 } : {}) : DateTime.fromISO(value, { setZone: true });
+    return toUtcIso(dt);
+  };
+  const from = bound(input.dateFrom, false);
+  const to = bound(input.dateTo, true);
+  if (epochMs(to) <= epochMs(from)) throw new AppError("request/invalid", "dateTo must be after dateFrom.");
+  if (epochMs(to) - epochMs(from) > MAX_RANGE_DAYS * 86_400_000) {
+    throw new AppError("request/invalid", `Ask for at most ${MAX_RANGE_DAYS} days of slots at a time.`);
+  }
+  return { from, to };
+}
+
+/** Our live bookings (pending holds and confirmed) of a coach that overlap a range, any offering. */
+async function liveBookingIntervals(coachId: string, from: string, to: string): Promise<Interval[]> {
+  const snap = await bookingsCollection()
+    .where("coachId", "==", coachId)
+    .where("status", "in", ["requested", "confirmed"])
+    .where("startTime", "<", new Date(to))
+    .get();
+  return snap.docs.map((d) => d.data()).filter((b) => epochMs(b.endTime) > epochMs(from)).map((b) => ({ start: b.startTime, end: b.endTime }));
+}
+
+/**
+ * Free slots for an offering: Cal.com's live answer minus every live booking of ours for the
+ * coach (Cal.com blocks a pending booking only within its own event type); when Cal.com cannot
+ * answer, slots computed from our copy of the availability, marked `source: "local"`.
+ */
+export async function getAvailableSlots(input: GetAvailableSlotsInput, caller: CallerContext, deps: Dependencies): Promise<AvailableSlotsOut> {
+  requireUid(caller);
+  const coach = (await coachDoc(input.coachId).get()).data();
+  if (!coach) throw new AppError("coach/not-found", "There is no coach with this id.");
+  if (coach.calcomUserId === null || coach.calcomScheduleId === null) throw new AppError("coach/not-synced", COACH_NOT_SYNCED_MESSAGE);
+  const offering = coach.customOfferings.find((o) => o.calcomEventTypeId === input.eventTypeId);
+  if (!offering) throw new AppError("offering/not-found", "This coach has no offering with that event type.");
+
+  const zone = input.timeZone ?? coach.timeZone;
+  const { from, to } = rangeOf(input, zone);
+  const now = toUtcIso(DateTime.fromJSDate(deps.now()));
+  const busy = await liveBookingIntervals(input.coachId, from, to);
+
+  let source: AvailableSlotsOut["source"] = "calcom";
+  let slots: Interval[];
+  try {
+    slots = await deps.scheduling.getSlots({ eventTypeId: input.eventTypeId, start: from, end: to, timeZone: zone });
+  } catch (err) {
+    if (!(err instanceof AppError) || (err.code !== "upstream/unavailable" && err.code !== "upstream/rate-limited")) throw err;
+    log.warn("slots.fallback-local", { coachId: input.coachId, eventTypeId: input.eventTypeId, reason: err.code });
+    source = "local";
+    const availability = AvailabilitySchema.parse({ timeZone: coach.timeZone, slots: coach.availabilitySlots });
+    slots = localSlots(availability, offering.durationMinutes, from, to, now);
+  }
+  const free = withoutBusy(slots, busy).filter((s) => epochMs(s.start) >= epochMs(now));
+  return {
+    coachId: input.coachId,
+    eventTypeId: input.eventTypeId,
+    timeZone: zone,
+    source,
+    from,
+    to,
+    slots: free.map((s) => {
+      const local = DateTime.fromISO(s.start, { zone });
+      return { start: s.start, end: s.end, localDate: local.toISODate() ?? "", localStart: local.toFormat("HH:mm") };
+    }),
+  };
+}

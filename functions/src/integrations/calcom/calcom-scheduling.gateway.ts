@@ -1,0 +1,173 @@
+import { DateTime } from "luxon";
+import type { Interval } from "../../domain/availability.js";
+import { toUtcIso } from "../../domain/time.js";
+import type { CalcomAccount, EventTypeSpec, SchedulingGateway, WeeklyRow } from "../../shared/scheduling.port.js";
+import { calcomApi, type EventTypeInput } from "./calcom-api.js";
+import type { CalcomClient } from "./calcom-client.js";
+import { CalcomApiError } from "./calcom-errors.js";
+import { calcomToAppError } from "./calcom-error-map.js";
+
+export const SCHEDULE_NAME = "Coachify availability";
+
+function isKind(err: unknown, kind: CalcomApiError["kind"]): boolean {
+  return err instanceof CalcomApiError && err.kind === kind;
+}
+
+/**
+ * SchedulingGateway on Cal.com API v2, in both modes. Creates are made safe to repeat by
+ * adoption: a user with the same email, a schedule with our name, an event type with our
+ * deterministic slug already there (409) is found and reused, so a retried sync or trigger never
+ * makes a second one. Cal.com errors leave here as AppErrors.
+ */
+export class CalcomSchedulingGateway implements SchedulingGateway {
+  constructor(private readonly client: CalcomClient) {}
+
+  async provisionUser(account: CalcomAccount, coach: { email: string; timeZone: string }): Promise<{ calcomUserId: number }> {
+    return this.mapped(async () => {
+      if (account.mode === "connected") {
+        const me = await calcomApi.getMe(this.client, account.apiKey);
+        return { calcomUserId: me.id };
+      }
+      let userId: number;
+      try {
+        userId = (await calcomApi.createOrgUser(this.client, account.apiKey, account.orgId, coach)).id;
+      } catch (err) {
+        if (!isKind(err, "conflict")) throw err;
+        const [existing] = await calcomApi.listOrgUsers(this.client, account.apiKey, account.orgId, [coach.email]);
+        if (!existing) throw err;
+        userId = existing.id;
+      }
+      try {
+        await calcomApi.createOrgTeamMembership(this.client, account.apiKey, account.orgId, account.teamId, userId);
+      } catch (err) {
+        if (!isKind(err, "conflict")) throw err; // already a member
+      }
+      return { calcomUserId: userId };
+    });
+  }
+
+  async saveSchedule(
+    account: CalcomAccount,
+    input: { calcomUserId: number; scheduleId: number | null; timeZone: string; rows: WeeklyRow[] },
+  ): Promise<{ scheduleId: number; created: boolean }> {
+    return this.mapped(async () => {
+      const body = { name: SCHEDULE_NAME, timeZone: input.timeZone, isDefault: true, availability: input.rows };
+      const update = (id: number) =>
+        account.mode === "connected"
+          ? calcomApi.updateSchedule(this.client, account.apiKey, id, body)
+          : calcomApi.updateOrgUserSchedule(this.client, account.apiKey, account.orgId, input.calcomUserId, id, body);
+      let scheduleId = input.scheduleId;
+      if (scheduleId === null) {
+        // A sync that created the schedule but failed before recording it left one behind: adopt it.
+        const existing =
+          account.mode === "connected"
+            ? await calcomApi.listSchedules(this.client, account.apiKey)
+            : await calcomApi.listOrgUserSchedules(this.client, account.apiKey, account.orgId, input.calcomUserId);
+        scheduleId = existing.find((s) => s.name === SCHEDULE_NAME)?.id ?? null;
+      }
+      if (scheduleId !== null) {
+        try {
+          await update(scheduleId);
+          return { scheduleId, created: false };
+        } catch (err) {
+          if (!isKind(err, "not-found")) throw err; // deleted in Cal.com: make a new one
+        }
+      }
+      const created =
+        account.mode === "connected"
+          ? await calcomApi.createSchedule(this.client, account.apiKey, body)
+          : await calcomApi.createOrgUserSchedule(this.client, account.apiKey, account.orgId, input.calcomUserId, body);
+      return { scheduleId: created.id, created: true };
+    });
+  }
+
+  async saveEventType(
+    account: CalcomAccount,
+    input: { calcomUserId: number; scheduleId: number | null; eventTypeId: number | null; spec: EventTypeSpec },
+  ): Promise<{ eventTypeId: number; created: boolean }> {
+    return this.mapped(async () => {
+      const body: EventTypeInput = {
+        title: input.spec.title,
+        slug: input.spec.slug,
+        lengthInMinutes: input.spec.lengthInMinutes,
+        // Payment is ours: every booking waits for our confirmation, and a pending one holds its slot.
+        confirmationPolicy: { type: "always", blockUnconfirmedBookingsInBooker: true },
+        // Students book through us, never Cal.com's public page or API, so that they always pay.
+        hidden: true,
+        bookingRequiresAuthentication: true,
+      };
+      const scheduled = account.mode === "connected" && input.scheduleId !== null ? { ...body, scheduleId: input.scheduleId } : body;
+      const update = (id: number) =>
+        account.mode === "connected"
+          ? calcomApi.updateEventType(this.client, account.apiKey, id, scheduled)
+          : calcomApi.updateTeamEventType(this.client, account.apiKey, account.orgId, account.teamId, id, { ...body, hosts: [{ userId: input.calcomUserId }] });
+      if (input.eventTypeId !== null) {
+        try {
+          await update(input.eventTypeId);
+          return { eventTypeId: input.eventTypeId, created: false };
+        } catch (err) {
+          if (!isKind(err, "not-found")) throw err;
+        }
+      }
+      try {
+        const created =
+          account.mode === "connected"
+            ? await calcomApi.createEventType(this.client, account.apiKey, scheduled)
+            : await calcomApi.createTeamEventType(this.client, account.apiKey, account.orgId, account.teamId, { ...body, hostUserId: input.calcomUserId });
+        return { eventTypeId: created.id, created: true };
+      } catch (err) {
+        if (!isKind(err, "conflict")) throw err;
+        // Our slug is deterministic: a 409 means an earlier attempt created it. Adopt and update it.
+        const existing = await this.findBySlug(account, input.spec.slug);
+        if (existing === null) throw err;
+        await update(existing);
+        return { eventTypeId: existing, created: false };
+      }
+    });
+  }
+
+  async deleteEventType(account: CalcomAccount, eventTypeId: number): Promise<void> {
+    return this.mapped(async () => {
+      try {
+        if (account.mode === "connected") await calcomApi.deleteEventType(this.client, account.apiKey, eventTypeId);
+        else await calcomApi.deleteTeamEventType(this.client, account.apiKey, account.orgId, account.teamId, eventTypeId);
+      } catch (err) {
+        if (!isKind(err, "not-found")) throw err;
+      }
+    });
+  }
+
+  async getSlots(input: { eventTypeId: number; start: string; end: string; timeZone: string }): Promise<Interval[]> {
+    return this.mapped(async () => {
+      const byDate = await calcomApi.getSlots(this.client, input);
+      const intervals: Interval[] = [];
+      for (const slots of Object.values(byDate)) {
+        for (const slot of slots) {
+          if (slot.end === undefined) continue;
+          intervals.push({
+            start: toUtcIso(DateTime.fromISO(slot.start, { setZone: true })),
+            end: toUtcIso(DateTime.fromISO(slot.end, { setZone: true })),
+          });
+        }
+      }
+      return intervals.sort((a, b) => a.start.localeCompare(b.start));
+    });
+  }
+
+  private async findBySlug(account: CalcomAccount, slug: string): Promise<number | null> {
+    if (account.mode === "connected") {
+      const mine = await calcomApi.listEventTypes(this.client, account.apiKey, {});
+      return mine.find((e) => e.slug === slug)?.id ?? null;
+    }
+    const team = await calcomApi.listTeamEventTypes(this.client, account.apiKey, account.orgId, account.teamId, slug);
+    return team.find((e) => e.slug === slug)?.id ?? null;
+  }
+
+  private async mapped<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      throw calcomToAppError(err);
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import { getAuth } from "firebase-admin/auth";
+import { getConfig, type AppConfig } from "../config/runtime-config.js";
+import { AppError } from "../domain/errors.js";
+import { CalcomClient } from "../integrations/calcom/calcom-client.js";
+import { CalcomSchedulingGateway } from "../integrations/calcom/calcom-scheduling.gateway.js";
+import type { SchedulingGateway } from "./scheduling.port.js";
+
+/** Everything the services need from the outside world, built once per process. */
+export interface Dependencies {
+  config: AppConfig;
+  calcomClient: CalcomClient;
+  scheduling: SchedulingGateway;
+  /** The email of an Auth user (Cal.com organization users are keyed by email). */
+  emailOf: (uid: string) => Promise<string>;
+  now: () => Date;
+}
+
+async function authEmail(uid: string): Promise<string> {
+  const user = await getAuth().getUser(uid);
+  if (!user.email) {
+    throw new AppError("request/invalid", "Your account needs an email address before it can be registered with Cal.com.");
+  }
+  return user.email;
+}
+
+/** The composition root: a plain factory, overridable piece by piece in tests. */
+export function createDependencies(config: AppConfig, overrides: Partial<Omit<Dependencies, "config">> = {}): Dependencies {
+  const calcomClient = overrides.calcomClient ?? new CalcomClient({ baseUrl: config.calcomApiUrl });
+  return {
+    config,
+    calcomClient,
+    scheduling: overrides.scheduling ?? new CalcomSchedulingGateway(calcomClient),
+    emailOf: overrides.emailOf ?? authEmail,
+    now: overrides.now ?? (() => new Date()),
+  };
+}
+
+let deps: Dependencies | undefined;
+
+/** The process-wide dependencies, built from the parameters at first use (never at import). */
+export function getDependencies(): Dependencies {
+  deps ??= createDependencies(getConfig());
+  return deps;
+}

@@ -1,0 +1,38 @@
+import type { Interval } from "../domain/availability.js";
+
+/** How we reach Cal.com for one coach. */
+export type CalcomAccount =
+  | { mode: "organization"; apiKey: string; orgId: number; teamId: number }
+  | { mode: "connected"; apiKey: string };
+
+export interface WeeklyRow {
+  days: ("Monday" | "Tuesday" | "Wednesday" | "Thursday" | "Friday" | "Saturday" | "Sunday")[];
+  startTime: string;
+  endTime: string;
+}
+
+export interface EventTypeSpec {
+  slug: string;
+  title: string;
+  lengthInMinutes: number;
+}
+
+/** The Cal.com operations the features need, in our own types. Implemented by the Cal.com gateway. */
+export interface SchedulingGateway {
+  /** The coach's Cal.com user: created (organization) or read (connected); an existing one is adopted. */
+  provisionUser(account: CalcomAccount, coach: { email: string; timeZone: string }): Promise<{ calcomUserId: number }>;
+  /** Creates or updates the coach's availability schedule, made the user's default; returns its id. */
+  saveSchedule(
+    account: CalcomAccount,
+    input: { calcomUserId: number; scheduleId: number | null; timeZone: string; rows: WeeklyRow[] },
+  ): Promise<{ scheduleId: number; created: boolean }>;
+  /** Creates or updates an offering's event type (requires confirmation, blocks the slot while pending). */
+  saveEventType(
+    account: CalcomAccount,
+    input: { calcomUserId: number; scheduleId: number | null; eventTypeId: number | null; spec: EventTypeSpec },
+  ): Promise<{ eventTypeId: number; created: boolean }>;
+  /** Deletes an event type; one already gone counts as deleted. */
+  deleteEventType(account: CalcomAccount, eventTypeId: number): Promise<void>;
+  /** Free slots of an event type between two instants (UTC ISO). */
+  getSlots(input: { eventTypeId: number; start: string; end: string; timeZone: string }): Promise<Interval[]>;
+}

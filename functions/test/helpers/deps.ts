@@ -1,0 +1,26 @@
+import type { AppConfig } from "../../src/config/runtime-config.js";
+import { CalcomClient } from "../../src/integrations/calcom/calcom-client.js";
+import { createDependencies, type Dependencies } from "../../src/shared/dependencies.js";
+import type { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
+
+/** Dependencies for in-process tests: the real gateway and client, pointed at a stand-in. */
+export function testDependencies(fake: FakeCalcom, overrides: Partial<AppConfig> & { emails?: Record<string, string>; now?: () => Date } = {}): Dependencies {
+  const { emails = {}, now, ...configOverrides } = overrides;
+  const config: AppConfig = {
+    calcomApiKey: fake.orgAdminKey,
+    calcomWebhookSecret: "calcom_test_secret",
+    stripeSecretKey: "sk_test_x",
+    stripeWebhookSecret: "whsec_test_x",
+    calcomOrganizationId: fake.orgId,
+    calcomTeamId: fake.teamId,
+    calcomApiUrl: fake.url,
+    stripeApiBaseUrl: null,
+    isEmulator: true,
+    ...configOverrides,
+  };
+  return createDependencies(config, {
+    calcomClient: new CalcomClient({ baseUrl: fake.url, baseDelayMs: 5, maxDelayMs: 20, timeoutMs: 2_000 }),
+    emailOf: (uid) => Promise.resolve(emails[uid] ?? `${uid}@example.com`),
+    ...(now ? { now } : {}),
+  });
+}
