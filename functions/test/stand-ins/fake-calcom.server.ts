@@ -203,6 +203,9 @@ export class FakeCalcom {
   failNext(count: number, status: number, operationId: string | null = null): void {
     this.faults.push({ remaining: count, operationId, kind: "status", status, resetSeconds: 0 });
   }
+  clearFaults(): void {
+    this.faults = [];
+  }
   /** The next `count` calls get no answer at all (the client's timeout must fire). */
   timeoutNext(count: number, operationId: string | null = null): void {
     this.faults.push({ remaining: count, operationId, kind: "timeout", status: 0, resetSeconds: 0 });
