@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { DateTime } from "luxon";
 import { OpenAPIBackend } from "openapi-backend";
+import { calcomSignature } from "../../src/integrations/calcom/calcom-webhook.js";
 import { CALCOM_SUBSET_OPENAPI } from "./calcom-subset.openapi.js";
 
 /**
@@ -87,6 +88,17 @@ export interface FakeBooking {
   createdAt: string;
   updatedAt: string;
 }
+export type CalcomTrigger = "BOOKING_REQUESTED" | "BOOKING_CREATED" | "BOOKING_CANCELLED" | "BOOKING_RESCHEDULED" | "BOOKING_REJECTED";
+
+export interface WebhookDelivery {
+  triggerEvent: CalcomTrigger;
+  uid: string;
+  url: string;
+  /** The HTTP status our endpoint answered, or null when it could not be reached. */
+  status: number | null;
+  rawBody: string;
+}
+
 type Principal = { kind: "user"; userId: number } | { kind: "orgAdmin"; orgId: number; userId: number };
 
 export interface FakeCalcomOptions {
@@ -128,6 +140,8 @@ export class FakeCalcom {
   readonly teamId: number;
   readonly orgAdminKey: string;
   latencyMs = 0;
+  /** Every webhook delivery attempted (dropped ones are not attempted). */
+  readonly webhookDeliveries: WebhookDelivery[] = [];
 
   private users = new Map<number, User>();
   private keys = new Map<string, Principal>();
@@ -138,6 +152,10 @@ export class FakeCalcom {
   private faults: Fault[] = [];
   private windows = new Map<string, { start: number; count: number; blockedUntil: number }>();
   private nextId = 1000;
+  private subscribers: { url: string; secret: string | null }[] = [];
+  private webhookPlan = { drop: 0, duplicate: 0, hold: false };
+  private heldWebhooks: { url: string; secret: string | null; rawBody: string; triggerEvent: CalcomTrigger; uid: string }[] = [];
+  private inFlight = new Set<Promise<void>>();
   private readonly rateLimit: { limit: number; windowMs: number; blockMs: number };
   private readonly now: () => number;
   private api!: OpenAPIBackend;
@@ -194,7 +212,103 @@ export class FakeCalcom {
     this.faults = [];
     this.windows.clear();
     this.latencyMs = 0;
+    this.subscribers = [];
+    this.webhookPlan = { drop: 0, duplicate: 0, hold: false };
+    this.heldWebhooks = [];
+    this.webhookDeliveries.length = 0;
     this.seedOrganization();
+  }
+
+  // ---- webhooks ----
+
+  /** Registers a subscriber for every booking trigger (`secret` null: Cal.com sends `no-secret-provided`). */
+  subscribe(url: string, secret: string | null): void {
+    this.subscribers.push({ url, secret });
+  }
+  /** The next `count` webhooks are never sent (Cal.com does not retry a failed delivery either). */
+  dropNextWebhooks(count: number): void {
+    this.webhookPlan.drop += count;
+  }
+  /** The next `count` webhooks are sent twice. */
+  duplicateNextWebhooks(count: number): void {
+    this.webhookPlan.duplicate += count;
+  }
+  /** Holds webhooks until `releaseWebhooks`, which can send them in reverse order. */
+  holdWebhooks(): void {
+    this.webhookPlan.hold = true;
+  }
+  async releaseWebhooks(options: { reverse?: boolean } = {}): Promise<void> {
+    this.webhookPlan.hold = false;
+    const held = options.reverse ? [...this.heldWebhooks].reverse() : [...this.heldWebhooks];
+    this.heldWebhooks = [];
+    for (const w of held) await this.deliver(w.url, w.secret, w.rawBody, w.triggerEvent, w.uid);
+  }
+  /** Waits until every webhook sent so far has been answered. */
+  async flushWebhooks(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  private emit(triggerEvent: CalcomTrigger, booking: FakeBooking, extra: Record<string, unknown> = {}, withMetadata = true): void {
+    if (this.subscribers.length === 0) return;
+    const eventType = this.eventTypes.get(booking.eventTypeId);
+    const host = this.users.get(booking.hostId);
+    const payload = {
+      type: eventType?.slug ?? "",
+      title: eventType?.title ?? "",
+      startTime: booking.start,
+      endTime: booking.end,
+      organizer: host ? { id: host.id, name: host.name, email: host.email, username: host.username, timeZone: host.timeZone, language: { locale: "en" } } : null,
+      attendees: [{ ...booking.attendee, language: { locale: "en" } }],
+      uid: booking.uid,
+      bookingId: booking.id,
+      eventTypeId: booking.eventTypeId,
+      // Webhook statuses are uppercase where REST answers lowercase.
+      status: booking.status.toUpperCase(),
+      // Our metadata rides on requested, created-at-booking and rescheduled events only.
+      metadata: withMetadata ? booking.metadata : {},
+      length: eventType?.lengthInMinutes ?? 0,
+      price: 0,
+      currency: "usd",
+      requiresConfirmation: eventType?.requiresConfirmation ?? false,
+      ...extra,
+    };
+    const rawBody = JSON.stringify({ triggerEvent, createdAt: new Date(this.now()).toISOString(), payload });
+    for (const sub of this.subscribers) {
+      if (this.webhookPlan.drop > 0) {
+        this.webhookPlan.drop -= 1;
+        continue;
+      }
+      const copies = this.webhookPlan.duplicate > 0 ? 2 : 1;
+      if (copies === 2) this.webhookPlan.duplicate -= 1;
+      for (let i = 0; i < copies; i++) {
+        if (this.webhookPlan.hold) this.heldWebhooks.push({ url: sub.url, secret: sub.secret, rawBody, triggerEvent, uid: booking.uid });
+        else void this.deliver(sub.url, sub.secret, rawBody, triggerEvent, booking.uid);
+      }
+    }
+  }
+
+  private deliver(url: string, secret: string | null, rawBody: string, triggerEvent: CalcomTrigger, uid: string): Promise<void> {
+    const delivery: WebhookDelivery = { triggerEvent, uid, url, status: null, rawBody };
+    this.webhookDeliveries.push(delivery);
+    const sent = fetch(url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-cal-signature-256": secret === null ? "no-secret-provided" : calcomSignature(rawBody, secret),
+        "x-cal-webhook-version": "2021-10-20",
+      },
+      body: rawBody,
+      signal: AbortSignal.timeout(10_000),
+    })
+      .then(async (res) => {
+        delivery.status = res.status;
+        await res.arrayBuffer();
+      })
+      // Cal.com logs a failed delivery and moves on: no retry.
+      .catch(() => undefined)
+      .finally(() => this.inFlight.delete(sent));
+    this.inFlight.add(sent);
+    return sent;
   }
 
   // ---- knobs for tests ----
@@ -732,7 +846,9 @@ export class FakeCalcom {
     if (status === "accepted" && this.listBookings().some((b) => b.status === "accepted" && b.hostId === eventType.hostIds[0] && Date.parse(b.start) === startMs)) {
       throw new HttpError(409, "ConflictException", "Invalid Input: Trying to create a record that already exists.");
     }
-    return this.insertBooking(eventType, new Date(startMs).toISOString(), { name: attendee.name, email, timeZone: attendee.timeZone }, (body.metadata as Record<string, string> | undefined) ?? {}, status);
+    const booking = this.insertBooking(eventType, new Date(startMs).toISOString(), { name: attendee.name, email, timeZone: attendee.timeZone }, (body.metadata as Record<string, string> | undefined) ?? {}, status);
+    this.emit(status === "pending" ? "BOOKING_REQUESTED" : "BOOKING_CREATED", booking);
+    return booking;
   }
 
   private insertBooking(eventType: EventType, start: string, attendee: FakeBooking["attendee"], metadata: Record<string, string>, status: FakeBookingStatus, rescheduledFromUid: string | null = null): FakeBooking {
@@ -787,6 +903,8 @@ export class FakeCalcom {
     if (booking.status === "accepted") throw new HttpError(400, "BadRequestException", "Booking already confirmed");
     if (booking.status !== "pending") throw new HttpError(400, "BadRequestException", `Booking is ${booking.status}`);
     booking.status = "accepted";
+    // A confirmation is announced as BOOKING_CREATED, without the metadata given at booking.
+    this.emit("BOOKING_CREATED", booking, {}, false);
     return this.touch(booking);
   }
 
@@ -795,6 +913,7 @@ export class FakeCalcom {
     if (booking.status !== "pending") throw new HttpError(400, "BadRequestException", `Booking is ${booking.status}`);
     booking.status = "rejected";
     booking.cancellationReason = reason;
+    this.emit("BOOKING_REJECTED", booking, { rejectionReason: reason }, false);
     return this.touch(booking);
   }
 
@@ -807,6 +926,8 @@ export class FakeCalcom {
     if (Date.parse(booking.end) < this.now()) throw new HttpError(400, "BadRequestException", "Cannot cancel a booking that has already ended");
     booking.status = "cancelled";
     booking.cancellationReason = reason;
+    const canceller = isHost ? this.users.get(booking.hostId)?.email : booking.attendee.email;
+    this.emit("BOOKING_CANCELLED", booking, { cancellationReason: reason, cancelledBy: canceller ?? null, requestReschedule: false }, false);
     return this.touch(booking);
   }
 
@@ -828,6 +949,9 @@ export class FakeCalcom {
     old.status = "cancelled";
     old.rescheduledToUid = next.uid;
     this.touch(old);
+    // No BOOKING_CANCELLED for the old booking of a reschedule.
+    const rescheduled = { rescheduleUid: old.uid, rescheduleId: old.id, rescheduleStartTime: old.start, rescheduleEndTime: old.end, rescheduledBy: typeof body.rescheduledBy === "string" ? body.rescheduledBy : null };
+    this.emit(status === "accepted" ? "BOOKING_RESCHEDULED" : "BOOKING_REQUESTED", next, rescheduled);
     return next;
   }
 

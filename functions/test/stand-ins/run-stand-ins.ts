@@ -1,0 +1,38 @@
+/**
+ * Runs the far-end stand-ins for `npm start` when functions/.env.local points at loopback: the
+ * local run then needs no Cal.com account. Reads the organization ids and the key the functions
+ * will use from functions/.env.local and functions/.secret.local. Stops on SIGINT/SIGTERM.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { FakeCalcom } from "./fake-calcom.server.js";
+
+function readEnvFile(name: string): Record<string, string> {
+  const path = fileURLToPath(new URL(`../../${name}`, import.meta.url));
+  if (!existsSync(path)) return {};
+  const entries = readFileSync(path, "utf8")
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#") && line.includes("="))
+    .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)] as const);
+  return Object.fromEntries(entries);
+}
+
+const env = readEnvFile(".env.local");
+const secrets = readEnvFile(".secret.local");
+const calcomUrl = new URL(env.CALCOM_API_URL ?? "http://127.0.0.1:5601/v2");
+
+const calcom = await FakeCalcom.start({
+  port: Number(calcomUrl.port),
+  ...(env.CALCOM_ORGANIZATION_ID ? { orgId: Number(env.CALCOM_ORGANIZATION_ID) } : {}),
+  ...(env.CALCOM_TEAM_ID ? { teamId: Number(env.CALCOM_TEAM_ID) } : {}),
+  ...(secrets.CALCOM_API_KEY ? { orgAdminKey: secrets.CALCOM_API_KEY } : {}),
+});
+console.log(`[stand-in] Cal.com API v2 stand-in listening at ${calcom.url} (organization ${calcom.orgId}, team ${calcom.teamId})`);
+
+async function stop() {
+  await calcom.stop();
+  process.exit(0);
+}
+process.on("SIGINT", () => void stop());
+process.on("SIGTERM", () => void stop());
