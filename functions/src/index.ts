@@ -6,3 +6,6 @@ export { connectCalcomAccount } from "./features/calcom-accounts/calcom-accounts
 export { syncAvailability, getAvailableSlots } from "./features/availability/availability.callables.js";
 export { saveOffering, removeOffering } from "./features/offerings/offerings.callables.js";
 export { onCoachWritten } from "./features/offerings/offerings.triggers.js";
+export { createBooking, confirmBooking } from "./features/bookings/bookings.callables.js";
+export { onBookingWritten, expireHolds } from "./features/bookings/bookings.triggers.js";
+export { stripeWebhook } from "./features/webhooks/stripe-webhook.endpoint.js";

@@ -25,4 +25,9 @@ export const STRIPE_API_BASE_URL = defineString("STRIPE_API_BASE_URL", {
   description: "Stripe API base override, honoured only under the emulator or tests",
 });
 
+export const APP_URL = defineString("APP_URL", {
+  default: "http://localhost:3000",
+  description: "The client app's base URL: Stripe Checkout returns the student to /bookings/{bookingId}",
+});
+
 export const ALL_SECRETS = [CALCOM_API_KEY, CALCOM_WEBHOOK_SECRET, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET];

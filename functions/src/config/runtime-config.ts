@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CALCOM_API_KEY, CALCOM_API_URL, CALCOM_ORGANIZATION_ID, CALCOM_TEAM_ID, CALCOM_WEBHOOK_SECRET, STRIPE_API_BASE_URL, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET } from "./params.js";
+import { APP_URL, CALCOM_API_KEY, CALCOM_API_URL, CALCOM_ORGANIZATION_ID, CALCOM_TEAM_ID, CALCOM_WEBHOOK_SECRET, STRIPE_API_BASE_URL, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET } from "./params.js";
 
 const optionalId = z
   .string()
@@ -18,6 +18,7 @@ const AppConfigSchema = z.object({
   calcomApiUrl: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, "")),
   /** Null unless set and we run under the emulator or tests: a stray variable must not redirect payments. */
   stripeApiBaseUrl: z.union([z.literal(""), z.url({ protocol: /^https?$/ })]).transform((u) => (u === "" ? null : u)),
+  appUrl: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, "")),
   isEmulator: z.boolean(),
 });
 export type AppConfig = Readonly<z.output<typeof AppConfigSchema>>;
@@ -50,6 +51,7 @@ export function getConfig(): AppConfig {
     calcomOrganizationId: CALCOM_ORGANIZATION_ID.value().trim(),
     calcomTeamId: CALCOM_TEAM_ID.value().trim(),
     stripeApiBaseUrl: isEmulator ? STRIPE_API_BASE_URL.value() : "",
+    appUrl: APP_URL.value(),
     isEmulator,
   });
   cached = Object.freeze(parsed);

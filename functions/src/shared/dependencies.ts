@@ -2,14 +2,20 @@ import { getAuth } from "firebase-admin/auth";
 import { getConfig, type AppConfig } from "../config/runtime-config.js";
 import { AppError } from "../domain/errors.js";
 import { CalcomClient } from "../integrations/calcom/calcom-client.js";
-import { CalcomSchedulingGateway } from "../integrations/calcom/calcom-scheduling.gateway.js";
-import type { SchedulingGateway } from "./scheduling.port.js";
+import { CalcomBookingGateway, CalcomSchedulingGateway } from "../integrations/calcom/calcom-scheduling.gateway.js";
+import { createStripeClient } from "../integrations/stripe/stripe-client.js";
+import { StripePaymentsGateway } from "../integrations/stripe/stripe-payments.gateway.js";
+import type { PaymentsGateway } from "./payments.port.js";
+import type { BookingCalendarGateway, SchedulingGateway } from "./scheduling.port.js";
 
 /** Everything the services need from the outside world, built once per process. */
 export interface Dependencies {
   config: AppConfig;
   calcomClient: CalcomClient;
   scheduling: SchedulingGateway;
+  bookingCalendar: BookingCalendarGateway;
+  /** Built on first use: a function that never touches Stripe needs no Stripe key. */
+  payments: () => PaymentsGateway;
   /** The email of an Auth user (Cal.com organization users are keyed by email). */
   emailOf: (uid: string) => Promise<string>;
   now: () => Date;
@@ -23,6 +29,17 @@ async function authEmail(uid: string): Promise<string> {
   return user.email;
 }
 
+export const STRIPE_KEY_MISSING_MESSAGE = "Stripe API key not configured";
+
+function lazyPayments(config: AppConfig): () => PaymentsGateway {
+  let gateway: PaymentsGateway | undefined;
+  return () => {
+    if (config.stripeSecretKey === null) throw new AppError("config/missing", STRIPE_KEY_MISSING_MESSAGE);
+    gateway ??= new StripePaymentsGateway(createStripeClient({ secretKey: config.stripeSecretKey, apiBaseUrl: config.stripeApiBaseUrl }));
+    return gateway;
+  };
+}
+
 /** The composition root: a plain factory, overridable piece by piece in tests. */
 export function createDependencies(config: AppConfig, overrides: Partial<Omit<Dependencies, "config">> = {}): Dependencies {
   const calcomClient = overrides.calcomClient ?? new CalcomClient({ baseUrl: config.calcomApiUrl });
@@ -30,6 +47,8 @@ export function createDependencies(config: AppConfig, overrides: Partial<Omit<De
     config,
     calcomClient,
     scheduling: overrides.scheduling ?? new CalcomSchedulingGateway(calcomClient),
+    bookingCalendar: overrides.bookingCalendar ?? new CalcomBookingGateway(calcomClient),
+    payments: overrides.payments ?? lazyPayments(config),
     emailOf: overrides.emailOf ?? authEmail,
     now: overrides.now ?? (() => new Date()),
   };

@@ -36,3 +36,23 @@ export interface SchedulingGateway {
   /** Free slots of an event type between two instants (UTC ISO). */
   getSlots(input: { eventTypeId: number; start: string; end: string; timeZone: string }): Promise<Interval[]>;
 }
+
+export interface CalcomBookingRef {
+  calcomBookingId: number;
+  calcomBookingUid: string;
+  status: "pending" | "accepted" | "cancelled" | "rejected";
+}
+
+/** Booking operations on Cal.com (a second port so that features needing only these stay small). */
+export interface BookingCalendarGateway {
+  /** A pending booking (the event type requires confirmation) carrying our booking id in metadata. */
+  createBooking(
+    account: CalcomAccount,
+    input: { eventTypeId: number; start: string; attendee: { name: string; email: string; timeZone: string }; bookingId: string },
+  ): Promise<CalcomBookingRef>;
+  getBooking(account: CalcomAccount, uid: string): Promise<CalcomBookingRef>;
+  /** Confirms; a booking Cal.com already accepted counts as confirmed. */
+  confirmBooking(account: CalcomAccount, uid: string): Promise<CalcomBookingRef>;
+  /** Cancels with a reason (Cal.com requires one from the host); one already cancelled counts. */
+  cancelBooking(account: CalcomAccount, uid: string, reason: string): Promise<CalcomBookingRef>;
+}

@@ -4,9 +4,8 @@ import type { AvailableSlotsOut } from "../../src/features/availability/availabi
 import { DEFAULT_CANCELLATION_POLICY } from "../../src/domain/policy.js";
 import { coachDoc, getDb } from "../../src/shared/firestore.js";
 import { initAdminFor, uniqueId } from "../helpers/admin.js";
-import { signUp } from "../helpers/auth.js";
 import { callCallable } from "../helpers/call-callable.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { PARIS_WEEK, coachWithOfferings, newUser, ok } from "../helpers/scenario.js";
 import { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
 
 // The Functions emulator reads CALCOM_API_URL from functions/.env.local: the stand-in listens on
@@ -31,40 +30,7 @@ interface SyncOut {
   scheduleCreated: boolean;
 }
 
-const parisWeek = {
-  timeZone: "Europe/Paris",
-  slots: [
-    { day: "monday", startTime: "09:00", endTime: "12:00" },
-    { day: "wednesday", startTime: "14:00", endTime: "16:00" },
-  ],
-};
-
-async function newUser(prefix: string) {
-  return signUp(`${uniqueId(prefix)}@example.com`);
-}
-
-async function ok<T>(name: string, data: unknown, token: string): Promise<T> {
-  const res = await callCallable<T>(name, data, token);
-  if (!res.ok) throw new Error(`${name} failed: ${res.error.status} ${res.error.message}`);
-  return res.result;
-}
-
-/** A coach with availability synced and two offerings linked to their Cal.com event types. */
-async function coachWithOfferings(week: unknown, connect?: { apiKey: string }) {
-  const coach = await newUser("coach");
-  if (connect) await ok("connectCalcomAccount", connect, coach.idToken);
-  await ok<SyncOut>("syncAvailability", { coachId: coach.uid, availability: week }, coach.idToken);
-  await ok("saveOffering", { offering: { id: "sixty", title: "60 min", durationMinutes: 60, priceCents: 6_000, currency: "eur" } }, coach.idToken);
-  await ok("saveOffering", { offering: { id: "thirty", title: "30 min", durationMinutes: 30, priceCents: 3_500, currency: "eur" } }, coach.idToken);
-  // The deployed onCoachWritten trigger links the offerings to their event types.
-  const offerings = await waitFor(async () => {
-    const data = (await coachDoc(coach.uid).get()).data();
-    const linked = data?.customOfferings.filter((o) => o.calcomEventTypeId !== null) ?? [];
-    return linked.length === 2 ? data?.customOfferings : undefined;
-  }, "the offerings' event types");
-  const eventTypeOf = (id: string) => offerings.find((o) => o.id === id)?.calcomEventTypeId ?? 0;
-  return { coach, sixty: eventTypeOf("sixty"), thirty: eventTypeOf("thirty") };
-}
+const parisWeek = PARIS_WEEK;
 
 describe("syncAvailability through the Functions emulator (organization mode)", () => {
   it("provisions the coach on first sync and updates the same schedule on the next", async () => {

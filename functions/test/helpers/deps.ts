@@ -15,6 +15,7 @@ export function testDependencies(fake: FakeCalcom, overrides: Partial<AppConfig>
     calcomTeamId: fake.teamId,
     calcomApiUrl: fake.url,
     stripeApiBaseUrl: null,
+    appUrl: "http://localhost:3000",
     isEmulator: true,
     ...configOverrides,
   };

@@ -1,7 +1,8 @@
 import { DateTime } from "luxon";
 import type { Interval } from "../../domain/availability.js";
 import { toUtcIso } from "../../domain/time.js";
-import type { CalcomAccount, EventTypeSpec, SchedulingGateway, WeeklyRow } from "../../shared/scheduling.port.js";
+import { AppError } from "../../domain/errors.js";
+import type { BookingCalendarGateway, CalcomAccount, CalcomBookingRef, EventTypeSpec, SchedulingGateway, WeeklyRow } from "../../shared/scheduling.port.js";
 import { calcomApi, type EventTypeInput } from "./calcom-api.js";
 import type { CalcomClient } from "./calcom-client.js";
 import { CalcomApiError } from "./calcom-errors.js";
@@ -167,6 +168,72 @@ export class CalcomSchedulingGateway implements SchedulingGateway {
     try {
       return await work();
     } catch (err) {
+      throw calcomToAppError(err);
+    }
+  }
+}
+
+function bookingRef(b: { id: number; uid: string; status: string }): CalcomBookingRef {
+  const status = b.status === "accepted" || b.status === "cancelled" || b.status === "rejected" ? b.status : "pending";
+  return { calcomBookingId: b.id, calcomBookingUid: b.uid, status };
+}
+
+/**
+ * BookingCalendarGateway on Cal.com. Cal.com's confirm and cancel are not idempotent (a second
+ * call is a 400): a 400 is taken as success once a GET shows the booking in the wanted state.
+ */
+export class CalcomBookingGateway implements BookingCalendarGateway {
+  constructor(private readonly client: CalcomClient) {}
+
+  async createBooking(
+    account: CalcomAccount,
+    input: { eventTypeId: number; start: string; attendee: { name: string; email: string; timeZone: string }; bookingId: string },
+  ): Promise<CalcomBookingRef> {
+    try {
+      const b = await calcomApi.createBooking(this.client, account.apiKey, {
+        start: input.start.replace(/\.\d{3}Z$/, "Z"),
+        eventTypeId: input.eventTypeId,
+        attendee: input.attendee,
+        metadata: { bookingId: input.bookingId },
+      });
+      return bookingRef(b);
+    } catch (err) {
+      // Cal.com refuses a taken or closed slot with 400 (no distinct code) or 409 (same accepted slot).
+      if (isKind(err, "bad-request") || isKind(err, "conflict")) {
+        throw new AppError("booking/slot-unavailable", "This time is no longer available. Please pick another slot.", { cause: err });
+      }
+      throw calcomToAppError(err);
+    }
+  }
+
+  async getBooking(account: CalcomAccount, uid: string): Promise<CalcomBookingRef> {
+    try {
+      return bookingRef(await calcomApi.getBooking(this.client, account.apiKey, uid));
+    } catch (err) {
+      throw calcomToAppError(err);
+    }
+  }
+
+  async confirmBooking(account: CalcomAccount, uid: string): Promise<CalcomBookingRef> {
+    try {
+      return bookingRef(await calcomApi.confirmBooking(this.client, account.apiKey, uid));
+    } catch (err) {
+      if (isKind(err, "bad-request")) {
+        const current = await this.getBooking(account, uid);
+        if (current.status === "accepted") return current;
+      }
+      throw calcomToAppError(err);
+    }
+  }
+
+  async cancelBooking(account: CalcomAccount, uid: string, reason: string): Promise<CalcomBookingRef> {
+    try {
+      return bookingRef(await calcomApi.cancelBooking(this.client, account.apiKey, uid, reason));
+    } catch (err) {
+      if (isKind(err, "bad-request")) {
+        const current = await this.getBooking(account, uid);
+        if (current.status === "cancelled" || current.status === "rejected") return current;
+      }
       throw calcomToAppError(err);
     }
   }

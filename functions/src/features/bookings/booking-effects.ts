@@ -1,0 +1,173 @@
+import { Timestamp, type Transaction } from "firebase-admin/firestore";
+import type { Booking } from "../../domain/booking.js";
+import { AppError } from "../../domain/errors.js";
+import type { Dependencies } from "../../shared/dependencies.js";
+import { getDb } from "../../shared/firestore.js";
+import { log } from "../../shared/logger.js";
+import { resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
+import { appendAudit, notify, readBooking, releaseInTx, requireBooking, writeBooking } from "./bookings.repository.js";
+
+/** Automatic attempts of one side effect before it is left to reconciliation (or a person). */
+export const MAX_AUTOMATIC_ATTEMPTS = 3;
+
+type Action = "calcom-confirm" | "calcom-release" | "stripe-refund";
+
+function exhausted(booking: Booking, action: Action): boolean {
+  return (booking.sideEffectAttempts[action] ?? 0) >= MAX_AUTOMATIC_ATTEMPTS;
+}
+
+/**
+ * Records a failed side effect on the booking. The write fires the booking trigger again, which
+ * is what retries the effect; after MAX_AUTOMATIC_ATTEMPTS the booking is marked for
+ * reconciliation and the trigger leaves it alone.
+ */
+async function recordFailure(bookingId: string, action: Action, err: unknown, now: Date): Promise<void> {
+  const code = err instanceof AppError ? err.code : "internal";
+  const message = err instanceof AppError ? err.message : "Unexpected failure";
+  log.warn("booking.side-effect-failed", { bookingId, action, code });
+  await getDb().runTransaction(async (tx) => {
+    const booking = await requireBooking(bookingId, tx);
+    const attempts = (booking.sideEffectAttempts[action] ?? 0) + 1;
+    tx.update(getDb().collection("bookings").doc(bookingId), {
+      [`sideEffectAttempts.${action}`]: attempts,
+      lastError: { action, code, message },
+      needsReconciliation: attempts >= MAX_AUTOMATIC_ATTEMPTS || booking.needsReconciliation,
+      updatedAt: Timestamp.fromDate(now),
+    });
+  });
+}
+
+/** Releases an unpaid hold: cancelled/pending, its slot freed. Safe to repeat. */
+export async function releaseHold(bookingId: string, reason: string, deps: Dependencies, tier = "hold-released"): Promise<void> {
+  const now = deps.now();
+  await getDb().runTransaction(async (tx) => {
+    const booking = await requireBooking(bookingId, tx);
+    if (booking.status !== "requested" || booking.paymentStatus !== "pending") return;
+    const release = await releaseInTx(tx, booking.coachId, bookingId);
+    writeBooking(tx, bookingId, booking, { status: "cancelled", paymentStatus: "pending" }, {
+      holdExpiresAt: null,
+      cancellation: { by: "system", reason, at: now.toISOString(), refundCents: 0, tier },
+    }, now);
+    release();
+    appendAudit(tx, bookingId, "hold-released", { type: "hold-released", reason }, now);
+  });
+}
+
+/**
+ * Records a payment that Stripe reports for a booking, inside the caller's transaction (reads
+ * done by the caller). A held booking becomes paid; a hold already released becomes
+ * cancelled/paid owing a full refund (its slot may be taken); anything else stays as it is.
+ */
+export function recordPaymentInTx(tx: Transaction, bookingId: string, booking: Booking, paymentIntentId: string, stripeEventId: string, now: Date): "paid" | "late-payment" | "already-recorded" {
+  if (booking.paymentStatus !== "pending") return "already-recorded";
+  const ledger = getDb().collection("bookings").doc(bookingId).collection("ledger").doc(paymentIntentId);
+  tx.set(ledger, { kind: "captured", amountCents: booking.amountCents, currency: booking.currency, stripeObjectId: paymentIntentId, cause: "checkout", at: Timestamp.fromDate(now) });
+  if (booking.status === "requested") {
+    writeBooking(tx, bookingId, booking, { status: "requested", paymentStatus: "paid" }, { stripePaymentIntentId: paymentIntentId, paidAt: now.toISOString(), holdExpiresAt: null }, now);
+    appendAudit(tx, bookingId, `payment-${stripeEventId}`, { type: "payment-received", paymentIntentId, amountCents: booking.amountCents }, now);
+    return "paid";
+  }
+  const cancellation = { by: "system" as const, reason: booking.cancellation?.reason ?? "Hold released before payment", at: booking.cancellation?.at ?? now.toISOString(), refundCents: booking.amountCents, tier: "late-payment" };
+  writeBooking(tx, bookingId, booking, { status: "cancelled", paymentStatus: "paid" }, { stripePaymentIntentId: paymentIntentId, paidAt: now.toISOString(), cancellation }, now);
+  appendAudit(tx, bookingId, `late-payment-${stripeEventId}`, { type: "late-payment", paymentIntentId, amountCents: booking.amountCents }, now);
+  return "late-payment";
+}
+
+/** Confirms a paid booking in Cal.com, then records it confirmed and notifies both sides. */
+export async function confirmInCalcom(bookingId: string, deps: Dependencies, options: { manual: boolean } = { manual: false }): Promise<void> {
+  const booking = await requireBooking(bookingId);
+  if (booking.status !== "requested" || booking.paymentStatus !== "paid") return;
+  if (!options.manual && exhausted(booking, "calcom-confirm")) return;
+  const now = deps.now();
+  try {
+    if (booking.calcomBookingUid === null) throw new AppError("calcom/not-found", "This booking has no Cal.com booking to confirm.");
+    if (booking.calcomStatus !== "accepted") {
+      const account = await resolveCalcomAccount(booking.coachId, deps.config);
+      await deps.bookingCalendar.confirmBooking(account, booking.calcomBookingUid);
+    }
+  } catch (err) {
+    await recordFailure(bookingId, "calcom-confirm", err, now);
+    if (options.manual) throw err;
+    return;
+  }
+  await getDb().runTransaction(async (tx) => {
+    const current = await requireBooking(bookingId, tx);
+    if (current.status !== "requested" || current.paymentStatus !== "paid") return;
+    writeBooking(tx, bookingId, current, { status: "confirmed", paymentStatus: "paid" }, { calcomStatus: "accepted", needsReconciliation: false, lastError: null }, now);
+    appendAudit(tx, bookingId, "confirmed", { type: "confirmed", calcomBookingUid: current.calcomBookingUid }, now);
+    notify(tx, { bookingId, recipientId: current.userId, kind: "booking-confirmed", title: "Your session is booked", body: `Your session starts at ${current.startTime}.` }, now);
+    notify(tx, { bookingId, recipientId: current.coachId, kind: "booking-confirmed", title: "New session booked", body: `A paid session starts at ${current.startTime}.` }, now);
+  });
+  log.info("booking.confirmed", { bookingId });
+}
+
+/** Cancels in Cal.com the booking of a cancelled one (with a reason: Cal.com wants one from the host). */
+async function releaseInCalcom(bookingId: string, booking: Booking, deps: Dependencies): Promise<void> {
+  if (booking.calcomBookingUid === null || (booking.calcomStatus !== "pending" && booking.calcomStatus !== "accepted")) return;
+  if (exhausted(booking, "calcom-release")) return;
+  const now = deps.now();
+  try {
+    const account = await resolveCalcomAccount(booking.coachId, deps.config);
+    await deps.bookingCalendar.cancelBooking(account, booking.calcomBookingUid, booking.cancellation?.reason ?? "Cancelled");
+  } catch (err) {
+    await recordFailure(bookingId, "calcom-release", err, now);
+    return;
+  }
+  await getDb().runTransaction(async (tx) => {
+    const current = await requireBooking(bookingId, tx);
+    if (current.calcomStatus === "cancelled") return;
+    tx.update(getDb().collection("bookings").doc(bookingId), { calcomStatus: "cancelled", updatedAt: Timestamp.fromDate(now) });
+    appendAudit(tx, bookingId, "calcom-cancelled", { type: "calcom-cancelled", calcomBookingUid: current.calcomBookingUid }, now);
+  });
+}
+
+/** Refunds what a cancellation owes and has not been refunded yet, once (idempotency key per booking). */
+async function refundCancellation(bookingId: string, booking: Booking, deps: Dependencies): Promise<void> {
+  const owed = (booking.cancellation?.refundCents ?? 0) - booking.refundedCents;
+  if (owed <= 0 || booking.stripePaymentIntentId === null || exhausted(booking, "stripe-refund")) return;
+  const now = deps.now();
+  let refund;
+  try {
+    refund = await deps.payments().refund({
+      paymentIntentId: booking.stripePaymentIntentId,
+      amountCents: owed,
+      bookingId,
+      cause: booking.cancellation?.tier ?? "cancellation",
+      idempotencyKey: `booking-${bookingId}-cancellation-refund`,
+    });
+  } catch (err) {
+    await recordFailure(bookingId, "stripe-refund", err, now);
+    return;
+  }
+  await getDb().runTransaction(async (tx) => {
+    const current = await requireBooking(bookingId, tx);
+    const ledger = getDb().collection("bookings").doc(bookingId).collection("ledger").doc(refund.refundId);
+    const recorded = await tx.get(ledger);
+    if (recorded.exists) return;
+    const refundedCents = Math.min(current.amountCents, current.refundedCents + refund.amountCents);
+    writeBooking(tx, bookingId, current, { status: "cancelled", paymentStatus: "refunded" }, { refundedCents }, now);
+    tx.set(ledger, { kind: "refunded", amountCents: -refund.amountCents, currency: current.currency, stripeObjectId: refund.refundId, cause: current.cancellation?.tier ?? "cancellation", at: Timestamp.fromDate(now) });
+    appendAudit(tx, bookingId, `refund-${refund.refundId}`, { type: "refunded", refundId: refund.refundId, amountCents: refund.amountCents }, now);
+    notify(tx, { bookingId, recipientId: current.userId, kind: "refunded", title: "Refund issued", body: `${refund.amountCents} ${current.currency.toUpperCase()} minor units are on their way back to you.` }, now);
+  });
+}
+
+/**
+ * Carries out what a booking's state asks for: confirm a paid booking in Cal.com; for a
+ * cancelled one, release its Cal.com booking and refund what the cancellation owes. Level-
+ * triggered and idempotent: it reads the booking afresh and does only what is not yet done, so a
+ * duplicate or late trigger delivery changes nothing.
+ */
+export async function runBookingEffects(bookingId: string, deps: Dependencies): Promise<void> {
+  const booking = await readBooking(bookingId);
+  if (!booking) return;
+  if (booking.status === "requested" && booking.paymentStatus === "paid") {
+    await confirmInCalcom(bookingId, deps);
+    return;
+  }
+  if (booking.status === "cancelled") {
+    await releaseInCalcom(bookingId, booking, deps);
+    const fresh = await readBooking(bookingId);
+    if (fresh) await refundCancellation(bookingId, fresh, deps);
+  }
+}

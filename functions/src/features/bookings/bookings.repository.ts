@@ -1,0 +1,100 @@
+import { Timestamp, type Transaction } from "firebase-admin/firestore";
+import { z } from "zod";
+import { overlaps } from "../../domain/availability.js";
+import type { Booking } from "../../domain/booking.js";
+import { transition, type BookingState } from "../../domain/booking-state.js";
+import { AppError } from "../../domain/errors.js";
+import { epochMs } from "../../domain/time.js";
+import { bookingDoc, getDb } from "../../shared/firestore.js";
+
+/**
+ * `coachCalendars/{coachId}`: the live (held or confirmed) intervals of one coach, across all of
+ * their offerings. Every reservation reads and writes it in one transaction, so two bookings of a
+ * coach can never overlap, whatever the concurrency. Server-only.
+ */
+const CalendarSchema = z.object({
+  intervals: z.array(z.object({ bookingId: z.string(), start: z.string(), end: z.string() })).default([]),
+});
+type Calendar = z.output<typeof CalendarSchema>;
+
+function calendarRef(coachId: string) {
+  return getDb().collection("coachCalendars").doc(coachId);
+}
+
+async function readCalendar(tx: Transaction, coachId: string): Promise<Calendar> {
+  const snap = await tx.get(calendarRef(coachId));
+  return CalendarSchema.parse(snap.data() ?? {});
+}
+
+/** Reserves the booking's interval for its coach and creates the booking, atomically. */
+export async function reserveAndCreate(bookingId: string, booking: Booking, nowMs: number): Promise<void> {
+  const ref = bookingDoc(bookingId);
+  try {
+    await getDb().runTransaction(
+      async (tx) => {
+        const calendar = await readCalendar(tx, booking.coachId);
+        const live = calendar.intervals.filter((i) => epochMs(i.end) > nowMs);
+        const wanted = { start: booking.startTime, end: booking.endTime };
+        if (live.some((i) => overlaps(i, wanted))) {
+          throw new AppError("booking/slot-unavailable", "This time is no longer available. Please pick another slot.");
+        }
+        tx.set(calendarRef(booking.coachId), { intervals: [...live, { bookingId, ...wanted }] });
+        tx.create(ref, booking);
+      },
+      { maxAttempts: 50 },
+    );
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    // Firestore gave up on contention (many callers on one coach at once): nothing was written.
+    if (typeof err === "object" && err !== null && "code" in err && err.code === 10) {
+      throw new AppError("request/in-progress", "Many people are booking this coach right now. Please try again.", { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** Drops a booking's interval from its coach's calendar, inside a transaction (read first). */
+export async function releaseInTx(tx: Transaction, coachId: string, bookingId: string): Promise<() => void> {
+  const calendar = await readCalendar(tx, coachId);
+  return () => {
+    tx.set(calendarRef(coachId), { intervals: calendar.intervals.filter((i) => i.bookingId !== bookingId) });
+  };
+}
+
+export async function readBooking(bookingId: string, tx?: Transaction): Promise<Booking | undefined> {
+  const snap = tx ? await tx.get(bookingDoc(bookingId)) : await bookingDoc(bookingId).get();
+  return snap.data();
+}
+
+export async function requireBooking(bookingId: string, tx?: Transaction): Promise<Booking> {
+  const booking = await readBooking(bookingId, tx);
+  if (!booking) throw new AppError("booking/not-found", "There is no booking with this id.");
+  return booking;
+}
+
+type BookingPatch = Partial<Omit<Booking, "status" | "paymentStatus">>;
+
+/**
+ * Writes a state change through the state machine (refusing illegal moves) with its patch, and
+ * stamps `updatedAt`. Instants in the patch are stored as Timestamps.
+ */
+export function writeBooking(tx: Transaction, bookingId: string, from: BookingState, to: BookingState, patch: BookingPatch, now: Date): void {
+  const next = transition(from, to);
+  const data: Record<string, unknown> = { ...patch, status: next.status, paymentStatus: next.paymentStatus, updatedAt: Timestamp.fromDate(now) };
+  for (const field of ["holdExpiresAt", "paidAt", "startTime", "endTime"] as const) {
+    const v = data[field];
+    if (typeof v === "string") data[field] = Timestamp.fromDate(new Date(v));
+  }
+  tx.update(getDb().collection("bookings").doc(bookingId), data);
+}
+
+/** Appends to the booking's audit trail; a deterministic id makes a repeated step write nothing new. */
+export function appendAudit(tx: Transaction, bookingId: string, eventId: string, entry: Record<string, unknown>, now: Date): void {
+  tx.set(getDb().collection("bookings").doc(bookingId).collection("events").doc(eventId), { ...entry, at: Timestamp.fromDate(now) });
+}
+
+/** One notification per booking, kind and recipient (its id), so a retried step sends it once. */
+export function notify(tx: Transaction, input: { bookingId: string; recipientId: string; kind: string; title: string; body: string }, now: Date): void {
+  const id = `${input.bookingId}_${input.kind}_${input.recipientId}`;
+  tx.set(getDb().collection("notifications").doc(id), { ...input, createdAt: Timestamp.fromDate(now), readAt: null });
+}

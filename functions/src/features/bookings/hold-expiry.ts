@@ -1,0 +1,46 @@
+import { Timestamp } from "firebase-admin/firestore";
+import { AppError } from "../../domain/errors.js";
+import type { Dependencies } from "../../shared/dependencies.js";
+import { bookingsCollection, getDb } from "../../shared/firestore.js";
+import { log } from "../../shared/logger.js";
+import { recordPaymentInTx, releaseHold, runBookingEffects } from "./booking-effects.js";
+import { requireBooking } from "./bookings.repository.js";
+
+/**
+ * Releases every unpaid hold past its expiry. Its Checkout Session is expired first; a session
+ * that turns out to be paid (the event was lost) is recorded as a payment instead.
+ */
+export async function expireStaleHolds(deps: Dependencies): Promise<{ released: number; paid: number }> {
+  const now = deps.now();
+  const stale = await bookingsCollection()
+    .where("status", "==", "requested")
+    .where("paymentStatus", "==", "pending")
+    .where("holdExpiresAt", "<=", Timestamp.fromDate(now))
+    .limit(200)
+    .get();
+  const counts = { released: 0, paid: 0 };
+  for (const doc of stale.docs) {
+    const booking = doc.data();
+    try {
+      if (booking.stripeCheckoutSessionId !== null) {
+        const session = await deps.payments().expireCheckoutSession(booking.stripeCheckoutSessionId, `booking-${doc.id}-expire`);
+        if (session.paymentStatus === "paid" && session.paymentIntentId !== null) {
+          const paymentIntentId = session.paymentIntentId;
+          await getDb().runTransaction(async (tx) => {
+            recordPaymentInTx(tx, doc.id, await requireBooking(doc.id, tx), paymentIntentId, `expiry-check-${session.id}`, now);
+          });
+          counts.paid += 1;
+          continue;
+        }
+      }
+      await releaseHold(doc.id, "Payment not completed in time", deps);
+      await runBookingEffects(doc.id, deps);
+      counts.released += 1;
+    } catch (err) {
+      // One booking's failure must not stop the others; the next run tries it again.
+      log.error("holds.expiry-failed", { bookingId: doc.id, code: err instanceof AppError ? err.code : "internal" }, err);
+    }
+  }
+  if (counts.released + counts.paid > 0) log.info("holds.expired", counts);
+  return counts;
+}

@@ -1,0 +1,67 @@
+import { Timestamp } from "firebase-admin/firestore";
+import type Stripe from "stripe";
+import { z } from "zod";
+import type { Dependencies } from "../../shared/dependencies.js";
+import { getDb } from "../../shared/firestore.js";
+import { log } from "../../shared/logger.js";
+import { recordPaymentInTx } from "../bookings/booking-effects.js";
+import { appendAudit, readBooking, releaseInTx, writeBooking } from "../bookings/bookings.repository.js";
+
+/** The metadata keys we set ourselves on every Stripe object of a booking. */
+const OurMetadataSchema = z.looseObject({ bookingId: z.string().min(1).optional() });
+
+function bookingIdOf(object: { metadata?: Stripe.Metadata | null; client_reference_id?: string | null }): string | null {
+  const metadata = OurMetadataSchema.safeParse(object.metadata ?? {});
+  return (metadata.success ? metadata.data.bookingId : undefined) ?? object.client_reference_id ?? null;
+}
+
+export type StripeEventOutcome = "processed" | "duplicate" | "ignored" | "unknown-booking";
+
+/**
+ * Records what a verified Stripe event says happened, once: the de-duplication marker
+ * `webhookEvents/stripe_{event.id}` is written in the same transaction as the booking change, so
+ * a redelivered event (or two deliveries racing) changes nothing the second time. Side effects
+ * (confirm in Cal.com, refunds) are left to the booking trigger.
+ */
+export async function applyStripeEvent(event: Stripe.Event, deps: Dependencies): Promise<StripeEventOutcome> {
+  const now = deps.now();
+  const marker = getDb().collection("webhookEvents").doc(`stripe_${event.id}`);
+  return getDb().runTransaction(async (tx) => {
+    if ((await tx.get(marker)).exists) return "duplicate";
+    let outcome: StripeEventOutcome = "ignored";
+    let bookingId: string | null = null;
+    let detail = "";
+
+    if (event.type === "checkout.session.completed" || event.type === "checkout.session.async_payment_succeeded") {
+      const session = event.data.object;
+      bookingId = bookingIdOf(session);
+      const paymentIntentId = typeof session.payment_intent === "string" ? session.payment_intent : (session.payment_intent?.id ?? null);
+      const booking = bookingId ? await readBooking(bookingId, tx) : undefined;
+      if (bookingId && !booking) outcome = "unknown-booking";
+      else if (booking && bookingId && session.payment_status === "paid" && paymentIntentId) {
+        detail = recordPaymentInTx(tx, bookingId, booking, paymentIntentId, event.id, now);
+        outcome = "processed";
+      }
+    } else if (event.type === "checkout.session.expired" || event.type === "checkout.session.async_payment_failed" || event.type === "payment_intent.payment_failed") {
+      const object = event.data.object;
+      bookingId = bookingIdOf(object);
+      const booking = bookingId ? await readBooking(bookingId, tx) : undefined;
+      if (bookingId && !booking) outcome = "unknown-booking";
+      else if (booking && bookingId && booking.status === "requested" && booking.paymentStatus === "pending") {
+        const reason = event.type === "checkout.session.expired" ? "Payment not completed in time" : "Payment failed";
+        const release = await releaseInTx(tx, booking.coachId, bookingId);
+        writeBooking(tx, bookingId, booking, { status: "cancelled", paymentStatus: "pending" }, {
+          holdExpiresAt: null,
+          cancellation: { by: "system", reason, at: now.toISOString(), refundCents: 0, tier: "hold-released" },
+        }, now);
+        release();
+        appendAudit(tx, bookingId, `released-${event.id}`, { type: "hold-released", reason, stripeEventId: event.id }, now);
+        outcome = "processed";
+        detail = "hold-released";
+      }
+    }
+    tx.create(marker, { source: "stripe", type: event.type, bookingId, outcome, detail, receivedAt: Timestamp.fromDate(now) });
+    log.info("stripe.event", { eventId: event.id, type: event.type, bookingId, outcome, detail });
+    return outcome;
+  });
+}

@@ -1,0 +1,54 @@
+import type { Request } from "firebase-functions/v2/https";
+import { onRequest } from "firebase-functions/v2/https";
+import type Stripe from "stripe";
+import { STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET } from "../../config/params.js";
+import { AppError } from "../../domain/errors.js";
+import { verifyStripeEvent } from "../../integrations/stripe/stripe-webhook.js";
+import type { Dependencies } from "../../shared/dependencies.js";
+import { getDependencies } from "../../shared/dependencies.js";
+import { log } from "../../shared/logger.js";
+import { applyStripeEvent } from "../payments/stripe-events.js";
+
+export interface WebhookResponse {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/**
+ * The Stripe webhook, as a plain function of the raw request: the signature is verified on the
+ * raw bytes before anything is read (400 otherwise), then the event is recorded once. Transient
+ * failures answer 500 so Stripe delivers again; the de-duplication makes that safe.
+ */
+export async function handleStripeWebhook(req: Pick<Request, "method" | "rawBody" | "header">, deps: Dependencies): Promise<WebhookResponse> {
+  if (req.method !== "POST") return { status: 405, body: { error: "POST only" } };
+  const secret = deps.config.stripeWebhookSecret;
+  if (secret === null) {
+    log.error("stripe.webhook-secret-missing");
+    return { status: 500, body: { error: "webhook secret not configured" } };
+  }
+  let event: Stripe.Event;
+  try {
+    event = verifyStripeEvent(req.rawBody, req.header("stripe-signature"), secret);
+  } catch {
+    log.warn("stripe.webhook-signature-rejected");
+    return { status: 400, body: { error: "invalid signature" } };
+  }
+  try {
+    const outcome = await applyStripeEvent(event, deps);
+    return { status: 200, body: { received: true, outcome } };
+  } catch (err) {
+    if (err instanceof AppError && err.code === "booking/illegal-transition") {
+      // Permanent: the event cannot apply to this booking; Stripe retrying would not help.
+      log.warn("stripe.event-not-applicable", { eventId: event.id, type: event.type });
+      return { status: 200, body: { received: true, outcome: "not-applicable" } };
+    }
+    log.error("stripe.event-failed", { eventId: event.id, type: event.type }, err);
+    return { status: 500, body: { error: "temporary failure, please retry" } };
+  }
+}
+
+/** `stripeWebhook`: receives Stripe's events (POST, signed with STRIPE_WEBHOOK_SECRET). */
+export const stripeWebhook = onRequest({ secrets: [STRIPE_WEBHOOK_SECRET, STRIPE_SECRET_KEY] }, async (req, res) => {
+  const out = await handleStripeWebhook(req, getDependencies());
+  res.status(out.status).json(out.body);
+});

@@ -1,0 +1,101 @@
+import Stripe from "stripe";
+import { z } from "zod";
+import { AppError } from "../../domain/errors.js";
+import type { CheckoutSessionOut, PaymentsGateway } from "../../shared/payments.port.js";
+import { log } from "../../shared/logger.js";
+
+const SessionStatusSchema = z.enum(["open", "complete", "expired"]);
+const SessionPaymentStatusSchema = z.enum(["paid", "unpaid", "no_payment_required"]);
+
+function sessionOut(s: Stripe.Checkout.Session): CheckoutSessionOut {
+  const paymentIntent = s.payment_intent;
+  return {
+    id: s.id,
+    url: s.url,
+    status: SessionStatusSchema.parse(s.status),
+    paymentStatus: SessionPaymentStatusSchema.parse(s.payment_status),
+    paymentIntentId: typeof paymentIntent === "string" ? paymentIntent : (paymentIntent?.id ?? null),
+    expiresAt: new Date(s.expires_at * 1000).toISOString(),
+  };
+}
+
+/** Translates Stripe's errors by class and code, never by message. */
+export function stripeToAppError(err: unknown): unknown {
+  if (!(err instanceof Stripe.errors.StripeError)) return err;
+  const details = { stripeCode: err.code ?? null, requestId: err.requestId };
+  if (err instanceof Stripe.errors.StripeCardError) {
+    return new AppError("payment/card-declined", "The card was declined.", { details: { ...details, declineCode: err.decline_code }, cause: err });
+  }
+  if (err.code === "charge_disputed") {
+    return new AppError("payment/disputed", "This payment is disputed: no refund can be made while the dispute is open.", { details, cause: err });
+  }
+  if (err.code === "charge_already_refunded") {
+    return new AppError("payment/already-refunded", "This payment has already been refunded in full.", { details, cause: err });
+  }
+  if (err instanceof Stripe.errors.StripeRateLimitError || err instanceof Stripe.errors.StripeConnectionError || err instanceof Stripe.errors.StripeAPIError) {
+    return new AppError("upstream/unavailable", "Stripe is not answering right now. Please try again shortly.", { details, cause: err });
+  }
+  log.error("stripe.rejected", { code: err.code ?? null, requestId: err.requestId ?? null, type: err.type });
+  return new AppError("upstream/rejected", "Stripe refused the request.", { details, cause: err });
+}
+
+/** PaymentsGateway on the Stripe SDK; every write carries the caller's idempotency key. */
+export class StripePaymentsGateway implements PaymentsGateway {
+  constructor(private readonly stripe: Stripe) {}
+
+  async createCheckoutSession(input: Parameters<PaymentsGateway["createCheckoutSession"]>[0]): Promise<CheckoutSessionOut> {
+    return this.mapped(async () => {
+      const metadata = { bookingId: input.bookingId };
+      const session = await this.stripe.checkout.sessions.create(
+        {
+          mode: "payment",
+          line_items: [
+            {
+              quantity: 1,
+              price_data: { currency: input.currency, unit_amount: input.amountCents, product_data: { name: input.title, description: input.description } },
+            },
+          ],
+          client_reference_id: input.bookingId,
+          metadata,
+          payment_intent_data: { metadata, description: input.description },
+          ...(input.customerEmail ? { customer_email: input.customerEmail } : {}),
+          expires_at: Math.floor(input.expiresAt.getTime() / 1000),
+          success_url: input.successUrl,
+          cancel_url: input.cancelUrl,
+        },
+        { idempotencyKey: input.idempotencyKey },
+      );
+      return sessionOut(session);
+    });
+  }
+
+  async retrieveCheckoutSession(sessionId: string): Promise<CheckoutSessionOut> {
+    return this.mapped(async () => sessionOut(await this.stripe.checkout.sessions.retrieve(sessionId)));
+  }
+
+  async expireCheckoutSession(sessionId: string, idempotencyKey: string): Promise<CheckoutSessionOut> {
+    return this.mapped(async () => {
+      const current = await this.stripe.checkout.sessions.retrieve(sessionId);
+      if (current.status !== "open") return sessionOut(current);
+      return sessionOut(await this.stripe.checkout.sessions.expire(sessionId, {}, { idempotencyKey }));
+    });
+  }
+
+  async refund(input: Parameters<PaymentsGateway["refund"]>[0]) {
+    return this.mapped(async () => {
+      const refund = await this.stripe.refunds.create(
+        { payment_intent: input.paymentIntentId, amount: input.amountCents, reason: "requested_by_customer", metadata: { bookingId: input.bookingId, cause: input.cause } },
+        { idempotencyKey: input.idempotencyKey },
+      );
+      return { refundId: refund.id, amountCents: refund.amount, status: refund.status ?? "pending" };
+    });
+  }
+
+  private async mapped<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      throw stripeToAppError(err);
+    }
+  }
+}

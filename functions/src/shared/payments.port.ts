@@ -1,0 +1,29 @@
+/** The Stripe operations the features need, in our own types. Implemented by the Stripe gateway. */
+export interface CheckoutSessionOut {
+  id: string;
+  url: string | null;
+  status: "open" | "complete" | "expired";
+  paymentStatus: "paid" | "unpaid" | "no_payment_required";
+  paymentIntentId: string | null;
+  expiresAt: string;
+}
+
+export interface PaymentsGateway {
+  /** One call; `idempotencyKey` makes a retried create return the same session. */
+  createCheckoutSession(input: {
+    bookingId: string;
+    amountCents: number;
+    currency: string;
+    title: string;
+    description: string;
+    customerEmail: string | null;
+    expiresAt: Date;
+    successUrl: string;
+    cancelUrl: string;
+    idempotencyKey: string;
+  }): Promise<CheckoutSessionOut>;
+  retrieveCheckoutSession(sessionId: string): Promise<CheckoutSessionOut>;
+  /** Expires an open session; a session no longer open is returned as it is. */
+  expireCheckoutSession(sessionId: string, idempotencyKey: string): Promise<CheckoutSessionOut>;
+  refund(input: { paymentIntentId: string; amountCents: number; bookingId: string; cause: string; idempotencyKey: string }): Promise<{ refundId: string; amountCents: number; status: string }>;
+}

@@ -1,0 +1,396 @@
+import { createHash, randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import qs from "qs";
+import { stripeTestSignature } from "../../src/integrations/stripe/stripe-webhook.js";
+
+/**
+ * A stateful stand-in for the part of Stripe's API this backend uses, on loopback, answering the
+ * way stripe-notes.md says Stripe does: Checkout Sessions (create, retrieve, expire), their
+ * PaymentIntents and Charges, refunds (never more than captured), idempotency keys (same key and
+ * parameters → the same answer, replayed; other parameters → `idempotency_error`), the error
+ * envelope, and signed webhooks that can be dropped, duplicated or held. A test-only route pays
+ * an open session. Test support only: never imported by production code.
+ */
+
+const API_VERSION = "2026-10-28.endive";
+
+export interface FakeSession {
+  id: string;
+  object: "checkout.session";
+  status: "open" | "complete" | "expired";
+  payment_status: "unpaid" | "paid";
+  amount_subtotal: number;
+  amount_total: number;
+  currency: string;
+  url: string | null;
+  expires_at: number;
+  created: number;
+  client_reference_id: string | null;
+  customer_email: string | null;
+  metadata: Record<string, string>;
+  mode: "payment";
+  livemode: false;
+  success_url: string | null;
+  cancel_url: string | null;
+  payment_intent: string | null;
+  ui_mode: "hosted_page";
+  payment_intent_metadata: Record<string, string>;
+}
+export interface FakeCharge {
+  id: string;
+  object: "charge";
+  amount: number;
+  amount_refunded: number;
+  refunded: boolean;
+  currency: string;
+  payment_intent: string;
+  disputed: boolean;
+  metadata: Record<string, string>;
+}
+export interface FakeRefund {
+  id: string;
+  object: "refund";
+  amount: number;
+  currency: string;
+  charge: string;
+  payment_intent: string;
+  status: "succeeded";
+  reason: string | null;
+  metadata: Record<string, string>;
+  created: number;
+}
+export interface StripeRecordedRequest {
+  method: string;
+  path: string;
+  idempotencyKey: string | null;
+  params: Record<string, unknown>;
+  status: number;
+}
+
+class StripeHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+    readonly code?: string,
+    readonly param?: string,
+  ) {
+    super(message);
+  }
+}
+
+function id(prefix: string): string {
+  return `${prefix}_test_${randomBytes(12).toString("hex")}`;
+}
+
+export class FakeStripe {
+  readonly requests: StripeRecordedRequest[] = [];
+  readonly sessions = new Map<string, FakeSession>();
+  readonly paymentIntents = new Map<string, { id: string; object: "payment_intent"; amount: number; currency: string; status: string; latest_charge: string; metadata: Record<string, string> }>();
+  readonly charges = new Map<string, FakeCharge>();
+  readonly refunds = new Map<string, FakeRefund>();
+  readonly webhookDeliveries: { type: string; eventId: string; status: number | null }[] = [];
+
+  private idempotency = new Map<string, { hash: string; status: number; body: unknown }>();
+  private faults: { remaining: number; route: string | null; status: number }[] = [];
+  private subscribers: { url: string; secret: string }[] = [];
+  private webhookPlan = { drop: 0, duplicate: 0 };
+  private inFlight = new Set<Promise<void>>();
+  private server!: Server;
+  private port = 0;
+
+  private constructor(private readonly now: () => number) {}
+
+  static async start(options: { port?: number; now?: () => number } = {}): Promise<FakeStripe> {
+    const fake = new FakeStripe(options.now ?? Date.now);
+    fake.server = createServer((req, res) => void fake.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      fake.server.once("error", reject);
+      fake.server.listen(options.port ?? 0, "127.0.0.1", () => {
+        resolve();
+      });
+    });
+    fake.port = (fake.server.address() as AddressInfo).port;
+    return fake;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => { resolve(); }));
+  }
+
+  reset(): void {
+    this.requests.length = 0;
+    this.sessions.clear();
+    this.paymentIntents.clear();
+    this.charges.clear();
+    this.refunds.clear();
+    this.idempotency.clear();
+    this.faults = [];
+    this.subscribers = [];
+    this.webhookPlan = { drop: 0, duplicate: 0 };
+    this.webhookDeliveries.length = 0;
+  }
+
+  // ---- knobs ----
+
+  /** The next `count` requests (to a route such as "POST /v1/refunds", or any) answer `status`. */
+  failNext(count: number, status: number, route: string | null = null): void {
+    this.faults.push({ remaining: count, route, status });
+  }
+  subscribe(url: string, secret: string): void {
+    this.subscribers.push({ url, secret });
+  }
+  dropNextWebhooks(count: number): void {
+    this.webhookPlan.drop += count;
+  }
+  duplicateNextWebhooks(count: number): void {
+    this.webhookPlan.duplicate += count;
+  }
+  async flushWebhooks(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  /** Test-only: the buyer pays an open session (card), which completes it and sends the events. */
+  pay(sessionId: string): FakeSession {
+    const session = this.requireSession(sessionId);
+    if (session.status !== "open") throw new StripeHttpError(400, "invalid_request_error", `Session ${sessionId} is ${session.status}`);
+    const paymentIntentId = id("pi");
+    const chargeId = id("ch");
+    this.charges.set(chargeId, { id: chargeId, object: "charge", amount: session.amount_total, amount_refunded: 0, refunded: false, currency: session.currency, payment_intent: paymentIntentId, disputed: false, metadata: {} });
+    const paymentIntent = { id: paymentIntentId, object: "payment_intent" as const, amount: session.amount_total, currency: session.currency, status: "succeeded", latest_charge: chargeId, metadata: session.payment_intent_metadata };
+    this.paymentIntents.set(paymentIntentId, paymentIntent);
+    session.status = "complete";
+    session.payment_status = "paid";
+    session.payment_intent = paymentIntentId;
+    session.url = null;
+    this.emit("checkout.session.completed", this.sessionOut(session));
+    this.emit("payment_intent.succeeded", paymentIntent);
+    return session;
+  }
+
+  /** Test-only: the session reaches its expiry (as Stripe does on its own at `expires_at`). */
+  expire(sessionId: string): FakeSession {
+    const session = this.requireSession(sessionId);
+    if (session.status !== "open") throw new StripeHttpError(400, "invalid_request_error", `Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of \`${session.status}\`.`);
+    session.status = "expired";
+    session.url = null;
+    this.emit("checkout.session.expired", this.sessionOut(session));
+    return session;
+  }
+
+  /** A signed event body and header for `type`, as Stripe would send it (for direct posting in tests). */
+  signedEvent(type: string, object: unknown, secret: string, options: { eventId?: string; timestamp?: number } = {}): { rawBody: string; signature: string; eventId: string } {
+    const eventId = options.eventId ?? id("evt");
+    const rawBody = JSON.stringify(this.event(eventId, type, object), null, 2);
+    return { rawBody, signature: stripeTestSignature(rawBody, secret, options.timestamp), eventId };
+  }
+
+  sessionOut(s: FakeSession): Omit<FakeSession, "payment_intent_metadata"> {
+    const out: Partial<FakeSession> = { ...s };
+    delete out.payment_intent_metadata;
+    return out as Omit<FakeSession, "payment_intent_metadata">;
+  }
+
+  // ---- HTTP ----
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString("utf8");
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const method = (req.method ?? "GET").toUpperCase();
+    const params = qs.parse(method === "GET" ? url.search.slice(1) : raw, { depth: 10, arrayLimit: 100 }) as Record<string, unknown>;
+    const idempotencyKey = typeof req.headers["idempotency-key"] === "string" ? req.headers["idempotency-key"] : null;
+    const record: StripeRecordedRequest = { method, path: url.pathname, idempotencyKey, params, status: 0 };
+    this.requests.push(record);
+    const headers: Record<string, string> = { "content-type": "application/json", "request-id": id("req"), "stripe-version": API_VERSION };
+    if (idempotencyKey) headers["idempotency-key"] = idempotencyKey;
+    const send = (status: number, body: unknown, extra: Record<string, string> = {}) => {
+      record.status = status;
+      res.writeHead(status, { ...headers, ...extra });
+      res.end(JSON.stringify(body));
+    };
+    const sendError = (err: StripeHttpError) => {
+      send(err.status, { error: { type: err.type, message: err.message, ...(err.code ? { code: err.code } : {}), ...(err.param ? { param: err.param } : {}) } });
+    };
+
+    try {
+      const auth = req.headers.authorization ?? "";
+      if (!url.pathname.startsWith("/__standin/") && !/^Bearer sk_test_\S+$/.test(auth)) {
+        throw new StripeHttpError(401, "invalid_request_error", "Invalid API Key provided.");
+      }
+      const route = `${method} ${url.pathname.replace(/\/(cs|pi|re|ch)_test_[0-9a-f]+/, "/{id}")}`;
+      const hash = createHash("sha256").update(`${route} ${JSON.stringify(params)}`).digest("hex");
+      if (method === "POST" && idempotencyKey) {
+        const stored = this.idempotency.get(idempotencyKey);
+        if (stored) {
+          if (stored.hash !== hash) {
+            throw new StripeHttpError(400, "idempotency_error", `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`);
+          }
+          send(stored.status, stored.body, { "idempotent-replayed": "true" });
+          return;
+        }
+      }
+      const fault = this.faults.find((f) => f.remaining > 0 && (f.route === null || f.route === route));
+      if (fault) {
+        fault.remaining -= 1;
+        // Stripe stores 5xx answers under the key too, but a fault injected before the endpoint
+        // starts executing is not stored: the SDK's own retry (same key) then goes through.
+        throw new StripeHttpError(fault.status, "api_error", "Injected failure");
+      }
+      const body = this.dispatch(method, url.pathname, params);
+      if (method === "POST" && idempotencyKey) this.idempotency.set(idempotencyKey, { hash, status: 200, body });
+      send(200, body);
+    } catch (err) {
+      if (err instanceof StripeHttpError) sendError(err);
+      else sendError(new StripeHttpError(500, "api_error", err instanceof Error ? err.message : "stand-in failure"));
+    }
+  }
+
+  private dispatch(method: string, path: string, p: Record<string, unknown>): unknown {
+    let m: RegExpMatchArray | null;
+    if (method === "POST" && path === "/v1/checkout/sessions") return this.sessionOut(this.createSession(p));
+    if (method === "GET" && (m = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(path))) return this.sessionOut(this.requireSession(m[1] ?? ""));
+    if (method === "POST" && (m = /^\/v1\/checkout\/sessions\/([^/]+)\/expire$/.exec(path))) return this.sessionOut(this.expire(m[1] ?? ""));
+    if (method === "GET" && (m = /^\/v1\/payment_intents\/([^/]+)$/.exec(path))) {
+      const pi = this.paymentIntents.get(m[1] ?? "");
+      if (!pi) throw new StripeHttpError(404, "invalid_request_error", `No such payment_intent: '${m[1] ?? ""}'`, "resource_missing");
+      return pi;
+    }
+    if (method === "POST" && path === "/v1/refunds") return this.createRefund(p);
+    if (method === "GET" && (m = /^\/v1\/refunds\/([^/]+)$/.exec(path))) {
+      const refund = this.refunds.get(m[1] ?? "");
+      if (!refund) throw new StripeHttpError(404, "invalid_request_error", `No such refund: '${m[1] ?? ""}'`, "resource_missing");
+      return refund;
+    }
+    if (method === "POST" && (m = /^\/__standin\/checkout\/sessions\/([^/]+)\/pay$/.exec(path))) return this.sessionOut(this.pay(m[1] ?? ""));
+    throw new StripeHttpError(404, "invalid_request_error", `Unrecognized request URL (${method}: ${path}).`);
+  }
+
+  private requireSession(sessionId: string): FakeSession {
+    const session = this.sessions.get(sessionId);
+    if (!session) throw new StripeHttpError(404, "invalid_request_error", `No such checkout.session: '${sessionId}'`, "resource_missing");
+    return session;
+  }
+
+  private createSession(p: Record<string, unknown>): FakeSession {
+    if (p.mode !== "payment") throw new StripeHttpError(400, "invalid_request_error", "Only mode=payment is supported here.", undefined, "mode");
+    const items = (p.line_items ?? []) as { quantity?: string; price_data?: { currency?: string; unit_amount?: string } }[];
+    if (items.length === 0) throw new StripeHttpError(400, "invalid_request_error", "line_items is required", undefined, "line_items");
+    const amount = items.reduce((sum, item) => sum + Number(item.price_data?.unit_amount ?? NaN) * Number(item.quantity ?? 1), 0);
+    if (!Number.isInteger(amount) || amount < 0) throw new StripeHttpError(400, "invalid_request_error", "Invalid unit_amount", undefined, "line_items");
+    const currency = items[0]?.price_data?.currency ?? "";
+    const created = Math.floor(this.now() / 1000);
+    const expiresAt = p.expires_at === undefined ? created + 86_400 : Number(p.expires_at);
+    if (expiresAt - created < 1_800 || expiresAt - created > 86_400) {
+      throw new StripeHttpError(400, "invalid_request_error", "The expires_at timestamp must be between 30 minutes and 24 hours from Checkout Session creation.", undefined, "expires_at");
+    }
+    const sessionId = id("cs");
+    const session: FakeSession = {
+      id: sessionId,
+      object: "checkout.session",
+      status: "open",
+      payment_status: "unpaid",
+      amount_subtotal: amount,
+      amount_total: amount,
+      currency,
+      url: `https://checkout.stripe.com/c/pay/${sessionId}`,
+      expires_at: expiresAt,
+      created,
+      client_reference_id: typeof p.client_reference_id === "string" ? p.client_reference_id : null,
+      customer_email: typeof p.customer_email === "string" ? p.customer_email : null,
+      metadata: (p.metadata as Record<string, string> | undefined) ?? {},
+      mode: "payment",
+      livemode: false,
+      success_url: typeof p.success_url === "string" ? p.success_url : null,
+      cancel_url: typeof p.cancel_url === "string" ? p.cancel_url : null,
+      payment_intent: null,
+      ui_mode: "hosted_page",
+      payment_intent_metadata: ((p.payment_intent_data as { metadata?: Record<string, string> } | undefined)?.metadata) ?? {},
+    };
+    this.sessions.set(sessionId, session);
+    return session;
+  }
+
+  private createRefund(p: Record<string, unknown>): FakeRefund {
+    const pi = this.paymentIntents.get(String(p.payment_intent));
+    if (!pi) throw new StripeHttpError(400, "invalid_request_error", `No such payment_intent: '${String(p.payment_intent)}'`, "resource_missing", "payment_intent");
+    const charge = this.charges.get(pi.latest_charge);
+    if (!charge) throw new StripeHttpError(400, "invalid_request_error", "This PaymentIntent has no charge to refund.");
+    if (charge.disputed) throw new StripeHttpError(400, "invalid_request_error", `Charge ${charge.id} has been charged back; cannot issue a refund.`, "charge_disputed");
+    if (charge.refunded) throw new StripeHttpError(400, "invalid_request_error", `Charge ${charge.id} has already been refunded.`, "charge_already_refunded");
+    const remaining = charge.amount - charge.amount_refunded;
+    const amount = p.amount === undefined ? remaining : Number(p.amount);
+    if (!Number.isInteger(amount) || amount < 1) throw new StripeHttpError(400, "invalid_request_error", "This value must be greater than or equal to 1.", undefined, "amount");
+    if (amount > remaining) throw new StripeHttpError(400, "invalid_request_error", `Refund amount (${amount}) is greater than unrefunded amount on charge (${remaining})`, undefined, "amount");
+    const refund: FakeRefund = {
+      id: id("re"),
+      object: "refund",
+      amount,
+      currency: charge.currency,
+      charge: charge.id,
+      payment_intent: pi.id,
+      status: "succeeded",
+      reason: typeof p.reason === "string" ? p.reason : null,
+      metadata: (p.metadata as Record<string, string> | undefined) ?? {},
+      created: Math.floor(this.now() / 1000),
+    };
+    this.refunds.set(refund.id, refund);
+    charge.amount_refunded += amount;
+    charge.refunded = charge.amount_refunded === charge.amount;
+    this.emit("charge.refunded", charge);
+    return refund;
+  }
+
+  // ---- events ----
+
+  private event(eventId: string, type: string, object: unknown) {
+    return {
+      id: eventId,
+      object: "event",
+      api_version: API_VERSION,
+      created: Math.floor(this.now() / 1000),
+      data: { object },
+      livemode: false,
+      pending_webhooks: 1,
+      request: { id: null, idempotency_key: null },
+      type,
+    };
+  }
+
+  private emit(type: string, object: unknown): void {
+    const eventId = id("evt");
+    const rawBody = JSON.stringify(this.event(eventId, type, structuredClone(object)), null, 2);
+    for (const sub of this.subscribers) {
+      if (this.webhookPlan.drop > 0) {
+        this.webhookPlan.drop -= 1;
+        continue;
+      }
+      const copies = this.webhookPlan.duplicate > 0 ? 2 : 1;
+      if (copies === 2) this.webhookPlan.duplicate -= 1;
+      for (let i = 0; i < copies; i++) {
+        const delivery = { type, eventId, status: null as number | null };
+        this.webhookDeliveries.push(delivery);
+        const sent = fetch(sub.url, {
+          method: "POST",
+          headers: { "content-type": "application/json; charset=utf-8", "stripe-signature": stripeTestSignature(rawBody, sub.secret) },
+          body: rawBody,
+          signal: AbortSignal.timeout(15_000),
+        })
+          .then(async (res) => {
+            delivery.status = res.status;
+            await res.arrayBuffer();
+          })
+          .catch(() => undefined)
+          .finally(() => this.inFlight.delete(sent));
+        this.inFlight.add(sent);
+      }
+    }
+  }
+}
