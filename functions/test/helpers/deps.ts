@@ -1,11 +1,14 @@
 import type { AppConfig } from "../../src/config/runtime-config.js";
 import { CalcomClient } from "../../src/integrations/calcom/calcom-client.js";
 import { createDependencies, type Dependencies } from "../../src/shared/dependencies.js";
+import { createStripeClient } from "../../src/integrations/stripe/stripe-client.js";
+import { StripePaymentsGateway } from "../../src/integrations/stripe/stripe-payments.gateway.js";
 import type { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
+import type { FakeStripe } from "../stand-ins/fake-stripe.server.js";
 
 /** Dependencies for in-process tests: the real gateway and client, pointed at a stand-in. */
-export function testDependencies(fake: FakeCalcom, overrides: Partial<AppConfig> & { emails?: Record<string, string>; now?: () => Date } = {}): Dependencies {
-  const { emails = {}, now, ...configOverrides } = overrides;
+export function testDependencies(fake: FakeCalcom, overrides: Partial<AppConfig> & { emails?: Record<string, string>; now?: () => Date; stripe?: FakeStripe } = {}): Dependencies {
+  const { emails = {}, now, stripe, ...configOverrides } = overrides;
   const config: AppConfig = {
     calcomApiKey: fake.orgAdminKey,
     calcomWebhookSecret: "calcom_test_secret",
@@ -14,7 +17,7 @@ export function testDependencies(fake: FakeCalcom, overrides: Partial<AppConfig>
     calcomOrganizationId: fake.orgId,
     calcomTeamId: fake.teamId,
     calcomApiUrl: fake.url,
-    stripeApiBaseUrl: null,
+    stripeApiBaseUrl: stripe?.url ?? null,
     appUrl: "http://localhost:3000",
     isEmulator: true,
     ...configOverrides,
@@ -23,5 +26,6 @@ export function testDependencies(fake: FakeCalcom, overrides: Partial<AppConfig>
     calcomClient: new CalcomClient({ baseUrl: fake.url, baseDelayMs: 5, maxDelayMs: 20, timeoutMs: 2_000 }),
     emailOf: (uid) => Promise.resolve(emails[uid] ?? `${uid}@example.com`),
     ...(now ? { now } : {}),
+    ...(stripe ? { payments: () => new StripePaymentsGateway(createStripeClient({ secretKey: "sk_test_x", apiBaseUrl: stripe.url })) } : {}),
   });
 }

@@ -75,7 +75,16 @@ export class StripePaymentsGateway implements PaymentsGateway {
 
   async expireCheckoutSession(sessionId: string, idempotencyKey: string): Promise<CheckoutSessionOut> {
     return this.mapped(async () => {
-      const current = await this.stripe.checkout.sessions.retrieve(sessionId);
+      let current: Stripe.Checkout.Session;
+      try {
+        current = await this.stripe.checkout.sessions.retrieve(sessionId);
+      } catch (err) {
+        // No such session (never made, or another account): nothing can be paid through it.
+        if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code === "resource_missing") {
+          return { id: sessionId, url: null, status: "expired" as const, paymentStatus: "unpaid" as const, paymentIntentId: null, expiresAt: new Date().toISOString() };
+        }
+        throw err;
+      }
       if (current.status !== "open") return sessionOut(current);
       return sessionOut(await this.stripe.checkout.sessions.expire(sessionId, {}, { idempotencyKey }));
     });
