@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { FakeCalcom } from "./fake-calcom.server.js";
+import { FakeStripe } from "./fake-stripe.server.js";
 
 function readEnvFile(name: string): Record<string, string> {
   const path = fileURLToPath(new URL(`../../${name}`, import.meta.url));
@@ -22,16 +23,29 @@ const env = readEnvFile(".env.local");
 const secrets = readEnvFile(".secret.local");
 const calcomUrl = new URL(env.CALCOM_API_URL ?? "http://127.0.0.1:5601/v2");
 
-const calcom = await FakeCalcom.start({
+const loopback = (url: URL) => url.hostname === "127.0.0.1" || url.hostname === "localhost";
+const calcom = !loopback(calcomUrl) ? null : await FakeCalcom.start({
   port: Number(calcomUrl.port),
   ...(env.CALCOM_ORGANIZATION_ID ? { orgId: Number(env.CALCOM_ORGANIZATION_ID) } : {}),
   ...(env.CALCOM_TEAM_ID ? { teamId: Number(env.CALCOM_TEAM_ID) } : {}),
   ...(secrets.CALCOM_API_KEY ? { orgAdminKey: secrets.CALCOM_API_KEY } : {}),
 });
-console.log(`[stand-in] Cal.com API v2 stand-in listening at ${calcom.url} (organization ${calcom.orgId}, team ${calcom.teamId})`);
+if (calcom) console.log(`[stand-in] Cal.com API v2 stand-in listening at ${calcom.url} (organization ${calcom.orgId}, team ${calcom.teamId})`);
+
+const stripeUrl = env.STRIPE_API_BASE_URL ? new URL(env.STRIPE_API_BASE_URL) : null;
+const stripe = stripeUrl && loopback(stripeUrl) ? await FakeStripe.start({ port: Number(stripeUrl.port) }) : null;
+if (stripe) {
+  // Stripe's events go to the emulated stripeWebhook, signed with the local webhook secret.
+  const project = process.env.GCLOUD_PROJECT ?? "demo-coachify";
+  const webhook = `http://127.0.0.1:5001/${project}/us-central1/stripeWebhook`;
+  stripe.subscribe(webhook, secrets.STRIPE_WEBHOOK_SECRET ?? "");
+  console.log(`[stand-in] Stripe API stand-in listening at ${stripe.url}, delivering events to ${webhook}`);
+  console.log(`[stand-in] pay a Checkout Session: curl -X POST ${stripe.url}/__standin/checkout/sessions/<cs_test_…>/pay`);
+}
 
 async function stop() {
-  await calcom.stop();
+  await calcom?.stop();
+  await stripe?.stop();
   process.exit(0);
 }
 process.on("SIGINT", () => void stop());
