@@ -64,6 +64,19 @@ async function bookedAndHeld() {
   return { coach, student, sixty, thirty, created, booking };
 }
 
+/**
+ * The Functions emulator runs each concurrent request in its own worker process, and 20 workers
+ * cold-starting at once on a 2-core machine can miss the emulator's load deadline. Warm the pool
+ * with rounds of cheap, refused calls until one round is answered in full, so the concurrency
+ * tests measure our reservation, not the emulator's process start-up.
+ */
+async function warmWorkers(name: string, count: number, idToken: string): Promise<void> {
+  for (let round = 0; round < 6; round++) {
+    const results = await Promise.all(Array.from({ length: count }, () => callCallable(name, { warmUp: true }, idToken)));
+    if (results.every((r) => !r.ok && r.error.status === "INVALID_ARGUMENT")) return;
+  }
+}
+
 async function post(rawBody: string, signature: string | null) {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (signature !== null) headers["stripe-signature"] = signature;
@@ -96,6 +109,7 @@ describe("a paid booking, end to end", () => {
   it("gives one live booking to 20 concurrent requests for the same slot", async () => {
     const { coach, sixty } = await coachWithOfferings();
     const students = await Promise.all(Array.from({ length: 20 }, () => newUser("student")));
+    await warmWorkers("createBooking", 20, students[0]?.idToken ?? "");
     const results = await Promise.all(
       students.map((s) => callCallable<Created>("createBooking", { coachId: coach.uid, eventTypeId: sixty, offeringId: "sixty", userId: s.uid, ...MONDAY_9 }, s.idToken)),
     );
@@ -106,11 +120,12 @@ describe("a paid booking, end to end", () => {
     expect(live.size).toBe(1);
     expect(calcom.listBookings().filter((b) => b.eventTypeId === sixty)).toHaveLength(1);
     expect([...stripe.sessions.values()].filter((s) => s.metadata.bookingId === live.docs[0]?.id)).toHaveLength(1);
-  });
+  }, 180_000);
 
   it("gives one live booking to 20 concurrent requests for overlapping slots of two offerings", async () => {
     const { coach, sixty, thirty } = await coachWithOfferings();
     const students = await Promise.all(Array.from({ length: 20 }, () => newUser("student")));
+    await warmWorkers("createBooking", 20, students[0]?.idToken ?? "");
     const results = await Promise.all(
       students.map((s, i) =>
         i % 2 === 0
@@ -124,7 +139,7 @@ describe("a paid booking, end to end", () => {
     expect(live.size).toBe(1);
     const hostBookings = calcom.listBookings().filter((b) => (b.eventTypeId === sixty || b.eventTypeId === thirty) && b.status !== "cancelled");
     expect(hostBookings).toHaveLength(1);
-  });
+  }, 180_000);
 
   it("confirms once when the same checkout.session.completed arrives five times, some at once", async () => {
     const { created, booking } = await bookedAndHeld();
