@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { DateTime } from "luxon";
 import { OpenAPIBackend } from "openapi-backend";
 import { calcomSignature } from "../../src/integrations/calcom/calcom-webhook.js";
 import { CALCOM_SUBSET_OPENAPI } from "./calcom-subset.openapi.js";
+import { DeliveryPlan, listenOnLoopback, type LoopbackServer } from "./loopback-server.js";
 
 /**
  * A stateful stand-in for Cal.com's API v2 on loopback: users, schedules, event types (user and
@@ -153,14 +153,14 @@ export class FakeCalcom {
   private windows = new Map<string, { start: number; count: number; blockedUntil: number }>();
   private nextId = 1000;
   private subscribers: { url: string; secret: string | null }[] = [];
-  private webhookPlan = { drop: 0, duplicate: 0, hold: false };
+  private webhookPlan = new DeliveryPlan();
+  private holdingWebhooks = false;
   private heldWebhooks: { url: string; secret: string | null; rawBody: string; triggerEvent: CalcomTrigger; uid: string }[] = [];
   private inFlight = new Set<Promise<void>>();
   private readonly rateLimit: { limit: number; windowMs: number; blockMs: number };
   private readonly now: () => number;
   private api!: OpenAPIBackend;
-  private server!: Server;
-  private port = 0;
+  private server!: LoopbackServer;
 
   private constructor(options: FakeCalcomOptions) {
     this.orgId = options.orgId ?? 1;
@@ -176,27 +176,17 @@ export class FakeCalcom {
     fake.api = new OpenAPIBackend({ definition: structuredClone(CALCOM_SUBSET_OPENAPI) as never, validate: true, strict: true, quick: false });
     await fake.api.init();
     fake.seedOrganization();
-    fake.server = createServer((req, res) => {
-      void fake.handle(req, res);
-    });
-    await new Promise<void>((resolve, reject) => {
-      fake.server.once("error", reject);
-      fake.server.listen(options.port ?? 0, "127.0.0.1", () => {
-        resolve();
-      });
-    });
-    fake.port = (fake.server.address() as AddressInfo).port;
+    fake.server = await listenOnLoopback((req, res) => fake.handle(req, res), options.port);
     return fake;
   }
 
   /** Base URL as the client takes it (ends in /v2). */
   get url(): string {
-    return `http://127.0.0.1:${this.port}/v2`;
+    return `http://127.0.0.1:${this.server.port}/v2`;
   }
 
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => { resolve(); }));
+    await this.server.close();
   }
 
   /** Forgets every user, booking, fault and recorded request; keeps the organization. */
@@ -213,7 +203,8 @@ export class FakeCalcom {
     this.windows.clear();
     this.latencyMs = 0;
     this.subscribers = [];
-    this.webhookPlan = { drop: 0, duplicate: 0, hold: false };
+    this.webhookPlan = new DeliveryPlan();
+    this.holdingWebhooks = false;
     this.heldWebhooks = [];
     this.webhookDeliveries.length = 0;
     this.seedOrganization();
@@ -235,10 +226,10 @@ export class FakeCalcom {
   }
   /** Holds webhooks until `releaseWebhooks`, which can send them in reverse order. */
   holdWebhooks(): void {
-    this.webhookPlan.hold = true;
+    this.holdingWebhooks = true;
   }
   async releaseWebhooks(options: { reverse?: boolean } = {}): Promise<void> {
-    this.webhookPlan.hold = false;
+    this.holdingWebhooks = false;
     const held = options.reverse ? [...this.heldWebhooks].reverse() : [...this.heldWebhooks];
     this.heldWebhooks = [];
     for (const w of held) await this.deliver(w.url, w.secret, w.rawBody, w.triggerEvent, w.uid);
@@ -274,14 +265,9 @@ export class FakeCalcom {
     };
     const rawBody = JSON.stringify({ triggerEvent, createdAt: new Date(this.now()).toISOString(), payload });
     for (const sub of this.subscribers) {
-      if (this.webhookPlan.drop > 0) {
-        this.webhookPlan.drop -= 1;
-        continue;
-      }
-      const copies = this.webhookPlan.duplicate > 0 ? 2 : 1;
-      if (copies === 2) this.webhookPlan.duplicate -= 1;
+      const copies = this.webhookPlan.copiesOfNext();
       for (let i = 0; i < copies; i++) {
-        if (this.webhookPlan.hold) this.heldWebhooks.push({ url: sub.url, secret: sub.secret, rawBody, triggerEvent, uid: booking.uid });
+        if (this.holdingWebhooks) this.heldWebhooks.push({ url: sub.url, secret: sub.secret, rawBody, triggerEvent, uid: booking.uid });
         else void this.deliver(sub.url, sub.secret, rawBody, triggerEvent, booking.uid);
       }
     }

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import qs from "qs";
 import { stripeTestSignature } from "../../src/integrations/stripe/stripe-webhook.js";
+import { DeliveryPlan, listenOnLoopback, type LoopbackServer } from "./loopback-server.js";
 
 /**
  * A stateful stand-in for the part of Stripe's API this backend uses, on loopback, answering the
@@ -87,7 +87,7 @@ function id(prefix: string): string {
 export class FakeStripe {
   readonly requests: StripeRecordedRequest[] = [];
   readonly sessions = new Map<string, FakeSession>();
-  readonly paymentIntents = new Map<string, { id: string; object: "payment_intent"; amount: number; currency: string; status: string; latest_charge: string; metadata: Record<string, string> }>();
+  readonly paymentIntents = new Map<string, { id: string; object: "payment_intent"; amount: number; currency: string; status: string; latest_charge: string; metadata: Record<string, string>; last_payment_error?: Record<string, string> }>();
   readonly charges = new Map<string, FakeCharge>();
   readonly refunds = new Map<string, FakeRefund>();
   readonly webhookDeliveries: { type: string; eventId: string; status: number | null }[] = [];
@@ -95,33 +95,24 @@ export class FakeStripe {
   private idempotency = new Map<string, { hash: string; status: number; body: unknown }>();
   private faults: { remaining: number; route: string | null; status: number }[] = [];
   private subscribers: { url: string; secret: string }[] = [];
-  private webhookPlan = { drop: 0, duplicate: 0 };
+  private webhookPlan = new DeliveryPlan();
   private inFlight = new Set<Promise<void>>();
-  private server!: Server;
-  private port = 0;
+  private server!: LoopbackServer;
 
   private constructor(private readonly now: () => number) {}
 
   static async start(options: { port?: number; now?: () => number } = {}): Promise<FakeStripe> {
     const fake = new FakeStripe(options.now ?? Date.now);
-    fake.server = createServer((req, res) => void fake.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      fake.server.once("error", reject);
-      fake.server.listen(options.port ?? 0, "127.0.0.1", () => {
-        resolve();
-      });
-    });
-    fake.port = (fake.server.address() as AddressInfo).port;
+    fake.server = await listenOnLoopback((req, res) => fake.handle(req, res), options.port);
     return fake;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://127.0.0.1:${this.server.port}`;
   }
 
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => { resolve(); }));
+    await this.server.close();
   }
 
   reset(): void {
@@ -133,7 +124,7 @@ export class FakeStripe {
     this.idempotency.clear();
     this.faults = [];
     this.subscribers = [];
-    this.webhookPlan = { drop: 0, duplicate: 0 };
+    this.webhookPlan = new DeliveryPlan();
     this.webhookDeliveries.length = 0;
   }
 
@@ -172,6 +163,24 @@ export class FakeStripe {
     this.emit("checkout.session.completed", this.sessionOut(session));
     this.emit("payment_intent.succeeded", paymentIntent);
     return session;
+  }
+
+  /** Test-only: the buyer's card is declined; the session stays open and payment_intent.payment_failed is sent. */
+  failPayment(sessionId: string): void {
+    const session = this.requireSession(sessionId);
+    const paymentIntentId = id("pi");
+    const paymentIntent = {
+      id: paymentIntentId,
+      object: "payment_intent" as const,
+      amount: session.amount_total,
+      currency: session.currency,
+      status: "requires_payment_method",
+      latest_charge: "",
+      metadata: session.payment_intent_metadata,
+      last_payment_error: { type: "card_error", code: "card_declined", decline_code: "insufficient_funds", message: "Your card has insufficient funds." },
+    };
+    this.paymentIntents.set(paymentIntentId, paymentIntent);
+    this.emit("payment_intent.payment_failed", paymentIntent);
   }
 
   /** Test-only: the session reaches its expiry (as Stripe does on its own at `expires_at`). */
@@ -368,12 +377,7 @@ export class FakeStripe {
     const eventId = id("evt");
     const rawBody = JSON.stringify(this.event(eventId, type, structuredClone(object)), null, 2);
     for (const sub of this.subscribers) {
-      if (this.webhookPlan.drop > 0) {
-        this.webhookPlan.drop -= 1;
-        continue;
-      }
-      const copies = this.webhookPlan.duplicate > 0 ? 2 : 1;
-      if (copies === 2) this.webhookPlan.duplicate -= 1;
+      const copies = this.webhookPlan.copiesOfNext();
       for (let i = 0; i < copies; i++) {
         const delivery = { type, eventId, status: null as number | null };
         this.webhookDeliveries.push(delivery);

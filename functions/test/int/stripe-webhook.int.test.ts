@@ -1,0 +1,84 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { syncAvailability } from "../../src/features/availability/availability.service.js";
+import { createBooking } from "../../src/features/bookings/bookings.service.js";
+import { saveOffering, syncOfferingEventTypes } from "../../src/features/offerings/offerings.service.js";
+import { handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
+import { bookingDoc, coachDoc, getDb } from "../../src/shared/firestore.js";
+import { initAdminFor, uniqueId } from "../helpers/admin.js";
+import { testDependencies } from "../helpers/deps.js";
+import { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
+import { FakeStripe } from "../stand-ins/fake-stripe.server.js";
+
+// The webhook handler in-process, fed by the Stripe stand-in's own signed deliveries through a
+// tiny loopback receiver, so each Stripe event type meets the real code path.
+
+let calcom: FakeCalcom;
+let stripe: FakeStripe;
+const SECRET = "whsec_int_test";
+let receiver: { url: string; close(): Promise<void> };
+
+beforeAll(async () => {
+  initAdminFor("demo-coachify-int");
+  calcom = await FakeCalcom.start();
+  stripe = await FakeStripe.start();
+  const { listenOnLoopback } = await import("../stand-ins/loopback-server.js");
+  const deps = () => testDependencies(calcom, { stripe, stripeWebhookSecret: SECRET });
+  const server = await listenOnLoopback(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const rawBody = Buffer.concat(chunks);
+    const out = await handleStripeWebhook({ method: req.method ?? "POST", rawBody, header: (name: string) => req.headers[name.toLowerCase()] as string | undefined } as never, deps());
+    res.writeHead(out.status, { "content-type": "application/json" }).end(JSON.stringify(out.body));
+  });
+  receiver = { url: `http://127.0.0.1:${server.port}/stripe`, close: () => server.close() };
+});
+afterAll(async () => {
+  await calcom.stop();
+  await stripe.stop();
+  await receiver.close();
+});
+afterEach(() => {
+  calcom.reset();
+  stripe.reset();
+});
+
+async function heldBooking() {
+  const coachId = uniqueId("coach");
+  const deps = testDependencies(calcom, { stripe });
+  await syncAvailability({ coachId, availability: { timeZone: "UTC", slots: [{ day: "monday", startTime: "09:00", endTime: "12:00" }] } }, { uid: coachId, isAdmin: false }, deps);
+  await saveOffering({ offering: { id: "sixty", title: "60 min", durationMinutes: 60, priceCents: 4_200, currency: "usd" } }, { uid: coachId, isAdmin: false });
+  await syncOfferingEventTypes(coachId, deps);
+  const eventTypeId = (await coachDoc(coachId).get()).data()?.customOfferings[0]?.calcomEventTypeId ?? 0;
+  const studentId = uniqueId("student");
+  const { bookingId } = await createBooking({ coachId, eventTypeId, offeringId: "sixty", userId: studentId, startTime: "2030-01-07T09:00:00.000Z", endTime: "2030-01-07T10:00:00.000Z" }, { uid: studentId, isAdmin: false }, deps);
+  stripe.subscribe(receiver.url, SECRET);
+  return { bookingId, sessionId: (await bookingDoc(bookingId).get()).data()?.stripeCheckoutSessionId ?? "" };
+}
+
+describe("stripeWebhook (in-process) with the stand-in's signed events", () => {
+  it("releases the hold on payment_intent.payment_failed", async () => {
+    const { bookingId, sessionId } = await heldBooking();
+    stripe.failPayment(sessionId);
+    await stripe.flushWebhooks();
+    expect(stripe.webhookDeliveries.map((d) => [d.type, d.status])).toEqual([["payment_intent.payment_failed", 200]]);
+    expect((await bookingDoc(bookingId).get()).data()).toMatchObject({ status: "cancelled", paymentStatus: "pending", cancellation: { reason: "Payment failed" } });
+  });
+
+  it("records checkout.session.completed once, even when Stripe delivers it twice", async () => {
+    const { bookingId, sessionId } = await heldBooking();
+    stripe.duplicateNextWebhooks(1);
+    stripe.pay(sessionId);
+    await stripe.flushWebhooks();
+    expect(stripe.webhookDeliveries.every((d) => d.status === 200)).toBe(true);
+    const markers = await getDb().collection("webhookEvents").where("bookingId", "==", bookingId).get();
+    expect(markers.docs.map((d) => String(d.get("outcome")))).toEqual(["processed"]);
+    expect((await bookingDoc(bookingId).get()).data()).toMatchObject({ status: "requested", paymentStatus: "paid" });
+  });
+
+  it("answers 200 for a session that belongs to no booking of ours, writing only the marker", async () => {
+    const { rawBody, signature, eventId } = stripe.signedEvent("checkout.session.completed", { id: "cs_test_orphan", object: "checkout.session", metadata: { bookingId: "no-such-booking" }, payment_status: "paid", payment_intent: "pi_test_x" }, SECRET);
+    const res = await fetch(receiver.url, { method: "POST", headers: { "stripe-signature": signature, "content-type": "application/json" }, body: rawBody });
+    expect(res.status).toBe(200);
+    expect((await getDb().doc(`webhookEvents/stripe_${eventId}`).get()).get("outcome")).toBe("unknown-booking");
+  });
+});
