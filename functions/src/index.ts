@@ -9,3 +9,4 @@ export { onCoachWritten } from "./features/offerings/offerings.triggers.js";
 export { createBooking, confirmBooking } from "./features/bookings/bookings.callables.js";
 export { onBookingWritten, expireHolds } from "./features/bookings/bookings.triggers.js";
 export { stripeWebhook } from "./features/webhooks/stripe-webhook.endpoint.js";
+export { cancelBooking } from "./features/cancellations/cancellations.callables.js";

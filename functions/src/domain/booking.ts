@@ -8,8 +8,10 @@ export const CancellationSchema = z.object({
   by: z.enum(["student", "coach", "admin", "system"]),
   reason: z.string().min(1).max(500),
   at: InstantSchema,
-  /** What this cancellation refunds in all (the trigger refunds up to it, once). */
+  /** The booking's total refunded once this cancellation is carried out (the trigger refunds up to it, once). */
   refundCents: CentsSchema,
+  /** What was already refunded when it was cancelled: this cancellation refunds the difference. */
+  refundedBeforeCents: CentsSchema.default(0),
   tier: z.string(),
 });
 export type Cancellation = z.output<typeof CancellationSchema>;

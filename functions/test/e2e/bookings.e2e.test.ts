@@ -231,6 +231,29 @@ describe("Cal.com confirmation failures", () => {
   }, 60_000);
 });
 
+describe("cancelBooking through the Functions emulator", () => {
+  it("refunds the student in full when the coach cancels, through the deployed trigger", async () => {
+    const { coach, created, booking } = await bookedAndHeld();
+    stripe.pay(booking.stripeCheckoutSessionId ?? "");
+    await bookingWhere(created.bookingId, (b) => b.status === "confirmed", "the booking to be confirmed");
+    const out = await ok<{ refundCents: number; tier: string }>("cancelBooking", { bookingId: created.bookingId, reason: "Coach is ill" }, coach.idToken);
+    expect(out).toMatchObject({ refundCents: 6_000, tier: "coach-cancellation" });
+    const refunded = await bookingWhere(created.bookingId, (b) => b.paymentStatus === "refunded" && b.calcomStatus === "cancelled", "the refund and the Cal.com cancellation");
+    expect(refunded.refundedCents).toBe(6_000);
+    expect([...stripe.refunds.values()].filter((r) => r.payment_intent === refunded.stripePaymentIntentId).map((r) => r.amount)).toEqual([6_000]);
+    expect(calcom.booking(booking.calcomBookingUid ?? "")).toMatchObject({ status: "cancelled", cancellationReason: "Coach is ill" });
+  });
+
+  it("refuses an anonymous caller and a stranger", async () => {
+    const { created } = await bookedAndHeld();
+    const anonymous = await callCallable("cancelBooking", { bookingId: created.bookingId, reason: "x" });
+    expect(anonymous.ok || anonymous.error.status).toBe("UNAUTHENTICATED");
+    const stranger = await newUser("student");
+    const res = await callCallable("cancelBooking", { bookingId: created.bookingId, reason: "x" }, stranger.idToken);
+    expect(res.ok || res.error.status).toBe("PERMISSION_DENIED");
+  });
+});
+
 describe("who may book and confirm", () => {
   it("refuses a booking made for another user", async () => {
     const { coach, sixty } = await coachWithOfferings();

@@ -46,7 +46,7 @@ export async function releaseHold(bookingId: string, reason: string, deps: Depen
     const release = await releaseInTx(tx, booking.coachId, bookingId);
     writeBooking(tx, bookingId, booking, { status: "cancelled", paymentStatus: "pending" }, {
       holdExpiresAt: null,
-      cancellation: { by: "system", reason, at: now.toISOString(), refundCents: 0, tier },
+      cancellation: { by: "system", reason, at: now.toISOString(), refundCents: 0, refundedBeforeCents: 0, tier },
     }, now);
     release();
     appendAudit(tx, bookingId, "hold-released", { type: "hold-released", reason }, now);
@@ -67,7 +67,7 @@ export function recordPaymentInTx(tx: Transaction, bookingId: string, booking: B
     appendAudit(tx, bookingId, `payment-${stripeEventId}`, { type: "payment-received", paymentIntentId, amountCents: booking.amountCents }, now);
     return "paid";
   }
-  const cancellation = { by: "system" as const, reason: booking.cancellation?.reason ?? "Hold released before payment", at: booking.cancellation?.at ?? now.toISOString(), refundCents: booking.amountCents, tier: "late-payment" };
+  const cancellation = { by: "system" as const, reason: booking.cancellation?.reason ?? "Hold released before payment", at: booking.cancellation?.at ?? now.toISOString(), refundCents: booking.amountCents, refundedBeforeCents: 0, tier: "late-payment" };
   writeBooking(tx, bookingId, booking, { status: "cancelled", paymentStatus: "paid" }, { stripePaymentIntentId: paymentIntentId, paidAt: now.toISOString(), cancellation }, now);
   appendAudit(tx, bookingId, `late-payment-${stripeEventId}`, { type: "late-payment", paymentIntentId, amountCents: booking.amountCents }, now);
   return "late-payment";

@@ -52,7 +52,7 @@ export async function applyStripeEvent(event: Stripe.Event, deps: Dependencies):
         const release = await releaseInTx(tx, booking.coachId, bookingId);
         writeBooking(tx, bookingId, booking, { status: "cancelled", paymentStatus: "pending" }, {
           holdExpiresAt: null,
-          cancellation: { by: "system", reason, at: now.toISOString(), refundCents: 0, tier: "hold-released" },
+          cancellation: { by: "system", reason, at: now.toISOString(), refundCents: 0, refundedBeforeCents: 0, tier: "hold-released" },
         }, now);
         release();
         appendAudit(tx, bookingId, `released-${event.id}`, { type: "hold-released", reason, stripeEventId: event.id }, now);

@@ -1,0 +1,22 @@
+import { z } from "zod";
+import { CentsSchema } from "../../domain/money.js";
+
+export const CancelBookingInputSchema = z.object({
+  bookingId: z.string().min(1).max(128),
+  reason: z.string().trim().min(1, "give a reason: the other side sees it").max(500),
+  /** Coach or admin only: refund this much instead of what the policy gives (never more than refundable). */
+  refundAmount: CentsSchema.optional(),
+  refundReason: z.string().trim().max(500).optional(),
+});
+export type CancelBookingInput = z.output<typeof CancelBookingInputSchema>;
+
+export interface CancelBookingOut {
+  bookingId: string;
+  status: "cancelled";
+  /** What this cancellation refunds (carried out right after, by the booking trigger). */
+  refundCents: number;
+  currency: string;
+  tier: string;
+  cancelledBy: "student" | "coach" | "admin" | "system";
+  cancelledAt: string;
+}
