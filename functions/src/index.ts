@@ -10,3 +10,4 @@ export { createBooking, confirmBooking } from "./features/bookings/bookings.call
 export { onBookingWritten, expireHolds } from "./features/bookings/bookings.triggers.js";
 export { stripeWebhook } from "./features/webhooks/stripe-webhook.endpoint.js";
 export { cancelBooking } from "./features/cancellations/cancellations.callables.js";
+export { calcomWebhook } from "./features/webhooks/calcom-webhook.endpoint.js";

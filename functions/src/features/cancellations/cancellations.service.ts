@@ -1,3 +1,4 @@
+import type { Transaction } from "firebase-admin/firestore";
 import type { Booking } from "../../domain/booking.js";
 import { AppError } from "../../domain/errors.js";
 import { refundableCents } from "../../domain/money.js";
@@ -32,50 +33,66 @@ export async function cancelBooking(input: CancelBookingInput, caller: CallerCon
     if (input.refundAmount !== undefined && role === "student") {
       throw new AppError("auth/permission-denied", "Only the coach or an admin can choose the refund amount.");
     }
-    const release = await releaseInTx(tx, booking.coachId, input.bookingId);
-    const at = now.toISOString();
-
-    let refundCents = 0;
-    let tier = "unpaid-hold";
-    if (booking.paymentStatus !== "pending") {
-      const decision = decideRefund({
-        cancelledBy: role === "student" ? "student" : "coach",
-        now: at,
-        startTime: booking.startTime,
-        capturedCents: booking.amountCents,
-        alreadyRefundedCents: booking.refundedCents,
-        policy: booking.cancellationPolicy,
-      });
-      refundCents = decision.refundCents;
-      tier = decision.tier;
-      if (input.refundAmount !== undefined) {
-        const refundable = refundableCents(booking.amountCents, booking.refundedCents);
-        if (input.refundAmount > refundable) {
-          throw new AppError("request/invalid", `refundAmount cannot exceed what is refundable (${refundable}).`, { details: { refundableCents: refundable } });
-        }
-        refundCents = input.refundAmount;
-        tier = "set-by-" + role;
-      }
-    }
-    const cancellation = {
-      by: role,
-      reason: input.refundReason ? `${input.reason} (refund: ${input.refundReason})` : input.reason,
-      at,
-      // The total this booking will have refunded once the cancellation is carried out.
-      refundCents: booking.refundedCents + refundCents,
-      refundedBeforeCents: booking.refundedCents,
-      tier,
-    };
-    // Paid bookings become cancelled/paid; the trigger's refund then makes them cancelled/refunded.
-    const to = { status: "cancelled" as const, paymentStatus: booking.paymentStatus === "pending" ? ("pending" as const) : ("paid" as const) };
-    writeBooking(tx, input.bookingId, booking, to, { cancellation, holdExpiresAt: null }, now);
-    release();
-    appendAudit(tx, input.bookingId, "cancelled", { type: "cancelled", by: role, reason: cancellation.reason, refundCents, tier }, now);
-    const body = `Your session of ${booking.startTime} was cancelled (${input.reason}).`;
-    notify(tx, { bookingId: input.bookingId, recipientId: booking.userId, kind: "booking-cancelled", title: "Session cancelled", body }, now);
-    if (role !== "coach") notify(tx, { bookingId: input.bookingId, recipientId: booking.coachId, kind: "booking-cancelled", title: "Session cancelled", body }, now);
-    return { bookingId: input.bookingId, status: "cancelled" as const, refundCents, currency: booking.currency, tier, cancelledBy: role, cancelledAt: at };
+    const reason = input.refundReason ? `${input.reason} (refund: ${input.refundReason})` : input.reason;
+    return recordCancellationInTx(tx, input.bookingId, booking, { by: role, reason, refundAmount: input.refundAmount }, now);
   });
   log.info("booking.cancelled", { bookingId: input.bookingId, by: out.cancelledBy, refundCents: out.refundCents, tier: out.tier });
   return out;
+}
+
+/**
+ * Records a cancellation inside a transaction whose only read so far is the booking: decides the
+ * refund (policy for a student, full for a coach or admin, or the given amount), frees the slot,
+ * notifies, and leaves the Cal.com cancel and the refund to the booking trigger.
+ * `calcomStatus` is set when Cal.com already has it cancelled (a cancellation made there).
+ */
+export async function recordCancellationInTx(
+  tx: Transaction,
+  bookingId: string,
+  booking: Booking,
+  input: { by: "student" | "coach" | "admin"; reason: string; refundAmount?: number | undefined; calcomStatus?: "cancelled" | "rejected" },
+  now: Date,
+): Promise<CancelBookingOut> {
+  const release = await releaseInTx(tx, booking.coachId, bookingId);
+  const at = now.toISOString();
+  let refundCents = 0;
+  let tier = "unpaid-hold";
+  if (booking.paymentStatus !== "pending") {
+    const decision = decideRefund({
+      cancelledBy: input.by === "student" ? "student" : "coach",
+      now: at,
+      startTime: booking.startTime,
+      capturedCents: booking.amountCents,
+      alreadyRefundedCents: booking.refundedCents,
+      policy: booking.cancellationPolicy,
+    });
+    refundCents = decision.refundCents;
+    tier = decision.tier;
+    if (input.refundAmount !== undefined) {
+      const refundable = refundableCents(booking.amountCents, booking.refundedCents);
+      if (input.refundAmount > refundable) {
+        throw new AppError("request/invalid", `refundAmount cannot exceed what is refundable (${refundable}).`, { details: { refundableCents: refundable } });
+      }
+      refundCents = input.refundAmount;
+      tier = `set-by-${input.by}`;
+    }
+  }
+  const cancellation = {
+    by: input.by,
+    reason: input.reason,
+    at,
+    // The total this booking will have refunded once the cancellation is carried out.
+    refundCents: booking.refundedCents + refundCents,
+    refundedBeforeCents: booking.refundedCents,
+    tier,
+  };
+  // Paid bookings become cancelled/paid; the trigger's refund then makes them cancelled/refunded.
+  const to = { status: "cancelled" as const, paymentStatus: booking.paymentStatus === "pending" ? ("pending" as const) : ("paid" as const) };
+  writeBooking(tx, bookingId, booking, to, { cancellation, holdExpiresAt: null, ...(input.calcomStatus ? { calcomStatus: input.calcomStatus } : {}) }, now);
+  release();
+  appendAudit(tx, bookingId, "cancelled", { type: "cancelled", by: input.by, reason: input.reason, refundCents, tier }, now);
+  const body = `Your session of ${booking.startTime} was cancelled (${input.reason}).`;
+  notify(tx, { bookingId, recipientId: booking.userId, kind: "booking-cancelled", title: "Session cancelled", body }, now);
+  if (input.by !== "coach") notify(tx, { bookingId, recipientId: booking.coachId, kind: "booking-cancelled", title: "Session cancelled", body }, now);
+  return { bookingId, status: "cancelled", refundCents, currency: booking.currency, tier, cancelledBy: input.by, cancelledAt: at };
 }

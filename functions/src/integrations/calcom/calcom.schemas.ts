@@ -76,3 +76,29 @@ export const CalcomBookingSchema = z.looseObject({
 export type CalcomBooking = z.output<typeof CalcomBookingSchema>;
 
 export const CalcomDeletedEventTypeSchema = z.looseObject({ id: z.number().int() });
+
+/**
+ * The `{ triggerEvent, createdAt, payload }` envelope Cal.com posts (version 2021-10-20), read
+ * loosely: only the booking fields we correlate and decide on. `BOOKING_CONFIRMED` does not
+ * exist in Cal.com (a confirmation is a BOOKING_CREATED); the brief names it, so it is accepted
+ * as an alias. Other triggers are acknowledged and ignored.
+ */
+export const CALCOM_HANDLED_TRIGGERS = ["BOOKING_REQUESTED", "BOOKING_CREATED", "BOOKING_CONFIRMED", "BOOKING_CANCELLED", "BOOKING_RESCHEDULED", "BOOKING_REJECTED"] as const;
+
+export const CalcomWebhookSchema = z.looseObject({
+  triggerEvent: z.string().min(1),
+  createdAt: z.string().min(1),
+  payload: z
+    .looseObject({
+      uid: z.string().min(1).optional(),
+      bookingId: z.number().int().optional(),
+      status: z.string().optional(),
+      rescheduleUid: z.string().optional(),
+      cancellationReason: z.string().nullable().optional(),
+      rejectionReason: z.string().nullable().optional(),
+      cancelledBy: z.string().nullable().optional(),
+      organizer: z.looseObject({ email: z.string().optional() }).nullable().optional(),
+    })
+    .default({}),
+});
+export type CalcomWebhook = z.output<typeof CalcomWebhookSchema>;

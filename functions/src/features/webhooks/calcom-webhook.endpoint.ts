@@ -1,0 +1,118 @@
+import { createHash } from "node:crypto";
+import { Timestamp } from "firebase-admin/firestore";
+import type { Request } from "firebase-functions/v2/https";
+import { onRequest } from "firebase-functions/v2/https";
+import { CALCOM_API_KEY, CALCOM_WEBHOOK_SECRET } from "../../config/params.js";
+import { AppError } from "../../domain/errors.js";
+import { CALCOM_HANDLED_TRIGGERS, CalcomWebhookSchema, type CalcomWebhook } from "../../integrations/calcom/calcom.schemas.js";
+import { verifyCalcomSignature } from "../../integrations/calcom/calcom-webhook.js";
+import type { Dependencies } from "../../shared/dependencies.js";
+import { getDependencies } from "../../shared/dependencies.js";
+import { bookingsCollection, getDb } from "../../shared/firestore.js";
+import { log } from "../../shared/logger.js";
+import { resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
+import { requireBooking } from "../bookings/bookings.repository.js";
+import { recordCancellationInTx } from "../cancellations/cancellations.service.js";
+import type { WebhookResponse } from "./stripe-webhook.endpoint.js";
+
+type Outcome = "processed" | "duplicate" | "ignored" | "unknown-booking" | "echo";
+
+/** Cal.com sends no event id: a delivery is identified by trigger, booking uid and send time. */
+function deliveryId(hook: CalcomWebhook): string {
+  const key = `${hook.triggerEvent}|${hook.payload.uid ?? ""}|${hook.createdAt}`;
+  return `calcom_${createHash("sha256").update(key).digest("hex").slice(0, 40)}`;
+}
+
+async function bookingIdByUid(uid: string): Promise<string | null> {
+  const snap = await bookingsCollection().where("calcomBookingUid", "==", uid).limit(1).get();
+  return snap.docs[0]?.id ?? null;
+}
+
+/**
+ * Applies what a Cal.com booking event says happened in Cal.com. Cal.com's payloads are not to be
+ * trusted on status (calcom-notes §7.2), so a cancellation or rejection is re-read from Cal.com
+ * before it moves money. Our own changes echoed back find the booking already in that state and
+ * change nothing.
+ */
+async function applyCalcomEvent(hook: CalcomWebhook, deps: Dependencies): Promise<{ outcome: Outcome; bookingId: string | null }> {
+  const trigger = hook.triggerEvent;
+  const uid = hook.payload.uid;
+  if (!(CALCOM_HANDLED_TRIGGERS as readonly string[]).includes(trigger) || !uid) return { outcome: "ignored", bookingId: null };
+  const bookingId = await bookingIdByUid(uid);
+  if (!bookingId) return { outcome: "unknown-booking", bookingId: null };
+  const booking = await requireBooking(bookingId);
+  const now = deps.now();
+
+  if (trigger === "BOOKING_CANCELLED" || trigger === "BOOKING_REJECTED") {
+    if (booking.status === "cancelled") return { outcome: "echo", bookingId };
+    const account = await resolveCalcomAccount(booking.coachId, deps.config);
+    const current = await deps.bookingCalendar.getBooking(account, uid);
+    if (current.status !== "cancelled" && current.status !== "rejected") return { outcome: "ignored", bookingId };
+    // The host cancelling (or rejecting) is the coach; anyone else is the student.
+    const byCoach = trigger === "BOOKING_REJECTED" || (hook.payload.cancelledBy ?? "") === (hook.payload.organizer?.email ?? "\u0000");
+    const reason = hook.payload.cancellationReason ?? hook.payload.rejectionReason ?? "Cancelled in Cal.com";
+    await getDb().runTransaction(async (tx) => {
+      const fresh = await requireBooking(bookingId, tx);
+      if (fresh.status === "cancelled") return;
+      await recordCancellationInTx(tx, bookingId, fresh, { by: byCoach ? "coach" : "student", reason, calcomStatus: current.status === "rejected" ? "rejected" : "cancelled" }, now);
+    });
+    return { outcome: "processed", bookingId };
+  }
+
+  if ((trigger === "BOOKING_CREATED" || trigger === "BOOKING_CONFIRMED") && (hook.payload.status ?? "").toUpperCase() === "ACCEPTED") {
+    if (booking.calcomStatus === "accepted") return { outcome: "echo", bookingId };
+    await getDb().runTransaction(async (tx) => {
+      const fresh = await requireBooking(bookingId, tx);
+      if (fresh.calcomStatus === "accepted" || fresh.status === "cancelled") return;
+      // Accepted in Cal.com: the trigger finishes a paid booking's confirmation without calling it again.
+      tx.update(getDb().collection("bookings").doc(bookingId), { calcomStatus: "accepted", updatedAt: Timestamp.fromDate(now) });
+    });
+    return { outcome: "processed", bookingId };
+  }
+  // BOOKING_REQUESTED (our own create echoing) and BOOKING_RESCHEDULED (applied by the reschedule work of #5, next) are recorded only.
+  return { outcome: "ignored", bookingId };
+}
+
+/** The Cal.com webhook as a plain function of the raw request (signature first, then de-duplication). */
+export async function handleCalcomWebhook(req: Pick<Request, "method" | "rawBody" | "header">, deps: Dependencies): Promise<WebhookResponse> {
+  if (req.method !== "POST") return { status: 405, body: { error: "POST only" } };
+  const secret = deps.config.calcomWebhookSecret;
+  if (secret === null) {
+    log.error("calcom.webhook-secret-missing");
+    return { status: 500, body: { error: "webhook secret not configured" } };
+  }
+  if (!verifyCalcomSignature(req.rawBody, req.header("x-cal-signature-256"), secret)) {
+    log.warn("calcom.webhook-signature-rejected");
+    return { status: 401, body: { error: "invalid signature" } };
+  }
+  let hook: CalcomWebhook;
+  try {
+    hook = CalcomWebhookSchema.parse(JSON.parse(req.rawBody.toString("utf8")));
+  } catch {
+    return { status: 400, body: { error: "not a Cal.com webhook envelope" } };
+  }
+  const marker = getDb().collection("webhookEvents").doc(deliveryId(hook));
+  try {
+    // Claim the delivery first: Cal.com does not retry, so de-duplication is our replay defence.
+    await marker.create({ source: "calcom", trigger: hook.triggerEvent, uid: hook.payload.uid ?? null, outcome: "processing", receivedAt: Timestamp.fromDate(deps.now()) });
+  } catch {
+    return { status: 200, body: { received: true, outcome: "duplicate" } };
+  }
+  try {
+    const { outcome, bookingId } = await applyCalcomEvent(hook, deps);
+    await marker.update({ outcome, bookingId });
+    log.info("calcom.event", { trigger: hook.triggerEvent, uid: hook.payload.uid ?? null, bookingId, outcome });
+    return { status: 200, body: { received: true, outcome } };
+  } catch (err) {
+    // Let a later delivery (or reconciliation) try again: release the claim.
+    await marker.delete();
+    log.error("calcom.event-failed", { trigger: hook.triggerEvent, code: err instanceof AppError ? err.code : "internal" }, err);
+    return { status: 500, body: { error: "temporary failure" } };
+  }
+}
+
+/** `calcomWebhook`: receives Cal.com's booking webhooks (POST, `X-Cal-Signature-256`). */
+export const calcomWebhook = onRequest({ secrets: [CALCOM_WEBHOOK_SECRET, CALCOM_API_KEY] }, async (req, res) => {
+  const out = await handleCalcomWebhook(req, getDependencies());
+  res.status(out.status).json(out.body);
+});

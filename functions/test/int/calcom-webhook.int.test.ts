@@ -1,0 +1,123 @@
+import type Stripe from "stripe";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { syncAvailability } from "../../src/features/availability/availability.service.js";
+import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
+import { createBooking } from "../../src/features/bookings/bookings.service.js";
+import { cancelBooking } from "../../src/features/cancellations/cancellations.service.js";
+import { saveOffering, syncOfferingEventTypes } from "../../src/features/offerings/offerings.service.js";
+import { applyStripeEvent } from "../../src/features/payments/stripe-events.js";
+import { handleCalcomWebhook } from "../../src/features/webhooks/calcom-webhook.endpoint.js";
+import { calcomApi } from "../../src/integrations/calcom/calcom-api.js";
+import { CalcomClient } from "../../src/integrations/calcom/calcom-client.js";
+import { calcomSignature } from "../../src/integrations/calcom/calcom-webhook.js";
+import { bookingDoc, coachDoc, getDb } from "../../src/shared/firestore.js";
+import { initAdminFor, uniqueId } from "../helpers/admin.js";
+import { testDependencies } from "../helpers/deps.js";
+import { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
+import { FakeStripe } from "../stand-ins/fake-stripe.server.js";
+import { listenOnLoopback, type LoopbackServer } from "../stand-ins/loopback-server.js";
+
+// The Cal.com webhook in-process, fed by the Cal.com stand-in's own signed deliveries.
+
+const SECRET = "calcom_int_secret";
+let calcom: FakeCalcom;
+let stripe: FakeStripe;
+let receiver: LoopbackServer;
+let receiverUrl: string;
+
+beforeAll(async () => {
+  initAdminFor("demo-coachify-int");
+  calcom = await FakeCalcom.start();
+  stripe = await FakeStripe.start();
+  receiver = await listenOnLoopback(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const out = await handleCalcomWebhook(
+      { method: req.method ?? "POST", rawBody: Buffer.concat(chunks), header: (name: string) => req.headers[name.toLowerCase()] as string | undefined } as never,
+      testDependencies(calcom, { stripe, calcomWebhookSecret: SECRET }),
+    );
+    res.writeHead(out.status, { "content-type": "application/json" }).end(JSON.stringify(out.body));
+  });
+  receiverUrl = `http://127.0.0.1:${receiver.port}/calcom`;
+});
+afterAll(async () => {
+  await calcom.stop();
+  await stripe.stop();
+  await receiver.close();
+});
+afterEach(() => {
+  expect(calcom.violations).toEqual([]);
+  calcom.reset();
+  stripe.reset();
+});
+
+async function confirmedBooking() {
+  const deps = testDependencies(calcom, { stripe });
+  const coachId = uniqueId("coach");
+  const studentId = uniqueId("student");
+  await syncAvailability({ coachId, availability: { timeZone: "UTC", slots: [{ day: "monday", startTime: "08:00", endTime: "12:00" }] } }, { uid: coachId, isAdmin: false }, deps);
+  await saveOffering({ offering: { id: "sixty", title: "60 min", durationMinutes: 60, priceCents: 8_000, currency: "usd" } }, { uid: coachId, isAdmin: false });
+  await syncOfferingEventTypes(coachId, deps);
+  const eventTypeId = (await coachDoc(coachId).get()).data()?.customOfferings[0]?.calcomEventTypeId ?? 0;
+  const { bookingId } = await createBooking({ coachId, eventTypeId, offeringId: "sixty", userId: studentId, startTime: "2030-01-07T09:00:00.000Z", endTime: "2030-01-07T10:00:00.000Z" }, { uid: studentId, isAdmin: false }, deps);
+  const session = stripe.pay((await bookingDoc(bookingId).get()).data()?.stripeCheckoutSessionId ?? "");
+  await applyStripeEvent({ id: uniqueId("evt"), type: "checkout.session.completed", data: { object: stripe.sessionOut(session) } } as unknown as Stripe.Event, deps);
+  await runBookingEffects(bookingId, deps);
+  calcom.subscribe(receiverUrl, SECRET);
+  const booking = (await bookingDoc(bookingId).get()).data();
+  return { deps, bookingId, coachId, studentId, uid: booking?.calcomBookingUid ?? "", paymentIntentId: booking?.stripePaymentIntentId ?? "" };
+}
+
+const refundsOf = (pi: string) => [...stripe.refunds.values()].filter((r) => r.payment_intent === pi).map((r) => r.amount);
+
+describe("calcomWebhook (in-process) with the stand-in's signed deliveries", () => {
+  it("refunds the student in full when the coach cancels in Cal.com", async () => {
+    const s = await confirmedBooking();
+    await calcomApi.cancelBooking(new CalcomClient({ baseUrl: calcom.url }), calcom.orgAdminKey, s.uid, "Coach double-booked");
+    await calcom.flushWebhooks();
+    expect(calcom.webhookDeliveries.map((d) => [d.triggerEvent, d.status])).toEqual([["BOOKING_CANCELLED", 200]]);
+    const cancelled = (await bookingDoc(s.bookingId).get()).data();
+    expect(cancelled).toMatchObject({ status: "cancelled", calcomStatus: "cancelled", cancellation: { by: "coach", reason: "Coach double-booked", refundCents: 8_000 } });
+    await runBookingEffects(s.bookingId, s.deps);
+    expect(refundsOf(s.paymentIntentId)).toEqual([8_000]);
+    // Cal.com already had it cancelled: no second cancel call.
+    expect(calcom.callsTo("cancelBooking")).toHaveLength(1);
+  });
+
+  it("applies the same delivery once", async () => {
+    const s = await confirmedBooking();
+    calcom.duplicateNextWebhooks(1);
+    await calcomApi.cancelBooking(new CalcomClient({ baseUrl: calcom.url }), calcom.orgAdminKey, s.uid, "Coach ill");
+    await calcom.flushWebhooks();
+    expect(calcom.webhookDeliveries).toHaveLength(2);
+    const markers = await getDb().collection("webhookEvents").where("uid", "==", s.uid).get();
+    expect(markers.size).toBe(1);
+    await runBookingEffects(s.bookingId, s.deps);
+    await runBookingEffects(s.bookingId, s.deps);
+    expect(refundsOf(s.paymentIntentId)).toEqual([8_000]);
+  });
+
+  it("changes nothing when Cal.com echoes our own cancellation", async () => {
+    const s = await confirmedBooking();
+    await cancelBooking({ bookingId: s.bookingId, reason: "Student cannot come" }, { uid: s.studentId, isAdmin: false }, s.deps);
+    await runBookingEffects(s.bookingId, s.deps);
+    await calcom.flushWebhooks();
+    const markers = await getDb().collection("webhookEvents").where("uid", "==", s.uid).get();
+    expect(markers.docs.map((d) => String(d.get("outcome")))).toEqual(["echo"]);
+    await runBookingEffects(s.bookingId, s.deps);
+    expect(refundsOf(s.paymentIntentId)).toEqual([8_000]); // 2030 is more than 24 h away: 100 %, once
+  });
+
+  it("answers 401 and writes nothing for a bad or missing signature", async () => {
+    const s = await confirmedBooking();
+    const raw = JSON.stringify({ triggerEvent: "BOOKING_CANCELLED", createdAt: new Date().toISOString(), payload: { uid: s.uid, status: "CANCELLED" } });
+    for (const signature of [calcomSignature(raw, "wrong-secret"), "no-secret-provided", null]) {
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      if (signature !== null) headers["x-cal-signature-256"] = signature;
+      const res = await fetch(receiverUrl, { method: "POST", headers, body: raw });
+      expect(res.status).toBe(401);
+    }
+    expect((await getDb().collection("webhookEvents").where("uid", "==", s.uid).get()).size).toBe(0);
+    expect((await bookingDoc(s.bookingId).get()).data()?.status).toBe("confirmed");
+  });
+});
