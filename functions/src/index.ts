@@ -11,3 +11,4 @@ export { onBookingWritten, expireHolds } from "./features/bookings/bookings.trig
 export { stripeWebhook } from "./features/webhooks/stripe-webhook.endpoint.js";
 export { cancelBooking } from "./features/cancellations/cancellations.callables.js";
 export { calcomWebhook } from "./features/webhooks/calcom-webhook.endpoint.js";
+export { api } from "./features/rest-api/rest-api.endpoint.js";
