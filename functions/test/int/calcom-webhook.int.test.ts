@@ -1,18 +1,15 @@
-import type Stripe from "stripe";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { syncAvailability } from "../../src/features/availability/availability.service.js";
 import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { cancelBooking } from "../../src/features/cancellations/cancellations.service.js";
-import { saveOffering, syncOfferingEventTypes } from "../../src/features/offerings/offerings.service.js";
-import { applyStripeEvent } from "../../src/features/payments/stripe-events.js";
 import { handleCalcomWebhook } from "../../src/features/webhooks/calcom-webhook.endpoint.js";
 import { calcomApi } from "../../src/integrations/calcom/calcom-api.js";
 import { CalcomClient } from "../../src/integrations/calcom/calcom-client.js";
 import { calcomSignature } from "../../src/integrations/calcom/calcom-webhook.js";
-import { bookingDoc, coachDoc, getDb } from "../../src/shared/firestore.js";
+import { bookingDoc, getDb } from "../../src/shared/firestore.js";
 import { initAdminFor, uniqueId } from "../helpers/admin.js";
 import { testDependencies } from "../helpers/deps.js";
+import { payAndConfirm, readyCoach } from "../helpers/in-process.js";
 import { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
 import { FakeStripe } from "../stand-ins/fake-stripe.server.js";
 import { listenOnLoopback, type LoopbackServer } from "../stand-ins/loopback-server.js";
@@ -53,16 +50,10 @@ afterEach(() => {
 
 async function confirmedBooking() {
   const deps = testDependencies(calcom, { stripe });
-  const coachId = uniqueId("coach");
   const studentId = uniqueId("student");
-  await syncAvailability({ coachId, availability: { timeZone: "UTC", slots: [{ day: "monday", startTime: "08:00", endTime: "12:00" }] } }, { uid: coachId, isAdmin: false }, deps);
-  await saveOffering({ offering: { id: "sixty", title: "60 min", durationMinutes: 60, priceCents: 8_000, currency: "usd" } }, { uid: coachId, isAdmin: false });
-  await syncOfferingEventTypes(coachId, deps);
-  const eventTypeId = (await coachDoc(coachId).get()).data()?.customOfferings[0]?.calcomEventTypeId ?? 0;
+  const { coachId, eventTypeId } = await readyCoach(deps, { priceCents: 8_000, currency: "usd" });
   const { bookingId } = await createBooking({ coachId, eventTypeId, offeringId: "sixty", userId: studentId, startTime: "2030-01-07T09:00:00.000Z", endTime: "2030-01-07T10:00:00.000Z" }, { uid: studentId, isAdmin: false }, deps);
-  const session = stripe.pay((await bookingDoc(bookingId).get()).data()?.stripeCheckoutSessionId ?? "");
-  await applyStripeEvent({ id: uniqueId("evt"), type: "checkout.session.completed", data: { object: stripe.sessionOut(session) } } as unknown as Stripe.Event, deps);
-  await runBookingEffects(bookingId, deps);
+  await payAndConfirm(bookingId, stripe, deps);
   calcom.subscribe(receiverUrl, SECRET);
   const booking = (await bookingDoc(bookingId).get()).data();
   return { deps, bookingId, coachId, studentId, uid: booking?.calcomBookingUid ?? "", paymentIntentId: booking?.stripePaymentIntentId ?? "" };

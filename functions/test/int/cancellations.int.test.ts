@@ -1,34 +1,13 @@
-import type Stripe from "stripe";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { syncAvailability } from "../../src/features/availability/availability.service.js";
+import { describe, expect, it } from "vitest";
 import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { cancelBooking } from "../../src/features/cancellations/cancellations.service.js";
-import { saveOffering, syncOfferingEventTypes } from "../../src/features/offerings/offerings.service.js";
-import { applyStripeEvent } from "../../src/features/payments/stripe-events.js";
-import { bookingDoc, coachDoc } from "../../src/shared/firestore.js";
-import { initAdminFor, uniqueId } from "../helpers/admin.js";
+import { bookingDoc } from "../../src/shared/firestore.js";
+import { uniqueId } from "../helpers/admin.js";
 import { testDependencies } from "../helpers/deps.js";
-import { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
-import { FakeStripe } from "../stand-ins/fake-stripe.server.js";
+import { payAndConfirm, readyCoach, useStandIns } from "../helpers/in-process.js";
 
-let calcom: FakeCalcom;
-let stripe: FakeStripe;
-
-beforeAll(async () => {
-  initAdminFor("demo-coachify-int");
-  calcom = await FakeCalcom.start();
-  stripe = await FakeStripe.start();
-});
-afterAll(async () => {
-  await calcom.stop();
-  await stripe.stop();
-});
-afterEach(() => {
-  expect(calcom.violations).toEqual([]);
-  calcom.reset();
-  stripe.reset();
-});
+const standIns = useStandIns();
 
 const START = "2030-01-07T09:00:00.000Z";
 const HOUR = 3_600_000;
@@ -36,18 +15,13 @@ const at = (hoursBeforeStart: number) => new Date(Date.parse(START) - hoursBefor
 
 /** A confirmed, paid booking of 100.00 EUR at START, with a clock the test moves. */
 async function paidBooking() {
+  const { calcom, stripe } = standIns;
   const clock = { now: new Date() };
   const deps = testDependencies(calcom, { stripe, now: () => clock.now });
-  const coachId = uniqueId("coach");
   const studentId = uniqueId("student");
-  await syncAvailability({ coachId, availability: { timeZone: "UTC", slots: [{ day: "monday", startTime: "08:00", endTime: "12:00" }] } }, { uid: coachId, isAdmin: false }, deps);
-  await saveOffering({ offering: { id: "sixty", title: "60 min", durationMinutes: 60, priceCents: 10_000, currency: "eur" } }, { uid: coachId, isAdmin: false });
-  await syncOfferingEventTypes(coachId, deps);
-  const eventTypeId = (await coachDoc(coachId).get()).data()?.customOfferings[0]?.calcomEventTypeId ?? 0;
+  const { coachId, eventTypeId } = await readyCoach(deps, { priceCents: 10_000, currency: "eur" });
   const { bookingId } = await createBooking({ coachId, eventTypeId, offeringId: "sixty", userId: studentId, startTime: START, endTime: "2030-01-07T10:00:00.000Z" }, { uid: studentId, isAdmin: false }, deps);
-  const session = stripe.pay((await bookingDoc(bookingId).get()).data()?.stripeCheckoutSessionId ?? "");
-  await applyStripeEvent({ id: uniqueId("evt"), type: "checkout.session.completed", data: { object: stripe.sessionOut(session) } } as unknown as Stripe.Event, deps);
-  await runBookingEffects(bookingId, deps);
+  await payAndConfirm(bookingId, stripe, deps);
   expect((await bookingDoc(bookingId).get()).data()).toMatchObject({ status: "confirmed", paymentStatus: "paid" });
   return { deps, clock, coachId, studentId, bookingId, student: { uid: studentId, isAdmin: false }, coach: { uid: coachId, isAdmin: false } };
 }
@@ -58,7 +32,7 @@ async function booking(id: string) {
   return b;
 }
 
-const refundsOf = (paymentIntentId: string | null) => [...stripe.refunds.values()].filter((r) => r.payment_intent === paymentIntentId).map((r) => r.amount);
+const refundsOf = (paymentIntentId: string | null) => [...standIns.stripe.refunds.values()].filter((r) => r.payment_intent === paymentIntentId).map((r) => r.amount);
 
 describe("cancelBooking refunds by the frozen policy", () => {
   it.each([
@@ -75,7 +49,7 @@ describe("cancelBooking refunds by the frozen policy", () => {
     const after = await booking(s.bookingId);
     expect(after).toMatchObject({ status: "cancelled", paymentStatus, refundedCents: refund, calcomStatus: "cancelled" });
     expect(refundsOf(after.stripePaymentIntentId)).toEqual(refund > 0 ? [refund] : []);
-    expect(calcom.booking(after.calcomBookingUid ?? "")).toMatchObject({ status: "cancelled", cancellationReason: "Something came up" });
+    expect(standIns.calcom.booking(after.calcomBookingUid ?? "")).toMatchObject({ status: "cancelled", cancellationReason: "Something came up" });
   });
 
   it("answers the first result to a second cancel, and to two at once", async () => {
@@ -97,7 +71,7 @@ describe("cancelBooking refunds by the frozen policy", () => {
     await Promise.all([runBookingEffects(s.bookingId, s.deps), runBookingEffects(s.bookingId, s.deps)]);
     await runBookingEffects(s.bookingId, s.deps);
     const after = await booking(s.bookingId);
-    expect(calcom.callsTo("cancelBooking").filter((r) => r.status === 200)).toHaveLength(1);
+    expect(standIns.calcom.callsTo("cancelBooking").filter((r) => r.status === 200)).toHaveLength(1);
     expect(refundsOf(after.stripePaymentIntentId)).toEqual([10_000]);
     expect(after.refundedCents).toBe(10_000);
   });
@@ -105,44 +79,40 @@ describe("cancelBooking refunds by the frozen policy", () => {
   it("refunds once when Stripe answers 500 and then succeeds", async () => {
     const s = await paidBooking();
     s.clock.now = at(30);
-    stripe.failNext(1, 500, "POST /v1/refunds");
+    standIns.stripe.failNext(1, 500, "POST /v1/refunds");
     await cancelBooking({ bookingId: s.bookingId, reason: "Sick" }, s.student, s.deps);
     await runBookingEffects(s.bookingId, s.deps);
     const after = await booking(s.bookingId);
     expect(refundsOf(after.stripePaymentIntentId)).toEqual([10_000]);
-    const keys = stripe.requests.filter((r) => r.path === "/v1/refunds").map((r) => r.idempotencyKey);
+    const keys = standIns.stripe.requests.filter((r) => r.path === "/v1/refunds").map((r) => r.idempotencyKey);
     expect(new Set(keys)).toEqual(new Set([`booking-${s.bookingId}-cancellation-refund`]));
   });
 
   it("still refunds when Cal.com's cancel fails for good, and marks the booking for reconciliation", async () => {
     const s = await paidBooking();
     s.clock.now = at(30);
-    calcom.failNext(1_000, 503, "cancelBooking");
+    standIns.calcom.failNext(1_000, 503, "cancelBooking");
     await cancelBooking({ bookingId: s.bookingId, reason: "Sick" }, s.coach, s.deps);
     for (let i = 0; i < 3; i++) await runBookingEffects(s.bookingId, s.deps);
     const after = await booking(s.bookingId);
     expect(after).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: 10_000, needsReconciliation: true, lastError: { action: "calcom-release" } });
     expect(refundsOf(after.stripePaymentIntentId)).toEqual([10_000]);
-    calcom.clearFaults();
+    standIns.calcom.clearFaults();
   });
 });
 
 describe("cancelBooking rules", () => {
   it("releases an unpaid hold without a refund", async () => {
-    const clock = { now: new Date() };
-    const deps = testDependencies(calcom, { stripe, now: () => clock.now });
-    const coachId = uniqueId("coach");
+    const { calcom, stripe } = standIns;
+    const deps = testDependencies(calcom, { stripe });
     const studentId = uniqueId("student");
-    await syncAvailability({ coachId, availability: { timeZone: "UTC", slots: [{ day: "monday", startTime: "08:00", endTime: "12:00" }] } }, { uid: coachId, isAdmin: false }, deps);
-    await saveOffering({ offering: { id: "sixty", title: "60 min", durationMinutes: 60, priceCents: 10_000, currency: "eur" } }, { uid: coachId, isAdmin: false });
-    await syncOfferingEventTypes(coachId, deps);
-    const eventTypeId = (await coachDoc(coachId).get()).data()?.customOfferings[0]?.calcomEventTypeId ?? 0;
+    const { coachId, eventTypeId } = await readyCoach(deps, { priceCents: 10_000, currency: "eur" });
     const { bookingId } = await createBooking({ coachId, eventTypeId, offeringId: "sixty", userId: studentId, startTime: START, endTime: "2030-01-07T10:00:00.000Z" }, { uid: studentId, isAdmin: false }, deps);
     const out = await cancelBooking({ bookingId, reason: "Changed my mind" }, { uid: studentId, isAdmin: false }, deps);
     expect(out).toMatchObject({ refundCents: 0, tier: "unpaid-hold" });
     await runBookingEffects(bookingId, deps);
     expect(await booking(bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "pending", calcomStatus: "cancelled" });
-    expect(stripe.refunds.size).toBe(0);
+    expect(standIns.stripe.refunds.size).toBe(0);
   });
 
   it("lets the coach set the refund, never above what is refundable, and never the student", async () => {

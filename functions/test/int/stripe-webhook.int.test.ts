@@ -1,11 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { syncAvailability } from "../../src/features/availability/availability.service.js";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
-import { saveOffering, syncOfferingEventTypes } from "../../src/features/offerings/offerings.service.js";
 import { handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
-import { bookingDoc, coachDoc, getDb } from "../../src/shared/firestore.js";
+import { bookingDoc, getDb } from "../../src/shared/firestore.js";
 import { initAdminFor, uniqueId } from "../helpers/admin.js";
 import { testDependencies } from "../helpers/deps.js";
+import { readyCoach } from "../helpers/in-process.js";
 import { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
 import { FakeStripe } from "../stand-ins/fake-stripe.server.js";
 
@@ -43,12 +42,8 @@ afterEach(() => {
 });
 
 async function heldBooking() {
-  const coachId = uniqueId("coach");
   const deps = testDependencies(calcom, { stripe });
-  await syncAvailability({ coachId, availability: { timeZone: "UTC", slots: [{ day: "monday", startTime: "09:00", endTime: "12:00" }] } }, { uid: coachId, isAdmin: false }, deps);
-  await saveOffering({ offering: { id: "sixty", title: "60 min", durationMinutes: 60, priceCents: 4_200, currency: "usd" } }, { uid: coachId, isAdmin: false });
-  await syncOfferingEventTypes(coachId, deps);
-  const eventTypeId = (await coachDoc(coachId).get()).data()?.customOfferings[0]?.calcomEventTypeId ?? 0;
+  const { coachId, eventTypeId } = await readyCoach(deps, { priceCents: 4_200, currency: "usd" });
   const studentId = uniqueId("student");
   const { bookingId } = await createBooking({ coachId, eventTypeId, offeringId: "sixty", userId: studentId, startTime: "2030-01-07T09:00:00.000Z", endTime: "2030-01-07T10:00:00.000Z" }, { uid: studentId, isAdmin: false }, deps);
   stripe.subscribe(receiver.url, SECRET);
