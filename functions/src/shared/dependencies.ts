@@ -3,8 +3,6 @@ import { getConfig, type AppConfig } from "../config/runtime-config.js";
 import { AppError } from "../domain/errors.js";
 import { CalcomClient } from "../integrations/calcom/calcom-client.js";
 import { CalcomBookingGateway, CalcomSchedulingGateway } from "../integrations/calcom/calcom-scheduling.gateway.js";
-import { createStripeClient } from "../integrations/stripe/stripe-client.js";
-import { StripePaymentsGateway } from "../integrations/stripe/stripe-payments.gateway.js";
 import type { PaymentsGateway } from "./payments.port.js";
 import type { BookingCalendarGateway, SchedulingGateway } from "./scheduling.port.js";
 
@@ -14,8 +12,11 @@ export interface Dependencies {
   calcomClient: CalcomClient;
   scheduling: SchedulingGateway;
   bookingCalendar: BookingCalendarGateway;
-  /** Built on first use: a function that never touches Stripe needs no Stripe key. */
-  payments: () => PaymentsGateway;
+  /**
+   * Built on first use, and the Stripe SDK loaded only then: a function that never touches
+   * Stripe needs no Stripe key and pays nothing for the SDK at cold start.
+   */
+  payments: () => Promise<PaymentsGateway>;
   /** The email of an Auth user (Cal.com organization users are keyed by email). */
   emailOf: (uid: string) => Promise<string>;
   now: () => Date;
@@ -31,11 +32,18 @@ async function authEmail(uid: string): Promise<string> {
 
 export const STRIPE_KEY_MISSING_MESSAGE = "Stripe API key not configured";
 
-function lazyPayments(config: AppConfig): () => PaymentsGateway {
+function lazyPayments(config: AppConfig): () => Promise<PaymentsGateway> {
   let gateway: PaymentsGateway | undefined;
-  return () => {
-    if (config.stripeSecretKey === null) throw new AppError("config/missing", STRIPE_KEY_MISSING_MESSAGE);
-    gateway ??= new StripePaymentsGateway(createStripeClient({ secretKey: config.stripeSecretKey, apiBaseUrl: config.stripeApiBaseUrl }));
+  return async () => {
+    const secretKey = config.stripeSecretKey;
+    if (secretKey === null) throw new AppError("config/missing", STRIPE_KEY_MISSING_MESSAGE);
+    if (!gateway) {
+      const [{ createStripeClient }, { StripePaymentsGateway }] = await Promise.all([
+        import("../integrations/stripe/stripe-client.js"),
+        import("../integrations/stripe/stripe-payments.gateway.js"),
+      ]);
+      gateway = new StripePaymentsGateway(createStripeClient({ secretKey, apiBaseUrl: config.stripeApiBaseUrl }));
+    }
     return gateway;
   };
 }

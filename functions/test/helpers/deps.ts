@@ -26,6 +26,6 @@ export function testDependencies(fake: FakeCalcom, overrides: Partial<AppConfig>
     calcomClient: new CalcomClient({ baseUrl: fake.url, baseDelayMs: 5, maxDelayMs: 20, timeoutMs: 2_000 }),
     emailOf: (uid) => Promise.resolve(emails[uid] ?? `${uid}@example.com`),
     ...(now ? { now } : {}),
-    ...(stripe ? { payments: () => new StripePaymentsGateway(createStripeClient({ secretKey: "sk_test_x", apiBaseUrl: stripe.url })) } : {}),
+    ...(stripe ? { payments: () => Promise.resolve(new StripePaymentsGateway(createStripeClient({ secretKey: "sk_test_x", apiBaseUrl: stripe.url }))) } : {}),
   });
 }

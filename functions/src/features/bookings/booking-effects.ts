@@ -128,7 +128,7 @@ async function refundCancellation(bookingId: string, booking: Booking, deps: Dep
   const now = deps.now();
   let refund;
   try {
-    refund = await deps.payments().refund({
+    refund = await (await deps.payments()).refund({
       paymentIntentId: booking.stripePaymentIntentId,
       amountCents: owed,
       bookingId,

@@ -102,7 +102,7 @@ export async function createBooking(input: CreateBookingInput, caller: CallerCon
 
   let session;
   try {
-    session = await deps.payments().createCheckoutSession({
+    session = await (await deps.payments()).createCheckoutSession({
       bookingId,
       amountCents: booking.amountCents,
       currency: booking.currency,

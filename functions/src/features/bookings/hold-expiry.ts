@@ -23,7 +23,7 @@ export async function expireStaleHolds(deps: Dependencies): Promise<{ released: 
     const booking = doc.data();
     try {
       if (booking.stripeCheckoutSessionId !== null) {
-        const session = await deps.payments().expireCheckoutSession(booking.stripeCheckoutSessionId, `booking-${doc.id}-expire`);
+        const session = await (await deps.payments()).expireCheckoutSession(booking.stripeCheckoutSessionId, `booking-${doc.id}-expire`);
         if (session.paymentStatus === "paid" && session.paymentIntentId !== null) {
           const paymentIntentId = session.paymentIntentId;
           await getDb().runTransaction(async (tx) => {

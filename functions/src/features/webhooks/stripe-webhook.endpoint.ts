@@ -3,7 +3,6 @@ import { onRequest } from "firebase-functions/v2/https";
 import type Stripe from "stripe";
 import { STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET } from "../../config/params.js";
 import { AppError } from "../../domain/errors.js";
-import { verifyStripeEvent } from "../../integrations/stripe/stripe-webhook.js";
 import type { Dependencies } from "../../shared/dependencies.js";
 import { getDependencies } from "../../shared/dependencies.js";
 import { log } from "../../shared/logger.js";
@@ -28,6 +27,8 @@ export async function handleStripeWebhook(req: Pick<Request, "method" | "rawBody
   }
   let event: Stripe.Event;
   try {
+    // The SDK is loaded here, not at module load, so other functions' cold starts skip it.
+    const { verifyStripeEvent } = await import("../../integrations/stripe/stripe-webhook.js");
     event = verifyStripeEvent(req.rawBody, req.header("stripe-signature"), secret);
   } catch {
     log.warn("stripe.webhook-signature-rejected");
