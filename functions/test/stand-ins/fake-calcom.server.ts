@@ -4,7 +4,7 @@ import { DateTime } from "luxon";
 import { OpenAPIBackend } from "openapi-backend";
 import { calcomSignature } from "../../src/integrations/calcom/calcom-webhook.js";
 import { CALCOM_SUBSET_OPENAPI } from "./calcom-subset.openapi.js";
-import { DeliveryPlan, listenOnLoopback, type LoopbackServer } from "./loopback-server.js";
+import { DeliveryPlan, WebhookSender, listenOnLoopback, type LoopbackServer } from "./loopback-server.js";
 
 /**
  * A stateful stand-in for Cal.com's API v2 on loopback: users, schedules, event types (user and
@@ -156,7 +156,7 @@ export class FakeCalcom {
   private webhookPlan = new DeliveryPlan();
   private holdingWebhooks = false;
   private heldWebhooks: { url: string; secret: string | null; rawBody: string; triggerEvent: CalcomTrigger; uid: string }[] = [];
-  private inFlight = new Set<Promise<void>>();
+  private sender = new WebhookSender();
   private readonly rateLimit: { limit: number; windowMs: number; blockMs: number };
   private readonly now: () => number;
   private api!: OpenAPIBackend;
@@ -236,7 +236,7 @@ export class FakeCalcom {
   }
   /** Waits until every webhook sent so far has been answered. */
   async flushWebhooks(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+    await this.sender.flush();
   }
 
   private emit(triggerEvent: CalcomTrigger, booking: FakeBooking, extra: Record<string, unknown> = {}, withMetadata = true): void {
@@ -276,25 +276,15 @@ export class FakeCalcom {
   private deliver(url: string, secret: string | null, rawBody: string, triggerEvent: CalcomTrigger, uid: string): Promise<void> {
     const delivery: WebhookDelivery = { triggerEvent, uid, url, status: null, rawBody };
     this.webhookDeliveries.push(delivery);
-    const sent = fetch(url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "x-cal-signature-256": secret === null ? "no-secret-provided" : calcomSignature(rawBody, secret),
-        "x-cal-webhook-version": "2021-10-20",
-      },
-      body: rawBody,
-      signal: AbortSignal.timeout(10_000),
-    })
-      .then(async (res) => {
-        delivery.status = res.status;
-        await res.arrayBuffer();
-      })
-      // Cal.com logs a failed delivery and moves on: no retry.
-      .catch(() => undefined)
-      .finally(() => this.inFlight.delete(sent));
-    this.inFlight.add(sent);
-    return sent;
+    const headers = {
+      "content-type": "application/json",
+      "x-cal-signature-256": secret === null ? "no-secret-provided" : calcomSignature(rawBody, secret),
+      "x-cal-webhook-version": "2021-10-20",
+    };
+    // Cal.com logs a failed delivery and moves on: no retry.
+    return this.sender.post(url, headers, rawBody, (status) => {
+      delivery.status = status;
+    });
   }
 
   // ---- knobs for tests ----

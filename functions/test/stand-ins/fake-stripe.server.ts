@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import qs from "qs";
 import { stripeTestSignature } from "../../src/integrations/stripe/stripe-webhook.js";
-import { DeliveryPlan, listenOnLoopback, type LoopbackServer } from "./loopback-server.js";
+import { DeliveryPlan, WebhookSender, listenOnLoopback, type LoopbackServer } from "./loopback-server.js";
 
 /**
  * A stateful stand-in for the part of Stripe's API this backend uses, on loopback, answering the
@@ -96,7 +96,7 @@ export class FakeStripe {
   private faults: { remaining: number; route: string | null; status: number }[] = [];
   private subscribers: { url: string; secret: string }[] = [];
   private webhookPlan = new DeliveryPlan();
-  private inFlight = new Set<Promise<void>>();
+  private sender = new WebhookSender();
   private server!: LoopbackServer;
 
   private constructor(private readonly now: () => number) {}
@@ -144,7 +144,7 @@ export class FakeStripe {
     this.webhookPlan.duplicate += count;
   }
   async flushWebhooks(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+    await this.sender.flush();
   }
 
   /** Test-only: the buyer pays an open session (card), which completes it and sends the events. */
@@ -381,19 +381,10 @@ export class FakeStripe {
       for (let i = 0; i < copies; i++) {
         const delivery = { type, eventId, status: null as number | null };
         this.webhookDeliveries.push(delivery);
-        const sent = fetch(sub.url, {
-          method: "POST",
-          headers: { "content-type": "application/json; charset=utf-8", "stripe-signature": stripeTestSignature(rawBody, sub.secret) },
-          body: rawBody,
-          signal: AbortSignal.timeout(15_000),
-        })
-          .then(async (res) => {
-            delivery.status = res.status;
-            await res.arrayBuffer();
-          })
-          .catch(() => undefined)
-          .finally(() => this.inFlight.delete(sent));
-        this.inFlight.add(sent);
+        const headers = { "content-type": "application/json; charset=utf-8", "stripe-signature": stripeTestSignature(rawBody, sub.secret) };
+        void this.sender.post(sub.url, headers, rawBody, (status) => {
+          delivery.status = status;
+        });
       }
     }
   }

@@ -45,3 +45,30 @@ export class DeliveryPlan {
     return 1;
   }
 }
+
+/**
+ * Posts webhooks the way the vendors do (fire and forget: a failed delivery is not retried) and
+ * tracks those in flight, so that tests can wait for every answer.
+ */
+export class WebhookSender {
+  private inFlight = new Set<Promise<void>>();
+
+  /** Sends `body`; `onAnswer` gets the HTTP status, or null when the endpoint could not be reached. */
+  post(url: string, headers: Record<string, string>, body: string, onAnswer: (status: number | null) => void): Promise<void> {
+    const sent: Promise<void> = fetch(url, { method: "POST", headers, body, signal: AbortSignal.timeout(15_000) })
+      .then(async (res) => {
+        onAnswer(res.status);
+        await res.arrayBuffer();
+      })
+      .catch(() => {
+        onAnswer(null);
+      })
+      .finally(() => this.inFlight.delete(sent));
+    this.inFlight.add(sent);
+    return sent;
+  }
+
+  async flush(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+}
