@@ -37,19 +37,28 @@ async function recordFailure(bookingId: string, action: Action, err: unknown, no
   });
 }
 
+/**
+ * Releases an unpaid hold inside the caller's transaction (the booking already read by it):
+ * cancelled/pending, its slot freed, one audit entry under `auditId`. Returns false, changing
+ * nothing, when the booking is no longer an unpaid hold.
+ */
+export async function releaseHoldInTx(tx: Transaction, bookingId: string, booking: Booking, reason: string, auditId: string, now: Date, audit: Record<string, unknown> = {}): Promise<boolean> {
+  if (booking.status !== "requested" || booking.paymentStatus !== "pending") return false;
+  const release = await releaseInTx(tx, booking.coachId, bookingId);
+  writeBooking(tx, bookingId, booking, { status: "cancelled", paymentStatus: "pending" }, {
+    holdExpiresAt: null,
+    cancellation: { by: "system", reason, at: now.toISOString(), refundCents: 0, refundedBeforeCents: 0, tier: "hold-released" },
+  }, now);
+  release();
+  appendAudit(tx, bookingId, auditId, { type: "hold-released", reason, ...audit }, now);
+  return true;
+}
+
 /** Releases an unpaid hold: cancelled/pending, its slot freed. Safe to repeat. */
-export async function releaseHold(bookingId: string, reason: string, deps: Dependencies, tier = "hold-released"): Promise<void> {
+export async function releaseHold(bookingId: string, reason: string, deps: Dependencies): Promise<void> {
   const now = deps.now();
   await getDb().runTransaction(async (tx) => {
-    const booking = await requireBooking(bookingId, tx);
-    if (booking.status !== "requested" || booking.paymentStatus !== "pending") return;
-    const release = await releaseInTx(tx, booking.coachId, bookingId);
-    writeBooking(tx, bookingId, booking, { status: "cancelled", paymentStatus: "pending" }, {
-      holdExpiresAt: null,
-      cancellation: { by: "system", reason, at: now.toISOString(), refundCents: 0, refundedBeforeCents: 0, tier },
-    }, now);
-    release();
-    appendAudit(tx, bookingId, "hold-released", { type: "hold-released", reason }, now);
+    await releaseHoldInTx(tx, bookingId, await requireBooking(bookingId, tx), reason, "hold-released", now);
   });
 }
 

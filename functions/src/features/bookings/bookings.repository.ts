@@ -1,7 +1,7 @@
 import { Timestamp, type Transaction } from "firebase-admin/firestore";
 import { z } from "zod";
 import { overlaps } from "../../domain/availability.js";
-import type { Booking } from "../../domain/booking.js";
+import { BOOKING_INSTANT_FIELDS, type Booking } from "../../domain/booking.js";
 import { transition, type BookingState } from "../../domain/booking-state.js";
 import { AppError } from "../../domain/errors.js";
 import { epochMs } from "../../domain/time.js";
@@ -81,7 +81,7 @@ type BookingPatch = Partial<Omit<Booking, "status" | "paymentStatus">>;
 export function writeBooking(tx: Transaction, bookingId: string, from: BookingState, to: BookingState, patch: BookingPatch, now: Date): void {
   const next = transition(from, to);
   const data: Record<string, unknown> = { ...patch, status: next.status, paymentStatus: next.paymentStatus, updatedAt: Timestamp.fromDate(now) };
-  for (const field of ["holdExpiresAt", "paidAt", "startTime", "endTime"] as const) {
+  for (const field of BOOKING_INSTANT_FIELDS) {
     const v = data[field];
     if (typeof v === "string") data[field] = Timestamp.fromDate(new Date(v));
   }

@@ -4,8 +4,8 @@ import { z } from "zod";
 import type { Dependencies } from "../../shared/dependencies.js";
 import { getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
-import { recordPaymentInTx } from "../bookings/booking-effects.js";
-import { appendAudit, readBooking, releaseInTx, writeBooking } from "../bookings/bookings.repository.js";
+import { recordPaymentInTx, releaseHoldInTx } from "../bookings/booking-effects.js";
+import { readBooking } from "../bookings/bookings.repository.js";
 
 /** The metadata keys we set ourselves on every Stripe object of a booking. */
 const OurMetadataSchema = z.looseObject({ bookingId: z.string().min(1).optional() });
@@ -47,17 +47,12 @@ export async function applyStripeEvent(event: Stripe.Event, deps: Dependencies):
       bookingId = bookingIdOf(object);
       const booking = bookingId ? await readBooking(bookingId, tx) : undefined;
       if (bookingId && !booking) outcome = "unknown-booking";
-      else if (booking && bookingId && booking.status === "requested" && booking.paymentStatus === "pending") {
+      else if (booking && bookingId) {
         const reason = event.type === "checkout.session.expired" ? "Payment not completed in time" : "Payment failed";
-        const release = await releaseInTx(tx, booking.coachId, bookingId);
-        writeBooking(tx, bookingId, booking, { status: "cancelled", paymentStatus: "pending" }, {
-          holdExpiresAt: null,
-          cancellation: { by: "system", reason, at: now.toISOString(), refundCents: 0, refundedBeforeCents: 0, tier: "hold-released" },
-        }, now);
-        release();
-        appendAudit(tx, bookingId, `released-${event.id}`, { type: "hold-released", reason, stripeEventId: event.id }, now);
-        outcome = "processed";
-        detail = "hold-released";
+        if (await releaseHoldInTx(tx, bookingId, booking, reason, `released-${event.id}`, now, { stripeEventId: event.id })) {
+          outcome = "processed";
+          detail = "hold-released";
+        }
       }
     }
     tx.create(marker, { source: "stripe", type: event.type, bookingId, outcome, detail, receivedAt: Timestamp.fromDate(now) });
