@@ -10,5 +10,6 @@ export { createBooking, confirmBooking } from "./features/bookings/bookings.call
 export { onBookingWritten, expireHolds } from "./features/bookings/bookings.triggers.js";
 export { stripeWebhook } from "./features/webhooks/stripe-webhook.endpoint.js";
 export { cancelBooking } from "./features/cancellations/cancellations.callables.js";
+export { rescheduleBooking } from "./features/reschedules/reschedules.callables.js";
 export { calcomWebhook } from "./features/webhooks/calcom-webhook.endpoint.js";
 export { api } from "./features/rest-api/rest-api.endpoint.js";

@@ -16,6 +16,51 @@ export const CancellationSchema = z.object({
 });
 export type Cancellation = z.output<typeof CancellationSchema>;
 
+/** A payment captured for the booking (the first Checkout, then any reschedule difference). */
+export const ChargeSchema = z.object({
+  paymentIntentId: z.string().min(1),
+  amountCents: CentsSchema,
+  refundedCents: CentsSchema,
+  cause: z.enum(["checkout", "price-difference"]),
+});
+
+/** A refund owed outside a cancellation (a cheaper reschedule, a late difference payment), carried out once by the trigger. */
+export const RefundOwedSchema = z.object({
+  key: z.string().regex(/^[a-z0-9-]+$/),
+  amountCents: CentsSchema,
+  refundedCents: CentsSchema,
+  cause: z.string().min(1),
+});
+export type RefundOwed = z.output<typeof RefundOwedSchema>;
+
+/**
+ * A move to another time (and maybe another offering) under way. The new interval is already
+ * reserved in the coach's calendar; the Cal.com move happens once nothing is left to pay.
+ */
+export const RescheduleSchema = z.object({
+  id: z.string().regex(/^r[0-9]+$/),
+  state: z.enum(["awaiting-payment", "ready"]),
+  by: z.enum(["student", "coach", "admin"]),
+  reason: z.string().max(500),
+  requestedAt: InstantSchema,
+  newStartTime: InstantSchema,
+  newEndTime: InstantSchema,
+  newOfferingId: z.string().min(1),
+  newEventTypeId: z.int().positive(),
+  newPriceCents: CentsSchema,
+  difference: z.object({ kind: z.enum(["none", "charge", "refund"]), amountCents: CentsSchema }),
+  /** False when the caller chose to keep a cheaper offering's difference (no refund). */
+  refundDifference: z.boolean(),
+  checkoutSessionId: z.string().nullable(),
+  checkoutUrl: z.string().nullable(),
+  /** Until when the new slot is held while the difference is unpaid. */
+  holdExpiresAt: InstantSchema.nullable(),
+  /** The new Cal.com booking, once created (a move to another event type creates one, then cancels the old). */
+  newCalcomBookingUid: z.string().nullable(),
+  newCalcomBookingId: z.int().positive().nullable(),
+});
+export type Reschedule = z.output<typeof RescheduleSchema>;
+
 /**
  * `bookings/{bookingId}`. Field names are the brief's and clients rely on them. Instants are UTC
  * ISO strings here; the Firestore layer stores them as Timestamps.
@@ -52,6 +97,15 @@ export const BookingSchema = z
     sideEffectAttempts: z.record(z.string(), z.int().min(0)).default({}),
     needsReconciliation: z.boolean().default(false),
     lastError: z.object({ action: z.string(), code: z.string(), message: z.string() }).nullable().default(null),
+    /** Every payment captured for this booking; refunds are taken from them newest first. */
+    charges: z.array(ChargeSchema).default([]),
+    refundsOwed: z.array(RefundOwedSchema).default([]),
+    reschedule: RescheduleSchema.nullable().default(null),
+    /** How many reschedules were started (ids r1, r2, …), and the Cal.com uids this booking had before its current one, oldest first. */
+    rescheduleCount: z.int().min(0).default(0),
+    previousCalcomBookingUids: z.array(z.string()).default([]),
+    /** Cal.com bookings of ours still to cancel there (the old one of a move to another event type). */
+    calcomUidsToCancel: z.array(z.string()).default([]),
     createdAt: InstantSchema,
     updatedAt: InstantSchema,
   })

@@ -12,6 +12,8 @@ export const APP_ERROR_CODES = [
   "booking/illegal-transition",
   "booking/slot-unavailable",
   "booking/currency-mismatch",
+  "booking/cannot-reschedule",
+  "booking/quote-changed",
   "policy/invalid",
   "coach/not-found",
   "coach/not-synced",

@@ -12,6 +12,8 @@ const HTTPS_CODE: Record<AppErrorCode, FunctionsErrorCode> = {
   "booking/illegal-transition": "failed-precondition",
   "booking/slot-unavailable": "already-exists",
   "booking/currency-mismatch": "invalid-argument",
+  "booking/cannot-reschedule": "failed-precondition",
+  "booking/quote-changed": "failed-precondition",
   "policy/invalid": "invalid-argument",
   "coach/not-found": "not-found",
   "coach/not-synced": "failed-precondition",

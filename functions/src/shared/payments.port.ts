@@ -12,6 +12,8 @@ export interface PaymentsGateway {
   /** One call; `idempotencyKey` makes a retried create return the same session. */
   createCheckoutSession(input: {
     bookingId: string;
+    /** What the payment is for: the booking itself (default) or the difference of a move. */
+    purpose?: { kind: "reschedule"; rescheduleId: string };
     amountCents: number;
     currency: string;
     title: string;

@@ -53,6 +53,12 @@ export interface BookingCalendarGateway {
   getBooking(account: CalcomAccount, uid: string): Promise<CalcomBookingRef>;
   /** Confirms; a booking Cal.com already accepted counts as confirmed. */
   confirmBooking(account: CalcomAccount, uid: string): Promise<CalcomBookingRef>;
+  /**
+   * Moves a booking within its event type: Cal.com creates a new booking (new uid) and cancels
+   * the old one in one step. Named as `rescheduledBy`, the host gets it accepted at once. A
+   * repeat after a lost answer finds the move already made and returns the new booking.
+   */
+  rescheduleBooking(account: CalcomAccount, uid: string, input: { start: string; rescheduledBy: string | null; reason: string }): Promise<CalcomBookingRef>;
   /** Cancels with a reason (Cal.com requires one from the host); one already cancelled counts. */
   cancelBooking(account: CalcomAccount, uid: string, reason: string): Promise<CalcomBookingRef>;
 }

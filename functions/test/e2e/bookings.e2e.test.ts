@@ -254,6 +254,33 @@ describe("cancelBooking through the Functions emulator", () => {
   });
 });
 
+describe("rescheduleBooking through the Functions emulator", () => {
+  it("refunds a cheaper move's difference and completes a dearer move on payment, through the deployed trigger", async () => {
+    const { coach, student, created, booking } = await bookedAndHeld();
+    stripe.pay(booking.stripeCheckoutSessionId ?? "");
+    await bookingWhere(created.bookingId, (b) => b.status === "confirmed", "the booking to be confirmed");
+
+    // To the 30 min offering (35.00 instead of 60.00) at 10:00 Paris: 25.00 back.
+    const cheaper = await ok<{ status: string; difference: { kind: string; amountCents: number } }>("rescheduleBooking", { bookingId: created.bookingId, newOfferingId: "thirty", newStartTime: "2030-01-07T09:00:00.000Z", newEndTime: "2030-01-07T09:30:00.000Z", reason: "Shorter" }, student.idToken);
+    expect(cheaper).toMatchObject({ status: "rescheduled", difference: { kind: "refund", amountCents: 2_500 } });
+    const refunded = await bookingWhere(created.bookingId, (b) => b.refundedCents === 2_500 && b.calcomUidsToCancel.length === 0, "the difference refund and the old Cal.com booking's cancellation");
+    expect(refunded).toMatchObject({ status: "confirmed", paymentStatus: "paid", offeringId: "thirty", startTime: "2030-01-07T09:00:00.000Z", previousCalcomBookingUids: [booking.calcomBookingUid] });
+    expect(calcom.booking(booking.calcomBookingUid ?? "")?.status).toBe("cancelled");
+    expect(calcom.booking(refunded.calcomBookingUid ?? "")?.status).toBe("accepted");
+
+    // Back to 60 min at 11:00 Paris, moved by the coach: 25.00 to pay through Checkout first.
+    const dearer = await ok<{ status: string; checkoutUrl: string; difference: { amountCents: number } }>("rescheduleBooking", { bookingId: created.bookingId, newOfferingId: "sixty", newStartTime: "2030-01-07T10:00:00.000Z", newEndTime: "2030-01-07T11:00:00.000Z" }, coach.idToken);
+    expect(dearer).toMatchObject({ status: "awaiting-payment", difference: { amountCents: 2_500 } });
+    const waiting = await readBooking(created.bookingId);
+    expect(waiting.startTime).toBe("2030-01-07T09:00:00.000Z");
+    stripe.pay(waiting.reschedule?.checkoutSessionId ?? "");
+    const moved = await bookingWhere(created.bookingId, (b) => b.reschedule === null && b.offeringId === "sixty" && b.calcomUidsToCancel.length === 0, "the paid move to complete");
+    expect(moved).toMatchObject({ status: "confirmed", startTime: "2030-01-07T10:00:00.000Z", amountCents: 8_500, refundedCents: 2_500, calcomStatus: "accepted" });
+    expect(moved.previousCalcomBookingUids).toHaveLength(2);
+    expect(calcom.listBookings().filter((b) => [booking.calcomBookingUid, ...moved.previousCalcomBookingUids, moved.calcomBookingUid].includes(b.uid) && b.status !== "cancelled").map((b) => b.uid)).toEqual([moved.calcomBookingUid]);
+  }, 60_000);
+});
+
 describe("who may book and confirm", () => {
   it("refuses a booking made for another user", async () => {
     const { coach, sixty } = await coachWithOfferings();

@@ -42,6 +42,7 @@ describe("the REST API (/api/calcom/*) through the Hosting rewrite", () => {
     ["POST", "/api/calcom/create-booking"],
     ["POST", "/api/calcom/confirm-booking"],
     ["POST", "/api/calcom/cancel-booking"],
+    ["POST", "/api/calcom/reschedule-booking"],
   ] as const)("%s %s answers 401 without a token", async (method, path) => {
     const res = await rest(method, path, {});
     expect(res.status).toBe(401);
@@ -74,6 +75,14 @@ describe("the REST API (/api/calcom/*) through the Hosting rewrite", () => {
 
     const confirmByStudent = await rest("POST", "/api/calcom/confirm-booking", { bookingId, calcomBookingId: 1 }, student.idToken);
     expect(confirmByStudent.status).toBe(403);
+
+    // An unpaid hold cannot be moved: the same refusal through both doors.
+    const move = { bookingId, newStartTime: "2030-01-07T10:00:00.000Z", newEndTime: "2030-01-07T11:00:00.000Z" };
+    const movedViaRest = await rest("POST", "/api/calcom/reschedule-booking", move, student.idToken);
+    const movedViaCallable = await callCallable("rescheduleBooking", move, student.idToken);
+    expect(movedViaRest.status).toBe(400);
+    expect(movedViaRest.body.error?.status).toBe("FAILED_PRECONDITION");
+    expect(movedViaCallable.ok ? null : movedViaCallable.error).toMatchObject({ status: "FAILED_PRECONDITION", message: movedViaRest.body.error?.message });
 
     const cancelled = await rest<{ refundCents: number; tier: string }>("POST", "/api/calcom/cancel-booking", { bookingId, reason: "Changed plans" }, student.idToken);
     expect(cancelled.status).toBe(200);

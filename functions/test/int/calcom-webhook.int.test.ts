@@ -111,4 +111,34 @@ describe("calcomWebhook (in-process) with the stand-in's signed deliveries", () 
     expect((await getDb().collection("webhookEvents").where("uid", "==", s.uid).get()).size).toBe(0);
     expect((await bookingDoc(s.bookingId).get()).data()?.status).toBe("confirmed");
   });
+
+  it("follows a move made in Cal.com: new time and uid, the old uid kept, the pending new booking confirmed", async () => {
+    const s = await confirmedBooking();
+    // Moved in Cal.com by someone other than the coach: the new booking is left pending.
+    await calcomApi.rescheduleBooking(new CalcomClient({ baseUrl: calcom.url }), calcom.orgAdminKey, s.uid, { start: "2030-01-07T11:00:00Z", reschedulingReason: "Moved in Cal.com" });
+    await calcom.flushWebhooks();
+    expect(calcom.webhookDeliveries.map((d) => [d.triggerEvent, d.status])).toEqual([["BOOKING_REQUESTED", 200]]);
+    const moved = (await bookingDoc(s.bookingId).get()).data();
+    expect(moved).toMatchObject({ status: "confirmed", startTime: "2030-01-07T11:00:00.000Z", endTime: "2030-01-07T12:00:00.000Z", calcomStatus: "pending", previousCalcomBookingUids: [s.uid] });
+    const newUid = moved?.calcomBookingUid ?? "";
+    expect(newUid).not.toBe(s.uid);
+    await runBookingEffects(s.bookingId, s.deps);
+    expect(calcom.booking(newUid)).toMatchObject({ status: "accepted" });
+    expect((await bookingDoc(s.bookingId).get()).data()).toMatchObject({ calcomStatus: "accepted" });
+    const calendar = (await getDb().collection("coachCalendars").doc(s.coachId).get()).data() as { intervals: { start: string }[] };
+    expect(calendar.intervals.map((i) => i.start)).toEqual(["2030-01-07T11:00:00.000Z"]);
+    expect(stripe.refunds.size).toBe(0);
+  });
+
+  it("changes nothing when Cal.com echoes our own move", async () => {
+    const s = await confirmedBooking();
+    const { rescheduleBooking } = await import("../../src/features/reschedules/reschedules.service.js");
+    await rescheduleBooking({ bookingId: s.bookingId, newStartTime: "2030-01-07T10:00:00.000Z", newEndTime: "2030-01-07T11:00:00.000Z", refundDifference: true, reason: "" }, { uid: s.studentId, isAdmin: false }, s.deps);
+    const after = (await bookingDoc(s.bookingId).get()).data();
+    await calcom.flushWebhooks();
+    expect(calcom.webhookDeliveries.map((d) => [d.triggerEvent, d.status])).toEqual([["BOOKING_RESCHEDULED", 200]]);
+    const markers = await getDb().collection("webhookEvents").where("uid", "==", after?.calcomBookingUid ?? "").get();
+    expect(markers.docs.map((d) => d.data().outcome as string)).toEqual(["echo"]);
+    expect((await bookingDoc(s.bookingId).get()).data()).toEqual({ ...after, updatedAt: after?.updatedAt });
+  });
 });

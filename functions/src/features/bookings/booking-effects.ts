@@ -1,6 +1,8 @@
 import { Timestamp, type Transaction } from "firebase-admin/firestore";
 import type { Booking } from "../../domain/booking.js";
 import { AppError } from "../../domain/errors.js";
+import { allocateRefund } from "../../domain/refund-allocation.js";
+import { moveInCalcom } from "../reschedules/reschedule-effects.js";
 import type { Dependencies } from "../../shared/dependencies.js";
 import { getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
@@ -10,9 +12,9 @@ import { appendAudit, notify, readBooking, releaseInTx, requireBooking, writeBoo
 /** Automatic attempts of one side effect before it is left to reconciliation (or a person). */
 export const MAX_AUTOMATIC_ATTEMPTS = 3;
 
-type Action = "calcom-confirm" | "calcom-release" | "stripe-refund";
+export type Action = "calcom-confirm" | "calcom-release" | "calcom-reschedule" | "stripe-refund";
 
-function exhausted(booking: Booking, action: Action): boolean {
+export function exhausted(booking: Booking, action: Action): boolean {
   return (booking.sideEffectAttempts[action] ?? 0) >= MAX_AUTOMATIC_ATTEMPTS;
 }
 
@@ -21,7 +23,7 @@ function exhausted(booking: Booking, action: Action): boolean {
  * is what retries the effect; after MAX_AUTOMATIC_ATTEMPTS the booking is marked for
  * reconciliation and the trigger leaves it alone.
  */
-async function recordFailure(bookingId: string, action: Action, err: unknown, now: Date): Promise<void> {
+export async function recordFailure(bookingId: string, action: Action, err: unknown, now: Date): Promise<void> {
   const code = err instanceof AppError ? err.code : "internal";
   const message = err instanceof AppError ? err.message : "Unexpected failure";
   log.warn("booking.side-effect-failed", { bookingId, action, code });
@@ -71,13 +73,14 @@ export function recordPaymentInTx(tx: Transaction, bookingId: string, booking: B
   if (booking.paymentStatus !== "pending") return "already-recorded";
   const ledger = getDb().collection("bookings").doc(bookingId).collection("ledger").doc(paymentIntentId);
   tx.set(ledger, { kind: "captured", amountCents: booking.amountCents, currency: booking.currency, stripeObjectId: paymentIntentId, cause: "checkout", at: Timestamp.fromDate(now) });
+  const charges = [{ paymentIntentId, amountCents: booking.amountCents, refundedCents: 0, cause: "checkout" as const }];
   if (booking.status === "requested") {
-    writeBooking(tx, bookingId, booking, { status: "requested", paymentStatus: "paid" }, { stripePaymentIntentId: paymentIntentId, paidAt: now.toISOString(), holdExpiresAt: null }, now);
+    writeBooking(tx, bookingId, booking, { status: "requested", paymentStatus: "paid" }, { stripePaymentIntentId: paymentIntentId, charges, paidAt: now.toISOString(), holdExpiresAt: null }, now);
     appendAudit(tx, bookingId, `payment-${stripeEventId}`, { type: "payment-received", paymentIntentId, amountCents: booking.amountCents }, now);
     return "paid";
   }
   const cancellation = { by: "system" as const, reason: booking.cancellation?.reason ?? "Hold released before payment", at: booking.cancellation?.at ?? now.toISOString(), refundCents: booking.amountCents, refundedBeforeCents: 0, tier: "late-payment" };
-  writeBooking(tx, bookingId, booking, { status: "cancelled", paymentStatus: "paid" }, { stripePaymentIntentId: paymentIntentId, paidAt: now.toISOString(), cancellation }, now);
+  writeBooking(tx, bookingId, booking, { status: "cancelled", paymentStatus: "paid" }, { stripePaymentIntentId: paymentIntentId, charges, paidAt: now.toISOString(), cancellation }, now);
   appendAudit(tx, bookingId, `late-payment-${stripeEventId}`, { type: "late-payment", paymentIntentId, amountCents: booking.amountCents }, now);
   return "late-payment";
 }
@@ -110,6 +113,25 @@ export async function confirmInCalcom(bookingId: string, deps: Dependencies, opt
   log.info("booking.confirmed", { bookingId });
 }
 
+/** Confirms the new Cal.com booking of a confirmed booking moved in Cal.com by someone other than the coach (left pending there). */
+async function reconfirmInCalcom(bookingId: string, booking: Booking, deps: Dependencies): Promise<void> {
+  const uid = booking.calcomBookingUid;
+  if (uid === null || exhausted(booking, "calcom-confirm")) return;
+  const now = deps.now();
+  try {
+    await deps.bookingCalendar.confirmBooking(await resolveCalcomAccount(booking.coachId, deps.config), uid);
+  } catch (err) {
+    await recordFailure(bookingId, "calcom-confirm", err, now);
+    return;
+  }
+  await getDb().runTransaction(async (tx) => {
+    const current = await requireBooking(bookingId, tx);
+    if (current.calcomBookingUid !== uid || current.calcomStatus !== "pending") return;
+    tx.update(getDb().collection("bookings").doc(bookingId), { calcomStatus: "accepted", updatedAt: Timestamp.fromDate(now) });
+    appendAudit(tx, bookingId, `confirmed-${uid}`, { type: "confirmed", calcomBookingUid: uid }, now);
+  });
+}
+
 /** Cancels in Cal.com the booking of a cancelled one (with a reason: Cal.com wants one from the host). */
 async function releaseInCalcom(bookingId: string, booking: Booking, deps: Dependencies): Promise<void> {
   if (booking.calcomBookingUid === null || (booking.calcomStatus !== "pending" && booking.calcomStatus !== "accepted")) return;
@@ -130,35 +152,90 @@ async function releaseInCalcom(bookingId: string, booking: Booking, deps: Depend
   });
 }
 
-/** Refunds what a cancellation owes and has not been refunded yet, once (idempotency key per booking). */
+/**
+ * Refunds `amountCents` across the booking's payments (newest first), each part once: the
+ * idempotency key names the booking, the obligation and the payment, and the split is the same on
+ * a retry. Each part is recorded (ledger entry keyed by the refund id, the payment's refunded
+ * total) in its own transaction; `onRecorded` updates what the obligation still owes.
+ */
+async function refundParts(
+  bookingId: string,
+  booking: Booking,
+  obligation: { key: string; amountCents: number; cause: string },
+  deps: Dependencies,
+  onRecorded: (current: Booking, refundedCents: number) => Partial<Booking> & { toState?: { status: "cancelled"; paymentStatus: "refunded" } },
+): Promise<void> {
+  if (obligation.amountCents <= 0 || exhausted(booking, "stripe-refund")) return;
+  const now = deps.now();
+  for (const part of allocateRefund(booking.charges, obligation.amountCents)) {
+    let refund;
+    try {
+      refund = await (await deps.payments()).refund({
+        paymentIntentId: part.paymentIntentId,
+        amountCents: part.amountCents,
+        bookingId,
+        cause: obligation.cause,
+        idempotencyKey: `booking-${bookingId}-${obligation.key}-${part.paymentIntentId}`,
+      });
+    } catch (err) {
+      await recordFailure(bookingId, "stripe-refund", err, now);
+      return;
+    }
+    await getDb().runTransaction(async (tx) => {
+      const current = await requireBooking(bookingId, tx);
+      const ledger = getDb().collection("bookings").doc(bookingId).collection("ledger").doc(refund.refundId);
+      if ((await tx.get(ledger)).exists) return;
+      const refundedCents = Math.min(current.amountCents, current.refundedCents + refund.amountCents);
+      const charges = current.charges.map((c) => (c.paymentIntentId === part.paymentIntentId ? { ...c, refundedCents: Math.min(c.amountCents, c.refundedCents + refund.amountCents) } : c));
+      const { toState, ...patch } = onRecorded(current, refund.amountCents);
+      writeBooking(tx, bookingId, current, toState ?? current, { ...patch, refundedCents, charges }, now);
+      tx.set(ledger, { kind: "refunded", amountCents: -refund.amountCents, currency: current.currency, stripeObjectId: refund.refundId, paymentIntentId: part.paymentIntentId, cause: obligation.cause, at: Timestamp.fromDate(now) });
+      appendAudit(tx, bookingId, `refund-${refund.refundId}`, { type: "refunded", refundId: refund.refundId, amountCents: refund.amountCents, cause: obligation.cause }, now);
+      notify(tx, { bookingId, recipientId: current.userId, kind: `refunded-${refund.refundId}`, title: "Refund issued", body: `${refund.amountCents} ${current.currency.toUpperCase()} minor units are on their way back to you.` }, now);
+    });
+  }
+}
+
+/** Refunds what a cancellation owes and has not been refunded yet. */
 async function refundCancellation(bookingId: string, booking: Booking, deps: Dependencies): Promise<void> {
   const owed = (booking.cancellation?.refundCents ?? 0) - booking.refundedCents;
-  if (owed <= 0 || booking.stripePaymentIntentId === null || exhausted(booking, "stripe-refund")) return;
-  const now = deps.now();
-  let refund;
-  try {
-    refund = await (await deps.payments()).refund({
-      paymentIntentId: booking.stripePaymentIntentId,
-      amountCents: owed,
-      bookingId,
-      cause: booking.cancellation?.tier ?? "cancellation",
-      idempotencyKey: `booking-${bookingId}-cancellation-refund`,
-    });
-  } catch (err) {
-    await recordFailure(bookingId, "stripe-refund", err, now);
-    return;
+  const cause = booking.cancellation?.tier ?? "cancellation";
+  await refundParts(bookingId, booking, { key: "cancellation-refund", amountCents: owed, cause }, deps, () => ({ toState: { status: "cancelled", paymentStatus: "refunded" } }));
+}
+
+/** Refunds owed outside a cancellation (a cheaper reschedule's difference), each once. */
+async function refundOwed(bookingId: string, booking: Booking, deps: Dependencies): Promise<void> {
+  for (const owed of booking.refundsOwed) {
+    const current = await requireBooking(bookingId);
+    if (current.status === "cancelled") return; // a cancellation took the obligation over
+    const open = current.refundsOwed.find((o) => o.key === owed.key);
+    if (!open || open.refundedCents >= open.amountCents) continue;
+    await refundParts(bookingId, current, { key: open.key, amountCents: open.amountCents - open.refundedCents, cause: open.cause }, deps, (fresh, cents) => ({
+      refundsOwed: fresh.refundsOwed
+        .map((o) => (o.key === open.key ? { ...o, refundedCents: o.refundedCents + cents } : o))
+        .filter((o) => o.refundedCents < o.amountCents),
+    }));
   }
-  await getDb().runTransaction(async (tx) => {
-    const current = await requireBooking(bookingId, tx);
-    const ledger = getDb().collection("bookings").doc(bookingId).collection("ledger").doc(refund.refundId);
-    const recorded = await tx.get(ledger);
-    if (recorded.exists) return;
-    const refundedCents = Math.min(current.amountCents, current.refundedCents + refund.amountCents);
-    writeBooking(tx, bookingId, current, { status: "cancelled", paymentStatus: "refunded" }, { refundedCents }, now);
-    tx.set(ledger, { kind: "refunded", amountCents: -refund.amountCents, currency: current.currency, stripeObjectId: refund.refundId, cause: current.cancellation?.tier ?? "cancellation", at: Timestamp.fromDate(now) });
-    appendAudit(tx, bookingId, `refund-${refund.refundId}`, { type: "refunded", refundId: refund.refundId, amountCents: refund.amountCents }, now);
-    notify(tx, { bookingId, recipientId: current.userId, kind: "refunded", title: "Refund issued", body: `${refund.amountCents} ${current.currency.toUpperCase()} minor units are on their way back to you.` }, now);
-  });
+}
+
+/** Cancels the Cal.com bookings a move left behind (the old booking of a move to another event type). */
+async function cancelLeftovers(bookingId: string, booking: Booking, deps: Dependencies): Promise<void> {
+  if (booking.calcomUidsToCancel.length === 0 || exhausted(booking, "calcom-release")) return;
+  const now = deps.now();
+  const account = await resolveCalcomAccount(booking.coachId, deps.config);
+  for (const uid of booking.calcomUidsToCancel) {
+    try {
+      await deps.bookingCalendar.cancelBooking(account, uid, "Rescheduled");
+    } catch (err) {
+      await recordFailure(bookingId, "calcom-release", err, now);
+      return;
+    }
+    await getDb().runTransaction(async (tx) => {
+      const current = await requireBooking(bookingId, tx);
+      tx.update(getDb().collection("bookings").doc(bookingId), { calcomUidsToCancel: current.calcomUidsToCancel.filter((u) => u !== uid), updatedAt: Timestamp.fromDate(now) });
+      appendAudit(tx, bookingId, `calcom-cancelled-${uid}`, { type: "calcom-cancelled", calcomBookingUid: uid, reason: "rescheduled" }, now);
+    });
+  }
 }
 
 /**
@@ -170,6 +247,7 @@ async function refundCancellation(bookingId: string, booking: Booking, deps: Dep
 export async function runBookingEffects(bookingId: string, deps: Dependencies): Promise<void> {
   const booking = await readBooking(bookingId);
   if (!booking) return;
+  if (booking.calcomUidsToCancel.length > 0) await cancelLeftovers(bookingId, booking, deps);
   if (booking.status === "requested" && booking.paymentStatus === "paid") {
     await confirmInCalcom(bookingId, deps);
     return;
@@ -178,5 +256,10 @@ export async function runBookingEffects(bookingId: string, deps: Dependencies): 
     await releaseInCalcom(bookingId, booking, deps);
     const fresh = await readBooking(bookingId);
     if (fresh) await refundCancellation(bookingId, fresh, deps);
+    return;
   }
+  if (booking.status === "confirmed" && booking.calcomStatus === "pending") await reconfirmInCalcom(bookingId, booking, deps);
+  if (booking.reschedule?.state === "ready") await moveInCalcom(bookingId, deps, { interactive: false });
+  const fresh = await readBooking(bookingId);
+  if (fresh && fresh.refundsOwed.length > 0) await refundOwed(bookingId, fresh, deps);
 }

@@ -53,6 +53,40 @@ export async function reserveAndCreate(bookingId: string, booking: Booking, nowM
   }
 }
 
+/**
+ * Reserves, for a booking being moved, its new interval beside the one it holds, inside a
+ * transaction (reads first: call before any write). Overlap with the booking's own intervals is
+ * allowed (moving by half an hour); with anyone else's, it is `booking/cannot-reschedule`.
+ */
+export async function reserveMoveInTx(tx: Transaction, coachId: string, bookingId: string, wanted: { start: string; end: string }, nowMs: number): Promise<() => void> {
+  const calendar = await readCalendar(tx, coachId);
+  const live = calendar.intervals.filter((i) => epochMs(i.end) > nowMs || i.bookingId === bookingId);
+  if (live.some((i) => i.bookingId !== bookingId && overlaps(i, wanted))) {
+    throw new AppError("booking/cannot-reschedule", "This time is no longer available. Please pick another slot: your booking is unchanged.");
+  }
+  return () => {
+    tx.set(calendarRef(coachId), { intervals: [...live, { bookingId, ...wanted }] });
+  };
+}
+
+/** Drops one interval of a booking (the old one after a move, or the new one of an abandoned move), read first. */
+export async function releaseIntervalInTx(tx: Transaction, coachId: string, bookingId: string, interval: { start: string; end: string }): Promise<() => void> {
+  const calendar = await readCalendar(tx, coachId);
+  const index = calendar.intervals.findIndex((i) => i.bookingId === bookingId && epochMs(i.start) === epochMs(interval.start) && epochMs(i.end) === epochMs(interval.end));
+  return () => {
+    if (index >= 0) tx.set(calendarRef(coachId), { intervals: calendar.intervals.filter((_, n) => n !== index) });
+  };
+}
+
+/** Replaces one interval of a booking by another (a move made in Cal.com, which checked the slot), read first. */
+export async function moveIntervalInTx(tx: Transaction, coachId: string, bookingId: string, from: { start: string; end: string }, to: { start: string; end: string }): Promise<() => void> {
+  const calendar = await readCalendar(tx, coachId);
+  const index = calendar.intervals.findIndex((i) => i.bookingId === bookingId && epochMs(i.start) === epochMs(from.start) && epochMs(i.end) === epochMs(from.end));
+  return () => {
+    tx.set(calendarRef(coachId), { intervals: [...calendar.intervals.filter((_, n) => n !== index), { bookingId, ...to }] });
+  };
+}
+
 /** Drops a booking's interval from its coach's calendar, inside a transaction (read first). */
 export async function releaseInTx(tx: Transaction, coachId: string, bookingId: string): Promise<() => void> {
   const calendar = await readCalendar(tx, coachId);

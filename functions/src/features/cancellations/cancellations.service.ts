@@ -55,6 +55,10 @@ export async function recordCancellationInTx(
 ): Promise<CancelBookingOut> {
   const release = await releaseInTx(tx, booking.coachId, bookingId);
   const at = now.toISOString();
+  // Refunds already owed (a cheaper move's difference not yet paid back) are taken over by the
+  // cancellation: the policy applies to what the student still has paid, net of them.
+  const outstanding = booking.refundsOwed.reduce((sum, o) => sum + Math.max(0, o.amountCents - o.refundedCents), 0);
+  const committed = booking.refundedCents + outstanding;
   let refundCents = 0;
   let tier = "unpaid-hold";
   if (booking.paymentStatus !== "pending") {
@@ -63,13 +67,13 @@ export async function recordCancellationInTx(
       now: at,
       startTime: booking.startTime,
       capturedCents: booking.amountCents,
-      alreadyRefundedCents: booking.refundedCents,
+      alreadyRefundedCents: committed,
       policy: booking.cancellationPolicy,
     });
     refundCents = decision.refundCents;
     tier = decision.tier;
     if (input.refundAmount !== undefined) {
-      const refundable = refundableCents(booking.amountCents, booking.refundedCents);
+      const refundable = refundableCents(booking.amountCents, committed);
       if (input.refundAmount > refundable) {
         throw new AppError("request/invalid", `refundAmount cannot exceed what is refundable (${refundable}).`, { details: { refundableCents: refundable } });
       }
@@ -82,13 +86,22 @@ export async function recordCancellationInTx(
     reason: input.reason,
     at,
     // The total this booking will have refunded once the cancellation is carried out.
-    refundCents: booking.refundedCents + refundCents,
-    refundedBeforeCents: booking.refundedCents,
+    refundCents: committed + refundCents,
+    refundedBeforeCents: committed,
     tier,
   };
+  // A move under way is dropped with the booking; a Cal.com booking it already made goes too.
+  const leftovers = booking.reschedule?.newCalcomBookingUid ? [booking.reschedule.newCalcomBookingUid] : [];
   // Paid bookings become cancelled/paid; the trigger's refund then makes them cancelled/refunded.
   const to = { status: "cancelled" as const, paymentStatus: booking.paymentStatus === "pending" ? ("pending" as const) : ("paid" as const) };
-  writeBooking(tx, bookingId, booking, to, { cancellation, holdExpiresAt: null, ...(input.calcomStatus ? { calcomStatus: input.calcomStatus } : {}) }, now);
+  writeBooking(tx, bookingId, booking, to, {
+    cancellation,
+    holdExpiresAt: null,
+    refundsOwed: [],
+    reschedule: null,
+    calcomUidsToCancel: [...booking.calcomUidsToCancel, ...leftovers],
+    ...(input.calcomStatus ? { calcomStatus: input.calcomStatus } : {}),
+  }, now);
   release();
   appendAudit(tx, bookingId, "cancelled", { type: "cancelled", by: input.by, reason: input.reason, refundCents, tier }, now);
   const body = `Your session of ${booking.startTime} was cancelled (${input.reason}).`;

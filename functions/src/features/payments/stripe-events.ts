@@ -6,9 +6,20 @@ import { getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import { recordPaymentInTx, releaseHoldInTx } from "../bookings/booking-effects.js";
 import { readBooking } from "../bookings/bookings.repository.js";
+import { abandonRescheduleInTx, recordReschedulePaymentInTx } from "../reschedules/reschedule-effects.js";
 
 /** The metadata keys we set ourselves on every Stripe object of a booking. */
-const OurMetadataSchema = z.looseObject({ bookingId: z.string().min(1).optional() });
+const OurMetadataSchema = z.looseObject({
+  bookingId: z.string().min(1).optional(),
+  purpose: z.literal("reschedule").optional(),
+  rescheduleId: z.string().regex(/^r[0-9]+$/).optional(),
+});
+
+/** The move a payment is for, when it pays a reschedule's difference. */
+function rescheduleIdOf(object: { metadata?: Stripe.Metadata | null }): string | null {
+  const metadata = OurMetadataSchema.safeParse(object.metadata ?? {});
+  return metadata.success && metadata.data.purpose === "reschedule" ? (metadata.data.rescheduleId ?? null) : null;
+}
 
 function bookingIdOf(object: { metadata?: Stripe.Metadata | null; client_reference_id?: string | null }): string | null {
   const metadata = OurMetadataSchema.safeParse(object.metadata ?? {});
@@ -39,7 +50,10 @@ export async function applyStripeEvent(event: Stripe.Event, deps: Dependencies):
       const booking = bookingId ? await readBooking(bookingId, tx) : undefined;
       if (bookingId && !booking) outcome = "unknown-booking";
       else if (booking && bookingId && session.payment_status === "paid" && paymentIntentId) {
-        detail = recordPaymentInTx(tx, bookingId, booking, paymentIntentId, event.id, now);
+        const rescheduleId = rescheduleIdOf(session);
+        detail = rescheduleId
+          ? recordReschedulePaymentInTx(tx, bookingId, booking, { rescheduleId, paymentIntentId, amountCents: session.amount_total ?? 0, stripeEventId: event.id }, now)
+          : recordPaymentInTx(tx, bookingId, booking, paymentIntentId, event.id, now);
         outcome = "processed";
       }
     } else if (event.type === "checkout.session.expired" || event.type === "checkout.session.async_payment_failed" || event.type === "payment_intent.payment_failed") {
@@ -49,7 +63,14 @@ export async function applyStripeEvent(event: Stripe.Event, deps: Dependencies):
       if (bookingId && !booking) outcome = "unknown-booking";
       else if (booking && bookingId) {
         const reason = event.type === "checkout.session.expired" ? "Payment not completed in time" : "Payment failed";
-        if (await releaseHoldInTx(tx, bookingId, booking, reason, `released-${event.id}`, now, { stripeEventId: event.id })) {
+        const rescheduleId = rescheduleIdOf(object);
+        if (rescheduleId) {
+          // An unpaid move lapses: the booking keeps its time and the new slot is freed.
+          if (booking.reschedule?.id === rescheduleId && booking.reschedule.state === "awaiting-payment" && (await abandonRescheduleInTx(tx, bookingId, booking, "the difference was not paid.", now))) {
+            outcome = "processed";
+            detail = "reschedule-abandoned";
+          }
+        } else if (await releaseHoldInTx(tx, bookingId, booking, reason, `released-${event.id}`, now, { stripeEventId: event.id })) {
           outcome = "processed";
           detail = "hold-released";
         }

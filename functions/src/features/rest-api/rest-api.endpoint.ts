@@ -15,6 +15,8 @@ import { ConfirmBookingInputSchema, CreateBookingInputSchema } from "../bookings
 import { confirmBookingByCaller, createBooking } from "../bookings/bookings.service.js";
 import { CancelBookingInputSchema } from "../cancellations/cancellations.schemas.js";
 import { cancelBooking } from "../cancellations/cancellations.service.js";
+import { RescheduleBookingInputSchema } from "../reschedules/reschedules.schemas.js";
+import { rescheduleBooking } from "../reschedules/reschedules.service.js";
 import { handleCalcomWebhook } from "../webhooks/calcom-webhook.endpoint.js";
 import type { WebhookResponse } from "../webhooks/stripe-webhook.endpoint.js";
 
@@ -32,6 +34,7 @@ const ROUTES: Record<string, Route> = {
   "/api/calcom/create-booking": { method: "POST", input: CreateBookingInputSchema, run: createBooking },
   "/api/calcom/confirm-booking": { method: "POST", input: ConfirmBookingInputSchema, run: confirmBookingByCaller },
   "/api/calcom/cancel-booking": { method: "POST", input: CancelBookingInputSchema, run: cancelBooking },
+  "/api/calcom/reschedule-booking": { method: "POST", input: RescheduleBookingInputSchema, run: rescheduleBooking },
 };
 
 function errorResponse(err: HttpsError): WebhookResponse {

@@ -11,7 +11,7 @@ import { getDependencies } from "../../shared/dependencies.js";
 import { bookingsCollection, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import { resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
-import { requireBooking } from "../bookings/bookings.repository.js";
+import { appendAudit, notify, moveIntervalInTx, requireBooking, writeBooking } from "../bookings/bookings.repository.js";
 import { recordCancellationInTx } from "../cancellations/cancellations.service.js";
 import type { WebhookResponse } from "./stripe-webhook.endpoint.js";
 
@@ -38,6 +38,9 @@ async function applyCalcomEvent(hook: CalcomWebhook, deps: Dependencies): Promis
   const trigger = hook.triggerEvent;
   const uid = hook.payload.uid;
   if (!(CALCOM_HANDLED_TRIGGERS as readonly string[]).includes(trigger) || !uid) return { outcome: "ignored", bookingId: null };
+  if ((trigger === "BOOKING_RESCHEDULED" || trigger === "BOOKING_REQUESTED") && hook.payload.rescheduleUid) {
+    return applyCalcomMove(hook, uid, hook.payload.rescheduleUid, deps);
+  }
   const bookingId = await bookingIdByUid(uid);
   if (!bookingId) return { outcome: "unknown-booking", bookingId: null };
   const booking = await requireBooking(bookingId);
@@ -69,8 +72,52 @@ async function applyCalcomEvent(hook: CalcomWebhook, deps: Dependencies): Promis
     });
     return { outcome: "processed", bookingId };
   }
-  // BOOKING_REQUESTED (our own create echoing) and BOOKING_RESCHEDULED (applied by the reschedule work of #5, next) are recorded only.
+  // BOOKING_REQUESTED without a rescheduleUid is our own create echoing: recorded only.
   return { outcome: "ignored", bookingId };
+}
+
+/**
+ * A booking moved in Cal.com (`uid` new, `rescheduleUid` old). Our own moves echo back: the new
+ * uid is already ours, or the booking has that very move under way. A move the coach made in
+ * Cal.com is followed: new times and uid, the old uid kept in the chain, the calendar interval
+ * moved. A new booking Cal.com left pending is confirmed by the booking trigger.
+ */
+async function applyCalcomMove(hook: CalcomWebhook, newUid: string, oldUid: string, deps: Dependencies): Promise<{ outcome: Outcome; bookingId: string | null }> {
+  const known = await bookingIdByUid(newUid);
+  if (known) return { outcome: "echo", bookingId: known };
+  const bookingId = await bookingIdByUid(oldUid);
+  if (!bookingId) return { outcome: "unknown-booking", bookingId: null };
+  const start = hook.payload.startTime;
+  const end = hook.payload.endTime;
+  const newStart = start ? Date.parse(start) : NaN;
+  const newEnd = end ? Date.parse(end) : NaN;
+  if (Number.isNaN(newStart) || Number.isNaN(newEnd) || newEnd <= newStart) return { outcome: "ignored", bookingId };
+  const now = deps.now();
+  const account = await resolveCalcomAccount((await requireBooking(bookingId)).coachId, deps.config);
+  const fresh = await deps.bookingCalendar.getBooking(account, newUid);
+  const outcome = await getDb().runTransaction(async (tx): Promise<Outcome> => {
+    const booking = await requireBooking(bookingId, tx);
+    if (booking.calcomBookingUid !== oldUid || booking.status === "cancelled") return "echo";
+    // Our own move, announced by Cal.com before we recorded it: the move finishes it.
+    if (booking.reschedule && Date.parse(booking.reschedule.newStartTime) === newStart) return "echo";
+    const interval = { start: new Date(newStart).toISOString(), end: new Date(newEnd).toISOString() };
+    const move = await moveIntervalInTx(tx, booking.coachId, bookingId, { start: booking.startTime, end: booking.endTime }, interval);
+    writeBooking(tx, bookingId, booking, booking, {
+      startTime: interval.start,
+      endTime: interval.end,
+      calcomBookingUid: newUid,
+      calcomBookingId: fresh.calcomBookingId,
+      calcomStatus: fresh.status,
+      previousCalcomBookingUids: [...booking.previousCalcomBookingUids, oldUid],
+    }, now);
+    move();
+    appendAudit(tx, bookingId, `rescheduled-in-calcom-${newUid}`, { type: "rescheduled-in-calcom", from: booking.startTime, to: interval.start, calcomBookingUid: newUid, previousUid: oldUid }, now);
+    const body = `Your session of ${booking.startTime} now starts at ${interval.start}.`;
+    notify(tx, { bookingId, recipientId: booking.userId, kind: `rescheduled-${newUid}`, title: "Session moved", body }, now);
+    notify(tx, { bookingId, recipientId: booking.coachId, kind: `rescheduled-${newUid}`, title: "Session moved", body }, now);
+    return "processed";
+  });
+  return { outcome, bookingId };
 }
 
 /** The Cal.com webhook as a plain function of the raw request (signature first, then de-duplication). */

@@ -206,6 +206,14 @@ export class CalcomBookingGateway implements BookingCalendarGateway {
     }
   }
 
+  private async mapped<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      throw calcomToAppError(err);
+    }
+  }
+
   async getBooking(account: CalcomAccount, uid: string): Promise<CalcomBookingRef> {
     try {
       return bookingRef(await calcomApi.getBooking(this.client, account.apiKey, uid));
@@ -223,6 +231,23 @@ export class CalcomBookingGateway implements BookingCalendarGateway {
         if (current.status === "accepted") return current;
       }
       throw calcomToAppError(err);
+    }
+  }
+
+  async rescheduleBooking(account: CalcomAccount, uid: string, input: { start: string; rescheduledBy: string | null; reason: string }): Promise<CalcomBookingRef> {
+    try {
+      const b = await calcomApi.rescheduleBooking(this.client, account.apiKey, uid, {
+        start: input.start.replace(/\.\d{3}Z$/, "Z"),
+        ...(input.rescheduledBy ? { rescheduledBy: input.rescheduledBy } : {}),
+        reschedulingReason: input.reason,
+      });
+      return bookingRef(b);
+    } catch (err) {
+      if (!isKind(err, "bad-request") && !isKind(err, "conflict")) throw calcomToAppError(err);
+      // Already moved by an earlier attempt whose answer was lost: the old booking points to the new one.
+      const old = await this.mapped(() => calcomApi.getBooking(this.client, account.apiKey, uid));
+      if (old.status === "cancelled" && old.rescheduledToUid) return this.getBooking(account, old.rescheduledToUid);
+      throw new AppError("booking/slot-unavailable", "This time is no longer available. Please pick another slot.", { cause: err });
     }
   }
 

@@ -94,6 +94,8 @@ export const CalcomWebhookSchema = z.looseObject({
       bookingId: z.number().int().optional(),
       status: z.string().optional(),
       rescheduleUid: z.string().optional(),
+      startTime: z.string().optional(),
+      endTime: z.string().optional(),
       cancellationReason: z.string().nullable().optional(),
       rejectionReason: z.string().nullable().optional(),
       cancelledBy: z.string().nullable().optional(),

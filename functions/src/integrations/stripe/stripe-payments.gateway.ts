@@ -45,7 +45,9 @@ export class StripePaymentsGateway implements PaymentsGateway {
 
   async createCheckoutSession(input: Parameters<PaymentsGateway["createCheckoutSession"]>[0]): Promise<CheckoutSessionOut> {
     return this.mapped(async () => {
-      const metadata = { bookingId: input.bookingId };
+      const metadata: Record<string, string> = input.purpose
+        ? { bookingId: input.bookingId, purpose: input.purpose.kind, rescheduleId: input.purpose.rescheduleId }
+        : { bookingId: input.bookingId };
       const session = await this.stripe.checkout.sessions.create(
         {
           mode: "payment",

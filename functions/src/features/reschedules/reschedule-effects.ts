@@ -1,0 +1,156 @@
+import { Timestamp, type Transaction } from "firebase-admin/firestore";
+import type { Booking, Reschedule } from "../../domain/booking.js";
+import { AppError } from "../../domain/errors.js";
+import type { Dependencies } from "../../shared/dependencies.js";
+import { getDb } from "../../shared/firestore.js";
+import { log } from "../../shared/logger.js";
+import type { CalcomBookingRef } from "../../shared/scheduling.port.js";
+import { resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
+import { exhausted, recordFailure } from "../bookings/booking-effects.js";
+import { appendAudit, notify, releaseIntervalInTx, requireBooking, writeBooking } from "../bookings/bookings.repository.js";
+
+function bookingRef(bookingId: string) {
+  return getDb().collection("bookings").doc(bookingId);
+}
+
+/**
+ * Gives up a move inside a transaction (booking read by the caller, no write yet): the new
+ * interval is freed and the booking keeps its time. A difference already paid is owed back.
+ */
+export async function abandonRescheduleInTx(tx: Transaction, bookingId: string, booking: Booking, why: string, now: Date): Promise<boolean> {
+  const r = booking.reschedule;
+  if (!r) return false;
+  const release = await releaseIntervalInTx(tx, booking.coachId, bookingId, { start: r.newStartTime, end: r.newEndTime });
+  const paid = r.state === "ready" && r.difference.kind === "charge" ? r.difference.amountCents : 0;
+  const refundsOwed = paid > 0 ? [...booking.refundsOwed, { key: `${r.id}-abandoned-refund`, amountCents: paid, refundedCents: 0, cause: "reschedule-abandoned" }] : booking.refundsOwed;
+  const calcomUidsToCancel = r.newCalcomBookingUid ? [...booking.calcomUidsToCancel, r.newCalcomBookingUid] : booking.calcomUidsToCancel;
+  tx.update(bookingRef(bookingId), { reschedule: null, refundsOwed, calcomUidsToCancel, updatedAt: Timestamp.fromDate(now) });
+  release();
+  appendAudit(tx, bookingId, `reschedule-${r.id}-abandoned`, { type: "reschedule-abandoned", rescheduleId: r.id, why, refundCents: paid }, now);
+  notify(tx, { bookingId, recipientId: booking.userId, kind: `reschedule-${r.id}-abandoned`, title: "Your session was not moved", body: `Your session stays at ${booking.startTime}: ${why}` }, now);
+  return true;
+}
+
+async function abandon(bookingId: string, rescheduleId: string, why: string, now: Date): Promise<void> {
+  await getDb().runTransaction(async (tx) => {
+    const booking = await requireBooking(bookingId, tx);
+    if (booking.reschedule?.id !== rescheduleId) return;
+    await abandonRescheduleInTx(tx, bookingId, booking, why, now);
+  });
+}
+
+/** Records the payment of a reschedule's difference (reads done by the caller). A late one is owed back. */
+export function recordReschedulePaymentInTx(tx: Transaction, bookingId: string, booking: Booking, input: { rescheduleId: string; paymentIntentId: string; amountCents: number; stripeEventId: string }, now: Date): "paid" | "late-payment" | "already-recorded" {
+  if (booking.charges.some((c) => c.paymentIntentId === input.paymentIntentId)) return "already-recorded";
+  const ledger = bookingRef(bookingId).collection("ledger").doc(input.paymentIntentId);
+  tx.set(ledger, { kind: "captured", amountCents: input.amountCents, currency: booking.currency, stripeObjectId: input.paymentIntentId, cause: "price-difference", at: Timestamp.fromDate(now) });
+  const charges = [...booking.charges, { paymentIntentId: input.paymentIntentId, amountCents: input.amountCents, refundedCents: 0, cause: "price-difference" as const }];
+  const amountCents = booking.amountCents + input.amountCents;
+  const r = booking.reschedule;
+  if (r && r.id === input.rescheduleId && r.state === "awaiting-payment" && booking.status !== "cancelled") {
+    writeBooking(tx, bookingId, booking, booking, { charges, amountCents, reschedule: { ...r, state: "ready", holdExpiresAt: null } }, now);
+    appendAudit(tx, bookingId, `reschedule-${r.id}-paid`, { type: "difference-paid", rescheduleId: r.id, paymentIntentId: input.paymentIntentId, amountCents: input.amountCents }, now);
+    return "paid";
+  }
+  // The move was given up (or the booking cancelled) before this payment arrived: pay it back in full.
+  const key = `${input.rescheduleId}-late-refund`;
+  const patch = booking.status === "cancelled" && booking.cancellation
+    ? { cancellation: { ...booking.cancellation, refundCents: booking.cancellation.refundCents + input.amountCents } }
+    : { refundsOwed: [...booking.refundsOwed, { key, amountCents: input.amountCents, refundedCents: 0, cause: "late-difference-payment" }] };
+  writeBooking(tx, bookingId, booking, booking, { charges, amountCents, ...patch }, now);
+  appendAudit(tx, bookingId, `reschedule-${input.rescheduleId}-late-payment-${input.stripeEventId}`, { type: "late-difference-payment", paymentIntentId: input.paymentIntentId, amountCents: input.amountCents }, now);
+  return "late-payment";
+}
+
+async function newBookingFor(booking: Booking, bookingId: string, r: Reschedule, deps: Dependencies): Promise<{ ref: CalcomBookingRef; leftovers: string[] }> {
+  const account = await resolveCalcomAccount(booking.coachId, deps.config);
+  const sameEventType = r.newEventTypeId === booking.calcomEventTypeId && booking.calcomBookingUid !== null;
+  if (sameEventType && booking.calcomBookingUid !== null) {
+    // Naming the coach as the one who moves it gets the new booking accepted at once.
+    const coachEmail = await deps.emailOf(booking.coachId).catch(() => null);
+    let ref = await deps.bookingCalendar.rescheduleBooking(account, booking.calcomBookingUid, { start: r.newStartTime, rescheduledBy: coachEmail, reason: r.reason || "Rescheduled" });
+    if (ref.status !== "accepted") ref = await deps.bookingCalendar.confirmBooking(account, ref.calcomBookingUid);
+    return { ref, leftovers: [] };
+  }
+  // Another event type: Cal.com cannot move across types, so make and confirm the new booking
+  // first, then cancel the old one: a paid booking never has neither live.
+  let ref: CalcomBookingRef;
+  if (r.newCalcomBookingUid !== null) {
+    ref = await deps.bookingCalendar.getBooking(account, r.newCalcomBookingUid);
+  } else {
+    const email = await deps.emailOf(booking.userId);
+    ref = await deps.bookingCalendar.createBooking(account, {
+      eventTypeId: r.newEventTypeId,
+      start: r.newStartTime,
+      attendee: { name: email.split("@")[0] ?? "Student", email, timeZone: booking.timeZone },
+      bookingId,
+    });
+    // Recorded at once so that a retry confirms this booking instead of making another.
+    await bookingRef(bookingId).update({ "reschedule.newCalcomBookingUid": ref.calcomBookingUid, "reschedule.newCalcomBookingId": ref.calcomBookingId });
+  }
+  if (ref.status !== "accepted") ref = await deps.bookingCalendar.confirmBooking(account, ref.calcomBookingUid);
+  const old = booking.calcomBookingUid !== null && (booking.calcomStatus === "pending" || booking.calcomStatus === "accepted") ? [booking.calcomBookingUid] : [];
+  return { ref, leftovers: old };
+}
+
+export type MoveOutcome = "moved" | "retrying" | "nothing-to-do";
+
+/**
+ * Carries out a move whose difference is settled: moves the Cal.com booking, then the booking's
+ * times, offering, uid chain and calendar interval, in one transaction. A slot Cal.com refuses
+ * gives the move up (a paid difference is owed back). Interactive callers get the refusal as an
+ * error; other failures are retried by the booking trigger, then left to reconciliation.
+ */
+export async function moveInCalcom(bookingId: string, deps: Dependencies, options: { interactive: boolean }): Promise<MoveOutcome> {
+  const booking = await requireBooking(bookingId);
+  const r = booking.reschedule;
+  if (!r || r.state !== "ready" || booking.status === "cancelled") return "nothing-to-do";
+  if (!options.interactive && exhausted(booking, "calcom-reschedule")) return "nothing-to-do";
+  const now = deps.now();
+  let moved;
+  try {
+    moved = await newBookingFor(booking, bookingId, r, deps);
+  } catch (err) {
+    if (err instanceof AppError && err.code === "booking/slot-unavailable") {
+      await abandon(bookingId, r.id, "Cal.com no longer offers that time.", now);
+      if (options.interactive) throw new AppError("booking/cannot-reschedule", "This time is no longer available. Please pick another slot: your booking is unchanged.", { cause: err });
+      return "nothing-to-do";
+    }
+    await recordFailure(bookingId, "calcom-reschedule", err, now);
+    return "retrying";
+  }
+  await getDb().runTransaction(async (tx) => {
+    const current = await requireBooking(bookingId, tx);
+    if (current.reschedule?.id !== r.id) return;
+    const release = await releaseIntervalInTx(tx, current.coachId, bookingId, { start: current.startTime, end: current.endTime });
+    const refund = r.difference.kind === "refund" && r.refundDifference && r.difference.amountCents > 0
+      ? [{ key: `${r.id}-difference-refund`, amountCents: r.difference.amountCents, refundedCents: 0, cause: "price-difference" }]
+      : [];
+    writeBooking(tx, bookingId, current, current, {
+      startTime: r.newStartTime,
+      endTime: r.newEndTime,
+      offeringId: r.newOfferingId,
+      calcomEventTypeId: r.newEventTypeId,
+      calcomBookingId: moved.ref.calcomBookingId,
+      calcomBookingUid: moved.ref.calcomBookingUid,
+      calcomStatus: "accepted",
+      previousCalcomBookingUids: current.calcomBookingUid ? [...current.previousCalcomBookingUids, current.calcomBookingUid] : current.previousCalcomBookingUids,
+      calcomUidsToCancel: [...current.calcomUidsToCancel, ...moved.leftovers],
+      refundsOwed: [...current.refundsOwed, ...refund],
+      reschedule: null,
+      sideEffectAttempts: { ...current.sideEffectAttempts, "calcom-reschedule": 0 },
+    }, now);
+    release();
+    appendAudit(tx, bookingId, `rescheduled-${r.id}`, {
+      type: "rescheduled", rescheduleId: r.id, by: r.by, reason: r.reason,
+      from: { startTime: current.startTime, offeringId: current.offeringId, calcomBookingUid: current.calcomBookingUid },
+      to: { startTime: r.newStartTime, offeringId: r.newOfferingId, calcomBookingUid: moved.ref.calcomBookingUid },
+      difference: r.difference,
+    }, now);
+    const body = `Your session of ${current.startTime} now starts at ${r.newStartTime}.`;
+    notify(tx, { bookingId, recipientId: current.userId, kind: `rescheduled-${r.id}`, title: "Session moved", body }, now);
+    notify(tx, { bookingId, recipientId: current.coachId, kind: `rescheduled-${r.id}`, title: "Session moved", body }, now);
+  });
+  log.info("booking.rescheduled", { bookingId, rescheduleId: r.id, difference: r.difference.kind, amountCents: r.difference.amountCents });
+  return "moved";
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import type { Booking } from "../../domain/booking.js";
+import type { Coach } from "../../domain/coach.js";
+import { DEFAULT_CANCELLATION_POLICY } from "../../domain/policy.js";
+import { planMove } from "./reschedule-plan.js";
+
+const START = "2030-01-07T09:00:00.000Z";
+const booking = {
+  offeringId: "sixty", startTime: START, endTime: "2030-01-07T10:00:00.000Z", status: "confirmed", paymentStatus: "paid",
+  amountCents: 10_000, refundedCents: 0, currency: "eur", cancellationPolicy: DEFAULT_CANCELLATION_POLICY,
+} as Booking;
+const offering = (id: string, durationMinutes: number, priceCents: number, currency = "eur") => ({ id, title: id, durationMinutes, priceCents, currency, calcomEventTypeId: 7 });
+const coach = { customOfferings: [offering("sixty", 60, 10_000), offering("deep", 60, 15_000), offering("thirty", 30, 6_000), offering("usd", 60, 10_000, "usd")] } as unknown as Coach;
+const hoursBefore = (h: number) => new Date(Date.parse(START) - h * 3_600_000);
+const move = (over: Partial<Parameters<typeof planMove>[0]> = {}) =>
+  planMove({ booking, coach, role: "student", now: hoursBefore(48), newStartTime: "2030-01-07T11:00:00.000Z", newEndTime: "2030-01-07T12:00:00.000Z", ...over });
+
+describe("planMove", () => {
+  it("prices a move within the offering at nothing", () => {
+    expect(move()).toMatchObject({ offeringId: "sixty", difference: { kind: "none" }, signedDifferenceCents: 0 });
+  });
+
+  it("signs the difference: positive to pay, negative to refund", () => {
+    expect(move({ newOfferingId: "deep" }).signedDifferenceCents).toBe(5_000);
+    expect(move({ newOfferingId: "thirty", newEndTime: "2030-01-07T11:30:00.000Z" }).signedDifferenceCents).toBe(-4_000);
+  });
+
+  it("prices against what is still paid after refunds", () => {
+    expect(move({ booking: { ...booking, refundedCents: 4_000 }, newOfferingId: "deep" }).signedDifferenceCents).toBe(9_000);
+  });
+
+  it("lets a student move at exactly 24 h before, not a second later; the coach any time before the start", () => {
+    expect(() => move({ now: hoursBefore(24) })).not.toThrow();
+    expect(() => move({ now: new Date(hoursBefore(24).getTime() + 1_000) })).toThrow(/Too close to the start/);
+    expect(() => move({ role: "coach", now: hoursBefore(0.5) })).not.toThrow();
+  });
+
+  it("refuses what cannot be moved", () => {
+    expect(() => move({ booking: { ...booking, status: "cancelled" } })).toThrow(/cancelled/);
+    expect(() => move({ booking: { ...booking, status: "requested", paymentStatus: "pending" } })).toThrow(/not paid/);
+    expect(() => move({ newOfferingId: "nope" })).toThrow(/no such offering/);
+    expect(() => move({ newEndTime: "2030-01-07T11:30:00.000Z" })).toThrow(/exactly 60 minutes/);
+    expect(() => move({ newStartTime: START, newEndTime: "2030-01-07T10:00:00.000Z" })).toThrow(/already at this time/);
+    expect(() => move({ newOfferingId: "usd" })).toThrow(/cannot move to an offering priced in USD/);
+    expect(() => move({ role: "coach", now: new Date("2030-01-07T11:30:00.000Z") })).toThrow();
+  });
+});

@@ -1,0 +1,45 @@
+import type { Booking } from "../../domain/booking.js";
+import type { Coach } from "../../domain/coach.js";
+import { AppError } from "../../domain/errors.js";
+import { priceDifference, type PriceDifference } from "../../domain/price-difference.js";
+import { decideReschedule } from "../../domain/reschedule-policy.js";
+import { MINUTE_MS, epochMs } from "../../domain/time.js";
+
+export type Role = "student" | "coach" | "admin";
+
+export interface MovePlan {
+  offeringId: string;
+  eventTypeId: number;
+  priceCents: number;
+  difference: PriceDifference;
+  /** Signed, as quotes and `expectedDifferenceCents` carry it: positive to pay, negative to refund. */
+  signedDifferenceCents: number;
+  tier: string;
+}
+
+/**
+ * Decides whether a booking may move to a new time (and offering) and what it costs, without any
+ * I/O: the same function answers a quote and the move itself. Refusals are AppErrors a person can
+ * read.
+ */
+export function planMove(input: { booking: Booking; coach: Coach; role: Role; now: Date; newStartTime: string; newEndTime: string; newOfferingId?: string | undefined }): MovePlan {
+  const { booking, coach, role, now } = input;
+  if (booking.status === "cancelled") throw new AppError("booking/cannot-reschedule", "This booking is cancelled: book a new session instead.");
+  if (booking.paymentStatus !== "paid") throw new AppError("booking/cannot-reschedule", "This booking is not paid yet: cancel it and book the new time instead.");
+  const window = decideReschedule({ by: role === "student" ? "student" : "coach", now: now.toISOString(), startTime: booking.startTime, policy: booking.cancellationPolicy });
+  if (!window.allowed) throw new AppError("booking/cannot-reschedule", window.reason, { details: { tier: window.tier, refundPercent: window.refundPercent } });
+  const offeringId = input.newOfferingId ?? booking.offeringId;
+  const offering = coach.customOfferings.find((o) => o.id === offeringId);
+  if (!offering) throw new AppError("offering/not-found", "This coach has no such offering.");
+  if (offering.calcomEventTypeId === null) throw new AppError("coach/not-synced", "This offering is not in the coach's Cal.com calendar yet. Please try again shortly.");
+  if (epochMs(input.newEndTime) - epochMs(input.newStartTime) !== offering.durationMinutes * MINUTE_MS) {
+    throw new AppError("request/invalid", `A session of this offering lasts exactly ${offering.durationMinutes} minutes.`);
+  }
+  if (epochMs(input.newStartTime) <= now.getTime()) throw new AppError("request/invalid", "The new time has already passed.");
+  if (epochMs(input.newStartTime) === epochMs(booking.startTime) && offering.id === booking.offeringId) {
+    throw new AppError("request/invalid", "The booking is already at this time.");
+  }
+  const difference = priceDifference({ capturedCents: booking.amountCents, refundedCents: booking.refundedCents, currency: booking.currency, newPriceCents: offering.priceCents, newCurrency: offering.currency });
+  const signedDifferenceCents = difference.kind === "refund" ? -difference.amountCents : difference.amountCents;
+  return { offeringId, eventTypeId: offering.calcomEventTypeId, priceCents: offering.priceCents, difference, signedDifferenceCents, tier: window.tier };
+}
