@@ -11,5 +11,6 @@ export { onBookingWritten, expireHolds } from "./features/bookings/bookings.trig
 export { stripeWebhook } from "./features/webhooks/stripe-webhook.endpoint.js";
 export { cancelBooking } from "./features/cancellations/cancellations.callables.js";
 export { rescheduleBooking } from "./features/reschedules/reschedules.callables.js";
+export { saveCancellationPolicy, quoteCancellation, quoteReschedule, coachStatement } from "./features/money/money.callables.js";
 export { calcomWebhook } from "./features/webhooks/calcom-webhook.endpoint.js";
 export { api } from "./features/rest-api/rest-api.endpoint.js";

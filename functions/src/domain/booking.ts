@@ -24,6 +24,21 @@ export const ChargeSchema = z.object({
   cause: z.enum(["checkout", "price-difference"]),
 });
 
+/** A chargeback on one of the booking's payments, as Stripe last reported it. */
+export const DisputeSchema = z.object({
+  id: z.string().min(1),
+  paymentIntentId: z.string().min(1),
+  amountCents: CentsSchema,
+  currency: CurrencySchema,
+  reason: z.string(),
+  /** Stripe's dispute status (`needs_response`, `under_review`, `won`, `lost`, `warning_*` …). */
+  status: z.string().min(1),
+  evidenceDueBy: InstantSchema.nullable(),
+  /** Whether Stripe has taken the disputed amount back from us (not for inquiries, `warning_*`). */
+  fundsWithdrawn: z.boolean(),
+});
+export type Dispute = z.output<typeof DisputeSchema>;
+
 /** A refund owed outside a cancellation (a cheaper reschedule, a late difference payment), carried out once by the trigger. */
 export const RefundOwedSchema = z.object({
   key: z.string().regex(/^[a-z0-9-]+$/),
@@ -99,6 +114,11 @@ export const BookingSchema = z
     lastError: z.object({ action: z.string(), code: z.string(), message: z.string() }).nullable().default(null),
     /** Every payment captured for this booking; refunds are taken from them newest first. */
     charges: z.array(ChargeSchema).default([]),
+    /** The ids of `charges`, for finding a booking by any of its payments. */
+    paymentIntentIds: z.array(z.string()).default([]),
+    dispute: DisputeSchema.nullable().default(null),
+    /** Taken back by a dispute and not reinstated: captured − refunded − disputed is what we hold. */
+    disputedCents: CentsSchema.default(0),
     refundsOwed: z.array(RefundOwedSchema).default([]),
     reschedule: RescheduleSchema.nullable().default(null),
     /** How many reschedules were started (ids r1, r2, …), and the Cal.com uids this booking had before its current one, oldest first. */

@@ -9,10 +9,11 @@ import { bookingDoc, coachDoc } from "../../src/shared/firestore.js";
 import { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
 import { FakeStripe } from "../stand-ins/fake-stripe.server.js";
 import { initAdminFor, uniqueId } from "./admin.js";
+import { expectLedgersBalanced } from "./ledger.js";
 
 /**
  * Both stand-ins on port 0 for an in-process test file, started once, reset after each test, and
- * the Cal.com contract checked after each test. Read `.calcom` / `.stripe` inside tests.
+ * the Cal.com contract and the money invariant (booking = ledger = Stripe) checked after each test. Read `.calcom` / `.stripe` inside tests.
  */
 export function useStandIns(): { calcom: FakeCalcom; stripe: FakeStripe } {
   const standIns = {} as { calcom: FakeCalcom; stripe: FakeStripe };
@@ -25,8 +26,9 @@ export function useStandIns(): { calcom: FakeCalcom; stripe: FakeStripe } {
     await standIns.calcom.stop();
     await standIns.stripe.stop();
   });
-  afterEach(() => {
+  afterEach(async () => {
     expect(standIns.calcom.violations).toEqual([]);
+    await expectLedgersBalanced(standIns.stripe);
     standIns.calcom.reset();
     standIns.stripe.reset();
   });

@@ -8,6 +8,7 @@ import { CalcomClient } from "../../src/integrations/calcom/calcom-client.js";
 import { calcomSignature } from "../../src/integrations/calcom/calcom-webhook.js";
 import { bookingDoc, getDb } from "../../src/shared/firestore.js";
 import { initAdminFor, uniqueId } from "../helpers/admin.js";
+import { expectLedgersBalanced } from "../helpers/ledger.js";
 import { testDependencies } from "../helpers/deps.js";
 import { payAndConfirm, readyCoach } from "../helpers/in-process.js";
 import { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
@@ -42,7 +43,8 @@ afterAll(async () => {
   await stripe.stop();
   await receiver.close();
 });
-afterEach(() => {
+afterEach(async () => {
+  await expectLedgersBalanced(stripe);
   expect(calcom.violations).toEqual([]);
   calcom.reset();
   stripe.reset();

@@ -3,6 +3,7 @@ import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
 import { bookingDoc, getDb } from "../../src/shared/firestore.js";
 import { initAdminFor, uniqueId } from "../helpers/admin.js";
+import { expectLedgersBalanced } from "../helpers/ledger.js";
 import { testDependencies } from "../helpers/deps.js";
 import { readyCoach } from "../helpers/in-process.js";
 import { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
@@ -36,7 +37,8 @@ afterAll(async () => {
   await stripe.stop();
   await receiver.close();
 });
-afterEach(() => {
+afterEach(async () => {
+  await expectLedgersBalanced(stripe);
   calcom.reset();
   stripe.reset();
 });

@@ -48,6 +48,21 @@ export interface FakeCharge {
   disputed: boolean;
   metadata: Record<string, string>;
 }
+export interface FakeDispute {
+  id: string;
+  object: "dispute";
+  amount: number;
+  currency: string;
+  charge: string;
+  payment_intent: string;
+  reason: string;
+  status: "needs_response" | "under_review" | "won" | "lost" | "warning_needs_response" | "warning_closed";
+  is_charge_refundable: boolean;
+  evidence_details: { due_by: number | null; has_evidence: boolean; past_due: boolean; submission_count: number };
+  created: number;
+  livemode: false;
+  metadata: Record<string, string>;
+}
 export interface FakeRefund {
   id: string;
   object: "refund";
@@ -90,6 +105,7 @@ export class FakeStripe {
   readonly paymentIntents = new Map<string, { id: string; object: "payment_intent"; amount: number; currency: string; status: string; latest_charge: string; metadata: Record<string, string>; last_payment_error?: Record<string, string> }>();
   readonly charges = new Map<string, FakeCharge>();
   readonly refunds = new Map<string, FakeRefund>();
+  readonly disputes = new Map<string, FakeDispute>();
   readonly webhookDeliveries: { type: string; eventId: string; status: number | null }[] = [];
 
   private idempotency = new Map<string, { hash: string; status: number; body: unknown }>();
@@ -120,6 +136,7 @@ export class FakeStripe {
     this.sessions.clear();
     this.paymentIntents.clear();
     this.charges.clear();
+    this.disputes.clear();
     this.refunds.clear();
     this.idempotency.clear();
     this.faults = [];
@@ -191,6 +208,57 @@ export class FakeStripe {
     session.url = null;
     this.emit("checkout.session.expired", this.sessionOut(session));
     return session;
+  }
+
+  /**
+   * Test-only: the cardholder disputes the payment's charge (a chargeback, funds withdrawn; or an
+   * inquiry, `warning_needs_response`, funds kept). Sends charge.dispute.created. While it is open
+   * a refund is refused with `charge_disputed`, as Stripe does.
+   */
+  openDispute(paymentIntentId: string, options: { reason?: string; inquiry?: boolean } = {}): FakeDispute {
+    const pi = this.paymentIntents.get(paymentIntentId);
+    const charge = pi ? this.charges.get(pi.latest_charge) : undefined;
+    if (!pi || !charge) throw new StripeHttpError(404, "invalid_request_error", `No such payment_intent: '${paymentIntentId}'`, "resource_missing");
+    const created = Math.floor(this.now() / 1000);
+    const dispute: FakeDispute = {
+      id: id("dp"),
+      object: "dispute",
+      amount: charge.amount - charge.amount_refunded,
+      currency: charge.currency,
+      charge: charge.id,
+      payment_intent: pi.id,
+      reason: options.reason ?? "fraudulent",
+      status: options.inquiry ? "warning_needs_response" : "needs_response",
+      is_charge_refundable: false,
+      evidence_details: { due_by: created + 7 * 86_400, has_evidence: false, past_due: false, submission_count: 0 },
+      created,
+      livemode: false,
+      metadata: {},
+    };
+    charge.disputed = true;
+    this.disputes.set(dispute.id, dispute);
+    this.emit("charge.dispute.created", dispute);
+    return dispute;
+  }
+
+  /** Test-only: the issuer decides (`won`: funds reinstated, refunds allowed again; `lost`: funds stay withdrawn). Sends charge.dispute.closed. */
+  closeDispute(disputeId: string, outcome: "won" | "lost"): FakeDispute {
+    const dispute = this.disputes.get(disputeId);
+    if (!dispute) throw new StripeHttpError(404, "invalid_request_error", `No such dispute: '${disputeId}'`, "resource_missing");
+    dispute.status = dispute.status.startsWith("warning_") ? "warning_closed" : outcome;
+    const charge = this.charges.get(dispute.charge);
+    if (charge && dispute.status !== "lost") charge.disputed = false;
+    this.emit("charge.dispute.closed", dispute);
+    return dispute;
+  }
+
+  /** What we still hold of a payment: captured − refunded − taken back by a dispute not won. */
+  heldFor(paymentIntentId: string): number {
+    const pi = this.paymentIntents.get(paymentIntentId);
+    const charge = pi ? this.charges.get(pi.latest_charge) : undefined;
+    if (!charge) return 0;
+    const withdrawn = [...this.disputes.values()].filter((d) => d.charge === charge.id && !d.status.startsWith("warning_") && d.status !== "won").reduce((sum, d) => sum + d.amount, 0);
+    return charge.amount - charge.amount_refunded - withdrawn;
   }
 
   /** A signed event body and header for `type`, as Stripe would send it (for direct posting in tests). */
@@ -279,6 +347,8 @@ export class FakeStripe {
       return refund;
     }
     if (method === "POST" && (m = /^\/__standin\/checkout\/sessions\/([^/]+)\/pay$/.exec(path))) return this.sessionOut(this.pay(m[1] ?? ""));
+    if (method === "POST" && (m = /^\/__standin\/payment_intents\/([^/]+)\/dispute$/.exec(path))) return this.openDispute(m[1] ?? "", { reason: typeof p.reason === "string" ? p.reason : "fraudulent" });
+    if (method === "POST" && (m = /^\/__standin\/disputes\/([^/]+)\/close$/.exec(path))) return this.closeDispute(m[1] ?? "", p.outcome === "won" ? "won" : "lost");
     throw new StripeHttpError(404, "invalid_request_error", `Unrecognized request URL (${method}: ${path}).`);
   }
 

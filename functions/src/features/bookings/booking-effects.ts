@@ -2,6 +2,7 @@ import { Timestamp, type Transaction } from "firebase-admin/firestore";
 import type { Booking } from "../../domain/booking.js";
 import { AppError } from "../../domain/errors.js";
 import { allocateRefund } from "../../domain/refund-allocation.js";
+import { disputeOpen } from "../cancellations/cancellation-decision.js";
 import { moveInCalcom } from "../reschedules/reschedule-effects.js";
 import type { Dependencies } from "../../shared/dependencies.js";
 import { getDb } from "../../shared/firestore.js";
@@ -72,15 +73,15 @@ export async function releaseHold(bookingId: string, reason: string, deps: Depen
 export function recordPaymentInTx(tx: Transaction, bookingId: string, booking: Booking, paymentIntentId: string, stripeEventId: string, now: Date): "paid" | "late-payment" | "already-recorded" {
   if (booking.paymentStatus !== "pending") return "already-recorded";
   const ledger = getDb().collection("bookings").doc(bookingId).collection("ledger").doc(paymentIntentId);
-  tx.set(ledger, { kind: "captured", amountCents: booking.amountCents, currency: booking.currency, stripeObjectId: paymentIntentId, cause: "checkout", at: Timestamp.fromDate(now) });
+  tx.set(ledger, { bookingId, coachId: booking.coachId, kind: "captured", amountCents: booking.amountCents, currency: booking.currency, stripeObjectId: paymentIntentId, cause: "checkout", at: Timestamp.fromDate(now) });
   const charges = [{ paymentIntentId, amountCents: booking.amountCents, refundedCents: 0, cause: "checkout" as const }];
   if (booking.status === "requested") {
-    writeBooking(tx, bookingId, booking, { status: "requested", paymentStatus: "paid" }, { stripePaymentIntentId: paymentIntentId, charges, paidAt: now.toISOString(), holdExpiresAt: null }, now);
+    writeBooking(tx, bookingId, booking, { status: "requested", paymentStatus: "paid" }, { stripePaymentIntentId: paymentIntentId, charges, paymentIntentIds: [paymentIntentId], paidAt: now.toISOString(), holdExpiresAt: null }, now);
     appendAudit(tx, bookingId, `payment-${stripeEventId}`, { type: "payment-received", paymentIntentId, amountCents: booking.amountCents }, now);
     return "paid";
   }
   const cancellation = { by: "system" as const, reason: booking.cancellation?.reason ?? "Hold released before payment", at: booking.cancellation?.at ?? now.toISOString(), refundCents: booking.amountCents, refundedBeforeCents: 0, tier: "late-payment" };
-  writeBooking(tx, bookingId, booking, { status: "cancelled", paymentStatus: "paid" }, { stripePaymentIntentId: paymentIntentId, charges, paidAt: now.toISOString(), cancellation }, now);
+  writeBooking(tx, bookingId, booking, { status: "cancelled", paymentStatus: "paid" }, { stripePaymentIntentId: paymentIntentId, charges, paymentIntentIds: [paymentIntentId], paidAt: now.toISOString(), cancellation }, now);
   appendAudit(tx, bookingId, `late-payment-${stripeEventId}`, { type: "late-payment", paymentIntentId, amountCents: booking.amountCents }, now);
   return "late-payment";
 }
@@ -166,6 +167,9 @@ async function refundParts(
   onRecorded: (current: Booking, refundedCents: number) => Partial<Booking> & { toState?: { status: "cancelled"; paymentStatus: "refunded" } },
 ): Promise<void> {
   if (obligation.amountCents <= 0 || exhausted(booking, "stripe-refund")) return;
+  // Stripe refuses a refund of a disputed charge: wait for the dispute to close (its webhook
+  // writes the booking, which runs this again).
+  if (disputeOpen(booking)) return;
   const now = deps.now();
   for (const part of allocateRefund(booking.charges, obligation.amountCents)) {
     let refund;
@@ -189,7 +193,7 @@ async function refundParts(
       const charges = current.charges.map((c) => (c.paymentIntentId === part.paymentIntentId ? { ...c, refundedCents: Math.min(c.amountCents, c.refundedCents + refund.amountCents) } : c));
       const { toState, ...patch } = onRecorded(current, refund.amountCents);
       writeBooking(tx, bookingId, current, toState ?? current, { ...patch, refundedCents, charges }, now);
-      tx.set(ledger, { kind: "refunded", amountCents: -refund.amountCents, currency: current.currency, stripeObjectId: refund.refundId, paymentIntentId: part.paymentIntentId, cause: obligation.cause, at: Timestamp.fromDate(now) });
+      tx.set(ledger, { bookingId, coachId: current.coachId, kind: "refunded", amountCents: -refund.amountCents, currency: current.currency, stripeObjectId: refund.refundId, paymentIntentId: part.paymentIntentId, cause: obligation.cause, at: Timestamp.fromDate(now) });
       appendAudit(tx, bookingId, `refund-${refund.refundId}`, { type: "refunded", refundId: refund.refundId, amountCents: refund.amountCents, cause: obligation.cause }, now);
       notify(tx, { bookingId, recipientId: current.userId, kind: `refunded-${refund.refundId}`, title: "Refund issued", body: `${refund.amountCents} ${current.currency.toUpperCase()} minor units are on their way back to you.` }, now);
     });
@@ -198,7 +202,8 @@ async function refundParts(
 
 /** Refunds what a cancellation owes and has not been refunded yet. */
 async function refundCancellation(bookingId: string, booking: Booking, deps: Dependencies): Promise<void> {
-  const owed = (booking.cancellation?.refundCents ?? 0) - booking.refundedCents;
+  // Never more than we still hold: a lost dispute already took its amount back.
+  const owed = Math.min((booking.cancellation?.refundCents ?? 0) - booking.refundedCents, booking.amountCents - booking.refundedCents - booking.disputedCents);
   const cause = booking.cancellation?.tier ?? "cancellation";
   await refundParts(bookingId, booking, { key: "cancellation-refund", amountCents: owed, cause }, deps, () => ({ toState: { status: "cancelled", paymentStatus: "refunded" } }));
 }

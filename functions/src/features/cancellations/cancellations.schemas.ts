@@ -7,6 +7,8 @@ export const CancelBookingInputSchema = z.object({
   /** Coach or admin only: refund this much instead of what the policy gives (never more than refundable). */
   refundAmount: CentsSchema.optional(),
   refundReason: z.string().trim().max(500).optional(),
+  /** The refund the caller was quoted (`quoteCancellation`); if cancelling now would refund another amount, nothing is cancelled. */
+  expectedRefundCents: CentsSchema.optional(),
 });
 export type CancelBookingInput = z.output<typeof CancelBookingInputSchema>;
 

@@ -1,8 +1,7 @@
 import type { Transaction } from "firebase-admin/firestore";
 import type { Booking } from "../../domain/booking.js";
 import { AppError } from "../../domain/errors.js";
-import { refundableCents } from "../../domain/money.js";
-import { decideRefund } from "../../domain/policy.js";
+import { decideCancellation } from "./cancellation-decision.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
 import type { Dependencies } from "../../shared/dependencies.js";
 import { getDb } from "../../shared/firestore.js";
@@ -34,7 +33,7 @@ export async function cancelBooking(input: CancelBookingInput, caller: CallerCon
       throw new AppError("auth/permission-denied", "Only the coach or an admin can choose the refund amount.");
     }
     const reason = input.refundReason ? `${input.reason} (refund: ${input.refundReason})` : input.reason;
-    return recordCancellationInTx(tx, input.bookingId, booking, { by: role, reason, refundAmount: input.refundAmount }, now);
+    return recordCancellationInTx(tx, input.bookingId, booking, { by: role, reason, refundAmount: input.refundAmount, expectedRefundCents: input.expectedRefundCents }, now);
   });
   log.info("booking.cancelled", { bookingId: input.bookingId, by: out.cancelledBy, refundCents: out.refundCents, tier: out.tier });
   return out;
@@ -50,37 +49,24 @@ export async function recordCancellationInTx(
   tx: Transaction,
   bookingId: string,
   booking: Booking,
-  input: { by: "student" | "coach" | "admin"; reason: string; refundAmount?: number | undefined; calcomStatus?: "cancelled" | "rejected" },
+  input: { by: "student" | "coach" | "admin"; reason: string; refundAmount?: number | undefined; expectedRefundCents?: number | undefined; calcomStatus?: "cancelled" | "rejected" },
   now: Date,
 ): Promise<CancelBookingOut> {
   const release = await releaseInTx(tx, booking.coachId, bookingId);
   const at = now.toISOString();
   // Refunds already owed (a cheaper move's difference not yet paid back) are taken over by the
   // cancellation: the policy applies to what the student still has paid, net of them.
-  const outstanding = booking.refundsOwed.reduce((sum, o) => sum + Math.max(0, o.amountCents - o.refundedCents), 0);
-  const committed = booking.refundedCents + outstanding;
-  let refundCents = 0;
-  let tier = "unpaid-hold";
-  if (booking.paymentStatus !== "pending") {
-    const decision = decideRefund({
-      cancelledBy: input.by === "student" ? "student" : "coach",
-      now: at,
-      startTime: booking.startTime,
-      capturedCents: booking.amountCents,
-      alreadyRefundedCents: committed,
-      policy: booking.cancellationPolicy,
-    });
-    refundCents = decision.refundCents;
-    tier = decision.tier;
-    if (input.refundAmount !== undefined) {
-      const refundable = refundableCents(booking.amountCents, committed);
-      if (input.refundAmount > refundable) {
-        throw new AppError("request/invalid", `refundAmount cannot exceed what is refundable (${refundable}).`, { details: { refundableCents: refundable } });
-      }
-      refundCents = input.refundAmount;
-      tier = `set-by-${input.by}`;
-    }
+  const quote = decideCancellation(booking, input.by, now, input.refundAmount);
+  if (input.expectedRefundCents !== undefined && input.expectedRefundCents !== quote.refundCents) {
+    throw new AppError("booking/quote-changed", `The refund is no longer the one you were quoted: cancelling now refunds ${quote.refundCents} (${quote.tier}). Nothing was cancelled.`, { details: { quote } });
   }
+  // A cancellation asked of us is refused while a refund cannot be made; one already made in
+  // Cal.com is recorded without a refund (the dispute settles the money).
+  if (quote.blockedBy !== null && !input.calcomStatus) throw new AppError("payment/disputed", quote.blockedBy, { details: { quote } });
+  const refundCents = quote.blockedBy === null ? quote.refundCents : 0;
+  const tier = quote.blockedBy === null ? quote.tier : "disputed";
+  const { owedCents } = quote;
+  const committed = booking.refundedCents + owedCents;
   const cancellation = {
     by: input.by,
     reason: input.reason,

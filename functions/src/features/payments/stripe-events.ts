@@ -2,10 +2,11 @@ import { Timestamp } from "firebase-admin/firestore";
 import type Stripe from "stripe";
 import { z } from "zod";
 import type { Dependencies } from "../../shared/dependencies.js";
-import { getDb } from "../../shared/firestore.js";
+import { bookingsCollection, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import { recordPaymentInTx, releaseHoldInTx } from "../bookings/booking-effects.js";
 import { readBooking } from "../bookings/bookings.repository.js";
+import { recordDisputeInTx } from "./disputes.js";
 import { abandonRescheduleInTx, recordReschedulePaymentInTx } from "../reschedules/reschedule-effects.js";
 
 /** The metadata keys we set ourselves on every Stripe object of a booking. */
@@ -74,6 +75,18 @@ export async function applyStripeEvent(event: Stripe.Event, deps: Dependencies):
           outcome = "processed";
           detail = "hold-released";
         }
+      }
+    } else if (event.type === "charge.dispute.created" || event.type === "charge.dispute.updated" || event.type === "charge.dispute.closed") {
+      const dispute = event.data.object;
+      const paymentIntentId = typeof dispute.payment_intent === "string" ? dispute.payment_intent : (dispute.payment_intent?.id ?? null);
+      // Disputes carry none of our metadata: the booking is found by the payment it disputes.
+      const found = paymentIntentId ? await tx.get(bookingsCollection().where("paymentIntentIds", "array-contains", paymentIntentId).limit(1)) : null;
+      const doc = found?.docs[0];
+      if (!doc || !paymentIntentId) outcome = "unknown-booking";
+      else {
+        bookingId = doc.id;
+        detail = recordDisputeInTx(tx, doc.id, doc.data(), dispute, paymentIntentId, event.id, now);
+        outcome = "processed";
       }
     }
     tx.create(marker, { source: "stripe", type: event.type, bookingId, outcome, detail, receivedAt: Timestamp.fromDate(now) });

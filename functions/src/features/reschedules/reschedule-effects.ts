@@ -43,12 +43,13 @@ async function abandon(bookingId: string, rescheduleId: string, why: string, now
 export function recordReschedulePaymentInTx(tx: Transaction, bookingId: string, booking: Booking, input: { rescheduleId: string; paymentIntentId: string; amountCents: number; stripeEventId: string }, now: Date): "paid" | "late-payment" | "already-recorded" {
   if (booking.charges.some((c) => c.paymentIntentId === input.paymentIntentId)) return "already-recorded";
   const ledger = bookingRef(bookingId).collection("ledger").doc(input.paymentIntentId);
-  tx.set(ledger, { kind: "captured", amountCents: input.amountCents, currency: booking.currency, stripeObjectId: input.paymentIntentId, cause: "price-difference", at: Timestamp.fromDate(now) });
+  tx.set(ledger, { bookingId, coachId: booking.coachId, kind: "captured", amountCents: input.amountCents, currency: booking.currency, stripeObjectId: input.paymentIntentId, cause: "price-difference", at: Timestamp.fromDate(now) });
   const charges = [...booking.charges, { paymentIntentId: input.paymentIntentId, amountCents: input.amountCents, refundedCents: 0, cause: "price-difference" as const }];
   const amountCents = booking.amountCents + input.amountCents;
+  const paymentIntentIds = [...booking.paymentIntentIds, input.paymentIntentId];
   const r = booking.reschedule;
   if (r && r.id === input.rescheduleId && r.state === "awaiting-payment" && booking.status !== "cancelled") {
-    writeBooking(tx, bookingId, booking, booking, { charges, amountCents, reschedule: { ...r, state: "ready", holdExpiresAt: null } }, now);
+    writeBooking(tx, bookingId, booking, booking, { charges, paymentIntentIds, amountCents, reschedule: { ...r, state: "ready", holdExpiresAt: null } }, now);
     appendAudit(tx, bookingId, `reschedule-${r.id}-paid`, { type: "difference-paid", rescheduleId: r.id, paymentIntentId: input.paymentIntentId, amountCents: input.amountCents }, now);
     return "paid";
   }
@@ -57,7 +58,7 @@ export function recordReschedulePaymentInTx(tx: Transaction, bookingId: string, 
   const patch = booking.status === "cancelled" && booking.cancellation
     ? { cancellation: { ...booking.cancellation, refundCents: booking.cancellation.refundCents + input.amountCents } }
     : { refundsOwed: [...booking.refundsOwed, { key, amountCents: input.amountCents, refundedCents: 0, cause: "late-difference-payment" }] };
-  writeBooking(tx, bookingId, booking, booking, { charges, amountCents, ...patch }, now);
+  writeBooking(tx, bookingId, booking, booking, { charges, paymentIntentIds, amountCents, ...patch }, now);
   appendAudit(tx, bookingId, `reschedule-${input.rescheduleId}-late-payment-${input.stripeEventId}`, { type: "late-difference-payment", paymentIntentId: input.paymentIntentId, amountCents: input.amountCents }, now);
   return "late-payment";
 }

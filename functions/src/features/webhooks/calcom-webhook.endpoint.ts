@@ -86,7 +86,12 @@ async function applyCalcomMove(hook: CalcomWebhook, newUid: string, oldUid: stri
   const known = await bookingIdByUid(newUid);
   if (known) return { outcome: "echo", bookingId: known };
   const bookingId = await bookingIdByUid(oldUid);
-  if (!bookingId) return { outcome: "unknown-booking", bookingId: null };
+  if (!bookingId) {
+    // Our own move may have been recorded between the two lookups: the old uid is then in the chain.
+    const moved = await bookingsCollection().where("previousCalcomBookingUids", "array-contains", oldUid).limit(1).get();
+    const id = moved.docs[0]?.id ?? null;
+    return id ? { outcome: "echo", bookingId: id } : { outcome: "unknown-booking", bookingId: null };
+  }
   const start = hook.payload.startTime;
   const end = hook.payload.endTime;
   const newStart = start ? Date.parse(start) : NaN;

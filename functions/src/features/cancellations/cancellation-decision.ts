@@ -1,0 +1,65 @@
+import type { Booking } from "../../domain/booking.js";
+import { AppError } from "../../domain/errors.js";
+import { refundableCents } from "../../domain/money.js";
+import { decideRefund } from "../../domain/policy.js";
+
+export type Canceller = "student" | "coach" | "admin";
+
+export interface CancellationQuote {
+  /** What this cancellation would refund now (on top of anything already refunded or owed). */
+  refundCents: number;
+  currency: string;
+  tier: string;
+  policyVersion: number;
+  quotedAt: string;
+  /** The last instant at which the same refund still holds (the next tier boundary), or null. */
+  validUntil: string | null;
+  /** Refunds already owed (a cheaper move's difference) that the cancellation takes over. */
+  owedCents: number;
+  /** Set when no refund can be made now (a disputed payment), saying why. */
+  blockedBy: string | null;
+}
+
+/** Whether a dispute on the booking's payment is open (Stripe refuses refunds until it closes). */
+export function disputeOpen(booking: Booking): boolean {
+  const d = booking.dispute;
+  return d !== null && !["won", "lost", "warning_closed", "prevented"].includes(d.status);
+}
+
+export const DISPUTED_MESSAGE = "This payment is disputed: no refund can be made while the dispute is open. The card issuer's decision will settle it.";
+
+/**
+ * What cancelling a booking would refund, by the policy frozen on it: the one pure decision
+ * behind both `quoteCancellation` and `cancelBooking`. A student's refund follows the tiers; a
+ * coach's or an admin's is full, or `refundAmount` when they set one (never above what is
+ * refundable). Refunds already owed are counted as refunded.
+ */
+export function decideCancellation(booking: Booking, by: Canceller, now: Date, refundAmount?: number): CancellationQuote {
+  const owedCents = booking.refundsOwed.reduce((sum, o) => sum + Math.max(0, o.amountCents - o.refundedCents), 0);
+  // While a dispute is open the quote shows what the policy gives (and that it is blocked); once
+  // it is lost, what the dispute took back is no longer ours to refund.
+  const open = disputeOpen(booking);
+  const committed = booking.refundedCents + owedCents + (open ? 0 : booking.disputedCents);
+  const base = { currency: booking.currency, policyVersion: booking.cancellationPolicy.version, quotedAt: now.toISOString(), owedCents };
+  if (booking.paymentStatus === "pending") return { ...base, refundCents: 0, tier: "unpaid-hold", validUntil: null, blockedBy: null };
+  const decision = decideRefund({
+    cancelledBy: by === "student" ? "student" : "coach",
+    now: now.toISOString(),
+    startTime: booking.startTime,
+    capturedCents: booking.amountCents,
+    alreadyRefundedCents: committed,
+    policy: booking.cancellationPolicy,
+  });
+  let refundCents = decision.refundCents;
+  let tier = decision.tier;
+  if (refundAmount !== undefined) {
+    const refundable = refundableCents(booking.amountCents, committed);
+    if (refundAmount > refundable) {
+      throw new AppError("request/invalid", `refundAmount cannot exceed what is refundable (${refundable}).`, { details: { refundableCents: refundable } });
+    }
+    refundCents = refundAmount;
+    tier = `set-by-${by}`;
+  }
+  const blockedBy = open && refundCents + owedCents > 0 ? DISPUTED_MESSAGE : null;
+  return { ...base, refundCents, tier, validUntil: refundAmount === undefined ? decision.validUntil : null, blockedBy };
+}

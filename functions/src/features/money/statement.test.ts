@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { buildStatement, type LedgerEntry } from "./statement.js";
+
+const entry = (bookingId: string, kind: LedgerEntry["kind"], amountCents: number, currency = "eur"): LedgerEntry => ({
+  bookingId, coachId: "c", kind, amountCents, currency, stripeObjectId: `${bookingId}-${kind}-${amountCents}`, cause: "x", at: "2030-01-01T00:00:00.000Z",
+});
+
+describe("buildStatement", () => {
+  it("sums per booking and per currency, never across currencies", () => {
+    const s = buildStatement([
+      entry("b1", "captured", 10_000), entry("b1", "refunded", -5_000),
+      entry("b2", "captured", 4_200, "usd"), entry("b2", "dispute-withdrawn", -4_200, "usd"),
+      entry("b3", "captured", 3_000), entry("b3", "dispute-withdrawn", -3_000), entry("b3", "dispute-reinstated", 3_000),
+    ]);
+    expect(s.bookings).toEqual([
+      { bookingId: "b1", currency: "eur", capturedCents: 10_000, refundedCents: 5_000, disputedCents: 0, netCents: 5_000 },
+      { bookingId: "b2", currency: "usd", capturedCents: 4_200, refundedCents: 0, disputedCents: 4_200, netCents: 0 },
+      { bookingId: "b3", currency: "eur", capturedCents: 3_000, refundedCents: 0, disputedCents: 0, netCents: 3_000 },
+    ]);
+    expect(s.totals).toEqual([
+      { currency: "eur", capturedCents: 13_000, refundedCents: 5_000, disputedCents: 0, netCents: 8_000 },
+      { currency: "usd", capturedCents: 4_200, refundedCents: 0, disputedCents: 4_200, netCents: 0 },
+    ]);
+    expect(s.csv.split("\n")).toEqual([
+      "bookingId,currency,capturedCents,refundedCents,disputedCents,netCents",
+      "b1,eur,10000,5000,0,5000",
+      "b2,usd,4200,0,4200,0",
+      "b3,eur,3000,0,0,3000",
+      "TOTAL,eur,13000,5000,0,8000",
+      "TOTAL,usd,4200,0,4200,0",
+      "",
+    ]);
+  });
+
+  it("answers an empty statement with only the header", () => {
+    expect(buildStatement([])).toEqual({ bookings: [], totals: [], csv: "bookingId,currency,capturedCents,refundedCents,disputedCents,netCents\n" });
+  });
+
+  it("quotes a cell that holds a comma or a quote", () => {
+    expect(buildStatement([entry('we,"ird', "captured", 1)]).csv).toContain('"we,""ird",eur,1');
+  });
+});

@@ -1,0 +1,60 @@
+import { Timestamp, type Transaction } from "firebase-admin/firestore";
+import type Stripe from "stripe";
+import type { Booking, Dispute } from "../../domain/booking.js";
+import { getDb } from "../../shared/firestore.js";
+import { appendAudit, notify, writeBooking } from "../bookings/bookings.repository.js";
+
+const CLOSED = ["won", "lost", "warning_closed", "prevented"];
+
+function ledgerDoc(bookingId: string, id: string) {
+  return getDb().collection("bookings").doc(bookingId).collection("ledger").doc(id);
+}
+
+/**
+ * Records what Stripe says of a dispute on one of the booking's payments (reads done by the
+ * caller). A chargeback takes its amount back at once: one `dispute-withdrawn` ledger entry; a
+ * dispute won puts it back: one `dispute-reinstated` entry; a lost one leaves the withdrawal as it
+ * is. Inquiries (`warning_*`) move no money. Entries are keyed by the dispute, so a redelivered or
+ * out-of-order event writes nothing twice.
+ */
+export function recordDisputeInTx(tx: Transaction, bookingId: string, booking: Booking, dispute: Stripe.Dispute, paymentIntentId: string, stripeEventId: string, now: Date): string {
+  const previous = booking.dispute?.id === dispute.id ? booking.dispute : null;
+  const inquiry = dispute.status.startsWith("warning_");
+  let fundsWithdrawn = previous?.fundsWithdrawn ?? false;
+  let disputedCents = booking.disputedCents;
+  const at = Timestamp.fromDate(now);
+  const entry = { bookingId, coachId: booking.coachId, currency: dispute.currency, stripeObjectId: dispute.id, paymentIntentId, at };
+  // Order of arrival is not guaranteed: decide from the dispute's current status.
+  const reinstated = dispute.status === "won";
+  if (!inquiry && !fundsWithdrawn && !reinstated && !(previous && CLOSED.includes(previous.status))) {
+    tx.set(ledgerDoc(bookingId, `${dispute.id}-withdrawn`), { ...entry, kind: "dispute-withdrawn", amountCents: -dispute.amount, cause: `dispute-${dispute.reason}` });
+    fundsWithdrawn = true;
+    disputedCents += dispute.amount;
+  }
+  if (reinstated && fundsWithdrawn) {
+    tx.set(ledgerDoc(bookingId, `${dispute.id}-reinstated`), { ...entry, kind: "dispute-reinstated", amountCents: dispute.amount, cause: "dispute-won" });
+    fundsWithdrawn = false;
+    disputedCents = Math.max(0, disputedCents - dispute.amount);
+  }
+  const dueBy = dispute.evidence_details.due_by ?? null;
+  const recorded: Dispute = {
+    id: dispute.id,
+    paymentIntentId,
+    amountCents: dispute.amount,
+    currency: dispute.currency,
+    reason: dispute.reason,
+    status: dispute.status,
+    evidenceDueBy: dueBy === null ? null : new Date(dueBy * 1000).toISOString(),
+    fundsWithdrawn,
+  };
+  writeBooking(tx, bookingId, booking, booking, { dispute: recorded, disputedCents }, now);
+  appendAudit(tx, bookingId, `dispute-${dispute.id}-${dispute.status}`, { type: "dispute", disputeId: dispute.id, status: dispute.status, amountCents: dispute.amount, reason: dispute.reason, stripeEventId }, now);
+  if (!previous) {
+    const due = recorded.evidenceDueBy ? ` Evidence is due by ${recorded.evidenceDueBy}.` : "";
+    notify(tx, { bookingId, recipientId: booking.coachId, kind: `dispute-${dispute.id}`, title: "A payment is disputed", body: `The student's bank disputes ${dispute.amount} ${dispute.currency.toUpperCase()} minor units (${dispute.reason}).${due}` }, now);
+  }
+  if (CLOSED.includes(dispute.status) && previous?.status !== dispute.status) {
+    notify(tx, { bookingId, recipientId: booking.coachId, kind: `dispute-${dispute.id}-closed`, title: `Dispute ${dispute.status}`, body: `The dispute on ${dispute.amount} ${dispute.currency.toUpperCase()} minor units is closed: ${dispute.status}.` }, now);
+  }
+  return `dispute-${dispute.status}`;
+}
