@@ -73,6 +73,11 @@ export const RescheduleSchema = z.object({
   /** The new Cal.com booking, once created (a move to another event type creates one, then cancels the old). */
   newCalcomBookingUid: z.string().nullable(),
   newCalcomBookingId: z.int().positive().nullable(),
+  /**
+   * Who makes the Cal.com move: the callable while its caller waits (the trigger steps in only
+   * after a recorded failure), or the trigger (a move whose difference was paid later).
+   */
+  driver: z.enum(["caller", "trigger"]).default("trigger"),
 });
 export type Reschedule = z.output<typeof RescheduleSchema>;
 

@@ -264,7 +264,11 @@ export async function runBookingEffects(bookingId: string, deps: Dependencies): 
     return;
   }
   if (booking.status === "confirmed" && booking.calcomStatus === "pending") await reconfirmInCalcom(bookingId, booking, deps);
-  if (booking.reschedule?.state === "ready") await moveInCalcom(bookingId, deps, { interactive: false });
+  const move = booking.reschedule;
+  // A move its caller is making is left to the caller, unless the caller's attempt failed.
+  if (move?.state === "ready" && (move.driver === "trigger" || (booking.sideEffectAttempts["calcom-reschedule"] ?? 0) > 0)) {
+    await moveInCalcom(bookingId, deps, { interactive: false });
+  }
   const fresh = await readBooking(bookingId);
   if (fresh && fresh.refundsOwed.length > 0) await refundOwed(bookingId, fresh, deps);
 }

@@ -3,6 +3,7 @@ import type { Booking, Reschedule } from "../../domain/booking.js";
 import { AppError } from "../../domain/errors.js";
 import type { Dependencies } from "../../shared/dependencies.js";
 import { getDb } from "../../shared/firestore.js";
+import { withLease } from "../../shared/lease.js";
 import { log } from "../../shared/logger.js";
 import type { CalcomBookingRef } from "../../shared/scheduling.port.js";
 import { resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
@@ -29,6 +30,15 @@ export async function abandonRescheduleInTx(tx: Transaction, bookingId: string, 
   appendAudit(tx, bookingId, `reschedule-${r.id}-abandoned`, { type: "reschedule-abandoned", rescheduleId: r.id, why, refundCents: paid }, now);
   notify(tx, { bookingId, recipientId: booking.userId, kind: `reschedule-${r.id}-abandoned`, title: "Your session was not moved", body: `Your session stays at ${booking.startTime}: ${why}` }, now);
   return true;
+}
+
+/** Sets fields of a move still under way (never of a later one, nor of one already done or given up). */
+export async function patchReschedule(bookingId: string, rescheduleId: string, patch: Partial<Reschedule>): Promise<void> {
+  await getDb().runTransaction(async (tx) => {
+    const booking = await requireBooking(bookingId, tx);
+    if (booking.reschedule?.id !== rescheduleId) return;
+    tx.update(bookingRef(bookingId), { reschedule: { ...booking.reschedule, ...patch } });
+  });
 }
 
 async function abandon(bookingId: string, rescheduleId: string, why: string, now: Date): Promise<void> {
@@ -87,7 +97,7 @@ async function newBookingFor(booking: Booking, bookingId: string, r: Reschedule,
       bookingId,
     });
     // Recorded at once so that a retry confirms this booking instead of making another.
-    await bookingRef(bookingId).update({ "reschedule.newCalcomBookingUid": ref.calcomBookingUid, "reschedule.newCalcomBookingId": ref.calcomBookingId });
+    await patchReschedule(bookingId, r.id, { newCalcomBookingUid: ref.calcomBookingUid, newCalcomBookingId: ref.calcomBookingId });
   }
   if (ref.status !== "accepted") ref = await deps.bookingCalendar.confirmBooking(account, ref.calcomBookingUid);
   const old = booking.calcomBookingUid !== null && (booking.calcomStatus === "pending" || booking.calcomStatus === "accepted") ? [booking.calcomBookingUid] : [];
@@ -107,6 +117,20 @@ export async function moveInCalcom(bookingId: string, deps: Dependencies, option
   const r = booking.reschedule;
   if (!r || r.state !== "ready" || booking.status === "cancelled") return "nothing-to-do";
   if (!options.interactive && exhausted(booking, "calcom-reschedule")) return "nothing-to-do";
+  try {
+    // One runner per move: the callable and a trigger delivery (or two) must not both call Cal.com.
+    return await withLease(`reschedule-${bookingId}-${r.id}`, 60_000, deps.now, () => carryOutMove(bookingId, r.id, deps, options));
+  } catch (err) {
+    if (err instanceof AppError && err.code === "request/in-progress") return "retrying";
+    throw err;
+  }
+}
+
+async function carryOutMove(bookingId: string, rescheduleId: string, deps: Dependencies, options: { interactive: boolean }): Promise<MoveOutcome> {
+  // Read again under the lease: another runner may have finished it meanwhile.
+  const booking = await requireBooking(bookingId);
+  const r = booking.reschedule;
+  if (!r || r.id !== rescheduleId || r.state !== "ready" || booking.status === "cancelled") return "nothing-to-do";
   const now = deps.now();
   let moved;
   try {

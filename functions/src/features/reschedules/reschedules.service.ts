@@ -7,7 +7,7 @@ import { coachDoc, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import { HOLD_MINUTES } from "../bookings/bookings.service.js";
 import { appendAudit, requireBooking, reserveMoveInTx, writeBooking } from "../bookings/bookings.repository.js";
-import { abandonRescheduleInTx, moveInCalcom } from "./reschedule-effects.js";
+import { abandonRescheduleInTx, moveInCalcom, patchReschedule } from "./reschedule-effects.js";
 import { planMove, type Role } from "./reschedule-plan.js";
 import type { RescheduleBookingInput, RescheduleBookingOut } from "./reschedules.schemas.js";
 
@@ -77,6 +77,7 @@ export async function rescheduleBooking(input: RescheduleBookingInput, caller: C
       holdExpiresAt: charge ? new Date(now.getTime() + HOLD_MINUTES * MINUTE_MS).toISOString() : null,
       newCalcomBookingUid: null,
       newCalcomBookingId: null,
+      driver: charge ? ("trigger" as const) : ("caller" as const),
     };
     writeBooking(tx, bookingId, booking, booking, { reschedule, rescheduleCount: booking.rescheduleCount + 1 }, now);
     reserve();
@@ -125,6 +126,6 @@ async function startDifferenceCheckout(bookingId: string, booking: Booking, deps
     throw err;
   }
   const next = { ...r, checkoutSessionId: session.id, checkoutUrl: session.url };
-  await getDb().collection("bookings").doc(bookingId).update({ "reschedule.checkoutSessionId": session.id, "reschedule.checkoutUrl": session.url });
+  await patchReschedule(bookingId, r.id, { checkoutSessionId: session.id, checkoutUrl: session.url });
   return { ...booking, reschedule: next };
 }
