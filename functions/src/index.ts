@@ -5,6 +5,7 @@ export { getHealth } from "./features/health/health.callables.js";
 export { connectCalcomAccount } from "./features/calcom-accounts/calcom-accounts.callables.js";
 export { syncAvailability, getAvailableSlots } from "./features/availability/availability.callables.js";
 export { saveOffering, removeOffering } from "./features/offerings/offerings.callables.js";
+export { saveSchedulingLimits } from "./features/limits/limits.callables.js";
 export { onCoachWritten } from "./features/offerings/offerings.triggers.js";
 export { createBooking, confirmBooking } from "./features/bookings/bookings.callables.js";
 export { onBookingWritten, expireHolds } from "./features/bookings/bookings.triggers.js";

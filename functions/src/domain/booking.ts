@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { BookingStatusSchema, PaymentStatusSchema } from "./booking-state.js";
 import { CentsSchema, CurrencySchema } from "./money.js";
+import { SchedulingLimitsSchema } from "./limits.js";
 import { CancellationPolicySchema } from "./policy.js";
 import { InstantSchema, TimeZoneSchema, epochMs } from "./time.js";
 
@@ -105,6 +106,8 @@ export const BookingSchema = z
     stripePaymentIntentId: z.string().min(1).nullable(),
     /** The policy in force when the booking was made: later policy changes never touch it. */
     cancellationPolicy: CancellationPolicySchema,
+    /** The scheduling limits in force when the booking was made (its student cut-off, its buffers). */
+    limits: SchedulingLimitsSchema.nullable().default(null),
     /** Until when an unpaid hold keeps its slot (the Checkout Session's expiry). */
     holdExpiresAt: InstantSchema.nullable().default(null),
     stripeCheckoutUrl: z.string().nullable().default(null),

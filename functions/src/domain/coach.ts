@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AvailabilitySchema, WeeklySlotSchema } from "./availability.js";
 import { OfferingSchema } from "./offering.js";
 import { CancellationPolicySchema } from "./policy.js";
+import { SchedulingLimitsPatchSchema } from "./limits.js";
 import { TimeZoneSchema } from "./time.js";
 
 /** `coaches/{coachId}`, coachId being the coach's Auth uid. Field names are the brief's. */
@@ -15,6 +16,8 @@ export const CoachSchema = z.object({
   availabilitySlots: z.array(WeeklySlotSchema).default([]),
   customOfferings: z.array(OfferingSchema).default([]),
   cancellationPolicy: CancellationPolicySchema.optional(),
+  /** The coach's scheduling limits over the marketplace defaults (offerings may override them). */
+  schedulingLimits: SchedulingLimitsPatchSchema.optional(),
   /** The last failure of the offering → event type sync, if it has not succeeded since. */
   eventTypeSyncError: z.object({ code: z.string(), message: z.string() }).nullable().default(null),
 });

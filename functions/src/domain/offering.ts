@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CentsSchema, CurrencySchema } from "./money.js";
+import { SchedulingLimitsPatchSchema } from "./limits.js";
 import { CancellationPolicySchema } from "./policy.js";
 
 /** A session a coach sells: 30 min, 60 min or a custom length, each with its own price. */
@@ -13,5 +14,7 @@ export const OfferingSchema = z.object({
   /** Set by the backend once the offering's Cal.com event type exists. */
   calcomEventTypeId: z.int().positive().nullable().default(null),
   cancellationPolicy: CancellationPolicySchema.optional(),
+  /** Overrides of the coach's scheduling limits for this offering only. */
+  schedulingLimits: SchedulingLimitsPatchSchema.optional(),
 });
 export type Offering = z.output<typeof OfferingSchema>;

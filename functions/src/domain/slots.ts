@@ -8,8 +8,9 @@ const DAY_MS = 24 * 60 * MINUTE_MS;
  * slots of `durationMinutes` from the start of each open interval, whole slots only, none
  * starting before `now`. Used when Cal.com cannot answer.
  */
-export function localSlots(availability: Availability, durationMinutes: number, from: string, to: string, now: string): Interval[] {
+export function localSlots(availability: Availability, durationMinutes: number, from: string, to: string, now: string, stepMinutes: number = durationMinutes): Interval[] {
   const lengthMs = durationMinutes * MINUTE_MS;
+  const stepMs = stepMinutes * MINUTE_MS;
   const fromMs = Math.max(epochMs(from), epochMs(now));
   const toMs = epochMs(to);
   const slots: Interval[] = [];
@@ -18,7 +19,7 @@ export function localSlots(availability: Availability, durationMinutes: number, 
   const open = weeklyIntervals(availability, isoFromMs(epochMs(from) - DAY_MS), isoFromMs(toMs + DAY_MS));
   for (const interval of open) {
     const endMs = epochMs(interval.end);
-    for (let t = epochMs(interval.start); t + lengthMs <= endMs; t += lengthMs) {
+    for (let t = epochMs(interval.start); t + lengthMs <= endMs; t += stepMs) {
       if (t >= fromMs && t + lengthMs <= toMs) slots.push({ start: isoFromMs(t), end: isoFromMs(t + lengthMs) });
     }
   }

@@ -15,6 +15,12 @@ export interface EventTypeSpec {
   slug: string;
   title: string;
   lengthInMinutes: number;
+  /** The scheduling limits Cal.com's own booker and slots must agree with (minutes; window in days, null for none). */
+  minimumBookingNotice: number;
+  beforeEventBuffer: number;
+  afterEventBuffer: number;
+  bookingWindowDays: number | null;
+  slotInterval: number | null;
 }
 
 /** The Cal.com operations the features need, in our own types. Implemented by the Cal.com gateway. */

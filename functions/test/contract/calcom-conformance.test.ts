@@ -36,8 +36,10 @@ function typeOf(schema: Json): string | undefined {
   return undefined;
 }
 
-/** Mismatches between one of our schemas and theirs; a oneOf of theirs passes if any branch does. */
+/** Mismatches between one of our schemas and theirs; a oneOf of theirs passes if any branch does, a oneOf of ours if every branch does. */
 function compareSchema(ours: Json, theirsRaw: unknown, where: string): string[] {
+  // Each of our alternatives must be something Cal.com accepts.
+  if (Array.isArray(ours.oneOf)) return (ours.oneOf as Json[]).flatMap((branch) => compareSchema(branch, theirsRaw, where));
   const theirs = resolve(theirsRaw);
   if (Array.isArray(theirs.oneOf)) {
     const attempts = theirs.oneOf.map((branch) => compareSchema(ours, branch, where));

@@ -3,6 +3,7 @@ import type { Booking } from "../../src/domain/booking.js";
 import type { AvailableSlotsOut } from "../../src/features/availability/availability.schemas.js";
 import { bookingDoc, getDb } from "../../src/shared/firestore.js";
 import { initAdminFor } from "../helpers/admin.js";
+import { expectLedgersBalanced } from "../helpers/ledger.js";
 import { callCallable, functionsBaseUrl } from "../helpers/call-callable.js";
 import { coachWithOfferings, newUser, ok } from "../helpers/scenario.js";
 import { waitFor } from "../helpers/wait-for.js";
@@ -27,8 +28,9 @@ afterAll(async () => {
   await calcom.stop();
   await stripe.stop();
 });
-afterEach(() => {
+afterEach(async () => {
   expect(calcom.violations).toEqual([]);
+  await expectLedgersBalanced(stripe);
   calcom.clearFaults();
 });
 
@@ -176,6 +178,9 @@ describe("a paid booking, end to end", () => {
     expect(res.status).toBe(400);
     expect((await getDb().doc(`webhookEvents/stripe_${event.eventId}`).get()).exists).toBe(false);
     expect(await readBooking(created.bookingId)).toMatchObject({ status: "requested", paymentStatus: "pending" });
+    // The same event, properly signed, is still applied afterwards.
+    expect((await post(event.rawBody, stripeTestSignature(event.rawBody, WEBHOOK_SECRET))).status).toBe(200);
+    await bookingWhere(created.bookingId, (b) => b.status === "confirmed", "the booking to be confirmed");
   });
 
   it("releases the hold when the session expires, freeing the slot", async () => {

@@ -33,6 +33,7 @@ function aBooking(overrides: Partial<Booking> = {}): Booking {
     sideEffectAttempts: {},
     needsReconciliation: false,
     lastError: null,
+    limits: null,
     charges: [],
     paymentIntentIds: [],
     dispute: null,

@@ -68,6 +68,16 @@ const eventTypeFields: Record<string, Schema> = {
   confirmationPolicy,
   hidden: bool,
   bookingRequiresAuthentication: bool,
+  minimumBookingNotice: { type: "number", minimum: 0 },
+  beforeEventBuffer: { type: "number", minimum: 0 },
+  afterEventBuffer: { type: "number", minimum: 0 },
+  slotInterval: { type: "number", minimum: 1 },
+  bookingWindow: {
+    oneOf: [
+      { type: "object", required: ["type", "value"], properties: { type: { type: "string", enum: ["businessDays", "calendarDays"] }, value: { type: "number" }, rolling: bool }, additionalProperties: false },
+      { type: "object", required: ["disabled"], properties: { disabled: { type: "boolean", enum: [true] } }, additionalProperties: false },
+    ],
+  },
 };
 const createEventType: Schema = {
   type: "object",

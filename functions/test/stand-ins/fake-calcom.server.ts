@@ -70,6 +70,10 @@ interface EventType {
   requiresConfirmation: boolean;
   blockUnconfirmed: boolean;
   minimumBookingNotice: number;
+  beforeEventBuffer: number;
+  afterEventBuffer: number;
+  bookingWindow: Record<string, unknown> | null;
+  slotInterval: number | null;
 }
 export type FakeBookingStatus = "accepted" | "pending" | "cancelled" | "rejected";
 export interface FakeBooking {
@@ -132,6 +136,12 @@ class HttpError extends Error {
 
 const DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 const DEFAULT_AVAILABILITY: AvailabilityRow[] = [{ days: DAY_NAMES.slice(0, 5), startTime: "09:00", endTime: "17:00" }];
+
+/** A booking window as Cal.com keeps it: `{ disabled: true }` clears it. */
+function windowOf(value: unknown): Record<string, unknown> | null {
+  if (typeof value !== "object" || value === null || (value as { disabled?: unknown }).disabled === true) return null;
+  return { ...(value as Record<string, unknown>) };
+}
 
 export class FakeCalcom {
   readonly requests: RecordedRequest[] = [];
@@ -685,6 +695,10 @@ export class FakeCalcom {
       blockUnconfirmed: policy?.blockUnconfirmedBookingsInBooker === true,
       // Cal.com's default minimum booking notice is 120 minutes.
       minimumBookingNotice: typeof body.minimumBookingNotice === "number" ? body.minimumBookingNotice : 120,
+      beforeEventBuffer: typeof body.beforeEventBuffer === "number" ? body.beforeEventBuffer : 0,
+      afterEventBuffer: typeof body.afterEventBuffer === "number" ? body.afterEventBuffer : 0,
+      bookingWindow: windowOf(body.bookingWindow),
+      slotInterval: typeof body.slotInterval === "number" ? body.slotInterval : null,
     };
     this.eventTypes.set(eventType.id, eventType);
     return eventType;
@@ -704,6 +718,11 @@ export class FakeCalcom {
       eventType.blockUnconfirmed = policy.blockUnconfirmedBookingsInBooker === true;
     }
     if (Array.isArray(body.hosts)) eventType.hostIds = (body.hosts as { userId: number }[]).map((h) => h.userId);
+    if (typeof body.minimumBookingNotice === "number") eventType.minimumBookingNotice = body.minimumBookingNotice;
+    if (typeof body.beforeEventBuffer === "number") eventType.beforeEventBuffer = body.beforeEventBuffer;
+    if (typeof body.afterEventBuffer === "number") eventType.afterEventBuffer = body.afterEventBuffer;
+    if (body.bookingWindow !== undefined) eventType.bookingWindow = windowOf(body.bookingWindow);
+    if (typeof body.slotInterval === "number") eventType.slotInterval = body.slotInterval;
     return eventType;
   }
 
@@ -952,6 +971,10 @@ export class FakeCalcom {
       hosts: e.hostIds.map((userId) => ({ userId })),
       confirmationPolicy: e.requiresConfirmation ? { type: "always", blockUnconfirmedBookingsInBooker: e.blockUnconfirmed } : { disabled: true },
       minimumBookingNotice: e.minimumBookingNotice,
+      beforeEventBuffer: e.beforeEventBuffer,
+      afterEventBuffer: e.afterEventBuffer,
+      ...(e.bookingWindow ? { bookingWindow: e.bookingWindow } : {}),
+      ...(e.slotInterval !== null ? { slotInterval: e.slotInterval } : {}),
       price: 0,
       currency: "usd",
       metadata: {},

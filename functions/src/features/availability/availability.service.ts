@@ -1,7 +1,8 @@
 import { DateTime } from "luxon";
 import { AppError } from "../../domain/errors.js";
 import { AvailabilitySchema, type Availability, type Interval } from "../../domain/availability.js";
-import { localSlots, withoutBusy } from "../../domain/slots.js";
+import { bookingRefusal, clashes, effectiveLimits, type BufferedInterval } from "../../domain/limits.js";
+import { localSlots } from "../../domain/slots.js";
 import { epochMs, toUtcIso } from "../../domain/time.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
 import type { Dependencies } from "../../shared/dependencies.js";
@@ -93,13 +94,16 @@ function rangeOf(input: GetAvailableSlotsInput, zone: string): { from: string; t
 }
 
 /** Our live bookings (pending holds and confirmed) of a coach that overlap a range, any offering. */
-async function liveBookingIntervals(coachId: string, from: string, to: string): Promise<Interval[]> {
+async function liveBookingIntervals(coachId: string, from: string, to: string): Promise<BufferedInterval[]> {
   const snap = await bookingsCollection()
     .where("coachId", "==", coachId)
     .where("status", "in", ["requested", "confirmed"])
     .where("startTime", "<", new Date(to))
     .get();
-  return snap.docs.map((d) => d.data()).filter((b) => epochMs(b.endTime) > epochMs(from)).map((b) => ({ start: b.startTime, end: b.endTime }));
+  return snap.docs
+    .map((d) => d.data())
+    .filter((b) => epochMs(b.endTime) > epochMs(from))
+    .map((b) => ({ start: b.startTime, end: b.endTime, bufferBeforeMinutes: b.limits?.bufferBeforeMinutes ?? 0, bufferAfterMinutes: b.limits?.bufferAfterMinutes ?? 0 }));
 }
 
 /**
@@ -116,6 +120,7 @@ export async function getAvailableSlots(input: GetAvailableSlotsInput, caller: C
   if (!offering) throw new AppError("offering/not-found", "This coach has no offering with that event type.");
 
   const zone = input.timeZone ?? coach.timeZone;
+  const limits = effectiveLimits(coach.schedulingLimits, offering.schedulingLimits);
   const { from, to } = rangeOf(input, zone);
   const now = toUtcIso(DateTime.fromJSDate(deps.now()));
   const busy = await liveBookingIntervals(input.coachId, from, to);
@@ -129,9 +134,15 @@ export async function getAvailableSlots(input: GetAvailableSlotsInput, caller: C
     log.warn("slots.fallback-local", { coachId: input.coachId, eventTypeId: input.eventTypeId, reason: err.code });
     source = "local";
     const availability = AvailabilitySchema.parse({ timeZone: coach.timeZone, slots: coach.availabilitySlots });
-    slots = localSlots(availability, offering.durationMinutes, from, to, now);
+    slots = localSlots(availability, offering.durationMinutes, from, to, now, limits.slotIntervalMinutes ?? offering.durationMinutes);
   }
-  const free = withoutBusy(slots, busy).filter((s) => epochMs(s.start) >= epochMs(now));
+  // Our own rules on top of Cal.com's answer: its live slots never see our holds, and the limits
+  // must hold whichever source answered.
+  const buffers = { bufferBeforeMinutes: limits.bufferBeforeMinutes, bufferAfterMinutes: limits.bufferAfterMinutes };
+  const nowDate = deps.now();
+  const free = slots.filter(
+    (s) => epochMs(s.start) >= epochMs(now) && !busy.some((b) => clashes(b, { ...s, ...buffers })) && bookingRefusal({ start: s.start, now: nowDate, limits, coachTimeZone: coach.timeZone }) === null,
+  );
   return {
     coachId: input.coachId,
     eventTypeId: input.eventTypeId,

@@ -1,6 +1,6 @@
 import { Timestamp, type Transaction } from "firebase-admin/firestore";
 import { z } from "zod";
-import { overlaps } from "../../domain/availability.js";
+import { DEFAULT_SCHEDULING_LIMITS, MAX_UNPAID_HOLDS_TOTAL, clashes } from "../../domain/limits.js";
 import { BOOKING_INSTANT_FIELDS, type Booking } from "../../domain/booking.js";
 import { transition, type BookingState } from "../../domain/booking-state.js";
 import { AppError } from "../../domain/errors.js";
@@ -13,8 +13,27 @@ import { bookingDoc, getDb } from "../../shared/firestore.js";
  * coach can never overlap, whatever the concurrency. Server-only.
  */
 const CalendarSchema = z.object({
-  intervals: z.array(z.object({ bookingId: z.string(), start: z.string(), end: z.string() })).default([]),
+  intervals: z
+    .array(z.object({ bookingId: z.string(), start: z.string(), end: z.string(), bufferBeforeMinutes: z.int().min(0).optional(), bufferAfterMinutes: z.int().min(0).optional() }))
+    .default([]),
 });
+
+/**
+ * `studentHolds/{userId}`: the unpaid holds a student has made, read and written in the same
+ * transaction as each reservation so that no burst of requests gets past the caps. Entries whose
+ * booking is no longer an unpaid hold, or whose hold expired, stop counting.
+ */
+const StudentHoldsSchema = z.object({
+  holds: z.array(z.object({ bookingId: z.string(), coachId: z.string(), expiresAt: z.string() })).default([]),
+});
+
+function studentHoldsRef(userId: string) {
+  return getDb().collection("studentHolds").doc(userId);
+}
+
+function buffersOf(booking: Booking) {
+  return { bufferBeforeMinutes: booking.limits?.bufferBeforeMinutes ?? 0, bufferAfterMinutes: booking.limits?.bufferAfterMinutes ?? 0 };
+}
 type Calendar = z.output<typeof CalendarSchema>;
 
 function calendarRef(coachId: string) {
@@ -34,11 +53,20 @@ export async function reserveAndCreate(bookingId: string, booking: Booking, nowM
       async (tx) => {
         const calendar = await readCalendar(tx, booking.coachId);
         const live = calendar.intervals.filter((i) => epochMs(i.end) > nowMs);
-        const wanted = { start: booking.startTime, end: booking.endTime };
-        if (live.some((i) => overlaps(i, wanted))) {
+        const wanted = { start: booking.startTime, end: booking.endTime, ...buffersOf(booking) };
+        if (live.some((i) => clashes(i, wanted))) {
           throw new AppError("booking/slot-unavailable", "This time is no longer available. Please pick another slot.");
         }
+        const holds = await liveHolds(tx, booking.userId, nowMs);
+        const perCoach = booking.limits?.maxUnpaidHoldsPerCoach ?? DEFAULT_SCHEDULING_LIMITS.maxUnpaidHoldsPerCoach;
+        if (holds.filter((h) => h.coachId === booking.coachId).length >= perCoach) {
+          throw new AppError("booking/too-many-holds", `You already have ${perCoach === 1 ? "an unpaid booking" : `${perCoach} unpaid bookings`} with this coach. Pay for it or cancel it before booking another.`);
+        }
+        if (holds.length >= MAX_UNPAID_HOLDS_TOTAL) {
+          throw new AppError("booking/too-many-holds", `You have ${MAX_UNPAID_HOLDS_TOTAL} unpaid bookings. Pay for one or cancel it before booking another.`);
+        }
         tx.set(calendarRef(booking.coachId), { intervals: [...live, { bookingId, ...wanted }] });
+        tx.set(studentHoldsRef(booking.userId), { holds: [...holds, { bookingId, coachId: booking.coachId, expiresAt: booking.holdExpiresAt ?? new Date(nowMs).toISOString() }] });
         tx.create(ref, booking);
       },
       { maxAttempts: 50 },
@@ -53,15 +81,25 @@ export async function reserveAndCreate(bookingId: string, booking: Booking, nowM
   }
 }
 
+/** A student's holds that still count: unpaid, unexpired (reads only: call before any write). */
+async function liveHolds(tx: Transaction, userId: string, nowMs: number) {
+  const recorded = StudentHoldsSchema.parse((await tx.get(studentHoldsRef(userId))).data() ?? {}).holds.filter((h) => epochMs(h.expiresAt) > nowMs);
+  const snaps = recorded.length > 0 ? await tx.getAll(...recorded.map((h) => bookingDoc(h.bookingId))) : [];
+  return recorded.filter((_, i) => {
+    const b = snaps[i]?.data();
+    return b !== undefined && b.status === "requested" && b.paymentStatus === "pending";
+  });
+}
+
 /**
  * Reserves, for a booking being moved, its new interval beside the one it holds, inside a
  * transaction (reads first: call before any write). Overlap with the booking's own intervals is
  * allowed (moving by half an hour); with anyone else's, it is `booking/cannot-reschedule`.
  */
-export async function reserveMoveInTx(tx: Transaction, coachId: string, bookingId: string, wanted: { start: string; end: string }, nowMs: number): Promise<() => void> {
+export async function reserveMoveInTx(tx: Transaction, coachId: string, bookingId: string, wanted: { start: string; end: string; bufferBeforeMinutes?: number; bufferAfterMinutes?: number }, nowMs: number): Promise<() => void> {
   const calendar = await readCalendar(tx, coachId);
   const live = calendar.intervals.filter((i) => epochMs(i.end) > nowMs || i.bookingId === bookingId);
-  if (live.some((i) => i.bookingId !== bookingId && overlaps(i, wanted))) {
+  if (live.some((i) => i.bookingId !== bookingId && clashes(i, wanted))) {
     throw new AppError("booking/cannot-reschedule", "This time is no longer available. Please pick another slot: your booking is unchanged.");
   }
   return () => {
@@ -83,7 +121,8 @@ export async function moveIntervalInTx(tx: Transaction, coachId: string, booking
   const calendar = await readCalendar(tx, coachId);
   const index = calendar.intervals.findIndex((i) => i.bookingId === bookingId && epochMs(i.start) === epochMs(from.start) && epochMs(i.end) === epochMs(from.end));
   return () => {
-    tx.set(calendarRef(coachId), { intervals: [...calendar.intervals.filter((_, n) => n !== index), { bookingId, ...to }] });
+    const buffers = { bufferBeforeMinutes: calendar.intervals[index]?.bufferBeforeMinutes ?? 0, bufferAfterMinutes: calendar.intervals[index]?.bufferAfterMinutes ?? 0 };
+    tx.set(calendarRef(coachId), { intervals: [...calendar.intervals.filter((_, n) => n !== index), { bookingId, ...to, ...buffers }] });
   };
 }
 

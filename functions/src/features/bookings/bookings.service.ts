@@ -1,6 +1,7 @@
 import { DEFAULT_CANCELLATION_POLICY } from "../../domain/policy.js";
 import type { Booking } from "../../domain/booking.js";
 import { AppError } from "../../domain/errors.js";
+import { bookingRefusal, effectiveLimits } from "../../domain/limits.js";
 import { MINUTE_MS, epochMs } from "../../domain/time.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
 import type { Dependencies } from "../../shared/dependencies.js";
@@ -35,6 +36,9 @@ export async function createBooking(input: CreateBookingInput, caller: CallerCon
   }
   const now = deps.now();
   if (epochMs(input.startTime) <= now.getTime()) throw new AppError("request/invalid", "This time has already passed.");
+  const limits = effectiveLimits(coach.schedulingLimits, offering.schedulingLimits);
+  const refusal = bookingRefusal({ start: input.startTime, now, limits, coachTimeZone: coach.timeZone });
+  if (refusal) throw new AppError("booking/outside-limits", refusal.message, { details: { limit: refusal.limit } });
 
   const bookingId = getDb().collection("bookings").doc().id;
   const nowIso = now.toISOString();
@@ -57,6 +61,7 @@ export async function createBooking(input: CreateBookingInput, caller: CallerCon
     stripePaymentIntentId: null,
     // Frozen now: later changes to the coach's policy never touch this booking.
     cancellationPolicy: offering.cancellationPolicy ?? coach.cancellationPolicy ?? DEFAULT_CANCELLATION_POLICY,
+    limits,
     holdExpiresAt: new Date(now.getTime() + HOLD_MINUTES * MINUTE_MS).toISOString(),
     stripeCheckoutUrl: null,
     paidAt: null,

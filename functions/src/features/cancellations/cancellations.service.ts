@@ -1,6 +1,7 @@
 import type { Transaction } from "firebase-admin/firestore";
 import type { Booking } from "../../domain/booking.js";
 import { AppError } from "../../domain/errors.js";
+import { studentCutoffRefusal } from "../../domain/limits.js";
 import { decideCancellation } from "./cancellation-decision.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
 import type { Dependencies } from "../../shared/dependencies.js";
@@ -31,6 +32,11 @@ export async function cancelBooking(input: CancelBookingInput, caller: CallerCon
     if (booking.status === "cancelled") return outOf(input.bookingId, booking);
     if (input.refundAmount !== undefined && role === "student") {
       throw new AppError("auth/permission-denied", "Only the coach or an admin can choose the refund amount.");
+    }
+    if (role === "student") {
+      const cutoff = studentCutoffRefusal({ startTime: booking.startTime, now, cutoffMinutes: booking.limits?.studentCutoffMinutes ?? 0, action: "cancel" });
+      // An unpaid hold can always be let go.
+      if (cutoff && booking.paymentStatus !== "pending") throw new AppError("booking/cutoff-passed", cutoff);
     }
     const reason = input.refundReason ? `${input.reason} (refund: ${input.refundReason})` : input.reason;
     return recordCancellationInTx(tx, input.bookingId, booking, { by: role, reason, refundAmount: input.refundAmount, expectedRefundCents: input.expectedRefundCents }, now);

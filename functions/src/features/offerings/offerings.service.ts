@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { FieldValue } from "firebase-admin/firestore";
 import { AppError } from "../../domain/errors.js";
+import { effectiveLimits, type SchedulingLimitsPatch } from "../../domain/limits.js";
 import type { Offering } from "../../domain/offering.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
 import type { Dependencies } from "../../shared/dependencies.js";
@@ -23,8 +24,18 @@ export function eventTypeSlug(coachId: string, offeringId: string): string {
   return `coachify-${coachKey}-${offeringId}`;
 }
 
-export function eventTypeSpec(coachId: string, offering: Offering): EventTypeSpec {
-  return { slug: eventTypeSlug(coachId, offering.id), title: offering.title, lengthInMinutes: offering.durationMinutes };
+export function eventTypeSpec(coachId: string, offering: Offering, coachLimits?: SchedulingLimitsPatch): EventTypeSpec {
+  const limits = effectiveLimits(coachLimits, offering.schedulingLimits);
+  return {
+    slug: eventTypeSlug(coachId, offering.id),
+    title: offering.title,
+    lengthInMinutes: offering.durationMinutes,
+    minimumBookingNotice: limits.minimumNoticeMinutes,
+    beforeEventBuffer: limits.bufferBeforeMinutes,
+    afterEventBuffer: limits.bufferAfterMinutes,
+    bookingWindowDays: limits.bookingWindowDays,
+    slotInterval: limits.slotIntervalMinutes,
+  };
 }
 
 /** Adds or replaces one of the caller's offerings (keeping its Cal.com link); the trigger syncs Cal.com. */
@@ -73,7 +84,7 @@ export async function syncOfferingEventTypes(coachId: string, deps: Dependencies
   const ids = new Map<string, number>();
 
   for (const offering of coach.customOfferings) {
-    const spec = eventTypeSpec(coachId, offering);
+    const spec = eventTypeSpec(coachId, offering, coach.schedulingLimits);
     const specKey = JSON.stringify(spec);
     const record = records.get(offering.id);
     if (record && !record.deleted && record.specKey === specKey && record.scheduleId === coach.calcomScheduleId) {

@@ -3,6 +3,7 @@ import type { Coach } from "../../domain/coach.js";
 import { AppError } from "../../domain/errors.js";
 import { priceDifference, type PriceDifference } from "../../domain/price-difference.js";
 import { decideReschedule } from "../../domain/reschedule-policy.js";
+import { bookingRefusal, effectiveLimits, studentCutoffRefusal, type SchedulingLimits } from "../../domain/limits.js";
 import { MINUTE_MS, epochMs } from "../../domain/time.js";
 
 export type Role = "student" | "coach" | "admin";
@@ -15,6 +16,8 @@ export interface MovePlan {
   /** Signed, as quotes and `expectedDifferenceCents` carry it: positive to pay, negative to refund. */
   signedDifferenceCents: number;
   tier: string;
+  /** The limits of the offering moved to (its buffers are kept around the new time). */
+  limits: SchedulingLimits;
 }
 
 /**
@@ -26,6 +29,10 @@ export function planMove(input: { booking: Booking; coach: Coach; role: Role; no
   const { booking, coach, role, now } = input;
   if (booking.status === "cancelled") throw new AppError("booking/cannot-reschedule", "This booking is cancelled: book a new session instead.");
   if (booking.paymentStatus !== "paid") throw new AppError("booking/cannot-reschedule", "This booking is not paid yet: cancel it and book the new time instead.");
+  if (role === "student") {
+    const cutoff = studentCutoffRefusal({ startTime: booking.startTime, now, cutoffMinutes: booking.limits?.studentCutoffMinutes ?? 0, action: "move" });
+    if (cutoff) throw new AppError("booking/cutoff-passed", cutoff);
+  }
   const window = decideReschedule({ by: role === "student" ? "student" : "coach", now: now.toISOString(), startTime: booking.startTime, policy: booking.cancellationPolicy });
   if (!window.allowed) throw new AppError("booking/cannot-reschedule", window.reason, { details: { tier: window.tier, refundPercent: window.refundPercent } });
   const offeringId = input.newOfferingId ?? booking.offeringId;
@@ -39,7 +46,10 @@ export function planMove(input: { booking: Booking; coach: Coach; role: Role; no
   if (epochMs(input.newStartTime) === epochMs(booking.startTime) && offering.id === booking.offeringId) {
     throw new AppError("request/invalid", "The booking is already at this time.");
   }
+  const limits = effectiveLimits(coach.schedulingLimits, offering.schedulingLimits);
+  const refusal = bookingRefusal({ start: input.newStartTime, now, limits, coachTimeZone: coach.timeZone });
+  if (refusal) throw new AppError("booking/outside-limits", refusal.message, { details: { limit: refusal.limit } });
   const difference = priceDifference({ capturedCents: booking.amountCents, refundedCents: booking.refundedCents, currency: booking.currency, newPriceCents: offering.priceCents, newCurrency: offering.currency });
   const signedDifferenceCents = difference.kind === "refund" ? -difference.amountCents : difference.amountCents;
-  return { offeringId, eventTypeId: offering.calcomEventTypeId, priceCents: offering.priceCents, difference, signedDifferenceCents, tier: window.tier };
+  return { offeringId, eventTypeId: offering.calcomEventTypeId, priceCents: offering.priceCents, difference, signedDifferenceCents, tier: window.tier, limits };
 }

@@ -57,7 +57,7 @@ export async function rescheduleBooking(input: RescheduleBookingInput, caller: C
     if (input.expectedDifferenceCents !== undefined && input.expectedDifferenceCents !== plan.signedDifferenceCents) {
       throw new AppError("booking/quote-changed", "The price difference is no longer the one you were quoted: nothing was changed.", { details: { differenceCents: plan.signedDifferenceCents, currency: booking.currency } });
     }
-    const reserve = await reserveMoveInTx(tx, booking.coachId, bookingId, { start: input.newStartTime, end: input.newEndTime }, now.getTime());
+    const reserve = await reserveMoveInTx(tx, booking.coachId, bookingId, { start: input.newStartTime, end: input.newEndTime, bufferBeforeMinutes: plan.limits.bufferBeforeMinutes, bufferAfterMinutes: plan.limits.bufferAfterMinutes }, now.getTime());
     const charge = plan.difference.kind === "charge";
     const reschedule = {
       id: `r${booking.rescheduleCount + 1}`,

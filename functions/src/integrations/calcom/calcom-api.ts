@@ -35,6 +35,11 @@ export interface EventTypeInput {
   confirmationPolicy: { type: "always"; blockUnconfirmedBookingsInBooker: boolean };
   hidden: boolean;
   bookingRequiresAuthentication: boolean;
+  minimumBookingNotice?: number;
+  beforeEventBuffer?: number;
+  afterEventBuffer?: number;
+  bookingWindow?: { type: "calendarDays"; value: number; rolling: boolean } | { disabled: true };
+  slotInterval?: number;
 }
 
 const S = CAL_API_VERSIONS.schedules;

@@ -96,6 +96,12 @@ export class CalcomSchedulingGateway implements SchedulingGateway {
         // Students book through us, never Cal.com's public page or API, so that they always pay.
         hidden: true,
         bookingRequiresAuthentication: true,
+        // The coach's limits, so that Cal.com's own slots and booker say what ours say.
+        minimumBookingNotice: input.spec.minimumBookingNotice,
+        beforeEventBuffer: input.spec.beforeEventBuffer,
+        afterEventBuffer: input.spec.afterEventBuffer,
+        bookingWindow: input.spec.bookingWindowDays === null ? { disabled: true } : { type: "calendarDays", value: input.spec.bookingWindowDays, rolling: true },
+        ...(input.spec.slotInterval === null ? {} : { slotInterval: input.spec.slotInterval }),
       };
       const scheduled = account.mode === "connected" && input.scheduleId !== null ? { ...body, scheduleId: input.scheduleId } : body;
       const update = (id: number) =>
