@@ -3,7 +3,7 @@
 // Staleness is judged by a hash of each package-lock.json recorded after a successful `npm ci`.
 import { createHash } from "node:crypto";
 import { execSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync, copyFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, writeFileSync, copyFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -25,9 +25,20 @@ function ensureLocalConfig() {
   for (const name of [".env.local", ".secret.local"]) {
     const target = join(root, "functions", name);
     const example = join(root, "functions", `${name}.example`);
-    if (!existsSync(target) && existsSync(example)) {
+    if (!existsSync(example)) continue;
+    if (!existsSync(target)) {
       copyFileSync(example, target);
       console.log(`[setup] created functions/${name} from functions/${name}.example`);
+      continue;
+    }
+    // A parameter added since the copy was made would make the emulator stop and ask for it:
+    // append the example's value for every key the copy lacks, never touching the others.
+    const keysOf = (text) => new Set(text.split("\n").map((l) => /^([A-Z0-9_]+)=/.exec(l)?.[1]).filter(Boolean));
+    const have = keysOf(readFileSync(target, "utf8"));
+    const missing = readFileSync(example, "utf8").split("\n").filter((l) => { const k = /^([A-Z0-9_]+)=/.exec(l)?.[1]; return k && !have.has(k); });
+    if (missing.length > 0) {
+      appendFileSync(target, `\n# added from ${name}.example\n${missing.join("\n")}\n`);
+      console.log(`[setup] added ${missing.map((l) => l.split("=")[0]).join(", ")} to functions/${name}`);
     }
   }
 }

@@ -31,4 +31,4 @@ else
 fi
 echo "[start] functions: http://127.0.0.1:5001/$GCLOUD_PROJECT/us-central1/<name>"
 
-firebase emulators:start --project "$GCLOUD_PROJECT" --only auth,firestore,functions,hosting
+firebase emulators:start --project "$GCLOUD_PROJECT" --only auth,firestore,functions,hosting,tasks

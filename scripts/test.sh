@@ -6,5 +6,5 @@ cd "$(dirname "$0")/.."
 source scripts/emulator-env.sh
 echo "[test] node $(node --version)"
 (cd functions && npm run --silent lint && npm run --silent typecheck && npm run --silent build)
-firebase emulators:exec --project "$GCLOUD_PROJECT" --only auth,firestore,functions,hosting \
+firebase emulators:exec --project "$GCLOUD_PROJECT" --only auth,firestore,functions,hosting,tasks \
   "bash scripts/emulator-tests.sh"

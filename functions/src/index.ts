@@ -8,6 +8,7 @@ export { saveOffering, removeOffering } from "./features/offerings/offerings.cal
 export { saveSchedulingLimits } from "./features/limits/limits.callables.js";
 export { onCoachWritten } from "./features/offerings/offerings.triggers.js";
 export { createBooking, confirmBooking } from "./features/bookings/bookings.callables.js";
+export { calcomWrites } from "./features/calcom-writes/calcom-writes.tasks.js";
 export { onBookingWritten, expireHolds } from "./features/bookings/bookings.triggers.js";
 export { stripeWebhook } from "./features/webhooks/stripe-webhook.endpoint.js";
 export { cancelBooking } from "./features/cancellations/cancellations.callables.js";

@@ -1,4 +1,4 @@
-import { defineSecret, defineString } from "firebase-functions/params";
+import { defineInt, defineSecret, defineString } from "firebase-functions/params";
 
 // Every parameter and secret, declared once. Values are read lazily (config/runtime-config.ts);
 // under the emulator secrets come from functions/.secret.local and strings from .env.local.
@@ -28,6 +28,11 @@ export const STRIPE_API_BASE_URL = defineString("STRIPE_API_BASE_URL", {
 export const APP_URL = defineString("APP_URL", {
   default: "http://localhost:3000",
   description: "The client app's base URL: Stripe Checkout returns the student to /bookings/{bookingId}",
+});
+
+export const CALCOM_QUEUE_DISPATCHES_PER_SECOND = defineInt("CALCOM_QUEUE_DISPATCHES_PER_SECOND", {
+  default: 1,
+  description: "Background Cal.com writes per second (the calcomWrites queue); Cal.com allows 2 a second per key, 1 leaves half for interactive calls",
 });
 
 export const ALL_SECRETS = [CALCOM_API_KEY, CALCOM_WEBHOOK_SECRET, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET];

@@ -3,6 +3,8 @@ import { getConfig, type AppConfig } from "../config/runtime-config.js";
 import { AppError } from "../domain/errors.js";
 import { CalcomClient } from "../integrations/calcom/calcom-client.js";
 import { CalcomBookingGateway, CalcomSchedulingGateway } from "../integrations/calcom/calcom-scheduling.gateway.js";
+import { CloudTasksQueue } from "../integrations/tasks/cloud-tasks.queue.js";
+import type { CalcomWriteQueue } from "./calcom-queue.port.js";
 import type { PaymentsGateway } from "./payments.port.js";
 import type { BookingCalendarGateway, SchedulingGateway } from "./scheduling.port.js";
 
@@ -20,6 +22,8 @@ export interface Dependencies {
   /** The email of an Auth user (Cal.com organization users are keyed by email). */
   emailOf: (uid: string) => Promise<string>;
   now: () => Date;
+  /** Where triggers send their Cal.com writes (the rate-limited task queue). */
+  calcomQueue: CalcomWriteQueue;
 }
 
 async function authEmail(uid: string): Promise<string> {
@@ -59,6 +63,7 @@ export function createDependencies(config: AppConfig, overrides: Partial<Omit<De
     payments: overrides.payments ?? lazyPayments(config),
     emailOf: overrides.emailOf ?? authEmail,
     now: overrides.now ?? (() => new Date()),
+    calcomQueue: overrides.calcomQueue ?? new CloudTasksQueue(),
   };
 }
 

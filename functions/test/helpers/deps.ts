@@ -3,12 +3,14 @@ import { CalcomClient } from "../../src/integrations/calcom/calcom-client.js";
 import { createDependencies, type Dependencies } from "../../src/shared/dependencies.js";
 import { createStripeClient } from "../../src/integrations/stripe/stripe-client.js";
 import { StripePaymentsGateway } from "../../src/integrations/stripe/stripe-payments.gateway.js";
+import { runCalcomWrite } from "../../src/features/calcom-writes/calcom-writes.service.js";
+import type { CalcomWriteQueue } from "../../src/shared/calcom-queue.port.js";
 import type { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
 import type { FakeStripe } from "../stand-ins/fake-stripe.server.js";
 
 /** Dependencies for in-process tests: the real gateway and client, pointed at a stand-in. */
-export function testDependencies(fake: FakeCalcom, overrides: Partial<AppConfig> & { emails?: Record<string, string>; now?: () => Date; stripe?: FakeStripe } = {}): Dependencies {
-  const { emails = {}, now, stripe, ...configOverrides } = overrides;
+export function testDependencies(fake: FakeCalcom, overrides: Partial<AppConfig> & { emails?: Record<string, string>; now?: () => Date; stripe?: FakeStripe; calcomQueue?: CalcomWriteQueue } = {}): Dependencies {
+  const { emails = {}, now, stripe, calcomQueue, ...configOverrides } = overrides;
   const config: AppConfig = {
     calcomApiKey: fake.orgAdminKey,
     calcomWebhookSecret: "calcom_test_secret",
@@ -22,10 +24,20 @@ export function testDependencies(fake: FakeCalcom, overrides: Partial<AppConfig>
     isEmulator: true,
     ...configOverrides,
   };
-  return createDependencies(config, {
+  // In-process, a queued Cal.com write is carried out at once (the queue itself is tested on the emulator).
+  const holder: { deps?: Dependencies } = {};
+  const inline: CalcomWriteQueue = {
+    async enqueue(write) {
+      if (holder.deps) await runCalcomWrite(write, holder.deps);
+      return "ran";
+    },
+  };
+  holder.deps = createDependencies(config, {
+    calcomQueue: calcomQueue ?? inline,
     calcomClient: new CalcomClient({ baseUrl: fake.url, baseDelayMs: 5, maxDelayMs: 20, timeoutMs: 2_000 }),
     emailOf: (uid) => Promise.resolve(emails[uid] ?? `${uid}@example.com`),
     ...(now ? { now } : {}),
     ...(stripe ? { payments: () => Promise.resolve(new StripePaymentsGateway(createStripeClient({ secretKey: "sk_test_x", apiBaseUrl: stripe.url }))) } : {}),
   });
+  return holder.deps;
 }

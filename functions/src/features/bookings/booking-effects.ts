@@ -243,32 +243,66 @@ async function cancelLeftovers(bookingId: string, booking: Booking, deps: Depend
   }
 }
 
+/** The Cal.com write a booking's state asks for, as a queue key naming its occurrence, or null. */
+export function calcomWriteKey(bookingId: string, booking: Booking): string | null {
+  const [leftover] = booking.calcomUidsToCancel;
+  if (leftover !== undefined && !exhausted(booking, "calcom-release")) return `booking-${bookingId}-cancel-${leftover}`;
+  if (booking.status === "requested" && booking.paymentStatus === "paid" && !exhausted(booking, "calcom-confirm")) return `booking-${bookingId}-confirm`;
+  if (booking.status === "cancelled") {
+    const live = booking.calcomBookingUid !== null && (booking.calcomStatus === "pending" || booking.calcomStatus === "accepted");
+    return live && !exhausted(booking, "calcom-release") ? `booking-${bookingId}-release` : null;
+  }
+  if (booking.status === "confirmed" && booking.calcomStatus === "pending" && booking.calcomBookingUid !== null && !exhausted(booking, "calcom-confirm")) {
+    return `booking-${bookingId}-confirm-${booking.calcomBookingUid}`;
+  }
+  const move = booking.reschedule;
+  // A move its caller is making is left to the caller, unless the caller's attempt failed.
+  if (move?.state === "ready" && (move.driver === "trigger" || (booking.sideEffectAttempts["calcom-reschedule"] ?? 0) > 0) && !exhausted(booking, "calcom-reschedule")) {
+    return `booking-${bookingId}-move-${move.id}`;
+  }
+  return null;
+}
+
+function failures(booking: Booking | undefined): number {
+  return Object.values(booking?.sideEffectAttempts ?? {}).reduce((a, b) => a + b, 0);
+}
+
 /**
- * Carries out what a booking's state asks for: confirm a paid booking in Cal.com; for a
- * cancelled one, release its Cal.com booking and refund what the cancellation owes. Level-
- * triggered and idempotent: it reads the booking afresh and does only what is not yet done, so a
- * duplicate or late trigger delivery changes nothing.
+ * The Cal.com part of a booking's effects, run by the `calcomWrites` task queue: cancel what a
+ * move left behind, confirm a paid booking, release a cancelled one, confirm a booking moved in
+ * Cal.com, carry out a paid move. Level-triggered: it reads the booking afresh and does only
+ * what is due. `retry` when a step failed and may be tried again (the queue backs off and
+ * retries); past MAX_AUTOMATIC_ATTEMPTS the booking is left to reconciliation.
+ */
+export async function runCalcomBookingWrites(bookingId: string, deps: Dependencies): Promise<"done" | "retry"> {
+  const before = await readBooking(bookingId);
+  if (!before) return "done";
+  if (before.calcomUidsToCancel.length > 0) await cancelLeftovers(bookingId, before, deps);
+  const booking = (await readBooking(bookingId)) ?? before;
+  if (booking.status === "requested" && booking.paymentStatus === "paid") await confirmInCalcom(bookingId, deps);
+  else if (booking.status === "cancelled") await releaseInCalcom(bookingId, booking, deps);
+  else if (booking.status === "confirmed" && booking.calcomStatus === "pending") await reconfirmInCalcom(bookingId, booking, deps);
+  const move = booking.reschedule;
+  if (booking.status !== "cancelled" && move?.state === "ready" && (move.driver === "trigger" || (booking.sideEffectAttempts["calcom-reschedule"] ?? 0) > 0)) {
+    await moveInCalcom(bookingId, deps, { interactive: false });
+  }
+  const after = await readBooking(bookingId);
+  return failures(after) > failures(before) && after !== undefined && calcomWriteKey(bookingId, after) !== null ? "retry" : "done";
+}
+
+/**
+ * Carries out what a booking's state asks for: its Cal.com write goes to the rate-limited queue
+ * (once per occurrence: the key); refunds go to Stripe here. Level-triggered and idempotent: it
+ * reads the booking afresh and does only what is not yet done, so a duplicate or late trigger
+ * delivery changes nothing.
  */
 export async function runBookingEffects(bookingId: string, deps: Dependencies): Promise<void> {
   const booking = await readBooking(bookingId);
   if (!booking) return;
-  if (booking.calcomUidsToCancel.length > 0) await cancelLeftovers(bookingId, booking, deps);
-  if (booking.status === "requested" && booking.paymentStatus === "paid") {
-    await confirmInCalcom(bookingId, deps);
-    return;
-  }
-  if (booking.status === "cancelled") {
-    await releaseInCalcom(bookingId, booking, deps);
-    const fresh = await readBooking(bookingId);
-    if (fresh) await refundCancellation(bookingId, fresh, deps);
-    return;
-  }
-  if (booking.status === "confirmed" && booking.calcomStatus === "pending") await reconfirmInCalcom(bookingId, booking, deps);
-  const move = booking.reschedule;
-  // A move its caller is making is left to the caller, unless the caller's attempt failed.
-  if (move?.state === "ready" && (move.driver === "trigger" || (booking.sideEffectAttempts["calcom-reschedule"] ?? 0) > 0)) {
-    await moveInCalcom(bookingId, deps, { interactive: false });
-  }
+  const key = calcomWriteKey(bookingId, booking);
+  if (key !== null) await deps.calcomQueue.enqueue({ action: "booking", bookingId, key });
   const fresh = await readBooking(bookingId);
-  if (fresh && fresh.refundsOwed.length > 0) await refundOwed(bookingId, fresh, deps);
+  if (!fresh) return;
+  if (fresh.status === "cancelled") await refundCancellation(bookingId, fresh, deps);
+  else if (fresh.refundsOwed.length > 0) await refundOwed(bookingId, fresh, deps);
 }

@@ -1,5 +1,4 @@
 import { onDocumentWritten } from "firebase-functions/v2/firestore";
-import { CALCOM_API_KEY } from "../../config/params.js";
 import { AppError } from "../../domain/errors.js";
 import type { Dependencies } from "../../shared/dependencies.js";
 import { getDependencies } from "../../shared/dependencies.js";
@@ -28,7 +27,13 @@ export async function handleCoachWritten(coachId: string, deps: Dependencies): P
   }
 }
 
-/** `onCoachWritten`: offerings create, update and delete their Cal.com event types. */
-export const onCoachWritten = onDocumentWritten({ document: COACH_DOC, secrets: [CALCOM_API_KEY], retry: true }, async (event) => {
-  await handleCoachWritten(event.params.coachId, getDependencies());
+/**
+ * `onCoachWritten`: offerings create, update and delete their Cal.com event types, through the
+ * `calcomWrites` queue (keyed by the write that fired it, so a redelivered trigger enqueues once;
+ * the sync itself does nothing when Cal.com already matches).
+ */
+export const onCoachWritten = onDocumentWritten({ document: COACH_DOC, retry: true }, async (event) => {
+  if (!event.data?.after.exists) return;
+  const coachId = event.params.coachId;
+  await getDependencies().calcomQueue.enqueue({ action: "coach-event-types", coachId, key: `coach-${coachId}-event-types-${event.id}` });
 });

@@ -1,0 +1,23 @@
+import { onTaskDispatched } from "firebase-functions/v2/tasks";
+import { CALCOM_API_KEY, CALCOM_QUEUE_DISPATCHES_PER_SECOND } from "../../config/params.js";
+import { getDependencies } from "../../shared/dependencies.js";
+import { CalcomWriteSchema, runCalcomWrite } from "./calcom-writes.service.js";
+
+/**
+ * `calcomWrites`: the task queue every background write to Cal.com goes through, at a rate that
+ * leaves head-room in Cal.com's per-key budget for the calls a person waits on (booking,
+ * moving). A failed write throws, and the queue retries it with backoff; a 429 is first waited
+ * out by the Cal.com client for the reset its headers give.
+ */
+export const calcomWrites = onTaskDispatched(
+  {
+    secrets: [CALCOM_API_KEY],
+    rateLimits: { maxDispatchesPerSecond: CALCOM_QUEUE_DISPATCHES_PER_SECOND, maxConcurrentDispatches: 4 },
+    retryConfig: { maxAttempts: 6, minBackoffSeconds: 1, maxBackoffSeconds: 30, maxDoublings: 4 },
+  },
+  async (request) => {
+    const write = CalcomWriteSchema.parse(request.data);
+    const outcome = await runCalcomWrite(write, getDependencies());
+    if (outcome === "retry") throw new Error(`Cal.com write ${write.key} failed; the queue will retry it`);
+  },
+);
