@@ -20,7 +20,7 @@ export async function expectLedgersBalanced(stripe: FakeStripe): Promise<void> {
     const ledger = await getDb().collection(`bookings/${bookingId}/ledger`).get();
     const inLedger = ledger.docs.reduce((sum, d) => sum + Number(d.get("amountCents")), 0);
     const atStripe = payments.reduce((sum, pi) => sum + stripe.heldFor(pi), 0);
-    const onBooking = booking.amountCents - booking.refundedCents - booking.disputedCents;
+    const onBooking = booking.paymentStatus === "pending" ? 0 : booking.amountCents - booking.refundedCents - booking.disputedCents;
     expect({ bookingId, onBooking, inLedger }).toEqual({ bookingId, onBooking: atStripe, inLedger: atStripe });
   }
 }

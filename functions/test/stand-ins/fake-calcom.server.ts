@@ -25,6 +25,8 @@ export interface RecordedRequest {
   body: unknown;
   operationId: string | null;
   status: number;
+  /** When it arrived (the stand-in's clock, epoch ms). */
+  at: number;
 }
 
 export interface ContractViolation {
@@ -371,7 +373,7 @@ export class FakeCalcom {
       }
     }
     const method = (req.method ?? "GET").toUpperCase();
-    const record: RecordedRequest = { method, path: url.pathname, query, headers, body, operationId: null, status: 0 };
+    const record: RecordedRequest = { method, path: url.pathname, query, headers, body, operationId: null, status: 0, at: this.now() };
     this.requests.push(record);
 
     const send = (status: number, payload: unknown, extraHeaders: Record<string, string> = {}) => {

@@ -33,8 +33,14 @@ export interface AvailableSlotsOut {
   coachId: string;
   eventTypeId: number;
   timeZone: string;
-  /** `calcom`: live from Cal.com; `local`: computed from our copy because Cal.com could not answer. */
-  source: "calcom" | "local";
+  /**
+   * `calcom`: fetched from Cal.com for this answer; `cache`: Cal.com's answer shared with other
+   * students (fresh, or stale because Cal.com is rate limited or down: see `ageSeconds`); `local`:
+   * computed from our copy because Cal.com could not answer and nothing was cached.
+   */
+  source: "calcom" | "cache" | "local";
+  /** The age of Cal.com's answer in seconds (null for `local`). Our own bookings are always subtracted live. */
+  ageSeconds: number | null;
   from: string;
   to: string;
   slots: SlotOut[];

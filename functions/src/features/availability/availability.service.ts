@@ -3,6 +3,7 @@ import { AppError } from "../../domain/errors.js";
 import { AvailabilitySchema, type Availability, type Interval } from "../../domain/availability.js";
 import { bookingRefusal, clashes, effectiveLimits, type BufferedInterval } from "../../domain/limits.js";
 import { localSlots } from "../../domain/slots.js";
+import { cachedSlots, slotCacheKey } from "./slot-cache.js";
 import { epochMs, toUtcIso } from "../../domain/time.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
 import type { Dependencies } from "../../shared/dependencies.js";
@@ -126,13 +127,19 @@ export async function getAvailableSlots(input: GetAvailableSlotsInput, caller: C
   const busy = await liveBookingIntervals(input.coachId, from, to);
 
   let source: AvailableSlotsOut["source"] = "calcom";
+  let ageSeconds: number | null = 0;
   let slots: Interval[];
   try {
-    slots = await deps.scheduling.getSlots({ eventTypeId: input.eventTypeId, start: from, end: to, timeZone: zone });
+    const key = slotCacheKey({ coachId: input.coachId, eventTypeId: input.eventTypeId, from, to, timeZone: zone });
+    const cached = await cachedSlots(key, input.coachId, () => deps.now().getTime(), () => deps.scheduling.getSlots({ eventTypeId: input.eventTypeId, start: from, end: to, timeZone: zone }));
+    slots = cached.slots;
+    source = cached.source;
+    ageSeconds = cached.ageSeconds;
   } catch (err) {
     if (!(err instanceof AppError) || (err.code !== "upstream/unavailable" && err.code !== "upstream/rate-limited")) throw err;
     log.warn("slots.fallback-local", { coachId: input.coachId, eventTypeId: input.eventTypeId, reason: err.code });
     source = "local";
+    ageSeconds = null;
     const availability = AvailabilitySchema.parse({ timeZone: coach.timeZone, slots: coach.availabilitySlots });
     slots = localSlots(availability, offering.durationMinutes, from, to, now, limits.slotIntervalMinutes ?? offering.durationMinutes);
   }
@@ -148,6 +155,7 @@ export async function getAvailableSlots(input: GetAvailableSlotsInput, caller: C
     eventTypeId: input.eventTypeId,
     timeZone: zone,
     source,
+    ageSeconds,
     from,
     to,
     slots: free.map((s) => {

@@ -1,0 +1,106 @@
+import { createHash } from "node:crypto";
+import { Timestamp } from "firebase-admin/firestore";
+import { z } from "zod";
+import type { Interval } from "../../domain/availability.js";
+import { bookingsCollection, getDb } from "../../shared/firestore.js";
+
+/**
+ * Cal.com's slots, shared by every student who asks for the same coach, event type, range and
+ * zone, in Firestore (not memory: each function instance, and each emulator worker, has its own
+ * memory, and the point is one Cal.com call however many instances answer). An entry is fresh for
+ * SLOT_CACHE_TTL_MS and while the coach's slot version is unchanged: every change of a booking of
+ * the coach after the fetch (ours, or one Cal.com told us of: each stamps `updatedAt`) makes it
+ * stale, so a freed or taken slot shows at once. No shared counter is written on the booking path
+ * (a hot document every booking of a coach would contend on). One caller at a time fetches (a
+ * short claim on the entry); the others wait for its answer.
+ */
+export const SLOT_CACHE_TTL_MS = 30_000;
+const CLAIM_MS = 5_000;
+const POLL_MS = 100;
+
+const EntrySchema = z.object({
+  slots: z.array(z.object({ start: z.string(), end: z.string() })).default([]),
+  fetchedAtMs: z.number().nullable().default(null),
+  claimUntilMs: z.number().nullable().default(null),
+});
+type Entry = z.output<typeof EntrySchema>;
+
+function entryRef(key: string) {
+  return getDb().collection("slotCache").doc(key);
+}
+
+export function slotCacheKey(input: { coachId: string; eventTypeId: number; from: string; to: string; timeZone: string }): string {
+  const raw = `${input.coachId}|${input.eventTypeId}|${input.from}|${input.to}|${input.timeZone}`;
+  return `${input.coachId}_${createHash("sha256").update(raw).digest("hex").slice(0, 32)}`;
+}
+
+/** Whether any booking of the coach changed at or after `sinceMs`. */
+async function bookingsChangedSince(coachId: string, sinceMs: number): Promise<boolean> {
+  const snap = await bookingsCollection().where("coachId", "==", coachId).where("updatedAt", ">=", Timestamp.fromMillis(sinceMs)).limit(1).get();
+  return !snap.empty;
+}
+
+async function readEntry(key: string): Promise<Entry | null> {
+  const snap = await entryRef(key).get();
+  return snap.exists ? EntrySchema.parse(snap.data()) : null;
+}
+
+export interface CachedSlots {
+  slots: Interval[];
+  source: "calcom" | "cache";
+  /** How old the answer is, in whole seconds (0 for one fetched by this call). */
+  ageSeconds: number;
+}
+
+const inflight = new Map<string, Promise<CachedSlots>>();
+
+/**
+ * Slots for `key`: a fresh cached entry, or one fetch by `fetch` shared by every concurrent
+ * caller (in this instance through memory, across instances through the claim). When the fetch
+ * fails, a cached entry of any age is answered (marked `cache`, with its age) if there is one;
+ * otherwise the error goes to the caller.
+ */
+export function cachedSlots(key: string, coachId: string, nowMs: () => number, fetch: () => Promise<Interval[]>): Promise<CachedSlots> {
+  const running = inflight.get(key);
+  if (running) return running;
+  const work = load(key, coachId, nowMs, fetch).finally(() => inflight.delete(key));
+  inflight.set(key, work);
+  return work;
+}
+
+async function load(key: string, coachId: string, nowMs: () => number, fetch: () => Promise<Interval[]>): Promise<CachedSlots> {
+  const isFresh = async (e: Entry | null): Promise<boolean> => e !== null && e.fetchedAtMs !== null && nowMs() - e.fetchedAtMs < SLOT_CACHE_TTL_MS && !(await bookingsChangedSince(coachId, e.fetchedAtMs));
+  const answer = (e: Entry): CachedSlots => ({ slots: e.slots, source: "cache", ageSeconds: Math.floor((nowMs() - (e.fetchedAtMs ?? nowMs())) / 1000) });
+  const entry = await readEntry(key);
+  if (entry && (await isFresh(entry))) return answer(entry);
+
+  const claimed = await getDb().runTransaction(async (tx) => {
+    const snap = await tx.get(entryRef(key));
+    const current = snap.exists ? EntrySchema.parse(snap.data()) : null;
+    if (current?.claimUntilMs != null && current.claimUntilMs > nowMs()) return false;
+    tx.set(entryRef(key), { coachId, claimUntilMs: nowMs() + CLAIM_MS }, { merge: true });
+    return true;
+  });
+  if (!claimed) {
+    // Someone else is fetching: wait for their answer rather than call Cal.com a second time.
+    const deadline = nowMs() + CLAIM_MS;
+    while (nowMs() < deadline) {
+      await new Promise((r) => setTimeout(r, POLL_MS));
+      const e = await readEntry(key);
+      if (e && (await isFresh(e))) return answer(e);
+      if (e?.claimUntilMs == null) break; // their fetch failed and let go
+    }
+  }
+  try {
+    // Stamped with the start of the fetch: a booking changed while Cal.com answered makes it stale.
+    const startedMs = nowMs();
+    const slots = await fetch();
+    await entryRef(key).set({ coachId, slots, fetchedAtMs: startedMs, claimUntilMs: null });
+    return { slots, source: "calcom", ageSeconds: 0 };
+  } catch (err) {
+    await entryRef(key).set({ claimUntilMs: null }, { merge: true });
+    const stale = await readEntry(key);
+    if (stale?.fetchedAtMs != null) return { slots: stale.slots, source: "cache", ageSeconds: Math.floor((nowMs() - stale.fetchedAtMs) / 1000) };
+    throw err;
+  }
+}
