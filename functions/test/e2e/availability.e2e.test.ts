@@ -198,9 +198,12 @@ describe("getAvailableSlots through the Functions emulator", () => {
     const student = await newUser("student");
     const live = await ok<AvailableSlotsOut>("getAvailableSlots", { coachId: coach.uid, eventTypeId: sixty, dateFrom: "2030-01-07", dateTo: "2030-01-07" }, student.idToken);
     fake.failNext(10, 503, "getSlots");
-    const fallback = await ok<AvailableSlotsOut>("getAvailableSlots", { coachId: coach.uid, eventTypeId: sixty, dateFrom: "2030-01-07", dateTo: "2030-01-07" }, student.idToken);
-    expect(fallback.source).toBe("local");
-    expect(fallback.slots).toEqual(live.slots);
+    // The same range is answered from the shared cache; a range never fetched from our copy.
+    const cached = await ok<AvailableSlotsOut>("getAvailableSlots", { coachId: coach.uid, eventTypeId: sixty, dateFrom: "2030-01-07", dateTo: "2030-01-07" }, student.idToken);
+    expect(cached).toMatchObject({ source: "cache", slots: live.slots });
+    const fallback = await ok<AvailableSlotsOut>("getAvailableSlots", { coachId: coach.uid, eventTypeId: sixty, dateFrom: "2030-01-14", dateTo: "2030-01-14" }, student.idToken);
+    expect(fallback).toMatchObject({ source: "local", ageSeconds: null });
+    expect(fallback.slots.map((x) => x.localStart)).toEqual(live.slots.map((x) => x.localStart));
     fake.clearFaults();
   });
 });

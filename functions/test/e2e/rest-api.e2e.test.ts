@@ -61,7 +61,8 @@ describe("the REST API (/api/calcom/*) through the Hosting rewrite", () => {
     const viaRest = await rest<AvailableSlotsOut>("GET", "/api/calcom/available-slots", query, student.idToken);
     const viaCallable = await ok<AvailableSlotsOut>("getAvailableSlots", query, student.idToken);
     expect(viaRest.status).toBe(200);
-    expect(viaRest.body.result).toEqual(viaCallable);
+    // Same answer; the second may come from the shared slot cache.
+    expect({ ...viaRest.body.result, source: null, ageSeconds: null }).toEqual({ ...viaCallable, source: null, ageSeconds: null });
 
     const created = await rest<{ bookingId: string; checkoutUrl: string }>("POST", "/api/calcom/create-booking", { coachId: c2.uid, eventTypeId: sixty, offeringId: "sixty", userId: student.uid, startTime: "2030-01-07T08:00:00.000Z", endTime: "2030-01-07T09:00:00.000Z" }, student.idToken);
     expect(created.status).toBe(200);
