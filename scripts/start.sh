@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the backend locally on the emulator suite until Ctrl-C. When functions/.env.local points
-# Cal.com at the loopback stand-in (the default), the stand-in is started too.
+# Cal.com at the loopback stand-in (the default), the stand-ins are started too and the demo coach
+# and student are seeded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/emulator-env.sh
@@ -11,15 +12,26 @@ calcom_url="$(env_value CALCOM_API_URL)"
 calcom_url="${calcom_url:-https://api.cal.com/v2}"
 
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+emulators=""
+cleanup() {
+  # Ctrl-C: the emulators shut down cleanly on SIGINT (frees the ports); then the stand-ins.
+  if [[ -n "$emulators" ]]; then
+    kill -INT "$emulators" 2>/dev/null || true
+    wait "$emulators" 2>/dev/null || true
+  fi
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+}
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 stripe_base="$(env_value STRIPE_API_BASE_URL)"
-if [[ "$calcom_url" =~ ^http://(127\.0\.0\.1|localhost): || -n "$stripe_base" ]]; then
+local_calcom=false
+if [[ "$calcom_url" =~ ^http://(127\.0\.0\.1|localhost): ]]; then local_calcom=true; fi
+if [[ "$local_calcom" == true || -n "$stripe_base" ]]; then
   (cd functions && exec node_modules/.bin/tsx test/stand-ins/run-stand-ins.ts) &
   pids+=($!)
 fi
-if [[ "$calcom_url" =~ ^http://(127\.0\.0\.1|localhost): ]]; then
+if [[ "$local_calcom" == true ]]; then
   echo "[start] Cal.com: the local stand-in at $calcom_url (set CALCOM_API_URL in functions/.env.local for a real Cal.com)"
 else
   echo "[start] Cal.com: $calcom_url (from functions/.env.local)"
@@ -29,6 +41,23 @@ if [[ -n "$stripe_base" ]]; then
 else
   echo "[start] Stripe: api.stripe.com with the key in functions/.secret.local"
 fi
-echo "[start] functions: http://127.0.0.1:5001/$GCLOUD_PROJECT/us-central1/<name>"
 
-firebase emulators:start --project "$GCLOUD_PROJECT" --only auth,firestore,functions,hosting,tasks
+base="http://127.0.0.1:5001/$GCLOUD_PROJECT/us-central1"
+firebase emulators:start --project "$GCLOUD_PROJECT" --only auth,firestore,functions,hosting,tasks &
+emulators=$!
+
+# Wait until the functions answer, then seed the demo (with the stand-ins only: never real accounts).
+node scripts/wait-for-functions.mjs "$base/getHealth"
+if [[ "$local_calcom" == true && -n "$stripe_base" ]]; then
+  (cd functions && GCLOUD_PROJECT="$GCLOUD_PROJECT" node_modules/.bin/tsx demo/run-seed.ts) || echo "[start] seeding the demo failed (see above); the backend still runs"
+fi
+
+echo ""
+echo "[start] ready. Ctrl-C stops everything."
+echo "  callables        $base/<name>  (getHealth, syncAvailability, getAvailableSlots, createBooking, rescheduleBooking, cancelBooking, ...)"
+echo "  REST API         http://127.0.0.1:5000/api/calcom/<path>  (Hosting rewrite to the api function)"
+echo "  Stripe webhook   $base/stripeWebhook"
+echo "  Cal.com webhook  $base/calcomWebhook  (or http://127.0.0.1:5000/api/webhooks/calcom)"
+echo "  emulators        Auth 127.0.0.1:9099, Firestore 127.0.0.1:8080, Cloud Tasks 127.0.0.1:9499 (emulator UI off)"
+echo "  demo             npm run demo  (in a second shell)"
+wait "$emulators"
