@@ -7,8 +7,9 @@ import { expectLedgersBalanced } from "../helpers/ledger.js";
 import { callCallable, functionsBaseUrl } from "../helpers/call-callable.js";
 import { coachWithOfferings, newUser, ok } from "../helpers/scenario.js";
 import { waitFor } from "../helpers/wait-for.js";
-import { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
-import { FakeStripe } from "../stand-ins/fake-stripe.server.js";
+import { startLocalStandIns } from "../helpers/e2e-stand-ins.js";
+import type { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
+import type { FakeStripe } from "../stand-ins/fake-stripe.server.js";
 import { stripeTestSignature } from "../../src/integrations/stripe/stripe-webhook.js";
 
 // Both stand-ins listen on the fixed loopback ports of functions/.env.local; the Stripe stand-in
@@ -20,9 +21,7 @@ let stripe: FakeStripe;
 
 beforeAll(async () => {
   initAdminFor(process.env.GCLOUD_PROJECT ?? "demo-coachify");
-  calcom = await FakeCalcom.start({ port: 5601, rateLimit: { limit: 10_000, windowMs: 60_000, blockMs: 60_000 } });
-  stripe = await FakeStripe.start({ port: 5602 });
-  stripe.subscribe(webhookUrl(), WEBHOOK_SECRET);
+  ({ calcom, stripe } = await startLocalStandIns());
 });
 afterAll(async () => {
   await calcom.stop();

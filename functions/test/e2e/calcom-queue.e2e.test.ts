@@ -7,8 +7,9 @@ import { functionsBaseUrl } from "../helpers/call-callable.js";
 import { expectLedgersBalanced } from "../helpers/ledger.js";
 import { coachWithOfferings, newUser, ok } from "../helpers/scenario.js";
 import { waitFor } from "../helpers/wait-for.js";
-import { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
-import { FakeStripe } from "../stand-ins/fake-stripe.server.js";
+import { startLocalStandIns } from "../helpers/e2e-stand-ins.js";
+import type { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
+import type { FakeStripe } from "../stand-ins/fake-stripe.server.js";
 
 // The calcomWrites task queue on the Cloud Tasks emulator, at the rate of functions/.env.local
 // (CALCOM_QUEUE_DISPATCHES_PER_SECOND=2).
@@ -18,9 +19,7 @@ let stripe: FakeStripe;
 
 beforeAll(async () => {
   initAdminFor(process.env.GCLOUD_PROJECT ?? "demo-coachify");
-  calcom = await FakeCalcom.start({ port: 5601, rateLimit: { limit: 10_000, windowMs: 60_000, blockMs: 60_000 } });
-  stripe = await FakeStripe.start({ port: 5602 });
-  stripe.subscribe(`${functionsBaseUrl()}/stripeWebhook`, "whsec_standin_webhook_secret");
+  ({ calcom, stripe } = await startLocalStandIns());
 });
 afterAll(async () => {
   await calcom.stop();

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localEndpoints } from "../../demo/demo-client.js";
 import { runDemo, summary } from "../../demo/demo.js";
-import { functionsBaseUrl } from "../helpers/call-callable.js";
-import { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
-import { FakeStripe } from "../stand-ins/fake-stripe.server.js";
+import { startLocalStandIns } from "../helpers/e2e-stand-ins.js";
+import type { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
+import type { FakeStripe } from "../stand-ins/fake-stripe.server.js";
 
 // `npm run demo`'s own code, driven in-process against the emulator run of the test command, with
 // the stand-ins where `npm start` puts them.
@@ -11,9 +11,7 @@ let calcom: FakeCalcom;
 let stripe: FakeStripe;
 
 beforeAll(async () => {
-  calcom = await FakeCalcom.start({ port: 5601, rateLimit: { limit: 10_000, windowMs: 60_000, blockMs: 60_000 } });
-  stripe = await FakeStripe.start({ port: 5602 });
-  stripe.subscribe(`${functionsBaseUrl()}/stripeWebhook`, "whsec_standin_webhook_secret");
+  ({ calcom, stripe } = await startLocalStandIns());
 });
 afterAll(async () => {
   await calcom.stop();

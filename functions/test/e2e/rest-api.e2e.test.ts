@@ -3,8 +3,9 @@ import type { AvailableSlotsOut } from "../../src/features/availability/availabi
 import { initAdminFor } from "../helpers/admin.js";
 import { callCallable } from "../helpers/call-callable.js";
 import { PARIS_WEEK, coachWithOfferings, newUser, ok } from "../helpers/scenario.js";
-import { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
-import { FakeStripe } from "../stand-ins/fake-stripe.server.js";
+import { startLocalStandIns } from "../helpers/e2e-stand-ins.js";
+import type { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
+import type { FakeStripe } from "../stand-ins/fake-stripe.server.js";
 
 // The brief's REST paths, through the Hosting emulator's rewrite of /api/** to the `api` function.
 const BASE = "http://127.0.0.1:5000";
@@ -13,8 +14,7 @@ let stripe: FakeStripe;
 
 beforeAll(async () => {
   initAdminFor(process.env.GCLOUD_PROJECT ?? "demo-coachify");
-  calcom = await FakeCalcom.start({ port: 5601, rateLimit: { limit: 10_000, windowMs: 60_000, blockMs: 60_000 } });
-  stripe = await FakeStripe.start({ port: 5602 });
+  ({ calcom, stripe } = await startLocalStandIns());
 });
 afterAll(async () => {
   await calcom.stop();

@@ -10,6 +10,7 @@ import { rescheduleBooking } from "../../src/features/reschedules/reschedules.se
 import { toHttpsError } from "../../src/shared/errors.js";
 import { bookingDoc, coachDoc } from "../../src/shared/firestore.js";
 import { initAdminFor, uniqueId } from "../helpers/admin.js";
+import { errorOf } from "../helpers/errors.js";
 import { testDependencies } from "../helpers/deps.js";
 import { payAndConfirm } from "../helpers/in-process.js";
 import { expectLedgersBalanced } from "../helpers/ledger.js";
@@ -65,16 +66,6 @@ const hourFrom = (start: string, minutes = 60) => new Date(Date.parse(start) + m
 async function starts(s: Awaited<ReturnType<typeof coachWith>>, eventTypeId: number, dateFrom: string, dateTo = dateFrom) {
   const out = await getAvailableSlots({ coachId: s.coachId, eventTypeId, dateFrom, dateTo }, student(), s.deps);
   return out.slots.map((slot) => slot.start);
-}
-
-async function errorOf(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (err) {
-    const mapped = toHttpsError(err) as { code: string; message: string };
-    return { code: mapped.code, message: mapped.message };
-  }
-  throw new Error("expected an error");
 }
 
 describe.each(["organization", "connected"] as const)("scheduling limits (%s mode)", (mode) => {

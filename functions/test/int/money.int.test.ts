@@ -6,9 +6,9 @@ import { coachStatement, quoteCancellation, quoteReschedule, saveCancellationPol
 import { saveOffering, syncOfferingEventTypes } from "../../src/features/offerings/offerings.service.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
 import { handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
-import { toHttpsError } from "../../src/shared/errors.js";
 import { bookingDoc, coachDoc, getDb } from "../../src/shared/firestore.js";
 import { uniqueId } from "../helpers/admin.js";
+import { errorOf } from "../helpers/errors.js";
 import { testDependencies } from "../helpers/deps.js";
 import { payAndConfirm, readyCoach, useStandIns } from "../helpers/in-process.js";
 
@@ -38,16 +38,6 @@ async function paid(s: Awaited<ReturnType<typeof coachWithTwoCurrencies>>, start
   await payAndConfirm(bookingId, standIns.stripe, s.deps);
   const booking = (await bookingDoc(bookingId).get()).data();
   return { bookingId, student, pi: booking?.stripePaymentIntentId ?? "" };
-}
-
-async function errorOf(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (err) {
-    const mapped = toHttpsError(err) as { code: string; message: string; details?: Record<string, unknown> };
-    return { code: mapped.code, message: mapped.message, details: mapped.details };
-  }
-  throw new Error("expected an error");
 }
 
 async function postSigned(type: string, object: unknown, deps: ReturnType<typeof testDependencies>, eventId?: string) {

@@ -6,8 +6,8 @@ import { saveOffering, syncOfferingEventTypes } from "../../src/features/offerin
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
 import { handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
 import { bookingDoc, coachDoc, getDb } from "../../src/shared/firestore.js";
-import { toHttpsError } from "../../src/shared/errors.js";
 import { uniqueId } from "../helpers/admin.js";
+import { errorOf } from "../helpers/errors.js";
 import { testDependencies } from "../helpers/deps.js";
 import { payAndConfirm, readyCoach, useStandIns } from "../helpers/in-process.js";
 
@@ -58,16 +58,6 @@ async function paySigned(sessionId: string, deps: ReturnType<typeof testDependen
   const out = await handleStripeWebhook({ method: "POST", rawBody: Buffer.from(signed.rawBody), header: (name: string) => (name.toLowerCase() === "stripe-signature" ? signed.signature : undefined) } as never, deps);
   expect(out.status).toBe(200);
   return session;
-}
-
-async function errorOf(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (err) {
-    const mapped = toHttpsError(err) as { code: string; message: string };
-    return { code: mapped.code, message: mapped.message };
-  }
-  throw new Error("expected an error");
 }
 
 describe("rescheduleBooking", () => {

@@ -1,0 +1,12 @@
+import { toHttpsError } from "../../src/shared/errors.js";
+
+/** What a client would see of a service call that must fail: the HttpsError's code, message and details. */
+export async function errorOf(promise: Promise<unknown>): Promise<{ code: string; message: string; details?: Record<string, unknown> }> {
+  try {
+    await promise;
+  } catch (err) {
+    const mapped = toHttpsError(err) as { code: string; message: string; details?: Record<string, unknown> };
+    return { code: mapped.code, message: mapped.message, details: mapped.details };
+  }
+  throw new Error("expected an error");
+}
