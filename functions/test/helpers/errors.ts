@@ -1,7 +1,7 @@
 import { toHttpsError } from "../../src/shared/errors.js";
 
 /** What a client would see of a service call that must fail: the HttpsError's code, message and details. */
-export async function errorOf(promise: Promise<unknown>): Promise<{ code: string; message: string; details?: Record<string, unknown> }> {
+export async function errorWithDetailsOf(promise: Promise<unknown>): Promise<{ code: string; message: string; details?: Record<string, unknown> }> {
   try {
     await promise;
   } catch (err) {
@@ -9,4 +9,10 @@ export async function errorOf(promise: Promise<unknown>): Promise<{ code: string
     return { code: mapped.code, message: mapped.message, details: mapped.details };
   }
   throw new Error("expected an error");
+}
+
+/** The code and message only, for exact comparison. */
+export async function errorOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
+  const { code, message } = await errorWithDetailsOf(promise);
+  return { code, message };
 }

@@ -8,7 +8,7 @@ import { rescheduleBooking } from "../../src/features/reschedules/reschedules.se
 import { handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
 import { bookingDoc, coachDoc, getDb } from "../../src/shared/firestore.js";
 import { uniqueId } from "../helpers/admin.js";
-import { errorOf } from "../helpers/errors.js";
+import { errorWithDetailsOf as errorOf } from "../helpers/errors.js";
 import { testDependencies } from "../helpers/deps.js";
 import { payAndConfirm, readyCoach, useStandIns } from "../helpers/in-process.js";
 
