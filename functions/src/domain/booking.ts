@@ -40,6 +40,11 @@ export const DisputeSchema = z.object({
 });
 export type Dispute = z.output<typeof DisputeSchema>;
 
+/** Stripe's dispute statuses after which no decision is pending any more. */
+export function isDisputeClosed(status: string): boolean {
+  return ["won", "lost", "warning_closed", "prevented"].includes(status);
+}
+
 /** A refund owed outside a cancellation (a cheaper reschedule, a late difference payment), carried out once by the trigger. */
 export const RefundOwedSchema = z.object({
   key: z.string().regex(/^[a-z0-9-]+$/),

@@ -255,12 +255,14 @@ export function calcomWriteKey(bookingId: string, booking: Booking): string | nu
   if (booking.status === "confirmed" && booking.calcomStatus === "pending" && booking.calcomBookingUid !== null && !exhausted(booking, "calcom-confirm")) {
     return `booking-${bookingId}-confirm-${booking.calcomBookingUid}`;
   }
-  const move = booking.reschedule;
-  // A move its caller is making is left to the caller, unless the caller's attempt failed.
-  if (move?.state === "ready" && (move.driver === "trigger" || (booking.sideEffectAttempts["calcom-reschedule"] ?? 0) > 0) && !exhausted(booking, "calcom-reschedule")) {
-    return `booking-${bookingId}-move-${move.id}`;
-  }
+  if (moveDueInBackground(booking) && !exhausted(booking, "calcom-reschedule")) return `booking-${bookingId}-move-${booking.reschedule?.id ?? ""}`;
   return null;
+}
+
+/** A paid move for the queue to make: one its caller is making is left to the caller, unless the caller's attempt failed. */
+function moveDueInBackground(booking: Booking): boolean {
+  const move = booking.reschedule;
+  return booking.status !== "cancelled" && move?.state === "ready" && (move.driver === "trigger" || (booking.sideEffectAttempts["calcom-reschedule"] ?? 0) > 0);
 }
 
 function failures(booking: Booking | undefined): number {
@@ -282,10 +284,7 @@ export async function runCalcomBookingWrites(bookingId: string, deps: Dependenci
   if (booking.status === "requested" && booking.paymentStatus === "paid") await confirmInCalcom(bookingId, deps);
   else if (booking.status === "cancelled") await releaseInCalcom(bookingId, booking, deps);
   else if (booking.status === "confirmed" && booking.calcomStatus === "pending") await reconfirmInCalcom(bookingId, booking, deps);
-  const move = booking.reschedule;
-  if (booking.status !== "cancelled" && move?.state === "ready" && (move.driver === "trigger" || (booking.sideEffectAttempts["calcom-reschedule"] ?? 0) > 0)) {
-    await moveInCalcom(bookingId, deps, { interactive: false });
-  }
+  if (moveDueInBackground(booking)) await moveInCalcom(bookingId, deps, { interactive: false });
   const after = await readBooking(bookingId);
   return failures(after) > failures(before) && after !== undefined && calcomWriteKey(bookingId, after) !== null ? "retry" : "done";
 }

@@ -1,4 +1,4 @@
-import type { Booking } from "../../domain/booking.js";
+import { isDisputeClosed, type Booking } from "../../domain/booking.js";
 import { AppError } from "../../domain/errors.js";
 import { refundableCents } from "../../domain/money.js";
 import { decideRefund } from "../../domain/policy.js";
@@ -23,7 +23,7 @@ export interface CancellationQuote {
 /** Whether a dispute on the booking's payment is open (Stripe refuses refunds until it closes). */
 export function disputeOpen(booking: Booking): boolean {
   const d = booking.dispute;
-  return d !== null && !["won", "lost", "warning_closed", "prevented"].includes(d.status);
+  return d !== null && !isDisputeClosed(d.status);
 }
 
 export const DISPUTED_MESSAGE = "This payment is disputed: no refund can be made while the dispute is open. The card issuer's decision will settle it.";

@@ -1,10 +1,8 @@
 import { Timestamp, type Transaction } from "firebase-admin/firestore";
 import type Stripe from "stripe";
-import type { Booking, Dispute } from "../../domain/booking.js";
+import { isDisputeClosed, type Booking, type Dispute } from "../../domain/booking.js";
 import { getDb } from "../../shared/firestore.js";
 import { appendAudit, notify, writeBooking } from "../bookings/bookings.repository.js";
-
-const CLOSED = ["won", "lost", "warning_closed", "prevented"];
 
 function ledgerDoc(bookingId: string, id: string) {
   return getDb().collection("bookings").doc(bookingId).collection("ledger").doc(id);
@@ -26,7 +24,7 @@ export function recordDisputeInTx(tx: Transaction, bookingId: string, booking: B
   const entry = { bookingId, coachId: booking.coachId, currency: dispute.currency, stripeObjectId: dispute.id, paymentIntentId, at };
   // Order of arrival is not guaranteed: decide from the dispute's current status.
   const reinstated = dispute.status === "won";
-  if (!inquiry && !fundsWithdrawn && !reinstated && !(previous && CLOSED.includes(previous.status))) {
+  if (!inquiry && !fundsWithdrawn && !reinstated && !(previous && isDisputeClosed(previous.status))) {
     tx.set(ledgerDoc(bookingId, `${dispute.id}-withdrawn`), { ...entry, kind: "dispute-withdrawn", amountCents: -dispute.amount, cause: `dispute-${dispute.reason}` });
     fundsWithdrawn = true;
     disputedCents += dispute.amount;
@@ -53,7 +51,7 @@ export function recordDisputeInTx(tx: Transaction, bookingId: string, booking: B
     const due = recorded.evidenceDueBy ? ` Evidence is due by ${recorded.evidenceDueBy}.` : "";
     notify(tx, { bookingId, recipientId: booking.coachId, kind: `dispute-${dispute.id}`, title: "A payment is disputed", body: `The student's bank disputes ${dispute.amount} ${dispute.currency.toUpperCase()} minor units (${dispute.reason}).${due}` }, now);
   }
-  if (CLOSED.includes(dispute.status) && previous?.status !== dispute.status) {
+  if (isDisputeClosed(dispute.status) && previous?.status !== dispute.status) {
     notify(tx, { bookingId, recipientId: booking.coachId, kind: `dispute-${dispute.id}-closed`, title: `Dispute ${dispute.status}`, body: `The dispute on ${dispute.amount} ${dispute.currency.toUpperCase()} minor units is closed: ${dispute.status}.` }, now);
   }
   return `dispute-${dispute.status}`;
