@@ -110,6 +110,10 @@ describe("rescheduleBooking", () => {
     // Cancelling later refunds across both payments, newest first: 50 % of 150.00 at 23 h.
     s.clock.now = new Date(Date.parse(iso(10)) - 23 * HOUR);
     await cancelBooking({ bookingId: s.bookingId, reason: "Ill" }, s.student, s.deps);
+    // The second part fails for now: the booking must not read as refunded with 25.00 still owed.
+    standIns.stripe.failNext(3, 500, "POST /v1/refunds", 1);
+    await runBookingEffects(s.bookingId, s.deps);
+    expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "paid", refundedCents: 5_000 });
     await runBookingEffects(s.bookingId, s.deps);
     expect(refundsOf(String(session.payment_intent))).toEqual([5_000]);
     expect(refundsOf(s.firstPi)).toEqual([2_500]);

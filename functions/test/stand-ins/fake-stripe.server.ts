@@ -109,7 +109,7 @@ export class FakeStripe {
   readonly webhookDeliveries: { type: string; eventId: string; status: number | null }[] = [];
 
   private idempotency = new Map<string, { hash: string; status: number; body: unknown }>();
-  private faults: { remaining: number; route: string | null; status: number }[] = [];
+  private faults: { passing: number; remaining: number; route: string | null; status: number }[] = [];
   private subscribers: { url: string; secret: string }[] = [];
   private webhookPlan = new DeliveryPlan();
   private sender = new WebhookSender();
@@ -147,9 +147,12 @@ export class FakeStripe {
 
   // ---- knobs ----
 
-  /** The next `count` requests (to a route such as "POST /v1/refunds", or any) answer `status`. */
-  failNext(count: number, status: number, route: string | null = null): void {
-    this.faults.push({ remaining: count, route, status });
+  /**
+   * The next `count` requests (to a route such as "POST /v1/refunds", or any) answer `status`,
+   * after letting `passing` of them through.
+   */
+  failNext(count: number, status: number, route: string | null = null, passing = 0): void {
+    this.faults.push({ passing, remaining: count, route, status });
   }
   subscribe(url: string, secret: string): void {
     this.subscribers.push({ url, secret });
@@ -315,7 +318,8 @@ export class FakeStripe {
         }
       }
       const fault = this.faults.find((f) => f.remaining > 0 && (f.route === null || f.route === route));
-      if (fault) {
+      if (fault && fault.passing > 0) fault.passing -= 1;
+      else if (fault) {
         fault.remaining -= 1;
         // Stripe stores 5xx answers under the key too, but a fault injected before the endpoint
         // starts executing is not stored: the SDK's own retry (same key) then goes through.

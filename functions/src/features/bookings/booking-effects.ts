@@ -203,9 +203,14 @@ async function refundParts(
 /** Refunds what a cancellation owes and has not been refunded yet. */
 async function refundCancellation(bookingId: string, booking: Booking, deps: Dependencies): Promise<void> {
   // Never more than we still hold: a lost dispute already took its amount back.
-  const owed = Math.min((booking.cancellation?.refundCents ?? 0) - booking.refundedCents, booking.amountCents - booking.refundedCents - booking.disputedCents);
+  const target = (b: Booking) => Math.min(b.cancellation?.refundCents ?? 0, b.amountCents - b.disputedCents);
+  const owed = target(booking) - booking.refundedCents;
   const cause = booking.cancellation?.tier ?? "cancellation";
-  await refundParts(bookingId, booking, { key: "cancellation-refund", amountCents: owed, cause }, deps, () => ({ toState: { status: "cancelled", paymentStatus: "refunded" } }));
+  // "refunded" only once the last part is recorded: a refund split across two payments is not
+  // done when the first part is.
+  await refundParts(bookingId, booking, { key: "cancellation-refund", amountCents: owed, cause }, deps, (current, cents) =>
+    current.refundedCents + cents >= target(current) ? { toState: { status: "cancelled", paymentStatus: "refunded" } } : {},
+  );
 }
 
 /** Refunds owed outside a cancellation (a cheaper reschedule's difference), each once. */
