@@ -18,7 +18,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["src/**/*.test.ts", "test/contract/**/*.test.ts"],
+          include: ["src/**/*.test.ts", "bench/**/*.test.ts", "test/contract/**/*.test.ts"],
           environment: "node",
         },
       },

@@ -9,7 +9,7 @@ if (!existsSync(reportPath)) {
   process.exit(0);
 }
 const report = JSON.parse(readFileSync(reportPath, "utf8"));
-const kinds = { unit: /\/src\//, "contract (Cal.com description)": /\/test\/contract\//, "emulator integration": /\/test\/int\//, "security rules": /\/test\/rules\//, "end-to-end (Functions emulator)": /\/test\/e2e\// };
+const kinds = { unit: /\/(src|bench)\//, "contract (Cal.com description)": /\/test\/contract\//, "emulator integration": /\/test\/int\//, "security rules": /\/test\/rules\//, "end-to-end (Functions emulator)": /\/test\/e2e\// };
 const rows = Object.entries(kinds).map(([kind, pattern]) => {
   const files = report.testResults.filter((f) => pattern.test(f.name));
   const count = (status) => files.reduce((n, f) => n + f.assertionResults.filter((a) => a.status === status).length, 0);

@@ -2,7 +2,6 @@ import { onCall, type CallableOptions, type CallableRequest } from "firebase-fun
 import type { z } from "zod";
 import { AppError } from "../domain/errors.js";
 import { log } from "./logger.js";
-import { toHttpsError } from "./errors.js";
 
 export interface CallerContext {
   /** The caller's Auth uid, or null for an anonymous call to a public callable. */
@@ -25,13 +24,22 @@ export function callerFrom(request: Pick<CallableRequest, "auth">): CallerContex
   return { uid: validUid, isAdmin: validUid !== null && request.auth?.token.admin === true };
 }
 
+export interface CallableHandler<S extends z.ZodType, R> {
+  input: S;
+  handler: (input: z.output<S>, caller: CallerContext) => Promise<R>;
+}
+
 export interface CallableSpec<S extends z.ZodType, R> {
   name: string;
-  input: S;
   /** "required": anonymous callers get `unauthenticated` before the input is read. */
   auth: "required" | "optional";
   options?: CallableOptions;
-  handler: (input: z.output<S>, caller: CallerContext) => Promise<R>;
+  /**
+   * The schema and the handler, imported on the first call rather than when the module loads: a
+   * new instance pays at start-up only for firebase-functions, and then only for the modules its
+   * own function needs (cold start, BENCHMARKS.md).
+   */
+  load: () => Promise<CallableHandler<S, R>>;
 }
 
 /**
@@ -39,13 +47,16 @@ export interface CallableSpec<S extends z.ZodType, R> {
  * map errors to HttpsError. The handler is also exported for in-process tests and the REST API.
  */
 export function defineCallable<S extends z.ZodType, R>(spec: CallableSpec<S, R>) {
+  let loaded: Promise<CallableHandler<S, R>> | undefined;
   return onCall<unknown, Promise<R>>(spec.options ?? {}, async (request) => {
     try {
       const caller = callerFrom(request);
       if (spec.auth === "required") requireUid(caller);
-      const input = spec.input.parse(request.data);
-      return await spec.handler(input, caller);
+      loaded ??= spec.load();
+      const { input, handler } = await loaded;
+      return await handler(input.parse(request.data), caller);
     } catch (err) {
+      const { toHttpsError } = await import("./errors.js");
       const mapped = toHttpsError(err);
       if (mapped === err && !(err instanceof Error && err.name === "HttpsError")) {
         log.error("callable.failed", { callable: spec.name }, err);

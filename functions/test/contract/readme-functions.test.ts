@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -6,7 +7,6 @@ import { describe, expect, it } from "vitest";
 // a row, and every row must name a function that exists.
 
 const README = readFileSync(fileURLToPath(new URL("../../../README.md", import.meta.url)), "utf8");
-const INDEX = readFileSync(fileURLToPath(new URL("../../src/index.ts", import.meta.url)), "utf8");
 
 function readmeFunctions(): string[] {
   const section = README.split(/^## Functions$/m)[1]?.split(/^## /m)[0] ?? "";
@@ -17,13 +17,32 @@ function readmeFunctions(): string[] {
     .filter(Boolean);
 }
 
+const INDEX = readFileSync(fileURLToPath(new URL("../../src/index.cts", import.meta.url)), "utf8");
+const BUILT_INDEX = fileURLToPath(new URL("../../lib/index.cjs", import.meta.url));
+
+/** The names index.cts exports (its `export = { name: …, … }`). */
 function exportedFunctions(): string[] {
-  return [...INDEX.matchAll(/export \{([^}]+)\} from/g)].flatMap((m) => (m[1] ?? "").split(",").map((name) => name.trim())).filter(Boolean);
+  const block = INDEX.split("export = {")[1] ?? "";
+  return [...block.matchAll(/^ {2}(\w+): /gm)].map((m) => m[1] ?? "");
+}
+
+/** The functions the built entry defines when an instance serves `target` (npm test builds first). */
+function definedFor(target: string): string[] {
+  const script = `const m = await import(${JSON.stringify(BUILT_INDEX)}); process.stdout.write(JSON.stringify(Object.keys(m.default).filter((k) => m.default[k] !== undefined)));`;
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { env: { PATH: process.env.PATH ?? "", FUNCTION_TARGET: target, GCLOUD_PROJECT: "demo-coachify" }, encoding: "utf8" });
+  return JSON.parse(out) as string[];
 }
 
 describe("the README's function table", () => {
-  it("lists exactly the functions index.ts deploys", () => {
+  it("lists exactly the functions index.cts deploys", () => {
+    expect(exportedFunctions()).toHaveLength(22);
     expect(readmeFunctions().sort()).toEqual(exportedFunctions().sort());
+  });
+
+  it("an instance serving one function loads only that function's module; discovery loads all", () => {
+    expect(definedFor("createBooking")).toEqual(["createBooking", "confirmBooking"]);
+    expect(definedFor("stripeWebhook")).toEqual(["stripeWebhook"]);
+    expect(definedFor("").sort()).toEqual(exportedFunctions().sort());
   });
 
   it("quotes the troubleshooting messages the code produces", async () => {

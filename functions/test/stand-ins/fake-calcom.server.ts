@@ -27,6 +27,8 @@ export interface RecordedRequest {
   status: number;
   /** When it arrived (the stand-in's clock, epoch ms). */
   at: number;
+  /** Wall-clock time from arrival to the answer's end (ms): the far end's own latency. */
+  durationMs: number;
 }
 
 export interface ContractViolation {
@@ -169,7 +171,7 @@ export class FakeCalcom {
   private holdingWebhooks = false;
   private heldWebhooks: { url: string; secret: string | null; rawBody: string; triggerEvent: CalcomTrigger; uid: string }[] = [];
   private sender = new WebhookSender();
-  private readonly rateLimit: { limit: number; windowMs: number; blockMs: number };
+  private rateLimit: { limit: number; windowMs: number; blockMs: number };
   private readonly now: () => number;
   private api!: OpenAPIBackend;
   private server!: LoopbackServer;
@@ -251,8 +253,25 @@ export class FakeCalcom {
     await this.sender.flush();
   }
 
+  /** A delivery of `triggerEvent` for booking `uid` as Cal.com would sign it with `secret` (benchmarks post these themselves). */
+  signedWebhook(triggerEvent: CalcomTrigger, uid: string, secret: string): { rawBody: string; signature: string } {
+    const rawBody = this.webhookBody(triggerEvent, this.requireBooking(uid));
+    return { rawBody, signature: calcomSignature(rawBody, secret) };
+  }
+
   private emit(triggerEvent: CalcomTrigger, booking: FakeBooking, extra: Record<string, unknown> = {}, withMetadata = true): void {
     if (this.subscribers.length === 0) return;
+    const rawBody = this.webhookBody(triggerEvent, booking, extra, withMetadata);
+    for (const sub of this.subscribers) {
+      const copies = this.webhookPlan.copiesOfNext();
+      for (let i = 0; i < copies; i++) {
+        if (this.holdingWebhooks) this.heldWebhooks.push({ url: sub.url, secret: sub.secret, rawBody, triggerEvent, uid: booking.uid });
+        else void this.deliver(sub.url, sub.secret, rawBody, triggerEvent, booking.uid);
+      }
+    }
+  }
+
+  private webhookBody(triggerEvent: CalcomTrigger, booking: FakeBooking, extra: Record<string, unknown> = {}, withMetadata = true): string {
     const eventType = this.eventTypes.get(booking.eventTypeId);
     const host = this.users.get(booking.hostId);
     const payload = {
@@ -275,14 +294,7 @@ export class FakeCalcom {
       requiresConfirmation: eventType?.requiresConfirmation ?? false,
       ...extra,
     };
-    const rawBody = JSON.stringify({ triggerEvent, createdAt: new Date(this.now()).toISOString(), payload });
-    for (const sub of this.subscribers) {
-      const copies = this.webhookPlan.copiesOfNext();
-      for (let i = 0; i < copies; i++) {
-        if (this.holdingWebhooks) this.heldWebhooks.push({ url: sub.url, secret: sub.secret, rawBody, triggerEvent, uid: booking.uid });
-        else void this.deliver(sub.url, sub.secret, rawBody, triggerEvent, booking.uid);
-      }
-    }
+    return JSON.stringify({ triggerEvent, createdAt: new Date(this.now()).toISOString(), payload });
   }
 
   private deliver(url: string, secret: string | null, rawBody: string, triggerEvent: CalcomTrigger, uid: string): Promise<void> {
@@ -313,6 +325,11 @@ export class FakeCalcom {
     this.faults.push({ remaining: count, operationId, kind: "timeout", status: 0, resetSeconds: 0 });
   }
   /** The next `count` calls answer 429 with `X-RateLimit-Reset-Default: resetSeconds`. */
+  /** Changes the per-credential limit (a simulation shortens the window); counting starts afresh. */
+  setRateLimit(rateLimit: { limit: number; windowMs: number; blockMs: number }): void {
+    this.rateLimit = rateLimit;
+    this.windows.clear();
+  }
   rateLimitNext(count: number, resetSeconds: number, operationId: string | null = null): void {
     this.faults.push({ remaining: count, operationId, kind: "rate-limit", status: 429, resetSeconds });
   }
@@ -373,13 +390,15 @@ export class FakeCalcom {
       }
     }
     const method = (req.method ?? "GET").toUpperCase();
-    const record: RecordedRequest = { method, path: url.pathname, query, headers, body, operationId: null, status: 0, at: this.now() };
+    const record: RecordedRequest = { method, path: url.pathname, query, headers, body, operationId: null, status: 0, at: this.now(), durationMs: 0 };
     this.requests.push(record);
+    const arrived = performance.now();
 
     const send = (status: number, payload: unknown, extraHeaders: Record<string, string> = {}) => {
       record.status = status;
       res.writeHead(status, { "content-type": "application/json", "x-request-id": randomUUID(), ...this.rateLimitHeaders(headers), ...extraHeaders });
       res.end(JSON.stringify(payload));
+      record.durationMs = performance.now() - arrived;
     };
     const sendError = (status: number, code: string, message: string, extraHeaders: Record<string, string> = {}) => {
       send(status, { status: "error", timestamp: new Date(this.now()).toISOString(), path: url.pathname, error: { code, message, details: { message, error: code, statusCode: status } } }, extraHeaders);

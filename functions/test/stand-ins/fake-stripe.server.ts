@@ -81,6 +81,9 @@ export interface StripeRecordedRequest {
   idempotencyKey: string | null;
   params: Record<string, unknown>;
   status: number;
+  /** When it arrived (epoch ms) and how long the answer took (ms): the far end's own latency. */
+  at: number;
+  durationMs: number;
 }
 
 class StripeHttpError extends Error {
@@ -287,14 +290,16 @@ export class FakeStripe {
     const method = (req.method ?? "GET").toUpperCase();
     const params = qs.parse(method === "GET" ? url.search.slice(1) : raw, { depth: 10, arrayLimit: 100 }) as Record<string, unknown>;
     const idempotencyKey = typeof req.headers["idempotency-key"] === "string" ? req.headers["idempotency-key"] : null;
-    const record: StripeRecordedRequest = { method, path: url.pathname, idempotencyKey, params, status: 0 };
+    const record: StripeRecordedRequest = { method, path: url.pathname, idempotencyKey, params, status: 0, at: Date.now(), durationMs: 0 };
     this.requests.push(record);
+    const arrived = performance.now();
     const headers: Record<string, string> = { "content-type": "application/json", "request-id": id("req"), "stripe-version": API_VERSION };
     if (idempotencyKey) headers["idempotency-key"] = idempotencyKey;
     const send = (status: number, body: unknown, extra: Record<string, string> = {}) => {
       record.status = status;
       res.writeHead(status, { ...headers, ...extra });
       res.end(JSON.stringify(body));
+      record.durationMs = performance.now() - arrived;
     };
     const sendError = (err: StripeHttpError) => {
       send(err.status, { error: { type: err.type, message: err.message, ...(err.code ? { code: err.code } : {}), ...(err.param ? { param: err.param } : {}) } });

@@ -1,7 +1,5 @@
 import { onTaskDispatched } from "firebase-functions/v2/tasks";
 import { CALCOM_API_KEY, CALCOM_QUEUE_DISPATCHES_PER_SECOND } from "../../config/params.js";
-import { getDependencies } from "../../shared/dependencies.js";
-import { CalcomWriteSchema, runCalcomWrite } from "./calcom-writes.service.js";
 
 /**
  * `calcomWrites`: the task queue every background write to Cal.com goes through, at a rate that
@@ -16,6 +14,7 @@ export const calcomWrites = onTaskDispatched(
     retryConfig: { maxAttempts: 6, minBackoffSeconds: 1, maxBackoffSeconds: 30, maxDoublings: 4 },
   },
   async (request) => {
+    const [{ CalcomWriteSchema, runCalcomWrite }, { getDependencies }] = await Promise.all([import("./calcom-writes.service.js"), import("../../shared/dependencies.js")]);
     const write = CalcomWriteSchema.parse(request.data);
     const outcome = await runCalcomWrite(write, getDependencies());
     if (outcome === "retry") throw new Error(`Cal.com write ${write.key} failed; the queue will retry it`);

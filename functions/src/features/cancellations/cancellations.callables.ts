@@ -1,12 +1,14 @@
+import { CALCOM_API_KEY, STRIPE_SECRET_KEY } from "../../config/params.js";
 import { defineCallable } from "../../shared/callable.js";
-import { getDependencies } from "../../shared/dependencies.js";
-import { CancelBookingInputSchema } from "./cancellations.schemas.js";
-import { cancelBooking as cancel } from "./cancellations.service.js";
 
 /** `cancelBooking`: the student or the coach cancels; the refund follows the booking's frozen policy. */
 export const cancelBooking = defineCallable({
   name: "cancelBooking",
-  input: CancelBookingInputSchema,
   auth: "required",
-  handler: (input, caller) => cancel(input, caller, getDependencies()),
+  // Cancelling an unpaid hold expires its Checkout Session; the far-end work of a paid one runs in the trigger.
+  options: { secrets: [CALCOM_API_KEY, STRIPE_SECRET_KEY] },
+  load: async () => {
+    const [schemas, service, { getDependencies }] = await Promise.all([import("./cancellations.schemas.js"), import("./cancellations.service.js"), import("../../shared/dependencies.js")]);
+    return { input: schemas.CancelBookingInputSchema, handler: (input, caller) => service.cancelBooking(input, caller, getDependencies()) };
+  },
 });

@@ -1,36 +1,43 @@
 import { defineCallable } from "../../shared/callable.js";
-import { getDependencies } from "../../shared/dependencies.js";
-import { CoachStatementInputSchema, QuoteCancellationInputSchema, QuoteRescheduleInputSchema, SaveCancellationPolicyInputSchema } from "./money.schemas.js";
-import * as money from "./money.service.js";
+
+const modules = () => Promise.all([import("./money.schemas.js"), import("./money.service.js"), import("../../shared/dependencies.js")]);
 
 /** `saveCancellationPolicy`: a coach sets their tiers; bookings already made keep the policy they were made under. */
 export const saveCancellationPolicy = defineCallable({
   name: "saveCancellationPolicy",
-  input: SaveCancellationPolicyInputSchema,
   auth: "required",
-  handler: (input, caller) => money.saveCancellationPolicy(input, caller),
+  load: async () => {
+    const [schemas, money] = await modules();
+    return { input: schemas.SaveCancellationPolicyInputSchema, handler: (input, caller) => money.saveCancellationPolicy(input, caller) };
+  },
 });
 
 /** `quoteCancellation`: the refund a cancellation would give now, and until when. */
 export const quoteCancellation = defineCallable({
   name: "quoteCancellation",
-  input: QuoteCancellationInputSchema,
   auth: "required",
-  handler: (input, caller) => money.quoteCancellation(input, caller, getDependencies()),
+  load: async () => {
+    const [schemas, money, { getDependencies }] = await modules();
+    return { input: schemas.QuoteCancellationInputSchema, handler: (input, caller) => money.quoteCancellation(input, caller, getDependencies()) };
+  },
 });
 
 /** `quoteReschedule`: the price difference a move would charge or refund. */
 export const quoteReschedule = defineCallable({
   name: "quoteReschedule",
-  input: QuoteRescheduleInputSchema,
   auth: "required",
-  handler: (input, caller) => money.quoteReschedule(input, caller, getDependencies()),
+  load: async () => {
+    const [schemas, money, { getDependencies }] = await modules();
+    return { input: schemas.QuoteRescheduleInputSchema, handler: (input, caller) => money.quoteReschedule(input, caller, getDependencies()) };
+  },
 });
 
 /** `coachStatement`: a coach's captured, refunded and disputed money per booking and currency, with a CSV. */
 export const coachStatement = defineCallable({
   name: "coachStatement",
-  input: CoachStatementInputSchema,
   auth: "required",
-  handler: (input, caller) => money.coachStatement(input, caller),
+  load: async () => {
+    const [schemas, money] = await modules();
+    return { input: schemas.CoachStatementInputSchema, handler: (input, caller) => money.coachStatement(input, caller) };
+  },
 });

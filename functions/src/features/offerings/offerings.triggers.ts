@@ -1,9 +1,7 @@
 import { onDocumentWritten } from "firebase-functions/v2/firestore";
 import { AppError } from "../../domain/errors.js";
 import type { Dependencies } from "../../shared/dependencies.js";
-import { getDependencies } from "../../shared/dependencies.js";
 import { log } from "../../shared/logger.js";
-import { recordEventTypeSyncError, syncOfferingEventTypes } from "./offerings.service.js";
 
 export const COACH_DOC = "coaches/{coachId}";
 
@@ -15,6 +13,7 @@ const TRANSIENT = new Set(["upstream/unavailable", "upstream/rate-limited", "req
  * the coach document for the coach to see.
  */
 export async function handleCoachWritten(coachId: string, deps: Dependencies): Promise<void> {
+  const { recordEventTypeSyncError, syncOfferingEventTypes } = await import("./offerings.service.js");
   try {
     await syncOfferingEventTypes(coachId, deps);
   } catch (err) {
@@ -35,5 +34,6 @@ export async function handleCoachWritten(coachId: string, deps: Dependencies): P
 export const onCoachWritten = onDocumentWritten({ document: COACH_DOC, retry: true }, async (event) => {
   if (!event.data?.after.exists) return;
   const coachId = event.params.coachId;
+  const { getDependencies } = await import("../../shared/dependencies.js");
   await getDependencies().calcomQueue.enqueue({ action: "coach-event-types", coachId, key: `coach-${coachId}-event-types-${event.id}` });
 });

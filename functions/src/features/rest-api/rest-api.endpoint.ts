@@ -1,12 +1,10 @@
 import { getAuth } from "firebase-admin/auth";
 import type { Request } from "firebase-functions/v2/https";
-import { HttpsError, onRequest } from "firebase-functions/v2/https";
+import { HttpsError } from "firebase-functions/v2/https";
 import type { z } from "zod";
-import { CALCOM_API_KEY, CALCOM_WEBHOOK_SECRET, STRIPE_SECRET_KEY } from "../../config/params.js";
 import { AppError } from "../../domain/errors.js";
 import type { CallerContext } from "../../shared/callable.js";
 import type { Dependencies } from "../../shared/dependencies.js";
-import { getDependencies } from "../../shared/dependencies.js";
 import { toHttpsError } from "../../shared/errors.js";
 import { log } from "../../shared/logger.js";
 import { GetAvailableSlotsInputSchema, SyncAvailabilityInputSchema } from "../availability/availability.schemas.js";
@@ -75,9 +73,3 @@ export async function handleApiRequest(req: Pick<Request, "method" | "path" | "q
     return errorResponse(new HttpsError("internal", "Internal error."));
   }
 }
-
-/** `api`: the brief's REST endpoints under /api (a Hosting rewrite sends /api/** here). */
-export const api = onRequest({ secrets: [CALCOM_API_KEY, STRIPE_SECRET_KEY, CALCOM_WEBHOOK_SECRET] }, async (req, res) => {
-  const out = await handleApiRequest(req, getDependencies());
-  res.status(out.status).json(out.body);
-});

@@ -1,13 +1,10 @@
 import { createHash } from "node:crypto";
 import { Timestamp } from "firebase-admin/firestore";
 import type { Request } from "firebase-functions/v2/https";
-import { onRequest } from "firebase-functions/v2/https";
-import { CALCOM_API_KEY, CALCOM_WEBHOOK_SECRET } from "../../config/params.js";
 import { AppError } from "../../domain/errors.js";
 import { CALCOM_HANDLED_TRIGGERS, CalcomWebhookSchema, type CalcomWebhook } from "../../integrations/calcom/calcom.schemas.js";
 import { verifyCalcomSignature } from "../../integrations/calcom/calcom-webhook.js";
 import type { Dependencies } from "../../shared/dependencies.js";
-import { getDependencies } from "../../shared/dependencies.js";
 import { bookingsCollection, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import { resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
@@ -162,9 +159,3 @@ export async function handleCalcomWebhook(req: Pick<Request, "method" | "rawBody
     return { status: 500, body: { error: "temporary failure" } };
   }
 }
-
-/** `calcomWebhook`: receives Cal.com's booking webhooks (POST, `X-Cal-Signature-256`). */
-export const calcomWebhook = onRequest({ secrets: [CALCOM_WEBHOOK_SECRET, CALCOM_API_KEY] }, async (req, res) => {
-  const out = await handleCalcomWebhook(req, getDependencies());
-  res.status(out.status).json(out.body);
-});

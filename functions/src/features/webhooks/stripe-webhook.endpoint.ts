@@ -1,10 +1,7 @@
 import type { Request } from "firebase-functions/v2/https";
-import { onRequest } from "firebase-functions/v2/https";
 import type Stripe from "stripe";
-import { STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET } from "../../config/params.js";
 import { AppError } from "../../domain/errors.js";
 import type { Dependencies } from "../../shared/dependencies.js";
-import { getDependencies } from "../../shared/dependencies.js";
 import { log } from "../../shared/logger.js";
 import { applyStripeEvent } from "../payments/stripe-events.js";
 
@@ -47,9 +44,3 @@ export async function handleStripeWebhook(req: Pick<Request, "method" | "rawBody
     return { status: 500, body: { error: "temporary failure, please retry" } };
   }
 }
-
-/** `stripeWebhook`: receives Stripe's events (POST, signed with STRIPE_WEBHOOK_SECRET). */
-export const stripeWebhook = onRequest({ secrets: [STRIPE_WEBHOOK_SECRET, STRIPE_SECRET_KEY] }, async (req, res) => {
-  const out = await handleStripeWebhook(req, getDependencies());
-  res.status(out.status).json(out.body);
-});
