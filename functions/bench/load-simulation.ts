@@ -10,7 +10,10 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { User } from "../demo/demo-client.js";
-import { CALCOM_WEBHOOK_SECRET, STRIPE_WEBHOOK_SECRET, bookingDoc, isoDay, readyCoach, timedCall, users, waitFor, type Bench, type Coach } from "./harness.js";
+import { getAvailableSlots } from "../src/features/availability/availability.callables.js";
+import { createBooking } from "../src/features/bookings/bookings.callables.js";
+import { CALCOM_WEBHOOK_SECRET, STRIPE_WEBHOOK_SECRET, bookingDoc, isoDay, readyCoach, users, waitFor, type Bench, type Coach } from "./harness.js";
+import { runCallable, useStandInsInProcess } from "./in-process.js";
 import { peakInWindow, summarize, type Summary } from "./stats.js";
 
 export interface SimulationPlan {
@@ -35,6 +38,8 @@ export interface SimulationFigures {
   bookings: { attempted: number; created: number; slotTaken: number; paid: number; confirmed: number };
   /** Payment recorded → Cal.com confirm answered, in real milliseconds. */
   paymentToConfirmation: Summary;
+  /** How long the planned load took to deliver, in simulated minutes (more than planned when the machine could not keep up). */
+  achievedMinutes: number;
 }
 
 function queueRate(): number {
@@ -56,6 +61,7 @@ export async function loadSimulation(b: Bench, plan: SimulationPlan): Promise<Si
   for (let i = 0; i < plan.coaches; i++) coaches.push(await readyCoach(b, `sim-coach-${i}@bench.coachify.test`, 4_000 + 500 * (i % 5)));
   const students: User[] = await users(b, "sim-student", plan.students);
 
+  useStandInsInProcess(b);
   // From here on Cal.com counts as Cal.com does; both far ends deliver their webhooks.
   b.calcom.setRateLimit({ limit: 120, windowMs: minuteMs, blockMs: minuteMs });
   b.calcom.subscribe(`${b.e.functions}/calcomWebhook`, CALCOM_WEBHOOK_SECRET);
@@ -74,7 +80,7 @@ export async function loadSimulation(b: Bench, plan: SimulationPlan): Promise<Si
   const range = () => (Math.random() < 0.7 ? { dateFrom: isoDay(1), dateTo: isoDay(7) } : { dateFrom: isoDay(8), dateTo: isoDay(14) });
 
   const view = async (coach: Coach, student: User) => {
-    const out = await timedCall<{ source: string; ageSeconds?: number; slots: { start: string; end: string }[] }>(b, "getAvailableSlots", { coachId: coach.user.uid, eventTypeId: coach.eventTypeId, timeZone: "UTC", ...range() }, student);
+    const out = await runCallable<{ source: string; ageSeconds?: number; slots: { start: string; end: string }[] }>(getAvailableSlots, { coachId: coach.user.uid, eventTypeId: coach.eventTypeId, timeZone: "UTC", ...range() }, student);
     if (!out.ok) {
       failures.push({ code: out.code, message: out.message });
       return null;
@@ -88,7 +94,7 @@ export async function loadSimulation(b: Bench, plan: SimulationPlan): Promise<Si
     if (!slots || slots.length === 0) return;
     attempted++;
     const slot = pick(slots);
-    const out = await timedCall<{ bookingId: string }>(b, "createBooking", { coachId: coach.user.uid, eventTypeId: coach.eventTypeId, offeringId: coach.offeringId, userId: student.uid, startTime: slot.start, endTime: slot.end }, student);
+    const out = await runCallable<{ bookingId: string }>(createBooking, { coachId: coach.user.uid, eventTypeId: coach.eventTypeId, offeringId: coach.offeringId, userId: student.uid, startTime: slot.start, endTime: slot.end }, student);
     if (!out.ok) {
       if (out.code === "already-exists") slotTaken++;
       else failures.push({ code: out.code, message: out.message });
@@ -111,7 +117,8 @@ export async function loadSimulation(b: Bench, plan: SimulationPlan): Promise<Si
     jobs.push(sleep((i + Math.random()) * (durationMs / totalBookings)).then(() => book(pick(coaches), student)));
   }
   await Promise.all(jobs);
-  b.log(`  load done after ${((Date.now() - started) / 1000).toFixed(0)} s; waiting for the paid bookings to be confirmed`);
+  const loadMs = Date.now() - started;
+  b.log(`  load done after ${(loadMs / 1000).toFixed(0)} s; waiting for the paid bookings to be confirmed`);
 
   await waitFor("the paid bookings to be confirmed", async () => {
     const docs = await Promise.all(booked.map((id) => bookingDoc(b, id)));
@@ -125,13 +132,14 @@ export async function loadSimulation(b: Bench, plan: SimulationPlan): Promise<Si
   }
   const delays = docs.flatMap(({ doc }) => {
     const confirmed = confirmAt.get(String(doc.calcomBookingUid));
-    const paidAt = typeof doc.paidAt === "string" ? Date.parse(doc.paidAt) : Number.NaN;
+    const paid = doc.paidAt as { toMillis?: () => number } | string | undefined;
+    const paidAt = typeof paid === "string" ? Date.parse(paid) : typeof paid?.toMillis === "function" ? paid.toMillis() : Number.NaN;
     return confirmed !== undefined && Number.isFinite(paidAt) ? [confirmed - paidAt] : [];
   });
 
   const calls = b.calcom.requests.slice(firstRequest);
   const per = (keyed: boolean) => {
-    const times = calls.filter((r) => r.headers.authorization?.startsWith("Bearer ") === keyed).map((r) => r.at);
+    const times = calls.filter((r) => (r.headers.authorization?.startsWith("Bearer ") ?? false) === keyed).map((r) => r.at);
     const windows = Math.max(1, (Math.max(...times, started) - started) / minuteMs);
     return { peak: peakInWindow(times, minuteMs), mean: times.length / windows };
   };
@@ -162,5 +170,6 @@ export async function loadSimulation(b: Bench, plan: SimulationPlan): Promise<Si
       confirmed: docs.filter(({ doc }) => doc.status === "confirmed").length,
     },
     paymentToConfirmation: summarize(delays),
+    achievedMinutes: loadMs / minuteMs,
   };
 }

@@ -17,6 +17,8 @@ import type * as Cancellations from "./features/cancellations/cancellations.call
 import type * as Health from "./features/health/health.callables.js";
 import type * as Limits from "./features/limits/limits.callables.js";
 import type * as Money from "./features/money/money.callables.js";
+import type * as ReconciliationCallables from "./features/reconciliation/reconciliation.callables.js";
+import type * as ReconciliationSchedules from "./features/reconciliation/reconciliation.schedules.js";
 import type * as OfferingCallables from "./features/offerings/offerings.callables.js";
 import type * as OfferingTriggers from "./features/offerings/offerings.triggers.js";
 import type * as Reschedules from "./features/reschedules/reschedules.callables.js";
@@ -48,6 +50,8 @@ const cancellations = serving<typeof Cancellations>(["cancelBooking"], "./featur
 const reschedules = serving<typeof Reschedules>(["rescheduleBooking"], "./features/reschedules/reschedules.callables.js");
 const money = serving<typeof Money>(["saveCancellationPolicy", "quoteCancellation", "quoteReschedule", "coachStatement"], "./features/money/money.callables.js");
 const calcomHook = serving<typeof CalcomWebhook>(["calcomWebhook"], "./features/webhooks/calcom-webhook.function.js");
+const reconciliation = serving<typeof ReconciliationCallables>(["reconcileBooking"], "./features/reconciliation/reconciliation.callables.js");
+const reconciliationSchedules = serving<typeof ReconciliationSchedules>(["reconcileBookings"], "./features/reconciliation/reconciliation.schedules.js");
 const restApi = serving<typeof RestApi>(["api"], "./features/rest-api/rest-api.function.js");
 
 export = {
@@ -72,5 +76,7 @@ export = {
   quoteReschedule: money.quoteReschedule,
   coachStatement: money.coachStatement,
   calcomWebhook: calcomHook.calcomWebhook,
+  reconcileBooking: reconciliation.reconcileBooking,
+  reconcileBookings: reconciliationSchedules.reconcileBookings,
   api: restApi.api,
 };

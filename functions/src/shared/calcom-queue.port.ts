@@ -5,7 +5,9 @@
  */
 export type CalcomWrite =
   | { action: "booking"; bookingId: string; key: string }
-  | { action: "coach-event-types"; coachId: string; key: string };
+  | { action: "coach-event-types"; coachId: string; key: string }
+  /** A live Cal.com booking reconciliation found naming no current booking of ours: cancel it. */
+  | { action: "calcom-orphan"; calcomBookingUid: string; coachId: string | null; key: string };
 
 export interface CalcomWriteQueue {
   /** `duplicate`: a task with this key was already enqueued; `ran`: carried out at once (tests). */

@@ -27,5 +27,9 @@ export interface PaymentsGateway {
   retrieveCheckoutSession(sessionId: string): Promise<CheckoutSessionOut>;
   /** Expires an open session; a session no longer open is returned as it is. */
   expireCheckoutSession(sessionId: string, idempotencyKey: string): Promise<CheckoutSessionOut>;
+  /** Every refund of a payment, ours or made elsewhere (the Dashboard). */
+  listRefunds(paymentIntentId: string): Promise<{ refundId: string; amountCents: number; status: string }[]>;
+  /** Checkout Sessions still open that were created since `createdSince`, with their metadata. */
+  listOpenCheckoutSessions(createdSince: Date): Promise<(CheckoutSessionOut & { metadata: Record<string, string>; createdAt: string })[]>;
   refund(input: { paymentIntentId: string; amountCents: number; bookingId: string; cause: string; idempotencyKey: string }): Promise<{ refundId: string; amountCents: number; status: string }>;
 }

@@ -47,6 +47,14 @@ export interface CalcomBookingRef {
   calcomBookingId: number;
   calcomBookingUid: string;
   status: "pending" | "accepted" | "cancelled" | "rejected";
+  /** For a cancelled booking: whether the host (the coach) cancelled it; null when not known. */
+  cancelledByHost?: boolean | null;
+}
+
+/** A Cal.com booking as a reconciliation poll sees it: ours when its metadata names a booking. */
+export interface CalcomBookingListed extends CalcomBookingRef {
+  bookingId: string | null;
+  updatedAt: string | null;
 }
 
 /** Booking operations on Cal.com (a second port so that features needing only these stay small). */
@@ -57,6 +65,8 @@ export interface BookingCalendarGateway {
     input: { eventTypeId: number; start: string; attendee: { name: string; email: string; timeZone: string }; bookingId: string },
   ): Promise<CalcomBookingRef>;
   getBooking(account: CalcomAccount, uid: string): Promise<CalcomBookingRef>;
+  /** Every booking the account may see that changed after `since` (ISO instant), oldest change first. */
+  listBookingsChangedSince(account: CalcomAccount, since: string): Promise<CalcomBookingListed[]>;
   /** Confirms; a booking Cal.com already accepted counts as confirmed. */
   confirmBooking(account: CalcomAccount, uid: string): Promise<CalcomBookingRef>;
   /**

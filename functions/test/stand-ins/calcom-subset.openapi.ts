@@ -174,6 +174,11 @@ export const CALCOM_SUBSET_OPENAPI = {
       },
     },
     "/v2/bookings": {
+      get: {
+        operationId: "listBookings",
+        parameters: [version("2024-08-13"), auth, query("afterUpdatedAt", str), query("sortUpdatedAt", { type: "string", enum: ["asc", "desc"] }), query("take", num), query("skip", num)],
+        responses: ok,
+      },
       post: { operationId: "createBooking", parameters: [version("2024-08-13"), optionalAuth], requestBody: body(createBooking), responses: created },
     },
     "/v2/bookings/{bookingUid}": {

@@ -91,6 +91,7 @@ export interface FakeBooking {
   attendee: { name: string; email: string; timeZone: string };
   metadata: Record<string, string>;
   cancellationReason: string | null;
+  cancelledByEmail?: string | null;
   rescheduledFromUid: string | null;
   rescheduledToUid: string | null;
   createdAt: string;
@@ -592,6 +593,8 @@ export class FakeCalcom {
         return this.bookingOut(this.createBooking(ctx.principal, body));
       case "getBooking":
         return this.bookingOut(this.requireBooking(String(p.bookingUid)));
+      case "listBookings":
+        return this.listBookingsFor(this.requirePrincipal(ctx.principal), ctx.query).map((b) => this.bookingOut(b));
       case "confirmBooking":
         return this.bookingOut(this.confirm(ctx.principal, String(p.bookingUid)));
       case "declineBooking":
@@ -889,6 +892,21 @@ export class FakeCalcom {
     return booking;
   }
 
+  /** `GET /v2/bookings`: the caller's bookings (an org admin's: the organization's), oldest change first. */
+  private listBookingsFor(principal: Principal, query: Record<string, string>): FakeBooking[] {
+    const after = query.afterUpdatedAt ? Date.parse(query.afterUpdatedAt) : Number.NEGATIVE_INFINITY;
+    const take = query.take ? Number(query.take) : 100;
+    const skip = query.skip ? Number(query.skip) : 0;
+    return this.listBookings()
+      .filter((b) => {
+        const eventType = this.eventTypes.get(b.eventTypeId);
+        return (eventType !== undefined && this.canManage(principal, eventType)) || b.hostId === principal.userId;
+      })
+      .filter((b) => Date.parse(b.updatedAt) > after)
+      .sort((a, b) => Date.parse(a.updatedAt) - Date.parse(b.updatedAt))
+      .slice(skip, skip + take);
+  }
+
   private canManage(principal: Principal, eventType: EventType): boolean {
     if (principal.kind === "orgAdmin" && eventType.teamId !== null) return true;
     return eventType.hostIds.includes(principal.userId) || eventType.ownerId === principal.userId;
@@ -943,6 +961,7 @@ export class FakeCalcom {
     booking.status = "cancelled";
     booking.cancellationReason = reason;
     const canceller = isHost ? this.users.get(booking.hostId)?.email : booking.attendee.email;
+    booking.cancelledByEmail = canceller ?? null;
     this.emit("BOOKING_CANCELLED", booking, { cancellationReason: reason, cancelledBy: canceller ?? null, requestReschedule: false }, false);
     return this.touch(booking);
   }
@@ -1019,6 +1038,7 @@ export class FakeCalcom {
       attendees: [{ ...b.attendee, absent: false }],
       metadata: b.metadata,
       cancellationReason: b.cancellationReason,
+      cancelledByEmail: b.cancelledByEmail ?? null,
       rescheduledFromUid: b.rescheduledFromUid,
       rescheduledToUid: b.rescheduledToUid,
       createdAt: b.createdAt,

@@ -342,6 +342,14 @@ export class FakeStripe {
   private dispatch(method: string, path: string, p: Record<string, unknown>): unknown {
     let m: RegExpMatchArray | null;
     if (method === "POST" && path === "/v1/checkout/sessions") return this.sessionOut(this.createSession(p));
+    if (method === "GET" && path === "/v1/checkout/sessions") {
+      const created = (p.created ?? {}) as { gte?: string };
+      const sessions = [...this.sessions.values()]
+        .filter((x) => (typeof p.status !== "string" || x.status === p.status) && (created.gte === undefined || x.created >= Number(created.gte)))
+        .sort((a, b) => b.created - a.created);
+      const limit = Number(p.limit ?? 10);
+      return { object: "list", url: "/v1/checkout/sessions", has_more: sessions.length > limit, data: sessions.slice(0, limit).map((x) => this.sessionOut(x)) };
+    }
     if (method === "GET" && (m = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(path))) return this.sessionOut(this.requireSession(m[1] ?? ""));
     if (method === "POST" && (m = /^\/v1\/checkout\/sessions\/([^/]+)\/expire$/.exec(path))) return this.sessionOut(this.expire(m[1] ?? ""));
     if (method === "GET" && (m = /^\/v1\/payment_intents\/([^/]+)$/.exec(path))) {
@@ -350,6 +358,11 @@ export class FakeStripe {
       return pi;
     }
     if (method === "POST" && path === "/v1/refunds") return this.createRefund(p);
+    if (method === "GET" && path === "/v1/refunds") {
+      const refunds = [...this.refunds.values()].filter((r) => typeof p.payment_intent !== "string" || r.payment_intent === p.payment_intent);
+      const limit = Number(p.limit ?? 10);
+      return { object: "list", url: "/v1/refunds", has_more: refunds.length > limit, data: refunds.slice(0, limit) };
+    }
     if (method === "GET" && (m = /^\/v1\/refunds\/([^/]+)$/.exec(path))) {
       const refund = this.refunds.get(m[1] ?? "");
       if (!refund) throw new StripeHttpError(404, "invalid_request_error", `No such refund: '${m[1] ?? ""}'`, "resource_missing");

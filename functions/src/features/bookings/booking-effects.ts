@@ -206,6 +206,14 @@ async function refundCancellation(bookingId: string, booking: Booking, deps: Dep
   const target = (b: Booking) => Math.min(b.cancellation?.refundCents ?? 0, b.amountCents - b.disputedCents);
   const owed = target(booking) - booking.refundedCents;
   const cause = booking.cancellation?.tier ?? "cancellation";
+  if (owed <= 0 && target(booking) > 0 && booking.paymentStatus === "paid") {
+    // Refunded in full by refunds recorded elsewhere (reconciliation found them at Stripe).
+    await getDb().runTransaction(async (tx) => {
+      const current = await requireBooking(bookingId, tx);
+      if (current.paymentStatus === "paid" && current.refundedCents >= target(current)) writeBooking(tx, bookingId, current, { status: "cancelled", paymentStatus: "refunded" }, {}, deps.now());
+    });
+    return;
+  }
   // "refunded" only once the last part is recorded: a refund split across two payments is not
   // done when the first part is.
   await refundParts(bookingId, booking, { key: "cancellation-refund", amountCents: owed, cause }, deps, (current, cents) =>
@@ -300,11 +308,12 @@ export async function runCalcomBookingWrites(bookingId: string, deps: Dependenci
  * reads the booking afresh and does only what is not yet done, so a duplicate or late trigger
  * delivery changes nothing.
  */
-export async function runBookingEffects(bookingId: string, deps: Dependencies): Promise<void> {
+export async function runBookingEffects(bookingId: string, deps: Dependencies, options: { keySuffix?: string } = {}): Promise<void> {
   const booking = await readBooking(bookingId);
   if (!booking) return;
   const key = calcomWriteKey(bookingId, booking);
-  if (key !== null) await deps.calcomQueue.enqueue({ action: "booking", bookingId, key });
+  // Reconciliation names its own occurrence: the queue refuses a task id it has already run.
+  if (key !== null) await deps.calcomQueue.enqueue({ action: "booking", bookingId, key: options.keySuffix ? `${key}-${options.keySuffix}` : key });
   const fresh = await readBooking(bookingId);
   if (!fresh) return;
   if (fresh.status === "cancelled") await refundCancellation(bookingId, fresh, deps);

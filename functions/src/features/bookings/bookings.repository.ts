@@ -45,40 +45,59 @@ async function readCalendar(tx: Transaction, coachId: string): Promise<Calendar>
   return CalendarSchema.parse(snap.data() ?? {});
 }
 
+/**
+ * Whether Firestore gave up on a transaction because others kept winning the same documents: the
+ * gRPC ABORTED code, or the SDK's own backoff running out (a plain Error: it stops after ten
+ * retries whatever `maxAttempts` says).
+ */
+export function isContention(err: unknown): boolean {
+  if (typeof err !== "object" || err === null) return false;
+  if ("code" in err && err.code === 10) return true;
+  return err instanceof Error && err.message === "Exceeded maximum number of retries allowed.";
+}
+
+const CONTENTION_ROUNDS = 4;
+
 /** Reserves the booking's interval for its coach and creates the booking, atomically. */
 export async function reserveAndCreate(bookingId: string, booking: Booking, nowMs: number): Promise<void> {
-  const ref = bookingDoc(bookingId);
-  try {
-    await getDb().runTransaction(
-      async (tx) => {
-        const calendar = await readCalendar(tx, booking.coachId);
-        const live = calendar.intervals.filter((i) => epochMs(i.end) > nowMs);
-        const wanted = { start: booking.startTime, end: booking.endTime, ...buffersOf(booking) };
-        if (live.some((i) => clashes(i, wanted))) {
-          throw new AppError("booking/slot-unavailable", "This time is no longer available. Please pick another slot.");
-        }
-        const holds = await liveHolds(tx, booking.userId, nowMs);
-        const perCoach = booking.limits?.maxUnpaidHoldsPerCoach ?? DEFAULT_SCHEDULING_LIMITS.maxUnpaidHoldsPerCoach;
-        if (holds.filter((h) => h.coachId === booking.coachId).length >= perCoach) {
-          throw new AppError("booking/too-many-holds", `You already have ${perCoach === 1 ? "an unpaid booking" : `${perCoach} unpaid bookings`} with this coach. Pay for it or cancel it before booking another.`);
-        }
-        if (holds.length >= MAX_UNPAID_HOLDS_TOTAL) {
-          throw new AppError("booking/too-many-holds", `You have ${MAX_UNPAID_HOLDS_TOTAL} unpaid bookings. Pay for one or cancel it before booking another.`);
-        }
-        tx.set(calendarRef(booking.coachId), { intervals: [...live, { bookingId, ...wanted }] });
-        tx.set(studentHoldsRef(booking.userId), { holds: [...holds, { bookingId, coachId: booking.coachId, expiresAt: booking.holdExpiresAt ?? new Date(nowMs).toISOString() }] });
-        tx.create(ref, booking);
-      },
-      { maxAttempts: 50 },
-    );
-  } catch (err) {
-    if (err instanceof AppError) throw err;
-    // Firestore gave up on contention (many callers on one coach at once): nothing was written.
-    if (typeof err === "object" && err !== null && "code" in err && err.code === 10) {
-      throw new AppError("request/in-progress", "Many people are booking this coach right now. Please try again.", { cause: err });
+  for (let round = 1; ; round++) {
+    try {
+      await reserveAndCreateOnce(bookingId, booking, nowMs);
+      return;
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      if (!isContention(err)) throw err;
+      // Many callers on one coach's calendar at once: nothing was written; wait a little and try again.
+      if (round >= CONTENTION_ROUNDS) throw new AppError("request/in-progress", "Many people are booking this coach right now. Please try again.", { cause: err });
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 200 * round));
     }
-    throw err;
   }
+}
+
+async function reserveAndCreateOnce(bookingId: string, booking: Booking, nowMs: number): Promise<void> {
+  const ref = bookingDoc(bookingId);
+  await getDb().runTransaction(
+    async (tx) => {
+      const calendar = await readCalendar(tx, booking.coachId);
+      const live = calendar.intervals.filter((i) => epochMs(i.end) > nowMs);
+      const wanted = { start: booking.startTime, end: booking.endTime, ...buffersOf(booking) };
+      if (live.some((i) => clashes(i, wanted))) {
+        throw new AppError("booking/slot-unavailable", "This time is no longer available. Please pick another slot.");
+      }
+      const holds = await liveHolds(tx, booking.userId, nowMs);
+      const perCoach = booking.limits?.maxUnpaidHoldsPerCoach ?? DEFAULT_SCHEDULING_LIMITS.maxUnpaidHoldsPerCoach;
+      if (holds.filter((h) => h.coachId === booking.coachId).length >= perCoach) {
+        throw new AppError("booking/too-many-holds", `You already have ${perCoach === 1 ? "an unpaid booking" : `${perCoach} unpaid bookings`} with this coach. Pay for it or cancel it before booking another.`);
+      }
+      if (holds.length >= MAX_UNPAID_HOLDS_TOTAL) {
+        throw new AppError("booking/too-many-holds", `You have ${MAX_UNPAID_HOLDS_TOTAL} unpaid bookings. Pay for one or cancel it before booking another.`);
+      }
+      tx.set(calendarRef(booking.coachId), { intervals: [...live, { bookingId, ...wanted }] });
+      tx.set(studentHoldsRef(booking.userId), { holds: [...holds, { bookingId, coachId: booking.coachId, expiresAt: booking.holdExpiresAt ?? new Date(nowMs).toISOString() }] });
+      tx.create(ref, booking);
+    },
+    { maxAttempts: 50 },
+  );
 }
 
 /** A student's holds that still count: unpaid, unexpired (reads only: call before any write). */

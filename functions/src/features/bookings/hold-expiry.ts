@@ -4,7 +4,29 @@ import type { Dependencies } from "../../shared/dependencies.js";
 import { bookingsCollection, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import { recordPaymentInTx, releaseHold, runBookingEffects } from "./booking-effects.js";
+import type { Booking } from "../../domain/booking.js";
 import { requireBooking } from "./bookings.repository.js";
+
+/**
+ * Ends one unpaid hold past its expiry: its Checkout Session is expired first, and a session that
+ * turns out to be paid (the event was lost) is recorded as a payment instead of released.
+ */
+export async function expireHold(bookingId: string, booking: Booking, deps: Dependencies): Promise<"released" | "paid"> {
+  const now = deps.now();
+  if (booking.stripeCheckoutSessionId !== null) {
+    const session = await (await deps.payments()).expireCheckoutSession(booking.stripeCheckoutSessionId, `booking-${bookingId}-expire`);
+    if (session.paymentStatus === "paid" && session.paymentIntentId !== null) {
+      const paymentIntentId = session.paymentIntentId;
+      await getDb().runTransaction(async (tx) => {
+        recordPaymentInTx(tx, bookingId, await requireBooking(bookingId, tx), paymentIntentId, `expiry-check-${session.id}`, now);
+      });
+      return "paid";
+    }
+  }
+  await releaseHold(bookingId, "Payment not completed in time", deps);
+  await runBookingEffects(bookingId, deps);
+  return "released";
+}
 
 /**
  * Releases every unpaid hold past its expiry. Its Checkout Session is expired first; a session
@@ -20,22 +42,8 @@ export async function expireStaleHolds(deps: Dependencies): Promise<{ released: 
     .get();
   const counts = { released: 0, paid: 0 };
   for (const doc of stale.docs) {
-    const booking = doc.data();
     try {
-      if (booking.stripeCheckoutSessionId !== null) {
-        const session = await (await deps.payments()).expireCheckoutSession(booking.stripeCheckoutSessionId, `booking-${doc.id}-expire`);
-        if (session.paymentStatus === "paid" && session.paymentIntentId !== null) {
-          const paymentIntentId = session.paymentIntentId;
-          await getDb().runTransaction(async (tx) => {
-            recordPaymentInTx(tx, doc.id, await requireBooking(doc.id, tx), paymentIntentId, `expiry-check-${session.id}`, now);
-          });
-          counts.paid += 1;
-          continue;
-        }
-      }
-      await releaseHold(doc.id, "Payment not completed in time", deps);
-      await runBookingEffects(doc.id, deps);
-      counts.released += 1;
+      counts[await expireHold(doc.id, doc.data(), deps)] += 1;
     } catch (err) {
       // One booking's failure must not stop the others; the next run tries it again.
       log.error("holds.expiry-failed", { bookingId: doc.id, code: err instanceof AppError ? err.code : "internal" }, err);

@@ -47,3 +47,11 @@ export async function resolveCalcomAccount(coachId: string, config: AppConfig): 
   }
   return { mode: "organization", apiKey: config.calcomApiKey, orgId: config.calcomOrganizationId, teamId: config.calcomTeamId };
 }
+
+/** The account a write for `coachId` goes through; without a coach (an orphan), the organization's. */
+export async function accountForCalcomWrite(coachId: string | null, config: AppConfig): Promise<CalcomAccount> {
+  if (coachId !== null) return resolveCalcomAccount(coachId, config);
+  if (config.calcomApiKey === null) throw new AppError("config/missing", CALCOM_KEY_MISSING_MESSAGE);
+  if (config.calcomOrganizationId === null || config.calcomTeamId === null) throw new AppError("coach/not-connected", "No Cal.com organization is configured to act without a coach.");
+  return { mode: "organization", apiKey: config.calcomApiKey, orgId: config.calcomOrganizationId, teamId: config.calcomTeamId };
+}

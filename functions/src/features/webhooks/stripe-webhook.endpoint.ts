@@ -1,9 +1,21 @@
 import type { Request } from "firebase-functions/v2/https";
 import type Stripe from "stripe";
+import { z } from "zod";
 import { AppError } from "../../domain/errors.js";
 import type { Dependencies } from "../../shared/dependencies.js";
 import { log } from "../../shared/logger.js";
 import { applyStripeEvent } from "../payments/stripe-events.js";
+
+/**
+ * What every Stripe event has: a signed body that is not an event (a signature is only as good as
+ * the body it covers) is refused before anything is recorded.
+ */
+const StripeEventEnvelopeSchema = z.looseObject({
+  id: z.string().regex(/^evt_\w+$/).max(255),
+  object: z.literal("event"),
+  type: z.string().min(1).max(255),
+  data: z.looseObject({ object: z.looseObject({}) }),
+});
 
 export interface WebhookResponse {
   status: number;
@@ -30,6 +42,10 @@ export async function handleStripeWebhook(req: Pick<Request, "method" | "rawBody
   } catch {
     log.warn("stripe.webhook-signature-rejected");
     return { status: 400, body: { error: "invalid signature" } };
+  }
+  if (!StripeEventEnvelopeSchema.safeParse(event).success) {
+    log.warn("stripe.webhook-not-an-event");
+    return { status: 400, body: { error: "not a Stripe event" } };
   }
   try {
     const outcome = await applyStripeEvent(event, deps);

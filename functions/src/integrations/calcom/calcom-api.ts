@@ -125,6 +125,9 @@ export const calcomApi = {
     key: string | null,
     body: { start: string; eventTypeId: number; lengthInMinutes?: number; attendee: { name: string; timeZone: string; email?: string }; metadata: Record<string, string> },
   ) => c.request({ method: "POST", path: "/bookings", version: B, credential: key, body, data: CalcomBookingSchema }),
+  /** Bookings the key may see changed after `afterUpdatedAt`, oldest change first (a reconciliation poll). */
+  listBookings: (c: CalcomClient, key: string, query: { afterUpdatedAt: string; take: number; skip: number }) =>
+    c.request({ method: "GET", path: "/bookings", version: B, credential: key, query: { ...query, sortUpdatedAt: "asc" }, data: z.array(CalcomBookingSchema) }),
   getBooking: (c: CalcomClient, key: string | null, uid: string) =>
     c.request({ method: "GET", path: `/bookings/${encodeURIComponent(uid)}`, version: B, credential: key, data: CalcomBookingSchema }),
   confirmBooking: (c: CalcomClient, key: string, uid: string) =>

@@ -2,7 +2,7 @@ import { DateTime } from "luxon";
 import type { Interval } from "../../domain/availability.js";
 import { toUtcIso } from "../../domain/time.js";
 import { AppError } from "../../domain/errors.js";
-import type { BookingCalendarGateway, CalcomAccount, CalcomBookingRef, EventTypeSpec, SchedulingGateway, WeeklyRow } from "../../shared/scheduling.port.js";
+import type { BookingCalendarGateway, CalcomAccount, CalcomBookingListed, CalcomBookingRef, EventTypeSpec, SchedulingGateway, WeeklyRow } from "../../shared/scheduling.port.js";
 import { calcomApi, type EventTypeInput } from "./calcom-api.js";
 import type { CalcomClient } from "./calcom-client.js";
 import { CalcomApiError } from "./calcom-errors.js";
@@ -179,10 +179,14 @@ export class CalcomSchedulingGateway implements SchedulingGateway {
   }
 }
 
-function bookingRef(b: { id: number; uid: string; status: string }): CalcomBookingRef {
+function bookingRef(b: { id: number; uid: string; status: string; cancelledByEmail?: string | null | undefined; hosts?: { email?: string | undefined }[] | undefined }): CalcomBookingRef {
   const status = b.status === "accepted" || b.status === "cancelled" || b.status === "rejected" ? b.status : "pending";
-  return { calcomBookingId: b.id, calcomBookingUid: b.uid, status };
+  const hostEmail = b.hosts?.[0]?.email;
+  const cancelledByHost = b.cancelledByEmail && hostEmail ? b.cancelledByEmail.toLowerCase() === hostEmail.toLowerCase() : null;
+  return { calcomBookingId: b.id, calcomBookingUid: b.uid, status, cancelledByHost };
 }
+
+const LIST_PAGE = 100;
 
 /**
  * BookingCalendarGateway on Cal.com. Cal.com's confirm and cancel are not idempotent (a second
@@ -223,6 +227,22 @@ export class CalcomBookingGateway implements BookingCalendarGateway {
   async getBooking(account: CalcomAccount, uid: string): Promise<CalcomBookingRef> {
     try {
       return bookingRef(await calcomApi.getBooking(this.client, account.apiKey, uid));
+    } catch (err) {
+      throw calcomToAppError(err);
+    }
+  }
+
+  async listBookingsChangedSince(account: CalcomAccount, since: string): Promise<CalcomBookingListed[]> {
+    const out: CalcomBookingListed[] = [];
+    try {
+      for (let skip = 0; ; skip += LIST_PAGE) {
+        const page = await calcomApi.listBookings(this.client, account.apiKey, { afterUpdatedAt: since, take: LIST_PAGE, skip });
+        for (const b of page) {
+          const bookingId = typeof b.metadata?.bookingId === "string" ? b.metadata.bookingId : null;
+          out.push({ ...bookingRef(b), bookingId, updatedAt: typeof b.updatedAt === "string" ? b.updatedAt : null });
+        }
+        if (page.length < LIST_PAGE) return out;
+      }
     } catch (err) {
       throw calcomToAppError(err);
     }

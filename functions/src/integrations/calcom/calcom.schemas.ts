@@ -72,6 +72,8 @@ export const CalcomBookingSchema = z.looseObject({
   rescheduledFromUid: z.string().nullable().optional(),
   rescheduledToUid: z.string().nullable().optional(),
   cancellationReason: z.string().nullable().optional(),
+  cancelledByEmail: z.string().nullable().optional(),
+  hosts: z.array(z.looseObject({ email: z.string().optional() })).optional(),
 });
 export type CalcomBooking = z.output<typeof CalcomBookingSchema>;
 

@@ -102,6 +102,24 @@ export class StripePaymentsGateway implements PaymentsGateway {
     });
   }
 
+  async listRefunds(paymentIntentId: string) {
+    return this.mapped(async () => {
+      const out: { refundId: string; amountCents: number; status: string }[] = [];
+      for await (const r of this.stripe.refunds.list({ payment_intent: paymentIntentId, limit: 100 })) out.push({ refundId: r.id, amountCents: r.amount, status: r.status ?? "pending" });
+      return out;
+    });
+  }
+
+  async listOpenCheckoutSessions(createdSince: Date) {
+    return this.mapped(async () => {
+      const out: (CheckoutSessionOut & { metadata: Record<string, string>; createdAt: string })[] = [];
+      for await (const s of this.stripe.checkout.sessions.list({ status: "open", created: { gte: Math.floor(createdSince.getTime() / 1000) }, limit: 100 })) {
+        out.push({ ...sessionOut(s), metadata: s.metadata ?? {}, createdAt: new Date(s.created * 1000).toISOString() });
+      }
+      return out;
+    });
+  }
+
   private async mapped<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();

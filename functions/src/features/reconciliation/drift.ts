@@ -1,0 +1,99 @@
+import type { Booking } from "../../domain/booking.js";
+import type { CalcomBookingListed, CalcomBookingRef } from "../../shared/scheduling.port.js";
+import type { CheckoutSessionOut } from "../../shared/payments.port.js";
+import { disputeOpen } from "../cancellations/cancellation-decision.js";
+
+/**
+ * What reconciliation may find wrong with one booking, from Firestore's, Cal.com's and Stripe's
+ * views of it. Pure: the service gathers the views and carries out the fixes.
+ */
+export type Drift =
+  | { kind: "paid-not-recorded"; sessionId: string; paymentIntentId: string }
+  | { kind: "paid-not-confirmed" }
+  | { kind: "refund-missing"; owedCents: number }
+  | { kind: "cancelled-in-calcom"; by: "coach" | "student"; calcomStatus: "cancelled" | "rejected" }
+  | { kind: "refund-outside-flow"; refundId: string; paymentIntentId: string; amountCents: number }
+  | { kind: "hold-expired" };
+export type DriftKind = Drift["kind"];
+
+/**
+ * Work under way is not drift: a booking the trigger or the queue may still be working on (it
+ * changed less than this long ago) is left to them.
+ */
+export const SETTLE_MS = 2 * 60_000;
+/** A Checkout Session this young may belong to a booking whose write has not landed yet. */
+export const SESSION_GRACE_MS = 10 * 60_000;
+
+export interface BookingView {
+  booking: Booking;
+  now: Date;
+  /** The current Cal.com booking, or null when there is none (or it could not be read). */
+  calcom: CalcomBookingRef | null;
+  /** The booking's Checkout Session while it waits for payment. */
+  session: CheckoutSessionOut | null;
+  /** Stripe's refunds of each of the booking's payments. */
+  refunds: { paymentIntentId: string; refundId: string; amountCents: number }[];
+  /** The refund ids our ledger has recorded. */
+  recordedRefundIds: ReadonlySet<string>;
+}
+
+/** What a cancellation owes in total: its refund, never more than we still hold after a lost dispute. */
+export function cancellationRefundTarget(booking: Booking): number {
+  return Math.min(booking.cancellation?.refundCents ?? 0, booking.amountCents - booking.disputedCents);
+}
+
+export function findDrifts(view: BookingView): Drift[] {
+  const { booking, now, calcom, session } = view;
+  const settled = now.getTime() - Date.parse(booking.updatedAt) >= SETTLE_MS;
+  const drifts: Drift[] = [];
+
+  if (booking.paymentStatus === "pending" && booking.status === "requested") {
+    if (session?.status === "complete" && session.paymentStatus === "paid" && session.paymentIntentId !== null) {
+      drifts.push({ kind: "paid-not-recorded", sessionId: session.id, paymentIntentId: session.paymentIntentId });
+    } else if (booking.holdExpiresAt !== null && Date.parse(booking.holdExpiresAt) <= now.getTime()) {
+      drifts.push({ kind: "hold-expired" });
+    }
+  }
+  if (booking.status === "requested" && booking.paymentStatus === "paid" && settled) drifts.push({ kind: "paid-not-confirmed" });
+
+  if (booking.status === "confirmed" && calcom !== null && (calcom.status === "cancelled" || calcom.status === "rejected") && calcom.calcomBookingUid === booking.calcomBookingUid) {
+    // Rejected is the host's doing; a cancellation whose author Cal.com does not say is taken as
+    // the coach's, so the student is never charged for a cancellation nobody can attribute.
+    const by = calcom.status === "rejected" || calcom.cancelledByHost !== false ? "coach" : "student";
+    drifts.push({ kind: "cancelled-in-calcom", by, calcomStatus: calcom.status });
+  }
+
+  for (const r of view.refunds) {
+    if (!view.recordedRefundIds.has(r.refundId) && settled) drifts.push({ kind: "refund-outside-flow", refundId: r.refundId, paymentIntentId: r.paymentIntentId, amountCents: r.amountCents });
+  }
+  const outside = drifts.reduce((sum, d) => sum + (d.kind === "refund-outside-flow" ? d.amountCents : 0), 0);
+  if (booking.status === "cancelled" && !disputeOpen(booking) && settled) {
+    const owed = cancellationRefundTarget(booking) - booking.refundedCents - outside;
+    if (owed > 0) drifts.push({ kind: "refund-missing", owedCents: owed });
+  }
+  return drifts;
+}
+
+/**
+ * A live Cal.com booking that names one of ours but is not that booking's current Cal.com
+ * booking (or names a booking we do not have): left by a create whose answer was lost, or by a
+ * move. Bookings without our metadata are the coach's own and are never touched.
+ */
+export function isOrphanCalcomBooking(listed: CalcomBookingListed, booking: Booking | undefined, now: Date): boolean {
+  if (listed.bookingId === null || (listed.status !== "pending" && listed.status !== "accepted")) return false;
+  if (listed.updatedAt !== null && now.getTime() - Date.parse(listed.updatedAt) < SETTLE_MS) return false;
+  if (!booking) return true;
+  if (booking.status === "cancelled") return true;
+  return listed.calcomBookingUid !== booking.calcomBookingUid && listed.calcomBookingUid !== booking.reschedule?.newCalcomBookingUid;
+}
+
+/** An open Checkout Session for a booking that no longer waits for it (or that we do not have). */
+export function isOrphanSession(session: CheckoutSessionOut & { metadata: Record<string, string>; createdAt: string }, booking: Booking | undefined, now: Date): boolean {
+  const bookingId = session.metadata.bookingId;
+  if (!bookingId || session.status !== "open") return false;
+  if (now.getTime() - Date.parse(session.createdAt) < SESSION_GRACE_MS) return false;
+  if (!booking) return true;
+  const waitingFirst = booking.status === "requested" && booking.paymentStatus === "pending" && booking.stripeCheckoutSessionId === session.id;
+  const waitingMove = booking.status !== "cancelled" && booking.reschedule?.state === "awaiting-payment" && booking.reschedule.checkoutSessionId === session.id;
+  return !waitingFirst && !waitingMove;
+}

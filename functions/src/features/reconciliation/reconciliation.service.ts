@@ -1,0 +1,208 @@
+import { Timestamp } from "firebase-admin/firestore";
+import type { Booking } from "../../domain/booking.js";
+import { AppError } from "../../domain/errors.js";
+import type { Dependencies } from "../../shared/dependencies.js";
+import { bookingsCollection, getDb } from "../../shared/firestore.js";
+import { log } from "../../shared/logger.js";
+import type { CalcomBookingRef } from "../../shared/scheduling.port.js";
+import type { CheckoutSessionOut } from "../../shared/payments.port.js";
+import { accountForCalcomWrite, resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
+import { recordPaymentInTx, runBookingEffects } from "../bookings/booking-effects.js";
+import { appendAudit, readBooking, requireBooking, writeBooking } from "../bookings/bookings.repository.js";
+import { expireHold } from "../bookings/hold-expiry.js";
+import { recordCancellationInTx } from "../cancellations/cancellations.service.js";
+import { cancellationRefundTarget, findDrifts, isOrphanCalcomBooking, isOrphanSession, type Drift } from "./drift.js";
+
+export interface BookingReconciliation {
+  bookingId: string;
+  drifts: Drift[];
+  /** False in a dry run: the drifts were reported, nothing was changed. */
+  applied: boolean;
+}
+
+export interface ReconciliationRun {
+  runId: string;
+  dryRun: boolean;
+  bookings: BookingReconciliation[];
+  orphanCalcomBookings: string[];
+  orphanCheckoutSessions: string[];
+  errors: { target: string; code: string }[];
+}
+
+const LOOKBACK_MS = 48 * 3_600_000;
+
+async function calcomView(booking: Booking, deps: Dependencies): Promise<CalcomBookingRef | null> {
+  if (booking.calcomBookingUid === null) return null;
+  const account = await resolveCalcomAccount(booking.coachId, deps.config);
+  return deps.bookingCalendar.getBooking(account, booking.calcomBookingUid);
+}
+
+async function sessionView(booking: Booking, deps: Dependencies): Promise<CheckoutSessionOut | null> {
+  if (booking.paymentStatus !== "pending" || booking.stripeCheckoutSessionId === null) return null;
+  return (await deps.payments()).retrieveCheckoutSession(booking.stripeCheckoutSessionId);
+}
+
+async function recordedRefundIds(bookingId: string): Promise<Set<string>> {
+  const ledger = await getDb().collection("bookings").doc(bookingId).collection("ledger").where("kind", "==", "refunded").get();
+  return new Set(ledger.docs.map((d) => d.id));
+}
+
+/**
+ * Compares one booking with Cal.com and Stripe and, unless `dryRun`, heals what disagrees
+ * through the same idempotent paths the triggers use. Every fix is written to the booking's
+ * audit trail (`events/reconcile-<kind>-<run>`).
+ */
+export async function reconcileBooking(bookingId: string, options: { dryRun: boolean; runId: string }, deps: Dependencies): Promise<BookingReconciliation> {
+  const booking = await requireBooking(bookingId);
+  const payments = await deps.payments();
+  const refunds = (await Promise.all(booking.paymentIntentIds.map(async (pi) => (await payments.listRefunds(pi)).map((r) => ({ paymentIntentId: pi, refundId: r.refundId, amountCents: r.amountCents }))))).flat();
+  const drifts = findDrifts({
+    booking,
+    now: deps.now(),
+    calcom: await calcomView(booking, deps),
+    session: await sessionView(booking, deps),
+    refunds,
+    recordedRefundIds: await recordedRefundIds(bookingId),
+  });
+  if (options.dryRun || drifts.length === 0) return { bookingId, drifts, applied: false };
+  for (const drift of drifts) await heal(bookingId, drift, options.runId, deps);
+  // The fixes above leave the booking in a state whose effects are due: carry them out.
+  await runBookingEffects(bookingId, deps, { keySuffix: `reconcile-${options.runId}` });
+  log.info("reconcile.healed", { bookingId, kinds: drifts.map((d) => d.kind).join(","), runId: options.runId });
+  return { bookingId, drifts, applied: true };
+}
+
+async function heal(bookingId: string, drift: Drift, runId: string, deps: Dependencies): Promise<void> {
+  const now = deps.now();
+  const audit = { type: "reconciled", kind: drift.kind, runId };
+  const auditId = `reconcile-${drift.kind}-${runId}${drift.kind === "refund-outside-flow" ? `-${drift.refundId}` : ""}`;
+  const ref = bookingsCollection().doc(bookingId);
+  switch (drift.kind) {
+    case "hold-expired": {
+      const outcome = await expireHold(bookingId, await requireBooking(bookingId), deps);
+      await getDb().runTransaction(async (tx) => {
+        await requireBooking(bookingId, tx);
+        appendAudit(tx, bookingId, auditId, { ...audit, outcome }, now);
+      });
+      return;
+    }
+    case "paid-not-recorded":
+      await getDb().runTransaction(async (tx) => {
+        const current = await requireBooking(bookingId, tx);
+        if (current.paymentStatus !== "pending") return;
+        recordPaymentInTx(tx, bookingId, current, drift.paymentIntentId, `reconcile-${drift.sessionId}`, now);
+        appendAudit(tx, bookingId, auditId, { ...audit, sessionId: drift.sessionId, paymentIntentId: drift.paymentIntentId }, now);
+      });
+      return;
+    case "paid-not-confirmed":
+    case "refund-missing":
+      // The automatic attempts may be spent: give the effect a fresh budget and let it run again.
+      await getDb().runTransaction(async (tx) => {
+        await requireBooking(bookingId, tx);
+        const action = drift.kind === "paid-not-confirmed" ? "calcom-confirm" : "stripe-refund";
+        tx.update(ref, { [`sideEffectAttempts.${action}`]: 0, needsReconciliation: false, updatedAt: Timestamp.fromDate(now) });
+        appendAudit(tx, bookingId, auditId, drift.kind === "refund-missing" ? { ...audit, owedCents: drift.owedCents } : audit, now);
+      });
+      return;
+    case "cancelled-in-calcom":
+      await getDb().runTransaction(async (tx) => {
+        const current = await requireBooking(bookingId, tx);
+        if (current.status === "cancelled") return;
+        await recordCancellationInTx(tx, bookingId, current, { by: drift.by, reason: "Cancelled in Cal.com", calcomStatus: drift.calcomStatus }, now);
+        appendAudit(tx, bookingId, auditId, { ...audit, by: drift.by }, now);
+      });
+      return;
+    case "refund-outside-flow":
+      await getDb().runTransaction(async (tx) => {
+        const current = await requireBooking(bookingId, tx);
+        const ledger = ref.collection("ledger").doc(drift.refundId);
+        if ((await tx.get(ledger)).exists) return;
+        const refundedCents = Math.min(current.amountCents, current.refundedCents + drift.amountCents);
+        const charges = current.charges.map((c) => (c.paymentIntentId === drift.paymentIntentId ? { ...c, refundedCents: Math.min(c.amountCents, c.refundedCents + drift.amountCents) } : c));
+        // A cancelled booking refunded in full this way is settled.
+        const settled = current.status === "cancelled" && current.paymentStatus === "paid" && cancellationRefundTarget(current) > 0 && refundedCents >= cancellationRefundTarget(current);
+        writeBooking(tx, bookingId, current, settled ? { status: "cancelled", paymentStatus: "refunded" } : current, { refundedCents, charges }, now);
+        tx.set(ledger, { bookingId, coachId: current.coachId, kind: "refunded", amountCents: -drift.amountCents, currency: current.currency, stripeObjectId: drift.refundId, paymentIntentId: drift.paymentIntentId, cause: "outside-flow", at: Timestamp.fromDate(now) });
+        appendAudit(tx, bookingId, auditId, { ...audit, refundId: drift.refundId, amountCents: drift.amountCents }, now);
+      });
+      return;
+  }
+}
+
+/**
+ * The scheduled pass: every booking that may be unsettled (marked for reconciliation, waiting
+ * for payment or confirmation, cancelled but not refunded), every booking Cal.com says changed
+ * since the last pass (Cal.com does not retry a failed webhook: polling `afterUpdatedAt` is how a
+ * lost event is found), and every open Checkout Session of the last two days.
+ */
+export async function reconcileRecent(options: { dryRun: boolean }, deps: Dependencies): Promise<ReconciliationRun> {
+  const now = deps.now();
+  const runId = `${now.getTime()}`;
+  const run: ReconciliationRun = { runId, dryRun: options.dryRun, bookings: [], orphanCalcomBookings: [], orphanCheckoutSessions: [], errors: [] };
+  const cursorRef = getDb().collection("system").doc("reconciliation");
+  const cursor = (await cursorRef.get()).get("calcomCursor") as string | undefined;
+  const since = cursor ?? new Date(now.getTime() - LOOKBACK_MS).toISOString();
+
+  const candidates = new Set<string>();
+  for (const query of [
+    bookingsCollection().where("needsReconciliation", "==", true).limit(200),
+    bookingsCollection().where("status", "==", "requested").limit(500),
+    bookingsCollection().where("status", "==", "cancelled").where("paymentStatus", "==", "paid").limit(200),
+  ]) {
+    for (const doc of (await query.get()).docs) candidates.add(doc.id);
+  }
+
+  const failed = (target: string, err: unknown) => {
+    run.errors.push({ target, code: err instanceof AppError ? err.code : "internal" });
+    log.error("reconcile.failed", { target, code: err instanceof AppError ? err.code : "internal" }, err);
+  };
+
+  try {
+    const account = await accountForCalcomWrite(null, deps.config);
+    for (const listed of await deps.bookingCalendar.listBookingsChangedSince(account, since)) {
+      const booking = listed.bookingId ? await readBooking(listed.bookingId) : undefined;
+      if (isOrphanCalcomBooking(listed, booking, now)) {
+        run.orphanCalcomBookings.push(listed.calcomBookingUid);
+        if (!options.dryRun) await deps.calcomQueue.enqueue({ action: "calcom-orphan", calcomBookingUid: listed.calcomBookingUid, coachId: booking?.coachId ?? null, key: `calcom-orphan-${listed.calcomBookingUid}` });
+      } else if (booking && listed.bookingId) candidates.add(listed.bookingId);
+    }
+  } catch (err) {
+    failed("calcom-bookings", err);
+  }
+
+  try {
+    const payments = await deps.payments();
+    for (const session of await payments.listOpenCheckoutSessions(new Date(now.getTime() - LOOKBACK_MS))) {
+      const bookingId = session.metadata.bookingId;
+      const booking = bookingId ? await readBooking(bookingId) : undefined;
+      if (!isOrphanSession(session, booking, now)) continue;
+      run.orphanCheckoutSessions.push(session.id);
+      if (!options.dryRun) await payments.expireCheckoutSession(session.id, `reconcile-expire-${session.id}`);
+    }
+  } catch (err) {
+    failed("checkout-sessions", err);
+  }
+
+  for (const bookingId of candidates) {
+    try {
+      const result = await reconcileBooking(bookingId, { dryRun: options.dryRun, runId }, deps);
+      if (result.drifts.length > 0) run.bookings.push(result);
+    } catch (err) {
+      failed(bookingId, err);
+    }
+  }
+
+  if (!options.dryRun) {
+    // Bookings that changed within the settle window are looked at again next time.
+    await cursorRef.set({ calcomCursor: new Date(now.getTime() - 2 * 60_000).toISOString(), lastRunAt: Timestamp.fromDate(now) }, { merge: true });
+    await getDb().collection("reconciliationRuns").doc(runId).set({
+      at: Timestamp.fromDate(now),
+      bookings: run.bookings.map((b) => ({ bookingId: b.bookingId, kinds: b.drifts.map((d) => d.kind) })),
+      orphanCalcomBookings: run.orphanCalcomBookings,
+      orphanCheckoutSessions: run.orphanCheckoutSessions,
+      errors: run.errors,
+    });
+  }
+  log.info("reconcile.run", { runId, dryRun: options.dryRun, healed: run.bookings.length, orphanCalcomBookings: run.orphanCalcomBookings.length, orphanCheckoutSessions: run.orphanCheckoutSessions.length, errors: run.errors.length });
+  return run;
+}

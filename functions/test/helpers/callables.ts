@@ -1,0 +1,81 @@
+import { getAuth } from "firebase-admin/auth";
+import type { HttpsError } from "firebase-functions/v2/https";
+import { connectCalcomAccount } from "../../src/features/calcom-accounts/calcom-accounts.callables.js";
+import { getAvailableSlots, syncAvailability } from "../../src/features/availability/availability.callables.js";
+import { confirmBooking, createBooking } from "../../src/features/bookings/bookings.callables.js";
+import { cancelBooking } from "../../src/features/cancellations/cancellations.callables.js";
+import { getHealth } from "../../src/features/health/health.callables.js";
+import { saveSchedulingLimits } from "../../src/features/limits/limits.callables.js";
+import { coachStatement, quoteCancellation, quoteReschedule, saveCancellationPolicy } from "../../src/features/money/money.callables.js";
+import { removeOffering, saveOffering } from "../../src/features/offerings/offerings.callables.js";
+import { reconcileBooking } from "../../src/features/reconciliation/reconciliation.callables.js";
+import { rescheduleBooking } from "../../src/features/reschedules/reschedules.callables.js";
+import type { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
+import type { FakeStripe } from "../stand-ins/fake-stripe.server.js";
+
+/** Every callable the backend deploys, as deployed (the onCall wrapper included). */
+export const CALLABLES = {
+  getHealth,
+  connectCalcomAccount,
+  syncAvailability,
+  getAvailableSlots,
+  saveOffering,
+  removeOffering,
+  saveSchedulingLimits,
+  createBooking,
+  confirmBooking,
+  cancelBooking,
+  rescheduleBooking,
+  saveCancellationPolicy,
+  quoteCancellation,
+  quoteReschedule,
+  coachStatement,
+  reconcileBooking,
+} as const;
+export type CallableName = keyof typeof CALLABLES;
+
+export interface Caller {
+  uid: string;
+  admin?: boolean;
+}
+
+export type CallOutcome = { ok: true; value: unknown } | { ok: false; code: string; message: string };
+
+/** Runs a callable in-process as the platform would, with `caller`'s verified token (or none). */
+export async function invoke(name: CallableName, data: unknown, caller: Caller | null): Promise<CallOutcome> {
+  const fn = CALLABLES[name] as unknown as { run(request: unknown): Promise<unknown> };
+  const auth = caller ? { uid: caller.uid, token: { uid: caller.uid, admin: caller.admin === true } } : undefined;
+  try {
+    return { ok: true, value: await fn.run({ data, auth, rawRequest: { headers: {} } }) };
+  } catch (err) {
+    const e = err as HttpsError;
+    return { ok: false, code: typeof e.code === "string" ? e.code : "not-an-HttpsError", message: e.message };
+  }
+}
+
+/**
+ * Points the process-wide dependencies (what a deployed callable uses) at the stand-ins through
+ * the parameters' environment variables. Call before the first callable runs in this file.
+ */
+export function useStandInsForDeployedCode(calcom: FakeCalcom, stripe: FakeStripe): void {
+  Object.assign(process.env, {
+    CALCOM_API_URL: calcom.url,
+    CALCOM_API_KEY: calcom.orgAdminKey,
+    CALCOM_ORGANIZATION_ID: String(calcom.orgId),
+    CALCOM_TEAM_ID: String(calcom.teamId),
+    CALCOM_WEBHOOK_SECRET: "calcom_test_secret",
+    STRIPE_SECRET_KEY: "sk_test_x",
+    STRIPE_WEBHOOK_SECRET: "whsec_test_x",
+    STRIPE_API_BASE_URL: stripe.url,
+    APP_URL: "http://localhost:3000",
+  });
+}
+
+/** Auth users for the given uids (the deployed code reads a student's email from Auth). */
+export async function ensureAuthUsers(uids: string[]): Promise<void> {
+  for (const uid of uids) {
+    await getAuth().createUser({ uid, email: `${uid.toLowerCase()}@example.com` }).catch((err: unknown) => {
+      if ((err as { code?: string }).code !== "auth/uid-already-exists") throw err;
+    });
+  }
+}

@@ -1,0 +1,148 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { syncAvailability } from "../../src/features/availability/availability.service.js";
+import { createBooking } from "../../src/features/bookings/bookings.service.js";
+import { saveSchedulingLimits } from "../../src/features/limits/limits.service.js";
+import { saveOffering, syncOfferingEventTypes } from "../../src/features/offerings/offerings.service.js";
+import { bookingDoc, coachDoc } from "../../src/shared/firestore.js";
+import { uniqueId } from "../helpers/admin.js";
+import { CALLABLES, ensureAuthUsers, invoke, useStandInsForDeployedCode, type CallableName, type Caller } from "../helpers/callables.js";
+import { testDependencies } from "../helpers/deps.js";
+import { payAndConfirm, useStandIns } from "../helpers/in-process.js";
+
+/**
+ * Every callable × every role, through the deployed wrapper (authentication, input, the service's
+ * own checks). The README's table "Who may call what" is this one. `ok` means the call succeeds;
+ * otherwise the error code the caller gets. The resources named are the coach's and the
+ * student's: a booking of theirs, the coach's calendar and statement.
+ */
+const ROLES = ["anonymous", "student", "otherStudent", "coach", "otherCoach", "admin"] as const;
+type Role = (typeof ROLES)[number];
+type Expected = Record<Role, string>;
+
+const row = (anonymous: string, student: string, otherStudent: string, coach: string, otherCoach: string, admin: string): Expected => ({ anonymous, student, otherStudent, coach, otherCoach, admin });
+const U = "unauthenticated";
+const P = "permission-denied";
+// A coach's own settings need a coach profile (synced availability): anyone else gets not-found
+// with "Sync your availability (or create your coach profile) before …".
+const N = "not-found";
+
+export const AUTHORIZATION_MATRIX: Record<CallableName, Expected> = {
+  getHealth: row("ok", "ok", "ok", "ok", "ok", "ok"),
+  syncAvailability: row(U, P, P, "ok", P, "ok"),
+  getAvailableSlots: row(U, "ok", "ok", "ok", "ok", "ok"),
+  saveOffering: row(U, N, N, "ok", "ok", N),
+  removeOffering: row(U, N, N, "ok", "ok", N),
+  saveSchedulingLimits: row(U, N, N, "ok", "ok", N),
+  saveCancellationPolicy: row(U, N, N, "ok", "ok", N),
+  createBooking: row(U, "ok", "ok", "ok", "ok", "ok"),
+  confirmBooking: row(U, P, P, "ok", P, "ok"),
+  quoteCancellation: row(U, "ok", P, "ok", P, "ok"),
+  quoteReschedule: row(U, "ok", P, "ok", P, "ok"),
+  cancelBooking: row(U, "ok", P, "ok", P, "ok"),
+  rescheduleBooking: row(U, "ok", P, "ok", P, "ok"),
+  coachStatement: row(U, P, P, "ok", P, "ok"),
+  reconcileBooking: row(U, P, P, P, P, "ok"),
+  connectCalcomAccount: row(U, "ok", "ok", "ok", "ok", "ok"),
+};
+
+const standIns = useStandIns();
+
+const EVERY_DAY = (["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] as const).map((day) => ({ day, startTime: "00:00", endTime: "23:59" }));
+const HOUR = 3_600_000;
+const BASE = Date.parse("2030-01-07T00:00:00.000Z");
+let nextSlot = 0;
+/** A distinct free hour of the coach's for each booking made in this file. */
+function freshSlot(): { startTime: string; endTime: string } {
+  const start = BASE + 24 * HOUR + nextSlot++ * 2 * HOUR;
+  return { startTime: new Date(start).toISOString(), endTime: new Date(start + HOUR).toISOString() };
+}
+
+describe("who may call what", () => {
+  const ids = { student: uniqueId("student"), otherStudent: uniqueId("student"), coach: uniqueId("coach"), otherCoach: uniqueId("coach"), admin: uniqueId("admin") };
+  const callers: Record<Role, Caller | null> = {
+    anonymous: null,
+    student: { uid: ids.student },
+    otherStudent: { uid: ids.otherStudent },
+    coach: { uid: ids.coach },
+    otherCoach: { uid: ids.otherCoach },
+    admin: { uid: ids.admin, admin: true },
+  };
+  let deps: ReturnType<typeof testDependencies>;
+  let eventTypeId = 0;
+  let booking = { id: "", calcomBookingId: 0 };
+
+  /** A paid, confirmed booking of the student with the coach. */
+  async function paidBooking(): Promise<{ id: string; calcomBookingId: number }> {
+    const { bookingId } = await createBooking({ coachId: ids.coach, eventTypeId, offeringId: "sixty", userId: ids.student, ...freshSlot() }, { uid: ids.student, isAdmin: false }, deps);
+    await payAndConfirm(bookingId, standIns.stripe, deps);
+    return { id: bookingId, calcomBookingId: (await bookingDoc(bookingId).get()).data()?.calcomBookingId ?? 0 };
+  }
+
+  beforeAll(async () => {
+    useStandInsForDeployedCode(standIns.calcom, standIns.stripe);
+    deps = testDependencies(standIns.calcom, { stripe: standIns.stripe });
+    await ensureAuthUsers(Object.values(ids));
+    for (const coachId of [ids.coach, ids.otherCoach]) {
+      await syncAvailability({ coachId, availability: { timeZone: "UTC", slots: EVERY_DAY } }, { uid: coachId, isAdmin: false }, deps);
+      await saveOffering({ offering: { id: "sixty", title: "60 min", durationMinutes: 60, priceCents: 5_000, currency: "eur" } }, { uid: coachId, isAdmin: false });
+      await syncOfferingEventTypes(coachId, deps);
+    }
+    eventTypeId = (await coachDoc(ids.coach).get()).data()?.customOfferings[0]?.calcomEventTypeId ?? 0;
+    // The createBooking row leaves the student an unpaid hold; the later rows book for them again.
+    await saveSchedulingLimits({ limits: { maxUnpaidHoldsPerCoach: 5 } }, { uid: ids.coach, isAdmin: false });
+    booking = await paidBooking();
+  });
+
+  /** The input each callable gets, as the role would send it about the coach's and student's things. */
+  async function inputFor(name: CallableName, role: Role, caller: Caller | null): Promise<unknown> {
+    const slot = freshSlot();
+    switch (name) {
+      case "getHealth":
+        return null;
+      case "syncAvailability":
+        return { coachId: ids.coach, availability: { timeZone: "UTC", slots: EVERY_DAY } };
+      case "getAvailableSlots":
+        return { coachId: ids.coach, eventTypeId, dateFrom: "2030-01-08", dateTo: "2030-01-08", timeZone: "UTC" };
+      case "saveOffering":
+        return { offering: { id: `extra-${role.toLowerCase()}`, title: "Extra", durationMinutes: 30, priceCents: 2_000, currency: "eur" } };
+      case "removeOffering":
+        return { offeringId: `extra-${role.toLowerCase()}` };
+      case "saveSchedulingLimits":
+        return { limits: { minimumNoticeMinutes: 120 } };
+      case "saveCancellationPolicy":
+        return { tiers: [{ minNoticeHours: 24, refundPercent: 100 }, { minNoticeHours: 0, refundPercent: 50 }] };
+      case "createBooking":
+        return { coachId: ids.coach, eventTypeId, offeringId: "sixty", userId: caller?.uid ?? ids.student, ...slot };
+      case "confirmBooking":
+        return { bookingId: booking.id, calcomBookingId: booking.calcomBookingId };
+      case "quoteCancellation":
+        return { bookingId: booking.id };
+      case "quoteReschedule":
+        return { bookingId: booking.id, newStartTime: slot.startTime, newEndTime: slot.endTime };
+      case "cancelBooking":
+        return { bookingId: (await paidBooking()).id, reason: `Cancelled by the ${role}` };
+      case "rescheduleBooking":
+        return { bookingId: (await paidBooking()).id, newStartTime: slot.startTime, newEndTime: slot.endTime, reason: `Moved by the ${role}` };
+      case "coachStatement":
+        return { from: "2029-01-01T00:00:00Z", to: "2029-12-31T00:00:00Z", coachId: ids.coach };
+      case "reconcileBooking":
+        return { bookingId: booking.id, dryRun: true };
+      case "connectCalcomAccount":
+        return { apiKey: standIns.calcom.addUser({ email: `${role}-${uniqueId("own")}@example.com` }).apiKey };
+    }
+  }
+
+  it("answers each role as the table says", { timeout: 120_000 }, async () => {
+    const observed: Record<string, Record<Role, string>> = {};
+    for (const name of Object.keys(AUTHORIZATION_MATRIX) as CallableName[]) {
+      observed[name] = {} as Record<Role, string>;
+      for (const role of ROLES) {
+        const caller = callers[role];
+        const out = await invoke(name, await inputFor(name, role, caller), caller);
+        observed[name][role] = out.ok ? "ok" : out.code;
+      }
+    }
+    expect(observed).toEqual(AUTHORIZATION_MATRIX);
+    expect(Object.keys(AUTHORIZATION_MATRIX).sort()).toEqual(Object.keys(CALLABLES).sort());
+  });
+});

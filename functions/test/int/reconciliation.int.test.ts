@@ -1,0 +1,182 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
+import { createBooking } from "../../src/features/bookings/bookings.service.js";
+import { cancelBooking } from "../../src/features/cancellations/cancellations.service.js";
+import { reconcileBooking, reconcileRecent } from "../../src/features/reconciliation/reconciliation.service.js";
+import { calcomApi } from "../../src/integrations/calcom/calcom-api.js";
+import { CalcomClient } from "../../src/integrations/calcom/calcom-client.js";
+import { bookingDoc, getDb } from "../../src/shared/firestore.js";
+import { uniqueId } from "../helpers/admin.js";
+import { testDependencies } from "../helpers/deps.js";
+import { clearDatabase, databaseFingerprint } from "../helpers/fingerprint.js";
+import { payAndConfirm, readyCoach, useStandIns } from "../helpers/in-process.js";
+
+const standIns = useStandIns();
+const START = "2030-01-07T09:00:00.000Z";
+const END = "2030-01-07T10:00:00.000Z";
+const MINUTE = 60_000;
+
+beforeAll(async () => {
+  // The scheduled pass looks at every unsettled booking: start from an empty database.
+  await clearDatabase();
+});
+
+async function setup() {
+  const clock = { now: new Date() };
+  const deps = testDependencies(standIns.calcom, { stripe: standIns.stripe, now: () => clock.now });
+  const { coachId, eventTypeId } = await readyCoach(deps, { priceCents: 10_000, currency: "eur" });
+  const studentId = uniqueId("student");
+  const student = { uid: studentId, isAdmin: false };
+  const { bookingId } = await createBooking({ coachId, eventTypeId, offeringId: "sixty", userId: studentId, startTime: START, endTime: END }, student, deps);
+  /** Moves our clock past the settle window, as a later reconciliation pass sees the booking. */
+  const later = (minutes = 3) => {
+    clock.now = new Date(Date.now() + minutes * MINUTE);
+  };
+  return { clock, deps, coachId, eventTypeId, studentId, student, bookingId, later };
+}
+
+async function booking(id: string) {
+  const b = (await bookingDoc(id).get()).data();
+  if (!b) throw new Error(`no booking ${id}`);
+  return b;
+}
+
+async function auditKinds(id: string): Promise<string[]> {
+  const events = await getDb().collection("bookings").doc(id).collection("events").where("type", "==", "reconciled").get();
+  return events.docs.map((d) => d.get("kind") as string);
+}
+
+const kinds = (r: { drifts: { kind: string }[] }) => r.drifts.map((d) => d.kind);
+
+describe("reconcileBooking heals each kind of drift, through the paths the triggers use", () => {
+  it("paid but the event was lost: records the payment, then confirms", async () => {
+    const s = await setup();
+    standIns.stripe.pay((await booking(s.bookingId)).stripeCheckoutSessionId ?? ""); // no webhook reaches us
+    s.later();
+    const out = await reconcileBooking(s.bookingId, { dryRun: false, runId: "r1" }, s.deps);
+    expect(kinds(out)).toEqual(["paid-not-recorded"]);
+    expect(await booking(s.bookingId)).toMatchObject({ status: "confirmed", paymentStatus: "paid", calcomStatus: "accepted" });
+    expect(await auditKinds(s.bookingId)).toEqual(["paid-not-recorded"]);
+  });
+
+  it("paid but not confirmed after the automatic attempts: confirms", async () => {
+    const s = await setup();
+    standIns.calcom.failNext(1_000, 503, "confirmBooking");
+    await payAndConfirm(s.bookingId, standIns.stripe, s.deps);
+    for (let i = 0; i < 3; i++) await runBookingEffects(s.bookingId, s.deps);
+    expect(await booking(s.bookingId)).toMatchObject({ status: "requested", paymentStatus: "paid", needsReconciliation: true });
+    standIns.calcom.clearFaults();
+    s.later();
+    const out = await reconcileBooking(s.bookingId, { dryRun: false, runId: "r2" }, s.deps);
+    expect(kinds(out)).toEqual(["paid-not-confirmed"]);
+    expect(await booking(s.bookingId)).toMatchObject({ status: "confirmed", calcomStatus: "accepted", needsReconciliation: false });
+    expect(standIns.calcom.booking((await booking(s.bookingId)).calcomBookingUid ?? "")?.status).toBe("accepted");
+  });
+
+  it("cancelled but the refund is missing: refunds once", async () => {
+    const s = await setup();
+    await payAndConfirm(s.bookingId, standIns.stripe, s.deps);
+    // Three automatic attempts, each the SDK's request and its two retries, all refused.
+    standIns.stripe.failNext(9, 500, "POST /v1/refunds");
+    await cancelBooking({ bookingId: s.bookingId, reason: "Coach unwell" }, { uid: s.coachId, isAdmin: false }, s.deps);
+    for (let i = 0; i < 3; i++) await runBookingEffects(s.bookingId, s.deps);
+    expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "paid", refundedCents: 0 });
+    s.later();
+    const out = await reconcileBooking(s.bookingId, { dryRun: false, runId: "r3" }, s.deps);
+    expect(kinds(out)).toEqual(["refund-missing"]);
+    expect(await booking(s.bookingId)).toMatchObject({ paymentStatus: "refunded", refundedCents: 10_000 });
+    expect(standIns.stripe.refunds.size).toBe(1);
+    expect(kinds(await reconcileBooking(s.bookingId, { dryRun: false, runId: "r3b" }, s.deps))).toEqual([]);
+  });
+
+  it("cancelled in Cal.com while confirmed here: cancels and refunds as the policy says for who cancelled", async () => {
+    const client = new CalcomClient({ baseUrl: standIns.calcom.url, baseDelayMs: 5, maxDelayMs: 20 });
+    // The student cancels in Cal.com 23 h before the start: 50 %.
+    const s = await setup();
+    await payAndConfirm(s.bookingId, standIns.stripe, s.deps);
+    await calcomApi.cancelBooking(client, null, (await booking(s.bookingId)).calcomBookingUid ?? "", "Cannot make it");
+    s.clock.now = new Date(Date.parse(START) - 23 * 3_600_000);
+    const out = await reconcileBooking(s.bookingId, { dryRun: false, runId: "r4" }, s.deps);
+    expect(out.drifts).toEqual([{ kind: "cancelled-in-calcom", by: "student", calcomStatus: "cancelled" }]);
+    expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: 5_000, calcomStatus: "cancelled", cancellation: { by: "student" } });
+
+    // The coach cancels in Cal.com (with their key): a full refund.
+    const c = await setup();
+    await payAndConfirm(c.bookingId, standIns.stripe, c.deps);
+    await calcomApi.cancelBooking(client, standIns.calcom.orgAdminKey, (await booking(c.bookingId)).calcomBookingUid ?? "", "Double-booked");
+    c.clock.now = new Date(Date.parse(START) - 23 * 3_600_000);
+    const coachOut = await reconcileBooking(c.bookingId, { dryRun: false, runId: "r4c" }, c.deps);
+    expect(coachOut.drifts).toEqual([{ kind: "cancelled-in-calcom", by: "coach", calcomStatus: "cancelled" }]);
+    expect(await booking(c.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: 10_000 });
+    expect(standIns.calcom.callsTo("cancelBooking").filter((r) => r.status < 300)).toHaveLength(2); // ours made none
+  });
+
+  it("a refund made in Stripe's Dashboard: recorded in the ledger, once", async () => {
+    const s = await setup();
+    await payAndConfirm(s.bookingId, standIns.stripe, s.deps);
+    const pi = (await booking(s.bookingId)).stripePaymentIntentId ?? "";
+    const res = await fetch(`${standIns.stripe.url}/v1/refunds`, { method: "POST", headers: { authorization: "Bearer sk_test_dashboard", "content-type": "application/x-www-form-urlencoded" }, body: `payment_intent=${pi}&amount=2500` });
+    const refundId = ((await res.json()) as { id: string }).id;
+    s.later();
+    const out = await reconcileBooking(s.bookingId, { dryRun: false, runId: "r5" }, s.deps);
+    expect(out.drifts).toEqual([{ kind: "refund-outside-flow", refundId, paymentIntentId: pi, amountCents: 2_500 }]);
+    expect(await booking(s.bookingId)).toMatchObject({ status: "confirmed", refundedCents: 2_500 });
+    expect((await getDb().collection("bookings").doc(s.bookingId).collection("ledger").doc(refundId).get()).get("cause")).toBe("outside-flow");
+    expect(kinds(await reconcileBooking(s.bookingId, { dryRun: false, runId: "r5b" }, s.deps))).toEqual([]);
+  });
+
+  it("an unpaid hold past its expiry: released, its session expired", async () => {
+    const s = await setup();
+    const held = await booking(s.bookingId);
+    s.clock.now = new Date(Date.parse(held.holdExpiresAt ?? "") + MINUTE);
+    const out = await reconcileBooking(s.bookingId, { dryRun: false, runId: "r6" }, s.deps);
+    expect(kinds(out)).toEqual(["hold-expired"]);
+    expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "pending" });
+    expect(standIns.stripe.sessions.get(held.stripeCheckoutSessionId ?? "")?.status).toBe("expired");
+    expect(await auditKinds(s.bookingId)).toEqual(["hold-expired"]);
+  });
+
+  it("a dry run reports and changes nothing", async () => {
+    const s = await setup();
+    standIns.stripe.pay((await booking(s.bookingId)).stripeCheckoutSessionId ?? "");
+    s.later();
+    const before = await databaseFingerprint();
+    const out = await reconcileBooking(s.bookingId, { dryRun: true, runId: "r7" }, s.deps);
+    expect(out).toMatchObject({ applied: false, drifts: [{ kind: "paid-not-recorded" }] });
+    expect(await databaseFingerprint()).toEqual(before);
+    expect(await booking(s.bookingId)).toMatchObject({ paymentStatus: "pending" });
+    // The real pass then heals what the dry run reported.
+    expect(await reconcileBooking(s.bookingId, { dryRun: false, runId: "r7b" }, s.deps)).toMatchObject({ applied: true, drifts: [{ kind: "paid-not-recorded" }] });
+    expect(await booking(s.bookingId)).toMatchObject({ status: "confirmed", paymentStatus: "paid" });
+  });
+});
+
+describe("the scheduled pass", () => {
+  it("cancels an orphan Cal.com booking and expires an orphan Checkout Session, leaving the coach's own bookings alone", async () => {
+    const s = await setup();
+    const client = new CalcomClient({ baseUrl: standIns.calcom.url, baseDelayMs: 5, maxDelayMs: 20 });
+    // A create whose answer was lost left a second booking naming ours; another names no booking we have.
+    const leftover = await calcomApi.createBooking(client, standIns.calcom.orgAdminKey, { start: "2030-01-07T11:00:00Z", eventTypeId: s.eventTypeId, attendee: { name: "S", email: "s@example.com", timeZone: "UTC" }, metadata: { bookingId: s.bookingId } });
+    const ghost = await calcomApi.createBooking(client, standIns.calcom.orgAdminKey, { start: "2030-01-07T10:00:00Z", eventTypeId: s.eventTypeId, attendee: { name: "G", email: "g@example.com", timeZone: "UTC" }, metadata: { bookingId: "no-such-booking" } });
+    const own = standIns.calcom.seedBooking({ eventTypeId: s.eventTypeId, start: "2030-01-07T08:00:00Z", status: "accepted" });
+    const payments = await s.deps.payments();
+    const orphanSession = await payments.createCheckoutSession({ bookingId: "no-such-booking", amountCents: 1_000, currency: "eur", title: "x", description: "x", customerEmail: null, expiresAt: new Date(Date.now() + 3_600_000), successUrl: "http://localhost/ok", cancelUrl: "http://localhost/no", idempotencyKey: uniqueId("orphan") });
+    s.later(11);
+
+    const dry = await reconcileRecent({ dryRun: true }, s.deps);
+    expect(dry.orphanCalcomBookings.sort()).toEqual([leftover.uid, ghost.uid].sort());
+    expect(dry.orphanCheckoutSessions).toEqual([orphanSession.id]);
+    expect(standIns.calcom.booking(ghost.uid)?.status).toBe("pending");
+
+    const run = await reconcileRecent({ dryRun: false }, s.deps);
+    expect(run.orphanCalcomBookings.sort()).toEqual([leftover.uid, ghost.uid].sort());
+    expect(standIns.calcom.booking(leftover.uid)?.status).toBe("cancelled");
+    expect(standIns.calcom.booking(ghost.uid)?.status).toBe("cancelled");
+    expect(standIns.calcom.booking(own.uid)?.status).toBe("accepted");
+    expect(standIns.stripe.sessions.get(orphanSession.id)?.status).toBe("expired");
+    // Our own hold is untouched: its Cal.com booking and session are the ones it waits on.
+    expect(standIns.calcom.booking((await booking(s.bookingId)).calcomBookingUid ?? "")?.status).toBe("pending");
+    expect((await getDb().collection("reconciliationRuns").doc(run.runId).get()).get("orphanCheckoutSessions")).toEqual([orphanSession.id]);
+    expect(run.errors).toEqual([]);
+  });
+});
