@@ -20,3 +20,11 @@ for (const r of rows) {
   console.log(`  ${r.kind.padEnd(34)} ${String(r.files).padStart(3)} files  ${String(r.passed).padStart(4)} passed  ${r.failed} failed  ${r.skipped} skipped`);
 }
 console.log(`  ${"total".padEnd(34)}            ${String(report.numPassedTests).padStart(4)} passed  ${report.numFailedTests} failed  ${report.numPendingTests + report.numTodoTests} skipped  (${relative(process.cwd(), reportPath)})`);
+
+// The fault-injection suite's figures (functions/test/int/fault-injection.int.test.ts).
+const faultsPath = reportPath.replace(/vitest\.json$/, "fault-injection.json");
+if (existsSync(faultsPath)) {
+  const f = JSON.parse(readFileSync(faultsPath, "utf8"));
+  console.log(`\n[test] fault injection: ${f.scenarios} scenarios run, ${f.faultsInjected} faults injected, ${f.violations} invariant violations`);
+  for (const detail of f.details ?? []) console.log(`  violation: ${detail}`);
+}

@@ -124,7 +124,7 @@ export interface FakeCalcomOptions {
 interface Fault {
   remaining: number;
   operationId: string | null;
-  kind: "status" | "timeout" | "rate-limit";
+  kind: "status" | "timeout" | "rate-limit" | "lost";
   status: number;
   resetSeconds: number;
 }
@@ -155,6 +155,8 @@ export class FakeCalcom {
   readonly teamId: number;
   readonly orgAdminKey: string;
   latencyMs = 0;
+  /** How many injected faults have been served (every kind). */
+  faultsInjected = 0;
   /** Every webhook delivery attempted (dropped ones are not attempted). */
   readonly webhookDeliveries: WebhookDelivery[] = [];
 
@@ -325,12 +327,16 @@ export class FakeCalcom {
   timeoutNext(count: number, operationId: string | null = null): void {
     this.faults.push({ remaining: count, operationId, kind: "timeout", status: 0, resetSeconds: 0 });
   }
-  /** The next `count` calls answer 429 with `X-RateLimit-Reset-Default: resetSeconds`. */
+  /** The next `count` calls are carried out, then the connection drops before the answer (a lost response). */
+  loseNextResponses(count: number, operationId: string | null = null): void {
+    this.faults.push({ remaining: count, operationId, kind: "lost", status: 0, resetSeconds: 0 });
+  }
   /** Changes the per-credential limit (a simulation shortens the window); counting starts afresh. */
   setRateLimit(rateLimit: { limit: number; windowMs: number; blockMs: number }): void {
     this.rateLimit = rateLimit;
     this.windows.clear();
   }
+  /** The next `count` calls answer 429 with `X-RateLimit-Reset-Default: resetSeconds`. */
   rateLimitNext(count: number, resetSeconds: number, operationId: string | null = null): void {
     this.faults.push({ remaining: count, operationId, kind: "rate-limit", status: 429, resetSeconds });
   }
@@ -423,6 +429,7 @@ export class FakeCalcom {
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
 
     const fault = this.takeFault(record.operationId);
+    if (fault) this.faultsInjected += 1;
     if (fault?.kind === "timeout") return; // never answer; the client aborts
     if (fault?.kind === "rate-limit") {
       sendError(429, "ThrottlerException", "CustomThrottlerGuard - Too many requests. Please try again later.", {
@@ -448,6 +455,11 @@ export class FakeCalcom {
       const principal = this.authenticate(headers);
       const params = this.api.router.parseRequest({ method, path: url.pathname, headers, query, body }, operation).params as Record<string, string>;
       const result = this.dispatch(record.operationId ?? "", { principal, params, query, body, headers });
+      if (fault?.kind === "lost") {
+        record.status = -1;
+        res.destroy();
+        return;
+      }
       const status = ["createSchedule", "createEventType", "createBooking", "rescheduleBooking", "createOrgUser", "createOrgUserSchedule", "createOrgTeamMembership", "createTeamEventType"].includes(record.operationId ?? "")
         ? 201
         : 200;

@@ -112,7 +112,9 @@ export class FakeStripe {
   readonly webhookDeliveries: { type: string; eventId: string; status: number | null }[] = [];
 
   private idempotency = new Map<string, { hash: string; status: number; body: unknown }>();
-  private faults: { passing: number; remaining: number; route: string | null; status: number }[] = [];
+  private faults: { passing: number; remaining: number; route: string | null; status: number; kind: "before" | "lost" | "slow" }[] = [];
+  /** How many injected faults have been served (every kind). */
+  faultsInjected = 0;
   private subscribers: { url: string; secret: string }[] = [];
   private webhookPlan = new DeliveryPlan();
   private sender = new WebhookSender();
@@ -155,7 +157,15 @@ export class FakeStripe {
    * after letting `passing` of them through.
    */
   failNext(count: number, status: number, route: string | null = null, passing = 0): void {
-    this.faults.push({ passing, remaining: count, route, status });
+    this.faults.push({ passing, remaining: count, route, status, kind: "before" });
+  }
+  /** The next `count` requests are carried out (and stored under their idempotency key), then the connection drops: a lost response. */
+  loseNextResponses(count: number, route: string | null = null): void {
+    this.faults.push({ passing: 0, remaining: count, route, status: 0, kind: "lost" });
+  }
+  /** The next `count` requests are carried out, then answered after `delayMs` (past a client's timeout). */
+  slowNextResponses(count: number, delayMs: number, route: string | null = null): void {
+    this.faults.push({ passing: 0, remaining: count, route, status: delayMs, kind: "slow" });
   }
   subscribe(url: string, secret: string): void {
     this.subscribers.push({ url, secret });
@@ -312,27 +322,40 @@ export class FakeStripe {
       }
       const route = `${method} ${url.pathname.replace(/\/(cs|pi|re|ch)_test_[0-9a-f]+/, "/{id}")}`;
       const hash = createHash("sha256").update(`${route} ${JSON.stringify(params)}`).digest("hex");
-      if (method === "POST" && idempotencyKey) {
-        const stored = this.idempotency.get(idempotencyKey);
-        if (stored) {
-          if (stored.hash !== hash) {
-            throw new StripeHttpError(400, "idempotency_error", `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`);
-          }
-          send(stored.status, stored.body, { "idempotent-replayed": "true" });
-          return;
-        }
+      const stored = method === "POST" && idempotencyKey ? this.idempotency.get(idempotencyKey) : undefined;
+      if (stored && idempotencyKey && stored.hash !== hash) {
+        throw new StripeHttpError(400, "idempotency_error", `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`);
       }
-      const fault = this.faults.find((f) => f.remaining > 0 && (f.route === null || f.route === route));
+      // A failure before the endpoint runs never meets a replay (the SDK's retry of a stored request).
+      const fault = this.faults.find((f) => f.remaining > 0 && (f.route === null || f.route === route) && !(stored && f.kind === "before"));
+      let hit: (typeof this.faults)[number] | undefined;
       if (fault && fault.passing > 0) fault.passing -= 1;
       else if (fault) {
         fault.remaining -= 1;
+        this.faultsInjected += 1;
+        hit = fault;
+      }
+      const answer = async (status: number, body: unknown, extra: Record<string, string> = {}) => {
+        if (hit?.kind === "lost") {
+          record.status = -1;
+          res.destroy();
+          return;
+        }
+        if (hit?.kind === "slow") await new Promise((r) => setTimeout(r, hit.status));
+        send(status, body, extra);
+      };
+      if (stored) {
+        await answer(stored.status, stored.body, { "idempotent-replayed": "true" });
+        return;
+      }
+      if (hit?.kind === "before") {
         // Stripe stores 5xx answers under the key too, but a fault injected before the endpoint
         // starts executing is not stored: the SDK's own retry (same key) then goes through.
-        throw new StripeHttpError(fault.status, "api_error", "Injected failure");
+        throw new StripeHttpError(hit.status, hit.status === 429 ? "rate_limit_error" : "api_error", "Injected failure");
       }
       const body = this.dispatch(method, url.pathname, params);
       if (method === "POST" && idempotencyKey) this.idempotency.set(idempotencyKey, { hash, status: 200, body });
-      send(200, body);
+      await answer(200, body);
     } catch (err) {
       if (err instanceof StripeHttpError) sendError(err);
       else sendError(new StripeHttpError(500, "api_error", err instanceof Error ? err.message : "stand-in failure"));
