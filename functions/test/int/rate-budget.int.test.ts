@@ -69,9 +69,14 @@ describe("interactive calls under a blocked key", () => {
     expect(calendar?.intervals ?? []).toEqual([]);
     expect(standIns.calcom.listBookings()).toEqual([]);
     expect(standIns.stripe.sessions.size).toBe(0);
-    // The slot is free again, and the student may book once the key recovers.
+    // Inside Cal.com's 60 s block the client does not call again: it would only meet another 429.
+    const calls = standIns.calcom.callsTo("createBooking").length;
+    await expect(createBooking({ coachId: s.coachId, eventTypeId: s.eventTypeId, offeringId: "sixty", userId: student.uid, startTime: "2030-01-07T09:00:00.000Z", endTime: "2030-01-07T10:00:00.000Z" }, student, s.deps)).rejects.toMatchObject({ code: "upstream/rate-limited" });
+    expect(standIns.calcom.callsTo("createBooking")).toHaveLength(calls);
+    // The slot is free again, and the student may book once the block is over (a client that has not met it).
     standIns.calcom.clearFaults();
-    const again = await createBooking({ coachId: s.coachId, eventTypeId: s.eventTypeId, offeringId: "sixty", userId: student.uid, startTime: "2030-01-07T09:00:00.000Z", endTime: "2030-01-07T10:00:00.000Z" }, student, s.deps);
+    const recovered = testDependencies(standIns.calcom, { stripe: standIns.stripe, now: () => new Date(s.clock.ms) });
+    const again = await createBooking({ coachId: s.coachId, eventTypeId: s.eventTypeId, offeringId: "sixty", userId: student.uid, startTime: "2030-01-07T09:00:00.000Z", endTime: "2030-01-07T10:00:00.000Z" }, student, recovered);
     expect((await bookingDoc(again.bookingId).get()).data()?.status).toBe("requested");
   });
 });

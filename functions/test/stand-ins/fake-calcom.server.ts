@@ -335,7 +335,10 @@ export class FakeCalcom {
   setRateLimit(rateLimit: { limit: number; windowMs: number; blockMs: number }): void {
     this.rateLimit = rateLimit;
     this.windows.clear();
+    this.windowPeaks.clear();
   }
+  /** The most calls any one window of each credential ("anonymous" for public calls) has counted, as Cal.com counts them. */
+  readonly windowPeaks = new Map<string, number>();
   /** The next `count` calls answer 429 with `X-RateLimit-Reset-Default: resetSeconds`. */
   rateLimitNext(count: number, resetSeconds: number, operationId: string | null = null): void {
     this.faults.push({ remaining: count, operationId, kind: "rate-limit", status: 429, resetSeconds });
@@ -505,6 +508,7 @@ export class FakeCalcom {
     }
     if (w.blockedUntil > now) return Math.ceil((w.blockedUntil - now) / 1000);
     w.count += 1;
+    this.windowPeaks.set(key, Math.max(this.windowPeaks.get(key) ?? 0, w.count));
     if (w.count > this.rateLimit.limit) {
       w.blockedUntil = now + this.rateLimit.blockMs;
       return Math.ceil(this.rateLimit.blockMs / 1000);

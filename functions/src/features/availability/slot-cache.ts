@@ -1,18 +1,18 @@
 import { createHash } from "node:crypto";
-import { Timestamp } from "firebase-admin/firestore";
 import { z } from "zod";
 import type { Interval } from "../../domain/availability.js";
-import { bookingsCollection, getDb } from "../../shared/firestore.js";
+import { getDb } from "../../shared/firestore.js";
+import { calendarFreedVersion } from "../bookings/bookings.repository.js";
 
 /**
  * Cal.com's slots, shared by every student who asks for the same coach, event type, range and
  * zone, in Firestore (not memory: each function instance, and each emulator worker, has its own
  * memory, and the point is one Cal.com call however many instances answer). An entry is fresh for
- * SLOT_CACHE_TTL_MS and while the coach's slot version is unchanged: every change of a booking of
- * the coach after the fetch (ours, or one Cal.com told us of: each stamps `updatedAt`) makes it
- * stale, so a freed or taken slot shows at once. No shared counter is written on the booking path
- * (a hot document every booking of a coach would contend on). One caller at a time fetches (a
- * short claim on the entry); the others wait for its answer.
+ * SLOT_CACHE_TTL_MS and while no interval of the coach has been given back since the fetch (the
+ * `freedVersion` of `coachCalendars/{coachId}`, moved by cancellations, released holds and moves,
+ * ours or ones Cal.com told us of), so a freed slot shows at once. A taken slot needs no fetch:
+ * every answer subtracts our live bookings. One caller at a time fetches (a short claim on the
+ * entry); the others wait for its answer.
  */
 export const SLOT_CACHE_TTL_MS = 30_000;
 const CLAIM_MS = 5_000;
@@ -21,6 +21,7 @@ const POLL_MS = 100;
 const EntrySchema = z.object({
   slots: z.array(z.object({ start: z.string(), end: z.string() })).default([]),
   fetchedAtMs: z.number().nullable().default(null),
+  freedVersion: z.number().nullable().default(null),
   claimUntilMs: z.number().nullable().default(null),
 });
 type Entry = z.output<typeof EntrySchema>;
@@ -32,12 +33,6 @@ function entryRef(key: string) {
 export function slotCacheKey(input: { coachId: string; eventTypeId: number; from: string; to: string; timeZone: string }): string {
   const raw = `${input.coachId}|${input.eventTypeId}|${input.from}|${input.to}|${input.timeZone}`;
   return `${input.coachId}_${createHash("sha256").update(raw).digest("hex").slice(0, 32)}`;
-}
-
-/** Whether any booking of the coach changed at or after `sinceMs`. */
-async function bookingsChangedSince(coachId: string, sinceMs: number): Promise<boolean> {
-  const snap = await bookingsCollection().where("coachId", "==", coachId).where("updatedAt", ">=", Timestamp.fromMillis(sinceMs)).limit(1).get();
-  return !snap.empty;
 }
 
 async function readEntry(key: string): Promise<Entry | null> {
@@ -69,7 +64,7 @@ export function cachedSlots(key: string, coachId: string, nowMs: () => number, f
 }
 
 async function load(key: string, coachId: string, nowMs: () => number, fetch: () => Promise<Interval[]>): Promise<CachedSlots> {
-  const isFresh = async (e: Entry | null): Promise<boolean> => e !== null && e.fetchedAtMs !== null && nowMs() - e.fetchedAtMs < SLOT_CACHE_TTL_MS && !(await bookingsChangedSince(coachId, e.fetchedAtMs));
+  const isFresh = async (e: Entry | null): Promise<boolean> => e !== null && e.fetchedAtMs !== null && nowMs() - e.fetchedAtMs < SLOT_CACHE_TTL_MS && e.freedVersion === (await calendarFreedVersion(coachId));
   const answer = (e: Entry): CachedSlots => ({ slots: e.slots, source: "cache", ageSeconds: Math.floor((nowMs() - (e.fetchedAtMs ?? nowMs())) / 1000) });
   const entry = await readEntry(key);
   if (entry && (await isFresh(entry))) return answer(entry);
@@ -92,10 +87,11 @@ async function load(key: string, coachId: string, nowMs: () => number, fetch: ()
     }
   }
   try {
-    // Stamped with the start of the fetch: a booking changed while Cal.com answered makes it stale.
+    // Stamped with the version before the fetch: a slot freed while Cal.com answered makes it stale.
     const startedMs = nowMs();
+    const freedVersion = await calendarFreedVersion(coachId);
     const slots = await fetch();
-    await entryRef(key).set({ coachId, slots, fetchedAtMs: startedMs, claimUntilMs: null });
+    await entryRef(key).set({ coachId, slots, fetchedAtMs: startedMs, freedVersion, claimUntilMs: null });
     return { slots, source: "calcom", ageSeconds: 0 };
   } catch (err) {
     await entryRef(key).set({ claimUntilMs: null }, { merge: true });

@@ -16,7 +16,19 @@ const CalendarSchema = z.object({
   intervals: z
     .array(z.object({ bookingId: z.string(), start: z.string(), end: z.string(), bufferBeforeMinutes: z.int().min(0).optional(), bufferAfterMinutes: z.int().min(0).optional() }))
     .default([]),
+  /**
+   * Goes up by one whenever an interval is given back (a cancellation, a released hold, a move):
+   * the shared slot cache is fresh only while it has not moved since the fetch. Taking a slot
+   * does not move it: every answer subtracts our live bookings anyway.
+   */
+  freedVersion: z.int().min(0).default(0),
 });
+
+/** The version of a coach's freed intervals (see CalendarSchema), read outside any transaction. */
+export async function calendarFreedVersion(coachId: string): Promise<number> {
+  const snap = await calendarRef(coachId).get();
+  return CalendarSchema.parse(snap.data() ?? {}).freedVersion;
+}
 
 /**
  * `studentHolds/{userId}`: the unpaid holds a student has made, read and written in the same
@@ -92,7 +104,7 @@ async function reserveAndCreateOnce(bookingId: string, booking: Booking, nowMs: 
       if (holds.length >= MAX_UNPAID_HOLDS_TOTAL) {
         throw new AppError("booking/too-many-holds", `You have ${MAX_UNPAID_HOLDS_TOTAL} unpaid bookings. Pay for one or cancel it before booking another.`);
       }
-      tx.set(calendarRef(booking.coachId), { intervals: [...live, { bookingId, ...wanted }] });
+      tx.set(calendarRef(booking.coachId), { intervals: [...live, { bookingId, ...wanted }], freedVersion: calendar.freedVersion });
       tx.set(studentHoldsRef(booking.userId), { holds: [...holds, { bookingId, coachId: booking.coachId, expiresAt: booking.holdExpiresAt ?? new Date(nowMs).toISOString() }] });
       tx.create(ref, booking);
     },
@@ -122,7 +134,7 @@ export async function reserveMoveInTx(tx: Transaction, coachId: string, bookingI
     throw new AppError("booking/cannot-reschedule", "This time is no longer available. Please pick another slot: your booking is unchanged.");
   }
   return () => {
-    tx.set(calendarRef(coachId), { intervals: [...live, { bookingId, ...wanted }] });
+    tx.set(calendarRef(coachId), { intervals: [...live, { bookingId, ...wanted }], freedVersion: calendar.freedVersion });
   };
 }
 
@@ -131,7 +143,7 @@ export async function releaseIntervalInTx(tx: Transaction, coachId: string, book
   const calendar = await readCalendar(tx, coachId);
   const index = calendar.intervals.findIndex((i) => i.bookingId === bookingId && epochMs(i.start) === epochMs(interval.start) && epochMs(i.end) === epochMs(interval.end));
   return () => {
-    if (index >= 0) tx.set(calendarRef(coachId), { intervals: calendar.intervals.filter((_, n) => n !== index) });
+    if (index >= 0) tx.set(calendarRef(coachId), { intervals: calendar.intervals.filter((_, n) => n !== index), freedVersion: calendar.freedVersion + 1 });
   };
 }
 
@@ -141,7 +153,7 @@ export async function moveIntervalInTx(tx: Transaction, coachId: string, booking
   const index = calendar.intervals.findIndex((i) => i.bookingId === bookingId && epochMs(i.start) === epochMs(from.start) && epochMs(i.end) === epochMs(from.end));
   return () => {
     const buffers = { bufferBeforeMinutes: calendar.intervals[index]?.bufferBeforeMinutes ?? 0, bufferAfterMinutes: calendar.intervals[index]?.bufferAfterMinutes ?? 0 };
-    tx.set(calendarRef(coachId), { intervals: [...calendar.intervals.filter((_, n) => n !== index), { bookingId, ...to, ...buffers }] });
+    tx.set(calendarRef(coachId), { intervals: [...calendar.intervals.filter((_, n) => n !== index), { bookingId, ...to, ...buffers }], freedVersion: calendar.freedVersion + 1 });
   };
 }
 
@@ -149,7 +161,7 @@ export async function moveIntervalInTx(tx: Transaction, coachId: string, booking
 export async function releaseInTx(tx: Transaction, coachId: string, bookingId: string): Promise<() => void> {
   const calendar = await readCalendar(tx, coachId);
   return () => {
-    tx.set(calendarRef(coachId), { intervals: calendar.intervals.filter((i) => i.bookingId !== bookingId) });
+    tx.set(calendarRef(coachId), { intervals: calendar.intervals.filter((i) => i.bookingId !== bookingId), freedVersion: calendar.freedVersion + 1 });
   };
 }
 

@@ -82,14 +82,18 @@ export async function createBooking(input: CreateBookingInput, caller: CallerCon
     createdAt: nowIso,
     updatedAt: nowIso,
   };
+  // Read while the slot is being reserved: neither depends on it, and the student is waiting.
+  const accountRead = resolveCalcomAccount(input.coachId, deps.config);
+  const emailRead = deps.emailOf(uid);
+  accountRead.catch(() => undefined);
+  emailRead.catch(() => undefined);
   await reserveAndCreate(bookingId, booking, now.getTime());
   const ref = getDb().collection("bookings").doc(bookingId);
 
-  const account = await resolveCalcomAccount(input.coachId, deps.config).catch(async (err: unknown) => {
+  const [account, email] = await Promise.all([accountRead, emailRead]).catch(async (err: unknown) => {
     await releaseHold(bookingId, "Booking could not be created", deps);
     throw err;
   });
-  const email = await deps.emailOf(uid);
   let calcom;
   try {
     calcom = await deps.bookingCalendar.createBooking(account, {
@@ -102,9 +106,10 @@ export async function createBooking(input: CreateBookingInput, caller: CallerCon
     await releaseHold(bookingId, "Cal.com refused the booking", deps);
     throw err;
   }
-  await ref.update({ calcomBookingId: calcom.calcomBookingId, calcomBookingUid: calcom.calcomBookingUid, calcomStatus: calcom.status });
+  const recordCalcom = ref.update({ calcomBookingId: calcom.calcomBookingId, calcomBookingUid: calcom.calcomBookingUid, calcomStatus: calcom.status });
 
   if (booking.amountCents === 0) {
+    await recordCalcom;
     // Nothing to pay: the booking counts as paid and the trigger confirms it.
     await getDb().runTransaction(async (tx) => {
       const current = await requireBooking(bookingId, tx);
@@ -116,7 +121,8 @@ export async function createBooking(input: CreateBookingInput, caller: CallerCon
 
   let session;
   try {
-    session = await (await deps.payments()).createCheckoutSession({
+    // The Checkout Session is asked for while the Cal.com booking is recorded; both must land.
+    [, session] = await Promise.all([recordCalcom, (async () => (await deps.payments()).createCheckoutSession({
       bookingId,
       amountCents: booking.amountCents,
       currency: booking.currency,
@@ -127,8 +133,9 @@ export async function createBooking(input: CreateBookingInput, caller: CallerCon
       successUrl: `${deps.config.appUrl}/bookings/${bookingId}?checkout=success`,
       cancelUrl: `${deps.config.appUrl}/bookings/${bookingId}?checkout=cancelled`,
       idempotencyKey: `booking-${bookingId}-checkout`,
-    });
+    }))()]);
   } catch (err) {
+    await recordCalcom.catch(() => undefined);
     await releaseHold(bookingId, "Payment could not be started", deps);
     // Cancel the Cal.com booking now rather than leave it to the trigger: nothing half-made.
     await runBookingEffects(bookingId, deps);

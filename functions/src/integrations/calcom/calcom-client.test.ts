@@ -196,6 +196,18 @@ describe("CalcomClient errors", () => {
     expect(sleeps).toEqual([]);
   });
 
+  it("does not call a credential Cal.com has blocked until the block ends, and other credentials still go through", async () => {
+    const blocked = fake.addUser({ email: "b@example.com" });
+    const other = fake.addUser({ email: "o@example.com" });
+    const c = client();
+    fake.rateLimitNext(1, 60, "getMe");
+    expect(await failure(calcomApi.getMe(c, blocked.apiKey))).toMatchObject({ kind: "rate-limited" });
+    // Inside the block: no call reaches Cal.com (it would only count against the budget).
+    expect(await failure(calcomApi.getMe(c, blocked.apiKey))).toMatchObject({ kind: "rate-limited", status: 429 });
+    expect(fake.callsTo("getMe")).toHaveLength(1);
+    expect((await calcomApi.getMe(c, other.apiKey)).email).toBe("o@example.com");
+  });
+
   it("retries 503 with exponential backoff and jitter", async () => {
     const { apiKey } = fake.addUser({ email: "c@example.com" });
     fake.failNext(2, 503, "getMe");

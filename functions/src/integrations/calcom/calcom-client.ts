@@ -67,6 +67,12 @@ export class CalcomClient {
   private readonly fetchFn: typeof fetch;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
+  /**
+   * Until when Cal.com has blocked each credential (its key, or "anonymous" for the public
+   * calls), learnt from a 429: calls inside the block would only meet another 429 and count
+   * against the budget, so they wait it out (when short) or fail at once as rate limited.
+   */
+  private readonly blockedUntil = new Map<string, number>();
   /** Every call made, for the benchmarks' calls-per-operation figures and for tests. */
   readonly calls: CalcomCallRecord[] = [];
 
@@ -91,9 +97,18 @@ export class CalcomClient {
     const record: CalcomCallRecord = { method: req.method, path: req.path, status: null, attempts: 0 };
     this.calls.push(record);
 
+    const tracker = req.credential ?? "anonymous";
     for (let attempt = 1; ; attempt++) {
       record.attempts = attempt;
       const last = attempt >= this.maxAttempts;
+      const blockedMs = (this.blockedUntil.get(tracker) ?? 0) - Date.now();
+      if (blockedMs > 0) {
+        if (last || blockedMs > this.maxRateLimitWaitMs) {
+          throw new CalcomApiError("rate-limited", `Cal.com's rate limit blocks ${req.method} ${req.path} for ${Math.ceil(blockedMs / 1000)} s more`, { status: 429, resetSeconds: Math.ceil(blockedMs / 1000) });
+        }
+        await this.sleep(blockedMs);
+        this.blockedUntil.delete(tracker);
+      }
       let res: Response;
       try {
         res = await this.fetchFn(url, {
@@ -116,10 +131,12 @@ export class CalcomClient {
       if (res.ok) return this.parseSuccess(req, text);
 
       const error = this.errorFrom(req, res, text);
+      if (error.kind === "rate-limited") this.blockedUntil.set(tracker, Date.now() + (error.resetSeconds ?? 1) * 1000);
       if (error.kind === "rate-limited" && !last) {
         const waitMs = (error.resetSeconds ?? 1) * 1000 + Math.floor(this.random() * this.baseDelayMs);
         if (waitMs <= this.maxRateLimitWaitMs) {
           await this.sleep(waitMs);
+          this.blockedUntil.delete(tracker);
           continue;
         }
       }
