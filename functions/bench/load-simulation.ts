@@ -10,8 +10,6 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { User } from "../demo/demo-client.js";
-import { getAvailableSlots } from "../src/features/availability/availability.callables.js";
-import { createBooking } from "../src/features/bookings/bookings.callables.js";
 import { CALCOM_WEBHOOK_SECRET, STRIPE_WEBHOOK_SECRET, bookingDoc, isoDay, readyCoach, users, waitFor, type Bench, type Coach } from "./harness.js";
 import { runCallable, useStandInsInProcess } from "./in-process.js";
 import { peakInWindow, summarize, type Summary } from "./stats.js";
@@ -80,7 +78,7 @@ export async function loadSimulation(b: Bench, plan: SimulationPlan): Promise<Si
   const range = () => (Math.random() < 0.7 ? { dateFrom: isoDay(1), dateTo: isoDay(7) } : { dateFrom: isoDay(8), dateTo: isoDay(14) });
 
   const view = async (coach: Coach, student: User) => {
-    const out = await runCallable<{ source: string; ageSeconds?: number; slots: { start: string; end: string }[] }>(getAvailableSlots, { coachId: coach.user.uid, eventTypeId: coach.eventTypeId, timeZone: "UTC", ...range() }, student);
+    const out = await runCallable<{ source: string; ageSeconds?: number; slots: { start: string; end: string }[] }>("getAvailableSlots", { coachId: coach.user.uid, eventTypeId: coach.eventTypeId, timeZone: "UTC", ...range() }, student);
     if (!out.ok) {
       failures.push({ code: out.code, message: out.message });
       return null;
@@ -94,7 +92,7 @@ export async function loadSimulation(b: Bench, plan: SimulationPlan): Promise<Si
     if (!slots || slots.length === 0) return;
     attempted++;
     const slot = pick(slots);
-    const out = await runCallable<{ bookingId: string }>(createBooking, { coachId: coach.user.uid, eventTypeId: coach.eventTypeId, offeringId: coach.offeringId, userId: student.uid, startTime: slot.start, endTime: slot.end }, student);
+    const out = await runCallable<{ bookingId: string }>("createBooking", { coachId: coach.user.uid, eventTypeId: coach.eventTypeId, offeringId: coach.offeringId, userId: student.uid, startTime: slot.start, endTime: slot.end }, student);
     if (!out.ok) {
       if (out.code === "already-exists") slotTaken++;
       else failures.push({ code: out.code, message: out.message });

@@ -5,7 +5,7 @@ import { runBookingEffects } from "../../src/features/bookings/booking-effects.j
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { cancelBooking } from "../../src/features/cancellations/cancellations.service.js";
 import { applyStripeEvent } from "../../src/features/payments/stripe-events.js";
-import { cancellationRefundTarget } from "../../src/features/reconciliation/drift.js";
+import { cancellationRefundTarget } from "../../src/features/cancellations/cancellation-decision.js";
 import { reconcileBooking, reconcileRecent } from "../../src/features/reconciliation/reconciliation.service.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
 import { handleCalcomWebhook } from "../../src/features/webhooks/calcom-webhook.endpoint.js";

@@ -1,8 +1,9 @@
 import { Timestamp, type Transaction } from "firebase-admin/firestore";
 import type { Booking } from "../../domain/booking.js";
+import type { BookingState } from "../../domain/booking-state.js";
 import { AppError } from "../../domain/errors.js";
 import { allocateRefund } from "../../domain/refund-allocation.js";
-import { disputeOpen } from "../cancellations/cancellation-decision.js";
+import { cancellationRefundTarget, disputeOpen } from "../cancellations/cancellation-decision.js";
 import { moveInCalcom } from "../reschedules/reschedule-effects.js";
 import type { Dependencies } from "../../shared/dependencies.js";
 import { getDb } from "../../shared/firestore.js";
@@ -154,6 +155,28 @@ async function releaseInCalcom(bookingId: string, booking: Booking, deps: Depend
 }
 
 /**
+ * Records one refund Stripe made, once: the ledger entry keyed by the refund's id, the booking's
+ * and the payment's refunded totals, and whatever else the caller changes with it. Reads first:
+ * call before any other write of the transaction. False when it was recorded already.
+ */
+export async function recordRefundInTx(
+  tx: Transaction,
+  bookingId: string,
+  current: Booking,
+  refund: { refundId: string; paymentIntentId: string; amountCents: number; cause: string },
+  now: Date,
+  change: { toState?: BookingState | undefined; patch?: Partial<Booking> } = {},
+): Promise<boolean> {
+  const ledger = getDb().collection("bookings").doc(bookingId).collection("ledger").doc(refund.refundId);
+  if ((await tx.get(ledger)).exists) return false;
+  const refundedCents = Math.min(current.amountCents, current.refundedCents + refund.amountCents);
+  const charges = current.charges.map((c) => (c.paymentIntentId === refund.paymentIntentId ? { ...c, refundedCents: Math.min(c.amountCents, c.refundedCents + refund.amountCents) } : c));
+  writeBooking(tx, bookingId, current, change.toState ?? current, { ...change.patch, refundedCents, charges }, now);
+  tx.set(ledger, { bookingId, coachId: current.coachId, kind: "refunded", amountCents: -refund.amountCents, currency: current.currency, stripeObjectId: refund.refundId, paymentIntentId: refund.paymentIntentId, cause: refund.cause, at: Timestamp.fromDate(now) });
+  return true;
+}
+
+/**
  * Refunds `amountCents` across the booking's payments (newest first), each part once: the
  * idempotency key names the booking, the obligation and the payment, and the split is the same on
  * a retry. Each part is recorded (ledger entry keyed by the refund id, the payment's refunded
@@ -187,13 +210,9 @@ async function refundParts(
     }
     await getDb().runTransaction(async (tx) => {
       const current = await requireBooking(bookingId, tx);
-      const ledger = getDb().collection("bookings").doc(bookingId).collection("ledger").doc(refund.refundId);
-      if ((await tx.get(ledger)).exists) return;
-      const refundedCents = Math.min(current.amountCents, current.refundedCents + refund.amountCents);
-      const charges = current.charges.map((c) => (c.paymentIntentId === part.paymentIntentId ? { ...c, refundedCents: Math.min(c.amountCents, c.refundedCents + refund.amountCents) } : c));
       const { toState, ...patch } = onRecorded(current, refund.amountCents);
-      writeBooking(tx, bookingId, current, toState ?? current, { ...patch, refundedCents, charges }, now);
-      tx.set(ledger, { bookingId, coachId: current.coachId, kind: "refunded", amountCents: -refund.amountCents, currency: current.currency, stripeObjectId: refund.refundId, paymentIntentId: part.paymentIntentId, cause: obligation.cause, at: Timestamp.fromDate(now) });
+      const recorded = await recordRefundInTx(tx, bookingId, current, { refundId: refund.refundId, paymentIntentId: part.paymentIntentId, amountCents: refund.amountCents, cause: obligation.cause }, now, { toState, patch });
+      if (!recorded) return;
       appendAudit(tx, bookingId, `refund-${refund.refundId}`, { type: "refunded", refundId: refund.refundId, amountCents: refund.amountCents, cause: obligation.cause }, now);
       notify(tx, { bookingId, recipientId: current.userId, kind: `refunded-${refund.refundId}`, title: "Refund issued", body: `${refund.amountCents} ${current.currency.toUpperCase()} minor units are on their way back to you.` }, now);
     });
@@ -203,7 +222,7 @@ async function refundParts(
 /** Refunds what a cancellation owes and has not been refunded yet. */
 async function refundCancellation(bookingId: string, booking: Booking, deps: Dependencies): Promise<void> {
   // Never more than we still hold: a lost dispute already took its amount back.
-  const target = (b: Booking) => Math.min(b.cancellation?.refundCents ?? 0, b.amountCents - b.disputedCents);
+  const target = cancellationRefundTarget;
   const owed = target(booking) - booking.refundedCents;
   const cause = booking.cancellation?.tier ?? "cancellation";
   if (owed <= 0 && target(booking) > 0 && booking.paymentStatus === "paid") {

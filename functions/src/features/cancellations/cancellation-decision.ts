@@ -63,3 +63,8 @@ export function decideCancellation(booking: Booking, by: Canceller, now: Date, r
   const blockedBy = open && refundCents + owedCents > 0 ? DISPUTED_MESSAGE : null;
   return { ...base, refundCents, tier, validUntil: refundAmount === undefined ? decision.validUntil : null, blockedBy };
 }
+
+/** What a cancellation owes in total: its refund, never more than we still hold after a lost dispute. */
+export function cancellationRefundTarget(booking: Booking): number {
+  return Math.min(booking.cancellation?.refundCents ?? 0, booking.amountCents - booking.disputedCents);
+}

@@ -1,7 +1,7 @@
 import type { Booking } from "../../domain/booking.js";
 import type { CalcomBookingListed, CalcomBookingRef } from "../../shared/scheduling.port.js";
 import type { CheckoutSessionOut } from "../../shared/payments.port.js";
-import { disputeOpen } from "../cancellations/cancellation-decision.js";
+import { cancellationRefundTarget, disputeOpen } from "../cancellations/cancellation-decision.js";
 
 /**
  * What reconciliation may find wrong with one booking, from Firestore's, Cal.com's and Stripe's
@@ -35,11 +35,6 @@ export interface BookingView {
   refunds: { paymentIntentId: string; refundId: string; amountCents: number }[];
   /** The refund ids our ledger has recorded. */
   recordedRefundIds: ReadonlySet<string>;
-}
-
-/** What a cancellation owes in total: its refund, never more than we still hold after a lost dispute. */
-export function cancellationRefundTarget(booking: Booking): number {
-  return Math.min(booking.cancellation?.refundCents ?? 0, booking.amountCents - booking.disputedCents);
 }
 
 export function findDrifts(view: BookingView): Drift[] {

@@ -7,11 +7,12 @@ import { log } from "../../shared/logger.js";
 import type { CalcomBookingRef } from "../../shared/scheduling.port.js";
 import type { CheckoutSessionOut } from "../../shared/payments.port.js";
 import { accountForCalcomWrite, resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
-import { recordPaymentInTx, runBookingEffects } from "../bookings/booking-effects.js";
-import { appendAudit, readBooking, requireBooking, writeBooking } from "../bookings/bookings.repository.js";
+import { recordPaymentInTx, recordRefundInTx, runBookingEffects } from "../bookings/booking-effects.js";
+import { appendAudit, readBooking, requireBooking } from "../bookings/bookings.repository.js";
 import { expireHold } from "../bookings/hold-expiry.js";
 import { recordCancellationInTx } from "../cancellations/cancellations.service.js";
-import { cancellationRefundTarget, findDrifts, isOrphanCalcomBooking, isOrphanSession, type Drift } from "./drift.js";
+import { cancellationRefundTarget } from "../cancellations/cancellation-decision.js";
+import { findDrifts, isOrphanCalcomBooking, isOrphanSession, type Drift } from "./drift.js";
 
 export interface BookingReconciliation {
   bookingId: string;
@@ -115,14 +116,11 @@ async function heal(bookingId: string, drift: Drift, runId: string, deps: Depend
     case "refund-outside-flow":
       await getDb().runTransaction(async (tx) => {
         const current = await requireBooking(bookingId, tx);
-        const ledger = ref.collection("ledger").doc(drift.refundId);
-        if ((await tx.get(ledger)).exists) return;
-        const refundedCents = Math.min(current.amountCents, current.refundedCents + drift.amountCents);
-        const charges = current.charges.map((c) => (c.paymentIntentId === drift.paymentIntentId ? { ...c, refundedCents: Math.min(c.amountCents, c.refundedCents + drift.amountCents) } : c));
         // A cancelled booking refunded in full this way is settled.
-        const settled = current.status === "cancelled" && current.paymentStatus === "paid" && cancellationRefundTarget(current) > 0 && refundedCents >= cancellationRefundTarget(current);
-        writeBooking(tx, bookingId, current, settled ? { status: "cancelled", paymentStatus: "refunded" } : current, { refundedCents, charges }, now);
-        tx.set(ledger, { bookingId, coachId: current.coachId, kind: "refunded", amountCents: -drift.amountCents, currency: current.currency, stripeObjectId: drift.refundId, paymentIntentId: drift.paymentIntentId, cause: "outside-flow", at: Timestamp.fromDate(now) });
+        const target = cancellationRefundTarget(current);
+        const settled = current.status === "cancelled" && current.paymentStatus === "paid" && target > 0 && current.refundedCents + drift.amountCents >= target;
+        const refund = { refundId: drift.refundId, paymentIntentId: drift.paymentIntentId, amountCents: drift.amountCents, cause: "outside-flow" };
+        if (!(await recordRefundInTx(tx, bookingId, current, refund, now, settled ? { toState: { status: "cancelled", paymentStatus: "refunded" } } : {}))) return;
         appendAudit(tx, bookingId, auditId, { ...audit, refundId: drift.refundId, amountCents: drift.amountCents }, now);
       });
       return;
