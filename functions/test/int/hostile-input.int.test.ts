@@ -5,9 +5,9 @@ import { syncAvailability } from "../../src/features/availability/availability.s
 import { GetAvailableSlotsInputSchema, SyncAvailabilityInputSchema } from "../../src/features/availability/availability.schemas.js";
 import { ConfirmBookingInputSchema, CreateBookingInputSchema } from "../../src/features/bookings/bookings.schemas.js";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
-import { ConnectCalcomAccountInputSchema } from "../../src/features/calcom-accounts/calcom-accounts.service.js";
+import { ConnectCalcomAccountInputSchema } from "../../src/features/calcom-accounts/calcom-accounts.schemas.js";
 import { CancelBookingInputSchema } from "../../src/features/cancellations/cancellations.schemas.js";
-import { SaveSchedulingLimitsInputSchema } from "../../src/features/limits/limits.service.js";
+import { SaveSchedulingLimitsInputSchema } from "../../src/features/limits/limits.schemas.js";
 import { CoachStatementInputSchema, QuoteCancellationInputSchema, QuoteRescheduleInputSchema, SaveCancellationPolicyInputSchema } from "../../src/features/money/money.schemas.js";
 import { RemoveOfferingInputSchema, SaveOfferingInputSchema } from "../../src/features/offerings/offerings.schemas.js";
 import { saveOffering, syncOfferingEventTypes } from "../../src/features/offerings/offerings.service.js";

@@ -1,5 +1,4 @@
 import { Timestamp } from "firebase-admin/firestore";
-import { z } from "zod";
 import { AppError } from "../../domain/errors.js";
 import { calcomApi } from "../../integrations/calcom/calcom-api.js";
 import { calcomToAppError } from "../../integrations/calcom/calcom-error-map.js";
@@ -9,10 +8,7 @@ import { getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import { saveCalcomCredential } from "./calcom-accounts.repository.js";
 
-export const ConnectCalcomAccountInputSchema = z.object({
-  apiKey: z.string().trim().regex(/^cal_[A-Za-z0-9_]{8,200}$/, "must be a Cal.com API key (it starts with cal_)"),
-});
-export type ConnectCalcomAccountInput = z.output<typeof ConnectCalcomAccountInputSchema>;
+import type { ConnectCalcomAccountInput } from "./calcom-accounts.schemas.js";
 
 /**
  * Connects the caller's own Cal.com account: the key is checked against Cal.com (`GET /v2/me`)

@@ -5,7 +5,7 @@ export const saveSchedulingLimits = defineCallable({
   name: "saveSchedulingLimits",
   auth: "required",
   load: async () => {
-    const service = await import("./limits.service.js");
-    return { input: service.SaveSchedulingLimitsInputSchema, handler: (input, caller) => service.saveSchedulingLimits(input, caller) };
+    const [schemas, service] = await Promise.all([import("./limits.schemas.js"), import("./limits.service.js")]);
+    return { input: schemas.SaveSchedulingLimitsInputSchema, handler: (input, caller) => service.saveSchedulingLimits(input, caller) };
   },
 });

@@ -1,12 +1,10 @@
-import { z } from "zod";
 import { AppError } from "../../domain/errors.js";
-import { SchedulingLimitsPatchSchema, effectiveLimits } from "../../domain/limits.js";
+import { effectiveLimits } from "../../domain/limits.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
 import { coachDoc, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 
-export const SaveSchedulingLimitsInputSchema = z.object({ limits: SchedulingLimitsPatchSchema.strict() });
-export type SaveSchedulingLimitsInput = z.output<typeof SaveSchedulingLimitsInputSchema>;
+import type { SaveSchedulingLimitsInput } from "./limits.schemas.js";
 
 /**
  * Sets some of the caller's scheduling limits (the others keep their value). The coach trigger

@@ -1,0 +1,65 @@
+/**
+ * The typed client for apps: one method per callable, its request checked with the same zod
+ * schema the function parses (a bad request fails here, before it is sent), its answer typed as
+ * the function returns it. Runtime imports are the schemas only (zod and the pure domain), so a
+ * web or mobile bundle pays for nothing else; the answer types are erased at build.
+ *
+ * ```ts
+ * import { getFunctions, httpsCallable } from "firebase/functions";
+ * const fns = getFunctions(app, "us-central1");
+ * const api = coachifyClient(async (name, data) => (await httpsCallable(fns, name)(data)).data);
+ * const { bookingId, checkoutUrl } = await api.createBooking({ coachId, eventTypeId, offeringId, userId, startTime, endTime });
+ * ```
+ */
+import type { z } from "zod";
+import { GetAvailableSlotsInputSchema, SyncAvailabilityInputSchema } from "../features/availability/availability.schemas.js";
+import type { getAvailableSlots, syncAvailability } from "../features/availability/availability.service.js";
+import { ConfirmBookingInputSchema, CreateBookingInputSchema } from "../features/bookings/bookings.schemas.js";
+import type { confirmBookingByCaller, createBooking } from "../features/bookings/bookings.service.js";
+import { ConnectCalcomAccountInputSchema } from "../features/calcom-accounts/calcom-accounts.schemas.js";
+import type { connectCalcomAccount } from "../features/calcom-accounts/calcom-accounts.service.js";
+import { CancelBookingInputSchema } from "../features/cancellations/cancellations.schemas.js";
+import type { cancelBooking } from "../features/cancellations/cancellations.service.js";
+import type { HealthReport } from "../features/health/health.service.js";
+import { SaveSchedulingLimitsInputSchema } from "../features/limits/limits.schemas.js";
+import type { saveSchedulingLimits } from "../features/limits/limits.service.js";
+import { CoachStatementInputSchema, QuoteCancellationInputSchema, QuoteRescheduleInputSchema, SaveCancellationPolicyInputSchema } from "../features/money/money.schemas.js";
+import type { coachStatement, quoteCancellation, quoteReschedule, saveCancellationPolicy } from "../features/money/money.service.js";
+import { RemoveOfferingInputSchema, SaveOfferingInputSchema } from "../features/offerings/offerings.schemas.js";
+import type { removeOffering, saveOffering } from "../features/offerings/offerings.service.js";
+import { ReconcileBookingInputSchema } from "../features/reconciliation/reconciliation.schemas.js";
+import type { BookingReconciliation } from "../features/reconciliation/reconciliation.service.js";
+import { RescheduleBookingInputSchema } from "../features/reschedules/reschedules.schemas.js";
+import type { rescheduleBooking } from "../features/reschedules/reschedules.service.js";
+
+/** Sends one callable request and resolves with its `result` (Firebase's `httpsCallable`, or a plain HTTP POST). */
+export type Transport = (name: string, data: unknown) => Promise<unknown>;
+
+type Answer<F extends (...args: never[]) => Promise<unknown>> = Awaited<ReturnType<F>>;
+type Method<S extends z.ZodType, R> = (input: z.input<S>) => Promise<R>;
+
+function method<S extends z.ZodType, R>(transport: Transport, name: string, schema: S): Method<S, R> {
+  return async (input) => (await transport(name, schema.parse(input))) as R;
+}
+
+export function coachifyClient(transport: Transport) {
+  return {
+    getHealth: async (): Promise<HealthReport> => (await transport("getHealth", null)) as HealthReport,
+    connectCalcomAccount: method<typeof ConnectCalcomAccountInputSchema, Answer<typeof connectCalcomAccount>>(transport, "connectCalcomAccount", ConnectCalcomAccountInputSchema),
+    syncAvailability: method<typeof SyncAvailabilityInputSchema, Answer<typeof syncAvailability>>(transport, "syncAvailability", SyncAvailabilityInputSchema),
+    getAvailableSlots: method<typeof GetAvailableSlotsInputSchema, Answer<typeof getAvailableSlots>>(transport, "getAvailableSlots", GetAvailableSlotsInputSchema),
+    saveOffering: method<typeof SaveOfferingInputSchema, Answer<typeof saveOffering>>(transport, "saveOffering", SaveOfferingInputSchema),
+    removeOffering: method<typeof RemoveOfferingInputSchema, Answer<typeof removeOffering>>(transport, "removeOffering", RemoveOfferingInputSchema),
+    saveSchedulingLimits: method<typeof SaveSchedulingLimitsInputSchema, Answer<typeof saveSchedulingLimits>>(transport, "saveSchedulingLimits", SaveSchedulingLimitsInputSchema),
+    createBooking: method<typeof CreateBookingInputSchema, Answer<typeof createBooking>>(transport, "createBooking", CreateBookingInputSchema),
+    confirmBooking: method<typeof ConfirmBookingInputSchema, Answer<typeof confirmBookingByCaller>>(transport, "confirmBooking", ConfirmBookingInputSchema),
+    cancelBooking: method<typeof CancelBookingInputSchema, Answer<typeof cancelBooking>>(transport, "cancelBooking", CancelBookingInputSchema),
+    rescheduleBooking: method<typeof RescheduleBookingInputSchema, Answer<typeof rescheduleBooking>>(transport, "rescheduleBooking", RescheduleBookingInputSchema),
+    saveCancellationPolicy: method<typeof SaveCancellationPolicyInputSchema, Answer<typeof saveCancellationPolicy>>(transport, "saveCancellationPolicy", SaveCancellationPolicyInputSchema),
+    quoteCancellation: method<typeof QuoteCancellationInputSchema, Answer<typeof quoteCancellation>>(transport, "quoteCancellation", QuoteCancellationInputSchema),
+    quoteReschedule: method<typeof QuoteRescheduleInputSchema, Answer<typeof quoteReschedule>>(transport, "quoteReschedule", QuoteRescheduleInputSchema),
+    coachStatement: method<typeof CoachStatementInputSchema, Answer<typeof coachStatement>>(transport, "coachStatement", CoachStatementInputSchema),
+    reconcileBooking: method<typeof ReconcileBookingInputSchema, BookingReconciliation>(transport, "reconcileBooking", ReconcileBookingInputSchema),
+  };
+}
+export type CoachifyClient = ReturnType<typeof coachifyClient>;
