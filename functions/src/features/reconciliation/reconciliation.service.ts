@@ -33,7 +33,9 @@ export interface ReconciliationRun {
 const LOOKBACK_MS = 48 * 3_600_000;
 
 async function calcomView(booking: Booking, deps: Dependencies): Promise<CalcomBookingRef | null> {
-  if (booking.calcomBookingUid === null) return null;
+  // Only a confirmed booking's drift depends on Cal.com's view (cancelled there): the others are
+  // not read, so a pass over many holds does not spend the key's budget.
+  if (booking.calcomBookingUid === null || booking.status !== "confirmed") return null;
   const account = await resolveCalcomAccount(booking.coachId, deps.config);
   return deps.bookingCalendar.getBooking(account, booking.calcomBookingUid);
 }
