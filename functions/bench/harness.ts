@@ -14,8 +14,8 @@ export const STRIPE_WEBHOOK_SECRET = "whsec_standin_webhook_secret";
 export const CALCOM_WEBHOOK_SECRET = "calcom_standin_webhook_secret";
 
 const EVERY_DAY = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].map((day) => ({ day, startTime: "00:00", endTime: "23:59" }));
-export const HOUR = 3_600_000;
-export const DAY = 24 * HOUR;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 export interface Bench {
   e: Endpoints;
@@ -101,19 +101,17 @@ export async function timedPost(url: string, rawBody: string, headers: Record<st
   return { status: res.status, ms: performance.now() - started };
 }
 
-/** Every far-end request either stand-in has seen, as one log (epoch ms, duration, which end, what). */
+/** Every far-end request either stand-in has seen, as one log (what, epoch ms, duration). */
 export interface FarEndCall {
-  end: "calcom" | "stripe";
   what: string;
   at: number;
   durationMs: number;
-  status: number;
 }
 
 export function farEndCalls(b: Bench): FarEndCall[] {
   return [
-    ...b.calcom.requests.map((r) => ({ end: "calcom" as const, what: r.operationId ?? `${r.method} ${r.path}`, at: r.at, durationMs: r.durationMs, status: r.status })),
-    ...b.stripe.requests.map((r) => ({ end: "stripe" as const, what: `${r.method} ${r.path.replace(/\/(cs|pi|re|ch)_test_[0-9a-f]+/, "/{id}")}`, at: r.at, durationMs: r.durationMs, status: r.status })),
+    ...b.calcom.requests.map((r) => ({ what: r.operationId ?? `${r.method} ${r.path}`, at: r.at, durationMs: r.durationMs })),
+    ...b.stripe.requests.map((r) => ({ what: `${r.method} ${r.path.replace(/\/(cs|pi|re|ch)_test_[0-9a-f]+/, "/{id}")}`, at: r.at, durationMs: r.durationMs })),
   ];
 }
 

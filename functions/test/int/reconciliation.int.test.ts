@@ -125,6 +125,21 @@ describe("reconcileBooking heals each kind of drift, through the paths the trigg
     expect(kinds(await reconcileBooking(s.bookingId, { dryRun: false, runId: "r5b" }, s.deps))).toEqual([]);
   });
 
+  it("a cancellation refunded in full in the Dashboard: recorded, and the booking reads refunded, with no second refund", async () => {
+    const s = await setup();
+    await payAndConfirm(s.bookingId, standIns.stripe, s.deps);
+    standIns.stripe.failNext(9, 500, "POST /v1/refunds");
+    await cancelBooking({ bookingId: s.bookingId, reason: "Coach unwell" }, { uid: s.coachId, isAdmin: false }, s.deps);
+    for (let i = 0; i < 3; i++) await runBookingEffects(s.bookingId, s.deps);
+    const pi = (await booking(s.bookingId)).stripePaymentIntentId ?? "";
+    await fetch(`${standIns.stripe.url}/v1/refunds`, { method: "POST", headers: { authorization: "Bearer sk_test_dashboard", "content-type": "application/x-www-form-urlencoded" }, body: `payment_intent=${pi}&amount=10000` });
+    s.later();
+    const out = await reconcileBooking(s.bookingId, { dryRun: false, runId: "r5c" }, s.deps);
+    expect(kinds(out)).toEqual(["refund-outside-flow"]);
+    expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: 10_000 });
+    expect(standIns.stripe.refunds.size).toBe(1);
+  });
+
   it("an unpaid hold past its expiry: released, its session expired", async () => {
     const s = await setup();
     const held = await booking(s.bookingId);

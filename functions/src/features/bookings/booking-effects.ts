@@ -222,21 +222,20 @@ async function refundParts(
 /** Refunds what a cancellation owes and has not been refunded yet. */
 async function refundCancellation(bookingId: string, booking: Booking, deps: Dependencies): Promise<void> {
   // Never more than we still hold: a lost dispute already took its amount back.
-  const target = cancellationRefundTarget;
-  const owed = target(booking) - booking.refundedCents;
+  const owed = cancellationRefundTarget(booking) - booking.refundedCents;
   const cause = booking.cancellation?.tier ?? "cancellation";
-  if (owed <= 0 && target(booking) > 0 && booking.paymentStatus === "paid") {
+  if (owed <= 0 && cancellationRefundTarget(booking) > 0 && booking.paymentStatus === "paid") {
     // Refunded in full by refunds recorded elsewhere (reconciliation found them at Stripe).
     await getDb().runTransaction(async (tx) => {
       const current = await requireBooking(bookingId, tx);
-      if (current.paymentStatus === "paid" && current.refundedCents >= target(current)) writeBooking(tx, bookingId, current, { status: "cancelled", paymentStatus: "refunded" }, {}, deps.now());
+      if (current.paymentStatus === "paid" && current.refundedCents >= cancellationRefundTarget(current)) writeBooking(tx, bookingId, current, { status: "cancelled", paymentStatus: "refunded" }, {}, deps.now());
     });
     return;
   }
   // "refunded" only once the last part is recorded: a refund split across two payments is not
   // done when the first part is.
   await refundParts(bookingId, booking, { key: "cancellation-refund", amountCents: owed, cause }, deps, (current, cents) =>
-    current.refundedCents + cents >= target(current) ? { toState: { status: "cancelled", paymentStatus: "refunded" } } : {},
+    current.refundedCents + cents >= cancellationRefundTarget(current) ? { toState: { status: "cancelled", paymentStatus: "refunded" } } : {},
   );
 }
 

@@ -1,10 +1,10 @@
 import { Timestamp } from "firebase-admin/firestore";
+import type { Booking } from "../../domain/booking.js";
 import { AppError } from "../../domain/errors.js";
 import type { Dependencies } from "../../shared/dependencies.js";
 import { bookingsCollection, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import { recordPaymentInTx, releaseHold, runBookingEffects } from "./booking-effects.js";
-import type { Booking } from "../../domain/booking.js";
 import { requireBooking } from "./bookings.repository.js";
 
 /**

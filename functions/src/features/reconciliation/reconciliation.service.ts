@@ -11,7 +11,6 @@ import { recordPaymentInTx, recordRefundInTx, runBookingEffects } from "../booki
 import { appendAudit, readBooking, requireBooking } from "../bookings/bookings.repository.js";
 import { expireHold } from "../bookings/hold-expiry.js";
 import { recordCancellationInTx } from "../cancellations/cancellations.service.js";
-import { cancellationRefundTarget } from "../cancellations/cancellation-decision.js";
 import { findDrifts, isOrphanCalcomBooking, isOrphanSession, type Drift } from "./drift.js";
 
 export interface BookingReconciliation {
@@ -118,11 +117,9 @@ async function heal(bookingId: string, drift: Drift, runId: string, deps: Depend
     case "refund-outside-flow":
       await getDb().runTransaction(async (tx) => {
         const current = await requireBooking(bookingId, tx);
-        // A cancelled booking refunded in full this way is settled.
-        const target = cancellationRefundTarget(current);
-        const settled = current.status === "cancelled" && current.paymentStatus === "paid" && target > 0 && current.refundedCents + drift.amountCents >= target;
+        // A cancellation this refund settles is marked refunded by the effects run after the fixes.
         const refund = { refundId: drift.refundId, paymentIntentId: drift.paymentIntentId, amountCents: drift.amountCents, cause: "outside-flow" };
-        if (!(await recordRefundInTx(tx, bookingId, current, refund, now, settled ? { toState: { status: "cancelled", paymentStatus: "refunded" } } : {}))) return;
+        if (!(await recordRefundInTx(tx, bookingId, current, refund, now))) return;
         appendAudit(tx, bookingId, auditId, { ...audit, refundId: drift.refundId, amountCents: drift.amountCents }, now);
       });
       return;
