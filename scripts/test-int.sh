@@ -2,7 +2,8 @@
 # Developer loop: builds nothing, starts only the Auth and Firestore emulators and runs the given
 # vitest files (default: every in-process integration test), e.g.
 #   npm run test:int -- test/int/money.int.test.ts
-# EMULATOR_PORT_OFFSET=100 moves every emulator port by 100, so two checkouts can test at once.
+# EMULATOR_PORT_OFFSET=1000 moves every emulator port by 1000, so two checkouts can test at once
+# (use multiples of 1000: the hub and logging ports are 100 apart).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/emulator-env.sh

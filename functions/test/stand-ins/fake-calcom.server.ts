@@ -251,6 +251,10 @@ export class FakeCalcom {
     this.heldWebhooks = [];
     for (const w of held) await this.deliver(w.url, w.secret, w.rawBody, w.triggerEvent, w.uid);
   }
+  /** The deliveries held since the last call, oldest first, for the test to deliver itself (holding goes on). */
+  takeHeldWebhooks(): { triggerEvent: CalcomTrigger; uid: string; rawBody: string; secret: string | null }[] {
+    return this.heldWebhooks.splice(0).map((w) => ({ triggerEvent: w.triggerEvent, uid: w.uid, rawBody: w.rawBody, secret: w.secret }));
+  }
   /** Waits until every webhook sent so far has been answered. */
   async flushWebhooks(): Promise<void> {
     await this.sender.flush();

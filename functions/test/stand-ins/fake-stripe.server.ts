@@ -56,7 +56,7 @@ export interface FakeDispute {
   charge: string;
   payment_intent: string;
   reason: string;
-  status: "needs_response" | "under_review" | "won" | "lost" | "warning_needs_response" | "warning_closed";
+  status: "needs_response" | "under_review" | "won" | "lost" | "warning_needs_response" | "warning_under_review" | "warning_closed";
   is_charge_refundable: boolean;
   evidence_details: { due_by: number | null; has_evidence: boolean; past_due: boolean; submission_count: number };
   created: number;
@@ -98,6 +98,8 @@ class StripeHttpError extends Error {
   }
 }
 
+const IDEMPOTENCY_KEPT_MS = 24 * 3_600_000;
+
 function id(prefix: string): string {
   return `${prefix}_test_${randomBytes(12).toString("hex")}`;
 }
@@ -111,11 +113,13 @@ export class FakeStripe {
   readonly disputes = new Map<string, FakeDispute>();
   readonly webhookDeliveries: { type: string; eventId: string; status: number | null }[] = [];
 
-  private idempotency = new Map<string, { hash: string; status: number; body: unknown }>();
+  private idempotency = new Map<string, { hash: string; status: number; body: unknown; at: number }>();
   private faults: { passing: number; remaining: number; route: string | null; status: number; kind: "before" | "lost" | "slow" }[] = [];
   /** How many injected faults have been served (every kind). */
   faultsInjected = 0;
   private subscribers: { url: string; secret: string }[] = [];
+  private holding = false;
+  private held: { eventId: string; type: string; rawBody: string }[] = [];
   private webhookPlan = new DeliveryPlan();
   private sender = new WebhookSender();
   private server!: LoopbackServer;
@@ -148,6 +152,8 @@ export class FakeStripe {
     this.subscribers = [];
     this.webhookPlan = new DeliveryPlan();
     this.webhookDeliveries.length = 0;
+    this.holding = false;
+    this.held = [];
   }
 
   // ---- knobs ----
@@ -158,6 +164,10 @@ export class FakeStripe {
    */
   failNext(count: number, status: number, route: string | null = null, passing = 0): void {
     this.faults.push({ passing, remaining: count, route, status, kind: "before" });
+  }
+  /** Drops every fault not yet served. */
+  clearFaults(): void {
+    this.faults = [];
   }
   /** The next `count` requests are carried out (and stored under their idempotency key), then the connection drops: a lost response. */
   loseNextResponses(count: number, route: string | null = null): void {
@@ -175,6 +185,14 @@ export class FakeStripe {
   }
   duplicateNextWebhooks(count: number): void {
     this.webhookPlan.duplicate += count;
+  }
+  /** Keeps every event from now on (unsigned) for the test to deliver when, how often and in what order it likes. */
+  holdWebhooks(): void {
+    this.holding = true;
+  }
+  /** The events held since the last call, oldest first (the caller signs each when it delivers it). */
+  takeHeldWebhooks(): { eventId: string; type: string; rawBody: string }[] {
+    return this.held.splice(0);
   }
   async flushWebhooks(): Promise<void> {
     await this.sender.flush();
@@ -257,6 +275,16 @@ export class FakeStripe {
     return dispute;
   }
 
+  /** Test-only: the merchant's evidence is in: `needs_response` becomes `under_review` (`warning_*` inquiries likewise). Sends charge.dispute.updated. */
+  updateDispute(disputeId: string): FakeDispute {
+    const dispute = this.disputes.get(disputeId);
+    if (!dispute) throw new StripeHttpError(404, "invalid_request_error", `No such dispute: '${disputeId}'`, "resource_missing");
+    if (dispute.status === "needs_response") dispute.status = "under_review";
+    else if (dispute.status === "warning_needs_response") dispute.status = "warning_under_review";
+    this.emit("charge.dispute.updated", dispute);
+    return dispute;
+  }
+
   /** Test-only: the issuer decides (`won`: funds reinstated, refunds allowed again; `lost`: funds stay withdrawn). Sends charge.dispute.closed. */
   closeDispute(disputeId: string, outcome: "won" | "lost"): FakeDispute {
     const dispute = this.disputes.get(disputeId);
@@ -322,7 +350,9 @@ export class FakeStripe {
       }
       const route = `${method} ${url.pathname.replace(/\/(cs|pi|re|ch)_test_[0-9a-f]+/, "/{id}")}`;
       const hash = createHash("sha256").update(`${route} ${JSON.stringify(params)}`).digest("hex");
-      const stored = method === "POST" && idempotencyKey ? this.idempotency.get(idempotencyKey) : undefined;
+      // Stripe keeps a key for 24 hours: after that the same key is a new request.
+      const kept = method === "POST" && idempotencyKey ? this.idempotency.get(idempotencyKey) : undefined;
+      const stored = kept && this.now() - kept.at < IDEMPOTENCY_KEPT_MS ? kept : undefined;
       if (stored && idempotencyKey && stored.hash !== hash) {
         throw new StripeHttpError(400, "idempotency_error", `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`);
       }
@@ -354,7 +384,7 @@ export class FakeStripe {
         throw new StripeHttpError(hit.status, hit.status === 429 ? "rate_limit_error" : "api_error", "Injected failure");
       }
       const body = this.dispatch(method, url.pathname, params);
-      if (method === "POST" && idempotencyKey) this.idempotency.set(idempotencyKey, { hash, status: 200, body });
+      if (method === "POST" && idempotencyKey) this.idempotency.set(idempotencyKey, { hash, status: 200, body, at: this.now() });
       await answer(200, body);
     } catch (err) {
       if (err instanceof StripeHttpError) sendError(err);
@@ -491,6 +521,10 @@ export class FakeStripe {
   private emit(type: string, object: unknown): void {
     const eventId = id("evt");
     const rawBody = JSON.stringify(this.event(eventId, type, structuredClone(object)), null, 2);
+    if (this.holding) {
+      this.held.push({ eventId, type, rawBody });
+      return;
+    }
     for (const sub of this.subscribers) {
       const copies = this.webhookPlan.copiesOfNext();
       for (let i = 0; i < copies; i++) {

@@ -1,0 +1,384 @@
+import fc from "fast-check";
+import { AppError } from "../../src/domain/errors.js";
+import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
+import { createBooking } from "../../src/features/bookings/bookings.service.js";
+import { expireStaleHolds } from "../../src/features/bookings/hold-expiry.js";
+import { cancelBooking } from "../../src/features/cancellations/cancellations.service.js";
+import { quoteCancellation } from "../../src/features/money/money.service.js";
+import { reconcileRecent } from "../../src/features/reconciliation/reconciliation.service.js";
+import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
+import { calcomApi } from "../../src/integrations/calcom/calcom-api.js";
+import { CalcomClient } from "../../src/integrations/calcom/calcom-client.js";
+import { bookingDoc } from "../../src/shared/firestore.js";
+import type { Booking } from "../../src/domain/booking.js";
+import { afterCancellation, cancelInModel, newModelBooking, studentRefundPercent, type ModelBooking } from "./reference.js";
+import { covered, observe, pick, runDocs, slotStart, triggers, type RunState } from "./run-state.js";
+import { stepViolations } from "./invariants.js";
+import { OFFERING_IDS, OFFERINGS, SLOT_HOURS, type OfferingId, type World } from "./world.js";
+
+const MINUTE = 60_000;
+const ADMIN = { uid: "model-admin", isAdmin: true };
+
+/** Runs a callable's service; an `internal` answer is a defect (a client must get a code it can act on). */
+async function call<T>(run: RunState, name: string, work: () => Promise<T>): Promise<T | AppError> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof AppError) return err;
+    run.violations.push(`${name} answered internal: ${err instanceof Error ? err.message : String(err)}`);
+    return new AppError("upstream/rejected", "unexpected");
+  }
+}
+
+/** One step of a run: what it does, then the trigger's work, the model brought up to date, the step invariants. */
+abstract class Step implements fc.AsyncCommand<RunState, World> {
+  /** What happens to the events this step makes the far ends send: delivered at once (as usual), or held for later commands. */
+  delivery: "now" | "held" = "now";
+  abstract label(): string;
+  abstract act(run: RunState, world: World): Promise<void>;
+  check(): boolean {
+    return true;
+  }
+  async run(run: RunState, world: World): Promise<void> {
+    run.steps += 1;
+    run.trail.push(this.toString());
+    await this.act(run, world);
+    const before = run.pending.length;
+    await triggers(world, run);
+    if (this.delivery === "now") {
+      for (let round = 0; round < 4 && run.pending.length > before; round++) {
+        for (const d of run.pending.splice(before)) {
+          const status = await world.deliver(d);
+          if (status >= 500 && d.far === "stripe") run.pending.push(d);
+        }
+        await triggers(world, run);
+      }
+    }
+    const docs = await runDocs(run);
+    observe(run, docs, world.clockMs);
+    run.violations.push(...stepViolations(world, run, docs).map((v) => `after ${this.label()}: ${v}`));
+  }
+  toString(): string {
+    return `${this.delivery === "held" ? "[events held] " : ""}${this.label()}`;
+  }
+}
+
+class Book extends Step {
+  constructor(readonly student: number, readonly offering: OfferingId, readonly slot: number) {
+    super();
+  }
+  label() {
+    return `book(s${this.student}, ${this.offering}, slot ${this.slot})`;
+  }
+  async act(run: RunState, world: World) {
+    const userId = run.students[this.student] ?? "";
+    const startTime = slotStart(run, this.slot, SLOT_HOURS);
+    const endTime = new Date(Date.parse(startTime) + 60 * MINUTE).toISOString();
+    const out = await call(run, "createBooking", () =>
+      createBooking({ coachId: world.coachId, eventTypeId: world.eventTypes.get(this.offering) ?? 0, offeringId: this.offering, userId, startTime, endTime }, { uid: userId, isAdmin: false }, world.deps),
+    );
+    if (out instanceof AppError) return;
+    covered(`booked ${this.offering}`);
+    run.bookings.push(newModelBooking(out.bookingId, this.student, this.offering, startTime));
+  }
+}
+
+/** The `index`-th booking of the run (wrapping) among those whose document passes `wanted`: commands aim at bookings they can act on. */
+async function choose(run: RunState, index: number, wanted: (b: Booking) => boolean): Promise<{ model: ModelBooking; doc: Booking } | undefined> {
+  const docs = await runDocs(run);
+  const fit = run.bookings.flatMap((model) => {
+    const doc = docs.find((d) => d.id === model.id)?.booking;
+    return doc && wanted(doc) ? [{ model, doc }] : [];
+  });
+  return pick(fit, index);
+}
+const isLive = (b: Booking) => b.status !== "cancelled";
+const isLivePaid = (b: Booking) => b.status !== "cancelled" && b.paymentStatus === "paid";
+
+/** The session a booking waits on: its first Checkout, or its move's difference. */
+async function openSessionOf(world: World, bookingId: string): Promise<string | null> {
+  const b = (await bookingDoc(bookingId).get()).data();
+  for (const id of [b?.reschedule?.checkoutSessionId, b?.stripeCheckoutSessionId]) {
+    if (id && world.stripe.sessions.get(id)?.status === "open") return id;
+  }
+  return null;
+}
+
+class Pay extends Step {
+  constructor(readonly booking: number, readonly declineFirst: boolean) {
+    super();
+  }
+  label() {
+    return `pay(b${this.booking}${this.declineFirst ? ", declined first" : ""})`;
+  }
+  async act(run: RunState, world: World) {
+    const sessions = new Map<string, string>();
+    for (const b of run.bookings) {
+      const session = await openSessionOf(world, b.id);
+      if (session) sessions.set(b.id, session);
+    }
+    const b = pick(run.bookings.filter((x) => sessions.has(x.id)), this.booking);
+    const session = b ? sessions.get(b.id) : undefined;
+    if (!b || !session) return;
+    if (this.declineFirst) world.stripe.failPayment(session);
+    world.stripe.pay(session);
+    covered(this.declineFirst ? "paid after a decline" : "paid");
+    b.paidAtStripe = true;
+  }
+}
+
+class Cancel extends Step {
+  constructor(readonly booking: number, readonly who: "student" | "coach" | "admin", readonly longReason: boolean, readonly quoted: boolean, readonly adminRefund: number | null) {
+    super();
+  }
+  label() {
+    return `cancel(b${this.booking} by ${this.who}${this.longReason ? ", long reason" : ""}${this.quoted ? ", quoted" : ""}${this.adminRefund !== null ? `, refund ${this.adminRefund}%` : ""})`;
+  }
+  async act(run: RunState, world: World) {
+    const chosen = await choose(run, this.booking, isLive);
+    if (!chosen) return;
+    const { model: b, doc } = chosen;
+    const caller = this.who === "student" ? { uid: run.students[b.student] ?? "", isAdmin: false } : this.who === "coach" ? { uid: world.coachId, isAdmin: false } : ADMIN;
+    const paid = doc.paymentStatus === "paid" && b.paidSeen;
+    const percent = this.who === "student" ? studentRefundPercent(Date.parse(doc.startTime) - world.clockMs) : 100;
+    // Only an admin may choose the refund; a coach who asks for less still refunds in full.
+    const refundAmount = this.who !== "student" && this.adminRefund !== null && paid ? Math.floor((b.entitled * this.adminRefund) / 100) : undefined;
+    const keep = !paid ? 0 : refundAmount !== undefined && this.who === "admin" ? b.entitled - refundAmount : afterCancellation(b.entitled, percent);
+    let expectedRefundCents: number | undefined;
+    let quoteBlocked: string | null = null;
+    if (this.quoted) {
+      const quote = await call(run, "quoteCancellation", () => quoteCancellation({ bookingId: b.id }, caller, world.deps));
+      if (!(quote instanceof AppError)) {
+        expectedRefundCents = refundAmount === undefined ? quote.refundCents : undefined;
+        quoteBlocked = quote.blockedBy;
+      }
+    }
+    const reason = this.longReason ? "r".repeat(500) : "Cannot make it";
+    const out = await call(run, "cancelBooking", () =>
+      cancelBooking({ bookingId: b.id, reason, ...(this.longReason ? { refundReason: "x".repeat(500) } : {}), ...(refundAmount !== undefined ? { refundAmount } : {}), ...(expectedRefundCents !== undefined ? { expectedRefundCents } : {}) }, caller, world.deps),
+    );
+    if (out instanceof AppError) {
+      if (this.quoted && quoteBlocked === null && (out.code === "booking/cutoff-passed" || out.code === "payment/disputed")) {
+        run.violations.push(`${b.id}: quoted with nothing blocking, then the cancel was refused (${out.code})`);
+      }
+      // A session nobody can give must be cancellable while its payment is disputed.
+      if (out.code === "payment/disputed") run.violations.push(`${b.id}: a cancel by the ${this.who} was refused while a dispute is open`);
+      return;
+    }
+    covered(`cancelled by ${this.who}${paid ? " (paid)" : " (unpaid)"}`);
+    b.mayEnd = true;
+    cancelInModel(b, keep);
+  }
+}
+
+class Reschedule extends Step {
+  constructor(readonly booking: number, readonly who: "student" | "coach", readonly offering: OfferingId | null, readonly slot: number) {
+    super();
+  }
+  label() {
+    return `move(b${this.booking} by ${this.who} to ${this.offering ?? "same"}, slot ${this.slot})`;
+  }
+  async act(run: RunState, world: World) {
+    const b = (await choose(run, this.booking, isLivePaid))?.model;
+    if (!b) return;
+    const caller = this.who === "student" ? { uid: run.students[b.student] ?? "", isAdmin: false } : { uid: world.coachId, isAdmin: false };
+    const newStartTime = slotStart(run, this.slot, SLOT_HOURS);
+    const newEndTime = new Date(Date.parse(newStartTime) + 60 * MINUTE).toISOString();
+    const out = await call(run, "rescheduleBooking", () =>
+      rescheduleBooking({ bookingId: b.id, newStartTime, newEndTime, ...(this.offering ? { newOfferingId: this.offering } : {}), refundDifference: true, reason: "Moved" }, caller, world.deps),
+    );
+    if (!(out instanceof AppError)) covered(`move ${out.status} (${out.difference.kind})`);
+  }
+}
+
+/** Somebody acts in Cal.com itself: the coach (host) cancels or rejects, or the student (attendee) cancels. */
+class CalcomAct extends Step {
+  constructor(readonly booking: number, readonly act_: "host-cancel" | "attendee-cancel" | "host-reject" | "host-move" | "attendee-move", readonly slot = 0) {
+    super();
+  }
+  label() {
+    return `calcom ${this.act_}(b${this.booking}${this.act_.endsWith("move") ? `, slot ${this.slot}` : ""})`;
+  }
+  async act(run: RunState, world: World) {
+    const chosen = await choose(run, this.booking, (x) => x.calcomBookingUid !== null && world.calcom.booking(x.calcomBookingUid)?.status !== "cancelled");
+    if (!chosen) return;
+    const { model: b, doc } = chosen;
+    const uid = doc.calcomBookingUid ?? "";
+    const client = new CalcomClient({ baseUrl: world.calcom.url, baseDelayMs: 1, maxDelayMs: 2 });
+    try {
+      if (this.act_ === "host-reject") await calcomApi.declineBooking(client, world.calcom.orgAdminKey, uid, "Not available");
+      else if (this.act_ === "host-move" || this.act_ === "attendee-move") {
+        const start = slotStart(run, this.slot, SLOT_HOURS);
+        const host = this.act_ === "host-move";
+        await calcomApi.rescheduleBooking(client, host ? world.calcom.orgAdminKey : null, uid, { start, ...(host ? { rescheduledBy: `${world.coachId}@example.com` } : {}), reschedulingReason: "Moved in Cal.com" });
+        covered(`calcom ${this.act_}`);
+        return; // the time changes, the money does not: the invariants say the rest
+      } else await calcomApi.cancelBooking(client, this.act_ === "host-cancel" ? world.calcom.orgAdminKey : null, uid, "Changed plans");
+    } catch {
+      return; // Cal.com refused (already cancelled, not pending, slot taken): nothing happened
+    }
+    covered(`calcom ${this.act_}`);
+    b.mayEnd = true;
+    b.calcomCancel = { by: this.act_ === "attendee-cancel" ? "attendee" : "host", percentThen: studentRefundPercent(Date.parse(doc.startTime) - world.clockMs) };
+  }
+}
+
+/** A held event reaches its webhook: once, twice at once, or never. Stripe redelivers what it got a 5xx for; Cal.com does not. */
+class Deliver extends Step {
+  constructor(readonly index: number, readonly mode: "once" | "twice" | "never") {
+    super();
+  }
+  label() {
+    return `deliver(#${this.index}, ${this.mode})`;
+  }
+  async act(run: RunState, world: World) {
+    if (run.pending.length === 0) return;
+    const [d] = run.pending.splice(this.index % run.pending.length, 1);
+    if (!d) return;
+    covered(`${d.label} ${this.mode}`);
+    if (this.mode === "never") return;
+    const statuses = this.mode === "twice" ? await Promise.all([world.deliver(d), world.deliver(d)]) : [await world.deliver(d)];
+    if (statuses.some((s) => s >= 500) && d.far === "stripe") run.pending.push(d);
+    if (statuses.some((s) => s >= 400 && s < 500)) run.violations.push(`a genuine ${d.label} was refused with ${statuses.join(",")}`);
+  }
+}
+
+/** Time passes; Stripe expires the sessions whose time has come, as it does on its own. */
+class Clock extends Step {
+  constructor(readonly minutes: number) {
+    super();
+  }
+  label() {
+    return `clock(+${this.minutes} min)`;
+  }
+  async act(run: RunState, world: World) {
+    await advance(run, world, this.minutes);
+  }
+}
+
+export async function advance(run: RunState, world: World, minutes: number): Promise<void> {
+  world.clockMs += minutes * MINUTE;
+  for (const s of world.stripe.sessions.values()) {
+    if (s.status === "open" && s.expires_at * 1000 <= world.clockMs && run.bookings.some((b) => b.id === s.metadata.bookingId)) world.stripe.expire(s.id);
+  }
+  for (const b of run.bookings) {
+    const doc = (await bookingDoc(b.id).get()).data();
+    // A hold past its expiry, or a move's unpaid difference, may now lapse.
+    if (doc?.holdExpiresAt && Date.parse(doc.holdExpiresAt) <= world.clockMs) b.mayEnd = true;
+  }
+}
+
+class Housekeeping extends Step {
+  constructor(readonly what: "expire-holds" | "reconcile" | "trigger-twice", readonly booking: number) {
+    super();
+  }
+  label() {
+    return this.what === "trigger-twice" ? `trigger twice at once(b${this.booking})` : this.what;
+  }
+  async act(run: RunState, world: World) {
+    if (this.what === "expire-holds") await call(run, "expireHolds", () => expireStaleHolds(world.deps));
+    else if (this.what === "reconcile") await call(run, "reconcileBookings", () => reconcileRecent({ dryRun: false }, world.deps));
+    else {
+      const b = pick(run.bookings, this.booking);
+      if (b) await Promise.all([runBookingEffects(b.id, world.deps).catch(() => undefined), runBookingEffects(b.id, world.deps).catch(() => undefined)]);
+    }
+  }
+}
+
+type FaultKind = "fails before acting" | "answer lost" | "429";
+class Fault extends Step {
+  constructor(readonly target: "calcom:createBooking" | "calcom:confirmBooking" | "calcom:cancelBooking" | "calcom:rescheduleBooking" | "stripe:POST /v1/refunds" | "stripe:POST /v1/checkout/sessions", readonly kind: FaultKind) {
+    super();
+  }
+  label() {
+    return `fault(${this.target}: ${this.kind})`;
+  }
+  act(_run: RunState, world: World) {
+    const [far, op] = this.target.split(/:(.*)/s) as ["calcom" | "stripe", string];
+    if (far === "calcom") {
+      if (this.kind === "fails before acting") world.calcom.failNext(4, 503, op);
+      else if (this.kind === "answer lost") world.calcom.loseNextResponses(1, op);
+      else world.calcom.rateLimitNext(1, 1, op);
+    } else if (this.kind === "fails before acting") world.stripe.failNext(3, 500, op);
+    else if (this.kind === "answer lost") world.stripe.loseNextResponses(3, op);
+    else world.stripe.failNext(3, 429, op);
+    return Promise.resolve();
+  }
+}
+
+class Dispute extends Step {
+  constructor(readonly booking: number, readonly payment: number, readonly outcome: "won" | "lost") {
+    super();
+  }
+  label() {
+    return `dispute(b${this.booking} payment ${this.payment}, will be ${this.outcome})`;
+  }
+  act(run: RunState, world: World) {
+    const pis = [...world.stripe.paymentIntents.values()].filter((pi) => run.bookings.some((b) => b.id === pi.metadata.bookingId) && pi.status === "succeeded");
+    const pi = pick(pis, this.booking + this.payment);
+    const b = run.bookings.find((x) => x.id === pi?.metadata.bookingId);
+    const charge = pi ? world.stripe.charges.get(pi.latest_charge) : undefined;
+    if (!b || !pi || !charge || charge.disputed || charge.amount_refunded >= charge.amount) return Promise.resolve();
+    const d = world.stripe.openDispute(pi.id);
+    covered("dispute opened");
+    run.disputes.push({ id: d.id, bookingId: b.id, outcome: this.outcome, closed: false });
+    return Promise.resolve();
+  }
+}
+
+class DisputeMoves extends Step {
+  constructor(readonly dispute: number, readonly move: "update" | "close") {
+    super();
+  }
+  label() {
+    return `dispute #${this.dispute} ${this.move}`;
+  }
+  act(run: RunState, world: World) {
+    const open = run.disputes.filter((d) => !d.closed);
+    const d = pick(open, this.dispute);
+    if (!d) return Promise.resolve();
+    covered(`dispute ${this.move === "update" ? "updated" : d.outcome}`);
+    if (this.move === "update") world.stripe.updateDispute(d.id);
+    else {
+      world.stripe.closeDispute(d.id, d.outcome);
+      d.closed = true;
+    }
+    return Promise.resolve();
+  }
+}
+
+const index = fc.nat({ max: 7 });
+
+/** Every command, with its arguments generated; the weights favour the steps that move money. */
+const steps: fc.Arbitrary<Step>[] = [
+  fc.tuple(fc.nat({ max: 2 }), fc.constantFrom(...OFFERING_IDS.filter((o) => OFFERINGS[o] > 0)), index).map(([s, o, slot]) => new Book(s, o, slot)),
+  fc.tuple(fc.nat({ max: 2 }), fc.constantFrom(...OFFERING_IDS), index).map(([s, o, slot]) => new Book(s, o, slot)),
+  fc.tuple(index, fc.boolean()).map(([b, decline]) => new Pay(b, decline)),
+  fc.tuple(index, fc.boolean()).map(([b, decline]) => new Pay(b, decline)),
+  fc.tuple(index, fc.boolean()).map(([b, decline]) => new Pay(b, decline)),
+  fc.tuple(index, fc.constantFrom("student" as const, "coach" as const, "admin" as const), fc.boolean(), fc.boolean(), fc.option(fc.constantFrom(0, 30, 100), { nil: null })).map(([b, who, long, quoted, refund]) => new Cancel(b, who, long, quoted, refund)),
+  fc.tuple(index, fc.constantFrom("student" as const, "coach" as const), fc.option(fc.constantFrom(...OFFERING_IDS), { nil: null }), index).map(([b, who, o, slot]) => new Reschedule(b, who, o, slot)),
+  fc.tuple(index, fc.constantFrom("student" as const, "coach" as const), fc.option(fc.constantFrom(...OFFERING_IDS), { nil: null }), index).map(([b, who, o, slot]) => new Reschedule(b, who, o, slot)),
+  fc.tuple(index, fc.constantFrom("host-cancel" as const, "attendee-cancel" as const, "host-reject" as const, "host-move" as const, "attendee-move" as const), index).map(([b, a, slot]) => new CalcomAct(b, a, slot)),
+  fc.tuple(index, fc.constantFrom("once" as const, "once" as const, "twice" as const, "never" as const)).map(([i, m]) => new Deliver(i, m)),
+  fc.tuple(index, fc.constantFrom("once" as const, "twice" as const)).map(([i, m]) => new Deliver(i, m)),
+  fc.tuple(index, fc.constantFrom("once" as const, "twice" as const)).map(([i, m]) => new Deliver(i, m)),
+  fc.constantFrom(1, 10, 40, 6 * 60, 22 * 60).map((m) => new Clock(m)),
+  fc.tuple(fc.constantFrom("expire-holds" as const, "reconcile" as const, "trigger-twice" as const), index).map(([w, b]) => new Housekeeping(w, b)),
+  fc
+    .tuple(
+      fc.constantFrom("calcom:createBooking" as const, "calcom:confirmBooking" as const, "calcom:cancelBooking" as const, "calcom:rescheduleBooking" as const, "stripe:POST /v1/refunds" as const, "stripe:POST /v1/checkout/sessions" as const),
+      fc.constantFrom("fails before acting" as const, "answer lost" as const, "429" as const),
+    )
+    .map(([t, k]) => new Fault(t, k)),
+  fc.tuple(index, fc.nat({ max: 1 }), fc.constantFrom("won" as const, "lost" as const)).map(([b, p, o]) => new Dispute(b, p, o)),
+  fc.tuple(index, fc.constantFrom("update" as const, "close" as const)).map(([d, m]) => new DisputeMoves(d, m)),
+];
+
+/** Each step's events are delivered at once three times in four; otherwise they wait for Deliver commands. */
+export const commands = steps.map((arb) =>
+  fc.tuple(arb, fc.constantFrom("now" as const, "now" as const, "now" as const, "held" as const)).map(([step, delivery]) => {
+    step.delivery = delivery;
+    return step;
+  }),
+);

@@ -1,0 +1,83 @@
+import type { Booking } from "../../src/domain/booking.js";
+import { getDb } from "../../src/shared/firestore.js";
+import { expectedNet } from "./reference.js";
+import type { RunState, runDocs } from "./run-state.js";
+import type { World } from "./world.js";
+
+type Docs = Awaited<ReturnType<typeof runDocs>>;
+
+/** Stripe's truth about one booking's money, from the stand-in. */
+export function stripeMoney(world: World, bookingId: string) {
+  const pis = [...world.stripe.paymentIntents.values()].filter((pi) => pi.metadata.bookingId === bookingId && pi.status === "succeeded");
+  const captured = pis.reduce((s, pi) => s + pi.amount, 0);
+  const refunds = [...world.stripe.refunds.values()].filter((r) => pis.some((pi) => pi.id === r.payment_intent));
+  const refunded = refunds.reduce((s, r) => s + r.amount, 0);
+  const charges = new Set(pis.map((pi) => pi.latest_charge));
+  const disputes = [...world.stripe.disputes.values()].filter((d) => charges.has(d.charge));
+  const lost = disputes.filter((d) => d.status === "lost").reduce((s, d) => s + d.amount, 0);
+  const held = pis.reduce((s, pi) => s + world.stripe.heldFor(pi.id), 0);
+  const perPaymentOver = pis.filter((pi) => refunds.filter((r) => r.payment_intent === pi.id).reduce((s, r) => s + r.amount, 0) > pi.amount).map((pi) => pi.id);
+  return { captured, refunded, lost, held, perPaymentOver };
+}
+
+function overlaps(a: Booking, b: Booking): boolean {
+  const before = (x: Booking) => (x.limits?.bufferBeforeMinutes ?? 0) * 60_000;
+  const after = (x: Booking) => (x.limits?.bufferAfterMinutes ?? 0) * 60_000;
+  return Date.parse(a.startTime) - before(a) < Date.parse(b.endTime) + after(b) && Date.parse(b.startTime) - before(b) < Date.parse(a.endTime) + after(a);
+}
+
+/** The invariants that hold after every step, whatever is still in flight. */
+export function stepViolations(world: World, run: RunState, docs: Docs): string[] {
+  const out: string[] = [];
+  for (const d of docs) if (d.error !== null) out.push(`${d.id}: unreadable (${d.error})`);
+  for (const b of run.bookings) {
+    const m = stripeMoney(world, b.id);
+    if (m.perPaymentOver.length > 0) out.push(`${b.id}: refunded more than captured on ${m.perPaymentOver.join(",")}`);
+    const net = m.captured - m.refunded - m.lost;
+    const floor = expectedNet(b.entitledLow, m.lost);
+    if (net < floor) out.push(`${b.id}: the student holds ${floor} of value but has paid net ${net} (refunded ${m.refunded} of ${m.captured})`);
+  }
+  const live = docs.map((d) => d.booking).filter((b): b is Booking => b !== null && b.status !== "cancelled");
+  for (let i = 0; i < live.length; i++) {
+    for (let j = i + 1; j < live.length; j++) {
+      const [a, b] = [live[i], live[j]];
+      if (a && b && overlaps(a, b)) out.push(`two live bookings overlap: ${a.startTime} and ${b.startTime}`);
+    }
+  }
+  return out;
+}
+
+/** The invariants that hold once nothing is in flight and reconciliation has run: nothing stuck, everything agrees. */
+export async function settledViolations(world: World, run: RunState, docs: Docs): Promise<string[]> {
+  const out: string[] = [];
+  const calcomLive = world.calcom.listBookings().filter((x) => x.status === "pending" || x.status === "accepted");
+  for (const { id, booking: b } of docs) {
+    if (!b) continue;
+    const model = run.bookings.find((x) => x.id === id);
+    const m = stripeMoney(world, id);
+    const net = m.captured - m.refunded - m.lost;
+    if (model) {
+      const [low, high] = [expectedNet(model.entitledLow, m.lost), expectedNet(model.entitled, m.lost)];
+      if (net < low || net > high) out.push(`${id}: the student paid net ${net} (captured ${m.captured}, refunded ${m.refunded}, lost ${m.lost}); owed ${low === high ? low : `${low}..${high}`}`);
+    } else if (net !== 0) out.push(`${id}: a booking whose creation failed holds ${net} of the student's money`);
+    if (b.status === "requested") out.push(`${id}: still requested/${b.paymentStatus} (${b.lastError?.action ?? ""} ${b.lastError?.code ?? ""})`);
+    if (b.reschedule) out.push(`${id}: a move (${b.reschedule.state}) still under way`);
+    if (b.refundsOwed.some((o) => o.refundedCents < o.amountCents) && b.status !== "cancelled") out.push(`${id}: refunds still owed ${JSON.stringify(b.refundsOwed)}`);
+    if (b.status === "cancelled" && b.paymentStatus === "paid" && m.refunded < m.captured - m.lost && net > (model ? expectedNet(model.entitled, m.lost) : 0)) {
+      out.push(`${id}: cancelled/paid with a refund still to make`);
+    }
+    if (m.refunded !== b.refundedCents) out.push(`${id}: ${m.refunded} refunded at Stripe, ${b.refundedCents} recorded`);
+    const recorded = b.charges.reduce((s, c) => s + c.amountCents, 0);
+    if (m.captured !== recorded) out.push(`${id}: captured ${m.captured} at Stripe, ${recorded} recorded`);
+    const ledger = await getDb().collection(`bookings/${id}/ledger`).get();
+    const inLedger = ledger.docs.reduce((s, d) => s + Number(d.get("amountCents")), 0);
+    if (inLedger !== m.held) out.push(`${id}: ledger ${inLedger}, Stripe holds ${m.held}`);
+    const mine = calcomLive.filter((x) => x.metadata.bookingId === id);
+    if (b.status === "confirmed") {
+      if (mine.length !== 1 || mine[0]?.uid !== b.calcomBookingUid || mine[0].status !== "accepted") out.push(`${id}: confirmed, Cal.com has ${mine.map((x) => `${x.uid}:${x.status}`).join(",") || "nothing"} live`);
+    } else if (mine.length > 0) out.push(`${id}: ${b.status}, yet live in Cal.com (${mine.map((x) => x.status).join(",")})`);
+    const open = [...world.stripe.sessions.values()].filter((s) => s.metadata.bookingId === id && s.status === "open");
+    if (open.length > 0) out.push(`${id}: ${open.length} Checkout Session(s) still open`);
+  }
+  return out;
+}

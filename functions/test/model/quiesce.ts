@@ -1,0 +1,36 @@
+import { expireStaleHolds } from "../../src/features/bookings/hold-expiry.js";
+import { reconcileBooking, reconcileRecent } from "../../src/features/reconciliation/reconciliation.service.js";
+import { advance } from "./commands.js";
+import { deliverAll, observe, runDocs, triggers, type RunState } from "./run-state.js";
+import type { World } from "./world.js";
+
+async function reconcileAll(world: World, run: RunState, round: number): Promise<void> {
+  await reconcileRecent({ dryRun: false }, world.deps).catch(() => undefined);
+  for (const { id } of await runDocs(run)) {
+    await reconcileBooking(id, { dryRun: false, runId: `model-${world.clockMs}-${round}` }, world.deps).catch(() => undefined);
+  }
+}
+
+/**
+ * What production has once a run's commands stop: faults gone, every event delivered, disputes
+ * decided, the triggers, reconciliation every 10 minutes, and holds left unpaid expiring. After
+ * it, nothing may be stuck and Firestore, Cal.com and Stripe must agree.
+ */
+export async function quiesce(world: World, run: RunState): Promise<void> {
+  world.calcom.clearFaults();
+  world.stripe.clearFaults();
+  for (const d of run.disputes.filter((x) => !x.closed)) {
+    world.stripe.closeDispute(d.id, d.outcome);
+    d.closed = true;
+  }
+  await deliverAll(world, run);
+  for (const [round, minutes] of [11, 40, 11, 11].entries()) {
+    await advance(run, world, minutes);
+    if (round === 1) await expireStaleHolds(world.deps).catch(() => undefined);
+    await deliverAll(world, run);
+    await reconcileAll(world, run, round);
+    await triggers(world, run);
+    await deliverAll(world, run);
+  }
+  observe(run, await runDocs(run), world.clockMs);
+}

@@ -1,0 +1,66 @@
+/**
+ * The reference model of the model-based test: what each booking should end up costing the
+ * student, written independently of the code under test (no import from src/ but types). It is
+ * deliberately small: the rules of the README's cancellation policy, move pricing and disputes.
+ */
+
+export const HOUR_MS = 3_600_000;
+
+/** The default policy's share refunded to a student who cancels `noticeMs` before the start. */
+export function studentRefundPercent(noticeMs: number): number {
+  if (noticeMs >= 24 * HOUR_MS) return 100;
+  if (noticeMs >= 2 * HOUR_MS) return 50;
+  return 0;
+}
+
+/** What the student keeps paying after a cancellation that refunds `percent` % of `entitled`. */
+export function afterCancellation(entitled: number, percent: number): number {
+  return entitled - Math.floor((entitled * percent) / 100);
+}
+
+/**
+ * One booking as the model sees it. `entitled` is what the student should have paid, net of
+ * refunds, once everything settles: the price of the offering they hold while the booking is
+ * live, what the policy leaves after a cancellation, 0 for an unpaid hold. After a student's
+ * cancellation in Cal.com whose tier changed before we heard of it, any value between
+ * `entitledLow` and `entitled` is right.
+ */
+export interface ModelBooking {
+  id: string;
+  student: number;
+  entitled: number;
+  entitledLow: number;
+  /** The payment has been seen recorded on a live booking (from then on `entitled` is a price). */
+  paidSeen: boolean;
+  /** The cancellation has been taken into `entitled`. */
+  cancelled: boolean;
+  /** Something happened that may end the booking (a cancel asked for, a hold past its expiry, Cal.com). */
+  mayEnd: boolean;
+  offeringId: string;
+  startTime: string;
+  /** A cancellation made in Cal.com and not yet seen recorded: by whom, and the student's tier then. */
+  calcomCancel: { by: "host" | "attendee"; percentThen: number } | null;
+  /** A payment the student made while the hold was still ours (Stripe holds it; the event may be pending). */
+  paidAtStripe: boolean;
+}
+
+export function newModelBooking(id: string, student: number, offeringId: string, startTime: string): ModelBooking {
+  return { id, student, entitled: 0, entitledLow: 0, paidSeen: false, cancelled: false, mayEnd: false, offeringId, startTime, calcomCancel: null, paidAtStripe: false };
+}
+
+/** Sets what a cancellation leaves the student paying, once. */
+export function cancelInModel(b: ModelBooking, keep: number, keepLow = keep): void {
+  if (b.cancelled) return;
+  b.cancelled = true;
+  b.entitled = keep;
+  b.entitledLow = keepLow;
+}
+
+/**
+ * What the student should hold net at Stripe (captured − refunded − lost to disputes), given
+ * what the model says they are entitled to: a lost dispute has already given the bank's share
+ * back, so never below zero.
+ */
+export function expectedNet(entitled: number, lostCents: number): number {
+  return Math.max(0, entitled - lostCents);
+}

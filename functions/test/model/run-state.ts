@@ -1,0 +1,116 @@
+import type { Booking } from "../../src/domain/booking.js";
+import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
+import { bookingDoc, bookingsCollection } from "../../src/shared/firestore.js";
+import { AppError } from "../../src/domain/errors.js";
+import { OFFERINGS, type Delivery, type OfferingId, type World } from "./world.js";
+import { cancelInModel, studentRefundPercent, afterCancellation, type ModelBooking } from "./reference.js";
+
+/** One execution of the model: its students, the bookings it made, the events not yet delivered. */
+export interface RunState {
+  day: number;
+  students: string[];
+  bookings: ModelBooking[];
+  pending: Delivery[];
+  disputes: { id: string; bookingId: string; outcome: "won" | "lost"; closed: boolean }[];
+  violations: string[];
+  steps: number;
+  /** The commands run so far, for the report of a failing run. */
+  trail: string[];
+}
+
+/** What the runs really did (a command whose target does not exist does nothing), over every run. */
+export const coverage: Record<string, number> = {};
+export function covered(what: string): void {
+  coverage[what] = (coverage[what] ?? 0) + 1;
+}
+
+export function newRunState(day: number, students: string[]): RunState {
+  return { day, students, bookings: [], pending: [], disputes: [], violations: [], steps: 0, trail: [] };
+}
+
+export function slotStart(run: RunState, slot: number, hours: readonly number[]): string {
+  return new Date(run.day + (hours[slot % hours.length] ?? 8) * 3_600_000).toISOString();
+}
+
+export function pick<T>(items: readonly T[], index: number): T | undefined {
+  return items.length === 0 ? undefined : items[index % items.length];
+}
+
+/** Every booking document of the run, the ones whose create failed half way included. */
+export async function runDocs(run: RunState): Promise<{ id: string; booking: Booking | null; error: string | null }[]> {
+  const ids = new Set(run.bookings.map((b) => b.id));
+  const byStudent = await bookingsCollection().withConverter(null).where("userId", "in", run.students).get();
+  for (const d of byStudent.docs) ids.add(d.id);
+  const out: { id: string; booking: Booking | null; error: string | null }[] = [];
+  for (const id of ids) {
+    try {
+      out.push({ id, booking: (await bookingDoc(id).get()).data() ?? null, error: null });
+    } catch (err) {
+      out.push({ id, booking: null, error: err instanceof Error ? err.message.slice(0, 200) : String(err) });
+    }
+  }
+  return out;
+}
+
+/** What the booking trigger does after every write: the booking's effects, for every booking of the run. */
+export async function triggers(world: World, run: RunState): Promise<void> {
+  for (const { id } of await runDocs(run)) {
+    try {
+      await runBookingEffects(id, world.deps);
+    } catch (err) {
+      // A trigger that throws is retried by the platform: the next step runs it again.
+      if (!(err instanceof AppError)) run.violations.push(`trigger for ${id} threw ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  run.pending.push(...world.collect());
+}
+
+/**
+ * Brings the model up to what the documents show happened without a command of ours deciding it:
+ * a payment recorded, a move made, a cancellation that came from Cal.com, reconciliation or
+ * expiry. What the model expects is decided here from its own rules, never from the document's
+ * amounts.
+ */
+export function observe(run: RunState, docs: Awaited<ReturnType<typeof runDocs>>, nowMs: number): void {
+  for (const b of run.bookings) {
+    const doc = docs.find((d) => d.id === b.id)?.booking;
+    if (!doc) continue;
+    const live = doc.status !== "cancelled";
+    if (live && doc.paymentStatus === "paid" && !b.paidSeen) {
+      b.paidSeen = true;
+      b.entitled = b.entitledLow = OFFERINGS[doc.offeringId as OfferingId];
+    }
+    if (live && b.paidSeen && doc.offeringId !== b.offeringId) {
+      b.entitled = b.entitledLow = OFFERINGS[doc.offeringId as OfferingId];
+    }
+    b.offeringId = doc.offeringId;
+    b.startTime = doc.startTime;
+    if (!live && !b.cancelled) {
+      const c = b.calcomCancel;
+      if (c?.by === "attendee") {
+        // The student cancelled in Cal.com: the tier of that moment, or of the moment we heard of it.
+        const percentNow = studentRefundPercent(Date.parse(doc.startTime) - nowMs);
+        cancelInModel(b, afterCancellation(b.entitled, Math.min(c.percentThen, percentNow)), afterCancellation(b.entitled, Math.max(c.percentThen, percentNow)));
+      } else {
+        if (!b.mayEnd) run.violations.push(`${b.id}: cancelled (${doc.cancellation?.tier ?? "?"}) though nothing asked for it to end`);
+        // The host, Cal.com's rejection, a released hold, or the system: the student keeps nothing owed.
+        cancelInModel(b, 0);
+      }
+    }
+  }
+}
+
+/** Delivers every held event in the order it was sent (Stripe again after a 5xx, a few times). */
+export async function deliverAll(world: World, run: RunState): Promise<void> {
+  run.pending.push(...world.collect());
+  for (let round = 0; round < 5 && run.pending.length > 0; round++) {
+    const batch = run.pending.splice(0);
+    for (const d of batch) {
+      const status = await world.deliver(d);
+      if (status >= 500 && d.far === "stripe") run.pending.push(d);
+      observe(run, await runDocs(run), world.clockMs);
+    }
+    await triggers(world, run);
+    observe(run, await runDocs(run), world.clockMs);
+  }
+}

@@ -1,0 +1,110 @@
+import type Stripe from "stripe";
+import { syncAvailability } from "../../src/features/availability/availability.service.js";
+import { saveOffering, syncOfferingEventTypes } from "../../src/features/offerings/offerings.service.js";
+import { handleCalcomWebhook } from "../../src/features/webhooks/calcom-webhook.endpoint.js";
+import { handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
+import { calcomSignature } from "../../src/integrations/calcom/calcom-webhook.js";
+import { createStripeClient } from "../../src/integrations/stripe/stripe-client.js";
+import { stripeTestSignature } from "../../src/integrations/stripe/stripe-webhook.js";
+import { StripePaymentsGateway } from "../../src/integrations/stripe/stripe-payments.gateway.js";
+import type { Dependencies } from "../../src/shared/dependencies.js";
+import { coachDoc } from "../../src/shared/firestore.js";
+import { uniqueId } from "../helpers/admin.js";
+import { testDependencies } from "../helpers/deps.js";
+import { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
+import { FakeStripe } from "../stand-ins/fake-stripe.server.js";
+
+/**
+ * The world the model-based test drives: both stand-ins and the code under test share one clock
+ * the commands move; events of both far ends are held, to be delivered by commands (late, twice,
+ * out of order, or never); one coach with four 60-minute offerings at different prices.
+ */
+export const CALCOM_SECRET = "calcom_model_secret";
+export const STRIPE_SECRET = "whsec_model_secret";
+export const OFFERINGS = { sixty: 10_000, half: 5_000, dear: 15_000, free: 0 } as const;
+export type OfferingId = keyof typeof OFFERINGS;
+export const OFFERING_IDS = Object.keys(OFFERINGS) as OfferingId[];
+/** Slots of a run's day: 08:00 … 15:00 UTC, an hour each. */
+export const SLOT_HOURS = [8, 9, 10, 11, 12, 13, 14, 15];
+const DAY_MS = 86_400_000;
+const FIRST_DAY = Date.parse("2031-03-03T00:00:00.000Z");
+
+export interface Delivery {
+  far: "stripe" | "calcom";
+  label: string;
+  rawBody: string;
+  /** Cal.com signs with the subscriber's secret; Stripe deliveries are signed when sent. */
+  secret: string | null;
+}
+
+export class World {
+  clockMs = FIRST_DAY;
+  calcom!: FakeCalcom;
+  stripe!: FakeStripe;
+  deps!: Dependencies;
+  coachId = "";
+  eventTypes = new Map<string, number>();
+  private executions = 0;
+
+  async start(): Promise<void> {
+    const now = () => this.clockMs;
+    this.calcom = await FakeCalcom.start({ now });
+    this.stripe = await FakeStripe.start({ now });
+    const base = testDependencies(this.calcom, { stripe: this.stripe, now: () => new Date(this.clockMs), calcomWebhookSecret: CALCOM_SECRET, stripeWebhookSecret: STRIPE_SECRET });
+    // A short Stripe timeout, so that a slow answer is a timeout here as it would be in production.
+    const payments = new StripePaymentsGateway(createStripeClient({ secretKey: "sk_test_x", apiBaseUrl: this.stripe.url, timeoutMs: 500 }));
+    this.deps = Object.assign(base, { payments: () => Promise.resolve(payments) });
+    this.coachId = uniqueId("model-coach");
+    const coach = { uid: this.coachId, isAdmin: false };
+    await syncAvailability({ coachId: this.coachId, availability: { timeZone: "UTC", slots: ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].map((day) => ({ day: day as "monday", startTime: "06:00", endTime: "20:00" })) } }, coach, this.deps);
+    for (const id of OFFERING_IDS) await saveOffering({ offering: { id, title: id, durationMinutes: 60, priceCents: OFFERINGS[id], currency: "eur" } }, coach);
+    await syncOfferingEventTypes(this.coachId, this.deps);
+    for (const o of (await coachDoc(this.coachId).get()).data()?.customOfferings ?? []) this.eventTypes.set(o.id, o.calcomEventTypeId ?? 0);
+    // Deliveries are held for the commands to deliver.
+    this.calcom.subscribe("http://127.0.0.1:9/held", CALCOM_SECRET);
+    this.calcom.holdWebhooks();
+    this.stripe.holdWebhooks();
+  }
+
+  async stop(): Promise<void> {
+    await this.calcom.stop();
+    await this.stripe.stop();
+  }
+
+  /**
+   * A new execution (a run, or a replay while shrinking) gets a day of its own, two days after
+   * the last one, and a clock 30 hours before its first slot: every booking of earlier runs has
+   * ended, so nothing they left can collide with this one.
+   */
+  beginExecution(): { day: number } {
+    this.executions += 1;
+    const day = FIRST_DAY + this.executions * 2 * DAY_MS;
+    this.clockMs = day + 8 * 3_600_000 - 30 * 3_600_000;
+    this.calcom.clearFaults();
+    this.stripe.clearFaults();
+    this.calcom.takeHeldWebhooks();
+    this.stripe.takeHeldWebhooks();
+    return { day };
+  }
+
+  /** The events both far ends have sent since the last call. */
+  collect(): Delivery[] {
+    const stripe = this.stripe.takeHeldWebhooks().map((e): Delivery => ({ far: "stripe", label: e.type, rawBody: e.rawBody, secret: null }));
+    const calcom = this.calcom.takeHeldWebhooks().map((w): Delivery => ({ far: "calcom", label: w.triggerEvent, rawBody: w.rawBody, secret: w.secret }));
+    return [...stripe, ...calcom];
+  }
+
+  /** Delivers one event to its webhook through the real signature check; the HTTP status it got. */
+  async deliver(d: Delivery): Promise<number> {
+    const rawBody = Buffer.from(d.rawBody, "utf8");
+    const headers: Record<string, string> =
+      d.far === "stripe" ? { "stripe-signature": stripeTestSignature(d.rawBody, STRIPE_SECRET) } : { "x-cal-signature-256": calcomSignature(d.rawBody, d.secret ?? "") };
+    const req = { method: "POST", rawBody, header: (name: string) => headers[name.toLowerCase()] };
+    const out = d.far === "stripe" ? await handleStripeWebhook(req as never, this.deps) : await handleCalcomWebhook(req as never, this.deps);
+    return out.status;
+  }
+
+  stripeEventType(d: Delivery): Stripe.Event["type"] | null {
+    return d.far === "stripe" ? (d.label as Stripe.Event["type"]) : null;
+  }
+}
