@@ -37,6 +37,7 @@ function aBooking(overrides: Partial<Booking> = {}): Booking {
     charges: [],
     paymentIntentIds: [],
     dispute: null,
+    disputes: [],
     disputedCents: 0,
     refundsOwed: [],
     reschedule: null,

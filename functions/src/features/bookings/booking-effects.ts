@@ -1,9 +1,9 @@
 import { Timestamp, type Transaction } from "firebase-admin/firestore";
-import type { Booking } from "../../domain/booking.js";
+import { disputeOpen, refundableCharges, type Booking } from "../../domain/booking.js";
 import type { BookingState } from "../../domain/booking-state.js";
 import { AppError } from "../../domain/errors.js";
 import { allocateRefund } from "../../domain/refund-allocation.js";
-import { cancellationRefundTarget, disputeOpen } from "../cancellations/cancellation-decision.js";
+import { cancellationRefundTarget } from "../cancellations/cancellation-decision.js";
 import { moveInCalcom } from "../reschedules/reschedule-effects.js";
 import type { Dependencies } from "../../shared/dependencies.js";
 import { getDb } from "../../shared/firestore.js";
@@ -190,11 +190,11 @@ async function refundParts(
   onRecorded: (current: Booking, refundedCents: number) => Partial<Booking> & { toState?: { status: "cancelled"; paymentStatus: "refunded" } },
 ): Promise<void> {
   if (obligation.amountCents <= 0 || exhausted(booking, "stripe-refund")) return;
-  // Stripe refuses a refund of a disputed charge: wait for the dispute to close (its webhook
-  // writes the booking, which runs this again).
+  // Stripe refuses a refund of a disputed charge: wait until every dispute of the booking is
+  // closed (each close is written to the booking, which runs this again).
   if (disputeOpen(booking)) return;
   const now = deps.now();
-  for (const part of allocateRefund(booking.charges, obligation.amountCents)) {
+  for (const part of allocateRefund(refundableCharges(booking), obligation.amountCents)) {
     let refund;
     try {
       refund = await (await deps.payments()).refund({

@@ -71,6 +71,7 @@ export async function createBooking(input: CreateBookingInput, caller: CallerCon
     charges: [],
     paymentIntentIds: [],
     dispute: null,
+    disputes: [],
     disputedCents: 0,
     refundsOwed: [],
     reschedule: null,
