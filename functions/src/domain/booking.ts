@@ -111,6 +111,11 @@ export const BookingSchema = z
     limits: SchedulingLimitsSchema.nullable().default(null),
     /** Until when an unpaid hold keeps its slot (the Checkout Session's expiry). */
     holdExpiresAt: InstantSchema.nullable().default(null),
+    /**
+     * The Checkout Session is complete but its payment (a delayed method: SEPA debit and the
+     * like) is still processing: the hold is kept until the session's start time.
+     */
+    paymentProcessing: z.boolean().default(false),
     stripeCheckoutUrl: z.string().nullable().default(null),
     paidAt: InstantSchema.nullable().default(null),
     /** What we last know of the Cal.com booking (lowercase REST statuses). */

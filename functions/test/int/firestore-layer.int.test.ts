@@ -26,6 +26,7 @@ function aBooking(overrides: Partial<Booking> = {}): Booking {
     stripePaymentIntentId: null,
     cancellationPolicy: DEFAULT_CANCELLATION_POLICY,
     holdExpiresAt: "2026-11-24T08:35:00.000Z",
+    paymentProcessing: false,
     stripeCheckoutUrl: null,
     paidAt: null,
     calcomStatus: "pending",

@@ -63,6 +63,7 @@ export async function createBooking(input: CreateBookingInput, caller: CallerCon
     cancellationPolicy: offering.cancellationPolicy ?? coach.cancellationPolicy ?? DEFAULT_CANCELLATION_POLICY,
     limits,
     holdExpiresAt: new Date(now.getTime() + HOLD_MINUTES * MINUTE_MS).toISOString(),
+    paymentProcessing: false,
     stripeCheckoutUrl: null,
     paidAt: null,
     calcomStatus: null,
