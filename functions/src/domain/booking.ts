@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { BookingStatusSchema, PaymentStatusSchema } from "./booking-state.js";
+import { isDisputeClosed } from "./dispute-status.js";
 import { CentsSchema, CurrencySchema } from "./money.js";
 import { SchedulingLimitsSchema } from "./limits.js";
 import { CancellationPolicySchema } from "./policy.js";
@@ -39,11 +40,6 @@ export const DisputeSchema = z.object({
   fundsWithdrawn: z.boolean(),
 });
 export type Dispute = z.output<typeof DisputeSchema>;
-
-/** Stripe's dispute statuses after which no decision is pending any more. */
-export function isDisputeClosed(status: string): boolean {
-  return ["won", "lost", "warning_closed", "prevented"].includes(status);
-}
 
 /** A refund owed outside a cancellation (a cheaper reschedule, a late difference payment), carried out once by the trigger. */
 export const RefundOwedSchema = z.object({
@@ -115,6 +111,11 @@ export const BookingSchema = z
     limits: SchedulingLimitsSchema.nullable().default(null),
     /** Until when an unpaid hold keeps its slot (the Checkout Session's expiry). */
     holdExpiresAt: InstantSchema.nullable().default(null),
+    /**
+     * The Checkout Session is complete but its payment (a delayed method: SEPA debit and the
+     * like) is still processing: the hold is kept until the session's start time.
+     */
+    paymentProcessing: z.boolean().default(false),
     stripeCheckoutUrl: z.string().nullable().default(null),
     paidAt: InstantSchema.nullable().default(null),
     /** What we last know of the Cal.com booking (lowercase REST statuses). */
@@ -129,8 +130,11 @@ export const BookingSchema = z
     charges: z.array(ChargeSchema).default([]),
     /** The ids of `charges`, for finding a booking by any of its payments. */
     paymentIntentIds: z.array(z.string()).default([]),
+    /** The dispute Stripe reported on last (kept for clients; `disputes` has them all). */
     dispute: DisputeSchema.nullable().default(null),
-    /** Taken back by a dispute and not reinstated: captured − refunded − disputed is what we hold. */
+    /** Every dispute on the booking's payments (one per payment at most), by id; read through `disputesOf`. */
+    disputes: z.array(DisputeSchema).default([]),
+    /** Taken back by disputes and not reinstated: captured − refunded − disputed is what we hold. */
     disputedCents: CentsSchema.default(0),
     refundsOwed: z.array(RefundOwedSchema).default([]),
     reschedule: RescheduleSchema.nullable().default(null),
@@ -145,6 +149,37 @@ export const BookingSchema = z
   .refine((b) => epochMs(b.endTime) > epochMs(b.startTime), { path: ["endTime"], message: "must be after startTime" })
   .refine((b) => b.refundedCents <= b.amountCents, { path: ["refundedCents"], message: "cannot exceed amountCents" });
 export type Booking = z.output<typeof BookingSchema>;
+
+/**
+ * Every dispute of a booking. A booking stored before `disputes` existed has only `dispute`: it
+ * counts as the one dispute.
+ */
+export function disputesOf(booking: Pick<Booking, "dispute" | "disputes">): Dispute[] {
+  if (booking.disputes.length > 0 || booking.dispute === null) return booking.disputes;
+  return [booking.dispute];
+}
+
+/** Whether any dispute of the booking is open (Stripe refuses refunds of a disputed payment until it closes). */
+export function disputeOpen(booking: Pick<Booking, "dispute" | "disputes">): boolean {
+  return disputesOf(booking).some((d) => !isDisputeClosed(d.status));
+}
+
+/** What closed disputes took back for good (lost): no longer ours to refund. */
+export function lostDisputeCents(booking: Pick<Booking, "dispute" | "disputes">): number {
+  return disputesOf(booking).reduce((sum, d) => sum + (isDisputeClosed(d.status) && d.fundsWithdrawn ? d.amountCents : 0), 0);
+}
+
+/**
+ * The booking's payments as far as a refund is concerned: what a dispute took back (and did not
+ * give back) is no longer there to refund, and Stripe refuses a refund of it.
+ */
+export function refundableCharges(booking: Pick<Booking, "charges" | "dispute" | "disputes">): Booking["charges"] {
+  const disputes = disputesOf(booking);
+  return booking.charges.map((c) => ({
+    ...c,
+    refundedCents: c.refundedCents + disputes.reduce((sum, d) => sum + (d.paymentIntentId === c.paymentIntentId && d.fundsWithdrawn ? d.amountCents : 0), 0),
+  }));
+}
 
 /** Fields of a booking that hold instants (stored as Firestore Timestamps). */
 export const BOOKING_INSTANT_FIELDS = ["startTime", "endTime", "createdAt", "updatedAt", "holdExpiresAt", "paidAt"] as const;

@@ -110,7 +110,7 @@ describe("a quote before any money moves", () => {
 });
 
 describe("disputes", () => {
-  it("records a dispute, tells the coach, refuses a refund while it is open, and shows a lost one as a withdrawal, once", async () => {
+  it("records a dispute, tells the coach, defers a cancellation's refund while it is open, and shows a lost one as a withdrawal, once", async () => {
     const s = await coachWithTwoCurrencies();
     const b = await paid(s);
     const dispute = standIns.stripe.openDispute(b.pi, { reason: "product_not_received" });
@@ -127,9 +127,10 @@ describe("disputes", () => {
     expect(audit.size).toBe(1);
 
     s.clock.now = at(30);
-    const refused = await errorOf(cancelBooking({ bookingId: b.bookingId, reason: "Never mind" }, b.student, s.deps));
-    expect(refused).toMatchObject({ code: "failed-precondition", message: expect.stringContaining("This payment is disputed") as string });
-    expect((await bookingDoc(b.bookingId).get()).data()?.status).toBe("confirmed");
+    expect(await quoteCancellation({ bookingId: b.bookingId }, b.student, s.deps)).toMatchObject({ refundCents: 10_000, blockedBy: expect.stringContaining("This payment is disputed") as string });
+    await cancelBooking({ bookingId: b.bookingId, reason: "Never mind" }, b.student, s.deps);
+    await runBookingEffects(b.bookingId, s.deps);
+    expect((await bookingDoc(b.bookingId).get()).data()).toMatchObject({ status: "cancelled", paymentStatus: "paid", calcomStatus: "cancelled" });
     expect(standIns.stripe.refunds.size).toBe(0);
 
     const closed = standIns.stripe.closeDispute(dispute.id, "lost");

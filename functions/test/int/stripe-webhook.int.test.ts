@@ -53,12 +53,13 @@ async function heldBooking() {
 }
 
 describe("stripeWebhook (in-process) with the stand-in's signed events", () => {
-  it("releases the hold on payment_intent.payment_failed", async () => {
+  it("keeps the hold on payment_intent.payment_failed (Checkout stays open for another card), recording the decline", async () => {
     const { bookingId, sessionId } = await heldBooking();
     stripe.failPayment(sessionId);
     await stripe.flushWebhooks();
     expect(stripe.webhookDeliveries.map((d) => [d.type, d.status])).toEqual([["payment_intent.payment_failed", 200]]);
-    expect((await bookingDoc(bookingId).get()).data()).toMatchObject({ status: "cancelled", paymentStatus: "pending", cancellation: { reason: "Payment failed" } });
+    expect((await bookingDoc(bookingId).get()).data()).toMatchObject({ status: "requested", paymentStatus: "pending", cancellation: null });
+    expect((await getDb().collection(`bookings/${bookingId}/events`).where("type", "==", "payment-declined").get()).size).toBe(1);
   });
 
   it("records checkout.session.completed once, even when Stripe delivers it twice", async () => {

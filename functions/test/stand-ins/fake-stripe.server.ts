@@ -10,7 +10,7 @@ import { DeliveryPlan, WebhookSender, listenOnLoopback, type LoopbackServer } fr
  * PaymentIntents and Charges, refunds (never more than captured), idempotency keys (same key and
  * parameters → the same answer, replayed; other parameters → `idempotency_error`), the error
  * envelope, and signed webhooks that can be dropped, duplicated or held. A test-only route pays
- * an open session. Test support only: never imported by production code.
+ * an open session (by card, or by a delayed method that settles later). Test support only: never imported by production code.
  */
 
 const API_VERSION = "2026-10-28.endive";
@@ -216,8 +216,50 @@ export class FakeStripe {
     return session;
   }
 
+  /**
+   * Test-only: the buyer pays with a delayed method (SEPA debit and the like): the session
+   * completes `unpaid` with a `processing` PaymentIntent and checkout.session.completed is sent;
+   * `settleDelayedPayment` later says how it ended.
+   */
+  payDelayed(sessionId: string): FakeSession {
+    const session = this.requireSession(sessionId);
+    if (session.status !== "open") throw new StripeHttpError(400, "invalid_request_error", `Session ${sessionId} is ${session.status}`);
+    const paymentIntentId = id("pi");
+    this.paymentIntents.set(paymentIntentId, { id: paymentIntentId, object: "payment_intent", amount: session.amount_total, currency: session.currency, status: "processing", latest_charge: "", metadata: session.payment_intent_metadata });
+    session.status = "complete";
+    session.payment_intent = paymentIntentId;
+    session.url = null;
+    this.emit("checkout.session.completed", this.sessionOut(session));
+    return session;
+  }
+
+  /**
+   * Test-only: a delayed payment ends: `succeeded` captures it (its charge made as `pay` does) and
+   * sends checkout.session.async_payment_succeeded; `failed` sends checkout.session.async_payment_failed.
+   */
+  settleDelayedPayment(sessionId: string, outcome: "succeeded" | "failed"): FakeSession {
+    const session = this.requireSession(sessionId);
+    const pi = this.paymentIntents.get(session.payment_intent ?? "");
+    if (session.status !== "complete" || session.payment_status !== "unpaid" || pi?.status !== "processing") {
+      throw new StripeHttpError(400, "invalid_request_error", `Session ${sessionId} has no payment processing`);
+    }
+    if (outcome === "failed") {
+      pi.status = "requires_payment_method";
+      this.emit("checkout.session.async_payment_failed", this.sessionOut(session));
+      return session;
+    }
+    const chargeId = id("ch");
+    this.charges.set(chargeId, { id: chargeId, object: "charge", amount: session.amount_total, amount_refunded: 0, refunded: false, currency: session.currency, payment_intent: pi.id, disputed: false, metadata: {} });
+    pi.status = "succeeded";
+    pi.latest_charge = chargeId;
+    session.payment_status = "paid";
+    this.emit("checkout.session.async_payment_succeeded", this.sessionOut(session));
+    this.emit("payment_intent.succeeded", pi);
+    return session;
+  }
+
   /** Test-only: the buyer's card is declined; the session stays open and payment_intent.payment_failed is sent. */
-  failPayment(sessionId: string): void {
+  failPayment(sessionId: string): { id: string; metadata: Record<string, string>; last_payment_error?: Record<string, string> } {
     const session = this.requireSession(sessionId);
     const paymentIntentId = id("pi");
     const paymentIntent = {
@@ -232,6 +274,7 @@ export class FakeStripe {
     };
     this.paymentIntents.set(paymentIntentId, paymentIntent);
     this.emit("payment_intent.payment_failed", paymentIntent);
+    return paymentIntent;
   }
 
   /** Test-only: the session reaches its expiry (as Stripe does on its own at `expires_at`). */
@@ -422,6 +465,8 @@ export class FakeStripe {
       return refund;
     }
     if (method === "POST" && (m = /^\/__standin\/checkout\/sessions\/([^/]+)\/pay$/.exec(path))) return this.sessionOut(this.pay(m[1] ?? ""));
+    if (method === "POST" && (m = /^\/__standin\/checkout\/sessions\/([^/]+)\/pay-delayed$/.exec(path))) return this.sessionOut(this.payDelayed(m[1] ?? ""));
+    if (method === "POST" && (m = /^\/__standin\/checkout\/sessions\/([^/]+)\/settle$/.exec(path))) return this.sessionOut(this.settleDelayedPayment(m[1] ?? "", p.outcome === "failed" ? "failed" : "succeeded"));
     if (method === "POST" && (m = /^\/__standin\/payment_intents\/([^/]+)\/dispute$/.exec(path))) return this.openDispute(m[1] ?? "", { reason: typeof p.reason === "string" ? p.reason : "fraudulent" });
     if (method === "POST" && (m = /^\/__standin\/disputes\/([^/]+)\/close$/.exec(path))) return this.closeDispute(m[1] ?? "", p.outcome === "won" ? "won" : "lost");
     throw new StripeHttpError(404, "invalid_request_error", `Unrecognized request URL (${method}: ${path}).`);

@@ -1,9 +1,10 @@
 import { Timestamp, type Transaction } from "firebase-admin/firestore";
-import type { Booking } from "../../domain/booking.js";
+import { disputeOpen, refundableCharges, type Booking } from "../../domain/booking.js";
 import type { BookingState } from "../../domain/booking-state.js";
 import { AppError } from "../../domain/errors.js";
 import { allocateRefund } from "../../domain/refund-allocation.js";
-import { cancellationRefundTarget, disputeOpen } from "../cancellations/cancellation-decision.js";
+import { epochMs } from "../../domain/time.js";
+import { cancellationRefundTarget } from "../cancellations/cancellation-decision.js";
 import { moveInCalcom } from "../reschedules/reschedule-effects.js";
 import type { Dependencies } from "../../shared/dependencies.js";
 import { getDb } from "../../shared/firestore.js";
@@ -51,6 +52,7 @@ export async function releaseHoldInTx(tx: Transaction, bookingId: string, bookin
   const release = await releaseInTx(tx, booking.coachId, bookingId);
   writeBooking(tx, bookingId, booking, { status: "cancelled", paymentStatus: "pending" }, {
     holdExpiresAt: null,
+    paymentProcessing: false,
     cancellation: { by: "system", reason, at: now.toISOString(), refundCents: 0, refundedBeforeCents: 0, tier: "hold-released" },
   }, now);
   release();
@@ -67,6 +69,22 @@ export async function releaseHold(bookingId: string, reason: string, deps: Depen
 }
 
 /**
+ * Records that a hold's Checkout Session completed with its payment still processing (a delayed
+ * method), inside the caller's transaction: the hold is kept until the session's start time
+ * rather than its 35 minutes, so hold expiry and reconciliation leave it to Stripe's verdict
+ * (`async_payment_succeeded` records the payment, `async_payment_failed` releases the hold). If
+ * it is still processing when the session starts, the hold expires then: a slot is never held for
+ * ever. False, changing nothing, when the booking is no longer an unpaid hold.
+ */
+export function recordPaymentProcessingInTx(tx: Transaction, bookingId: string, booking: Booking, paymentIntentId: string | null, stripeEventId: string, now: Date): boolean {
+  if (booking.status !== "requested" || booking.paymentStatus !== "pending") return false;
+  const holdExpiresAt = booking.holdExpiresAt !== null && epochMs(booking.holdExpiresAt) > epochMs(booking.startTime) ? booking.holdExpiresAt : booking.startTime;
+  writeBooking(tx, bookingId, booking, booking, { paymentProcessing: true, holdExpiresAt }, now);
+  appendAudit(tx, bookingId, `payment-processing-${stripeEventId}`, { type: "payment-processing", paymentIntentId, holdExpiresAt }, now);
+  return true;
+}
+
+/**
  * Records a payment that Stripe reports for a booking, inside the caller's transaction (reads
  * done by the caller). A held booking becomes paid; a hold already released becomes
  * cancelled/paid owing a full refund (its slot may be taken); anything else stays as it is.
@@ -77,12 +95,12 @@ export function recordPaymentInTx(tx: Transaction, bookingId: string, booking: B
   tx.set(ledger, { bookingId, coachId: booking.coachId, kind: "captured", amountCents: booking.amountCents, currency: booking.currency, stripeObjectId: paymentIntentId, cause: "checkout", at: Timestamp.fromDate(now) });
   const charges = [{ paymentIntentId, amountCents: booking.amountCents, refundedCents: 0, cause: "checkout" as const }];
   if (booking.status === "requested") {
-    writeBooking(tx, bookingId, booking, { status: "requested", paymentStatus: "paid" }, { stripePaymentIntentId: paymentIntentId, charges, paymentIntentIds: [paymentIntentId], paidAt: now.toISOString(), holdExpiresAt: null }, now);
+    writeBooking(tx, bookingId, booking, { status: "requested", paymentStatus: "paid" }, { stripePaymentIntentId: paymentIntentId, charges, paymentIntentIds: [paymentIntentId], paidAt: now.toISOString(), holdExpiresAt: null, paymentProcessing: false }, now);
     appendAudit(tx, bookingId, `payment-${stripeEventId}`, { type: "payment-received", paymentIntentId, amountCents: booking.amountCents }, now);
     return "paid";
   }
   const cancellation = { by: "system" as const, reason: booking.cancellation?.reason ?? "Hold released before payment", at: booking.cancellation?.at ?? now.toISOString(), refundCents: booking.amountCents, refundedBeforeCents: 0, tier: "late-payment" };
-  writeBooking(tx, bookingId, booking, { status: "cancelled", paymentStatus: "paid" }, { stripePaymentIntentId: paymentIntentId, charges, paymentIntentIds: [paymentIntentId], paidAt: now.toISOString(), cancellation }, now);
+  writeBooking(tx, bookingId, booking, { status: "cancelled", paymentStatus: "paid" }, { stripePaymentIntentId: paymentIntentId, charges, paymentIntentIds: [paymentIntentId], paidAt: now.toISOString(), paymentProcessing: false, cancellation }, now);
   appendAudit(tx, bookingId, `late-payment-${stripeEventId}`, { type: "late-payment", paymentIntentId, amountCents: booking.amountCents }, now);
   return "late-payment";
 }
@@ -190,11 +208,11 @@ async function refundParts(
   onRecorded: (current: Booking, refundedCents: number) => Partial<Booking> & { toState?: { status: "cancelled"; paymentStatus: "refunded" } },
 ): Promise<void> {
   if (obligation.amountCents <= 0 || exhausted(booking, "stripe-refund")) return;
-  // Stripe refuses a refund of a disputed charge: wait for the dispute to close (its webhook
-  // writes the booking, which runs this again).
+  // Stripe refuses a refund of a disputed charge: wait until every dispute of the booking is
+  // closed (each close is written to the booking, which runs this again).
   if (disputeOpen(booking)) return;
   const now = deps.now();
-  for (const part of allocateRefund(booking.charges, obligation.amountCents)) {
+  for (const part of allocateRefund(refundableCharges(booking), obligation.amountCents)) {
     let refund;
     try {
       refund = await (await deps.payments()).refund({

@@ -7,7 +7,7 @@ const START = "2030-01-07T09:00:00.000Z";
 const hoursBefore = (h: number) => new Date(Date.parse(START) - h * 3_600_000);
 const booking = {
   startTime: START, status: "confirmed", paymentStatus: "paid", amountCents: 10_000, refundedCents: 0, disputedCents: 0, currency: "eur",
-  cancellationPolicy: DEFAULT_CANCELLATION_POLICY, refundsOwed: [], dispute: null,
+  cancellationPolicy: DEFAULT_CANCELLATION_POLICY, refundsOwed: [], dispute: null, disputes: [], charges: [],
 } as unknown as Booking;
 const dispute = (status: string) => ({ id: "dp_1", paymentIntentId: "pi_1", amountCents: 10_000, currency: "eur", reason: "fraudulent", status, evidenceDueBy: null, fundsWithdrawn: status !== "won" });
 

@@ -1,4 +1,4 @@
-import { isDisputeClosed, type Booking } from "../../domain/booking.js";
+import { disputeOpen, lostDisputeCents, type Booking } from "../../domain/booking.js";
 import { AppError } from "../../domain/errors.js";
 import { refundableCents } from "../../domain/money.js";
 import { decideRefund } from "../../domain/policy.js";
@@ -16,17 +16,12 @@ export interface CancellationQuote {
   validUntil: string | null;
   /** Refunds already owed (a cheaper move's difference) that the cancellation takes over. */
   owedCents: number;
-  /** Set when no refund can be made now (a disputed payment), saying why. */
+  /** Set when the refund cannot be made now (a disputed payment), saying why: the cancellation is still accepted and the refund waits. */
   blockedBy: string | null;
 }
 
-/** Whether a dispute on the booking's payment is open (Stripe refuses refunds until it closes). */
-export function disputeOpen(booking: Booking): boolean {
-  const d = booking.dispute;
-  return d !== null && !isDisputeClosed(d.status);
-}
-
-export const DISPUTED_MESSAGE = "This payment is disputed: no refund can be made while the dispute is open. The card issuer's decision will settle it.";
+export const DISPUTED_MESSAGE =
+  "This payment is disputed: the refund waits for the card issuer's decision. If the dispute is lost, the bank has already returned the money and nothing more is refunded; if it is won, the refund is made then.";
 
 /**
  * What cancelling a booking would refund, by the policy frozen on it: the one pure decision
@@ -36,10 +31,10 @@ export const DISPUTED_MESSAGE = "This payment is disputed: no refund can be made
  */
 export function decideCancellation(booking: Booking, by: Canceller, now: Date, refundAmount?: number): CancellationQuote {
   const owedCents = booking.refundsOwed.reduce((sum, o) => sum + Math.max(0, o.amountCents - o.refundedCents), 0);
-  // While a dispute is open the quote shows what the policy gives (and that it is blocked); once
-  // it is lost, what the dispute took back is no longer ours to refund.
+  // While a dispute is open the quote shows what the policy gives (and that it waits); what a
+  // lost dispute took back is no longer ours to refund.
   const open = disputeOpen(booking);
-  const committed = booking.refundedCents + owedCents + (open ? 0 : booking.disputedCents);
+  const committed = booking.refundedCents + owedCents + lostDisputeCents(booking);
   const base = { currency: booking.currency, policyVersion: booking.cancellationPolicy.version, quotedAt: now.toISOString(), owedCents };
   if (booking.paymentStatus === "pending") return { ...base, refundCents: 0, tier: "unpaid-hold", validUntil: null, blockedBy: null };
   const decision = decideRefund({

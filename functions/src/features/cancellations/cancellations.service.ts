@@ -66,12 +66,10 @@ export async function recordCancellationInTx(
   if (input.expectedRefundCents !== undefined && input.expectedRefundCents !== quote.refundCents) {
     throw new AppError("booking/quote-changed", `The refund is no longer the one you were quoted: cancelling now refunds ${quote.refundCents} (${quote.tier}). Nothing was cancelled.`, { details: { quote } });
   }
-  // A cancellation asked of us is refused while a refund cannot be made; one already made in
-  // Cal.com is recorded without a refund (the dispute settles the money).
-  if (quote.blockedBy !== null && !input.calcomStatus) throw new AppError("payment/disputed", quote.blockedBy, { details: { quote } });
-  const refundCents = quote.blockedBy === null ? quote.refundCents : 0;
-  const tier = quote.blockedBy === null ? quote.tier : "disputed";
-  const { owedCents } = quote;
+  // An open dispute does not stop a cancellation: the calendar and Cal.com are freed now, and the
+  // refund owed waits for the dispute's outcome (the booking effects make it once it is won; once
+  // it is lost, what the bank returned is no longer ours to refund).
+  const { refundCents, tier, owedCents } = quote;
   const committed = booking.refundedCents + owedCents;
   const cancellation = {
     by: input.by,

@@ -1,6 +1,7 @@
 import { Timestamp, type Transaction } from "firebase-admin/firestore";
 import type Stripe from "stripe";
-import { isDisputeClosed, type Booking, type Dispute } from "../../domain/booking.js";
+import { disputesOf, type Booking, type Dispute } from "../../domain/booking.js";
+import { disputeMoneyMove, isDisputeClosed, isStaleDisputeStatus } from "../../domain/dispute-status.js";
 import { getDb } from "../../shared/firestore.js";
 import { appendAudit, notify, writeBooking } from "../bookings/bookings.repository.js";
 
@@ -12,27 +13,22 @@ function ledgerDoc(bookingId: string, id: string) {
  * Records what Stripe says of a dispute on one of the booking's payments (reads done by the
  * caller). A chargeback takes its amount back at once: one `dispute-withdrawn` ledger entry; a
  * dispute won puts it back: one `dispute-reinstated` entry; a lost one leaves the withdrawal as it
- * is. Inquiries (`warning_*`) move no money. Entries are keyed by the dispute, so a redelivered or
- * out-of-order event writes nothing twice.
+ * is. Inquiries (`warning_*`) move no money. Each dispute is kept apart (a booking has one per
+ * payment at most) and its entries are keyed by it; an event whose status is behind the recorded
+ * one (a late delivery) changes nothing, so redelivered or out-of-order events write nothing twice.
  */
 export function recordDisputeInTx(tx: Transaction, bookingId: string, booking: Booking, dispute: Stripe.Dispute, paymentIntentId: string, stripeEventId: string, now: Date): string {
-  const previous = booking.dispute?.id === dispute.id ? booking.dispute : null;
-  const inquiry = dispute.status.startsWith("warning_");
-  let fundsWithdrawn = previous?.fundsWithdrawn ?? false;
-  let disputedCents = booking.disputedCents;
+  const disputes = disputesOf(booking);
+  const previous = disputes.find((d) => d.id === dispute.id) ?? null;
+  if (previous && isStaleDisputeStatus(previous.status, dispute.status)) return `dispute-stale-${dispute.status}`;
+  const move = disputeMoneyMove(previous?.fundsWithdrawn ?? false, dispute.status);
   const at = Timestamp.fromDate(now);
   const entry = { bookingId, coachId: booking.coachId, currency: dispute.currency, stripeObjectId: dispute.id, paymentIntentId, at };
-  // Order of arrival is not guaranteed: decide from the dispute's current status.
-  const reinstated = dispute.status === "won";
-  if (!inquiry && !fundsWithdrawn && !reinstated && !(previous && isDisputeClosed(previous.status))) {
+  if (move.withdraw) {
     tx.set(ledgerDoc(bookingId, `${dispute.id}-withdrawn`), { ...entry, kind: "dispute-withdrawn", amountCents: -dispute.amount, cause: `dispute-${dispute.reason}` });
-    fundsWithdrawn = true;
-    disputedCents += dispute.amount;
   }
-  if (reinstated && fundsWithdrawn) {
+  if (move.reinstate) {
     tx.set(ledgerDoc(bookingId, `${dispute.id}-reinstated`), { ...entry, kind: "dispute-reinstated", amountCents: dispute.amount, cause: "dispute-won" });
-    fundsWithdrawn = false;
-    disputedCents = Math.max(0, disputedCents - dispute.amount);
   }
   const dueBy = dispute.evidence_details.due_by ?? null;
   const recorded: Dispute = {
@@ -43,9 +39,11 @@ export function recordDisputeInTx(tx: Transaction, bookingId: string, booking: B
     reason: dispute.reason,
     status: dispute.status,
     evidenceDueBy: dueBy === null ? null : new Date(dueBy * 1000).toISOString(),
-    fundsWithdrawn,
+    fundsWithdrawn: move.fundsWithdrawn,
   };
-  writeBooking(tx, bookingId, booking, booking, { dispute: recorded, disputedCents }, now);
+  const all = [...disputes.filter((d) => d.id !== recorded.id), recorded];
+  const disputedCents = all.reduce((sum, d) => sum + (d.fundsWithdrawn ? d.amountCents : 0), 0);
+  writeBooking(tx, bookingId, booking, booking, { dispute: recorded, disputes: all, disputedCents }, now);
   appendAudit(tx, bookingId, `dispute-${dispute.id}-${dispute.status}`, { type: "dispute", disputeId: dispute.id, status: dispute.status, amountCents: dispute.amount, reason: dispute.reason, stripeEventId }, now);
   if (!previous) {
     const due = recorded.evidenceDueBy ? ` Evidence is due by ${recorded.evidenceDueBy}.` : "";

@@ -4,8 +4,8 @@ import { z } from "zod";
 import type { Dependencies } from "../../shared/dependencies.js";
 import { bookingsCollection, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
-import { recordPaymentInTx, releaseHoldInTx } from "../bookings/booking-effects.js";
-import { readBooking } from "../bookings/bookings.repository.js";
+import { recordPaymentInTx, recordPaymentProcessingInTx, releaseHoldInTx } from "../bookings/booking-effects.js";
+import { appendAudit, readBooking } from "../bookings/bookings.repository.js";
 import { recordDisputeInTx } from "./disputes.js";
 import { abandonRescheduleInTx, recordReschedulePaymentInTx } from "../reschedules/reschedule-effects.js";
 
@@ -56,8 +56,27 @@ export async function applyStripeEvent(event: Stripe.Event, deps: Dependencies):
           ? recordReschedulePaymentInTx(tx, bookingId, booking, { rescheduleId, paymentIntentId, amountCents: session.amount_total ?? 0, stripeEventId: event.id }, now)
           : recordPaymentInTx(tx, bookingId, booking, paymentIntentId, event.id, now);
         outcome = "processed";
+      } else if (booking && bookingId && event.type === "checkout.session.completed" && session.payment_status === "unpaid" && !rescheduleIdOf(session)) {
+        // A delayed payment method: the session is complete, the money is not there yet.
+        if (recordPaymentProcessingInTx(tx, bookingId, booking, paymentIntentId, event.id, now)) {
+          outcome = "processed";
+          detail = "payment-processing";
+        }
       }
-    } else if (event.type === "checkout.session.expired" || event.type === "checkout.session.async_payment_failed" || event.type === "payment_intent.payment_failed") {
+    } else if (event.type === "payment_intent.payment_failed") {
+      // One declined attempt: Checkout stays open and the student may try again, so the hold
+      // stays too (only the session's expiry or a failed delayed payment ends it). Audit only.
+      const intent = event.data.object;
+      bookingId = bookingIdOf(intent);
+      const booking = bookingId ? await readBooking(bookingId, tx) : undefined;
+      if (bookingId && !booking) outcome = "unknown-booking";
+      else if (booking && bookingId) {
+        const error = intent.last_payment_error;
+        appendAudit(tx, bookingId, `payment-declined-${event.id}`, { type: "payment-declined", paymentIntentId: intent.id, code: error?.code ?? null, declineCode: error?.decline_code ?? null, stripeEventId: event.id }, now);
+        outcome = "processed";
+        detail = "payment-declined";
+      }
+    } else if (event.type === "checkout.session.expired" || event.type === "checkout.session.async_payment_failed") {
       const object = event.data.object;
       bookingId = bookingIdOf(object);
       const booking = bookingId ? await readBooking(bookingId, tx) : undefined;

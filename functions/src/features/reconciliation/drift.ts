@@ -1,7 +1,7 @@
-import type { Booking } from "../../domain/booking.js";
+import { disputeOpen, type Booking } from "../../domain/booking.js";
 import type { CalcomBookingListed, CalcomBookingRef } from "../../shared/scheduling.port.js";
 import type { CheckoutSessionOut } from "../../shared/payments.port.js";
-import { cancellationRefundTarget, disputeOpen } from "../cancellations/cancellation-decision.js";
+import { cancellationRefundTarget } from "../cancellations/cancellation-decision.js";
 
 /**
  * What reconciliation may find wrong with one booking, from Firestore's, Cal.com's and Stripe's

@@ -1,0 +1,161 @@
+import { describe, expect, it } from "vitest";
+import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
+import { createBooking } from "../../src/features/bookings/bookings.service.js";
+import { cancelBooking } from "../../src/features/cancellations/cancellations.service.js";
+import { saveOffering, syncOfferingEventTypes } from "../../src/features/offerings/offerings.service.js";
+import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
+import { handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
+import { bookingDoc, getDb } from "../../src/shared/firestore.js";
+import { uniqueId } from "../helpers/admin.js";
+import { testDependencies } from "../helpers/deps.js";
+import { payAndConfirm, readyCoach, useStandIns } from "../helpers/in-process.js";
+
+const standIns = useStandIns();
+const SECRET = "whsec_disputes_test";
+const START = "2030-01-07T09:00:00.000Z";
+const HOUR = 3_600_000;
+const at = (hoursBeforeStart: number) => new Date(Date.parse(START) - hoursBeforeStart * HOUR);
+
+/** A confirmed, paid booking of 100.00 EUR at START (a 150.00 offering `deep` beside it), with a clock the test moves. */
+async function paidBooking() {
+  const { calcom, stripe } = standIns;
+  const clock = { now: new Date() };
+  const deps = testDependencies(calcom, { stripe, now: () => clock.now, stripeWebhookSecret: SECRET });
+  const { coachId, eventTypeId } = await readyCoach(deps, { priceCents: 10_000, currency: "eur" });
+  const coach = { uid: coachId, isAdmin: false };
+  await saveOffering({ offering: { id: "deep", title: "Deep dive", durationMinutes: 60, priceCents: 15_000, currency: "eur" } }, coach);
+  await syncOfferingEventTypes(coachId, deps);
+  const studentId = uniqueId("student");
+  const student = { uid: studentId, isAdmin: false };
+  const { bookingId } = await createBooking({ coachId, eventTypeId, offeringId: "sixty", userId: studentId, startTime: START, endTime: "2030-01-07T10:00:00.000Z" }, student, deps);
+  await payAndConfirm(bookingId, stripe, deps);
+  const b = await booking(bookingId);
+  return { deps, clock, coachId, bookingId, student, coach, pi: b.stripePaymentIntentId ?? "" };
+}
+
+async function booking(id: string) {
+  const b = (await bookingDoc(id).get()).data();
+  if (!b) throw new Error("missing booking");
+  return b;
+}
+
+async function post(type: string, object: unknown, deps: ReturnType<typeof testDependencies>) {
+  const signed = standIns.stripe.signedEvent(type, structuredClone(object), SECRET);
+  const out = await handleStripeWebhook({ method: "POST", rawBody: Buffer.from(signed.rawBody), header: (n: string) => (n.toLowerCase() === "stripe-signature" ? signed.signature : undefined) } as never, deps);
+  expect(out.status).toBe(200);
+  return out;
+}
+
+async function calendarOf(coachId: string) {
+  const data = (await getDb().collection("coachCalendars").doc(coachId).get()).data() as { intervals: { bookingId: string }[] } | undefined;
+  return data?.intervals ?? [];
+}
+
+describe("disputes arrive in any order", () => {
+  it("regression #16.4: a created or updated event arriving after the dispute closed changes nothing (the won dispute stays won, refunds go through)", async () => {
+    const s = await paidBooking();
+    const created = structuredClone(standIns.stripe.openDispute(s.pi));
+    await post("charge.dispute.created", created, s.deps);
+    await post("charge.dispute.closed", standIns.stripe.closeDispute(created.id, "won"), s.deps);
+    // The earlier events, delivered late.
+    await post("charge.dispute.updated", { ...created, status: "under_review" }, s.deps);
+    await post("charge.dispute.created", created, s.deps);
+    expect(await booking(s.bookingId)).toMatchObject({ disputedCents: 0, dispute: { id: created.id, status: "won", fundsWithdrawn: false } });
+
+    s.clock.now = at(30);
+    await cancelBooking({ bookingId: s.bookingId, reason: "Trip" }, s.student, s.deps);
+    await runBookingEffects(s.bookingId, s.deps);
+    expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: 10_000 });
+  });
+
+  it("regression #16.4: two disputes on one booking (the first payment and a move's difference) each count once, whatever the order of their events", async () => {
+    const s = await paidBooking();
+    await rescheduleBooking({ bookingId: s.bookingId, newStartTime: "2030-01-07T10:00:00.000Z", newEndTime: "2030-01-07T11:00:00.000Z", newOfferingId: "deep", refundDifference: true, reason: "" }, s.student, s.deps);
+    const sessionId = (await booking(s.bookingId)).reschedule?.checkoutSessionId ?? "";
+    await post("checkout.session.completed", standIns.stripe.sessionOut(standIns.stripe.pay(sessionId)), s.deps);
+    await runBookingEffects(s.bookingId, s.deps);
+    const moved = await booking(s.bookingId);
+    expect(moved).toMatchObject({ amountCents: 15_000, reschedule: null });
+    const differencePi = moved.charges.find((c) => c.cause === "price-difference")?.paymentIntentId ?? "";
+
+    const first = structuredClone(standIns.stripe.openDispute(s.pi));
+    const second = structuredClone(standIns.stripe.openDispute(differencePi));
+    await post("charge.dispute.created", first, s.deps);
+    await post("charge.dispute.created", second, s.deps);
+    await post("charge.dispute.updated", { ...first, status: "under_review" }, s.deps);
+    await post("charge.dispute.updated", { ...first, status: "under_review" }, s.deps);
+    expect(await booking(s.bookingId)).toMatchObject({ disputedCents: 15_000 });
+
+    await post("charge.dispute.closed", standIns.stripe.closeDispute(second.id, "won"), s.deps);
+    await post("charge.dispute.closed", standIns.stripe.closeDispute(first.id, "lost"), s.deps);
+    await post("charge.dispute.updated", { ...second, status: "under_review" }, s.deps); // late
+    const after = await booking(s.bookingId);
+    expect(after.disputedCents).toBe(10_000);
+    expect(after.disputes.map((d) => [d.id, d.status, d.fundsWithdrawn]).sort()).toEqual([[first.id, "lost", true], [second.id, "won", false]].sort());
+    const ledger = await getDb().collection(`bookings/${s.bookingId}/ledger`).get();
+    expect(ledger.docs.map((d) => [String(d.get("kind")), Number(d.get("amountCents"))]).sort()).toEqual(
+      [["captured", 10_000], ["captured", 5_000], ["dispute-withdrawn", -10_000], ["dispute-withdrawn", -5_000], ["dispute-reinstated", 5_000]].sort(),
+    );
+  });
+
+  it("regression #16.4: a refund waits while any dispute of the booking is open, not only the latest one", async () => {
+    const s = await paidBooking();
+    await rescheduleBooking({ bookingId: s.bookingId, newStartTime: "2030-01-07T10:00:00.000Z", newEndTime: "2030-01-07T11:00:00.000Z", newOfferingId: "deep", refundDifference: true, reason: "" }, s.student, s.deps);
+    const sessionId = (await booking(s.bookingId)).reschedule?.checkoutSessionId ?? "";
+    await post("checkout.session.completed", standIns.stripe.sessionOut(standIns.stripe.pay(sessionId)), s.deps);
+    await runBookingEffects(s.bookingId, s.deps);
+    const differencePi = (await booking(s.bookingId)).charges.find((c) => c.cause === "price-difference")?.paymentIntentId ?? "";
+    const first = structuredClone(standIns.stripe.openDispute(s.pi));
+    await post("charge.dispute.created", first, s.deps);
+    const second = structuredClone(standIns.stripe.openDispute(differencePi, { inquiry: true }));
+    await post("charge.dispute.created", second, s.deps);
+    await post("charge.dispute.closed", standIns.stripe.closeDispute(second.id, "won"), s.deps);
+
+    s.clock.now = at(30);
+    await cancelBooking({ bookingId: s.bookingId, reason: "Sick" }, s.coach, s.deps);
+    await runBookingEffects(s.bookingId, s.deps);
+    expect(standIns.stripe.refunds.size).toBe(0);
+    expect(standIns.stripe.requests.filter((r) => r.path === "/v1/refunds" && r.method === "POST")).toHaveLength(0);
+
+    await post("charge.dispute.closed", standIns.stripe.closeDispute(first.id, "won"), s.deps);
+    await runBookingEffects(s.bookingId, s.deps);
+    expect(await booking(s.bookingId)).toMatchObject({ paymentStatus: "refunded", refundedCents: 15_000, disputedCents: 0 });
+  });
+});
+
+describe("a cancellation while a dispute is open", () => {
+  async function cancelledWhileDisputed() {
+    const s = await paidBooking();
+    const dispute = structuredClone(standIns.stripe.openDispute(s.pi));
+    await post("charge.dispute.created", dispute, s.deps);
+    s.clock.now = at(30);
+    const out = await cancelBooking({ bookingId: s.bookingId, reason: "I cannot give this session" }, s.coach, s.deps);
+    expect(out).toMatchObject({ status: "cancelled", refundCents: 10_000, tier: "coach-cancellation" });
+    await runBookingEffects(s.bookingId, s.deps);
+    const after = await booking(s.bookingId);
+    expect(after).toMatchObject({ status: "cancelled", paymentStatus: "paid", calcomStatus: "cancelled", refundedCents: 0 });
+    expect(standIns.calcom.booking(after.calcomBookingUid ?? "")).toMatchObject({ status: "cancelled" });
+    expect(await calendarOf(s.coachId)).toEqual([]);
+    expect(standIns.stripe.refunds.size).toBe(0);
+    return { ...s, dispute };
+  }
+
+  it("regression #16.13: is accepted, frees the calendar and cancels in Cal.com at once; the dispute won, the owed refund is made once", async () => {
+    const s = await cancelledWhileDisputed();
+    await post("charge.dispute.closed", standIns.stripe.closeDispute(s.dispute.id, "won"), s.deps);
+    await runBookingEffects(s.bookingId, s.deps);
+    await runBookingEffects(s.bookingId, s.deps);
+    expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: 10_000, disputedCents: 0 });
+    expect([...standIns.stripe.refunds.values()].map((r) => r.amount)).toEqual([10_000]);
+  });
+
+  it("regression #16.13: the dispute lost, nothing more is refunded (the bank returned the money) and the ledger balances", async () => {
+    const s = await cancelledWhileDisputed();
+    await post("charge.dispute.closed", standIns.stripe.closeDispute(s.dispute.id, "lost"), s.deps);
+    await runBookingEffects(s.bookingId, s.deps);
+    expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "paid", refundedCents: 0, disputedCents: 10_000 });
+    expect(standIns.stripe.refunds.size).toBe(0);
+    const ledger = await getDb().collection(`bookings/${s.bookingId}/ledger`).get();
+    expect(ledger.docs.reduce((sum, d) => sum + Number(d.get("amountCents")), 0)).toBe(0);
+  });
+});
