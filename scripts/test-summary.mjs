@@ -3,7 +3,21 @@
 import { existsSync, readFileSync } from "node:fs";
 import { relative } from "node:path";
 
-const reportPath = process.argv[2] ?? "functions/test-results/vitest.json";
+const modelOnly = process.argv.includes("--model-only");
+const reportPath = process.argv.slice(2).find((a) => !a.startsWith("--")) ?? "functions/test-results/vitest.json";
+const modelPath = reportPath.replace(/vitest\.json$/, "model-based.json");
+
+/** The model-based test's figures (functions/test/int/model-based.int.test.ts). */
+function printModel() {
+  if (!existsSync(modelPath)) return;
+  const m = JSON.parse(readFileSync(modelPath, "utf8"));
+  console.log(`\n[test] model-based: ${m.runs} runs, ${m.steps} steps, ${m.violations} invariant violations (seed ${m.seed}${m.path ? `, path ${m.path}` : ""})`);
+  for (const detail of m.counterexample ?? []) console.log(`  violation: ${detail}`);
+}
+if (modelOnly) {
+  printModel();
+  process.exit(0);
+}
 if (!existsSync(reportPath)) {
   console.log("[test] no vitest report was written");
   process.exit(0);
@@ -28,3 +42,4 @@ if (existsSync(faultsPath)) {
   console.log(`\n[test] fault injection: ${f.scenarios} scenarios run, ${f.faultsInjected} faults injected, ${f.violations} invariant violations`);
   for (const detail of f.details ?? []) console.log(`  violation: ${detail}`);
 }
+printModel();

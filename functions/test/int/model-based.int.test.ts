@@ -58,12 +58,13 @@ it(`keeps money and calendars right over ${RUNS} generated runs`, { timeout: TIM
   });
   const result = await fc.check(property, { numRuns: RUNS, seed: SEED, ...(PATH ? { path: PATH } : {}), interruptAfterTimeLimit: TIME_LIMIT_MS });
   figures.runs = result.numRuns;
+  if (result.failed && figures.counterexample.length === 0) figures.counterexample = [`a step threw: ${String(result.errorInstance).slice(0, 300)}`];
   figures.violations = result.failed ? figures.counterexample.length : 0;
   figures.path = result.counterexamplePath;
   console.log(`[model] coverage ${JSON.stringify(coverage)}`);
   console.log(`[model] seed ${SEED}${result.failed ? `, path ${result.counterexamplePath ?? ""}` : ""}: ${result.numRuns} runs, ${figures.steps} steps`);
   if (result.failed) {
-    throw new Error(`model-based run failed: replay with MODEL_SEED=${SEED} MODEL_PATH=${result.counterexamplePath ?? ""}\n${figures.counterexample.join("\n")}\n${fc.defaultReportMessage(result) ?? ""}`);
+    throw new Error(`model-based run failed: replay with MODEL_SEED=${SEED} MODEL_PATH=${result.counterexamplePath ?? ""}\n${figures.counterexample.join("\n")}\n${fc.defaultReportMessage(result) ?? ""}`, { cause: result.errorInstance });
   }
   expect(result.interrupted, "the runs did not finish within MODEL_TIME_LIMIT_MS").toBe(false);
 });

@@ -97,7 +97,8 @@ const isLivePaid = (b: Booking) => b.status !== "cancelled" && b.paymentStatus =
 
 /** The session a booking waits on: its first Checkout, or its move's difference. */
 async function openSessionOf(world: World, bookingId: string): Promise<string | null> {
-  const b = (await bookingDoc(bookingId).get()).data();
+  // An unreadable booking is reported by the step invariants; here it simply has no session to pay.
+  const b = await bookingDoc(bookingId).get().then((s) => s.data()).catch(() => undefined);
   for (const id of [b?.reschedule?.checkoutSessionId, b?.stripeCheckoutSessionId]) {
     if (id && world.stripe.sessions.get(id)?.status === "open") return id;
   }
@@ -105,11 +106,11 @@ async function openSessionOf(world: World, bookingId: string): Promise<string | 
 }
 
 class Pay extends Step {
-  constructor(readonly booking: number, readonly declineFirst: boolean) {
+  constructor(readonly booking: number, readonly method: "card" | "card declined first" | "delayed") {
     super();
   }
   label() {
-    return `pay(b${this.booking}${this.declineFirst ? ", declined first" : ""})`;
+    return `pay(b${this.booking}, ${this.method})`;
   }
   async act(run: RunState, world: World) {
     const sessions = new Map<string, string>();
@@ -120,10 +121,32 @@ class Pay extends Step {
     const b = pick(run.bookings.filter((x) => sessions.has(x.id)), this.booking);
     const session = b ? sessions.get(b.id) : undefined;
     if (!b || !session) return;
-    if (this.declineFirst) world.stripe.failPayment(session);
-    world.stripe.pay(session);
-    covered(this.declineFirst ? "paid after a decline" : "paid");
+    if (this.method === "card declined first") world.stripe.failPayment(session);
+    if (this.method === "delayed") world.stripe.payDelayed(session);
+    else world.stripe.pay(session);
+    covered(`paid by ${this.method}`);
     b.paidAtStripe = true;
+  }
+}
+
+/** A delayed payment method's outcome arrives (days later, in reality). */
+class Settle extends Step {
+  constructor(readonly index: number, readonly outcome: "succeeded" | "failed") {
+    super();
+  }
+  label() {
+    return `delayed payment #${this.index} ${this.outcome}`;
+  }
+  act(run: RunState, world: World) {
+    const processing = [...world.stripe.sessions.values()].filter((s) => s.status === "complete" && s.payment_status === "unpaid" && run.bookings.some((b) => b.id === s.metadata.bookingId));
+    const session = pick(processing, this.index);
+    if (session) {
+      world.stripe.settleDelayedPayment(session.id, this.outcome);
+      covered(`delayed payment ${this.outcome}`);
+      const b = run.bookings.find((x) => x.id === session.metadata.bookingId);
+      if (b && this.outcome === "failed") b.mayEnd = true;
+    }
+    return Promise.resolve();
   }
 }
 
@@ -353,9 +376,10 @@ const index = fc.nat({ max: 7 });
 const steps: fc.Arbitrary<Step>[] = [
   fc.tuple(fc.nat({ max: 2 }), fc.constantFrom(...OFFERING_IDS.filter((o) => OFFERINGS[o] > 0)), index).map(([s, o, slot]) => new Book(s, o, slot)),
   fc.tuple(fc.nat({ max: 2 }), fc.constantFrom(...OFFERING_IDS), index).map(([s, o, slot]) => new Book(s, o, slot)),
-  fc.tuple(index, fc.boolean()).map(([b, decline]) => new Pay(b, decline)),
-  fc.tuple(index, fc.boolean()).map(([b, decline]) => new Pay(b, decline)),
-  fc.tuple(index, fc.boolean()).map(([b, decline]) => new Pay(b, decline)),
+  fc.tuple(index, fc.constantFrom("card" as const, "card" as const, "card declined first" as const, "delayed" as const)).map(([b, m]) => new Pay(b, m)),
+  fc.tuple(index, fc.constantFrom("card" as const, "card" as const, "card declined first" as const, "delayed" as const)).map(([b, m]) => new Pay(b, m)),
+  fc.tuple(index, fc.constantFrom("card" as const, "card" as const, "card declined first" as const, "delayed" as const)).map(([b, m]) => new Pay(b, m)),
+  fc.tuple(index, fc.constantFrom("succeeded" as const, "succeeded" as const, "failed" as const)).map(([i, o]) => new Settle(i, o)),
   fc.tuple(index, fc.constantFrom("student" as const, "coach" as const, "admin" as const), fc.boolean(), fc.boolean(), fc.option(fc.constantFrom(0, 30, 100), { nil: null })).map(([b, who, long, quoted, refund]) => new Cancel(b, who, long, quoted, refund)),
   fc.tuple(index, fc.constantFrom("student" as const, "coach" as const), fc.option(fc.constantFrom(...OFFERING_IDS), { nil: null }), index).map(([b, who, o, slot]) => new Reschedule(b, who, o, slot)),
   fc.tuple(index, fc.constantFrom("student" as const, "coach" as const), fc.option(fc.constantFrom(...OFFERING_IDS), { nil: null }), index).map(([b, who, o, slot]) => new Reschedule(b, who, o, slot)),

@@ -19,6 +19,10 @@ async function reconcileAll(world: World, run: RunState, round: number): Promise
 export async function quiesce(world: World, run: RunState): Promise<void> {
   world.calcom.clearFaults();
   world.stripe.clearFaults();
+  // Delayed payments settle (successfully: the failure path is the commands').
+  for (const session of [...world.stripe.sessions.values()].filter((x) => x.status === "complete" && x.payment_status === "unpaid" && run.bookings.some((b) => b.id === x.metadata.bookingId))) {
+    world.stripe.settleDelayedPayment(session.id, "succeeded");
+  }
   for (const d of run.disputes.filter((x) => !x.closed)) {
     world.stripe.closeDispute(d.id, d.outcome);
     d.closed = true;
