@@ -36,8 +36,8 @@ abstract class Step implements fc.AsyncCommand<RunState, World> {
   delivery: "now" | "held" = "now";
   abstract label(): string;
   abstract act(run: RunState, world: World): Promise<void>;
-  check(): boolean {
-    return true;
+  check(run: Readonly<RunState>): boolean {
+    return run.steps >= 0;
   }
   async run(run: RunState, world: World): Promise<void> {
     run.steps += 1;
@@ -69,6 +69,10 @@ class Book extends Step {
   }
   label() {
     return `book(s${this.student}, ${this.offering}, slot ${this.slot})`;
+  }
+  /** A few bookings per run, so that the other commands act on them in depth. */
+  override check(run: Readonly<RunState>): boolean {
+    return run.bookings.length < 3;
   }
   async act(run: RunState, world: World) {
     const userId = run.students[this.student] ?? "";
