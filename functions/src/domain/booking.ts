@@ -3,11 +3,12 @@ import { BookingStatusSchema, PaymentStatusSchema } from "./booking-state.js";
 import { CentsSchema, CurrencySchema } from "./money.js";
 import { SchedulingLimitsSchema } from "./limits.js";
 import { CancellationPolicySchema } from "./policy.js";
+import { REASON_MAX_CHARS } from "./text.js";
 import { InstantSchema, TimeZoneSchema, epochMs } from "./time.js";
 
 export const CancellationSchema = z.object({
   by: z.enum(["student", "coach", "admin", "system"]),
-  reason: z.string().min(1).max(500),
+  reason: z.string().min(1).max(REASON_MAX_CHARS),
   at: InstantSchema,
   /** The booking's total refunded once this cancellation is carried out (the trigger refunds up to it, once). */
   refundCents: CentsSchema,
@@ -54,6 +55,11 @@ export const RefundOwedSchema = z.object({
 });
 export type RefundOwed = z.output<typeof RefundOwedSchema>;
 
+/** What the booking still owes back outside a cancellation: it counts as refunded in every price and refund decision. */
+export function openRefundsOwedCents(refundsOwed: readonly RefundOwed[]): number {
+  return refundsOwed.reduce((sum, o) => sum + Math.max(0, o.amountCents - o.refundedCents), 0);
+}
+
 /**
  * A move to another time (and maybe another offering) under way. The new interval is already
  * reserved in the coach's calendar; the Cal.com move happens once nothing is left to pay.
@@ -62,7 +68,7 @@ export const RescheduleSchema = z.object({
   id: z.string().regex(/^r[0-9]+$/),
   state: z.enum(["awaiting-payment", "ready"]),
   by: z.enum(["student", "coach", "admin"]),
-  reason: z.string().max(500),
+  reason: z.string().max(REASON_MAX_CHARS),
   requestedAt: InstantSchema,
   newStartTime: InstantSchema,
   newEndTime: InstantSchema,

@@ -1,4 +1,4 @@
-import { isDisputeClosed, type Booking } from "../../domain/booking.js";
+import { isDisputeClosed, openRefundsOwedCents, type Booking } from "../../domain/booking.js";
 import { AppError } from "../../domain/errors.js";
 import { refundableCents } from "../../domain/money.js";
 import { decideRefund } from "../../domain/policy.js";
@@ -35,7 +35,7 @@ export const DISPUTED_MESSAGE = "This payment is disputed: no refund can be made
  * refundable). Refunds already owed are counted as refunded.
  */
 export function decideCancellation(booking: Booking, by: Canceller, now: Date, refundAmount?: number): CancellationQuote {
-  const owedCents = booking.refundsOwed.reduce((sum, o) => sum + Math.max(0, o.amountCents - o.refundedCents), 0);
+  const owedCents = openRefundsOwedCents(booking.refundsOwed);
   // While a dispute is open the quote shows what the policy gives (and that it is blocked); once
   // it is lost, what the dispute took back is no longer ours to refund.
   const open = disputeOpen(booking);

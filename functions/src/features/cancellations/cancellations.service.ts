@@ -2,6 +2,7 @@ import type { Transaction } from "firebase-admin/firestore";
 import type { Booking } from "../../domain/booking.js";
 import { AppError } from "../../domain/errors.js";
 import { studentCutoffRefusal } from "../../domain/limits.js";
+import { storedReason } from "../../domain/text.js";
 import { decideCancellation } from "./cancellation-decision.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
 import type { Dependencies } from "../../shared/dependencies.js";
@@ -60,6 +61,7 @@ export async function recordCancellationInTx(
 ): Promise<CancelBookingOut> {
   const release = await releaseInTx(tx, booking.coachId, bookingId);
   const at = now.toISOString();
+  const reason = storedReason(input.reason, "Cancelled");
   // Refunds already owed (a cheaper move's difference not yet paid back) are taken over by the
   // cancellation: the policy applies to what the student still has paid, net of them.
   const quote = decideCancellation(booking, input.by, now, input.refundAmount);
@@ -75,7 +77,7 @@ export async function recordCancellationInTx(
   const committed = booking.refundedCents + owedCents;
   const cancellation = {
     by: input.by,
-    reason: input.reason,
+    reason,
     at,
     // The total this booking will have refunded once the cancellation is carried out.
     refundCents: committed + refundCents,
@@ -95,8 +97,8 @@ export async function recordCancellationInTx(
     ...(input.calcomStatus ? { calcomStatus: input.calcomStatus } : {}),
   }, now);
   release();
-  appendAudit(tx, bookingId, "cancelled", { type: "cancelled", by: input.by, reason: input.reason, refundCents, tier }, now);
-  const body = `Your session of ${booking.startTime} was cancelled (${input.reason}).`;
+  appendAudit(tx, bookingId, "cancelled", { type: "cancelled", by: input.by, reason, refundCents, tier }, now);
+  const body = `Your session of ${booking.startTime} was cancelled (${reason}).`;
   notify(tx, { bookingId, recipientId: booking.userId, kind: "booking-cancelled", title: "Session cancelled", body }, now);
   if (input.by !== "coach") notify(tx, { bookingId, recipientId: booking.coachId, kind: "booking-cancelled", title: "Session cancelled", body }, now);
   return { bookingId, status: "cancelled", refundCents, currency: booking.currency, tier, cancelledBy: input.by, cancelledAt: at };

@@ -1,5 +1,6 @@
 import type { Booking, Reschedule } from "../../domain/booking.js";
 import { AppError } from "../../domain/errors.js";
+import { REASON_MAX_CHARS, boundText } from "../../domain/text.js";
 import { MINUTE_MS, epochMs } from "../../domain/time.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
 import type { Dependencies } from "../../shared/dependencies.js";
@@ -63,7 +64,7 @@ export async function rescheduleBooking(input: RescheduleBookingInput, caller: C
       id: `r${booking.rescheduleCount + 1}`,
       state: charge ? ("awaiting-payment" as const) : ("ready" as const),
       by: role,
-      reason: input.reason,
+      reason: boundText(input.reason, REASON_MAX_CHARS),
       requestedAt: now.toISOString(),
       newStartTime: input.newStartTime,
       newEndTime: input.newEndTime,

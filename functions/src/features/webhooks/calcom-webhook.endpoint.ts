@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { Timestamp } from "firebase-admin/firestore";
 import type { Request } from "firebase-functions/v2/https";
 import { AppError } from "../../domain/errors.js";
+import { storedReason } from "../../domain/text.js";
 import { CALCOM_HANDLED_TRIGGERS, CalcomWebhookSchema, type CalcomWebhook } from "../../integrations/calcom/calcom.schemas.js";
 import { verifyCalcomSignature } from "../../integrations/calcom/calcom-webhook.js";
 import type { Dependencies } from "../../shared/dependencies.js";
@@ -50,7 +51,7 @@ async function applyCalcomEvent(hook: CalcomWebhook, deps: Dependencies): Promis
     if (current.status !== "cancelled" && current.status !== "rejected") return { outcome: "ignored", bookingId };
     // The host cancelling (or rejecting) is the coach; anyone else is the student.
     const byCoach = trigger === "BOOKING_REJECTED" || (hook.payload.cancelledBy ?? "") === (hook.payload.organizer?.email ?? "\u0000");
-    const reason = hook.payload.cancellationReason ?? hook.payload.rejectionReason ?? "Cancelled in Cal.com";
+    const reason = storedReason(hook.payload.cancellationReason ?? hook.payload.rejectionReason, trigger === "BOOKING_REJECTED" ? "Rejected in Cal.com" : "Cancelled in Cal.com");
     await getDb().runTransaction(async (tx) => {
       const fresh = await requireBooking(bookingId, tx);
       if (fresh.status === "cancelled") return;
