@@ -3,6 +3,7 @@ import { runBookingEffects } from "../../src/features/bookings/booking-effects.j
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { cancelBooking } from "../../src/features/cancellations/cancellations.service.js";
 import { quoteCancellation, quoteReschedule } from "../../src/features/money/money.service.js";
+import { DEFAULT_SCHEDULING_LIMITS } from "../../src/domain/limits.js";
 import { saveOffering, syncOfferingEventTypes } from "../../src/features/offerings/offerings.service.js";
 import { reconcileBooking } from "../../src/features/reconciliation/reconciliation.service.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
@@ -98,5 +99,34 @@ describe("#16.2: a refund still owed counts as refunded when a move is priced", 
     // The owed refund is still made: the student ends up having paid 100.00 net for the 100.00 session.
     await runBookingEffects(s.bookingId, s.deps);
     expect(refundsOf(s.pi)).toEqual([5_000]);
+  });
+});
+
+describe("#16.8: a coach's cancel or cheaper move always gives the money back", () => {
+  it("regression #16.8: a coach who sets refundAmount or refundDifference: false is refused, and nothing changes", async () => {
+    const s = await paidBooking();
+    await saveOffering({ offering: { id: "thirty", title: "Check-in", durationMinutes: 30, priceCents: 5_000, currency: "eur" } }, s.coach);
+    await syncOfferingEventTypes(s.coachId, s.deps);
+    await expect(cancelBooking({ bookingId: s.bookingId, reason: "Keeping it", refundAmount: 0 }, s.coach, s.deps)).rejects.toMatchObject({ code: "auth/permission-denied", message: expect.stringContaining("Only an admin") as string });
+    await expect(rescheduleBooking({ bookingId: s.bookingId, newStartTime: iso(11), newEndTime: iso(11, 30), newOfferingId: "thirty", refundDifference: false, reason: "" }, s.coach, s.deps)).rejects.toMatchObject({ code: "auth/permission-denied", message: expect.stringContaining("Only an admin") as string });
+    expect(await booking(s.bookingId)).toMatchObject({ status: "confirmed", startTime: START, reschedule: null, cancellation: null });
+    // The coach's plain cancel refunds in full.
+    await expect(cancelBooking({ bookingId: s.bookingId, reason: "Ill" }, s.coach, s.deps)).resolves.toMatchObject({ refundCents: 10_000, tier: "coach-cancellation" });
+  });
+});
+
+describe("#16.15: a quote says what the cancel will do", () => {
+  it("regression #16.15: inside the student cut-off the quote is blocked by the cut-off, as cancelBooking refuses", async () => {
+    const s = await paidBooking();
+    const b = await booking(s.bookingId);
+    await bookingDoc(s.bookingId).update({ limits: { ...(b.limits ?? DEFAULT_SCHEDULING_LIMITS), studentCutoffMinutes: 240 } });
+    s.clock.now = at(3);
+    const quote = await quoteCancellation({ bookingId: s.bookingId }, s.student, s.deps);
+    expect(quote).toMatchObject({ blockedCode: "booking/cutoff-passed" });
+    expect(quote.blockedBy).toMatch(/less than 240 minutes before it starts/);
+    const refused = cancelBooking({ bookingId: s.bookingId, reason: "Late" }, s.student, s.deps);
+    await expect(refused).rejects.toMatchObject({ code: "booking/cutoff-passed", message: quote.blockedBy });
+    s.clock.now = at(5);
+    await expect(quoteCancellation({ bookingId: s.bookingId }, s.student, s.deps)).resolves.toMatchObject({ blockedBy: null, blockedCode: null, refundCents: 5_000 });
   });
 });

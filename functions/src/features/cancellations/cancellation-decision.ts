@@ -1,5 +1,6 @@
 import { isDisputeClosed, openRefundsOwedCents, type Booking } from "../../domain/booking.js";
 import { AppError } from "../../domain/errors.js";
+import { studentCutoffRefusal } from "../../domain/limits.js";
 import { refundableCents } from "../../domain/money.js";
 import { decideRefund } from "../../domain/policy.js";
 
@@ -16,8 +17,10 @@ export interface CancellationQuote {
   validUntil: string | null;
   /** Refunds already owed (a cheaper move's difference) that the cancellation takes over. */
   owedCents: number;
-  /** Set when no refund can be made now (a disputed payment), saying why. */
+  /** Set when cancelling now would be refused (the student cut-off has passed, a disputed payment), saying why. */
   blockedBy: string | null;
+  /** The error `cancelBooking` answers with while `blockedBy` is set. */
+  blockedCode: "booking/cutoff-passed" | "payment/disputed" | null;
 }
 
 /** Whether a dispute on the booking's payment is open (Stripe refuses refunds until it closes). */
@@ -28,20 +31,25 @@ export function disputeOpen(booking: Booking): boolean {
 
 export const DISPUTED_MESSAGE = "This payment is disputed: no refund can be made while the dispute is open. The card issuer's decision will settle it.";
 
+export const REFUND_OVERRIDE_MESSAGE = "Only an admin can choose the refund amount: a coach's cancellation always refunds in full, a student's follows the cancellation policy.";
+
 /**
  * What cancelling a booking would refund, by the policy frozen on it: the one pure decision
- * behind both `quoteCancellation` and `cancelBooking`. A student's refund follows the tiers; a
- * coach's or an admin's is full, or `refundAmount` when they set one (never above what is
+ * behind both `quoteCancellation` and `cancelBooking`, so a quote says what the cancel will do
+ * (its refund, and whether it would be refused). A student's refund follows the tiers; a coach's
+ * is full; an admin's is full, or `refundAmount` when they set one (never above what is
  * refundable). Refunds already owed are counted as refunded.
  */
 export function decideCancellation(booking: Booking, by: Canceller, now: Date, refundAmount?: number): CancellationQuote {
+  if (refundAmount !== undefined && by !== "admin") throw new AppError("auth/permission-denied", REFUND_OVERRIDE_MESSAGE);
   const owedCents = openRefundsOwedCents(booking.refundsOwed);
   // While a dispute is open the quote shows what the policy gives (and that it is blocked); once
   // it is lost, what the dispute took back is no longer ours to refund.
   const open = disputeOpen(booking);
   const committed = booking.refundedCents + owedCents + (open ? 0 : booking.disputedCents);
   const base = { currency: booking.currency, policyVersion: booking.cancellationPolicy.version, quotedAt: now.toISOString(), owedCents };
-  if (booking.paymentStatus === "pending") return { ...base, refundCents: 0, tier: "unpaid-hold", validUntil: null, blockedBy: null };
+  // An unpaid hold can always be let go, cut-off or not.
+  if (booking.paymentStatus === "pending") return { ...base, refundCents: 0, tier: "unpaid-hold", validUntil: null, blockedBy: null, blockedCode: null };
   const decision = decideRefund({
     cancelledBy: by === "student" ? "student" : "coach",
     now: now.toISOString(),
@@ -60,8 +68,10 @@ export function decideCancellation(booking: Booking, by: Canceller, now: Date, r
     refundCents = refundAmount;
     tier = `set-by-${by}`;
   }
-  const blockedBy = open && refundCents + owedCents > 0 ? DISPUTED_MESSAGE : null;
-  return { ...base, refundCents, tier, validUntil: refundAmount === undefined ? decision.validUntil : null, blockedBy };
+  const cutoff = by === "student" ? studentCutoffRefusal({ startTime: booking.startTime, now, cutoffMinutes: booking.limits?.studentCutoffMinutes ?? 0, action: "cancel" }) : null;
+  const disputed = open && refundCents + owedCents > 0;
+  const blocked = cutoff !== null ? { blockedBy: cutoff, blockedCode: "booking/cutoff-passed" as const } : disputed ? { blockedBy: DISPUTED_MESSAGE, blockedCode: "payment/disputed" as const } : { blockedBy: null, blockedCode: null };
+  return { ...base, refundCents, tier, validUntil: refundAmount === undefined ? decision.validUntil : null, ...blocked };
 }
 
 /** What a cancellation owes in total: its refund, never more than we still hold after a lost dispute. */

@@ -1,7 +1,6 @@
 import type { Transaction } from "firebase-admin/firestore";
 import type { Booking } from "../../domain/booking.js";
 import { AppError } from "../../domain/errors.js";
-import { studentCutoffRefusal } from "../../domain/limits.js";
 import { storedReason } from "../../domain/text.js";
 import { decideCancellation } from "./cancellation-decision.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
@@ -20,7 +19,7 @@ function outOf(bookingId: string, booking: Booking): CancelBookingOut {
 /**
  * Decides and records a cancellation; the booking trigger carries it out (Cal.com cancel with the
  * reason, Stripe refund with an idempotency key, notifications). The student's refund follows
- * the policy frozen on the booking; the coach's is full. A second call, or a concurrent one,
+ * the policy frozen on the booking; the coach's is full; only an admin may set another amount. A second call, or a concurrent one,
  * answers with the first cancellation and changes nothing.
  */
 export async function cancelBooking(input: CancelBookingInput, caller: CallerContext, deps: Dependencies): Promise<CancelBookingOut> {
@@ -31,14 +30,6 @@ export async function cancelBooking(input: CancelBookingInput, caller: CallerCon
     const role: "coach" | "student" | "admin" | null = booking.coachId === uid ? "coach" : booking.userId === uid ? "student" : caller.isAdmin ? "admin" : null;
     if (role === null) throw new AppError("auth/permission-denied", "Only the student or the coach of this booking can cancel it.");
     if (booking.status === "cancelled") return outOf(input.bookingId, booking);
-    if (input.refundAmount !== undefined && role === "student") {
-      throw new AppError("auth/permission-denied", "Only the coach or an admin can choose the refund amount.");
-    }
-    if (role === "student") {
-      const cutoff = studentCutoffRefusal({ startTime: booking.startTime, now, cutoffMinutes: booking.limits?.studentCutoffMinutes ?? 0, action: "cancel" });
-      // An unpaid hold can always be let go.
-      if (cutoff && booking.paymentStatus !== "pending") throw new AppError("booking/cutoff-passed", cutoff);
-    }
     const reason = input.refundReason ? `${input.reason} (refund: ${input.refundReason})` : input.reason;
     return recordCancellationInTx(tx, input.bookingId, booking, { by: role, reason, refundAmount: input.refundAmount, expectedRefundCents: input.expectedRefundCents }, now);
   });
@@ -48,7 +39,7 @@ export async function cancelBooking(input: CancelBookingInput, caller: CallerCon
 
 /**
  * Records a cancellation inside a transaction whose only read so far is the booking: decides the
- * refund (policy for a student, full for a coach or admin, or the given amount), frees the slot,
+ * refund (policy for a student, full for a coach or admin, or the amount an admin gave), frees the slot,
  * notifies, and leaves the Cal.com cancel and the refund to the booking trigger.
  * `calcomStatus` is set when Cal.com already has it cancelled (a cancellation made there).
  */
@@ -65,14 +56,16 @@ export async function recordCancellationInTx(
   // Refunds already owed (a cheaper move's difference not yet paid back) are taken over by the
   // cancellation: the policy applies to what the student still has paid, net of them.
   const quote = decideCancellation(booking, input.by, now, input.refundAmount);
+  // A cancellation asked of us is refused as its quote says (the student cut-off, a refund that
+  // cannot be made); one already made in Cal.com is recorded all the same, without a refund while
+  // a dispute is open (the dispute settles the money).
+  if (quote.blockedCode !== null && !input.calcomStatus) throw new AppError(quote.blockedCode, quote.blockedBy ?? "This booking cannot be cancelled now.", { details: { quote } });
   if (input.expectedRefundCents !== undefined && input.expectedRefundCents !== quote.refundCents) {
     throw new AppError("booking/quote-changed", `The refund is no longer the one you were quoted: cancelling now refunds ${quote.refundCents} (${quote.tier}). Nothing was cancelled.`, { details: { quote } });
   }
-  // A cancellation asked of us is refused while a refund cannot be made; one already made in
-  // Cal.com is recorded without a refund (the dispute settles the money).
-  if (quote.blockedBy !== null && !input.calcomStatus) throw new AppError("payment/disputed", quote.blockedBy, { details: { quote } });
-  const refundCents = quote.blockedBy === null ? quote.refundCents : 0;
-  const tier = quote.blockedBy === null ? quote.tier : "disputed";
+  const disputed = quote.blockedCode === "payment/disputed";
+  const refundCents = disputed ? 0 : quote.refundCents;
+  const tier = disputed ? "disputed" : quote.tier;
   const { owedCents } = quote;
   const committed = booking.refundedCents + owedCents;
   const cancellation = {

@@ -12,6 +12,8 @@ import { abandonRescheduleInTx, moveInCalcom, patchReschedule } from "./reschedu
 import { planMove, type Role } from "./reschedule-plan.js";
 import type { RescheduleBookingInput, RescheduleBookingOut } from "./reschedules.schemas.js";
 
+export const KEEP_DIFFERENCE_MESSAGE = "Only an admin can keep a cheaper offering's difference: a move to a cheaper offering always refunds it.";
+
 export function roleOf(booking: Booking, uid: string, isAdmin: boolean): Role | null {
   return booking.coachId === uid ? "coach" : booking.userId === uid ? "student" : isAdmin ? "admin" : null;
 }
@@ -45,6 +47,7 @@ export async function rescheduleBooking(input: RescheduleBookingInput, caller: C
     const booking = await requireBooking(bookingId, tx);
     const role = roleOf(booking, uid, caller.isAdmin);
     if (role === null) throw new AppError("auth/permission-denied", "Only the student or the coach of this booking can move it.");
+    if (!input.refundDifference && role !== "admin") throw new AppError("auth/permission-denied", KEEP_DIFFERENCE_MESSAGE);
     const r = booking.reschedule;
     if (r) {
       const same = epochMs(r.newStartTime) === epochMs(input.newStartTime) && r.newOfferingId === (input.newOfferingId ?? booking.offeringId);
