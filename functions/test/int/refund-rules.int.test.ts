@@ -6,12 +6,14 @@ import { quoteCancellation, quoteReschedule } from "../../src/features/money/mon
 import { DEFAULT_SCHEDULING_LIMITS } from "../../src/domain/limits.js";
 import { saveOffering, syncOfferingEventTypes } from "../../src/features/offerings/offerings.service.js";
 import { reconcileBooking } from "../../src/features/reconciliation/reconciliation.service.js";
+import { getAvailableSlots } from "../../src/features/availability/availability.service.js";
+import { saveSchedulingLimits } from "../../src/features/limits/limits.service.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
 import { handleCalcomWebhook } from "../../src/features/webhooks/calcom-webhook.endpoint.js";
 import { calcomApi } from "../../src/integrations/calcom/calcom-api.js";
 import { CalcomClient } from "../../src/integrations/calcom/calcom-client.js";
 import { calcomSignature } from "../../src/integrations/calcom/calcom-webhook.js";
-import { bookingDoc } from "../../src/shared/firestore.js";
+import { bookingDoc, coachDoc } from "../../src/shared/firestore.js";
 import { uniqueId } from "../helpers/admin.js";
 import { testDependencies } from "../helpers/deps.js";
 import { payAndConfirm, readyCoach, useStandIns } from "../helpers/in-process.js";
@@ -128,5 +130,28 @@ describe("#16.15: a quote says what the cancel will do", () => {
     await expect(refused).rejects.toMatchObject({ code: "booking/cutoff-passed", message: quote.blockedBy });
     s.clock.now = at(5);
     await expect(quoteCancellation({ bookingId: s.bookingId }, s.student, s.deps)).resolves.toMatchObject({ blockedBy: null, blockedCode: null, refundCents: 5_000 });
+  });
+});
+
+describe("#16.10: a session's after-buffer outlives the session", () => {
+  it("regression #16.10: a session that ended 5 minutes ago with a 60-minute after-buffer still blocks a booking 25 minutes after it", async () => {
+    const { calcom, stripe } = standIns;
+    const clock = { now: new Date() };
+    const deps = testDependencies(calcom, { stripe, now: () => clock.now });
+    const { coachId } = await readyCoach(deps, { priceCents: 10_000, currency: "eur" });
+    const coach = { uid: coachId, isAdmin: false };
+    await saveOffering({ offering: { id: "thirty", title: "Check-in", durationMinutes: 30, priceCents: 5_000, currency: "eur" } }, coach);
+    await saveSchedulingLimits({ limits: { bufferAfterMinutes: 60, minimumNoticeMinutes: 0 } }, coach);
+    await syncOfferingEventTypes(coachId, deps);
+    const eventTypeId = (await coachDoc(coachId).get()).data()?.customOfferings.find((o) => o.id === "thirty")?.calcomEventTypeId ?? 0;
+    const first = uniqueId("student");
+    const { bookingId } = await createBooking({ coachId, eventTypeId, offeringId: "thirty", userId: first, startTime: iso(9, 30), endTime: iso(10) }, { uid: first, isAdmin: false }, deps);
+    await payAndConfirm(bookingId, stripe, deps);
+    // 10:05: the session ended 5 minutes ago; its buffer keeps the coach free until 11:00.
+    clock.now = new Date(Date.parse(iso(10, 5)));
+    const slots = await getAvailableSlots({ coachId, eventTypeId, dateFrom: iso(10), dateTo: iso(12), timeZone: "UTC" }, { uid: first, isAdmin: false }, deps);
+    expect(slots.slots.map((s) => s.start)).toEqual([iso(11), iso(11, 30)]);
+    const second = uniqueId("student");
+    await expect(createBooking({ coachId, eventTypeId, offeringId: "thirty", userId: second, startTime: iso(10, 30), endTime: iso(11) }, { uid: second, isAdmin: false }, deps)).rejects.toMatchObject({ code: "booking/slot-unavailable" });
   });
 });
