@@ -155,3 +155,30 @@ describe("#16.10: a session's after-buffer outlives the session", () => {
     await expect(createBooking({ coachId, eventTypeId, offeringId: "thirty", userId: second, startTime: iso(10, 30), endTime: iso(11) }, { uid: second, isAdmin: false }, deps)).rejects.toMatchObject({ code: "booking/slot-unavailable" });
   });
 });
+
+describe("#16.7: a cancellation made in Cal.com is the student's only when an attendee made it", () => {
+  it.each([
+    ["without cancelledBy", undefined],
+    ["by an organization admin", "org-admin@example.com"],
+  ])("regression #16.7: a Cal.com cancellation %s refunds in full, as reconciliation would", async (_label, cancelledBy) => {
+    const s = await paidBooking();
+    // 23 h before: a student's cancellation would refund 50 %.
+    s.clock.now = at(23);
+    await calcomApi.cancelBooking(new CalcomClient({ baseUrl: standIns.calcom.url }), standIns.calcom.orgAdminKey, s.uid, "Double-booked");
+    const record = standIns.calcom.booking(s.uid);
+    if (record) record.cancelledByEmail = cancelledBy ?? null;
+    await deliverCalcom("BOOKING_CANCELLED", { uid: s.uid, status: "CANCELLED", cancellationReason: "Double-booked", ...(cancelledBy ? { cancelledBy } : {}), organizer: { email: "host@example.com" }, attendees: [{ email: `${s.studentId}@example.com` }] }, s.deps);
+    await runBookingEffects(s.bookingId, s.deps);
+    expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: 10_000, cancellation: { by: "coach", tier: "coach-cancellation" } });
+    expect(refundsOf(s.pi)).toEqual([10_000]);
+  });
+
+  it("regression #16.7: an attendee's cancellation in Cal.com follows the policy", async () => {
+    const s = await paidBooking();
+    s.clock.now = at(23);
+    await calcomApi.cancelBooking(new CalcomClient({ baseUrl: standIns.calcom.url }), null, s.uid, "Cannot make it");
+    await deliverCalcom("BOOKING_CANCELLED", { uid: s.uid, status: "CANCELLED", cancellationReason: "Cannot make it", attendees: [{ email: `${s.studentId}@example.com` }] }, s.deps);
+    await runBookingEffects(s.bookingId, s.deps);
+    expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", refundedCents: 5_000, cancellation: { by: "student", tier: "notice-2h" } });
+  });
+});
