@@ -129,6 +129,12 @@ export const BookingSchema = z
     cancellation: CancellationSchema.nullable().default(null),
     /** Automatic attempts of a side effect that keeps failing; past the limit reconciliation takes over. */
     sideEffectAttempts: z.record(z.string(), z.int().min(0)).default({}),
+    /**
+     * Per refund obligation and payment (`<key>-<paymentIntentId>`): how many of its refunds Stripe
+     * answered `failed` or `canceled`. It is part of the next attempt's idempotency key, so the
+     * retry is a new refund rather than Stripe replaying the failed one.
+     */
+    refundKeyGenerations: z.record(z.string(), z.int().min(0)).default({}),
     needsReconciliation: z.boolean().default(false),
     lastError: z.object({ action: z.string(), code: z.string(), message: z.string() }).nullable().default(null),
     /** Every payment captured for this booking; refunds are taken from them newest first. */

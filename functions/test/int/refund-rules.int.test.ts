@@ -5,7 +5,6 @@ import { cancelBooking } from "../../src/features/cancellations/cancellations.se
 import { quoteCancellation, quoteReschedule } from "../../src/features/money/money.service.js";
 import { DEFAULT_SCHEDULING_LIMITS } from "../../src/domain/limits.js";
 import { saveOffering, syncOfferingEventTypes } from "../../src/features/offerings/offerings.service.js";
-import { reconcileBooking } from "../../src/features/reconciliation/reconciliation.service.js";
 import { getAvailableSlots } from "../../src/features/availability/availability.service.js";
 import { saveSchedulingLimits } from "../../src/features/limits/limits.service.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
@@ -180,5 +179,50 @@ describe("#16.7: a cancellation made in Cal.com is the student's only when an at
     await deliverCalcom("BOOKING_CANCELLED", { uid: s.uid, status: "CANCELLED", cancellationReason: "Cannot make it", attendees: [{ email: `${s.studentId}@example.com` }] }, s.deps);
     await runBookingEffects(s.bookingId, s.deps);
     expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", refundedCents: 5_000, cancellation: { by: "student", tier: "notice-2h" } });
+  });
+});
+
+describe("#16.11: refunds Stripe can make, counted only when Stripe makes them", () => {
+  it.each([
+    ["kwd", 10_010, 5_000],
+    ["isk", 10_100, 5_000],
+  ])("regression #16.11: a half refund in %s (price %i) is rounded down to what Stripe accepts: %i", async (currency, price, refund) => {
+    const s = await paidBooking({ priceCents: price, currency });
+    s.clock.now = at(23);
+    await expect(cancelBooking({ bookingId: s.bookingId, reason: "Plans changed" }, s.student, s.deps)).resolves.toMatchObject({ refundCents: refund, tier: "notice-2h" });
+    await runBookingEffects(s.bookingId, s.deps);
+    expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: refund, lastError: null });
+    expect(refundsOf(s.pi)).toEqual([refund]);
+  });
+
+  it.each(["failed", "canceled"] as const)("regression #16.11: a refund Stripe answers %s is not recorded; it is retried under a new idempotency key", async (status) => {
+    const s = await paidBooking();
+    standIns.stripe.nextRefundStatuses(status);
+    await cancelBooking({ bookingId: s.bookingId, reason: "Ill" }, s.coach, s.deps);
+    await runBookingEffects(s.bookingId, s.deps);
+    const after = await booking(s.bookingId);
+    expect(after).toMatchObject({ status: "cancelled", paymentStatus: "paid", refundedCents: 0, lastError: { action: "stripe-refund" } });
+    expect(after.sideEffectAttempts["stripe-refund"]).toBe(1);
+    await runBookingEffects(s.bookingId, s.deps);
+    expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: 10_000 });
+    expect([...standIns.stripe.refunds.values()].filter((r) => r.payment_intent === s.pi).map((r) => r.status)).toEqual([status, "succeeded"]);
+    const keys = standIns.stripe.requests.filter((r) => r.method === "POST" && r.path === "/v1/refunds").map((r) => r.idempotencyKey);
+    expect(new Set(keys).size).toBe(2);
+  });
+
+  it("regression #16.11: a refund that requires action is not recorded as made: it is a failure to look at", async () => {
+    const s = await paidBooking();
+    standIns.stripe.nextRefundStatuses("requires_action");
+    await cancelBooking({ bookingId: s.bookingId, reason: "Ill" }, s.coach, s.deps);
+    await runBookingEffects(s.bookingId, s.deps);
+    expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "paid", refundedCents: 0, lastError: { action: "stripe-refund", message: expect.stringContaining("requires_action") as string } });
+  });
+
+  it("regression #16.11: a pending refund is recorded as made (accepted, the money on its way)", async () => {
+    const s = await paidBooking();
+    standIns.stripe.nextRefundStatuses("pending");
+    await cancelBooking({ bookingId: s.bookingId, reason: "Ill" }, s.coach, s.deps);
+    await runBookingEffects(s.bookingId, s.deps);
+    expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: 10_000 });
   });
 });

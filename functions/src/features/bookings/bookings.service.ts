@@ -68,6 +68,7 @@ export async function createBooking(input: CreateBookingInput, caller: CallerCon
     calcomStatus: null,
     cancellation: null,
     sideEffectAttempts: {},
+    refundKeyGenerations: {},
     charges: [],
     paymentIntentIds: [],
     dispute: null,

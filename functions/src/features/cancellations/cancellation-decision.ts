@@ -1,7 +1,7 @@
 import { isDisputeClosed, openRefundsOwedCents, type Booking } from "../../domain/booking.js";
 import { AppError } from "../../domain/errors.js";
 import { studentCutoffRefusal } from "../../domain/limits.js";
-import { refundableCents } from "../../domain/money.js";
+import { refundableCents, roundDownForStripe } from "../../domain/money.js";
 import { decideRefund } from "../../domain/policy.js";
 
 export type Canceller = "student" | "coach" | "admin";
@@ -58,14 +58,15 @@ export function decideCancellation(booking: Booking, by: Canceller, now: Date, r
     alreadyRefundedCents: committed,
     policy: booking.cancellationPolicy,
   });
-  let refundCents = decision.refundCents;
+  // Rounded down to an amount Stripe accepts in this currency: a refund it refuses would fail for ever.
+  let refundCents = roundDownForStripe(decision.refundCents, booking.currency);
   let tier = decision.tier;
   if (refundAmount !== undefined) {
     const refundable = refundableCents(booking.amountCents, committed);
     if (refundAmount > refundable) {
       throw new AppError("request/invalid", `refundAmount cannot exceed what is refundable (${refundable}).`, { details: { refundableCents: refundable } });
     }
-    refundCents = refundAmount;
+    refundCents = roundDownForStripe(refundAmount, booking.currency);
     tier = `set-by-${by}`;
   }
   const cutoff = by === "student" ? studentCutoffRefusal({ startTime: booking.startTime, now, cutoffMinutes: booking.limits?.studentCutoffMinutes ?? 0, action: "cancel" }) : null;
