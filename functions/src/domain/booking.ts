@@ -4,11 +4,12 @@ import { isDisputeClosed } from "./dispute-status.js";
 import { CentsSchema, CurrencySchema } from "./money.js";
 import { SchedulingLimitsSchema } from "./limits.js";
 import { CancellationPolicySchema } from "./policy.js";
+import { REASON_MAX_CHARS } from "./text.js";
 import { InstantSchema, TimeZoneSchema, epochMs } from "./time.js";
 
 export const CancellationSchema = z.object({
   by: z.enum(["student", "coach", "admin", "system"]),
-  reason: z.string().min(1).max(500),
+  reason: z.string().min(1).max(REASON_MAX_CHARS),
   at: InstantSchema,
   /** The booking's total refunded once this cancellation is carried out (the trigger refunds up to it, once). */
   refundCents: CentsSchema,
@@ -50,6 +51,11 @@ export const RefundOwedSchema = z.object({
 });
 export type RefundOwed = z.output<typeof RefundOwedSchema>;
 
+/** What the booking still owes back outside a cancellation: it counts as refunded in every price and refund decision. */
+export function openRefundsOwedCents(refundsOwed: readonly RefundOwed[]): number {
+  return refundsOwed.reduce((sum, o) => sum + Math.max(0, o.amountCents - o.refundedCents), 0);
+}
+
 /**
  * A move to another time (and maybe another offering) under way. The new interval is already
  * reserved in the coach's calendar; the Cal.com move happens once nothing is left to pay.
@@ -58,7 +64,7 @@ export const RescheduleSchema = z.object({
   id: z.string().regex(/^r[0-9]+$/),
   state: z.enum(["awaiting-payment", "ready"]),
   by: z.enum(["student", "coach", "admin"]),
-  reason: z.string().max(500),
+  reason: z.string().max(REASON_MAX_CHARS),
   requestedAt: InstantSchema,
   newStartTime: InstantSchema,
   newEndTime: InstantSchema,
@@ -124,6 +130,12 @@ export const BookingSchema = z
     cancellation: CancellationSchema.nullable().default(null),
     /** Automatic attempts of a side effect that keeps failing; past the limit reconciliation takes over. */
     sideEffectAttempts: z.record(z.string(), z.int().min(0)).default({}),
+    /**
+     * Per refund obligation and payment (`<key>-<paymentIntentId>`): how many of its refunds Stripe
+     * answered `failed` or `canceled`. It is part of the next attempt's idempotency key, so the
+     * retry is a new refund rather than Stripe replaying the failed one.
+     */
+    refundKeyGenerations: z.record(z.string(), z.int().min(0)).default({}),
     needsReconciliation: z.boolean().default(false),
     lastError: z.object({ action: z.string(), code: z.string(), message: z.string() }).nullable().default(null),
     /** Every payment captured for this booking; refunds are taken from them newest first. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_SCHEDULING_LIMITS, bookingRefusal, clashes, effectiveLimits, studentCutoffRefusal, windowEnd } from "./limits.js";
+import { DEFAULT_SCHEDULING_LIMITS, bookingRefusal, busyUntilMs, clashes, effectiveLimits, studentCutoffRefusal, windowEnd } from "./limits.js";
 
 const limits = (over: Partial<typeof DEFAULT_SCHEDULING_LIMITS> = {}) => ({ ...DEFAULT_SCHEDULING_LIMITS, ...over });
 
@@ -55,5 +55,12 @@ describe("studentCutoffRefusal", () => {
     expect(studentCutoffRefusal({ ...input, now: new Date("2030-03-01T07:59:59.000Z") })).toBeNull();
     expect(studentCutoffRefusal({ ...input, now: new Date("2030-03-01T08:00:00.000Z") })).toMatch(/studentCutoffMinutes\): that point passed at 2030-03-01T08:00:00.000Z/);
     expect(studentCutoffRefusal({ ...input, cutoffMinutes: 0, now: new Date("2030-03-01T09:59:00.000Z") })).toBeNull();
+  });
+});
+
+describe("busyUntilMs", () => {
+  it("regression #16.10: a session keeps its coach busy until its after-buffer runs out, not just until it ends", () => {
+    expect(busyUntilMs({ start: "2030-01-07T09:00:00.000Z", end: "2030-01-07T10:00:00.000Z", bufferAfterMinutes: 60 })).toBe(Date.parse("2030-01-07T11:00:00.000Z"));
+    expect(busyUntilMs({ start: "2030-01-07T09:00:00.000Z", end: "2030-01-07T10:00:00.000Z" })).toBe(Date.parse("2030-01-07T10:00:00.000Z"));
   });
 });

@@ -8,11 +8,14 @@ import { MINUTE_MS, epochMs, isoFromMs } from "./time.js";
  * override). Minutes and days are whole numbers; `bookingWindowDays` null means no window and
  * `slotIntervalMinutes` null means one slot per session length.
  */
+/** The longest buffer a session may keep before or after it. */
+export const MAX_BUFFER_MINUTES = 240;
+
 export const SchedulingLimitsSchema = z.object({
   minimumNoticeMinutes: z.int().min(0).max(60 * 24 * 365),
   bookingWindowDays: z.int().min(1).max(3 * 365).nullable(),
-  bufferBeforeMinutes: z.int().min(0).max(240),
-  bufferAfterMinutes: z.int().min(0).max(240),
+  bufferBeforeMinutes: z.int().min(0).max(MAX_BUFFER_MINUTES),
+  bufferAfterMinutes: z.int().min(0).max(MAX_BUFFER_MINUTES),
   slotIntervalMinutes: z.int().min(5).max(12 * 60).nullable(),
   /** Inside this many minutes before the start a student can no longer cancel or move the session (the coach always can). */
   studentCutoffMinutes: z.int().min(0).max(60 * 24 * 30),
@@ -76,6 +79,14 @@ export interface BufferedInterval extends Interval {
 
 function expand(i: BufferedInterval): Interval {
   return { start: isoFromMs(epochMs(i.start) - (i.bufferBeforeMinutes ?? 0) * MINUTE_MS), end: isoFromMs(epochMs(i.end) + (i.bufferAfterMinutes ?? 0) * MINUTE_MS) };
+}
+
+/**
+ * Until when (epoch ms) a session keeps its coach busy: its end plus its after-buffer. A session
+ * that has ended still blocks what starts inside its buffer, so it stays live until then.
+ */
+export function busyUntilMs(i: BufferedInterval): number {
+  return epochMs(i.end) + (i.bufferAfterMinutes ?? 0) * MINUTE_MS;
 }
 
 /** Whether two sessions clash once each keeps its own buffers free (a buffer may touch, never overlap, the other session). */

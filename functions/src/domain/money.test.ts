@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CurrencySchema, MoneySchema, formatMoney, percentOf, refundableCents } from "./money.js";
+import { CurrencySchema, MoneySchema, formatMoney, isRefundMade, percentOf, refundableCents, roundDownForStripe, stripeAmountStep } from "./money.js";
 import { priceDifference } from "./price-difference.js";
 import { AppError } from "./errors.js";
 
@@ -58,5 +58,39 @@ describe("priceDifference", () => {
 
   it("refuses to move between currencies", () => {
     expect(() => priceDifference({ ...paid, newPriceCents: 6_000, newCurrency: "usd" })).toThrow(AppError);
+  });
+});
+
+describe("roundDownForStripe", () => {
+  it("regression #16.11: rounds a refund down to what Stripe accepts for the currency, never up", () => {
+    // Two-decimal and zero-decimal currencies take any minor unit.
+    expect(roundDownForStripe(5_005, "eur")).toBe(5_005);
+    expect(roundDownForStripe(1_999, "JPY")).toBe(1_999);
+    expect(roundDownForStripe(12_345, "huf")).toBe(12_345);
+    expect(roundDownForStripe(12_345, "twd")).toBe(12_345);
+    // Three-decimal currencies: multiples of 10.
+    for (const c of ["bhd", "jod", "kwd", "omr", "tnd", "KWD"]) {
+      expect(roundDownForStripe(5_005, c)).toBe(5_000);
+      expect(roundDownForStripe(5_009, c)).toBe(5_000);
+      expect(roundDownForStripe(5_010, c)).toBe(5_010);
+      expect(roundDownForStripe(9, c)).toBe(0);
+    }
+    // ISK and UGX: whole units written with two decimals, multiples of 100.
+    for (const c of ["isk", "ugx"]) {
+      expect(roundDownForStripe(5_050, c)).toBe(5_000);
+      expect(roundDownForStripe(5_099, c)).toBe(5_000);
+      expect(roundDownForStripe(5_100, c)).toBe(5_100);
+      expect(roundDownForStripe(99, c)).toBe(0);
+    }
+    expect(roundDownForStripe(0, "kwd")).toBe(0);
+    expect(() => roundDownForStripe(-10, "kwd")).toThrow(RangeError);
+    expect(() => roundDownForStripe(1.5, "eur")).toThrow(RangeError);
+    expect(stripeAmountStep("usd")).toBe(1);
+  });
+
+  it("counts a refund as made only when Stripe says succeeded or pending", () => {
+    expect(isRefundMade("succeeded")).toBe(true);
+    expect(isRefundMade("pending")).toBe(true);
+    for (const s of ["failed", "canceled", "requires_action", ""]) expect(isRefundMade(s)).toBe(false);
   });
 });

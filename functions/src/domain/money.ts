@@ -37,3 +37,37 @@ export function formatMoney(cents: number, currency: string): string {
   const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
   return format.format(cents / 10 ** digits);
 }
+
+/** Three-decimal currencies: Stripe takes amounts in thousandths but only in steps of 10. */
+const STEP_10 = new Set(["bhd", "jod", "kwd", "omr", "tnd"]);
+/**
+ * Written with two decimals for backwards compatibility, but only whole units are accepted: the
+ * amount must be divisible by 100. (HUF and TWD are restricted to whole units for payouts only,
+ * so their refunds take any minor unit.)
+ */
+const STEP_100 = new Set(["isk", "ugx"]);
+
+/** The smallest step, in minor units, of an amount Stripe accepts in `currency`. */
+export function stripeAmountStep(currency: string): number {
+  const code = currency.toLowerCase();
+  return STEP_10.has(code) ? 10 : STEP_100.has(code) ? 100 : 1;
+}
+
+/**
+ * `cents` rounded DOWN to an amount Stripe accepts in `currency`, so that a computed refund (a
+ * policy percentage, an admin's amount) can always be made and never exceeds what it stands for:
+ * 50 % of 10.010 KWD is 5.000, not 5.005.
+ */
+export function roundDownForStripe(cents: number, currency: string): number {
+  if (!Number.isSafeInteger(cents) || cents < 0) throw new RangeError(`cents must be a non-negative integer: ${cents}`);
+  const step = stripeAmountStep(currency);
+  return cents - (cents % step);
+}
+
+/**
+ * Whether a refund Stripe answered with is made: `succeeded`, or `pending` (accepted, the money
+ * on its way). `failed` and `canceled` returned nothing; `requires_action` waits for someone.
+ */
+export function isRefundMade(status: string): boolean {
+  return status === "succeeded" || status === "pending";
+}

@@ -47,8 +47,10 @@ export interface CalcomBookingRef {
   calcomBookingId: number;
   calcomBookingUid: string;
   status: "pending" | "accepted" | "cancelled" | "rejected";
-  /** For a cancelled booking: whether the host (the coach) cancelled it; null when not known. */
-  cancelledByHost?: boolean | null;
+  /** For a cancelled booking: who Cal.com says cancelled it (an email), null when it does not say. */
+  cancelledByEmail?: string | null;
+  /** The booking's attendees, as Cal.com records them: a cancellation by one of them is the student's. */
+  attendeeEmails?: string[];
 }
 
 /** A Cal.com booking as a reconciliation poll sees it: ours when its metadata names a booking. */

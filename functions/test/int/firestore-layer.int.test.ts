@@ -32,6 +32,7 @@ function aBooking(overrides: Partial<Booking> = {}): Booking {
     calcomStatus: "pending",
     cancellation: null,
     sideEffectAttempts: {},
+    refundKeyGenerations: {},
     needsReconciliation: false,
     lastError: null,
     limits: null,

@@ -127,7 +127,7 @@ describe("disputes", () => {
     expect(audit.size).toBe(1);
 
     s.clock.now = at(30);
-    expect(await quoteCancellation({ bookingId: b.bookingId }, b.student, s.deps)).toMatchObject({ refundCents: 10_000, blockedBy: expect.stringContaining("This payment is disputed") as string });
+    expect(await quoteCancellation({ bookingId: b.bookingId }, b.student, s.deps)).toMatchObject({ refundCents: 10_000, refundWaitsFor: expect.stringContaining("This payment is disputed") as string, blockedBy: null });
     await cancelBooking({ bookingId: b.bookingId, reason: "Never mind" }, b.student, s.deps);
     await runBookingEffects(b.bookingId, s.deps);
     expect((await bookingDoc(b.bookingId).get()).data()).toMatchObject({ status: "cancelled", paymentStatus: "paid", calcomStatus: "cancelled" });

@@ -63,6 +63,7 @@ export interface FakeDispute {
   livemode: false;
   metadata: Record<string, string>;
 }
+export type FakeRefundStatus = "succeeded" | "pending" | "requires_action" | "failed" | "canceled";
 export interface FakeRefund {
   id: string;
   object: "refund";
@@ -70,7 +71,7 @@ export interface FakeRefund {
   currency: string;
   charge: string;
   payment_intent: string;
-  status: "succeeded";
+  status: FakeRefundStatus;
   reason: string | null;
   metadata: Record<string, string>;
   created: number;
@@ -114,6 +115,7 @@ export class FakeStripe {
   readonly webhookDeliveries: { type: string; eventId: string; status: number | null }[] = [];
 
   private idempotency = new Map<string, { hash: string; status: number; body: unknown; at: number }>();
+  private refundStatuses: FakeRefundStatus[] = [];
   private faults: { passing: number; remaining: number; route: string | null; status: number; kind: "before" | "lost" | "slow" }[] = [];
   /** How many injected faults have been served (every kind). */
   faultsInjected = 0;
@@ -149,6 +151,7 @@ export class FakeStripe {
     this.refunds.clear();
     this.idempotency.clear();
     this.faults = [];
+    this.refundStatuses = [];
     this.subscribers = [];
     this.webhookPlan = new DeliveryPlan();
     this.webhookDeliveries.length = 0;
@@ -168,6 +171,14 @@ export class FakeStripe {
   /** Drops every fault not yet served. */
   clearFaults(): void {
     this.faults = [];
+  }
+  /**
+   * The next refunds created come back with these statuses, one each (then `succeeded` again).
+   * `failed`, `canceled` and `requires_action` leave the charge's refunded amount as it was;
+   * `pending` counts, as at Stripe.
+   */
+  nextRefundStatuses(...statuses: FakeRefundStatus[]): void {
+    this.refundStatuses.push(...statuses);
   }
   /** The next `count` requests are carried out (and stored under their idempotency key), then the connection drops: a lost response. */
   loseNextResponses(count: number, route: string | null = null): void {
@@ -528,6 +539,10 @@ export class FakeStripe {
     const amount = p.amount === undefined ? remaining : Number(p.amount);
     if (!Number.isInteger(amount) || amount < 1) throw new StripeHttpError(400, "invalid_request_error", "This value must be greater than or equal to 1.", undefined, "amount");
     if (amount > remaining) throw new StripeHttpError(400, "invalid_request_error", `Refund amount (${amount}) is greater than unrefunded amount on charge (${remaining})`, undefined, "amount");
+    // Stripe's own currency rules: three-decimal currencies in steps of 10, ISK and UGX in whole units (steps of 100).
+    const step = ["bhd", "jod", "kwd", "omr", "tnd"].includes(charge.currency) ? 10 : ["isk", "ugx"].includes(charge.currency) ? 100 : 1;
+    if (amount % step !== 0) throw new StripeHttpError(400, "invalid_request_error", `Invalid amount: ${charge.currency.toUpperCase()} amounts must be divisible by ${step}.`, "amount_invalid", "amount");
+    const status = this.refundStatuses.shift() ?? "succeeded";
     const refund: FakeRefund = {
       id: id("re"),
       object: "refund",
@@ -535,12 +550,13 @@ export class FakeStripe {
       currency: charge.currency,
       charge: charge.id,
       payment_intent: pi.id,
-      status: "succeeded",
+      status,
       reason: typeof p.reason === "string" ? p.reason : null,
       metadata: (p.metadata as Record<string, string> | undefined) ?? {},
       created: Math.floor(this.now() / 1000),
     };
     this.refunds.set(refund.id, refund);
+    if (status !== "succeeded" && status !== "pending") return refund;
     charge.amount_refunded += amount;
     charge.refunded = charge.amount_refunded === charge.amount;
     this.emit("charge.refunded", charge);

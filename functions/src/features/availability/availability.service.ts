@@ -1,10 +1,10 @@
 import { DateTime } from "luxon";
 import { AppError } from "../../domain/errors.js";
 import { AvailabilitySchema, type Availability, type Interval } from "../../domain/availability.js";
-import { bookingRefusal, clashes, effectiveLimits, type BufferedInterval } from "../../domain/limits.js";
+import { MAX_BUFFER_MINUTES, bookingRefusal, busyUntilMs, clashes, effectiveLimits, type BufferedInterval } from "../../domain/limits.js";
 import { localSlots } from "../../domain/slots.js";
 import { cachedSlots, slotCacheKey } from "./slot-cache.js";
-import { epochMs, toUtcIso } from "../../domain/time.js";
+import { MINUTE_MS, epochMs, toUtcIso } from "../../domain/time.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
 import type { Dependencies } from "../../shared/dependencies.js";
 import { bookingsCollection, coachDoc, getDb } from "../../shared/firestore.js";
@@ -94,17 +94,22 @@ function rangeOf(input: GetAvailableSlotsInput, zone: string): { from: string; t
   return { from, to };
 }
 
-/** Our live bookings (pending holds and confirmed) of a coach that overlap a range, any offering. */
+/**
+ * Our live bookings (pending holds and confirmed) of a coach that may clash with a slot of a
+ * range, any offering: buffers included, so a session that ended before the range (or starts
+ * after it) still counts while a buffer, its own or the slot's, may reach into the range.
+ */
 async function liveBookingIntervals(coachId: string, from: string, to: string): Promise<BufferedInterval[]> {
+  const reachMs = MAX_BUFFER_MINUTES * MINUTE_MS;
   const snap = await bookingsCollection()
     .where("coachId", "==", coachId)
     .where("status", "in", ["requested", "confirmed"])
-    .where("startTime", "<", new Date(to))
+    .where("startTime", "<", new Date(epochMs(to) + reachMs))
     .get();
   return snap.docs
     .map((d) => d.data())
-    .filter((b) => epochMs(b.endTime) > epochMs(from))
-    .map((b) => ({ start: b.startTime, end: b.endTime, bufferBeforeMinutes: b.limits?.bufferBeforeMinutes ?? 0, bufferAfterMinutes: b.limits?.bufferAfterMinutes ?? 0 }));
+    .map((b) => ({ start: b.startTime, end: b.endTime, bufferBeforeMinutes: b.limits?.bufferBeforeMinutes ?? 0, bufferAfterMinutes: b.limits?.bufferAfterMinutes ?? 0 }))
+    .filter((i) => busyUntilMs(i) + reachMs > epochMs(from));
 }
 
 /**

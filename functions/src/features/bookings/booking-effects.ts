@@ -2,6 +2,7 @@ import { Timestamp, type Transaction } from "firebase-admin/firestore";
 import { disputeOpen, refundableCharges, type Booking } from "../../domain/booking.js";
 import type { BookingState } from "../../domain/booking-state.js";
 import { AppError } from "../../domain/errors.js";
+import { isRefundMade } from "../../domain/money.js";
 import { allocateRefund } from "../../domain/refund-allocation.js";
 import { epochMs } from "../../domain/time.js";
 import { cancellationRefundTarget } from "../cancellations/cancellation-decision.js";
@@ -26,7 +27,7 @@ export function exhausted(booking: Booking, action: Action): boolean {
  * is what retries the effect; after MAX_AUTOMATIC_ATTEMPTS the booking is marked for
  * reconciliation and the trigger leaves it alone.
  */
-export async function recordFailure(bookingId: string, action: Action, err: unknown, now: Date): Promise<void> {
+export async function recordFailure(bookingId: string, action: Action, err: unknown, now: Date, patch: (booking: Booking) => Record<string, unknown> = () => ({})): Promise<void> {
   const code = err instanceof AppError ? err.code : "internal";
   const message = err instanceof AppError ? err.message : "Unexpected failure";
   log.warn("booking.side-effect-failed", { bookingId, action, code });
@@ -38,6 +39,7 @@ export async function recordFailure(bookingId: string, action: Action, err: unkn
       lastError: { action, code, message },
       needsReconciliation: attempts >= MAX_AUTOMATIC_ATTEMPTS || booking.needsReconciliation,
       updatedAt: Timestamp.fromDate(now),
+      ...patch(booking),
     });
   });
 }
@@ -213,6 +215,8 @@ async function refundParts(
   if (disputeOpen(booking)) return;
   const now = deps.now();
   for (const part of allocateRefund(refundableCharges(booking), obligation.amountCents)) {
+    const generationKey = `${obligation.key}-${part.paymentIntentId}`;
+    const generation = booking.refundKeyGenerations[generationKey] ?? 0;
     let refund;
     try {
       refund = await (await deps.payments()).refund({
@@ -220,10 +224,14 @@ async function refundParts(
         amountCents: part.amountCents,
         bookingId,
         cause: obligation.cause,
-        idempotencyKey: `booking-${bookingId}-${obligation.key}-${part.paymentIntentId}`,
+        idempotencyKey: `booking-${bookingId}-${generationKey}${generation > 0 ? `-g${generation}` : ""}`,
       });
     } catch (err) {
       await recordFailure(bookingId, "stripe-refund", err, now);
+      return;
+    }
+    if (!isRefundMade(refund.status)) {
+      await recordRefundNotMade(bookingId, { ...refund, generationKey, generation }, now);
       return;
     }
     await getDb().runTransaction(async (tx) => {
@@ -235,6 +243,25 @@ async function refundParts(
       notify(tx, { bookingId, recipientId: current.userId, kind: `refunded-${refund.refundId}`, title: "Refund issued", body: `${refund.amountCents} ${current.currency.toUpperCase()} minor units are on their way back to you.` }, now);
     });
   }
+}
+
+/**
+ * A refund Stripe answered without making it: the obligation stays open. `failed` or `canceled`
+ * returned nothing, so the next attempt is a new refund (the obligation's key generation goes up,
+ * and with it the idempotency key); `requires_action` waits for a person (lastError says so).
+ * Either way it counts as a failed attempt, so it is retried, then left to reconciliation.
+ */
+async function recordRefundNotMade(bookingId: string, refund: { refundId: string; status: string; generationKey: string; generation: number }, now: Date): Promise<void> {
+  const retryable = refund.status === "failed" || refund.status === "canceled";
+  const message = retryable
+    ? `Stripe did not make refund ${refund.refundId} (status ${refund.status}): it is tried again as a new refund.`
+    : `Refund ${refund.refundId} waits for an action in Stripe (status ${refund.status}): look at it in the Stripe Dashboard.`;
+  log.warn("booking.refund-not-made", { bookingId, refundId: refund.refundId, status: refund.status });
+  await recordFailure(bookingId, "stripe-refund", new AppError("upstream/rejected", message, { details: { refundId: refund.refundId, status: refund.status } }), now, (current) =>
+    retryable && (current.refundKeyGenerations[refund.generationKey] ?? 0) === refund.generation
+      ? { [`refundKeyGenerations.${refund.generationKey}`]: refund.generation + 1 }
+      : {},
+  );
 }
 
 /** Refunds what a cancellation owes and has not been refunded yet. */

@@ -1,6 +1,6 @@
 import { Timestamp, type Transaction } from "firebase-admin/firestore";
 import { z } from "zod";
-import { DEFAULT_SCHEDULING_LIMITS, MAX_UNPAID_HOLDS_TOTAL, clashes } from "../../domain/limits.js";
+import { DEFAULT_SCHEDULING_LIMITS, MAX_UNPAID_HOLDS_TOTAL, busyUntilMs, clashes } from "../../domain/limits.js";
 import { BOOKING_INSTANT_FIELDS, type Booking } from "../../domain/booking.js";
 import { transition, type BookingState } from "../../domain/booking-state.js";
 import { AppError } from "../../domain/errors.js";
@@ -9,7 +9,7 @@ import { bookingDoc, getDb } from "../../shared/firestore.js";
 
 /**
  * `coachCalendars/{coachId}`: the live (held or confirmed) intervals of one coach, across all of
- * their offerings. Every reservation reads and writes it in one transaction, so two bookings of a
+ * their offerings, each kept until its after-buffer has run out (`busyUntilMs`). Every reservation reads and writes it in one transaction, so two bookings of a
  * coach can never overlap, whatever the concurrency. Server-only.
  */
 const CalendarSchema = z.object({
@@ -91,7 +91,7 @@ async function reserveAndCreateOnce(bookingId: string, booking: Booking, nowMs: 
   await getDb().runTransaction(
     async (tx) => {
       const calendar = await readCalendar(tx, booking.coachId);
-      const live = calendar.intervals.filter((i) => epochMs(i.end) > nowMs);
+      const live = calendar.intervals.filter((i) => busyUntilMs(i) > nowMs);
       const wanted = { start: booking.startTime, end: booking.endTime, ...buffersOf(booking) };
       if (live.some((i) => clashes(i, wanted))) {
         throw new AppError("booking/slot-unavailable", "This time is no longer available. Please pick another slot.");
@@ -129,7 +129,7 @@ async function liveHolds(tx: Transaction, userId: string, nowMs: number) {
  */
 export async function reserveMoveInTx(tx: Transaction, coachId: string, bookingId: string, wanted: { start: string; end: string; bufferBeforeMinutes?: number; bufferAfterMinutes?: number }, nowMs: number): Promise<() => void> {
   const calendar = await readCalendar(tx, coachId);
-  const live = calendar.intervals.filter((i) => epochMs(i.end) > nowMs || i.bookingId === bookingId);
+  const live = calendar.intervals.filter((i) => busyUntilMs(i) > nowMs || i.bookingId === bookingId);
   if (live.some((i) => i.bookingId !== bookingId && clashes(i, wanted))) {
     throw new AppError("booking/cannot-reschedule", "This time is no longer available. Please pick another slot: your booking is unchanged.");
   }

@@ -69,6 +69,7 @@ export async function createBooking(input: CreateBookingInput, caller: CallerCon
     calcomStatus: null,
     cancellation: null,
     sideEffectAttempts: {},
+    refundKeyGenerations: {},
     charges: [],
     paymentIntentIds: [],
     dispute: null,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Booking } from "../../domain/booking.js";
+import { DEFAULT_SCHEDULING_LIMITS } from "../../domain/limits.js";
 import { DEFAULT_CANCELLATION_POLICY } from "../../domain/policy.js";
 import { decideCancellation } from "./cancellation-decision.js";
 
@@ -24,14 +25,33 @@ describe("decideCancellation", () => {
   });
 
   it("blocks a refund while a dispute is open, saying why, and shrinks what is refundable once it is lost", () => {
-    expect(decideCancellation({ ...booking, disputedCents: 10_000, dispute: dispute("needs_response") }, "student", hoursBefore(30))).toMatchObject({ refundCents: 10_000, blockedBy: expect.stringContaining("disputed") as string });
+    expect(decideCancellation({ ...booking, disputedCents: 10_000, dispute: dispute("needs_response") }, "student", hoursBefore(30))).toMatchObject({ refundCents: 10_000, refundWaitsFor: expect.stringContaining("disputed") as string, blockedBy: null });
     expect(decideCancellation({ ...booking, disputedCents: 10_000, dispute: dispute("lost") }, "coach", hoursBefore(30))).toMatchObject({ refundCents: 0, blockedBy: null });
     expect(decideCancellation({ ...booking, dispute: dispute("won") }, "student", hoursBefore(30))).toMatchObject({ refundCents: 10_000, blockedBy: null });
   });
 
-  it("takes a coach's amount up to what is refundable, and nothing for an unpaid hold", () => {
-    expect(decideCancellation(booking, "coach", hoursBefore(1), 2_500)).toMatchObject({ refundCents: 2_500, tier: "set-by-coach", validUntil: null });
-    expect(() => decideCancellation({ ...booking, refundedCents: 9_000 }, "coach", hoursBefore(1), 1_001)).toThrow(/refundable \(1000\)/);
+  it("takes an admin's amount up to what is refundable, and nothing for an unpaid hold", () => {
+    expect(decideCancellation(booking, "admin", hoursBefore(1), 2_500)).toMatchObject({ refundCents: 2_500, tier: "set-by-admin", validUntil: null });
+    expect(() => decideCancellation({ ...booking, refundedCents: 9_000 }, "admin", hoursBefore(1), 1_001)).toThrow(/refundable \(1000\)/);
     expect(decideCancellation({ ...booking, status: "requested", paymentStatus: "pending" }, "student", hoursBefore(1))).toMatchObject({ refundCents: 0, tier: "unpaid-hold" });
+  });
+});
+
+describe("who may set the refund, and the student cut-off", () => {
+  it("regression #16.8: a coach cannot choose the refund: a coach's cancellation always refunds in full", () => {
+    expect(() => decideCancellation(booking, "coach", hoursBefore(1), 0)).toThrow(expect.objectContaining({ code: "auth/permission-denied" }) as Error);
+    expect(() => decideCancellation(booking, "student", hoursBefore(30), 0)).toThrow(expect.objectContaining({ code: "auth/permission-denied" }) as Error);
+    expect(decideCancellation(booking, "coach", hoursBefore(1))).toMatchObject({ refundCents: 10_000, tier: "coach-cancellation" });
+  });
+
+  it("regression #16.15: inside the student cut-off the quote says the cancel is blocked, exactly when cancelBooking refuses", () => {
+    const limited = { ...booking, limits: { ...DEFAULT_SCHEDULING_LIMITS, studentCutoffMinutes: 240 } };
+    expect(decideCancellation(limited, "student", hoursBefore(5))).toMatchObject({ refundCents: 5_000, blockedBy: null });
+    const inside = decideCancellation(limited, "student", hoursBefore(3));
+    expect(inside).toMatchObject({ refundCents: 5_000, blockedCode: "booking/cutoff-passed" });
+    expect(inside.blockedBy).toMatch(/240 minutes before it starts/);
+    // Coaches are never cut off; an unpaid hold can always be let go.
+    expect(decideCancellation(limited, "coach", hoursBefore(3))).toMatchObject({ blockedBy: null });
+    expect(decideCancellation({ ...limited, status: "requested", paymentStatus: "pending" }, "student", hoursBefore(3))).toMatchObject({ blockedBy: null });
   });
 });

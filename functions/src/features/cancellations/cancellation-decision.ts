@@ -1,6 +1,7 @@
-import { disputeOpen, lostDisputeCents, type Booking } from "../../domain/booking.js";
+import { disputeOpen, lostDisputeCents, openRefundsOwedCents, type Booking } from "../../domain/booking.js";
 import { AppError } from "../../domain/errors.js";
-import { refundableCents } from "../../domain/money.js";
+import { studentCutoffRefusal } from "../../domain/limits.js";
+import { refundableCents, roundDownForStripe } from "../../domain/money.js";
 import { decideRefund } from "../../domain/policy.js";
 
 export type Canceller = "student" | "coach" | "admin";
@@ -16,27 +17,36 @@ export interface CancellationQuote {
   validUntil: string | null;
   /** Refunds already owed (a cheaper move's difference) that the cancellation takes over. */
   owedCents: number;
-  /** Set when the refund cannot be made now (a disputed payment), saying why: the cancellation is still accepted and the refund waits. */
+  /** Set when cancelling now would be refused (the student cut-off has passed), saying why. */
   blockedBy: string | null;
+  /** The error `cancelBooking` answers with while `blockedBy` is set. */
+  blockedCode: "booking/cutoff-passed" | null;
+  /** Set when the refund cannot be made now (a disputed payment), saying why: the cancellation is still accepted and the refund waits. */
+  refundWaitsFor: string | null;
 }
 
 export const DISPUTED_MESSAGE =
   "This payment is disputed: the refund waits for the card issuer's decision. If the dispute is lost, the bank has already returned the money and nothing more is refunded; if it is won, the refund is made then.";
 
+export const REFUND_OVERRIDE_MESSAGE = "Only an admin can choose the refund amount: a coach's cancellation always refunds in full, a student's follows the cancellation policy.";
+
 /**
  * What cancelling a booking would refund, by the policy frozen on it: the one pure decision
- * behind both `quoteCancellation` and `cancelBooking`. A student's refund follows the tiers; a
- * coach's or an admin's is full, or `refundAmount` when they set one (never above what is
+ * behind both `quoteCancellation` and `cancelBooking`, so a quote says what the cancel will do
+ * (its refund, and whether it would be refused). A student's refund follows the tiers; a coach's
+ * is full; an admin's is full, or `refundAmount` when they set one (never above what is
  * refundable). Refunds already owed are counted as refunded.
  */
 export function decideCancellation(booking: Booking, by: Canceller, now: Date, refundAmount?: number): CancellationQuote {
-  const owedCents = booking.refundsOwed.reduce((sum, o) => sum + Math.max(0, o.amountCents - o.refundedCents), 0);
+  if (refundAmount !== undefined && by !== "admin") throw new AppError("auth/permission-denied", REFUND_OVERRIDE_MESSAGE);
+  const owedCents = openRefundsOwedCents(booking.refundsOwed);
   // While a dispute is open the quote shows what the policy gives (and that it waits); what a
   // lost dispute took back is no longer ours to refund.
   const open = disputeOpen(booking);
   const committed = booking.refundedCents + owedCents + lostDisputeCents(booking);
   const base = { currency: booking.currency, policyVersion: booking.cancellationPolicy.version, quotedAt: now.toISOString(), owedCents };
-  if (booking.paymentStatus === "pending") return { ...base, refundCents: 0, tier: "unpaid-hold", validUntil: null, blockedBy: null };
+  // An unpaid hold can always be let go, cut-off or not.
+  if (booking.paymentStatus === "pending") return { ...base, refundCents: 0, tier: "unpaid-hold", validUntil: null, blockedBy: null, blockedCode: null, refundWaitsFor: null };
   const decision = decideRefund({
     cancelledBy: by === "student" ? "student" : "coach",
     now: now.toISOString(),
@@ -45,18 +55,21 @@ export function decideCancellation(booking: Booking, by: Canceller, now: Date, r
     alreadyRefundedCents: committed,
     policy: booking.cancellationPolicy,
   });
-  let refundCents = decision.refundCents;
+  // Rounded down to an amount Stripe accepts in this currency: a refund it refuses would fail for ever.
+  let refundCents = roundDownForStripe(decision.refundCents, booking.currency);
   let tier = decision.tier;
   if (refundAmount !== undefined) {
     const refundable = refundableCents(booking.amountCents, committed);
     if (refundAmount > refundable) {
       throw new AppError("request/invalid", `refundAmount cannot exceed what is refundable (${refundable}).`, { details: { refundableCents: refundable } });
     }
-    refundCents = refundAmount;
+    refundCents = roundDownForStripe(refundAmount, booking.currency);
     tier = `set-by-${by}`;
   }
-  const blockedBy = open && refundCents + owedCents > 0 ? DISPUTED_MESSAGE : null;
-  return { ...base, refundCents, tier, validUntil: refundAmount === undefined ? decision.validUntil : null, blockedBy };
+  const cutoff = by === "student" ? studentCutoffRefusal({ startTime: booking.startTime, now, cutoffMinutes: booking.limits?.studentCutoffMinutes ?? 0, action: "cancel" }) : null;
+  const blocked = cutoff !== null ? { blockedBy: cutoff, blockedCode: "booking/cutoff-passed" as const } : { blockedBy: null, blockedCode: null };
+  const refundWaitsFor = open && refundCents + owedCents > 0 ? DISPUTED_MESSAGE : null;
+  return { ...base, refundCents, tier, validUntil: refundAmount === undefined ? decision.validUntil : null, ...blocked, refundWaitsFor };
 }
 
 /** What a cancellation owes in total: its refund, never more than we still hold after a lost dispute. */

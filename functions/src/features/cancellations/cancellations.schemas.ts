@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { CentsSchema } from "../../domain/money.js";
+import { REASON_MAX_CHARS } from "../../domain/text.js";
 
 export const CancelBookingInputSchema = z.object({
   bookingId: z.string().min(1).max(128),
-  reason: z.string().trim().min(1, "give a reason: the other side sees it").max(500),
+  reason: z.string().trim().min(1, "give a reason: the other side sees it").max(REASON_MAX_CHARS),
   /** Coach or admin only: refund this much instead of what the policy gives (never more than refundable). */
   refundAmount: CentsSchema.optional(),
   refundReason: z.string().trim().max(500).optional(),

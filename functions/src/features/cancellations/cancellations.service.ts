@@ -1,7 +1,7 @@
 import type { Transaction } from "firebase-admin/firestore";
 import type { Booking } from "../../domain/booking.js";
 import { AppError } from "../../domain/errors.js";
-import { studentCutoffRefusal } from "../../domain/limits.js";
+import { storedReason } from "../../domain/text.js";
 import { decideCancellation } from "./cancellation-decision.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
 import type { Dependencies } from "../../shared/dependencies.js";
@@ -19,7 +19,7 @@ function outOf(bookingId: string, booking: Booking): CancelBookingOut {
 /**
  * Decides and records a cancellation; the booking trigger carries it out (Cal.com cancel with the
  * reason, Stripe refund with an idempotency key, notifications). The student's refund follows
- * the policy frozen on the booking; the coach's is full. A second call, or a concurrent one,
+ * the policy frozen on the booking; the coach's is full; only an admin may set another amount. A second call, or a concurrent one,
  * answers with the first cancellation and changes nothing.
  */
 export async function cancelBooking(input: CancelBookingInput, caller: CallerContext, deps: Dependencies): Promise<CancelBookingOut> {
@@ -30,14 +30,6 @@ export async function cancelBooking(input: CancelBookingInput, caller: CallerCon
     const role: "coach" | "student" | "admin" | null = booking.coachId === uid ? "coach" : booking.userId === uid ? "student" : caller.isAdmin ? "admin" : null;
     if (role === null) throw new AppError("auth/permission-denied", "Only the student or the coach of this booking can cancel it.");
     if (booking.status === "cancelled") return outOf(input.bookingId, booking);
-    if (input.refundAmount !== undefined && role === "student") {
-      throw new AppError("auth/permission-denied", "Only the coach or an admin can choose the refund amount.");
-    }
-    if (role === "student") {
-      const cutoff = studentCutoffRefusal({ startTime: booking.startTime, now, cutoffMinutes: booking.limits?.studentCutoffMinutes ?? 0, action: "cancel" });
-      // An unpaid hold can always be let go.
-      if (cutoff && booking.paymentStatus !== "pending") throw new AppError("booking/cutoff-passed", cutoff);
-    }
     const reason = input.refundReason ? `${input.reason} (refund: ${input.refundReason})` : input.reason;
     return recordCancellationInTx(tx, input.bookingId, booking, { by: role, reason, refundAmount: input.refundAmount, expectedRefundCents: input.expectedRefundCents }, now);
   });
@@ -47,7 +39,7 @@ export async function cancelBooking(input: CancelBookingInput, caller: CallerCon
 
 /**
  * Records a cancellation inside a transaction whose only read so far is the booking: decides the
- * refund (policy for a student, full for a coach or admin, or the given amount), frees the slot,
+ * refund (policy for a student, full for a coach or admin, or the amount an admin gave), frees the slot,
  * notifies, and leaves the Cal.com cancel and the refund to the booking trigger.
  * `calcomStatus` is set when Cal.com already has it cancelled (a cancellation made there).
  */
@@ -60,9 +52,13 @@ export async function recordCancellationInTx(
 ): Promise<CancelBookingOut> {
   const release = await releaseInTx(tx, booking.coachId, bookingId);
   const at = now.toISOString();
+  const reason = storedReason(input.reason, "Cancelled");
   // Refunds already owed (a cheaper move's difference not yet paid back) are taken over by the
   // cancellation: the policy applies to what the student still has paid, net of them.
   const quote = decideCancellation(booking, input.by, now, input.refundAmount);
+  // A cancellation asked of us is refused as its quote says (the student cut-off); one already
+  // made in Cal.com is recorded all the same.
+  if (quote.blockedCode !== null && !input.calcomStatus) throw new AppError(quote.blockedCode, quote.blockedBy ?? "This booking cannot be cancelled now.", { details: { quote } });
   if (input.expectedRefundCents !== undefined && input.expectedRefundCents !== quote.refundCents) {
     throw new AppError("booking/quote-changed", `The refund is no longer the one you were quoted: cancelling now refunds ${quote.refundCents} (${quote.tier}). Nothing was cancelled.`, { details: { quote } });
   }
@@ -73,7 +69,7 @@ export async function recordCancellationInTx(
   const committed = booking.refundedCents + owedCents;
   const cancellation = {
     by: input.by,
-    reason: input.reason,
+    reason,
     at,
     // The total this booking will have refunded once the cancellation is carried out.
     refundCents: committed + refundCents,
@@ -93,8 +89,8 @@ export async function recordCancellationInTx(
     ...(input.calcomStatus ? { calcomStatus: input.calcomStatus } : {}),
   }, now);
   release();
-  appendAudit(tx, bookingId, "cancelled", { type: "cancelled", by: input.by, reason: input.reason, refundCents, tier }, now);
-  const body = `Your session of ${booking.startTime} was cancelled (${input.reason}).`;
+  appendAudit(tx, bookingId, "cancelled", { type: "cancelled", by: input.by, reason, refundCents, tier }, now);
+  const body = `Your session of ${booking.startTime} was cancelled (${reason}).`;
   notify(tx, { bookingId, recipientId: booking.userId, kind: "booking-cancelled", title: "Session cancelled", body }, now);
   if (input.by !== "coach") notify(tx, { bookingId, recipientId: booking.coachId, kind: "booking-cancelled", title: "Session cancelled", body }, now);
   return { bookingId, status: "cancelled", refundCents, currency: booking.currency, tier, cancelledBy: input.by, cancelledAt: at };

@@ -1,4 +1,5 @@
 import { disputeOpen, type Booking } from "../../domain/booking.js";
+import { calcomCanceller } from "../../domain/calcom-cancellation.js";
 import type { CalcomBookingListed, CalcomBookingRef } from "../../shared/scheduling.port.js";
 import type { CheckoutSessionOut } from "../../shared/payments.port.js";
 import { cancellationRefundTarget } from "../cancellations/cancellation-decision.js";
@@ -52,9 +53,8 @@ export function findDrifts(view: BookingView): Drift[] {
   if (booking.status === "requested" && booking.paymentStatus === "paid" && settled) drifts.push({ kind: "paid-not-confirmed" });
 
   if (booking.status === "confirmed" && calcom !== null && (calcom.status === "cancelled" || calcom.status === "rejected") && calcom.calcomBookingUid === booking.calcomBookingUid) {
-    // Rejected is the host's doing; a cancellation whose author Cal.com does not say is taken as
-    // the coach's, so the student is never charged for a cancellation nobody can attribute.
-    const by = calcom.status === "rejected" || calcom.cancelledByHost !== false ? "coach" : "student";
+    // Rejected is the host's doing; a cancellation is the student's only when Cal.com names an attendee.
+    const by = calcom.status === "rejected" ? "coach" : calcomCanceller({ cancelledBy: calcom.cancelledByEmail, attendeeEmails: calcom.attendeeEmails ?? [] });
     drifts.push({ kind: "cancelled-in-calcom", by, calcomStatus: calcom.status });
   }
 

@@ -1,6 +1,7 @@
 import { Timestamp } from "firebase-admin/firestore";
 import type { Booking } from "../../domain/booking.js";
 import { AppError } from "../../domain/errors.js";
+import { isRefundMade } from "../../domain/money.js";
 import type { Dependencies } from "../../shared/dependencies.js";
 import { bookingsCollection, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
@@ -57,7 +58,7 @@ async function recordedRefundIds(bookingId: string): Promise<Set<string>> {
 export async function reconcileBooking(bookingId: string, options: { dryRun: boolean; runId: string }, deps: Dependencies): Promise<BookingReconciliation> {
   const booking = await requireBooking(bookingId);
   const payments = await deps.payments();
-  const refunds = (await Promise.all(booking.paymentIntentIds.map(async (pi) => (await payments.listRefunds(pi)).map((r) => ({ paymentIntentId: pi, refundId: r.refundId, amountCents: r.amountCents }))))).flat();
+  const refunds = (await Promise.all(booking.paymentIntentIds.map(async (pi) => (await payments.listRefunds(pi)).filter((r) => isRefundMade(r.status)).map((r) => ({ paymentIntentId: pi, refundId: r.refundId, amountCents: r.amountCents }))))).flat();
   const drifts = findDrifts({
     booking,
     now: deps.now(),

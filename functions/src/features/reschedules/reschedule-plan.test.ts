@@ -7,8 +7,8 @@ import { planMove } from "./reschedule-plan.js";
 const START = "2030-01-07T09:00:00.000Z";
 const booking = {
   offeringId: "sixty", startTime: START, endTime: "2030-01-07T10:00:00.000Z", status: "confirmed", paymentStatus: "paid",
-  amountCents: 10_000, refundedCents: 0, currency: "eur", cancellationPolicy: DEFAULT_CANCELLATION_POLICY,
-} as Booking;
+  amountCents: 10_000, refundedCents: 0, currency: "eur", cancellationPolicy: DEFAULT_CANCELLATION_POLICY, refundsOwed: [],
+} as unknown as Booking;
 const offering = (id: string, durationMinutes: number, priceCents: number, currency = "eur") => ({ id, title: id, durationMinutes, priceCents, currency, calcomEventTypeId: 7 });
 const coach = { customOfferings: [offering("sixty", 60, 10_000), offering("deep", 60, 15_000), offering("thirty", 30, 6_000), offering("usd", 60, 10_000, "usd")] } as unknown as Coach;
 const hoursBefore = (h: number) => new Date(Date.parse(START) - h * 3_600_000);
@@ -43,5 +43,10 @@ describe("planMove", () => {
     expect(() => move({ newStartTime: START, newEndTime: "2030-01-07T10:00:00.000Z" })).toThrow(/already at this time/);
     expect(() => move({ newOfferingId: "usd" })).toThrow(/cannot move to an offering priced in USD/);
     expect(() => move({ role: "coach", now: new Date("2030-01-07T11:30:00.000Z") })).toThrow();
+  });
+
+  it("regression #16.2: counts a refund still owed as refunded: moving back to the dearer offering charges the difference again", () => {
+    const owing = { ...booking, offeringId: "thirty", refundsOwed: [{ key: "r1-difference-refund", amountCents: 4_000, refundedCents: 0, cause: "price-difference" }] };
+    expect(move({ booking: owing, newOfferingId: "sixty" })).toMatchObject({ difference: { kind: "charge", amountCents: 4_000 }, signedDifferenceCents: 4_000 });
   });
 });

@@ -1,4 +1,4 @@
-import type { Booking } from "../../domain/booking.js";
+import { openRefundsOwedCents, type Booking } from "../../domain/booking.js";
 import type { Coach } from "../../domain/coach.js";
 import { AppError } from "../../domain/errors.js";
 import { priceDifference, type PriceDifference } from "../../domain/price-difference.js";
@@ -49,7 +49,10 @@ export function planMove(input: { booking: Booking; coach: Coach; role: Role; no
   const limits = effectiveLimits(coach.schedulingLimits, offering.schedulingLimits);
   const refusal = bookingRefusal({ start: input.newStartTime, now, limits, coachTimeZone: coach.timeZone });
   if (refusal) throw new AppError("booking/outside-limits", refusal.message, { details: { limit: refusal.limit } });
-  const difference = priceDifference({ capturedCents: booking.amountCents, refundedCents: booking.refundedCents, currency: booking.currency, newPriceCents: offering.priceCents, newCurrency: offering.currency });
+  // A refund still owed (a cheaper move's difference not yet paid back) is as good as made: the
+  // student has paid only what is left of it.
+  const refundedCents = booking.refundedCents + openRefundsOwedCents(booking.refundsOwed);
+  const difference = priceDifference({ capturedCents: booking.amountCents, refundedCents, currency: booking.currency, newPriceCents: offering.priceCents, newCurrency: offering.currency });
   const signedDifferenceCents = difference.kind === "refund" ? -difference.amountCents : difference.amountCents;
   return { offeringId, eventTypeId: offering.calcomEventTypeId, priceCents: offering.priceCents, difference, signedDifferenceCents, tier: window.tier, limits };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { REASON_MAX_CHARS } from "../../domain/text.js";
 import { InstantSchema } from "../../domain/time.js";
 
 export const RescheduleBookingInputSchema = z.object({
@@ -7,9 +8,9 @@ export const RescheduleBookingInputSchema = z.object({
   newEndTime: InstantSchema,
   /** Move to another of the coach's offerings (its price may differ); the same offering when omitted. */
   newOfferingId: z.string().min(1).max(40).optional(),
-  /** When the new offering is cheaper: refund the difference (default) or keep it. */
+  /** When the new offering is cheaper: refund the difference (default) or, admins only, keep it. */
   refundDifference: z.boolean().default(true),
-  reason: z.string().trim().max(500).default(""),
+  reason: z.string().trim().max(REASON_MAX_CHARS).default(""),
   /** The difference the caller was quoted (positive: to pay, negative: to refund); a different one refuses the move. */
   expectedDifferenceCents: z.int().min(-99_999_999).max(99_999_999).optional(),
 });

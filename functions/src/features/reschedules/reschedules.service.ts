@@ -1,5 +1,6 @@
 import type { Booking, Reschedule } from "../../domain/booking.js";
 import { AppError } from "../../domain/errors.js";
+import { REASON_MAX_CHARS, boundText } from "../../domain/text.js";
 import { MINUTE_MS, epochMs } from "../../domain/time.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
 import type { Dependencies } from "../../shared/dependencies.js";
@@ -10,6 +11,8 @@ import { appendAudit, requireBooking, reserveMoveInTx, writeBooking } from "../b
 import { abandonRescheduleInTx, moveInCalcom, patchReschedule } from "./reschedule-effects.js";
 import { planMove, type Role } from "./reschedule-plan.js";
 import type { RescheduleBookingInput, RescheduleBookingOut } from "./reschedules.schemas.js";
+
+export const KEEP_DIFFERENCE_MESSAGE = "Only an admin can keep a cheaper offering's difference: a move to a cheaper offering always refunds it.";
 
 export function roleOf(booking: Booking, uid: string, isAdmin: boolean): Role | null {
   return booking.coachId === uid ? "coach" : booking.userId === uid ? "student" : isAdmin ? "admin" : null;
@@ -44,6 +47,7 @@ export async function rescheduleBooking(input: RescheduleBookingInput, caller: C
     const booking = await requireBooking(bookingId, tx);
     const role = roleOf(booking, uid, caller.isAdmin);
     if (role === null) throw new AppError("auth/permission-denied", "Only the student or the coach of this booking can move it.");
+    if (!input.refundDifference && role !== "admin") throw new AppError("auth/permission-denied", KEEP_DIFFERENCE_MESSAGE);
     const r = booking.reschedule;
     if (r) {
       const same = epochMs(r.newStartTime) === epochMs(input.newStartTime) && r.newOfferingId === (input.newOfferingId ?? booking.offeringId);
@@ -63,7 +67,7 @@ export async function rescheduleBooking(input: RescheduleBookingInput, caller: C
       id: `r${booking.rescheduleCount + 1}`,
       state: charge ? ("awaiting-payment" as const) : ("ready" as const),
       by: role,
-      reason: input.reason,
+      reason: boundText(input.reason, REASON_MAX_CHARS),
       requestedAt: now.toISOString(),
       newStartTime: input.newStartTime,
       newEndTime: input.newEndTime,

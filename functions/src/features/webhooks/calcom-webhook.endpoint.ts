@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
 import { Timestamp } from "firebase-admin/firestore";
 import type { Request } from "firebase-functions/v2/https";
+import { calcomCanceller } from "../../domain/calcom-cancellation.js";
 import { AppError } from "../../domain/errors.js";
+import { storedReason } from "../../domain/text.js";
 import { CALCOM_HANDLED_TRIGGERS, CalcomWebhookSchema, type CalcomWebhook } from "../../integrations/calcom/calcom.schemas.js";
 import { verifyCalcomSignature } from "../../integrations/calcom/calcom-webhook.js";
 import type { Dependencies } from "../../shared/dependencies.js";
@@ -48,9 +50,13 @@ async function applyCalcomEvent(hook: CalcomWebhook, deps: Dependencies): Promis
     const account = await resolveCalcomAccount(booking.coachId, deps.config);
     const current = await deps.bookingCalendar.getBooking(account, uid);
     if (current.status !== "cancelled" && current.status !== "rejected") return { outcome: "ignored", bookingId };
-    // The host cancelling (or rejecting) is the coach; anyone else is the student.
-    const byCoach = trigger === "BOOKING_REJECTED" || (hook.payload.cancelledBy ?? "") === (hook.payload.organizer?.email ?? "\u0000");
-    const reason = hook.payload.cancellationReason ?? hook.payload.rejectionReason ?? "Cancelled in Cal.com";
+    // Rejecting is the host's doing; a cancellation is the student's only when an attendee made it,
+    // by Cal.com's record first (the payload as a fallback), as reconciliation decides.
+    const byCoach = trigger === "BOOKING_REJECTED" || calcomCanceller({
+      cancelledBy: current.cancelledByEmail ?? hook.payload.cancelledBy,
+      attendeeEmails: [...(current.attendeeEmails ?? []), ...(hook.payload.attendees ?? []).map((a) => a.email)],
+    }) === "coach";
+    const reason = storedReason(hook.payload.cancellationReason ?? hook.payload.rejectionReason, trigger === "BOOKING_REJECTED" ? "Rejected in Cal.com" : "Cancelled in Cal.com");
     await getDb().runTransaction(async (tx) => {
       const fresh = await requireBooking(bookingId, tx);
       if (fresh.status === "cancelled") return;

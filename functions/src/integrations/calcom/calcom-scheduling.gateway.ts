@@ -179,11 +179,11 @@ export class CalcomSchedulingGateway implements SchedulingGateway {
   }
 }
 
-function bookingRef(b: { id: number; uid: string; status: string; cancelledByEmail?: string | null | undefined; hosts?: { email?: string | undefined }[] | undefined }): CalcomBookingRef {
+function bookingRef(b: { id: number; uid: string; status: string; cancelledByEmail?: string | null | undefined; attendees?: { email?: string | undefined }[] | undefined }): CalcomBookingRef {
   const status = b.status === "accepted" || b.status === "cancelled" || b.status === "rejected" ? b.status : "pending";
-  const hostEmail = b.hosts?.[0]?.email;
-  const cancelledByHost = b.cancelledByEmail && hostEmail ? b.cancelledByEmail.toLowerCase() === hostEmail.toLowerCase() : null;
-  return { calcomBookingId: b.id, calcomBookingUid: b.uid, status, cancelledByHost };
+  // The facts only: who is charged for a cancellation is domain/calcom-cancellation's rule.
+  const attendeeEmails = (b.attendees ?? []).flatMap((a) => (a.email ? [a.email] : []));
+  return { calcomBookingId: b.id, calcomBookingUid: b.uid, status, cancelledByEmail: b.cancelledByEmail ?? null, attendeeEmails };
 }
 
 const LIST_PAGE = 100;

@@ -74,6 +74,7 @@ export const CalcomBookingSchema = z.looseObject({
   cancellationReason: z.string().nullable().optional(),
   cancelledByEmail: z.string().nullable().optional(),
   hosts: z.array(z.looseObject({ email: z.string().optional() })).optional(),
+  attendees: z.array(z.looseObject({ email: z.string().optional() })).optional(),
 });
 export type CalcomBooking = z.output<typeof CalcomBookingSchema>;
 
@@ -102,6 +103,7 @@ export const CalcomWebhookSchema = z.looseObject({
       rejectionReason: z.string().nullable().optional(),
       cancelledBy: z.string().nullable().optional(),
       organizer: z.looseObject({ email: z.string().optional() }).nullable().optional(),
+      attendees: z.array(z.looseObject({ email: z.string().optional() })).nullable().optional(),
     })
     .default({}),
 });
