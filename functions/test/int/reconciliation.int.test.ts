@@ -2,7 +2,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { cancelBooking } from "../../src/features/cancellations/cancellations.service.js";
+import { saveOffering, syncOfferingEventTypes } from "../../src/features/offerings/offerings.service.js";
 import { reconcileBooking, reconcileRecent } from "../../src/features/reconciliation/reconciliation.service.js";
+import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
 import { calcomApi } from "../../src/integrations/calcom/calcom-api.js";
 import { CalcomClient } from "../../src/integrations/calcom/calcom-client.js";
 import { bookingDoc, getDb } from "../../src/shared/firestore.js";
@@ -163,6 +165,58 @@ describe("reconcileBooking heals each kind of drift, through the paths the trigg
     // The real pass then heals what the dry run reported.
     expect(await reconcileBooking(s.bookingId, { dryRun: false, runId: "r7b" }, s.deps)).toMatchObject({ applied: true, drifts: [{ kind: "paid-not-recorded" }] });
     expect(await booking(s.bookingId)).toMatchObject({ status: "confirmed", paymentStatus: "paid" });
+  });
+});
+
+describe("regressions of issue 16", () => {
+  it("regression #16.9: a refund whose answer was lost is recorded against its obligation, never made twice", async () => {
+    const s = await setup();
+    await payAndConfirm(s.bookingId, standIns.stripe, s.deps);
+    const coach = { uid: s.coachId, isAdmin: false };
+    await saveOffering({ offering: { id: "thirty", title: "Check-in", durationMinutes: 30, priceCents: 6_000, currency: "eur" } }, coach);
+    await syncOfferingEventTypes(s.coachId, s.deps);
+    await rescheduleBooking({ bookingId: s.bookingId, newStartTime: "2030-01-07T11:00:00.000Z", newEndTime: "2030-01-07T11:30:00.000Z", newOfferingId: "thirty", refundDifference: true, reason: "Shorter" }, coach, s.deps);
+    // The 40.00 difference reaches Stripe, but the SDK's request and both retries lose the answer.
+    standIns.stripe.loseNextResponses(3, "POST /v1/refunds");
+    await runBookingEffects(s.bookingId, s.deps);
+    const pi = (await booking(s.bookingId)).stripePaymentIntentId ?? "";
+    const refundsOfPi = () => [...standIns.stripe.refunds.values()].filter((r) => r.payment_intent === pi).map((r) => r.amount);
+    expect(refundsOfPi()).toEqual([4_000]);
+    expect((await booking(s.bookingId)).refundsOwed).toHaveLength(1);
+
+    s.later();
+    const out = await reconcileBooking(s.bookingId, { dryRun: false, runId: "r16-9" }, s.deps);
+    expect(kinds(out)).toEqual(["refund-not-recorded"]);
+    expect(await booking(s.bookingId)).toMatchObject({ refundedCents: 4_000, refundsOwed: [] });
+
+    // Past Stripe's 24 h idempotency window the key no longer protects: the obligation must.
+    s.clock.now = new Date(Date.now() + 25 * 3_600_000);
+    standIns.stripe.forgetIdempotencyKeys();
+    await runBookingEffects(s.bookingId, s.deps);
+    expect(refundsOfPi()).toEqual([4_000]);
+  });
+
+  it("regression #16.9: a refund the ledger already holds still settles the obligation it paid", async () => {
+    const s = await setup();
+    await payAndConfirm(s.bookingId, standIns.stripe, s.deps);
+    const coach = { uid: s.coachId, isAdmin: false };
+    await saveOffering({ offering: { id: "thirty", title: "Check-in", durationMinutes: 30, priceCents: 6_000, currency: "eur" } }, coach);
+    await syncOfferingEventTypes(s.coachId, s.deps);
+    await rescheduleBooking({ bookingId: s.bookingId, newStartTime: "2030-01-07T11:00:00.000Z", newEndTime: "2030-01-07T11:30:00.000Z", newOfferingId: "thirty", refundDifference: true, reason: "Shorter" }, coach, s.deps);
+    standIns.stripe.loseNextResponses(3, "POST /v1/refunds");
+    await runBookingEffects(s.bookingId, s.deps);
+    const refund = [...standIns.stripe.refunds.values()][0];
+    // Recorded meanwhile without its obligation (as a refund found outside our flow used to be).
+    await getDb().runTransaction(async (tx) => {
+      const current = await tx.get(bookingDoc(s.bookingId));
+      const b = current.data();
+      if (!b || !refund) throw new Error("setup");
+      tx.update(bookingDoc(s.bookingId), { refundedCents: 4_000, charges: b.charges.map((c) => ({ ...c, refundedCents: 4_000 })) });
+      tx.set(getDb().collection("bookings").doc(s.bookingId).collection("ledger").doc(refund.id), { bookingId: s.bookingId, coachId: s.coachId, kind: "refunded", amountCents: -4_000, currency: "eur", stripeObjectId: refund.id, paymentIntentId: refund.payment_intent, cause: "outside-flow", at: new Date() });
+    });
+    await runBookingEffects(s.bookingId, s.deps); // the key replays the same refund
+    expect(await booking(s.bookingId)).toMatchObject({ refundedCents: 4_000, refundsOwed: [] });
+    expect(standIns.stripe.refunds.size).toBe(1);
   });
 });
 

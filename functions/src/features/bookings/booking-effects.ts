@@ -154,41 +154,70 @@ async function releaseInCalcom(bookingId: string, booking: Booking, deps: Depend
   });
 }
 
+/** The key of the obligation a cancellation's refund pays (the others are `refundsOwed` keys). */
+export const CANCELLATION_OBLIGATION = "cancellation-refund";
+
 /**
- * Records one refund Stripe made, once: the ledger entry keyed by the refund's id, the booking's
- * and the payment's refunded totals, and whatever else the caller changes with it. Reads first:
- * call before any other write of the transaction. False when it was recorded already.
+ * What paying `cents` towards obligation `key` changes on the booking: a cancellation reads
+ * refunded once its target is reached (a refund split across two payments is not done when the
+ * first part is); an owed refund counts it and is dropped once paid. The one place for that
+ * rule: our refunds, and ours found by reconciliation, go through it.
+ */
+export function settleObligation(current: Booking, key: string, cents: number, refundedAfterCents: number): { toState?: BookingState; patch: Partial<Booking> } {
+  if (key === CANCELLATION_OBLIGATION) {
+    const done = current.status === "cancelled" && refundedAfterCents >= cancellationRefundTarget(current);
+    return done ? { toState: { status: "cancelled", paymentStatus: "refunded" }, patch: {} } : { patch: {} };
+  }
+  return {
+    patch: {
+      refundsOwed: current.refundsOwed
+        .map((o) => (o.key === key ? { ...o, refundedCents: o.refundedCents + cents } : o))
+        .filter((o) => o.refundedCents < o.amountCents),
+    },
+  };
+}
+
+/**
+ * Records one refund Stripe made towards `obligationKey`, once: the ledger entry keyed by the
+ * refund's id (naming the obligation), the booking's and the payment's refunded totals, and the
+ * obligation settled by it. Reads first: call before any other write of the transaction. False
+ * when it was recorded already; a refund recorded before without its obligation (found outside
+ * our flow) then settles the obligation, once.
  */
 export async function recordRefundInTx(
   tx: Transaction,
   bookingId: string,
   current: Booking,
-  refund: { refundId: string; paymentIntentId: string; amountCents: number; cause: string },
+  refund: { refundId: string; paymentIntentId: string; amountCents: number; cause: string; obligationKey: string | null },
   now: Date,
-  change: { toState?: BookingState | undefined; patch?: Partial<Booking> } = {},
 ): Promise<boolean> {
   const ledger = getDb().collection("bookings").doc(bookingId).collection("ledger").doc(refund.refundId);
-  if ((await tx.get(ledger)).exists) return false;
+  const { obligationKey } = refund;
+  const existing = await tx.get(ledger);
+  if (existing.exists) {
+    if (obligationKey !== null && typeof existing.get("obligationKey") !== "string") {
+      // The money was counted then; only the obligation it paid is still open.
+      const { toState, patch } = settleObligation(current, obligationKey, refund.amountCents, current.refundedCents);
+      writeBooking(tx, bookingId, current, toState ?? current, patch, now);
+      tx.update(ledger, { obligationKey });
+    }
+    return false;
+  }
   const refundedCents = Math.min(current.amountCents, current.refundedCents + refund.amountCents);
   const charges = current.charges.map((c) => (c.paymentIntentId === refund.paymentIntentId ? { ...c, refundedCents: Math.min(c.amountCents, c.refundedCents + refund.amountCents) } : c));
-  writeBooking(tx, bookingId, current, change.toState ?? current, { ...change.patch, refundedCents, charges }, now);
-  tx.set(ledger, { bookingId, coachId: current.coachId, kind: "refunded", amountCents: -refund.amountCents, currency: current.currency, stripeObjectId: refund.refundId, paymentIntentId: refund.paymentIntentId, cause: refund.cause, at: Timestamp.fromDate(now) });
+  const { toState, patch } = obligationKey === null ? { toState: undefined, patch: {} } : settleObligation(current, obligationKey, refund.amountCents, refundedCents);
+  writeBooking(tx, bookingId, current, toState ?? current, { ...patch, refundedCents, charges }, now);
+  tx.set(ledger, { bookingId, coachId: current.coachId, kind: "refunded", amountCents: -refund.amountCents, currency: current.currency, stripeObjectId: refund.refundId, paymentIntentId: refund.paymentIntentId, cause: refund.cause, obligationKey, at: Timestamp.fromDate(now) });
   return true;
 }
 
 /**
  * Refunds `amountCents` across the booking's payments (newest first), each part once: the
  * idempotency key names the booking, the obligation and the payment, and the split is the same on
- * a retry. Each part is recorded (ledger entry keyed by the refund id, the payment's refunded
- * total) in its own transaction; `onRecorded` updates what the obligation still owes.
+ * a retry; the refund's metadata names the booking and the obligation. Each part is recorded
+ * against its obligation in its own transaction.
  */
-async function refundParts(
-  bookingId: string,
-  booking: Booking,
-  obligation: { key: string; amountCents: number; cause: string },
-  deps: Dependencies,
-  onRecorded: (current: Booking, refundedCents: number) => Partial<Booking> & { toState?: { status: "cancelled"; paymentStatus: "refunded" } },
-): Promise<void> {
+async function refundParts(bookingId: string, booking: Booking, obligation: { key: string; amountCents: number; cause: string }, deps: Dependencies): Promise<void> {
   if (obligation.amountCents <= 0 || exhausted(booking, "stripe-refund")) return;
   // Stripe refuses a refund of a disputed charge: wait for the dispute to close (its webhook
   // writes the booking, which runs this again).
@@ -201,6 +230,7 @@ async function refundParts(
         paymentIntentId: part.paymentIntentId,
         amountCents: part.amountCents,
         bookingId,
+        obligationKey: obligation.key,
         cause: obligation.cause,
         idempotencyKey: `booking-${bookingId}-${obligation.key}-${part.paymentIntentId}`,
       });
@@ -210,8 +240,7 @@ async function refundParts(
     }
     await getDb().runTransaction(async (tx) => {
       const current = await requireBooking(bookingId, tx);
-      const { toState, ...patch } = onRecorded(current, refund.amountCents);
-      const recorded = await recordRefundInTx(tx, bookingId, current, { refundId: refund.refundId, paymentIntentId: part.paymentIntentId, amountCents: refund.amountCents, cause: obligation.cause }, now, { toState, patch });
+      const recorded = await recordRefundInTx(tx, bookingId, current, { refundId: refund.refundId, paymentIntentId: part.paymentIntentId, amountCents: refund.amountCents, cause: obligation.cause, obligationKey: obligation.key }, now);
       if (!recorded) return;
       appendAudit(tx, bookingId, `refund-${refund.refundId}`, { type: "refunded", refundId: refund.refundId, amountCents: refund.amountCents, cause: obligation.cause }, now);
       notify(tx, { bookingId, recipientId: current.userId, kind: `refunded-${refund.refundId}`, title: "Refund issued", body: `${refund.amountCents} ${current.currency.toUpperCase()} minor units are on their way back to you.` }, now);
@@ -232,11 +261,7 @@ async function refundCancellation(bookingId: string, booking: Booking, deps: Dep
     });
     return;
   }
-  // "refunded" only once the last part is recorded: a refund split across two payments is not
-  // done when the first part is.
-  await refundParts(bookingId, booking, { key: "cancellation-refund", amountCents: owed, cause }, deps, (current, cents) =>
-    current.refundedCents + cents >= cancellationRefundTarget(current) ? { toState: { status: "cancelled", paymentStatus: "refunded" } } : {},
-  );
+  await refundParts(bookingId, booking, { key: CANCELLATION_OBLIGATION, amountCents: owed, cause }, deps);
 }
 
 /** Refunds owed outside a cancellation (a cheaper reschedule's difference), each once. */
@@ -246,11 +271,7 @@ async function refundOwed(bookingId: string, booking: Booking, deps: Dependencie
     if (current.status === "cancelled") return; // a cancellation took the obligation over
     const open = current.refundsOwed.find((o) => o.key === owed.key);
     if (!open || open.refundedCents >= open.amountCents) continue;
-    await refundParts(bookingId, current, { key: open.key, amountCents: open.amountCents - open.refundedCents, cause: open.cause }, deps, (fresh, cents) => ({
-      refundsOwed: fresh.refundsOwed
-        .map((o) => (o.key === open.key ? { ...o, refundedCents: o.refundedCents + cents } : o))
-        .filter((o) => o.refundedCents < o.amountCents),
-    }));
+    await refundParts(bookingId, current, { key: open.key, amountCents: open.amountCents - open.refundedCents, cause: open.cause }, deps);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Booking } from "../../domain/booking.js";
 import type { CalcomBookingListed, CalcomBookingRef } from "../../shared/scheduling.port.js";
-import type { CheckoutSessionOut } from "../../shared/payments.port.js";
+import type { CheckoutSessionOut, OurRefund } from "../../shared/payments.port.js";
 import { cancellationRefundTarget, disputeOpen } from "../cancellations/cancellation-decision.js";
 
 /**
@@ -13,6 +13,8 @@ export type Drift =
   | { kind: "refund-missing"; owedCents: number }
   | { kind: "cancelled-in-calcom"; by: "coach" | "student"; calcomStatus: "cancelled" | "rejected" }
   | { kind: "refund-outside-flow"; refundId: string; paymentIntentId: string; amountCents: number }
+  /** One of our refunds whose answer was lost: recorded against the obligation it paid. */
+  | { kind: "refund-not-recorded"; refundId: string; paymentIntentId: string; amountCents: number; obligationKey: string }
   | { kind: "hold-expired" };
 export type DriftKind = Drift["kind"];
 
@@ -25,14 +27,15 @@ export const SETTLE_MS = 2 * 60_000;
 export const SESSION_GRACE_MS = 10 * 60_000;
 
 export interface BookingView {
+  bookingId: string;
   booking: Booking;
   now: Date;
   /** The current Cal.com booking, or null when there is none (or it could not be read). */
   calcom: CalcomBookingRef | null;
   /** The booking's Checkout Session while it waits for payment. */
   session: CheckoutSessionOut | null;
-  /** Stripe's refunds of each of the booking's payments. */
-  refunds: { paymentIntentId: string; refundId: string; amountCents: number }[];
+  /** Stripe's refunds of each of the booking's payments; `ours` from the metadata our refunds carry. */
+  refunds: { paymentIntentId: string; refundId: string; amountCents: number; ours: OurRefund | null }[];
   /** The refund ids our ledger has recorded. */
   recordedRefundIds: ReadonlySet<string>;
 }
@@ -59,9 +62,12 @@ export function findDrifts(view: BookingView): Drift[] {
   }
 
   for (const r of view.refunds) {
-    if (!view.recordedRefundIds.has(r.refundId) && settled) drifts.push({ kind: "refund-outside-flow", refundId: r.refundId, paymentIntentId: r.paymentIntentId, amountCents: r.amountCents });
+    if (view.recordedRefundIds.has(r.refundId) || !settled) continue;
+    const { refundId, paymentIntentId, amountCents } = r;
+    if (r.ours !== null && r.ours.bookingId === view.bookingId) drifts.push({ kind: "refund-not-recorded", refundId, paymentIntentId, amountCents, obligationKey: r.ours.obligationKey });
+    else drifts.push({ kind: "refund-outside-flow", refundId, paymentIntentId, amountCents });
   }
-  const outside = drifts.reduce((sum, d) => sum + (d.kind === "refund-outside-flow" ? d.amountCents : 0), 0);
+  const outside = drifts.reduce((sum, d) => sum + (d.kind === "refund-outside-flow" || d.kind === "refund-not-recorded" ? d.amountCents : 0), 0);
   if (booking.status === "cancelled" && !disputeOpen(booking) && settled) {
     const owed = cancellationRefundTarget(booking) - booking.refundedCents - outside;
     if (owed > 0) drifts.push({ kind: "refund-missing", owedCents: owed });

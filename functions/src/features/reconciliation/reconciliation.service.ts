@@ -57,8 +57,9 @@ async function recordedRefundIds(bookingId: string): Promise<Set<string>> {
 export async function reconcileBooking(bookingId: string, options: { dryRun: boolean; runId: string }, deps: Dependencies): Promise<BookingReconciliation> {
   const booking = await requireBooking(bookingId);
   const payments = await deps.payments();
-  const refunds = (await Promise.all(booking.paymentIntentIds.map(async (pi) => (await payments.listRefunds(pi)).map((r) => ({ paymentIntentId: pi, refundId: r.refundId, amountCents: r.amountCents }))))).flat();
+  const refunds = (await Promise.all(booking.paymentIntentIds.map(async (pi) => (await payments.listRefunds(pi)).map((r) => ({ paymentIntentId: pi, refundId: r.refundId, amountCents: r.amountCents, ours: r.ours }))))).flat();
   const drifts = findDrifts({
+    bookingId,
     booking,
     now: deps.now(),
     calcom: await calcomView(booking, deps),
@@ -77,7 +78,7 @@ export async function reconcileBooking(bookingId: string, options: { dryRun: boo
 async function heal(bookingId: string, drift: Drift, runId: string, deps: Dependencies): Promise<void> {
   const now = deps.now();
   const audit = { type: "reconciled", kind: drift.kind, runId };
-  const auditId = `reconcile-${drift.kind}-${runId}${drift.kind === "refund-outside-flow" ? `-${drift.refundId}` : ""}`;
+  const auditId = `reconcile-${drift.kind}-${runId}${drift.kind === "refund-outside-flow" || drift.kind === "refund-not-recorded" ? `-${drift.refundId}` : ""}`;
   const ref = bookingsCollection().doc(bookingId);
   switch (drift.kind) {
     case "hold-expired": {
@@ -118,9 +119,19 @@ async function heal(bookingId: string, drift: Drift, runId: string, deps: Depend
       await getDb().runTransaction(async (tx) => {
         const current = await requireBooking(bookingId, tx);
         // A cancellation this refund settles is marked refunded by the effects run after the fixes.
-        const refund = { refundId: drift.refundId, paymentIntentId: drift.paymentIntentId, amountCents: drift.amountCents, cause: "outside-flow" };
+        const refund = { refundId: drift.refundId, paymentIntentId: drift.paymentIntentId, amountCents: drift.amountCents, cause: "outside-flow", obligationKey: null };
         if (!(await recordRefundInTx(tx, bookingId, current, refund, now))) return;
         appendAudit(tx, bookingId, auditId, { ...audit, refundId: drift.refundId, amountCents: drift.amountCents }, now);
+      });
+      return;
+    case "refund-not-recorded":
+      // Recorded exactly as the refund's own path would have: its obligation settled with it, so
+      // a retry past Stripe's idempotency window finds nothing left to refund.
+      await getDb().runTransaction(async (tx) => {
+        const current = await requireBooking(bookingId, tx);
+        const refund = { refundId: drift.refundId, paymentIntentId: drift.paymentIntentId, amountCents: drift.amountCents, cause: drift.obligationKey, obligationKey: drift.obligationKey };
+        if (!(await recordRefundInTx(tx, bookingId, current, refund, now))) return;
+        appendAudit(tx, bookingId, auditId, { ...audit, refundId: drift.refundId, amountCents: drift.amountCents, obligationKey: drift.obligationKey }, now);
       });
       return;
   }
