@@ -5,6 +5,7 @@ import { AppError } from "../../domain/errors.js";
 import { allocateRefund } from "../../domain/refund-allocation.js";
 import { cancellationRefundTarget, disputeOpen } from "../cancellations/cancellation-decision.js";
 import { moveInCalcom } from "../reschedules/reschedule-effects.js";
+import { rateLimitedUntil } from "../../shared/calcom-queue.port.js";
 import type { Dependencies } from "../../shared/dependencies.js";
 import { getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
@@ -23,9 +24,15 @@ export function exhausted(booking: Booking, action: Action): boolean {
 /**
  * Records a failed side effect on the booking. The write fires the booking trigger again, which
  * is what retries the effect; after MAX_AUTOMATIC_ATTEMPTS the booking is marked for
- * reconciliation and the trigger leaves it alone.
+ * reconciliation and the trigger leaves it alone. Cal.com's rate limit is no failure: nothing is
+ * recorded and the block's end is returned, for the queue to run the write again then.
  */
-export async function recordFailure(bookingId: string, action: Action, err: unknown, now: Date): Promise<void> {
+export async function recordFailure(bookingId: string, action: Action, err: unknown, now: Date): Promise<Date | null> {
+  const blockEnds = action === "stripe-refund" ? null : rateLimitedUntil(err, now);
+  if (blockEnds !== null) {
+    log.info("booking.side-effect-rate-limited", { bookingId, action, until: blockEnds.toISOString() });
+    return blockEnds;
+  }
   const code = err instanceof AppError ? err.code : "internal";
   const message = err instanceof AppError ? err.message : "Unexpected failure";
   log.warn("booking.side-effect-failed", { bookingId, action, code });
@@ -39,6 +46,7 @@ export async function recordFailure(bookingId: string, action: Action, err: unkn
       updatedAt: Timestamp.fromDate(now),
     });
   });
+  return null;
 }
 
 /**
@@ -87,11 +95,14 @@ export function recordPaymentInTx(tx: Transaction, bookingId: string, booking: B
   return "late-payment";
 }
 
-/** Confirms a paid booking in Cal.com, then records it confirmed and notifies both sides. */
-export async function confirmInCalcom(bookingId: string, deps: Dependencies, options: { manual: boolean } = { manual: false }): Promise<void> {
+/**
+ * Confirms a paid booking in Cal.com, then records it confirmed and notifies both sides. Returns
+ * the end of a Cal.com rate-limit block that stopped it (null otherwise).
+ */
+export async function confirmInCalcom(bookingId: string, deps: Dependencies, options: { manual: boolean } = { manual: false }): Promise<Date | null> {
   const booking = await requireBooking(bookingId);
-  if (booking.status !== "requested" || booking.paymentStatus !== "paid") return;
-  if (!options.manual && exhausted(booking, "calcom-confirm")) return;
+  if (booking.status !== "requested" || booking.paymentStatus !== "paid") return null;
+  if (!options.manual && exhausted(booking, "calcom-confirm")) return null;
   const now = deps.now();
   try {
     if (booking.calcomBookingUid === null) throw new AppError("calcom/not-found", "This booking has no Cal.com booking to confirm.");
@@ -100,9 +111,9 @@ export async function confirmInCalcom(bookingId: string, deps: Dependencies, opt
       await deps.bookingCalendar.confirmBooking(account, booking.calcomBookingUid);
     }
   } catch (err) {
-    await recordFailure(bookingId, "calcom-confirm", err, now);
+    const blockEnds = await recordFailure(bookingId, "calcom-confirm", err, now);
     if (options.manual) throw err;
-    return;
+    return blockEnds;
   }
   await getDb().runTransaction(async (tx) => {
     const current = await requireBooking(bookingId, tx);
@@ -113,18 +124,18 @@ export async function confirmInCalcom(bookingId: string, deps: Dependencies, opt
     notify(tx, { bookingId, recipientId: current.coachId, kind: "booking-confirmed", title: "New session booked", body: `A paid session starts at ${current.startTime}.` }, now);
   });
   log.info("booking.confirmed", { bookingId });
+  return null;
 }
 
 /** Confirms the new Cal.com booking of a confirmed booking moved in Cal.com by someone other than the coach (left pending there). */
-async function reconfirmInCalcom(bookingId: string, booking: Booking, deps: Dependencies): Promise<void> {
+async function reconfirmInCalcom(bookingId: string, booking: Booking, deps: Dependencies): Promise<Date | null> {
   const uid = booking.calcomBookingUid;
-  if (uid === null || exhausted(booking, "calcom-confirm")) return;
+  if (uid === null || exhausted(booking, "calcom-confirm")) return null;
   const now = deps.now();
   try {
     await deps.bookingCalendar.confirmBooking(await resolveCalcomAccount(booking.coachId, deps.config), uid);
   } catch (err) {
-    await recordFailure(bookingId, "calcom-confirm", err, now);
-    return;
+    return recordFailure(bookingId, "calcom-confirm", err, now);
   }
   await getDb().runTransaction(async (tx) => {
     const current = await requireBooking(bookingId, tx);
@@ -132,19 +143,19 @@ async function reconfirmInCalcom(bookingId: string, booking: Booking, deps: Depe
     tx.update(getDb().collection("bookings").doc(bookingId), { calcomStatus: "accepted", updatedAt: Timestamp.fromDate(now) });
     appendAudit(tx, bookingId, `confirmed-${uid}`, { type: "confirmed", calcomBookingUid: uid }, now);
   });
+  return null;
 }
 
 /** Cancels in Cal.com the booking of a cancelled one (with a reason: Cal.com wants one from the host). */
-async function releaseInCalcom(bookingId: string, booking: Booking, deps: Dependencies): Promise<void> {
-  if (booking.calcomBookingUid === null || (booking.calcomStatus !== "pending" && booking.calcomStatus !== "accepted")) return;
-  if (exhausted(booking, "calcom-release")) return;
+async function releaseInCalcom(bookingId: string, booking: Booking, deps: Dependencies): Promise<Date | null> {
+  if (booking.calcomBookingUid === null || (booking.calcomStatus !== "pending" && booking.calcomStatus !== "accepted")) return null;
+  if (exhausted(booking, "calcom-release")) return null;
   const now = deps.now();
   try {
     const account = await resolveCalcomAccount(booking.coachId, deps.config);
     await deps.bookingCalendar.cancelBooking(account, booking.calcomBookingUid, booking.cancellation?.reason ?? "Cancelled");
   } catch (err) {
-    await recordFailure(bookingId, "calcom-release", err, now);
-    return;
+    return recordFailure(bookingId, "calcom-release", err, now);
   }
   await getDb().runTransaction(async (tx) => {
     const current = await requireBooking(bookingId, tx);
@@ -152,6 +163,7 @@ async function releaseInCalcom(bookingId: string, booking: Booking, deps: Depend
     tx.update(getDb().collection("bookings").doc(bookingId), { calcomStatus: "cancelled", updatedAt: Timestamp.fromDate(now) });
     appendAudit(tx, bookingId, "calcom-cancelled", { type: "calcom-cancelled", calcomBookingUid: current.calcomBookingUid }, now);
   });
+  return null;
 }
 
 /** The key of the obligation a cancellation's refund pays (the others are `refundsOwed` keys). */
@@ -276,16 +288,15 @@ async function refundOwed(bookingId: string, booking: Booking, deps: Dependencie
 }
 
 /** Cancels the Cal.com bookings a move left behind (the old booking of a move to another event type). */
-async function cancelLeftovers(bookingId: string, booking: Booking, deps: Dependencies): Promise<void> {
-  if (booking.calcomUidsToCancel.length === 0 || exhausted(booking, "calcom-release")) return;
+async function cancelLeftovers(bookingId: string, booking: Booking, deps: Dependencies): Promise<Date | null> {
+  if (booking.calcomUidsToCancel.length === 0 || exhausted(booking, "calcom-release")) return null;
   const now = deps.now();
   const account = await resolveCalcomAccount(booking.coachId, deps.config);
   for (const uid of booking.calcomUidsToCancel) {
     try {
       await deps.bookingCalendar.cancelBooking(account, uid, "Rescheduled");
     } catch (err) {
-      await recordFailure(bookingId, "calcom-release", err, now);
-      return;
+      return recordFailure(bookingId, "calcom-release", err, now);
     }
     await getDb().runTransaction(async (tx) => {
       const current = await requireBooking(bookingId, tx);
@@ -293,6 +304,7 @@ async function cancelLeftovers(bookingId: string, booking: Booking, deps: Depend
       appendAudit(tx, bookingId, `calcom-cancelled-${uid}`, { type: "calcom-cancelled", calcomBookingUid: uid, reason: "rescheduled" }, now);
     });
   }
+  return null;
 }
 
 /** The Cal.com write a booking's state asks for, as a queue key naming its occurrence, or null. */
@@ -321,22 +333,33 @@ function failures(booking: Booking | undefined): number {
   return Object.values(booking?.sideEffectAttempts ?? {}).reduce((a, b) => a + b, 0);
 }
 
+/** What one run of a booking's Cal.com writes asks of the queue: nothing, a retry after its backoff, or a run once a rate-limit block ends. */
+export type CalcomWriteOutcome = "done" | "retry" | { retryAt: Date };
+
 /**
  * The Cal.com part of a booking's effects, run by the `calcomWrites` task queue: cancel what a
  * move left behind, confirm a paid booking, release a cancelled one, confirm a booking moved in
  * Cal.com, carry out a paid move. Level-triggered: it reads the booking afresh and does only
  * what is due. `retry` when a step failed and may be tried again (the queue backs off and
- * retries); past MAX_AUTOMATIC_ATTEMPTS the booking is left to reconciliation.
+ * retries); past MAX_AUTOMATIC_ATTEMPTS the booking is left to reconciliation. A step Cal.com's
+ * rate limit refused stops the run: the rest waits for the block's end with it.
  */
-export async function runCalcomBookingWrites(bookingId: string, deps: Dependencies): Promise<"done" | "retry"> {
+export async function runCalcomBookingWrites(bookingId: string, deps: Dependencies): Promise<CalcomWriteOutcome> {
   const before = await readBooking(bookingId);
   if (!before) return "done";
-  if (before.calcomUidsToCancel.length > 0) await cancelLeftovers(bookingId, before, deps);
+  let blocked: Date | null = null;
+  if (before.calcomUidsToCancel.length > 0) blocked = await cancelLeftovers(bookingId, before, deps);
   const booking = (await readBooking(bookingId)) ?? before;
-  if (booking.status === "requested" && booking.paymentStatus === "paid") await confirmInCalcom(bookingId, deps);
-  else if (booking.status === "cancelled") await releaseInCalcom(bookingId, booking, deps);
-  else if (booking.status === "confirmed" && booking.calcomStatus === "pending") await reconfirmInCalcom(bookingId, booking, deps);
-  if (moveDueInBackground(booking)) await moveInCalcom(bookingId, deps, { interactive: false });
+  if (blocked === null) {
+    if (booking.status === "requested" && booking.paymentStatus === "paid") blocked = await confirmInCalcom(bookingId, deps);
+    else if (booking.status === "cancelled") blocked = await releaseInCalcom(bookingId, booking, deps);
+    else if (booking.status === "confirmed" && booking.calcomStatus === "pending") blocked = await reconfirmInCalcom(bookingId, booking, deps);
+  }
+  if (blocked === null && moveDueInBackground(booking)) {
+    const moved = await moveInCalcom(bookingId, deps, { interactive: false });
+    if (typeof moved === "object") blocked = moved.rateLimitedUntil;
+  }
+  if (blocked !== null) return { retryAt: blocked };
   const after = await readBooking(bookingId);
   return failures(after) > failures(before) && after !== undefined && calcomWriteKey(bookingId, after) !== null ? "retry" : "done";
 }

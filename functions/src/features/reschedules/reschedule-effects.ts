@@ -104,7 +104,8 @@ async function newBookingFor(booking: Booking, bookingId: string, r: Reschedule,
   return { ref, leftovers: old };
 }
 
-export type MoveOutcome = "moved" | "retrying" | "nothing-to-do";
+/** `rateLimitedUntil`: Cal.com's rate limit refused the move; it runs again once the block ends. */
+export type MoveOutcome = "moved" | "retrying" | "nothing-to-do" | { rateLimitedUntil: Date };
 
 /**
  * Carries out a move whose difference is settled: moves the Cal.com booking, then the booking's
@@ -141,8 +142,11 @@ async function carryOutMove(bookingId: string, rescheduleId: string, deps: Depen
       if (options.interactive) throw new AppError("booking/cannot-reschedule", "This time is no longer available. Please pick another slot: your booking is unchanged.", { cause: err });
       return "nothing-to-do";
     }
-    await recordFailure(bookingId, "calcom-reschedule", err, now);
-    return "retrying";
+    const blockEnds = await recordFailure(bookingId, "calcom-reschedule", err, now);
+    if (blockEnds === null) return "retrying";
+    // Not counted as a failure: the queue makes the move once the block ends, not the caller.
+    if (options.interactive) await patchReschedule(bookingId, r.id, { driver: "trigger" });
+    return { rateLimitedUntil: blockEnds };
   }
   await getDb().runTransaction(async (tx) => {
     const current = await requireBooking(bookingId, tx);
