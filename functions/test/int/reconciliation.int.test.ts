@@ -1,3 +1,4 @@
+import type Stripe from "stripe";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
@@ -5,9 +6,10 @@ import { cancelBooking } from "../../src/features/cancellations/cancellations.se
 import { saveOffering, syncOfferingEventTypes } from "../../src/features/offerings/offerings.service.js";
 import { reconcileBooking, reconcileRecent } from "../../src/features/reconciliation/reconciliation.service.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
+import { applyStripeEvent } from "../../src/features/payments/stripe-events.js";
 import { calcomApi } from "../../src/integrations/calcom/calcom-api.js";
 import { CalcomClient } from "../../src/integrations/calcom/calcom-client.js";
-import { bookingDoc, getDb } from "../../src/shared/firestore.js";
+import { bookingDoc, coachDoc, getDb } from "../../src/shared/firestore.js";
 import { uniqueId } from "../helpers/admin.js";
 import { testDependencies } from "../helpers/deps.js";
 import { clearDatabase, databaseFingerprint } from "../helpers/fingerprint.js";
@@ -168,6 +170,36 @@ describe("reconcileBooking heals each kind of drift, through the paths the trigg
   });
 });
 
+describe("the scheduled pass", () => {
+  it("cancels an orphan Cal.com booking and expires an orphan Checkout Session, leaving the coach's own bookings alone", async () => {
+    const s = await setup();
+    const client = new CalcomClient({ baseUrl: standIns.calcom.url, baseDelayMs: 5, maxDelayMs: 20 });
+    // A create whose answer was lost left a second booking naming ours; another names no booking we have.
+    const leftover = await calcomApi.createBooking(client, standIns.calcom.orgAdminKey, { start: "2030-01-07T11:00:00Z", eventTypeId: s.eventTypeId, attendee: { name: "S", email: "s@example.com", timeZone: "UTC" }, metadata: { bookingId: s.bookingId } });
+    const ghost = await calcomApi.createBooking(client, standIns.calcom.orgAdminKey, { start: "2030-01-07T10:00:00Z", eventTypeId: s.eventTypeId, attendee: { name: "G", email: "g@example.com", timeZone: "UTC" }, metadata: { bookingId: "no-such-booking" } });
+    const own = standIns.calcom.seedBooking({ eventTypeId: s.eventTypeId, start: "2030-01-07T08:00:00Z", status: "accepted" });
+    const payments = await s.deps.payments();
+    const orphanSession = await payments.createCheckoutSession({ bookingId: "no-such-booking", amountCents: 1_000, currency: "eur", title: "x", description: "x", customerEmail: null, expiresAt: new Date(Date.now() + 3_600_000), successUrl: "http://localhost/ok", cancelUrl: "http://localhost/no", idempotencyKey: uniqueId("orphan") });
+    s.later(11);
+
+    const dry = await reconcileRecent({ dryRun: true }, s.deps);
+    expect(dry.orphanCalcomBookings.sort()).toEqual([leftover.uid, ghost.uid].sort());
+    expect(dry.orphanCheckoutSessions).toEqual([orphanSession.id]);
+    expect(standIns.calcom.booking(ghost.uid)?.status).toBe("pending");
+
+    const run = await reconcileRecent({ dryRun: false }, s.deps);
+    expect(run.orphanCalcomBookings.sort()).toEqual([leftover.uid, ghost.uid].sort());
+    expect(standIns.calcom.booking(leftover.uid)?.status).toBe("cancelled");
+    expect(standIns.calcom.booking(ghost.uid)?.status).toBe("cancelled");
+    expect(standIns.calcom.booking(own.uid)?.status).toBe("accepted");
+    expect(standIns.stripe.sessions.get(orphanSession.id)?.status).toBe("expired");
+    // Our own hold is untouched: its Cal.com booking and session are the ones it waits on.
+    expect(standIns.calcom.booking((await booking(s.bookingId)).calcomBookingUid ?? "")?.status).toBe("pending");
+    expect((await getDb().collection("reconciliationRuns").doc(run.runId).get()).get("orphanCheckoutSessions")).toEqual([orphanSession.id]);
+    expect(run.errors).toEqual([]);
+  });
+});
+
 describe("regressions of issue 16", () => {
   it("regression #16.9: a refund whose answer was lost is recorded against its obligation, never made twice", async () => {
     const s = await setup();
@@ -220,32 +252,117 @@ describe("regressions of issue 16", () => {
   });
 });
 
-describe("the scheduled pass", () => {
-  it("cancels an orphan Cal.com booking and expires an orphan Checkout Session, leaving the coach's own bookings alone", async () => {
+const NEW_START = "2030-01-07T11:00:00.000Z";
+const NEW_END = "2030-01-07T12:00:00.000Z";
+
+/** A confirmed booking whose student moves it to 11:00 on a dearer offering (150.00): 50.00 to pay. */
+async function movingToDearer() {
+  const s = await setup();
+  await payAndConfirm(s.bookingId, standIns.stripe, s.deps);
+  await saveOffering({ offering: { id: "deep", title: "Deep dive", durationMinutes: 60, priceCents: 15_000, currency: "eur" } }, { uid: s.coachId, isAdmin: false });
+  await syncOfferingEventTypes(s.coachId, s.deps);
+  const deepEventTypeId = (await coachDoc(s.coachId).get()).data()?.customOfferings.find((o) => o.id === "deep")?.calcomEventTypeId ?? 0;
+  await rescheduleBooking({ bookingId: s.bookingId, newStartTime: NEW_START, newEndTime: NEW_END, newOfferingId: "deep", refundDifference: true, reason: "" }, s.student, s.deps);
+  const sessionId = (await booking(s.bookingId)).reschedule?.checkoutSessionId ?? "";
+  /** Pays the difference; the event reaches us only when `deliver`. */
+  const payDifference = async (deliver: boolean) => {
+    const session = standIns.stripe.pay(sessionId);
+    if (deliver) await applyStripeEvent({ id: uniqueId("evt"), type: "checkout.session.completed", data: { object: standIns.stripe.sessionOut(session) } } as unknown as Stripe.Event, s.deps);
+    return session;
+  };
+  return { ...s, deepEventTypeId, sessionId, payDifference };
+}
+
+async function intervalsOf(coachId: string) {
+  const data = (await getDb().collection("coachCalendars").doc(coachId).get()).data() as { intervals: { start: string }[] } | undefined;
+  return (data?.intervals ?? []).map((i) => i.start).sort();
+}
+
+describe("regression #16.3: stuck states are repaired", () => {
+  it("regression #16.3: a paid move whose Cal.com move failed 3 times is retried with a fresh budget", async () => {
+    const s = await movingToDearer();
+    standIns.calcom.failNext(1_000, 503, "createBooking");
+    await s.payDifference(true);
+    for (let i = 0; i < 3; i++) await runBookingEffects(s.bookingId, s.deps);
+    expect(await booking(s.bookingId)).toMatchObject({ startTime: START, reschedule: { state: "ready" }, sideEffectAttempts: { "calcom-reschedule": 3 } });
+    standIns.calcom.clearFaults();
+    s.later();
+    const out = await reconcileBooking(s.bookingId, { dryRun: false, runId: "r16-3a" }, s.deps);
+    expect(kinds(out)).toEqual(["move-stuck"]);
+    expect(await booking(s.bookingId)).toMatchObject({ startTime: NEW_START, offeringId: "deep", reschedule: null, amountCents: 15_000, refundedCents: 0 });
+    expect(await intervalsOf(s.coachId)).toEqual([NEW_START]);
+  });
+
+  it("regression #16.3: a paid move Cal.com no longer has room for is abandoned and its difference refunded", async () => {
+    const s = await movingToDearer();
+    standIns.calcom.failNext(1_000, 503, "createBooking");
+    await s.payDifference(true);
+    for (let i = 0; i < 3; i++) await runBookingEffects(s.bookingId, s.deps);
+    standIns.calcom.clearFaults();
+    standIns.calcom.seedBooking({ eventTypeId: s.deepEventTypeId, start: NEW_START, status: "accepted" });
+    s.later();
+    const out = await reconcileBooking(s.bookingId, { dryRun: false, runId: "r16-3a2" }, s.deps);
+    expect(kinds(out)).toEqual(["move-stuck"]);
+    expect(await booking(s.bookingId)).toMatchObject({ startTime: START, offeringId: "sixty", reschedule: null, amountCents: 15_000, refundedCents: 5_000, refundsOwed: [] });
+    expect(await intervalsOf(s.coachId)).toEqual([START]);
+  });
+
+  it("regression #16.3: a paid booking rejected in Cal.com while the webhook was lost is cancelled as the coach's and refunded in full", async () => {
     const s = await setup();
     const client = new CalcomClient({ baseUrl: standIns.calcom.url, baseDelayMs: 5, maxDelayMs: 20 });
-    // A create whose answer was lost left a second booking naming ours; another names no booking we have.
-    const leftover = await calcomApi.createBooking(client, standIns.calcom.orgAdminKey, { start: "2030-01-07T11:00:00Z", eventTypeId: s.eventTypeId, attendee: { name: "S", email: "s@example.com", timeZone: "UTC" }, metadata: { bookingId: s.bookingId } });
-    const ghost = await calcomApi.createBooking(client, standIns.calcom.orgAdminKey, { start: "2030-01-07T10:00:00Z", eventTypeId: s.eventTypeId, attendee: { name: "G", email: "g@example.com", timeZone: "UTC" }, metadata: { bookingId: "no-such-booking" } });
-    const own = standIns.calcom.seedBooking({ eventTypeId: s.eventTypeId, start: "2030-01-07T08:00:00Z", status: "accepted" });
-    const payments = await s.deps.payments();
-    const orphanSession = await payments.createCheckoutSession({ bookingId: "no-such-booking", amountCents: 1_000, currency: "eur", title: "x", description: "x", customerEmail: null, expiresAt: new Date(Date.now() + 3_600_000), successUrl: "http://localhost/ok", cancelUrl: "http://localhost/no", idempotencyKey: uniqueId("orphan") });
-    s.later(11);
+    standIns.calcom.failNext(1_000, 503, "confirmBooking");
+    await payAndConfirm(s.bookingId, standIns.stripe, s.deps);
+    standIns.calcom.clearFaults();
+    await calcomApi.declineBooking(client, standIns.calcom.orgAdminKey, (await booking(s.bookingId)).calcomBookingUid ?? "", "Not available");
+    s.later();
+    const out = await reconcileBooking(s.bookingId, { dryRun: false, runId: "r16-3b" }, s.deps);
+    expect(out.drifts).toEqual([{ kind: "cancelled-in-calcom", by: "coach", calcomStatus: "rejected" }]);
+    expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: 10_000, calcomStatus: "rejected", cancellation: { by: "coach" } });
+    expect(kinds(await reconcileBooking(s.bookingId, { dryRun: false, runId: "r16-3b2" }, s.deps))).toEqual([]);
+  });
 
-    const dry = await reconcileRecent({ dryRun: true }, s.deps);
-    expect(dry.orphanCalcomBookings.sort()).toEqual([leftover.uid, ghost.uid].sort());
-    expect(dry.orphanCheckoutSessions).toEqual([orphanSession.id]);
-    expect(standIns.calcom.booking(ghost.uid)?.status).toBe("pending");
+  it("regression #16.3: confirming a booking Cal.com has rejected cancels it as the coach's, without counting attempts", async () => {
+    const s = await setup();
+    const client = new CalcomClient({ baseUrl: standIns.calcom.url, baseDelayMs: 5, maxDelayMs: 20 });
+    await calcomApi.declineBooking(client, standIns.calcom.orgAdminKey, (await booking(s.bookingId)).calcomBookingUid ?? "", "Not available");
+    await payAndConfirm(s.bookingId, standIns.stripe, s.deps);
+    await runBookingEffects(s.bookingId, s.deps);
+    const b = await booking(s.bookingId);
+    expect(b).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: 10_000, calcomStatus: "rejected", cancellation: { by: "coach" } });
+    expect(b.sideEffectAttempts["calcom-confirm"] ?? 0).toBe(0);
+  });
 
-    const run = await reconcileRecent({ dryRun: false }, s.deps);
-    expect(run.orphanCalcomBookings.sort()).toEqual([leftover.uid, ghost.uid].sort());
-    expect(standIns.calcom.booking(leftover.uid)?.status).toBe("cancelled");
-    expect(standIns.calcom.booking(ghost.uid)?.status).toBe("cancelled");
-    expect(standIns.calcom.booking(own.uid)?.status).toBe("accepted");
-    expect(standIns.stripe.sessions.get(orphanSession.id)?.status).toBe("expired");
-    // Our own hold is untouched: its Cal.com booking and session are the ones it waits on.
-    expect(standIns.calcom.booking((await booking(s.bookingId)).calcomBookingUid ?? "")?.status).toBe("pending");
-    expect((await getDb().collection("reconciliationRuns").doc(run.runId).get()).get("orphanCheckoutSessions")).toEqual([orphanSession.id]);
-    expect(run.errors).toEqual([]);
+  it("regression #16.3: a cancel that failed 3 times in Cal.com is retried with a fresh budget", async () => {
+    const s = await setup();
+    await payAndConfirm(s.bookingId, standIns.stripe, s.deps);
+    standIns.calcom.failNext(1_000, 503, "cancelBooking");
+    await cancelBooking({ bookingId: s.bookingId, reason: "Coach unwell" }, { uid: s.coachId, isAdmin: false }, s.deps);
+    for (let i = 0; i < 3; i++) await runBookingEffects(s.bookingId, s.deps);
+    const uid = (await booking(s.bookingId)).calcomBookingUid ?? "";
+    expect(standIns.calcom.booking(uid)?.status).toBe("accepted");
+    standIns.calcom.clearFaults();
+    s.later();
+    const out = await reconcileBooking(s.bookingId, { dryRun: false, runId: "r16-3c" }, s.deps);
+    expect(kinds(out)).toEqual(["release-undone"]);
+    expect(standIns.calcom.booking(uid)?.status).toBe("cancelled");
+    expect(await booking(s.bookingId)).toMatchObject({ calcomStatus: "cancelled" });
+  });
+
+  it("regression #16.3: a move awaiting payment whose expiry event was lost frees its slot; one paid meanwhile is carried out", async () => {
+    const s = await movingToDearer();
+    const expiresAt = Date.parse((await booking(s.bookingId)).reschedule?.holdExpiresAt ?? "");
+    s.clock.now = new Date(expiresAt + 3 * MINUTE);
+    const out = await reconcileBooking(s.bookingId, { dryRun: false, runId: "r16-3d" }, s.deps);
+    expect(kinds(out)).toEqual(["move-hold-expired"]);
+    expect(await booking(s.bookingId)).toMatchObject({ startTime: START, reschedule: null, amountCents: 10_000 });
+    expect(standIns.stripe.sessions.get(s.sessionId)?.status).toBe("expired");
+    expect(await intervalsOf(s.coachId)).toEqual([START]);
+
+    const p = await movingToDearer();
+    await p.payDifference(false);
+    const paidExpiry = Date.parse((await booking(p.bookingId)).reschedule?.holdExpiresAt ?? "");
+    p.clock.now = new Date(paidExpiry + 3 * MINUTE);
+    expect(kinds(await reconcileBooking(p.bookingId, { dryRun: false, runId: "r16-3d2" }, p.deps))).toEqual(["move-hold-expired"]);
+    expect(await booking(p.bookingId)).toMatchObject({ startTime: NEW_START, offeringId: "deep", reschedule: null, amountCents: 15_000 });
   });
 });

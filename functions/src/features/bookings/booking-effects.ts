@@ -10,6 +10,7 @@ import type { Dependencies } from "../../shared/dependencies.js";
 import { getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import { resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
+import { recordCancellationInTx } from "../cancellations/cancellations.service.js";
 import { appendAudit, notify, readBooking, releaseInTx, requireBooking, writeBooking } from "./bookings.repository.js";
 
 /** Automatic attempts of one side effect before it is left to reconciliation (or a person). */
@@ -96,6 +97,24 @@ export function recordPaymentInTx(tx: Transaction, bookingId: string, booking: B
 }
 
 /**
+ * When Cal.com refused to confirm because the booking was rejected or cancelled there (the
+ * webhook lost), records the cancellation as the coach's (a full refund) instead of a failed
+ * attempt: no later confirm can succeed. True when it did.
+ */
+async function cancelledInCalcomMeanwhile(bookingId: string, booking: Booking, err: unknown, deps: Dependencies): Promise<boolean> {
+  if (!(err instanceof AppError) || err.code !== "upstream/rejected" || booking.calcomBookingUid === null) return false;
+  const there = await deps.bookingCalendar.getBooking(await resolveCalcomAccount(booking.coachId, deps.config), booking.calcomBookingUid).catch(() => null);
+  if (there === null || (there.status !== "cancelled" && there.status !== "rejected")) return false;
+  const calcomStatus = there.status;
+  await getDb().runTransaction(async (tx) => {
+    const current = await requireBooking(bookingId, tx);
+    if (current.status === "cancelled") return;
+    await recordCancellationInTx(tx, bookingId, current, { by: "coach", reason: calcomStatus === "rejected" ? "Declined in Cal.com" : "Cancelled in Cal.com", calcomStatus }, deps.now());
+  });
+  return true;
+}
+
+/**
  * Confirms a paid booking in Cal.com, then records it confirmed and notifies both sides. Returns
  * the end of a Cal.com rate-limit block that stopped it (null otherwise).
  */
@@ -111,6 +130,7 @@ export async function confirmInCalcom(bookingId: string, deps: Dependencies, opt
       await deps.bookingCalendar.confirmBooking(account, booking.calcomBookingUid);
     }
   } catch (err) {
+    if (await cancelledInCalcomMeanwhile(bookingId, booking, err, deps)) return null;
     const blockEnds = await recordFailure(bookingId, "calcom-confirm", err, now);
     if (options.manual) throw err;
     return blockEnds;

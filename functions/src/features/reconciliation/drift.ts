@@ -15,7 +15,13 @@ export type Drift =
   | { kind: "refund-outside-flow"; refundId: string; paymentIntentId: string; amountCents: number }
   /** One of our refunds whose answer was lost: recorded against the obligation it paid. */
   | { kind: "refund-not-recorded"; refundId: string; paymentIntentId: string; amountCents: number; obligationKey: string }
-  | { kind: "hold-expired" };
+  | { kind: "hold-expired" }
+  /** A paid move left undone (its automatic attempts spent, or never run): tried again, or given up and refunded. */
+  | { kind: "move-stuck" }
+  /** A move waiting for its difference past its hold (the expiry event lost): recorded if paid, else given up. */
+  | { kind: "move-hold-expired" }
+  /** A cancelled booking still live in Cal.com, or a Cal.com booking a move left behind, before the session ends. */
+  | { kind: "release-undone" };
 export type DriftKind = Drift["kind"];
 
 /**
@@ -52,14 +58,25 @@ export function findDrifts(view: BookingView): Drift[] {
       drifts.push({ kind: "hold-expired" });
     }
   }
-  if (booking.status === "requested" && booking.paymentStatus === "paid" && settled) drifts.push({ kind: "paid-not-confirmed" });
-
-  if (booking.status === "confirmed" && calcom !== null && (calcom.status === "cancelled" || calcom.status === "rejected") && calcom.calcomBookingUid === booking.calcomBookingUid) {
-    // Rejected is the host's doing; a cancellation whose author Cal.com does not say is taken as
-    // the coach's, so the student is never charged for a cancellation nobody can attribute.
-    const by = calcom.status === "rejected" || calcom.cancelledByHost !== false ? "coach" : "student";
-    drifts.push({ kind: "cancelled-in-calcom", by, calcomStatus: calcom.status });
+  const goneInCalcom = calcom !== null && (calcom.status === "cancelled" || calcom.status === "rejected") && calcom.calcomBookingUid === booking.calcomBookingUid;
+  const paidNotConfirmed = booking.status === "requested" && booking.paymentStatus === "paid";
+  if (goneInCalcom && (paidNotConfirmed || booking.status === "confirmed")) {
+    // Rejected is the host's doing, and so is anything done to a paid booking still waiting for
+    // the coach's confirmation; a cancellation whose author Cal.com does not say is taken as the
+    // coach's, so the student is never charged for a cancellation nobody can attribute.
+    const byCoach = paidNotConfirmed || calcom.status === "rejected" || calcom.cancelledByHost !== false;
+    drifts.push({ kind: "cancelled-in-calcom", by: byCoach ? "coach" : "student", calcomStatus: calcom.status === "rejected" ? "rejected" : "cancelled" });
+  } else if (paidNotConfirmed && settled) {
+    drifts.push({ kind: "paid-not-confirmed" });
   }
+
+  const move = booking.status === "cancelled" ? null : booking.reschedule;
+  if (move?.state === "ready" && settled) drifts.push({ kind: "move-stuck" });
+  if (move?.state === "awaiting-payment" && move.holdExpiresAt !== null && Date.parse(move.holdExpiresAt) <= now.getTime()) drifts.push({ kind: "move-hold-expired" });
+
+  const liveInCalcom = booking.status === "cancelled" && booking.calcomBookingUid !== null && (booking.calcomStatus === "pending" || booking.calcomStatus === "accepted");
+  // Cal.com refuses to cancel a booking that has ended: past its end there is nothing to free.
+  if ((liveInCalcom || booking.calcomUidsToCancel.length > 0) && settled && Date.parse(booking.endTime) > now.getTime()) drifts.push({ kind: "release-undone" });
 
   for (const r of view.refunds) {
     if (view.recordedRefundIds.has(r.refundId) || !settled) continue;
