@@ -90,6 +90,20 @@ export const RescheduleSchema = z.object({
 export type Reschedule = z.output<typeof RescheduleSchema>;
 
 /**
+ * Something done outside our rules that we followed (a move made in Cal.com that breaks them)
+ * and left to an admin to settle: recorded here, in the audit trail, and in `adminAlerts`.
+ */
+export const EscalationSchema = z.object({
+  id: z.string().min(1).max(200),
+  kind: z.enum(["calcom-move"]),
+  at: InstantSchema,
+  /** The rules broken (see domain/calcom-move.ts). */
+  rules: z.array(z.string().min(1).max(50)).max(10),
+  message: z.string().max(2_000),
+});
+export type Escalation = z.output<typeof EscalationSchema>;
+
+/**
  * `bookings/{bookingId}`. Field names are the brief's and clients rely on them. Instants are UTC
  * ISO strings here; the Firestore layer stores them as Timestamps.
  */
@@ -155,6 +169,7 @@ export const BookingSchema = z
     previousCalcomBookingUids: z.array(z.string()).default([]),
     /** Cal.com bookings of ours still to cancel there (the old one of a move to another event type). */
     calcomUidsToCancel: z.array(z.string()).default([]),
+    escalations: z.array(EscalationSchema).max(50).default([]),
     createdAt: InstantSchema,
     updatedAt: InstantSchema,
   })

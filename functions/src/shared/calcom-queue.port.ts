@@ -1,3 +1,5 @@
+import { AppError } from "../domain/errors.js";
+
 /**
  * A background write to Cal.com, carried out by the `calcomWrites` task queue so that triggers
  * stay inside Cal.com's rate limit. `key` names the occurrence (booking or coach, action,
@@ -10,8 +12,30 @@ export type CalcomWrite =
   | { action: "calcom-orphan"; calcomBookingUid: string; coachId: string | null; key: string };
 
 export interface CalcomWriteQueue {
-  /** `duplicate`: a task with this key was already enqueued; `ran`: carried out at once (tests). */
-  enqueue(write: CalcomWrite): Promise<"enqueued" | "duplicate" | "ran">;
+  /**
+   * `duplicate`: a task with this key was already enqueued; `ran`: carried out at once (tests).
+   * `scheduleTime`: not to run before then (the end of a rate-limit block).
+   */
+  enqueue(write: CalcomWrite, options?: { scheduleTime?: Date }): Promise<"enqueued" | "duplicate" | "ran">;
+}
+
+/** Past the block's end, so that the first call after it is not refused for a clock a little behind Cal.com's. */
+const AFTER_BLOCK_MS = 1_000;
+
+/**
+ * When a write refused by Cal.com's rate limit may run again (the block's end), or null for any
+ * other failure. A rate-limited call was not applied: waiting is all it needs, so it is not a
+ * failed attempt.
+ */
+export function rateLimitedUntil(err: unknown, now: Date): Date | null {
+  if (!(err instanceof AppError) || err.code !== "upstream/rate-limited") return null;
+  const seconds = err.details?.retryAfterSeconds;
+  return new Date(now.getTime() + (typeof seconds === "number" && seconds > 0 ? seconds * 1_000 : 0) + AFTER_BLOCK_MS);
+}
+
+/** The same write again once a block ends: a task id of its own (the queue refuses one it has run), named after the instant. */
+export function retryAfterBlock(write: CalcomWrite, at: Date): CalcomWrite {
+  return { ...write, key: `${write.key.replace(/-after-\d+$/, "")}-after-${at.getTime()}` };
 }
 
 /** A task id Cloud Tasks accepts: letters, digits, `-` and `_`, at most 500 characters. */

@@ -8,6 +8,12 @@ export interface CheckoutSessionOut {
   expiresAt: string;
 }
 
+/** What one of our refunds says of itself: the booking and the obligation (cancellation or owed refund) it pays. */
+export interface OurRefund {
+  bookingId: string;
+  obligationKey: string;
+}
+
 export interface PaymentsGateway {
   /** One call; `idempotencyKey` makes a retried create return the same session. */
   createCheckoutSession(input: {
@@ -27,9 +33,13 @@ export interface PaymentsGateway {
   retrieveCheckoutSession(sessionId: string): Promise<CheckoutSessionOut>;
   /** Expires an open session; a session no longer open is returned as it is. */
   expireCheckoutSession(sessionId: string, idempotencyKey: string): Promise<CheckoutSessionOut>;
-  /** Every refund of a payment, ours or made elsewhere (the Dashboard). */
-  listRefunds(paymentIntentId: string): Promise<{ refundId: string; amountCents: number; status: string }[]>;
+  /**
+   * Every refund of a payment, ours or made elsewhere (the Dashboard). `ours` is what our own
+   * refunds carry in their metadata: the booking and the obligation they pay.
+   */
+  listRefunds(paymentIntentId: string): Promise<{ refundId: string; amountCents: number; status: string; ours: OurRefund | null }[]>;
   /** Checkout Sessions still open that were created since `createdSince`, with their metadata. */
   listOpenCheckoutSessions(createdSince: Date): Promise<(CheckoutSessionOut & { metadata: Record<string, string>; createdAt: string })[]>;
-  refund(input: { paymentIntentId: string; amountCents: number; bookingId: string; cause: string; idempotencyKey: string }): Promise<{ refundId: string; amountCents: number; status: string }>;
+  /** Names the booking and the obligation in the refund's metadata, so that reconciliation can tell it is ours. */
+  refund(input: { paymentIntentId: string; amountCents: number; bookingId: string; obligationKey: string; cause: string; idempotencyKey: string }): Promise<{ refundId: string; amountCents: number; status: string }>;
 }

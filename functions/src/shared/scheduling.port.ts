@@ -53,6 +53,13 @@ export interface CalcomBookingRef {
   attendeeEmails?: string[];
 }
 
+/** Cal.com's own record of one booking: its times (UTC ISO) and event type, as well as its state. */
+export interface CalcomBookingRecord extends CalcomBookingRef {
+  start: string;
+  end: string;
+  eventTypeId: number | null;
+}
+
 /** A Cal.com booking as a reconciliation poll sees it: ours when its metadata names a booking. */
 export interface CalcomBookingListed extends CalcomBookingRef {
   bookingId: string | null;
@@ -66,7 +73,7 @@ export interface BookingCalendarGateway {
     account: CalcomAccount,
     input: { eventTypeId: number; start: string; attendee: { name: string; email: string; timeZone: string }; bookingId: string },
   ): Promise<CalcomBookingRef>;
-  getBooking(account: CalcomAccount, uid: string): Promise<CalcomBookingRef>;
+  getBooking(account: CalcomAccount, uid: string): Promise<CalcomBookingRecord>;
   /** Every booking the account may see that changed after `since` (ISO instant), oldest change first. */
   listBookingsChangedSince(account: CalcomAccount, since: string): Promise<CalcomBookingListed[]>;
   /** Confirms; a booking Cal.com already accepted counts as confirmed. */

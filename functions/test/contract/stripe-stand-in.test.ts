@@ -66,14 +66,14 @@ describe("the Stripe stand-in with the official SDK", () => {
     const session = await gateway.createCheckoutSession(sessionInput("k3"));
     fake.pay(session.id);
     const pi = (await gateway.retrieveCheckoutSession(session.id)).paymentIntentId ?? "";
-    const part = await gateway.refund({ paymentIntentId: pi, amountCents: 2_000, bookingId: "b-1", cause: "test", idempotencyKey: "r1" });
-    const again = await gateway.refund({ paymentIntentId: pi, amountCents: 2_000, bookingId: "b-1", cause: "test", idempotencyKey: "r1" });
+    const part = await gateway.refund({ paymentIntentId: pi, amountCents: 2_000, bookingId: "b-1", obligationKey: "test", cause: "test", idempotencyKey: "r1" });
+    const again = await gateway.refund({ paymentIntentId: pi, amountCents: 2_000, bookingId: "b-1", obligationKey: "test", cause: "test", idempotencyKey: "r1" });
     expect(again.refundId).toBe(part.refundId);
     expect(fake.refunds.size).toBe(1);
-    const tooMuch = await gateway.refund({ paymentIntentId: pi, amountCents: 3_001, bookingId: "b-1", cause: "test", idempotencyKey: "r2" }).catch((e: unknown) => e);
+    const tooMuch = await gateway.refund({ paymentIntentId: pi, amountCents: 3_001, bookingId: "b-1", obligationKey: "test", cause: "test", idempotencyKey: "r2" }).catch((e: unknown) => e);
     expect(tooMuch).toMatchObject({ code: "upstream/rejected" });
-    await gateway.refund({ paymentIntentId: pi, amountCents: 3_000, bookingId: "b-1", cause: "test", idempotencyKey: "r3" });
-    const done = await gateway.refund({ paymentIntentId: pi, amountCents: 1, bookingId: "b-1", cause: "test", idempotencyKey: "r4" }).catch((e: unknown) => e);
+    await gateway.refund({ paymentIntentId: pi, amountCents: 3_000, bookingId: "b-1", obligationKey: "test", cause: "test", idempotencyKey: "r3" });
+    const done = await gateway.refund({ paymentIntentId: pi, amountCents: 1, bookingId: "b-1", obligationKey: "test", cause: "test", idempotencyKey: "r4" }).catch((e: unknown) => e);
     expect(done).toMatchObject({ code: "payment/already-refunded" });
   });
 

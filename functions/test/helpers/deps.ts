@@ -34,7 +34,7 @@ export function testDependencies(fake: FakeCalcom, overrides: Partial<AppConfig>
   };
   holder.deps = createDependencies(config, {
     calcomQueue: calcomQueue ?? inline,
-    calcomClient: new CalcomClient({ baseUrl: fake.url, baseDelayMs: 5, maxDelayMs: 20, timeoutMs: 2_000 }),
+    calcomClient: new CalcomClient({ baseUrl: fake.url, baseDelayMs: 5, maxDelayMs: 20, timeoutMs: 2_000, ...(now ? { now: () => now().getTime() } : {}) }),
     emailOf: (uid) => Promise.resolve(emails[uid] ?? `${uid}@example.com`),
     ...(now ? { now } : {}),
     ...(stripe ? { payments: () => Promise.resolve(new StripePaymentsGateway(createStripeClient({ secretKey: "sk_test_x", apiBaseUrl: stripe.url }))) } : {}),

@@ -22,6 +22,8 @@ let calcom: FakeCalcom;
 let stripe: FakeStripe;
 let receiver: LoopbackServer;
 let receiverUrl: string;
+/** The dependencies the webhook is handled with (a test's own clock), or fresh ones. */
+let hookDeps: ReturnType<typeof testDependencies> | null = null;
 
 beforeAll(async () => {
   initAdminFor("demo-coachify-int");
@@ -32,7 +34,7 @@ beforeAll(async () => {
     for await (const c of req) chunks.push(c as Buffer);
     const out = await handleCalcomWebhook(
       { method: req.method ?? "POST", rawBody: Buffer.concat(chunks), header: (name: string) => req.headers[name.toLowerCase()] as string | undefined } as never,
-      testDependencies(calcom, { stripe, calcomWebhookSecret: SECRET }),
+      hookDeps ?? testDependencies(calcom, { stripe, calcomWebhookSecret: SECRET }),
     );
     res.writeHead(out.status, { "content-type": "application/json" }).end(JSON.stringify(out.body));
   });
@@ -48,6 +50,7 @@ afterEach(async () => {
   expect(calcom.violations).toEqual([]);
   calcom.reset();
   stripe.reset();
+  hookDeps = null;
 });
 
 async function confirmedBooking() {
@@ -142,5 +145,39 @@ describe("calcomWebhook (in-process) with the stand-in's signed deliveries", () 
     const markers = await getDb().collection("webhookEvents").where("uid", "==", after?.calcomBookingUid ?? "").get();
     expect(markers.docs.map((d) => d.data().outcome as string)).toEqual(["echo"]);
     expect((await bookingDoc(s.bookingId).get()).data()).toEqual({ ...after, updatedAt: after?.updatedAt });
+  });
+
+  describe("regression #16.12: a move made in Cal.com is judged by our rules, on Cal.com's record", () => {
+    /** A confirmed booking at 09:00 whose webhook is handled two hours before the start. */
+    async function twoHoursBefore() {
+      const s = await confirmedBooking();
+      const clock = { now: new Date("2030-01-07T07:00:00.000Z") };
+      hookDeps = testDependencies(calcom, { stripe, calcomWebhookSecret: SECRET, now: () => clock.now });
+      return s;
+    }
+
+    it("regression #16.12: the coach's move keeps the rules: followed, nothing escalated", async () => {
+      const s = await twoHoursBefore();
+      await calcomApi.rescheduleBooking(new CalcomClient({ baseUrl: calcom.url }), calcom.orgAdminKey, s.uid, { start: "2030-01-07T11:00:00Z", rescheduledBy: `${s.coachId}@example.com`, reschedulingReason: "Coach moved it" });
+      await calcom.flushWebhooks();
+      const moved = (await bookingDoc(s.bookingId).get()).data();
+      expect(moved).toMatchObject({ status: "confirmed", startTime: "2030-01-07T11:00:00.000Z", endTime: "2030-01-07T12:00:00.000Z", calcomStatus: "accepted", escalations: [] });
+      expect((await getDb().collection("adminAlerts").where("bookingId", "==", s.bookingId).get()).size).toBe(0);
+    });
+
+    it("regression #16.12: the student's move inside the policy window breaks them: followed, escalated to an admin", async () => {
+      const s = await twoHoursBefore();
+      // The attendee moves it in Cal.com two hours before the start (the policy allows a free move only 24 h ahead).
+      await calcomApi.rescheduleBooking(new CalcomClient({ baseUrl: calcom.url }), null, s.uid, { start: "2030-01-07T11:00:00Z", reschedulingReason: "Student moved it" });
+      await calcom.flushWebhooks();
+      const moved = (await bookingDoc(s.bookingId).get()).data();
+      expect(moved).toMatchObject({ status: "confirmed", startTime: "2030-01-07T11:00:00.000Z", previousCalcomBookingUids: [s.uid] });
+      expect(moved?.escalations.map((e) => [e.kind, e.rules])).toEqual([["calcom-move", ["student-window"]]]);
+      const audit = await getDb().collection("bookings").doc(s.bookingId).collection("events").where("type", "==", "calcom-move-escalated").get();
+      expect(audit.size).toBe(1);
+      const alerts = await getDb().collection("adminAlerts").where("bookingId", "==", s.bookingId).get();
+      expect(alerts.docs.map((d) => d.get("kind") as string)).toEqual(["calcom-move"]);
+      expect(stripe.refunds.size).toBe(0);
+    });
   });
 });

@@ -46,6 +46,7 @@ function aBooking(overrides: Partial<Booking> = {}): Booking {
     rescheduleCount: 0,
     previousCalcomBookingUids: [],
     calcomUidsToCancel: [],
+    escalations: [],
     createdAt: "2026-11-24T08:00:00.000Z",
     updatedAt: "2026-11-24T08:00:00.000Z",
     ...overrides,

@@ -1,11 +1,15 @@
+import type Stripe from "stripe";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { cancelBooking } from "../../src/features/cancellations/cancellations.service.js";
+import { saveOffering, syncOfferingEventTypes } from "../../src/features/offerings/offerings.service.js";
 import { reconcileBooking, reconcileRecent } from "../../src/features/reconciliation/reconciliation.service.js";
+import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
+import { applyStripeEvent } from "../../src/features/payments/stripe-events.js";
 import { calcomApi } from "../../src/integrations/calcom/calcom-api.js";
 import { CalcomClient } from "../../src/integrations/calcom/calcom-client.js";
-import { bookingDoc, getDb } from "../../src/shared/firestore.js";
+import { bookingDoc, coachDoc, getDb } from "../../src/shared/firestore.js";
 import { uniqueId } from "../helpers/admin.js";
 import { testDependencies } from "../helpers/deps.js";
 import { clearDatabase, databaseFingerprint } from "../helpers/fingerprint.js";
@@ -193,5 +197,172 @@ describe("the scheduled pass", () => {
     expect(standIns.calcom.booking((await booking(s.bookingId)).calcomBookingUid ?? "")?.status).toBe("pending");
     expect((await getDb().collection("reconciliationRuns").doc(run.runId).get()).get("orphanCheckoutSessions")).toEqual([orphanSession.id]);
     expect(run.errors).toEqual([]);
+  });
+});
+
+describe("regressions of issue 16", () => {
+  it("regression #16.9: a refund whose answer was lost is recorded against its obligation, never made twice", async () => {
+    const s = await setup();
+    await payAndConfirm(s.bookingId, standIns.stripe, s.deps);
+    const coach = { uid: s.coachId, isAdmin: false };
+    await saveOffering({ offering: { id: "thirty", title: "Check-in", durationMinutes: 30, priceCents: 6_000, currency: "eur" } }, coach);
+    await syncOfferingEventTypes(s.coachId, s.deps);
+    await rescheduleBooking({ bookingId: s.bookingId, newStartTime: "2030-01-07T11:00:00.000Z", newEndTime: "2030-01-07T11:30:00.000Z", newOfferingId: "thirty", refundDifference: true, reason: "Shorter" }, coach, s.deps);
+    // The 40.00 difference reaches Stripe, but the SDK's request and both retries lose the answer.
+    standIns.stripe.loseNextResponses(3, "POST /v1/refunds");
+    await runBookingEffects(s.bookingId, s.deps);
+    const pi = (await booking(s.bookingId)).stripePaymentIntentId ?? "";
+    const refundsOfPi = () => [...standIns.stripe.refunds.values()].filter((r) => r.payment_intent === pi).map((r) => r.amount);
+    expect(refundsOfPi()).toEqual([4_000]);
+    expect((await booking(s.bookingId)).refundsOwed).toHaveLength(1);
+
+    s.later();
+    const out = await reconcileBooking(s.bookingId, { dryRun: false, runId: "r16-9" }, s.deps);
+    expect(kinds(out)).toEqual(["refund-not-recorded"]);
+    expect(await booking(s.bookingId)).toMatchObject({ refundedCents: 4_000, refundsOwed: [] });
+
+    // Past Stripe's 24 h idempotency window the key no longer protects: the obligation must.
+    s.clock.now = new Date(Date.now() + 25 * 3_600_000);
+    standIns.stripe.forgetIdempotencyKeys();
+    await runBookingEffects(s.bookingId, s.deps);
+    expect(refundsOfPi()).toEqual([4_000]);
+  });
+
+  it("regression #16.9: a refund the ledger already holds still settles the obligation it paid", async () => {
+    const s = await setup();
+    await payAndConfirm(s.bookingId, standIns.stripe, s.deps);
+    const coach = { uid: s.coachId, isAdmin: false };
+    await saveOffering({ offering: { id: "thirty", title: "Check-in", durationMinutes: 30, priceCents: 6_000, currency: "eur" } }, coach);
+    await syncOfferingEventTypes(s.coachId, s.deps);
+    await rescheduleBooking({ bookingId: s.bookingId, newStartTime: "2030-01-07T11:00:00.000Z", newEndTime: "2030-01-07T11:30:00.000Z", newOfferingId: "thirty", refundDifference: true, reason: "Shorter" }, coach, s.deps);
+    standIns.stripe.loseNextResponses(3, "POST /v1/refunds");
+    await runBookingEffects(s.bookingId, s.deps);
+    const refund = [...standIns.stripe.refunds.values()][0];
+    // Recorded meanwhile without its obligation (as a refund found outside our flow used to be).
+    await getDb().runTransaction(async (tx) => {
+      const current = await tx.get(bookingDoc(s.bookingId));
+      const b = current.data();
+      if (!b || !refund) throw new Error("setup");
+      tx.update(bookingDoc(s.bookingId), { refundedCents: 4_000, charges: b.charges.map((c) => ({ ...c, refundedCents: 4_000 })) });
+      tx.set(getDb().collection("bookings").doc(s.bookingId).collection("ledger").doc(refund.id), { bookingId: s.bookingId, coachId: s.coachId, kind: "refunded", amountCents: -4_000, currency: "eur", stripeObjectId: refund.id, paymentIntentId: refund.payment_intent, cause: "outside-flow", at: new Date() });
+    });
+    await runBookingEffects(s.bookingId, s.deps); // the key replays the same refund
+    expect(await booking(s.bookingId)).toMatchObject({ refundedCents: 4_000, refundsOwed: [] });
+    expect(standIns.stripe.refunds.size).toBe(1);
+  });
+});
+
+const NEW_START = "2030-01-07T11:00:00.000Z";
+const NEW_END = "2030-01-07T12:00:00.000Z";
+
+/** A confirmed booking whose student moves it to 11:00 on a dearer offering (150.00): 50.00 to pay. */
+async function movingToDearer() {
+  const s = await setup();
+  await payAndConfirm(s.bookingId, standIns.stripe, s.deps);
+  await saveOffering({ offering: { id: "deep", title: "Deep dive", durationMinutes: 60, priceCents: 15_000, currency: "eur" } }, { uid: s.coachId, isAdmin: false });
+  await syncOfferingEventTypes(s.coachId, s.deps);
+  const deepEventTypeId = (await coachDoc(s.coachId).get()).data()?.customOfferings.find((o) => o.id === "deep")?.calcomEventTypeId ?? 0;
+  await rescheduleBooking({ bookingId: s.bookingId, newStartTime: NEW_START, newEndTime: NEW_END, newOfferingId: "deep", refundDifference: true, reason: "" }, s.student, s.deps);
+  const sessionId = (await booking(s.bookingId)).reschedule?.checkoutSessionId ?? "";
+  /** Pays the difference; the event reaches us only when `deliver`. */
+  const payDifference = async (deliver: boolean) => {
+    const session = standIns.stripe.pay(sessionId);
+    if (deliver) await applyStripeEvent({ id: uniqueId("evt"), type: "checkout.session.completed", data: { object: standIns.stripe.sessionOut(session) } } as unknown as Stripe.Event, s.deps);
+    return session;
+  };
+  return { ...s, deepEventTypeId, sessionId, payDifference };
+}
+
+async function intervalsOf(coachId: string) {
+  const data = (await getDb().collection("coachCalendars").doc(coachId).get()).data() as { intervals: { start: string }[] } | undefined;
+  return (data?.intervals ?? []).map((i) => i.start).sort();
+}
+
+describe("regression #16.3: stuck states are repaired", () => {
+  it("regression #16.3: a paid move whose Cal.com move failed 3 times is retried with a fresh budget", async () => {
+    const s = await movingToDearer();
+    standIns.calcom.failNext(1_000, 503, "createBooking");
+    await s.payDifference(true);
+    for (let i = 0; i < 3; i++) await runBookingEffects(s.bookingId, s.deps);
+    expect(await booking(s.bookingId)).toMatchObject({ startTime: START, reschedule: { state: "ready" }, sideEffectAttempts: { "calcom-reschedule": 3 } });
+    standIns.calcom.clearFaults();
+    s.later();
+    const out = await reconcileBooking(s.bookingId, { dryRun: false, runId: "r16-3a" }, s.deps);
+    expect(kinds(out)).toEqual(["move-stuck"]);
+    expect(await booking(s.bookingId)).toMatchObject({ startTime: NEW_START, offeringId: "deep", reschedule: null, amountCents: 15_000, refundedCents: 0 });
+    expect(await intervalsOf(s.coachId)).toEqual([NEW_START]);
+  });
+
+  it("regression #16.3: a paid move Cal.com no longer has room for is abandoned and its difference refunded", async () => {
+    const s = await movingToDearer();
+    standIns.calcom.failNext(1_000, 503, "createBooking");
+    await s.payDifference(true);
+    for (let i = 0; i < 3; i++) await runBookingEffects(s.bookingId, s.deps);
+    standIns.calcom.clearFaults();
+    standIns.calcom.seedBooking({ eventTypeId: s.deepEventTypeId, start: NEW_START, status: "accepted" });
+    s.later();
+    const out = await reconcileBooking(s.bookingId, { dryRun: false, runId: "r16-3a2" }, s.deps);
+    expect(kinds(out)).toEqual(["move-stuck"]);
+    expect(await booking(s.bookingId)).toMatchObject({ startTime: START, offeringId: "sixty", reschedule: null, amountCents: 15_000, refundedCents: 5_000, refundsOwed: [] });
+    expect(await intervalsOf(s.coachId)).toEqual([START]);
+  });
+
+  it("regression #16.3: a paid booking rejected in Cal.com while the webhook was lost is cancelled as the coach's and refunded in full", async () => {
+    const s = await setup();
+    const client = new CalcomClient({ baseUrl: standIns.calcom.url, baseDelayMs: 5, maxDelayMs: 20 });
+    standIns.calcom.failNext(1_000, 503, "confirmBooking");
+    await payAndConfirm(s.bookingId, standIns.stripe, s.deps);
+    standIns.calcom.clearFaults();
+    await calcomApi.declineBooking(client, standIns.calcom.orgAdminKey, (await booking(s.bookingId)).calcomBookingUid ?? "", "Not available");
+    s.later();
+    const out = await reconcileBooking(s.bookingId, { dryRun: false, runId: "r16-3b" }, s.deps);
+    expect(out.drifts).toEqual([{ kind: "cancelled-in-calcom", by: "coach", calcomStatus: "rejected" }]);
+    expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: 10_000, calcomStatus: "rejected", cancellation: { by: "coach" } });
+    expect(kinds(await reconcileBooking(s.bookingId, { dryRun: false, runId: "r16-3b2" }, s.deps))).toEqual([]);
+  });
+
+  it("regression #16.3: confirming a booking Cal.com has rejected cancels it as the coach's, without counting attempts", async () => {
+    const s = await setup();
+    const client = new CalcomClient({ baseUrl: standIns.calcom.url, baseDelayMs: 5, maxDelayMs: 20 });
+    await calcomApi.declineBooking(client, standIns.calcom.orgAdminKey, (await booking(s.bookingId)).calcomBookingUid ?? "", "Not available");
+    await payAndConfirm(s.bookingId, standIns.stripe, s.deps);
+    await runBookingEffects(s.bookingId, s.deps);
+    const b = await booking(s.bookingId);
+    expect(b).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: 10_000, calcomStatus: "rejected", cancellation: { by: "coach" } });
+    expect(b.sideEffectAttempts["calcom-confirm"] ?? 0).toBe(0);
+  });
+
+  it("regression #16.3: a cancel that failed 3 times in Cal.com is retried with a fresh budget", async () => {
+    const s = await setup();
+    await payAndConfirm(s.bookingId, standIns.stripe, s.deps);
+    standIns.calcom.failNext(1_000, 503, "cancelBooking");
+    await cancelBooking({ bookingId: s.bookingId, reason: "Coach unwell" }, { uid: s.coachId, isAdmin: false }, s.deps);
+    for (let i = 0; i < 3; i++) await runBookingEffects(s.bookingId, s.deps);
+    const uid = (await booking(s.bookingId)).calcomBookingUid ?? "";
+    expect(standIns.calcom.booking(uid)?.status).toBe("accepted");
+    standIns.calcom.clearFaults();
+    s.later();
+    const out = await reconcileBooking(s.bookingId, { dryRun: false, runId: "r16-3c" }, s.deps);
+    expect(kinds(out)).toEqual(["release-undone"]);
+    expect(standIns.calcom.booking(uid)?.status).toBe("cancelled");
+    expect(await booking(s.bookingId)).toMatchObject({ calcomStatus: "cancelled" });
+  });
+
+  it("regression #16.3: a move awaiting payment whose expiry event was lost frees its slot; one paid meanwhile is carried out", async () => {
+    const s = await movingToDearer();
+    const expiresAt = Date.parse((await booking(s.bookingId)).reschedule?.holdExpiresAt ?? "");
+    s.clock.now = new Date(expiresAt + 3 * MINUTE);
+    const out = await reconcileBooking(s.bookingId, { dryRun: false, runId: "r16-3d" }, s.deps);
+    expect(kinds(out)).toEqual(["move-hold-expired"]);
+    expect(await booking(s.bookingId)).toMatchObject({ startTime: START, reschedule: null, amountCents: 10_000 });
+    expect(standIns.stripe.sessions.get(s.sessionId)?.status).toBe("expired");
+    expect(await intervalsOf(s.coachId)).toEqual([START]);
+
+    const p = await movingToDearer();
+    await p.payDifference(false);
+    const paidExpiry = Date.parse((await booking(p.bookingId)).reschedule?.holdExpiresAt ?? "");
+    p.clock.now = new Date(paidExpiry + 3 * MINUTE);
+    expect(kinds(await reconcileBooking(p.bookingId, { dryRun: false, runId: "r16-3d2" }, p.deps))).toEqual(["move-hold-expired"]);
+    expect(await booking(p.bookingId)).toMatchObject({ startTime: NEW_START, offeringId: "deep", reschedule: null, amountCents: 15_000 });
   });
 });

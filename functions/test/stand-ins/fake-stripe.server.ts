@@ -188,6 +188,10 @@ export class FakeStripe {
   slowNextResponses(count: number, delayMs: number, route: string | null = null): void {
     this.faults.push({ passing: 0, remaining: count, route, status: delayMs, kind: "slow" });
   }
+  /** Stripe keeps an idempotency key for 24 h: past that a repeated key makes a new object. */
+  forgetIdempotencyKeys(): void {
+    this.idempotency.clear();
+  }
   subscribe(url: string, secret: string): void {
     this.subscribers.push({ url, secret });
   }

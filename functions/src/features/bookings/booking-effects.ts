@@ -7,10 +7,12 @@ import { allocateRefund } from "../../domain/refund-allocation.js";
 import { epochMs } from "../../domain/time.js";
 import { cancellationRefundTarget } from "../cancellations/cancellation-decision.js";
 import { moveInCalcom } from "../reschedules/reschedule-effects.js";
+import { rateLimitedUntil } from "../../shared/calcom-queue.port.js";
 import type { Dependencies } from "../../shared/dependencies.js";
 import { getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import { resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
+import { recordCancellationInTx } from "../cancellations/cancellations.service.js";
 import { appendAudit, notify, readBooking, releaseInTx, requireBooking, writeBooking } from "./bookings.repository.js";
 
 /** Automatic attempts of one side effect before it is left to reconciliation (or a person). */
@@ -25,9 +27,15 @@ export function exhausted(booking: Booking, action: Action): boolean {
 /**
  * Records a failed side effect on the booking. The write fires the booking trigger again, which
  * is what retries the effect; after MAX_AUTOMATIC_ATTEMPTS the booking is marked for
- * reconciliation and the trigger leaves it alone.
+ * reconciliation and the trigger leaves it alone. Cal.com's rate limit is no failure: nothing is
+ * recorded and the block's end is returned, for the queue to run the write again then.
  */
-export async function recordFailure(bookingId: string, action: Action, err: unknown, now: Date, patch: (booking: Booking) => Record<string, unknown> = () => ({})): Promise<void> {
+export async function recordFailure(bookingId: string, action: Action, err: unknown, now: Date, patch: (booking: Booking) => Record<string, unknown> = () => ({})): Promise<Date | null> {
+  const blockEnds = action === "stripe-refund" ? null : rateLimitedUntil(err, now);
+  if (blockEnds !== null) {
+    log.info("booking.side-effect-rate-limited", { bookingId, action, until: blockEnds.toISOString() });
+    return blockEnds;
+  }
   const code = err instanceof AppError ? err.code : "internal";
   const message = err instanceof AppError ? err.message : "Unexpected failure";
   log.warn("booking.side-effect-failed", { bookingId, action, code });
@@ -42,6 +50,7 @@ export async function recordFailure(bookingId: string, action: Action, err: unkn
       ...patch(booking),
     });
   });
+  return null;
 }
 
 /**
@@ -107,11 +116,32 @@ export function recordPaymentInTx(tx: Transaction, bookingId: string, booking: B
   return "late-payment";
 }
 
-/** Confirms a paid booking in Cal.com, then records it confirmed and notifies both sides. */
-export async function confirmInCalcom(bookingId: string, deps: Dependencies, options: { manual: boolean } = { manual: false }): Promise<void> {
+/**
+ * When Cal.com refused to confirm because the booking was rejected or cancelled there (the
+ * webhook lost), records the cancellation as the coach's (a full refund) instead of a failed
+ * attempt: no later confirm can succeed. True when it did.
+ */
+async function cancelledInCalcomMeanwhile(bookingId: string, booking: Booking, err: unknown, deps: Dependencies): Promise<boolean> {
+  if (!(err instanceof AppError) || err.code !== "upstream/rejected" || booking.calcomBookingUid === null) return false;
+  const there = await deps.bookingCalendar.getBooking(await resolveCalcomAccount(booking.coachId, deps.config), booking.calcomBookingUid).catch(() => null);
+  if (there === null || (there.status !== "cancelled" && there.status !== "rejected")) return false;
+  const calcomStatus = there.status;
+  await getDb().runTransaction(async (tx) => {
+    const current = await requireBooking(bookingId, tx);
+    if (current.status === "cancelled") return;
+    await recordCancellationInTx(tx, bookingId, current, { by: "coach", reason: calcomStatus === "rejected" ? "Declined in Cal.com" : "Cancelled in Cal.com", calcomStatus }, deps.now());
+  });
+  return true;
+}
+
+/**
+ * Confirms a paid booking in Cal.com, then records it confirmed and notifies both sides. Returns
+ * the end of a Cal.com rate-limit block that stopped it (null otherwise).
+ */
+export async function confirmInCalcom(bookingId: string, deps: Dependencies, options: { manual: boolean } = { manual: false }): Promise<Date | null> {
   const booking = await requireBooking(bookingId);
-  if (booking.status !== "requested" || booking.paymentStatus !== "paid") return;
-  if (!options.manual && exhausted(booking, "calcom-confirm")) return;
+  if (booking.status !== "requested" || booking.paymentStatus !== "paid") return null;
+  if (!options.manual && exhausted(booking, "calcom-confirm")) return null;
   const now = deps.now();
   try {
     if (booking.calcomBookingUid === null) throw new AppError("calcom/not-found", "This booking has no Cal.com booking to confirm.");
@@ -120,9 +150,10 @@ export async function confirmInCalcom(bookingId: string, deps: Dependencies, opt
       await deps.bookingCalendar.confirmBooking(account, booking.calcomBookingUid);
     }
   } catch (err) {
-    await recordFailure(bookingId, "calcom-confirm", err, now);
+    if (await cancelledInCalcomMeanwhile(bookingId, booking, err, deps)) return null;
+    const blockEnds = await recordFailure(bookingId, "calcom-confirm", err, now);
     if (options.manual) throw err;
-    return;
+    return blockEnds;
   }
   await getDb().runTransaction(async (tx) => {
     const current = await requireBooking(bookingId, tx);
@@ -133,18 +164,18 @@ export async function confirmInCalcom(bookingId: string, deps: Dependencies, opt
     notify(tx, { bookingId, recipientId: current.coachId, kind: "booking-confirmed", title: "New session booked", body: `A paid session starts at ${current.startTime}.` }, now);
   });
   log.info("booking.confirmed", { bookingId });
+  return null;
 }
 
 /** Confirms the new Cal.com booking of a confirmed booking moved in Cal.com by someone other than the coach (left pending there). */
-async function reconfirmInCalcom(bookingId: string, booking: Booking, deps: Dependencies): Promise<void> {
+async function reconfirmInCalcom(bookingId: string, booking: Booking, deps: Dependencies): Promise<Date | null> {
   const uid = booking.calcomBookingUid;
-  if (uid === null || exhausted(booking, "calcom-confirm")) return;
+  if (uid === null || exhausted(booking, "calcom-confirm")) return null;
   const now = deps.now();
   try {
     await deps.bookingCalendar.confirmBooking(await resolveCalcomAccount(booking.coachId, deps.config), uid);
   } catch (err) {
-    await recordFailure(bookingId, "calcom-confirm", err, now);
-    return;
+    return recordFailure(bookingId, "calcom-confirm", err, now);
   }
   await getDb().runTransaction(async (tx) => {
     const current = await requireBooking(bookingId, tx);
@@ -152,19 +183,19 @@ async function reconfirmInCalcom(bookingId: string, booking: Booking, deps: Depe
     tx.update(getDb().collection("bookings").doc(bookingId), { calcomStatus: "accepted", updatedAt: Timestamp.fromDate(now) });
     appendAudit(tx, bookingId, `confirmed-${uid}`, { type: "confirmed", calcomBookingUid: uid }, now);
   });
+  return null;
 }
 
 /** Cancels in Cal.com the booking of a cancelled one (with a reason: Cal.com wants one from the host). */
-async function releaseInCalcom(bookingId: string, booking: Booking, deps: Dependencies): Promise<void> {
-  if (booking.calcomBookingUid === null || (booking.calcomStatus !== "pending" && booking.calcomStatus !== "accepted")) return;
-  if (exhausted(booking, "calcom-release")) return;
+async function releaseInCalcom(bookingId: string, booking: Booking, deps: Dependencies): Promise<Date | null> {
+  if (booking.calcomBookingUid === null || (booking.calcomStatus !== "pending" && booking.calcomStatus !== "accepted")) return null;
+  if (exhausted(booking, "calcom-release")) return null;
   const now = deps.now();
   try {
     const account = await resolveCalcomAccount(booking.coachId, deps.config);
     await deps.bookingCalendar.cancelBooking(account, booking.calcomBookingUid, booking.cancellation?.reason ?? "Cancelled");
   } catch (err) {
-    await recordFailure(bookingId, "calcom-release", err, now);
-    return;
+    return recordFailure(bookingId, "calcom-release", err, now);
   }
   await getDb().runTransaction(async (tx) => {
     const current = await requireBooking(bookingId, tx);
@@ -172,43 +203,73 @@ async function releaseInCalcom(bookingId: string, booking: Booking, deps: Depend
     tx.update(getDb().collection("bookings").doc(bookingId), { calcomStatus: "cancelled", updatedAt: Timestamp.fromDate(now) });
     appendAudit(tx, bookingId, "calcom-cancelled", { type: "calcom-cancelled", calcomBookingUid: current.calcomBookingUid }, now);
   });
+  return null;
+}
+
+/** The key of the obligation a cancellation's refund pays (the others are `refundsOwed` keys). */
+export const CANCELLATION_OBLIGATION = "cancellation-refund";
+
+/**
+ * What paying `cents` towards obligation `key` changes on the booking: a cancellation reads
+ * refunded once its target is reached (a refund split across two payments is not done when the
+ * first part is); an owed refund counts it and is dropped once paid. The one place for that
+ * rule: our refunds, and ours found by reconciliation, go through it.
+ */
+export function settleObligation(current: Booking, key: string, cents: number, refundedAfterCents: number): { toState?: BookingState; patch: Partial<Booking> } {
+  if (key === CANCELLATION_OBLIGATION) {
+    const done = current.status === "cancelled" && refundedAfterCents >= cancellationRefundTarget(current);
+    return done ? { toState: { status: "cancelled", paymentStatus: "refunded" }, patch: {} } : { patch: {} };
+  }
+  return {
+    patch: {
+      refundsOwed: current.refundsOwed
+        .map((o) => (o.key === key ? { ...o, refundedCents: o.refundedCents + cents } : o))
+        .filter((o) => o.refundedCents < o.amountCents),
+    },
+  };
 }
 
 /**
- * Records one refund Stripe made, once: the ledger entry keyed by the refund's id, the booking's
- * and the payment's refunded totals, and whatever else the caller changes with it. Reads first:
- * call before any other write of the transaction. False when it was recorded already.
+ * Records one refund Stripe made towards `obligationKey`, once: the ledger entry keyed by the
+ * refund's id (naming the obligation), the booking's and the payment's refunded totals, and the
+ * obligation settled by it. Reads first: call before any other write of the transaction. False
+ * when it was recorded already; a refund recorded before without its obligation (found outside
+ * our flow) then settles the obligation, once.
  */
 export async function recordRefundInTx(
   tx: Transaction,
   bookingId: string,
   current: Booking,
-  refund: { refundId: string; paymentIntentId: string; amountCents: number; cause: string },
+  refund: { refundId: string; paymentIntentId: string; amountCents: number; cause: string; obligationKey: string | null },
   now: Date,
-  change: { toState?: BookingState | undefined; patch?: Partial<Booking> } = {},
 ): Promise<boolean> {
   const ledger = getDb().collection("bookings").doc(bookingId).collection("ledger").doc(refund.refundId);
-  if ((await tx.get(ledger)).exists) return false;
+  const { obligationKey } = refund;
+  const existing = await tx.get(ledger);
+  if (existing.exists) {
+    if (obligationKey !== null && typeof existing.get("obligationKey") !== "string") {
+      // The money was counted then; only the obligation it paid is still open.
+      const { toState, patch } = settleObligation(current, obligationKey, refund.amountCents, current.refundedCents);
+      writeBooking(tx, bookingId, current, toState ?? current, patch, now);
+      tx.update(ledger, { obligationKey });
+    }
+    return false;
+  }
   const refundedCents = Math.min(current.amountCents, current.refundedCents + refund.amountCents);
   const charges = current.charges.map((c) => (c.paymentIntentId === refund.paymentIntentId ? { ...c, refundedCents: Math.min(c.amountCents, c.refundedCents + refund.amountCents) } : c));
-  writeBooking(tx, bookingId, current, change.toState ?? current, { ...change.patch, refundedCents, charges }, now);
-  tx.set(ledger, { bookingId, coachId: current.coachId, kind: "refunded", amountCents: -refund.amountCents, currency: current.currency, stripeObjectId: refund.refundId, paymentIntentId: refund.paymentIntentId, cause: refund.cause, at: Timestamp.fromDate(now) });
+  const { toState, patch } = obligationKey === null ? { toState: undefined, patch: {} } : settleObligation(current, obligationKey, refund.amountCents, refundedCents);
+  writeBooking(tx, bookingId, current, toState ?? current, { ...patch, refundedCents, charges }, now);
+  tx.set(ledger, { bookingId, coachId: current.coachId, kind: "refunded", amountCents: -refund.amountCents, currency: current.currency, stripeObjectId: refund.refundId, paymentIntentId: refund.paymentIntentId, cause: refund.cause, obligationKey, at: Timestamp.fromDate(now) });
   return true;
 }
 
 /**
  * Refunds `amountCents` across the booking's payments (newest first), each part once: the
  * idempotency key names the booking, the obligation and the payment, and the split is the same on
- * a retry. Each part is recorded (ledger entry keyed by the refund id, the payment's refunded
- * total) in its own transaction; `onRecorded` updates what the obligation still owes.
+ * a retry; the refund's metadata names the booking and the obligation. Each part is recorded
+ * against its obligation in its own transaction.
  */
-async function refundParts(
-  bookingId: string,
-  booking: Booking,
-  obligation: { key: string; amountCents: number; cause: string },
-  deps: Dependencies,
-  onRecorded: (current: Booking, refundedCents: number) => Partial<Booking> & { toState?: { status: "cancelled"; paymentStatus: "refunded" } },
-): Promise<void> {
+async function refundParts(bookingId: string, booking: Booking, obligation: { key: string; amountCents: number; cause: string }, deps: Dependencies): Promise<void> {
   if (obligation.amountCents <= 0 || exhausted(booking, "stripe-refund")) return;
   // Stripe refuses a refund of a disputed charge: wait until every dispute of the booking is
   // closed (each close is written to the booking, which runs this again).
@@ -223,6 +284,7 @@ async function refundParts(
         paymentIntentId: part.paymentIntentId,
         amountCents: part.amountCents,
         bookingId,
+        obligationKey: obligation.key,
         cause: obligation.cause,
         idempotencyKey: `booking-${bookingId}-${generationKey}${generation > 0 ? `-g${generation}` : ""}`,
       });
@@ -236,8 +298,7 @@ async function refundParts(
     }
     await getDb().runTransaction(async (tx) => {
       const current = await requireBooking(bookingId, tx);
-      const { toState, ...patch } = onRecorded(current, refund.amountCents);
-      const recorded = await recordRefundInTx(tx, bookingId, current, { refundId: refund.refundId, paymentIntentId: part.paymentIntentId, amountCents: refund.amountCents, cause: obligation.cause }, now, { toState, patch });
+      const recorded = await recordRefundInTx(tx, bookingId, current, { refundId: refund.refundId, paymentIntentId: part.paymentIntentId, amountCents: refund.amountCents, cause: obligation.cause, obligationKey: obligation.key }, now);
       if (!recorded) return;
       appendAudit(tx, bookingId, `refund-${refund.refundId}`, { type: "refunded", refundId: refund.refundId, amountCents: refund.amountCents, cause: obligation.cause }, now);
       notify(tx, { bookingId, recipientId: current.userId, kind: `refunded-${refund.refundId}`, title: "Refund issued", body: `${refund.amountCents} ${current.currency.toUpperCase()} minor units are on their way back to you.` }, now);
@@ -277,11 +338,7 @@ async function refundCancellation(bookingId: string, booking: Booking, deps: Dep
     });
     return;
   }
-  // "refunded" only once the last part is recorded: a refund split across two payments is not
-  // done when the first part is.
-  await refundParts(bookingId, booking, { key: "cancellation-refund", amountCents: owed, cause }, deps, (current, cents) =>
-    current.refundedCents + cents >= cancellationRefundTarget(current) ? { toState: { status: "cancelled", paymentStatus: "refunded" } } : {},
-  );
+  await refundParts(bookingId, booking, { key: CANCELLATION_OBLIGATION, amountCents: owed, cause }, deps);
 }
 
 /** Refunds owed outside a cancellation (a cheaper reschedule's difference), each once. */
@@ -291,25 +348,20 @@ async function refundOwed(bookingId: string, booking: Booking, deps: Dependencie
     if (current.status === "cancelled") return; // a cancellation took the obligation over
     const open = current.refundsOwed.find((o) => o.key === owed.key);
     if (!open || open.refundedCents >= open.amountCents) continue;
-    await refundParts(bookingId, current, { key: open.key, amountCents: open.amountCents - open.refundedCents, cause: open.cause }, deps, (fresh, cents) => ({
-      refundsOwed: fresh.refundsOwed
-        .map((o) => (o.key === open.key ? { ...o, refundedCents: o.refundedCents + cents } : o))
-        .filter((o) => o.refundedCents < o.amountCents),
-    }));
+    await refundParts(bookingId, current, { key: open.key, amountCents: open.amountCents - open.refundedCents, cause: open.cause }, deps);
   }
 }
 
 /** Cancels the Cal.com bookings a move left behind (the old booking of a move to another event type). */
-async function cancelLeftovers(bookingId: string, booking: Booking, deps: Dependencies): Promise<void> {
-  if (booking.calcomUidsToCancel.length === 0 || exhausted(booking, "calcom-release")) return;
+async function cancelLeftovers(bookingId: string, booking: Booking, deps: Dependencies): Promise<Date | null> {
+  if (booking.calcomUidsToCancel.length === 0 || exhausted(booking, "calcom-release")) return null;
   const now = deps.now();
   const account = await resolveCalcomAccount(booking.coachId, deps.config);
   for (const uid of booking.calcomUidsToCancel) {
     try {
       await deps.bookingCalendar.cancelBooking(account, uid, "Rescheduled");
     } catch (err) {
-      await recordFailure(bookingId, "calcom-release", err, now);
-      return;
+      return recordFailure(bookingId, "calcom-release", err, now);
     }
     await getDb().runTransaction(async (tx) => {
       const current = await requireBooking(bookingId, tx);
@@ -317,6 +369,7 @@ async function cancelLeftovers(bookingId: string, booking: Booking, deps: Depend
       appendAudit(tx, bookingId, `calcom-cancelled-${uid}`, { type: "calcom-cancelled", calcomBookingUid: uid, reason: "rescheduled" }, now);
     });
   }
+  return null;
 }
 
 /** The Cal.com write a booking's state asks for, as a queue key naming its occurrence, or null. */
@@ -345,22 +398,33 @@ function failures(booking: Booking | undefined): number {
   return Object.values(booking?.sideEffectAttempts ?? {}).reduce((a, b) => a + b, 0);
 }
 
+/** What one run of a booking's Cal.com writes asks of the queue: nothing, a retry after its backoff, or a run once a rate-limit block ends. */
+export type CalcomWriteOutcome = "done" | "retry" | { retryAt: Date };
+
 /**
  * The Cal.com part of a booking's effects, run by the `calcomWrites` task queue: cancel what a
  * move left behind, confirm a paid booking, release a cancelled one, confirm a booking moved in
  * Cal.com, carry out a paid move. Level-triggered: it reads the booking afresh and does only
  * what is due. `retry` when a step failed and may be tried again (the queue backs off and
- * retries); past MAX_AUTOMATIC_ATTEMPTS the booking is left to reconciliation.
+ * retries); past MAX_AUTOMATIC_ATTEMPTS the booking is left to reconciliation. A step Cal.com's
+ * rate limit refused stops the run: the rest waits for the block's end with it.
  */
-export async function runCalcomBookingWrites(bookingId: string, deps: Dependencies): Promise<"done" | "retry"> {
+export async function runCalcomBookingWrites(bookingId: string, deps: Dependencies): Promise<CalcomWriteOutcome> {
   const before = await readBooking(bookingId);
   if (!before) return "done";
-  if (before.calcomUidsToCancel.length > 0) await cancelLeftovers(bookingId, before, deps);
+  let blocked: Date | null = null;
+  if (before.calcomUidsToCancel.length > 0) blocked = await cancelLeftovers(bookingId, before, deps);
   const booking = (await readBooking(bookingId)) ?? before;
-  if (booking.status === "requested" && booking.paymentStatus === "paid") await confirmInCalcom(bookingId, deps);
-  else if (booking.status === "cancelled") await releaseInCalcom(bookingId, booking, deps);
-  else if (booking.status === "confirmed" && booking.calcomStatus === "pending") await reconfirmInCalcom(bookingId, booking, deps);
-  if (moveDueInBackground(booking)) await moveInCalcom(bookingId, deps, { interactive: false });
+  if (blocked === null) {
+    if (booking.status === "requested" && booking.paymentStatus === "paid") blocked = await confirmInCalcom(bookingId, deps);
+    else if (booking.status === "cancelled") blocked = await releaseInCalcom(bookingId, booking, deps);
+    else if (booking.status === "confirmed" && booking.calcomStatus === "pending") blocked = await reconfirmInCalcom(bookingId, booking, deps);
+  }
+  if (blocked === null && moveDueInBackground(booking)) {
+    const moved = await moveInCalcom(bookingId, deps, { interactive: false });
+    if (typeof moved === "object") blocked = moved.rateLimitedUntil;
+  }
+  if (blocked !== null) return { retryAt: blocked };
   const after = await readBooking(bookingId);
   return failures(after) > failures(before) && after !== undefined && calcomWriteKey(bookingId, after) !== null ? "retry" : "done";
 }

@@ -157,6 +157,11 @@ export async function moveIntervalInTx(tx: Transaction, coachId: string, booking
   };
 }
 
+/** The coach's live intervals other than this booking's, with their buffers, inside a transaction (a read: call before any write). */
+export async function otherLiveIntervalsInTx(tx: Transaction, coachId: string, bookingId: string, nowMs: number) {
+  return (await readCalendar(tx, coachId)).intervals.filter((i) => i.bookingId !== bookingId && epochMs(i.end) > nowMs);
+}
+
 /** Drops a booking's interval from its coach's calendar, inside a transaction (read first). */
 export async function releaseInTx(tx: Transaction, coachId: string, bookingId: string): Promise<() => void> {
   const calendar = await readCalendar(tx, coachId);

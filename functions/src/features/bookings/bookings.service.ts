@@ -80,6 +80,7 @@ export async function createBooking(input: CreateBookingInput, caller: CallerCon
     rescheduleCount: 0,
     previousCalcomBookingUids: [],
     calcomUidsToCancel: [],
+    escalations: [],
     needsReconciliation: false,
     lastError: null,
     createdAt: nowIso,

@@ -5,7 +5,8 @@ import { CALCOM_API_KEY, CALCOM_QUEUE_DISPATCHES_PER_SECOND } from "../../config
  * `calcomWrites`: the task queue every background write to Cal.com goes through, at a rate that
  * leaves head-room in Cal.com's per-key budget for the calls a person waits on (booking,
  * moving). A failed write throws, and the queue retries it with backoff; a 429 is first waited
- * out by the Cal.com client for the reset its headers give.
+ * out by the Cal.com client for the reset its headers give, and a longer block enqueues the
+ * write again for its end (no retry spent).
  */
 export const calcomWrites = onTaskDispatched(
   {

@@ -1,7 +1,7 @@
 import { disputeOpen, type Booking } from "../../domain/booking.js";
 import { calcomCanceller } from "../../domain/calcom-cancellation.js";
 import type { CalcomBookingListed, CalcomBookingRef } from "../../shared/scheduling.port.js";
-import type { CheckoutSessionOut } from "../../shared/payments.port.js";
+import type { CheckoutSessionOut, OurRefund } from "../../shared/payments.port.js";
 import { cancellationRefundTarget } from "../cancellations/cancellation-decision.js";
 
 /**
@@ -14,7 +14,15 @@ export type Drift =
   | { kind: "refund-missing"; owedCents: number }
   | { kind: "cancelled-in-calcom"; by: "coach" | "student"; calcomStatus: "cancelled" | "rejected" }
   | { kind: "refund-outside-flow"; refundId: string; paymentIntentId: string; amountCents: number }
-  | { kind: "hold-expired" };
+  /** One of our refunds whose answer was lost: recorded against the obligation it paid. */
+  | { kind: "refund-not-recorded"; refundId: string; paymentIntentId: string; amountCents: number; obligationKey: string }
+  | { kind: "hold-expired" }
+  /** A paid move left undone (its automatic attempts spent, or never run): tried again, or given up and refunded. */
+  | { kind: "move-stuck" }
+  /** A move waiting for its difference past its hold (the expiry event lost): recorded if paid, else given up. */
+  | { kind: "move-hold-expired" }
+  /** A cancelled booking still live in Cal.com, or a Cal.com booking a move left behind, before the session ends. */
+  | { kind: "release-undone" };
 export type DriftKind = Drift["kind"];
 
 /**
@@ -26,14 +34,15 @@ export const SETTLE_MS = 2 * 60_000;
 export const SESSION_GRACE_MS = 10 * 60_000;
 
 export interface BookingView {
+  bookingId: string;
   booking: Booking;
   now: Date;
   /** The current Cal.com booking, or null when there is none (or it could not be read). */
   calcom: CalcomBookingRef | null;
   /** The booking's Checkout Session while it waits for payment. */
   session: CheckoutSessionOut | null;
-  /** Stripe's refunds of each of the booking's payments. */
-  refunds: { paymentIntentId: string; refundId: string; amountCents: number }[];
+  /** Stripe's refunds of each of the booking's payments; `ours` from the metadata our refunds carry. */
+  refunds: { paymentIntentId: string; refundId: string; amountCents: number; ours: OurRefund | null }[];
   /** The refund ids our ledger has recorded. */
   recordedRefundIds: ReadonlySet<string>;
 }
@@ -50,18 +59,33 @@ export function findDrifts(view: BookingView): Drift[] {
       drifts.push({ kind: "hold-expired" });
     }
   }
-  if (booking.status === "requested" && booking.paymentStatus === "paid" && settled) drifts.push({ kind: "paid-not-confirmed" });
-
-  if (booking.status === "confirmed" && calcom !== null && (calcom.status === "cancelled" || calcom.status === "rejected") && calcom.calcomBookingUid === booking.calcomBookingUid) {
-    // Rejected is the host's doing; a cancellation is the student's only when Cal.com names an attendee.
-    const by = calcom.status === "rejected" ? "coach" : calcomCanceller({ cancelledBy: calcom.cancelledByEmail, attendeeEmails: calcom.attendeeEmails ?? [] });
-    drifts.push({ kind: "cancelled-in-calcom", by, calcomStatus: calcom.status });
+  const goneInCalcom = calcom !== null && (calcom.status === "cancelled" || calcom.status === "rejected") && calcom.calcomBookingUid === booking.calcomBookingUid;
+  const paidNotConfirmed = booking.status === "requested" && booking.paymentStatus === "paid";
+  if (goneInCalcom && (paidNotConfirmed || booking.status === "confirmed")) {
+    // Rejected is the host's doing, and so is anything done to a paid booking still waiting for
+    // the coach's confirmation; otherwise a cancellation is the student's only when Cal.com names
+    // an attendee.
+    const by = paidNotConfirmed || calcom.status === "rejected" ? "coach" : calcomCanceller({ cancelledBy: calcom.cancelledByEmail, attendeeEmails: calcom.attendeeEmails ?? [] });
+    drifts.push({ kind: "cancelled-in-calcom", by, calcomStatus: calcom.status === "rejected" ? "rejected" : "cancelled" });
+  } else if (paidNotConfirmed && settled) {
+    drifts.push({ kind: "paid-not-confirmed" });
   }
+
+  const move = booking.status === "cancelled" ? null : booking.reschedule;
+  if (move?.state === "ready" && settled) drifts.push({ kind: "move-stuck" });
+  if (move?.state === "awaiting-payment" && move.holdExpiresAt !== null && Date.parse(move.holdExpiresAt) <= now.getTime()) drifts.push({ kind: "move-hold-expired" });
+
+  const liveInCalcom = booking.status === "cancelled" && booking.calcomBookingUid !== null && (booking.calcomStatus === "pending" || booking.calcomStatus === "accepted");
+  // Cal.com refuses to cancel a booking that has ended: past its end there is nothing to free.
+  if ((liveInCalcom || booking.calcomUidsToCancel.length > 0) && settled && Date.parse(booking.endTime) > now.getTime()) drifts.push({ kind: "release-undone" });
 
   for (const r of view.refunds) {
-    if (!view.recordedRefundIds.has(r.refundId) && settled) drifts.push({ kind: "refund-outside-flow", refundId: r.refundId, paymentIntentId: r.paymentIntentId, amountCents: r.amountCents });
+    if (view.recordedRefundIds.has(r.refundId) || !settled) continue;
+    const { refundId, paymentIntentId, amountCents } = r;
+    if (r.ours !== null && r.ours.bookingId === view.bookingId) drifts.push({ kind: "refund-not-recorded", refundId, paymentIntentId, amountCents, obligationKey: r.ours.obligationKey });
+    else drifts.push({ kind: "refund-outside-flow", refundId, paymentIntentId, amountCents });
   }
-  const outside = drifts.reduce((sum, d) => sum + (d.kind === "refund-outside-flow" ? d.amountCents : 0), 0);
+  const outside = drifts.reduce((sum, d) => sum + (d.kind === "refund-outside-flow" || d.kind === "refund-not-recorded" ? d.amountCents : 0), 0);
   if (booking.status === "cancelled" && !disputeOpen(booking) && settled) {
     const owed = cancellationRefundTarget(booking) - booking.refundedCents - outside;
     if (owed > 0) drifts.push({ kind: "refund-missing", owedCents: owed });

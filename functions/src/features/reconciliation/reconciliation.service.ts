@@ -12,6 +12,7 @@ import { recordPaymentInTx, recordRefundInTx, runBookingEffects } from "../booki
 import { appendAudit, readBooking, requireBooking } from "../bookings/bookings.repository.js";
 import { expireHold } from "../bookings/hold-expiry.js";
 import { recordCancellationInTx } from "../cancellations/cancellations.service.js";
+import { expireMoveHold } from "../reschedules/reschedule-effects.js";
 import { findDrifts, isOrphanCalcomBooking, isOrphanSession, type Drift } from "./drift.js";
 
 export interface BookingReconciliation {
@@ -33,9 +34,10 @@ export interface ReconciliationRun {
 const LOOKBACK_MS = 48 * 3_600_000;
 
 async function calcomView(booking: Booking, deps: Dependencies): Promise<CalcomBookingRef | null> {
-  // Only a confirmed booking's drift depends on Cal.com's view (cancelled there): the others are
-  // not read, so a pass over many holds does not spend the key's budget.
-  if (booking.calcomBookingUid === null || booking.status !== "confirmed") return null;
+  // Only a paid live booking's drift depends on Cal.com's view (cancelled or rejected there): the
+  // others are not read, so a pass over many holds does not spend the key's budget.
+  const paidLive = booking.status === "confirmed" || (booking.status === "requested" && booking.paymentStatus === "paid");
+  if (booking.calcomBookingUid === null || !paidLive) return null;
   const account = await resolveCalcomAccount(booking.coachId, deps.config);
   return deps.bookingCalendar.getBooking(account, booking.calcomBookingUid);
 }
@@ -58,8 +60,9 @@ async function recordedRefundIds(bookingId: string): Promise<Set<string>> {
 export async function reconcileBooking(bookingId: string, options: { dryRun: boolean; runId: string }, deps: Dependencies): Promise<BookingReconciliation> {
   const booking = await requireBooking(bookingId);
   const payments = await deps.payments();
-  const refunds = (await Promise.all(booking.paymentIntentIds.map(async (pi) => (await payments.listRefunds(pi)).filter((r) => isRefundMade(r.status)).map((r) => ({ paymentIntentId: pi, refundId: r.refundId, amountCents: r.amountCents }))))).flat();
+  const refunds = (await Promise.all(booking.paymentIntentIds.map(async (pi) => (await payments.listRefunds(pi)).filter((r) => isRefundMade(r.status)).map((r) => ({ paymentIntentId: pi, refundId: r.refundId, amountCents: r.amountCents, ours: r.ours }))))).flat();
   const drifts = findDrifts({
+    bookingId,
     booking,
     now: deps.now(),
     calcom: await calcomView(booking, deps),
@@ -78,7 +81,7 @@ export async function reconcileBooking(bookingId: string, options: { dryRun: boo
 async function heal(bookingId: string, drift: Drift, runId: string, deps: Dependencies): Promise<void> {
   const now = deps.now();
   const audit = { type: "reconciled", kind: drift.kind, runId };
-  const auditId = `reconcile-${drift.kind}-${runId}${drift.kind === "refund-outside-flow" ? `-${drift.refundId}` : ""}`;
+  const auditId = `reconcile-${drift.kind}-${runId}${drift.kind === "refund-outside-flow" || drift.kind === "refund-not-recorded" ? `-${drift.refundId}` : ""}`;
   const ref = bookingsCollection().doc(bookingId);
   switch (drift.kind) {
     case "hold-expired": {
@@ -99,14 +102,33 @@ async function heal(bookingId: string, drift: Drift, runId: string, deps: Depend
       return;
     case "paid-not-confirmed":
     case "refund-missing":
+    case "release-undone":
       // The automatic attempts may be spent: give the effect a fresh budget and let it run again.
       await getDb().runTransaction(async (tx) => {
         await requireBooking(bookingId, tx);
-        const action = drift.kind === "paid-not-confirmed" ? "calcom-confirm" : "stripe-refund";
+        const action = drift.kind === "paid-not-confirmed" ? "calcom-confirm" : drift.kind === "refund-missing" ? "stripe-refund" : "calcom-release";
         tx.update(ref, { [`sideEffectAttempts.${action}`]: 0, needsReconciliation: false, updatedAt: Timestamp.fromDate(now) });
         appendAudit(tx, bookingId, auditId, drift.kind === "refund-missing" ? { ...audit, owedCents: drift.owedCents } : audit, now);
       });
       return;
+    case "move-stuck":
+      // A fresh budget, made by the queue: a slot Cal.com no longer offers gives the move up and
+      // refunds a paid difference (the move's own rule).
+      await getDb().runTransaction(async (tx) => {
+        const current = await requireBooking(bookingId, tx);
+        if (current.reschedule?.state !== "ready") return;
+        tx.update(ref, { "sideEffectAttempts.calcom-reschedule": 0, "reschedule.driver": "trigger", needsReconciliation: false, updatedAt: Timestamp.fromDate(now) });
+        appendAudit(tx, bookingId, auditId, { ...audit, rescheduleId: current.reschedule.id }, now);
+      });
+      return;
+    case "move-hold-expired": {
+      const outcome = await expireMoveHold(bookingId, await requireBooking(bookingId), deps);
+      await getDb().runTransaction(async (tx) => {
+        await requireBooking(bookingId, tx);
+        appendAudit(tx, bookingId, auditId, { ...audit, outcome }, now);
+      });
+      return;
+    }
     case "cancelled-in-calcom":
       await getDb().runTransaction(async (tx) => {
         const current = await requireBooking(bookingId, tx);
@@ -119,9 +141,19 @@ async function heal(bookingId: string, drift: Drift, runId: string, deps: Depend
       await getDb().runTransaction(async (tx) => {
         const current = await requireBooking(bookingId, tx);
         // A cancellation this refund settles is marked refunded by the effects run after the fixes.
-        const refund = { refundId: drift.refundId, paymentIntentId: drift.paymentIntentId, amountCents: drift.amountCents, cause: "outside-flow" };
+        const refund = { refundId: drift.refundId, paymentIntentId: drift.paymentIntentId, amountCents: drift.amountCents, cause: "outside-flow", obligationKey: null };
         if (!(await recordRefundInTx(tx, bookingId, current, refund, now))) return;
         appendAudit(tx, bookingId, auditId, { ...audit, refundId: drift.refundId, amountCents: drift.amountCents }, now);
+      });
+      return;
+    case "refund-not-recorded":
+      // Recorded exactly as the refund's own path would have: its obligation settled with it, so
+      // a retry past Stripe's idempotency window finds nothing left to refund.
+      await getDb().runTransaction(async (tx) => {
+        const current = await requireBooking(bookingId, tx);
+        const refund = { refundId: drift.refundId, paymentIntentId: drift.paymentIntentId, amountCents: drift.amountCents, cause: drift.obligationKey, obligationKey: drift.obligationKey };
+        if (!(await recordRefundInTx(tx, bookingId, current, refund, now))) return;
+        appendAudit(tx, bookingId, auditId, { ...audit, refundId: drift.refundId, amountCents: drift.amountCents, obligationKey: drift.obligationKey }, now);
       });
       return;
   }
@@ -129,7 +161,8 @@ async function heal(bookingId: string, drift: Drift, runId: string, deps: Depend
 
 /**
  * The scheduled pass: every booking that may be unsettled (marked for reconciliation, waiting
- * for payment or confirmation, cancelled but not refunded), every booking Cal.com says changed
+ * for payment or confirmation, cancelled but not refunded or still live in Cal.com, with a move
+ * under way), every booking Cal.com says changed
  * since the last pass (Cal.com does not retry a failed webhook: polling `afterUpdatedAt` is how a
  * lost event is found), and every open Checkout Session of the last two days.
  */
@@ -146,6 +179,10 @@ export async function reconcileRecent(options: { dryRun: boolean }, deps: Depend
     bookingsCollection().where("needsReconciliation", "==", true).limit(200),
     bookingsCollection().where("status", "==", "requested").limit(500),
     bookingsCollection().where("status", "==", "cancelled").where("paymentStatus", "==", "paid").limit(200),
+    // A move under way (paid and not made, or waiting for a difference whose expiry was lost).
+    bookingsCollection().where("reschedule.state", "in", ["ready", "awaiting-payment"]).limit(200),
+    // A cancellation whose Cal.com release was left undone.
+    bookingsCollection().where("status", "==", "cancelled").where("calcomStatus", "in", ["pending", "accepted"]).limit(200),
   ]) {
     for (const doc of (await query.get()).docs) candidates.add(doc.id);
   }

@@ -73,6 +73,30 @@ export function recordReschedulePaymentInTx(tx: Transaction, bookingId: string, 
   return "late-payment";
 }
 
+/**
+ * Ends a move whose difference was not paid in time (its expiry event lost): its Checkout
+ * Session is expired first, and one that turns out to be paid is recorded (the move then goes
+ * ahead) instead of given up.
+ */
+export async function expireMoveHold(bookingId: string, booking: Booking, deps: Dependencies): Promise<"abandoned" | "paid" | "nothing-to-do"> {
+  const r = booking.reschedule;
+  if (!r || r.state !== "awaiting-payment") return "nothing-to-do";
+  const now = deps.now();
+  const session = r.checkoutSessionId === null ? null : await (await deps.payments()).expireCheckoutSession(r.checkoutSessionId, `booking-${bookingId}-reschedule-${r.id}-expire`);
+  const paymentIntentId = session?.paymentStatus === "paid" ? session.paymentIntentId : null;
+  return getDb().runTransaction(async (tx) => {
+    const current = await requireBooking(bookingId, tx);
+    if (current.reschedule?.id !== r.id || current.reschedule.state !== "awaiting-payment") return "nothing-to-do";
+    if (paymentIntentId !== null && session !== null) {
+      // The session's amount is the difference it was made for.
+      recordReschedulePaymentInTx(tx, bookingId, current, { rescheduleId: r.id, paymentIntentId, amountCents: r.difference.amountCents, stripeEventId: `expiry-check-${session.id}` }, now);
+      return "paid";
+    }
+    await abandonRescheduleInTx(tx, bookingId, current, "the difference was not paid.", now);
+    return "abandoned";
+  });
+}
+
 async function newBookingFor(booking: Booking, bookingId: string, r: Reschedule, deps: Dependencies): Promise<{ ref: CalcomBookingRef; leftovers: string[] }> {
   const account = await resolveCalcomAccount(booking.coachId, deps.config);
   const sameEventType = r.newEventTypeId === booking.calcomEventTypeId && booking.calcomBookingUid !== null;
@@ -104,7 +128,8 @@ async function newBookingFor(booking: Booking, bookingId: string, r: Reschedule,
   return { ref, leftovers: old };
 }
 
-export type MoveOutcome = "moved" | "retrying" | "nothing-to-do";
+/** `rateLimitedUntil`: Cal.com's rate limit refused the move; it runs again once the block ends. */
+export type MoveOutcome = "moved" | "retrying" | "nothing-to-do" | { rateLimitedUntil: Date };
 
 /**
  * Carries out a move whose difference is settled: moves the Cal.com booking, then the booking's
@@ -141,8 +166,11 @@ async function carryOutMove(bookingId: string, rescheduleId: string, deps: Depen
       if (options.interactive) throw new AppError("booking/cannot-reschedule", "This time is no longer available. Please pick another slot: your booking is unchanged.", { cause: err });
       return "nothing-to-do";
     }
-    await recordFailure(bookingId, "calcom-reschedule", err, now);
-    return "retrying";
+    const blockEnds = await recordFailure(bookingId, "calcom-reschedule", err, now);
+    if (blockEnds === null) return "retrying";
+    // Not counted as a failure: the queue makes the move once the block ends, not the caller.
+    if (options.interactive) await patchReschedule(bookingId, r.id, { driver: "trigger" });
+    return { rateLimitedUntil: blockEnds };
   }
   await getDb().runTransaction(async (tx) => {
     const current = await requireBooking(bookingId, tx);

@@ -97,8 +97,8 @@ export async function rescheduleBooking(input: RescheduleBookingInput, caller: C
   }
   const outcome = await moveInCalcom(bookingId, deps, { interactive: true });
   const after = await requireBooking(bookingId);
-  log.info("booking.reschedule-requested", { bookingId, rescheduleId: r.id, outcome });
-  return outOf(bookingId, after, outcome === "retrying" || after.reschedule !== null ? "moving" : "rescheduled", r);
+  log.info("booking.reschedule-requested", { bookingId, rescheduleId: r.id, outcome: typeof outcome === "object" ? "rate-limited" : outcome });
+  return outOf(bookingId, after, outcome !== "moved" && outcome !== "nothing-to-do" ? "moving" : after.reschedule !== null ? "moving" : "rescheduled", r);
 }
 
 /** The Checkout Session for a dearer move's difference (idempotent per move); a failure gives the move up. */

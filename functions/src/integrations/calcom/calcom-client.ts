@@ -24,6 +24,8 @@ export interface CalcomClientOptions {
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /** Epoch ms: the clock a rate-limit block is measured by. */
+  now?: () => number;
 }
 
 export interface CalcomRequest<T> {
@@ -67,6 +69,7 @@ export class CalcomClient {
   private readonly fetchFn: typeof fetch;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
+  private readonly now: () => number;
   /**
    * Until when Cal.com has blocked each credential (its key, or "anonymous" for the public
    * calls), learnt from a 429: calls inside the block would only meet another 429 and count
@@ -86,6 +89,7 @@ export class CalcomClient {
     this.fetchFn = options.fetch ?? fetch;
     this.sleep = options.sleep ?? defaultSleep;
     this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
   }
 
   async request<T>(req: CalcomRequest<T>): Promise<T> {
@@ -101,7 +105,7 @@ export class CalcomClient {
     for (let attempt = 1; ; attempt++) {
       record.attempts = attempt;
       const last = attempt >= this.maxAttempts;
-      const blockedMs = (this.blockedUntil.get(tracker) ?? 0) - Date.now();
+      const blockedMs = (this.blockedUntil.get(tracker) ?? 0) - this.now();
       if (blockedMs > 0) {
         if (last || blockedMs > this.maxRateLimitWaitMs) {
           throw new CalcomApiError("rate-limited", `Cal.com's rate limit blocks ${req.method} ${req.path} for ${Math.ceil(blockedMs / 1000)} s more`, { status: 429, resetSeconds: Math.ceil(blockedMs / 1000) });
@@ -131,7 +135,7 @@ export class CalcomClient {
       if (res.ok) return this.parseSuccess(req, text);
 
       const error = this.errorFrom(req, res, text);
-      if (error.kind === "rate-limited") this.blockedUntil.set(tracker, Date.now() + (error.resetSeconds ?? 1) * 1000);
+      if (error.kind === "rate-limited") this.blockedUntil.set(tracker, this.now() + (error.resetSeconds ?? 1) * 1000);
       if (error.kind === "rate-limited" && !last) {
         const waitMs = (error.resetSeconds ?? 1) * 1000 + Math.floor(this.random() * this.baseDelayMs);
         if (waitMs <= this.maxRateLimitWaitMs) {

@@ -1,8 +1,9 @@
+import { z } from "zod";
 import { DateTime } from "luxon";
 import type { Interval } from "../../domain/availability.js";
 import { toUtcIso } from "../../domain/time.js";
 import { AppError } from "../../domain/errors.js";
-import type { BookingCalendarGateway, CalcomAccount, CalcomBookingListed, CalcomBookingRef, EventTypeSpec, SchedulingGateway, WeeklyRow } from "../../shared/scheduling.port.js";
+import type { BookingCalendarGateway, CalcomAccount, CalcomBookingListed, CalcomBookingRecord, CalcomBookingRef, EventTypeSpec, SchedulingGateway, WeeklyRow } from "../../shared/scheduling.port.js";
 import { calcomApi, type EventTypeInput } from "./calcom-api.js";
 import type { CalcomClient } from "./calcom-client.js";
 import { CalcomApiError } from "./calcom-errors.js";
@@ -188,6 +189,10 @@ function bookingRef(b: { id: number; uid: string; status: string; cancelledByEma
 
 const LIST_PAGE = 100;
 
+/** A booking's instants as Cal.com gives them (with an offset), as our UTC ISO strings. */
+const CalcomInstantSchema = z.iso.datetime({ offset: true }).transform((v) => new Date(v).toISOString());
+const CalcomBookingTimesSchema = z.object({ start: CalcomInstantSchema, end: CalcomInstantSchema }).refine((t) => Date.parse(t.end) > Date.parse(t.start), { message: "end must be after start" });
+
 /**
  * BookingCalendarGateway on Cal.com. Cal.com's confirm and cancel are not idempotent (a second
  * call is a 400): a 400 is taken as success once a GET shows the booking in the wanted state.
@@ -224,9 +229,12 @@ export class CalcomBookingGateway implements BookingCalendarGateway {
     }
   }
 
-  async getBooking(account: CalcomAccount, uid: string): Promise<CalcomBookingRef> {
+  async getBooking(account: CalcomAccount, uid: string): Promise<CalcomBookingRecord> {
     try {
-      return bookingRef(await calcomApi.getBooking(this.client, account.apiKey, uid));
+      const b = await calcomApi.getBooking(this.client, account.apiKey, uid);
+      const times = CalcomBookingTimesSchema.safeParse({ start: b.start, end: b.end });
+      if (!times.success) throw new CalcomApiError("invalid-response", `Cal.com's booking ${uid} has no valid start and end`, { cause: times.error });
+      return { ...bookingRef(b), ...times.data, eventTypeId: b.eventTypeId ?? null };
     } catch (err) {
       throw calcomToAppError(err);
     }

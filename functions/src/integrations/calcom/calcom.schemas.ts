@@ -97,6 +97,8 @@ export const CalcomWebhookSchema = z.looseObject({
       bookingId: z.number().int().optional(),
       status: z.string().optional(),
       rescheduleUid: z.string().optional(),
+      /** Who moved it (an email), when Cal.com says. */
+      rescheduledBy: z.string().nullable().optional(),
       startTime: z.string().optional(),
       endTime: z.string().optional(),
       cancellationReason: z.string().nullable().optional(),

@@ -1,8 +1,11 @@
 import Stripe from "stripe";
 import { z } from "zod";
 import { AppError } from "../../domain/errors.js";
-import type { CheckoutSessionOut, PaymentsGateway } from "../../shared/payments.port.js";
+import type { CheckoutSessionOut, OurRefund, PaymentsGateway } from "../../shared/payments.port.js";
 import { log } from "../../shared/logger.js";
+
+/** The metadata our refunds carry (see `refund`); a refund made elsewhere does not match. */
+const OurRefundMetadataSchema = z.object({ bookingId: z.string().min(1), obligationKey: z.string().min(1) });
 
 const SessionStatusSchema = z.enum(["open", "complete", "expired"]);
 const SessionPaymentStatusSchema = z.enum(["paid", "unpaid", "no_payment_required"]);
@@ -95,7 +98,7 @@ export class StripePaymentsGateway implements PaymentsGateway {
   async refund(input: Parameters<PaymentsGateway["refund"]>[0]) {
     return this.mapped(async () => {
       const refund = await this.stripe.refunds.create(
-        { payment_intent: input.paymentIntentId, amount: input.amountCents, reason: "requested_by_customer", metadata: { bookingId: input.bookingId, cause: input.cause } },
+        { payment_intent: input.paymentIntentId, amount: input.amountCents, reason: "requested_by_customer", metadata: { bookingId: input.bookingId, obligationKey: input.obligationKey, paymentIntentId: input.paymentIntentId, cause: input.cause } },
         { idempotencyKey: input.idempotencyKey },
       );
       return { refundId: refund.id, amountCents: refund.amount, status: refund.status ?? "pending" };
@@ -104,8 +107,11 @@ export class StripePaymentsGateway implements PaymentsGateway {
 
   async listRefunds(paymentIntentId: string) {
     return this.mapped(async () => {
-      const out: { refundId: string; amountCents: number; status: string }[] = [];
-      for await (const r of this.stripe.refunds.list({ payment_intent: paymentIntentId, limit: 100 })) out.push({ refundId: r.id, amountCents: r.amount, status: r.status ?? "pending" });
+      const out: { refundId: string; amountCents: number; status: string; ours: OurRefund | null }[] = [];
+      for await (const r of this.stripe.refunds.list({ payment_intent: paymentIntentId, limit: 100 })) {
+        const ours = OurRefundMetadataSchema.safeParse(r.metadata ?? {});
+        out.push({ refundId: r.id, amountCents: r.amount, status: r.status ?? "pending", ours: ours.success ? ours.data : null });
+      }
       return out;
     });
   }

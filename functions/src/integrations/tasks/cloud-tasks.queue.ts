@@ -9,9 +9,9 @@ function isDuplicate(err: unknown): boolean {
 
 /** CalcomWriteQueue on Cloud Tasks (the Cloud Tasks emulator when CLOUD_TASKS_EMULATOR_HOST is set). */
 export class CloudTasksQueue implements CalcomWriteQueue {
-  async enqueue(write: CalcomWrite): Promise<"enqueued" | "duplicate"> {
+  async enqueue(write: CalcomWrite, options: { scheduleTime?: Date } = {}): Promise<"enqueued" | "duplicate"> {
     try {
-      await getFunctions().taskQueue<CalcomWrite>(CALCOM_WRITES_QUEUE).enqueue(write, { id: taskId(write.key) });
+      await getFunctions().taskQueue<CalcomWrite>(CALCOM_WRITES_QUEUE).enqueue(write, { id: taskId(write.key), ...(options.scheduleTime ? { scheduleTime: options.scheduleTime } : {}) });
       return "enqueued";
     } catch (err) {
       if (isDuplicate(err)) return "duplicate";

@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { createBooking } from "../../src/features/bookings/bookings.service.js";
+import { runCalcomWrite } from "../../src/features/calcom-writes/calcom-writes.service.js";
+import type { CalcomWrite, CalcomWriteQueue } from "../../src/shared/calcom-queue.port.js";
+import type { Dependencies } from "../../src/shared/dependencies.js";
+import { bookingDoc, getDb } from "../../src/shared/firestore.js";
+import { uniqueId } from "../helpers/admin.js";
+import { testDependencies } from "../helpers/deps.js";
+import { payAndConfirm, readyCoach, useStandIns } from "../helpers/in-process.js";
+
+const standIns = useStandIns();
+const START = "2030-01-07T09:00:00.000Z";
+const END = "2030-01-07T10:00:00.000Z";
+
+/** A Cloud Tasks double: records each task with its schedule time; `runDue` carries out those due by our clock. */
+function recordingQueue(clock: { now: Date }) {
+  const tasks: { write: CalcomWrite; at: Date | null; ran: boolean }[] = [];
+  const holder: { deps?: Dependencies } = {};
+  const queue: CalcomWriteQueue = {
+    enqueue(write, options) {
+      if (tasks.some((t) => t.write.key === write.key)) return Promise.resolve("duplicate");
+      tasks.push({ write, at: options?.scheduleTime ?? null, ran: false });
+      return Promise.resolve("enqueued");
+    },
+  };
+  const runDue = async () => {
+    for (let i = 0; i < tasks.length; i++) {
+      const task = tasks[i];
+      if (!task || task.ran || (task.at !== null && task.at.getTime() > clock.now.getTime()) || !holder.deps) continue;
+      task.ran = true;
+      await runCalcomWrite(task.write, holder.deps);
+    }
+  };
+  return { tasks, queue, holder, runDue };
+}
+
+describe("a Cal.com rate-limit block while a paid booking is confirmed", () => {
+  it("regression #16.14: is waited out, not counted: the confirmation runs once the block ends, within a minute of it", async () => {
+    const clock = { now: new Date() };
+    const q = recordingQueue(clock);
+    const deps = testDependencies(standIns.calcom, { stripe: standIns.stripe, now: () => clock.now, calcomQueue: q.queue });
+    q.holder.deps = deps;
+    const { coachId, eventTypeId } = await readyCoach(deps, { priceCents: 10_000, currency: "eur" });
+    const student = { uid: uniqueId("student"), isAdmin: false };
+    const { bookingId } = await createBooking({ coachId, eventTypeId, offeringId: "sixty", userId: student.uid, startTime: START, endTime: END }, student, deps);
+    await payAndConfirm(bookingId, standIns.stripe, deps);
+
+    // Cal.com blocks the key for 40 s at the confirmation.
+    standIns.calcom.rateLimitNext(1, 40, "confirmBooking");
+    const blockedAt = clock.now.getTime();
+    await q.runDue();
+    const waiting = (await bookingDoc(bookingId).get()).data();
+    expect(waiting).toMatchObject({ status: "requested", paymentStatus: "paid", needsReconciliation: false });
+    expect(waiting?.sideEffectAttempts["calcom-confirm"] ?? 0).toBe(0);
+    const retry = q.tasks.find((t) => !t.ran);
+    expect(retry?.write).toMatchObject({ action: "booking", bookingId });
+    const retryAt = retry?.at?.getTime() ?? 0;
+    expect(retryAt).toBeGreaterThanOrEqual(blockedAt + 40_000);
+    expect(retryAt).toBeLessThanOrEqual(blockedAt + 100_000);
+
+    // Not before the block ends …
+    clock.now = new Date(blockedAt + 20_000);
+    await q.runDue();
+    expect((await bookingDoc(bookingId).get()).data()?.status).toBe("requested");
+    // … and once it has.
+    clock.now = new Date(retryAt);
+    await q.runDue();
+    expect((await bookingDoc(bookingId).get()).data()).toMatchObject({ status: "confirmed", calcomStatus: "accepted" });
+    expect((await bookingDoc(bookingId).get()).data()?.sideEffectAttempts["calcom-confirm"] ?? 0).toBe(0);
+    expect(standIns.calcom.callsTo("confirmBooking").map((c) => c.status)).toEqual([429, 200]);
+    const told = await getDb().collection("notifications").where("bookingId", "==", bookingId).where("recipientId", "==", student.uid).get();
+    expect(told.docs.map((d) => d.get("title") as string)).toEqual(["Your session is booked"]);
+  });
+});
