@@ -24,6 +24,8 @@ const RUNS = Number(process.env.MODEL_RUNS ?? 500);
 const MAX_COMMANDS = Number(process.env.MODEL_MAX_COMMANDS ?? 14);
 const SEED = process.env.MODEL_SEED !== undefined ? Number(process.env.MODEL_SEED) : Math.floor(Math.random() * 2 ** 31);
 const PATH = process.env.MODEL_PATH;
+/** fast-check replays a shrunk run of commands only with the path of its shrinking too. */
+const REPLAY_PATH = process.env.MODEL_REPLAY_PATH;
 /** A failure found late is shrunk for at most this long, so CI's time stays bounded. */
 const TIME_LIMIT_MS = Number(process.env.MODEL_TIME_LIMIT_MS ?? 40 * 60_000);
 
@@ -42,7 +44,7 @@ afterAll(async () => {
 });
 
 it(`keeps money and calendars right over ${RUNS} generated runs`, { timeout: TIME_LIMIT_MS + 10 * 60_000 }, async () => {
-  const property = fc.asyncProperty(fc.commands(commands, { maxCommands: MAX_COMMANDS, size: "max" }), async (cmds) => {
+  const property = fc.asyncProperty(fc.commands(commands, { maxCommands: MAX_COMMANDS, size: "max", ...(REPLAY_PATH ? { replayPath: REPLAY_PATH } : {}) }), async (cmds) => {
     const { day } = world.beginExecution();
     const run = newRunState(day, [uniqueId("ms0"), uniqueId("ms1"), uniqueId("ms2")]);
     await fc.asyncModelRun(() => ({ model: run, real: world }), cmds);
@@ -60,11 +62,12 @@ it(`keeps money and calendars right over ${RUNS} generated runs`, { timeout: TIM
   figures.runs = result.numRuns;
   if (result.failed && figures.counterexample.length === 0) figures.counterexample = [`a step threw: ${String(result.errorInstance).slice(0, 300)}`];
   figures.violations = result.failed ? figures.counterexample.length : 0;
-  figures.path = result.counterexamplePath;
   console.log(`[model] coverage ${JSON.stringify(coverage)}`);
   console.log(`[model] seed ${SEED}${result.failed ? `, path ${result.counterexamplePath ?? ""}` : ""}: ${result.numRuns} runs, ${figures.steps} steps`);
   if (result.failed) {
-    throw new Error(`model-based run failed: replay with MODEL_SEED=${SEED} MODEL_PATH=${result.counterexamplePath ?? ""}\n${figures.counterexample.join("\n")}\n${fc.defaultReportMessage(result) ?? ""}`, { cause: result.errorInstance });
+    const replayPath = /replayPath="([^"]*)"/.exec(String(result.counterexample?.[0] ?? ""))?.[1] ?? "";
+    figures.path = `${result.counterexamplePath ?? ""} MODEL_REPLAY_PATH=${replayPath}`;
+    throw new Error(`model-based run failed: replay with MODEL_RUNS=${RUNS} MODEL_SEED=${SEED} MODEL_PATH=${result.counterexamplePath ?? ""} MODEL_REPLAY_PATH='${replayPath}'\n${figures.counterexample.join("\n")}\n${fc.defaultReportMessage(result) ?? ""}`, { cause: result.errorInstance });
   }
   expect(result.interrupted, "the runs did not finish within MODEL_TIME_LIMIT_MS").toBe(false);
 });

@@ -12,7 +12,7 @@ import { CalcomClient } from "../../src/integrations/calcom/calcom-client.js";
 import { bookingDoc } from "../../src/shared/firestore.js";
 import type { Booking } from "../../src/domain/booking.js";
 import { afterCancellation, cancelInModel, newModelBooking, studentRefundPercent, type ModelBooking } from "./reference.js";
-import { covered, observe, pick, runDocs, slotStart, triggers, type RunState } from "./run-state.js";
+import { covered, observe, pick, processingSessions, runDocs, slotStart, triggers, type RunState } from "./run-state.js";
 import { stepViolations } from "./invariants.js";
 import { OFFERING_IDS, OFFERINGS, SLOT_HOURS, type OfferingId, type World } from "./world.js";
 
@@ -142,8 +142,7 @@ class Settle extends Step {
     return `delayed payment #${this.index} ${this.outcome}`;
   }
   act(run: RunState, world: World) {
-    const processing = [...world.stripe.sessions.values()].filter((s) => s.status === "complete" && s.payment_status === "unpaid" && run.bookings.some((b) => b.id === s.metadata.bookingId));
-    const session = pick(processing, this.index);
+    const session = pick(processingSessions(world, run), this.index);
     if (session) {
       world.stripe.settleDelayedPayment(session.id, this.outcome);
       covered(`delayed payment ${this.outcome}`);

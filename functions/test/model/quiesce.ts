@@ -1,7 +1,7 @@
 import { expireStaleHolds } from "../../src/features/bookings/hold-expiry.js";
 import { reconcileBooking, reconcileRecent } from "../../src/features/reconciliation/reconciliation.service.js";
 import { advance } from "./commands.js";
-import { deliverAll, observe, runDocs, triggers, type RunState } from "./run-state.js";
+import { deliverAll, observe, processingSessions, runDocs, triggers, type RunState } from "./run-state.js";
 import type { World } from "./world.js";
 
 async function reconcileAll(world: World, run: RunState, round: number): Promise<void> {
@@ -20,7 +20,7 @@ export async function quiesce(world: World, run: RunState): Promise<void> {
   world.calcom.clearFaults();
   world.stripe.clearFaults();
   // Delayed payments settle (successfully: the failure path is the commands').
-  for (const session of [...world.stripe.sessions.values()].filter((x) => x.status === "complete" && x.payment_status === "unpaid" && run.bookings.some((b) => b.id === x.metadata.bookingId))) {
+  for (const session of processingSessions(world, run)) {
     world.stripe.settleDelayedPayment(session.id, "succeeded");
   }
   for (const d of run.disputes.filter((x) => !x.closed)) {

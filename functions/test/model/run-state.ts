@@ -100,6 +100,13 @@ export function observe(run: RunState, docs: Awaited<ReturnType<typeof runDocs>>
   }
 }
 
+/** The run's Checkout Sessions whose delayed payment is still processing. */
+export function processingSessions(world: World, run: RunState) {
+  return [...world.stripe.sessions.values()].filter(
+    (s) => s.status === "complete" && s.payment_status === "unpaid" && world.stripe.paymentIntents.get(s.payment_intent ?? "")?.status === "processing" && run.bookings.some((b) => b.id === s.metadata.bookingId),
+  );
+}
+
 /** Delivers every held event in the order it was sent (Stripe again after a 5xx, a few times). */
 export async function deliverAll(world: World, run: RunState): Promise<void> {
   run.pending.push(...world.collect());
