@@ -14,7 +14,7 @@ import type { Booking } from "../../src/domain/booking.js";
 import { afterCancellation, cancelInModel, newModelBooking, studentRefundPercent, type ModelBooking } from "./reference.js";
 import { covered, observe, pick, processingSessions, runDocs, slotStart, triggers, type RunState } from "./run-state.js";
 import { stepViolations } from "./invariants.js";
-import { OFFERING_IDS, OFFERINGS, SLOT_HOURS, type OfferingId, type World } from "./world.js";
+import { OFFERING_IDS, SLOT_HOURS, type OfferingId, type World } from "./world.js";
 
 const MINUTE = 60_000;
 const ADMIN = { uid: "model-admin", isAdmin: true };
@@ -32,7 +32,11 @@ async function call<T>(run: RunState, name: string, work: () => Promise<T>): Pro
 
 /** One step of a run: what it does, then the trigger's work, the model brought up to date, the step invariants. */
 abstract class Step implements fc.AsyncCommand<RunState, World> {
-  /** What happens to the events this step makes the far ends send: delivered at once (as usual), or held for later commands. */
+  /**
+   * What follows the step: as usual, the booking trigger runs and the far ends' events are
+   * delivered at once; or both come late (the trigger with the next step, the events with later
+   * Deliver commands).
+   */
   delivery: "now" | "held" = "now";
   abstract label(): string;
   abstract act(run: RunState, world: World): Promise<void>;
@@ -44,8 +48,9 @@ abstract class Step implements fc.AsyncCommand<RunState, World> {
     run.trail.push(this.toString());
     await this.act(run, world);
     const before = run.pending.length;
-    await triggers(world, run);
-    if (this.delivery === "now") {
+    if (this.delivery === "held") run.pending.push(...world.collect());
+    else {
+      await triggers(world, run);
       for (let round = 0; round < 4 && run.pending.length > before; round++) {
         for (const d of run.pending.splice(before)) {
           const status = await world.deliver(d);
@@ -198,11 +203,11 @@ class Cancel extends Step {
 }
 
 class Reschedule extends Step {
-  constructor(readonly booking: number, readonly who: "student" | "coach", readonly offering: OfferingId | null, readonly slot: number) {
+  constructor(readonly booking: number, readonly who: "student" | "coach", readonly offering: OfferingId | "back" | null, readonly slot: number) {
     super();
   }
   label() {
-    return `move(b${this.booking} by ${this.who} to ${this.offering ?? "same"}, slot ${this.slot})`;
+    return `move(b${this.booking} by ${this.who} to ${this.offering === "back" ? "the offering before its last move" : (this.offering ?? "same")}, slot ${this.slot})`;
   }
   async act(run: RunState, world: World) {
     const b = (await choose(run, this.booking, isLivePaid))?.model;
@@ -210,8 +215,9 @@ class Reschedule extends Step {
     const caller = this.who === "student" ? { uid: run.students[b.student] ?? "", isAdmin: false } : { uid: world.coachId, isAdmin: false };
     const newStartTime = slotStart(run, this.slot, SLOT_HOURS);
     const newEndTime = new Date(Date.parse(newStartTime) + 60 * MINUTE).toISOString();
+    const offering = this.offering === "back" ? b.previousOfferingId : this.offering;
     const out = await call(run, "rescheduleBooking", () =>
-      rescheduleBooking({ bookingId: b.id, newStartTime, newEndTime, ...(this.offering ? { newOfferingId: this.offering } : {}), refundDifference: true, reason: "Moved" }, caller, world.deps),
+      rescheduleBooking({ bookingId: b.id, newStartTime, newEndTime, ...(offering ? { newOfferingId: offering } : {}), refundDifference: true, reason: "Moved" }, caller, world.deps),
     );
     if (!(out instanceof AppError)) covered(`move ${out.status} (${out.difference.kind})`);
   }
@@ -376,30 +382,32 @@ class DisputeMoves extends Step {
 const index = fc.nat({ max: 7 });
 
 /** Every command, with its arguments generated; the weights favour the steps that move money. */
+const who = fc.constantFrom("student" as const, "coach" as const);
+const payment = fc.constantFrom("card" as const, "card" as const, "card declined first" as const, "delayed" as const);
+const weighted = <T>(weight: number, arb: fc.Arbitrary<T>): fc.Arbitrary<T>[] => Array.from({ length: weight }, () => arb);
 const steps: fc.Arbitrary<Step>[] = [
-  fc.tuple(fc.nat({ max: 2 }), fc.constantFrom(...OFFERING_IDS.filter((o) => OFFERINGS[o] > 0)), index).map(([s, o, slot]) => new Book(s, o, slot)),
-  fc.tuple(fc.nat({ max: 2 }), fc.constantFrom(...OFFERING_IDS), index).map(([s, o, slot]) => new Book(s, o, slot)),
-  fc.tuple(index, fc.constantFrom("card" as const, "card" as const, "card declined first" as const, "delayed" as const)).map(([b, m]) => new Pay(b, m)),
-  fc.tuple(index, fc.constantFrom("card" as const, "card" as const, "card declined first" as const, "delayed" as const)).map(([b, m]) => new Pay(b, m)),
-  fc.tuple(index, fc.constantFrom("card" as const, "card" as const, "card declined first" as const, "delayed" as const)).map(([b, m]) => new Pay(b, m)),
+  ...weighted(2, fc.tuple(fc.nat({ max: 2 }), fc.constantFrom(...OFFERING_IDS), index).map(([s, o, slot]) => new Book(s, o, slot))),
+  ...weighted(3, fc.tuple(index, payment).map(([b, m]) => new Pay(b, m))),
   fc.tuple(index, fc.constantFrom("succeeded" as const, "succeeded" as const, "failed" as const)).map(([i, o]) => new Settle(i, o)),
-  fc.tuple(index, fc.constantFrom("student" as const, "coach" as const, "admin" as const), fc.boolean(), fc.boolean(), fc.option(fc.constantFrom(0, 30, 100), { nil: null })).map(([b, who, long, quoted, refund]) => new Cancel(b, who, long, quoted, refund)),
-  fc.tuple(index, fc.constantFrom("student" as const, "coach" as const), fc.option(fc.constantFrom(...OFFERING_IDS), { nil: null }), index).map(([b, who, o, slot]) => new Reschedule(b, who, o, slot)),
-  fc.tuple(index, fc.constantFrom("student" as const, "coach" as const), fc.option(fc.constantFrom(...OFFERING_IDS), { nil: null }), index).map(([b, who, o, slot]) => new Reschedule(b, who, o, slot)),
+  ...weighted(2, fc.tuple(index, fc.constantFrom("student" as const, "coach" as const, "admin" as const), fc.boolean(), fc.boolean(), fc.option(fc.constantFrom(0, 30, 100), { nil: null })).map(([b, w, long, quoted, refund]) => new Cancel(b, w, long, quoted, refund))),
+  ...weighted(3, fc.tuple(index, who, fc.option(fc.constantFrom(...OFFERING_IDS), { nil: null }), index).map(([b, w, o, slot]) => new Reschedule(b, w, o, slot))),
+  ...weighted(2, fc.tuple(index, who, index).map(([b, w, slot]) => new Reschedule(b, w, "back", slot))),
   fc.tuple(index, fc.constantFrom("host-cancel" as const, "attendee-cancel" as const, "host-reject" as const, "host-move" as const, "attendee-move" as const), index).map(([b, a, slot]) => new CalcomAct(b, a, slot)),
-  fc.tuple(index, fc.constantFrom("once" as const, "once" as const, "twice" as const, "never" as const)).map(([i, m]) => new Deliver(i, m)),
-  fc.tuple(index, fc.constantFrom("once" as const, "twice" as const)).map(([i, m]) => new Deliver(i, m)),
-  fc.tuple(index, fc.constantFrom("once" as const, "twice" as const)).map(([i, m]) => new Deliver(i, m)),
+  ...weighted(3, fc.tuple(index, fc.constantFrom("once" as const, "once" as const, "twice" as const, "never" as const)).map(([i, m]) => new Deliver(i, m))),
   fc.constantFrom(1, 10, 40, 6 * 60, 22 * 60).map((m) => new Clock(m)),
   fc.tuple(fc.constantFrom("expire-holds" as const, "reconcile" as const, "trigger-twice" as const), index).map(([w, b]) => new Housekeeping(w, b)),
-  fc
-    .tuple(
-      fc.constantFrom("calcom:createBooking" as const, "calcom:confirmBooking" as const, "calcom:cancelBooking" as const, "calcom:rescheduleBooking" as const, "stripe:POST /v1/refunds" as const, "stripe:POST /v1/checkout/sessions" as const),
-      fc.constantFrom("fails before acting" as const, "answer lost" as const, "429" as const),
-    )
-    .map(([t, k]) => new Fault(t, k)),
+  ...weighted(
+    2,
+    fc
+      .tuple(
+        // Refunds weigh most: they are where a fault costs money.
+        fc.constantFrom("stripe:POST /v1/refunds" as const, "stripe:POST /v1/refunds" as const, "stripe:POST /v1/refunds" as const, "calcom:createBooking" as const, "calcom:confirmBooking" as const, "calcom:cancelBooking" as const, "calcom:rescheduleBooking" as const, "stripe:POST /v1/checkout/sessions" as const),
+        fc.constantFrom("fails before acting" as const, "answer lost" as const, "answer lost" as const, "429" as const),
+      )
+      .map(([t, k]) => new Fault(t, k)),
+  ),
   fc.tuple(index, fc.nat({ max: 1 }), fc.constantFrom("won" as const, "lost" as const)).map(([b, p, o]) => new Dispute(b, p, o)),
-  fc.tuple(index, fc.constantFrom("update" as const, "close" as const)).map(([d, m]) => new DisputeMoves(d, m)),
+  ...weighted(2, fc.tuple(index, fc.constantFrom("update" as const, "close" as const)).map(([d, m]) => new DisputeMoves(d, m))),
 ];
 
 /** Each step's events are delivered at once three times in four; otherwise they wait for Deliver commands. */

@@ -1,4 +1,4 @@
-import type { Booking } from "../../src/domain/booking.js";
+import { disputesOf, type Booking } from "../../src/domain/booking.js";
 import { getDb } from "../../src/shared/firestore.js";
 import { expectedNet } from "./reference.js";
 import type { RunState, runDocs } from "./run-state.js";
@@ -76,6 +76,12 @@ export async function settledViolations(world: World, run: RunState, docs: Docs)
     if (b.status === "confirmed") {
       if (mine.length !== 1 || mine[0]?.uid !== b.calcomBookingUid || mine[0].status !== "accepted") out.push(`${id}: confirmed, Cal.com has ${mine.map((x) => `${x.uid}:${x.status}`).join(",") || "nothing"} live`);
     } else if (mine.length > 0) out.push(`${id}: ${b.status}, yet live in Cal.com (${mine.map((x) => x.status).join(",")})`);
+    // Every dispute Stripe has on the booking's payments, with the status Stripe gives it.
+    const charges = new Set([...world.stripe.paymentIntents.values()].filter((pi) => pi.metadata.bookingId === id).map((pi) => pi.latest_charge));
+    for (const d of [...world.stripe.disputes.values()].filter((x) => charges.has(x.charge))) {
+      const recorded = disputesOf(b).find((x) => x.id === d.id);
+      if (recorded?.status !== d.status) out.push(`${id}: dispute ${d.id} is ${d.status} at Stripe, ${recorded?.status ?? "unknown"} here`);
+    }
     const open = [...world.stripe.sessions.values()].filter((s) => s.metadata.bookingId === id && s.status === "open");
     if (open.length > 0) out.push(`${id}: ${open.length} Checkout Session(s) still open`);
   }

@@ -37,6 +37,8 @@ export interface ModelBooking {
   /** Something happened that may end the booking (a cancel asked for, a hold past its expiry, Cal.com). */
   mayEnd: boolean;
   offeringId: string;
+  /** The offering it had before its last move (a move back is a command of its own). */
+  previousOfferingId: string;
   startTime: string;
   /** A cancellation made in Cal.com and not yet seen recorded: by whom, and the student's tier then. */
   calcomCancel: { by: "host" | "attendee"; percentThen: number } | null;
@@ -45,7 +47,7 @@ export interface ModelBooking {
 }
 
 export function newModelBooking(id: string, student: number, offeringId: string, startTime: string): ModelBooking {
-  return { id, student, entitled: 0, entitledLow: 0, paidSeen: false, cancelled: false, mayEnd: false, offeringId, startTime, calcomCancel: null, paidAtStripe: false };
+  return { id, student, entitled: 0, entitledLow: 0, paidSeen: false, cancelled: false, mayEnd: false, offeringId, previousOfferingId: offeringId, startTime, calcomCancel: null, paidAtStripe: false };
 }
 
 /** Sets what a cancellation leaves the student paying, once. */

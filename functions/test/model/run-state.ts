@@ -83,6 +83,7 @@ export function observe(run: RunState, docs: Awaited<ReturnType<typeof runDocs>>
     if (live && b.paidSeen && doc.offeringId !== b.offeringId) {
       b.entitled = b.entitledLow = OFFERINGS[doc.offeringId as OfferingId];
     }
+    if (doc.offeringId !== b.offeringId) b.previousOfferingId = b.offeringId;
     b.offeringId = doc.offeringId;
     b.startTime = doc.startTime;
     if (!live && !b.cancelled) {
