@@ -17,6 +17,7 @@ export const APP_ERROR_CODES = [
   "booking/outside-limits",
   "booking/too-many-holds",
   "booking/cutoff-passed",
+  "booking/unstorable",
   "policy/invalid",
   "coach/not-found",
   "coach/not-synced",

@@ -17,6 +17,8 @@ const HTTPS_CODE: Record<AppErrorCode, FunctionsErrorCode> = {
   "booking/outside-limits": "failed-precondition",
   "booking/too-many-holds": "resource-exhausted",
   "booking/cutoff-passed": "failed-precondition",
+  // A write the booking schema refuses is our defect, never the caller's: nothing was stored.
+  "booking/unstorable": "internal",
   "policy/invalid": "invalid-argument",
   "coach/not-found": "not-found",
   "coach/not-synced": "failed-precondition",

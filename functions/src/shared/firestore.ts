@@ -12,9 +12,11 @@ export function getDb(): Firestore {
 }
 
 /**
- * A converter that validates every read with `schema` and stores the named instant fields as
- * Firestore Timestamps (our domain carries them as UTC ISO strings). A document that does not
- * match its schema fails loudly on read instead of flowing on half-typed.
+ * A converter that validates every write and every read with `schema` and stores the named
+ * instant fields as Firestore Timestamps (our domain carries them as UTC ISO strings). A value
+ * the schema refuses is never stored (so whatever is stored can be read back), and a document
+ * that does not match (written some other way) fails loudly on read instead of flowing on
+ * half-typed.
  */
 export function converterFor<S extends z.ZodType<object>>(
   schema: S,
@@ -22,7 +24,7 @@ export function converterFor<S extends z.ZodType<object>>(
 ): FirestoreDataConverter<z.output<S>> {
   return {
     toFirestore(value) {
-      const data: DocumentData = { ...(value as DocumentData) };
+      const data: DocumentData = { ...(schema.parse(value) as DocumentData) };
       for (const field of instantFields) {
         const v: unknown = data[field];
         if (typeof v === "string") data[field] = Timestamp.fromDate(new Date(v));

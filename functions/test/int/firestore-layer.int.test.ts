@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ZodError } from "zod";
 import { DEFAULT_CANCELLATION_POLICY } from "../../src/domain/policy.js";
 import type { Booking } from "../../src/domain/booking.js";
+import { patchBooking, writeBooking } from "../../src/features/bookings/bookings.repository.js";
 import { bookingDoc, coachDoc, getDb } from "../../src/shared/firestore.js";
 import { initAdminFor, uniqueId } from "../helpers/admin.js";
 
@@ -77,10 +78,30 @@ describe("the typed Firestore layer", () => {
     await expect(bookingDoc(id).get().then((s) => s.data())).rejects.toBeInstanceOf(ZodError);
   });
 
-  it("refuses a booking whose refunds exceed its amount", async () => {
+  it("refuses a booking whose refunds exceed its amount, on write and on read", async () => {
     const id = uniqueId("booking");
-    await bookingDoc(id).set(aBooking({ refundedCents: 9_000 }));
+    expect(() => void bookingDoc(id).set(aBooking({ refundedCents: 9_000 }))).toThrow(/refundedCents/);
+    expect((await getDb().doc(`bookings/${id}`).get()).exists).toBe(false);
+    await getDb().doc(`bookings/${id}`).set({ ...aBooking(), startTime: Timestamp.fromDate(new Date("2026-12-10T10:00:00.000Z")), endTime: Timestamp.fromDate(new Date("2026-12-10T11:00:00.000Z")), refundedCents: 9_000 });
     await expect(bookingDoc(id).get().then((s) => s.data())).rejects.toThrow(/refundedCents/);
+  });
+
+  it("regression #16.1: a change that could not be read back is refused before it is stored (one schema for write and read)", async () => {
+    const id = uniqueId("booking");
+    const booking = aBooking();
+    await bookingDoc(id).set(booking);
+    const tooLong = { by: "student" as const, reason: "r".repeat(501), at: "2026-12-01T10:00:00.000Z", refundCents: 0, refundedBeforeCents: 0, tier: "unpaid-hold" };
+    const cancelTooLong = getDb().runTransaction((tx) => {
+      writeBooking(tx, id, booking, { status: "cancelled", paymentStatus: "pending" }, { cancellation: tooLong }, new Date());
+      return Promise.resolve();
+    });
+    await expect(cancelTooLong).rejects.toMatchObject({ code: "booking/unstorable" });
+    const refundTooMuch = getDb().runTransaction((tx) => {
+      patchBooking(tx, id, booking, { refundedCents: 6_001 }, new Date());
+      return Promise.resolve();
+    });
+    await expect(refundTooMuch).rejects.toMatchObject({ code: "booking/unstorable" });
+    expect((await bookingDoc(id).get()).data()).toEqual(booking);
   });
 
   it("fills a coach's defaults on read", async () => {

@@ -65,7 +65,7 @@ it(`keeps money and calendars right over ${RUNS} generated runs`, { timeout: TIM
   console.log(`[model] coverage ${JSON.stringify(coverage)}`);
   console.log(`[model] seed ${SEED}${result.failed ? `, path ${result.counterexamplePath ?? ""}` : ""}: ${result.numRuns} runs, ${figures.steps} steps`);
   if (result.failed) {
-    const replayPath = /replayPath="([^"]*)"/.exec(String(result.counterexample?.[0] ?? ""))?.[1] ?? "";
+    const replayPath = /replayPath="([^"]*)"/.exec(fc.defaultReportMessage(result) ?? "")?.[1] ?? "";
     figures.path = `${result.counterexamplePath ?? ""} MODEL_REPLAY_PATH=${replayPath}`;
     throw new Error(`model-based run failed: replay with MODEL_RUNS=${RUNS} MODEL_SEED=${SEED} MODEL_PATH=${result.counterexamplePath ?? ""} MODEL_REPLAY_PATH='${replayPath}'\n${figures.counterexample.join("\n")}\n${fc.defaultReportMessage(result) ?? ""}`, { cause: result.errorInstance });
   }

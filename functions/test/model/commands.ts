@@ -24,7 +24,7 @@ async function call<T>(run: RunState, name: string, work: () => Promise<T>): Pro
   try {
     return await work();
   } catch (err) {
-    if (err instanceof AppError) return err;
+    if (err instanceof AppError && err.code !== "booking/unstorable") return err;
     run.violations.push(`${name} answered internal: ${err instanceof Error ? err.message : String(err)}`);
     return new AppError("upstream/rejected", "unexpected");
   }

@@ -13,7 +13,7 @@ import { getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import { resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
 import { recordCancellationInTx } from "../cancellations/cancellations.service.js";
-import { appendAudit, notify, readBooking, releaseInTx, requireBooking, writeBooking } from "./bookings.repository.js";
+import { appendAudit, notify, patchBooking, readBooking, releaseInTx, requireBooking, writeBooking } from "./bookings.repository.js";
 
 /** Automatic attempts of one side effect before it is left to reconciliation (or a person). */
 export const MAX_AUTOMATIC_ATTEMPTS = 3;
@@ -30,7 +30,7 @@ export function exhausted(booking: Booking, action: Action): boolean {
  * reconciliation and the trigger leaves it alone. Cal.com's rate limit is no failure: nothing is
  * recorded and the block's end is returned, for the queue to run the write again then.
  */
-export async function recordFailure(bookingId: string, action: Action, err: unknown, now: Date, patch: (booking: Booking) => Record<string, unknown> = () => ({})): Promise<Date | null> {
+export async function recordFailure(bookingId: string, action: Action, err: unknown, now: Date, patch: (booking: Booking) => Partial<Booking> = () => ({})): Promise<Date | null> {
   const blockEnds = action === "stripe-refund" ? null : rateLimitedUntil(err, now);
   if (blockEnds !== null) {
     log.info("booking.side-effect-rate-limited", { bookingId, action, until: blockEnds.toISOString() });
@@ -42,13 +42,12 @@ export async function recordFailure(bookingId: string, action: Action, err: unkn
   await getDb().runTransaction(async (tx) => {
     const booking = await requireBooking(bookingId, tx);
     const attempts = (booking.sideEffectAttempts[action] ?? 0) + 1;
-    tx.update(getDb().collection("bookings").doc(bookingId), {
-      [`sideEffectAttempts.${action}`]: attempts,
+    patchBooking(tx, bookingId, booking, {
+      sideEffectAttempts: { ...booking.sideEffectAttempts, [action]: attempts },
       lastError: { action, code, message },
       needsReconciliation: attempts >= MAX_AUTOMATIC_ATTEMPTS || booking.needsReconciliation,
-      updatedAt: Timestamp.fromDate(now),
       ...patch(booking),
-    });
+    }, now);
   });
   return null;
 }
@@ -180,7 +179,7 @@ async function reconfirmInCalcom(bookingId: string, booking: Booking, deps: Depe
   await getDb().runTransaction(async (tx) => {
     const current = await requireBooking(bookingId, tx);
     if (current.calcomBookingUid !== uid || current.calcomStatus !== "pending") return;
-    tx.update(getDb().collection("bookings").doc(bookingId), { calcomStatus: "accepted", updatedAt: Timestamp.fromDate(now) });
+    patchBooking(tx, bookingId, current, { calcomStatus: "accepted" }, now);
     appendAudit(tx, bookingId, `confirmed-${uid}`, { type: "confirmed", calcomBookingUid: uid }, now);
   });
   return null;
@@ -200,7 +199,7 @@ async function releaseInCalcom(bookingId: string, booking: Booking, deps: Depend
   await getDb().runTransaction(async (tx) => {
     const current = await requireBooking(bookingId, tx);
     if (current.calcomStatus === "cancelled") return;
-    tx.update(getDb().collection("bookings").doc(bookingId), { calcomStatus: "cancelled", updatedAt: Timestamp.fromDate(now) });
+    patchBooking(tx, bookingId, current, { calcomStatus: "cancelled" }, now);
     appendAudit(tx, bookingId, "calcom-cancelled", { type: "calcom-cancelled", calcomBookingUid: current.calcomBookingUid }, now);
   });
   return null;
@@ -320,7 +319,7 @@ async function recordRefundNotMade(bookingId: string, refund: { refundId: string
   log.warn("booking.refund-not-made", { bookingId, refundId: refund.refundId, status: refund.status });
   await recordFailure(bookingId, "stripe-refund", new AppError("upstream/rejected", message, { details: { refundId: refund.refundId, status: refund.status } }), now, (current) =>
     retryable && (current.refundKeyGenerations[refund.generationKey] ?? 0) === refund.generation
-      ? { [`refundKeyGenerations.${refund.generationKey}`]: refund.generation + 1 }
+      ? { refundKeyGenerations: { ...current.refundKeyGenerations, [refund.generationKey]: refund.generation + 1 } }
       : {},
   );
 }
@@ -365,7 +364,7 @@ async function cancelLeftovers(bookingId: string, booking: Booking, deps: Depend
     }
     await getDb().runTransaction(async (tx) => {
       const current = await requireBooking(bookingId, tx);
-      tx.update(getDb().collection("bookings").doc(bookingId), { calcomUidsToCancel: current.calcomUidsToCancel.filter((u) => u !== uid), updatedAt: Timestamp.fromDate(now) });
+      patchBooking(tx, bookingId, current, { calcomUidsToCancel: current.calcomUidsToCancel.filter((u) => u !== uid) }, now);
       appendAudit(tx, bookingId, `calcom-cancelled-${uid}`, { type: "calcom-cancelled", calcomBookingUid: uid, reason: "rescheduled" }, now);
     });
   }

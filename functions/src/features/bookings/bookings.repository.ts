@@ -1,7 +1,7 @@
 import { Timestamp, type Transaction } from "firebase-admin/firestore";
 import { z } from "zod";
 import { DEFAULT_SCHEDULING_LIMITS, MAX_UNPAID_HOLDS_TOTAL, busyUntilMs, clashes } from "../../domain/limits.js";
-import { BOOKING_INSTANT_FIELDS, type Booking } from "../../domain/booking.js";
+import { BOOKING_INSTANT_FIELDS, BookingSchema, type Booking } from "../../domain/booking.js";
 import { transition, type BookingState } from "../../domain/booking-state.js";
 import { AppError } from "../../domain/errors.js";
 import { epochMs } from "../../domain/time.js";
@@ -185,16 +185,30 @@ type BookingPatch = Partial<Omit<Booking, "status" | "paymentStatus">>;
 
 /**
  * Writes a state change through the state machine (refusing illegal moves) with its patch, and
- * stamps `updatedAt`. Instants in the patch are stored as Timestamps.
+ * stamps `updatedAt`. The document it leaves is checked with the schema every read uses, so a
+ * value that could not be read back (a reason too long, a refund above the price) is refused
+ * here, before it is stored, instead of making the booking unreadable. Instants in the patch are
+ * stored as Timestamps.
  */
-export function writeBooking(tx: Transaction, bookingId: string, from: BookingState, to: BookingState, patch: BookingPatch, now: Date): void {
+export function writeBooking(tx: Transaction, bookingId: string, from: Booking, to: BookingState, patch: BookingPatch, now: Date): void {
   const next = transition(from, to);
+  const after = BookingSchema.safeParse({ ...from, ...patch, status: next.status, paymentStatus: next.paymentStatus, updatedAt: now.toISOString() });
+  if (!after.success) {
+    throw new AppError("booking/unstorable", "This change would leave the booking in a state that cannot be read back; nothing was changed.", {
+      details: { issues: after.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) },
+    });
+  }
   const data: Record<string, unknown> = { ...patch, status: next.status, paymentStatus: next.paymentStatus, updatedAt: Timestamp.fromDate(now) };
   for (const field of BOOKING_INSTANT_FIELDS) {
     const v = data[field];
     if (typeof v === "string") data[field] = Timestamp.fromDate(new Date(v));
   }
   tx.update(getDb().collection("bookings").doc(bookingId), data);
+}
+
+/** Changes a booking's fields without a change of state, through the same check as `writeBooking`. */
+export function patchBooking(tx: Transaction, bookingId: string, current: Booking, patch: BookingPatch, now: Date): void {
+  writeBooking(tx, bookingId, current, current, patch, now);
 }
 
 /** Appends to the booking's audit trail; a deterministic id makes a repeated step write nothing new. */

@@ -9,7 +9,7 @@ import type { CalcomBookingRef } from "../../shared/scheduling.port.js";
 import type { CheckoutSessionOut } from "../../shared/payments.port.js";
 import { accountForCalcomWrite, resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
 import { recordPaymentInTx, recordRefundInTx, runBookingEffects } from "../bookings/booking-effects.js";
-import { appendAudit, readBooking, requireBooking } from "../bookings/bookings.repository.js";
+import { appendAudit, patchBooking, readBooking, requireBooking } from "../bookings/bookings.repository.js";
 import { expireHold } from "../bookings/hold-expiry.js";
 import { recordCancellationInTx } from "../cancellations/cancellations.service.js";
 import { expireMoveHold } from "../reschedules/reschedule-effects.js";
@@ -82,7 +82,6 @@ async function heal(bookingId: string, drift: Drift, runId: string, deps: Depend
   const now = deps.now();
   const audit = { type: "reconciled", kind: drift.kind, runId };
   const auditId = `reconcile-${drift.kind}-${runId}${drift.kind === "refund-outside-flow" || drift.kind === "refund-not-recorded" ? `-${drift.refundId}` : ""}`;
-  const ref = bookingsCollection().doc(bookingId);
   switch (drift.kind) {
     case "hold-expired": {
       const outcome = await expireHold(bookingId, await requireBooking(bookingId), deps);
@@ -105,9 +104,9 @@ async function heal(bookingId: string, drift: Drift, runId: string, deps: Depend
     case "release-undone":
       // The automatic attempts may be spent: give the effect a fresh budget and let it run again.
       await getDb().runTransaction(async (tx) => {
-        await requireBooking(bookingId, tx);
+        const current = await requireBooking(bookingId, tx);
         const action = drift.kind === "paid-not-confirmed" ? "calcom-confirm" : drift.kind === "refund-missing" ? "stripe-refund" : "calcom-release";
-        tx.update(ref, { [`sideEffectAttempts.${action}`]: 0, needsReconciliation: false, updatedAt: Timestamp.fromDate(now) });
+        patchBooking(tx, bookingId, current, { sideEffectAttempts: { ...current.sideEffectAttempts, [action]: 0 }, needsReconciliation: false }, now);
         appendAudit(tx, bookingId, auditId, drift.kind === "refund-missing" ? { ...audit, owedCents: drift.owedCents } : audit, now);
       });
       return;
@@ -117,7 +116,7 @@ async function heal(bookingId: string, drift: Drift, runId: string, deps: Depend
       await getDb().runTransaction(async (tx) => {
         const current = await requireBooking(bookingId, tx);
         if (current.reschedule?.state !== "ready") return;
-        tx.update(ref, { "sideEffectAttempts.calcom-reschedule": 0, "reschedule.driver": "trigger", needsReconciliation: false, updatedAt: Timestamp.fromDate(now) });
+        patchBooking(tx, bookingId, current, { sideEffectAttempts: { ...current.sideEffectAttempts, "calcom-reschedule": 0 }, reschedule: { ...current.reschedule, driver: "trigger" }, needsReconciliation: false }, now);
         appendAudit(tx, bookingId, auditId, { ...audit, rescheduleId: current.reschedule.id }, now);
       });
       return;

@@ -8,7 +8,7 @@ import { log } from "../../shared/logger.js";
 import type { CalcomBookingRef } from "../../shared/scheduling.port.js";
 import { resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
 import { exhausted, recordFailure } from "../bookings/booking-effects.js";
-import { appendAudit, notify, releaseIntervalInTx, requireBooking, writeBooking } from "../bookings/bookings.repository.js";
+import { appendAudit, notify, patchBooking, releaseIntervalInTx, requireBooking, writeBooking } from "../bookings/bookings.repository.js";
 
 function bookingRef(bookingId: string) {
   return getDb().collection("bookings").doc(bookingId);
@@ -25,7 +25,7 @@ export async function abandonRescheduleInTx(tx: Transaction, bookingId: string, 
   const paid = r.state === "ready" && r.difference.kind === "charge" ? r.difference.amountCents : 0;
   const refundsOwed = paid > 0 ? [...booking.refundsOwed, { key: `${r.id}-abandoned-refund`, amountCents: paid, refundedCents: 0, cause: "reschedule-abandoned" }] : booking.refundsOwed;
   const calcomUidsToCancel = r.newCalcomBookingUid ? [...booking.calcomUidsToCancel, r.newCalcomBookingUid] : booking.calcomUidsToCancel;
-  tx.update(bookingRef(bookingId), { reschedule: null, refundsOwed, calcomUidsToCancel, updatedAt: Timestamp.fromDate(now) });
+  patchBooking(tx, bookingId, booking, { reschedule: null, refundsOwed, calcomUidsToCancel }, now);
   release();
   appendAudit(tx, bookingId, `reschedule-${r.id}-abandoned`, { type: "reschedule-abandoned", rescheduleId: r.id, why, refundCents: paid }, now);
   notify(tx, { bookingId, recipientId: booking.userId, kind: `reschedule-${r.id}-abandoned`, title: "Your session was not moved", body: `Your session stays at ${booking.startTime}: ${why}` }, now);
@@ -33,11 +33,11 @@ export async function abandonRescheduleInTx(tx: Transaction, bookingId: string, 
 }
 
 /** Sets fields of a move still under way (never of a later one, nor of one already done or given up). */
-export async function patchReschedule(bookingId: string, rescheduleId: string, patch: Partial<Reschedule>): Promise<void> {
+export async function patchReschedule(bookingId: string, rescheduleId: string, patch: Partial<Reschedule>, now: Date): Promise<void> {
   await getDb().runTransaction(async (tx) => {
     const booking = await requireBooking(bookingId, tx);
     if (booking.reschedule?.id !== rescheduleId) return;
-    tx.update(bookingRef(bookingId), { reschedule: { ...booking.reschedule, ...patch } });
+    patchBooking(tx, bookingId, booking, { reschedule: { ...booking.reschedule, ...patch } }, now);
   });
 }
 
@@ -121,7 +121,7 @@ async function newBookingFor(booking: Booking, bookingId: string, r: Reschedule,
       bookingId,
     });
     // Recorded at once so that a retry confirms this booking instead of making another.
-    await patchReschedule(bookingId, r.id, { newCalcomBookingUid: ref.calcomBookingUid, newCalcomBookingId: ref.calcomBookingId });
+    await patchReschedule(bookingId, r.id, { newCalcomBookingUid: ref.calcomBookingUid, newCalcomBookingId: ref.calcomBookingId }, deps.now());
   }
   if (ref.status !== "accepted") ref = await deps.bookingCalendar.confirmBooking(account, ref.calcomBookingUid);
   const old = booking.calcomBookingUid !== null && (booking.calcomStatus === "pending" || booking.calcomStatus === "accepted") ? [booking.calcomBookingUid] : [];
@@ -169,7 +169,7 @@ async function carryOutMove(bookingId: string, rescheduleId: string, deps: Depen
     const blockEnds = await recordFailure(bookingId, "calcom-reschedule", err, now);
     if (blockEnds === null) return "retrying";
     // Not counted as a failure: the queue makes the move once the block ends, not the caller.
-    if (options.interactive) await patchReschedule(bookingId, r.id, { driver: "trigger" });
+    if (options.interactive) await patchReschedule(bookingId, r.id, { driver: "trigger" }, deps.now());
     return { rateLimitedUntil: blockEnds };
   }
   await getDb().runTransaction(async (tx) => {

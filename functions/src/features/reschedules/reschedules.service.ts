@@ -130,6 +130,6 @@ async function startDifferenceCheckout(bookingId: string, booking: Booking, deps
     throw err;
   }
   const next = { ...r, checkoutSessionId: session.id, checkoutUrl: session.url };
-  await patchReschedule(bookingId, r.id, { checkoutSessionId: session.id, checkoutUrl: session.url });
+  await patchReschedule(bookingId, r.id, { checkoutSessionId: session.id, checkoutUrl: session.url }, deps.now());
   return { ...booking, reschedule: next };
 }

@@ -11,7 +11,7 @@ import { bookingsCollection, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import { resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
 import { judgeCalcomMove } from "../../domain/calcom-move.js";
-import { appendAudit, notify, moveIntervalInTx, otherLiveIntervalsInTx, requireBooking, writeBooking } from "../bookings/bookings.repository.js";
+import { appendAudit, notify, moveIntervalInTx, otherLiveIntervalsInTx, patchBooking, requireBooking, writeBooking } from "../bookings/bookings.repository.js";
 import { recordCancellationInTx } from "../cancellations/cancellations.service.js";
 import type { WebhookResponse } from "./stripe-webhook.endpoint.js";
 
@@ -72,7 +72,7 @@ async function applyCalcomEvent(hook: CalcomWebhook, deps: Dependencies): Promis
       const fresh = await requireBooking(bookingId, tx);
       if (fresh.calcomStatus === "accepted" || fresh.status === "cancelled") return;
       // Accepted in Cal.com: the trigger finishes a paid booking's confirmation without calling it again.
-      tx.update(getDb().collection("bookings").doc(bookingId), { calcomStatus: "accepted", updatedAt: Timestamp.fromDate(now) });
+      patchBooking(tx, bookingId, fresh, { calcomStatus: "accepted" }, now);
     });
     return { outcome: "processed", bookingId };
   }
