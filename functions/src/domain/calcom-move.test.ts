@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { judgeCalcomMove, type CalcomMoveInput } from "./calcom-move.js";
+import { calcomMover, judgeCalcomMove, type CalcomMoveInput } from "./calcom-move.js";
 import { DEFAULT_SCHEDULING_LIMITS } from "./limits.js";
 import { DEFAULT_CANCELLATION_POLICY } from "./policy.js";
 
@@ -38,5 +38,16 @@ describe("regression #16.12: judgeCalcomMove", () => {
   it("refuses another event type or length (another price)", () => {
     expect(rules(input({ moved: { start: "2030-01-07T11:00:00.000Z", end: "2030-01-07T12:00:00.000Z", eventTypeId: 2 } }))).toEqual(["other-event-type"]);
     expect(rules(input({ moved: { start: "2030-01-07T11:00:00.000Z", end: "2030-01-07T11:30:00.000Z", eventTypeId: 1 } }))).toEqual(["other-length"]);
+  });
+});
+
+describe("regression #16.16: calcomMover", () => {
+  it("is the coach only when Cal.com names one of the hosts, whatever the case and spaces", () => {
+    expect(calcomMover({ rescheduledBy: " Coach@Example.com", hostEmails: ["coach@example.com"] })).toBe("coach");
+    expect(calcomMover({ rescheduledBy: "student@example.com", hostEmails: ["coach@example.com"] })).toBe("student");
+    expect(calcomMover({ rescheduledBy: "admin@example.com", hostEmails: ["coach@example.com"] })).toBe("student");
+    expect(calcomMover({ rescheduledBy: null, hostEmails: ["coach@example.com"] })).toBe("student");
+    expect(calcomMover({ rescheduledBy: "", hostEmails: [""] })).toBe("student");
+    expect(calcomMover({ rescheduledBy: "coach@example.com", hostEmails: [] })).toBe("student");
   });
 });

@@ -21,6 +21,23 @@ export interface CalcomMoveInput {
 }
 
 /**
+ * Who a move made in Cal.com is held to: the coach's rules only when Cal.com names one of the
+ * booking's hosts as having moved it; the attendee, an organization admin, or nobody Cal.com
+ * names is held to the student's. The webhook (the payload's `rescheduledBy` and organizer) and
+ * reconciliation (Cal.com's record of the old booking) both decide with this one rule.
+ */
+export function calcomMover(input: { rescheduledBy: string | null | undefined; hostEmails: readonly (string | null | undefined)[] }): "coach" | "student" {
+  const by = normalEmail(input.rescheduledBy);
+  if (by === null) return "student";
+  return input.hostEmails.some((e) => normalEmail(e) === by) ? "coach" : "student";
+}
+
+function normalEmail(email: string | null | undefined): string | null {
+  const e = (email ?? "").trim().toLowerCase();
+  return e === "" ? null : e;
+}
+
+/**
  * Which of our rules a move made in Cal.com breaks (none: it keeps them). Cal.com checks only its
  * own availability: who may move a session and when (the booking's frozen policy window and the
  * student cut-off), our buffers around the coach's other sessions, and the price (the same event

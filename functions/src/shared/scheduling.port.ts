@@ -51,6 +51,14 @@ export interface CalcomBookingRef {
   cancelledByEmail?: string | null;
   /** The booking's attendees, as Cal.com records them: a cancellation by one of them is the student's. */
   attendeeEmails?: string[];
+  /** The booking's hosts, as Cal.com records them: a move by one of them is the coach's. */
+  hostEmails?: string[];
+  /** Set on a booking Cal.com cancelled because it was moved: the new booking's uid (a move, not a cancellation). */
+  rescheduledToUid?: string | null;
+  /** Set on the booking a move created: the uid of the booking it replaced. */
+  rescheduledFromUid?: string | null;
+  /** For a moved booking: who Cal.com says moved it (an email), null when it does not say. */
+  rescheduledByEmail?: string | null;
 }
 
 /** Cal.com's own record of one booking: its times (UTC ISO) and event type, as well as its state. */

@@ -366,3 +366,60 @@ describe("regression #16.3: stuck states are repaired", () => {
     expect(await booking(p.bookingId)).toMatchObject({ startTime: NEW_START, offeringId: "deep", reschedule: null, amountCents: 15_000 });
   });
 });
+
+describe("regression #16.16: a move made in Cal.com whose webhook was lost is followed, never taken for a cancellation", () => {
+  const NEW_START = "2030-01-07T11:00:00.000Z";
+
+  /** A paid, confirmed booking the coach moves in Cal.com itself; its BOOKING_RESCHEDULED never reaches us. */
+  async function movedByCoachInCalcom() {
+    const s = await setup();
+    await payAndConfirm(s.bookingId, standIns.stripe, s.deps);
+    const oldUid = (await booking(s.bookingId)).calcomBookingUid ?? "";
+    const client = new CalcomClient({ baseUrl: standIns.calcom.url, baseDelayMs: 5, maxDelayMs: 20 });
+    const moved = await calcomApi.rescheduleBooking(client, standIns.calcom.orgAdminKey, oldUid, { start: "2030-01-07T11:00:00Z", rescheduledBy: `${s.coachId}@example.com`, reschedulingReason: "Coach moved it" });
+    return { ...s, oldUid, newUid: moved.uid };
+  }
+
+  async function expectFollowed(s: Awaited<ReturnType<typeof movedByCoachInCalcom>>) {
+    expect(await booking(s.bookingId)).toMatchObject({
+      status: "confirmed",
+      paymentStatus: "paid",
+      refundedCents: 0,
+      startTime: NEW_START,
+      endTime: "2030-01-07T12:00:00.000Z",
+      calcomBookingUid: s.newUid,
+      calcomStatus: "accepted",
+      previousCalcomBookingUids: [s.oldUid],
+      cancellation: null,
+      escalations: [],
+    });
+    expect(standIns.stripe.refunds.size).toBe(0);
+    expect(standIns.calcom.booking(s.newUid)?.status).toBe("accepted");
+    expect(standIns.calcom.booking(s.oldUid)?.status).toBe("cancelled");
+  }
+
+  it("regression #16.16: reconcileBooking follows the coach's move: new time and uid, still confirmed and paid, no refund", async () => {
+    const s = await movedByCoachInCalcom();
+    s.later();
+    const out = await reconcileBooking(s.bookingId, { dryRun: false, runId: "r16-16a" }, s.deps);
+    expect(out.drifts).toEqual([{ kind: "moved-in-calcom", fromUid: s.oldUid, toUid: s.newUid, by: "coach" }]);
+    await expectFollowed(s);
+    expect(kinds(await reconcileBooking(s.bookingId, { dryRun: false, runId: "r16-16a2" }, s.deps))).toEqual([]);
+    await expectFollowed(s);
+  });
+
+  it("regression #16.16: the scheduled pass follows it too, and does not cancel the new Cal.com booking as an orphan", async () => {
+    const s = await movedByCoachInCalcom();
+    // Poll Cal.com from 48 h back, whatever an earlier test's pass left as its cursor.
+    await getDb().collection("system").doc("reconciliation").delete();
+    s.later();
+    const run = await reconcileRecent({ dryRun: false }, s.deps);
+    expect(run.orphanCalcomBookings).toEqual([]);
+    expect(run.bookings.find((b) => b.bookingId === s.bookingId)?.drifts.map((d) => d.kind)).toEqual(["moved-in-calcom"]);
+    await expectFollowed(s);
+    expect(standIns.calcom.callsTo("cancelBooking")).toHaveLength(0);
+    const again = await reconcileRecent({ dryRun: false }, s.deps);
+    expect(again.orphanCalcomBookings).toEqual([]);
+    await expectFollowed(s);
+  });
+});

@@ -75,7 +75,10 @@ export async function settledViolations(world: World, run: RunState, docs: Docs)
     const mine = calcomLive.filter((x) => x.metadata.bookingId === id);
     if (b.status === "confirmed") {
       if (mine.length !== 1 || mine[0]?.uid !== b.calcomBookingUid || mine[0].status !== "accepted") out.push(`${id}: confirmed, Cal.com has ${mine.map((x) => `${x.uid}:${x.status}`).join(",") || "nothing"} live`);
-    } else if (mine.length > 0) out.push(`${id}: ${b.status}, yet live in Cal.com (${mine.map((x) => x.status).join(",")})`);
+    } else if (mine.some((x) => Date.parse(x.end) > world.clockMs)) {
+      // Cal.com refuses to cancel a booking that has ended: only one still to come must be gone.
+      out.push(`${id}: ${b.status}, yet live in Cal.com (${mine.map((x) => x.status).join(",")})`);
+    }
     // Every dispute Stripe has on the booking's payments, with the status Stripe gives it.
     const charges = new Set([...world.stripe.paymentIntents.values()].filter((pi) => pi.metadata.bookingId === id).map((pi) => pi.latest_charge));
     for (const d of [...world.stripe.disputes.values()].filter((x) => charges.has(x.charge))) {

@@ -94,6 +94,8 @@ export interface FakeBooking {
   cancelledByEmail?: string | null;
   rescheduledFromUid: string | null;
   rescheduledToUid: string | null;
+  /** On the old booking of a move: the `rescheduledBy` the move named (Cal.com's v2 GET returns it). */
+  rescheduledByEmail?: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -1003,6 +1005,7 @@ export class FakeCalcom {
     const next = this.insertBooking(eventType, new Date(startMs).toISOString(), old.attendee, { ...old.metadata }, status, old.uid);
     old.status = "cancelled";
     old.rescheduledToUid = next.uid;
+    old.rescheduledByEmail = typeof body.rescheduledBy === "string" ? body.rescheduledBy : null;
     this.touch(old);
     // No BOOKING_CANCELLED for the old booking of a reschedule.
     const rescheduled = { rescheduleUid: old.uid, rescheduleId: old.id, rescheduleStartTime: old.start, rescheduleEndTime: old.end, rescheduledBy: typeof body.rescheduledBy === "string" ? body.rescheduledBy : null };
@@ -1061,6 +1064,7 @@ export class FakeCalcom {
       cancelledByEmail: b.cancelledByEmail ?? null,
       rescheduledFromUid: b.rescheduledFromUid,
       rescheduledToUid: b.rescheduledToUid,
+      rescheduledByEmail: b.rescheduledByEmail ?? null,
       createdAt: b.createdAt,
       updatedAt: b.updatedAt,
     };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BookingSchema, type Booking } from "../../domain/booking.js";
 import { DEFAULT_CANCELLATION_POLICY } from "../../domain/policy.js";
-import { findDrifts, type BookingView } from "./drift.js";
+import { findDrifts, isOrphanCalcomBooking, type BookingView } from "./drift.js";
 
 const NOW = new Date("2030-01-06T09:00:00.000Z");
 const LONG_AGO = "2030-01-06T08:00:00.000Z";
@@ -46,6 +46,24 @@ describe("findDrifts", () => {
     expect(findDrifts(view(b, { calcom: { calcomBookingId: 7, calcomBookingUid: "uid-1", status: "cancelled", cancelledByEmail: "student@example.com", attendeeEmails: ["student@example.com"] } }))).toEqual([{ kind: "cancelled-in-calcom", by: "coach", calcomStatus: "cancelled" }]);
     // A confirmed one cancelled by the attendee is the student's.
     expect(findDrifts(view(booking(), { calcom: { calcomBookingId: 7, calcomBookingUid: "uid-1", status: "cancelled", cancelledByEmail: "student@example.com", attendeeEmails: ["student@example.com"] } }))).toEqual([{ kind: "cancelled-in-calcom", by: "student", calcomStatus: "cancelled" }]);
+  });
+
+  it("regression #16.16: a booking Cal.com cancelled because it was moved is followed, never cancelled or refunded", () => {
+    const moved = { calcomBookingId: 7, calcomBookingUid: "uid-1", status: "cancelled" as const, rescheduledToUid: "uid-2", hostEmails: ["coach@example.com"], attendeeEmails: ["student@example.com"] };
+    expect(findDrifts(view(booking(), { calcom: { ...moved, rescheduledByEmail: "Coach@example.com" } }))).toEqual([{ kind: "moved-in-calcom", fromUid: "uid-1", toUid: "uid-2", by: "coach" }]);
+    // The attendee, or nobody Cal.com names, is held to the student's rules; a paid booking still waiting for confirmation too.
+    expect(findDrifts(view(booking(), { calcom: { ...moved, rescheduledByEmail: "student@example.com" } }))).toEqual([{ kind: "moved-in-calcom", fromUid: "uid-1", toUid: "uid-2", by: "student" }]);
+    expect(findDrifts(view(booking({ status: "requested", calcomStatus: "pending" }), { calcom: { ...moved, rescheduledByEmail: null } }))).toEqual([{ kind: "moved-in-calcom", fromUid: "uid-1", toUid: "uid-2", by: "student" }]);
+    // Without a successor it is a cancellation.
+    expect(kinds(view(booking(), { calcom: { ...moved, rescheduledToUid: null } }))).toEqual(["cancelled-in-calcom"]);
+  });
+
+  it("regression #16.16: the booking a move made in Cal.com created is not an orphan; a leftover still is", () => {
+    const listed = { calcomBookingId: 8, calcomBookingUid: "uid-2", status: "accepted" as const, bookingId: "b1", updatedAt: LONG_AGO };
+    expect(isOrphanCalcomBooking({ ...listed, rescheduledFromUid: "uid-1" }, booking(), NOW)).toBe(false);
+    expect(isOrphanCalcomBooking({ ...listed, rescheduledFromUid: null }, booking(), NOW)).toBe(true);
+    expect(isOrphanCalcomBooking({ ...listed, rescheduledFromUid: "uid-0" }, booking(), NOW)).toBe(true);
+    expect(isOrphanCalcomBooking({ ...listed, rescheduledFromUid: "uid-1" }, booking({ status: "cancelled" }), NOW)).toBe(true);
   });
 
   it("regression #16.3: a paid move left undone, and a move past its payment hold", () => {

@@ -1,5 +1,6 @@
 import { disputeOpen, type Booking } from "../../domain/booking.js";
 import { calcomCanceller } from "../../domain/calcom-cancellation.js";
+import { calcomMover } from "../../domain/calcom-move.js";
 import type { CalcomBookingListed, CalcomBookingRef } from "../../shared/scheduling.port.js";
 import type { CheckoutSessionOut, OurRefund } from "../../shared/payments.port.js";
 import { cancellationRefundTarget } from "../cancellations/cancellation-decision.js";
@@ -13,6 +14,8 @@ export type Drift =
   | { kind: "paid-not-confirmed" }
   | { kind: "refund-missing"; owedCents: number }
   | { kind: "cancelled-in-calcom"; by: "coach" | "student"; calcomStatus: "cancelled" | "rejected" }
+  /** Moved in Cal.com (its booking cancelled because it was rescheduled) while the webhook was lost: followed, never refunded. */
+  | { kind: "moved-in-calcom"; fromUid: string; toUid: string; by: "coach" | "student" }
   | { kind: "refund-outside-flow"; refundId: string; paymentIntentId: string; amountCents: number }
   /** One of our refunds whose answer was lost: recorded against the obligation it paid. */
   | { kind: "refund-not-recorded"; refundId: string; paymentIntentId: string; amountCents: number; obligationKey: string }
@@ -59,14 +62,20 @@ export function findDrifts(view: BookingView): Drift[] {
       drifts.push({ kind: "hold-expired" });
     }
   }
-  const goneInCalcom = calcom !== null && (calcom.status === "cancelled" || calcom.status === "rejected") && calcom.calcomBookingUid === booking.calcomBookingUid;
+  const current = calcom !== null && calcom.calcomBookingUid === booking.calcomBookingUid ? calcom : null;
+  // Cal.com cancels the old booking of a move: one pointing to its successor was moved, not cancelled.
+  const movedTo = current?.status === "cancelled" ? (current.rescheduledToUid ?? null) : null;
+  const goneInCalcom = current !== null && (current.status === "cancelled" || current.status === "rejected") && movedTo === null;
   const paidNotConfirmed = booking.status === "requested" && booking.paymentStatus === "paid";
-  if (goneInCalcom && (paidNotConfirmed || booking.status === "confirmed")) {
+  if (current !== null && movedTo !== null && booking.status !== "cancelled") {
+    const by = calcomMover({ rescheduledBy: current.rescheduledByEmail, hostEmails: current.hostEmails ?? [] });
+    drifts.push({ kind: "moved-in-calcom", fromUid: current.calcomBookingUid, toUid: movedTo, by });
+  } else if (goneInCalcom && (paidNotConfirmed || booking.status === "confirmed")) {
     // Rejected is the host's doing, and so is anything done to a paid booking still waiting for
     // the coach's confirmation; otherwise a cancellation is the student's only when Cal.com names
     // an attendee.
-    const by = paidNotConfirmed || calcom.status === "rejected" ? "coach" : calcomCanceller({ cancelledBy: calcom.cancelledByEmail, attendeeEmails: calcom.attendeeEmails ?? [] });
-    drifts.push({ kind: "cancelled-in-calcom", by, calcomStatus: calcom.status === "rejected" ? "rejected" : "cancelled" });
+    const by = paidNotConfirmed || current.status === "rejected" ? "coach" : calcomCanceller({ cancelledBy: current.cancelledByEmail, attendeeEmails: current.attendeeEmails ?? [] });
+    drifts.push({ kind: "cancelled-in-calcom", by, calcomStatus: current.status === "rejected" ? "rejected" : "cancelled" });
   } else if (paidNotConfirmed && settled) {
     drifts.push({ kind: "paid-not-confirmed" });
   }
@@ -96,13 +105,16 @@ export function findDrifts(view: BookingView): Drift[] {
 /**
  * A live Cal.com booking that names one of ours but is not that booking's current Cal.com
  * booking (or names a booking we do not have): left by a create whose answer was lost, or by a
- * move. Bookings without our metadata are the coach's own and are never touched.
+ * move. Bookings without our metadata are the coach's own and are never touched. The booking a
+ * move made in Cal.com created (its `rescheduledFromUid` is our current uid) is the booking's
+ * next one, to be followed, not an orphan.
  */
 export function isOrphanCalcomBooking(listed: CalcomBookingListed, booking: Booking | undefined, now: Date): boolean {
   if (listed.bookingId === null || (listed.status !== "pending" && listed.status !== "accepted")) return false;
   if (listed.updatedAt !== null && now.getTime() - Date.parse(listed.updatedAt) < SETTLE_MS) return false;
   if (!booking) return true;
   if (booking.status === "cancelled") return true;
+  if (listed.rescheduledFromUid != null && listed.rescheduledFromUid === booking.calcomBookingUid) return false;
   return listed.calcomBookingUid !== booking.calcomBookingUid && listed.calcomBookingUid !== booking.reschedule?.newCalcomBookingUid;
 }
 

@@ -1,15 +1,17 @@
 import { Timestamp } from "firebase-admin/firestore";
 import type { Booking } from "../../domain/booking.js";
+import { calcomMover } from "../../domain/calcom-move.js";
 import { AppError } from "../../domain/errors.js";
 import { isRefundMade } from "../../domain/money.js";
 import type { Dependencies } from "../../shared/dependencies.js";
 import { bookingsCollection, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
-import type { CalcomBookingRef } from "../../shared/scheduling.port.js";
+import type { CalcomBookingListed, CalcomBookingRef } from "../../shared/scheduling.port.js";
 import type { CheckoutSessionOut } from "../../shared/payments.port.js";
 import { accountForCalcomWrite, resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
 import { recordPaymentInTx, recordRefundInTx, runBookingEffects } from "../bookings/booking-effects.js";
 import { appendAudit, patchBooking, readBooking, requireBooking } from "../bookings/bookings.repository.js";
+import { followCalcomMove, type CalcomMove } from "../bookings/follow-calcom-move.js";
 import { expireHold } from "../bookings/hold-expiry.js";
 import { recordCancellationInTx } from "../cancellations/cancellations.service.js";
 import { expireMoveHold } from "../reschedules/reschedule-effects.js";
@@ -32,12 +34,15 @@ export interface ReconciliationRun {
 }
 
 const LOOKBACK_MS = 48 * 3_600_000;
+/** Moves made in Cal.com one after another while their webhooks were lost, followed in one pass (the rest next time). */
+const MAX_MOVE_HOPS = 5;
 
-async function calcomView(booking: Booking, deps: Dependencies): Promise<CalcomBookingRef | null> {
-  // Only a paid live booking's drift depends on Cal.com's view (cancelled or rejected there): the
-  // others are not read, so a pass over many holds does not spend the key's budget.
+async function calcomView(booking: Booking, changedInCalcom: boolean, deps: Dependencies): Promise<CalcomBookingRef | null> {
+  // Only a paid live booking's drift depends on Cal.com's view (cancelled, rejected or moved
+  // there), or a live one Cal.com's poll says changed (a hold moved there): the others are not
+  // read, so a pass over many holds does not spend the key's budget.
   const paidLive = booking.status === "confirmed" || (booking.status === "requested" && booking.paymentStatus === "paid");
-  if (booking.calcomBookingUid === null || !paidLive) return null;
+  if (booking.calcomBookingUid === null || !(paidLive || (changedInCalcom && booking.status !== "cancelled"))) return null;
   const account = await resolveCalcomAccount(booking.coachId, deps.config);
   return deps.bookingCalendar.getBooking(account, booking.calcomBookingUid);
 }
@@ -57,7 +62,7 @@ async function recordedRefundIds(bookingId: string): Promise<Set<string>> {
  * through the same idempotent paths the triggers use. Every fix is written to the booking's
  * audit trail (`events/reconcile-<kind>-<run>`).
  */
-export async function reconcileBooking(bookingId: string, options: { dryRun: boolean; runId: string }, deps: Dependencies): Promise<BookingReconciliation> {
+export async function reconcileBooking(bookingId: string, options: { dryRun: boolean; runId: string; changedInCalcom?: boolean }, deps: Dependencies): Promise<BookingReconciliation> {
   const booking = await requireBooking(bookingId);
   const payments = await deps.payments();
   const refunds = (await Promise.all(booking.paymentIntentIds.map(async (pi) => (await payments.listRefunds(pi)).filter((r) => isRefundMade(r.status)).map((r) => ({ paymentIntentId: pi, refundId: r.refundId, amountCents: r.amountCents, ours: r.ours }))))).flat();
@@ -65,7 +70,7 @@ export async function reconcileBooking(bookingId: string, options: { dryRun: boo
     bookingId,
     booking,
     now: deps.now(),
-    calcom: await calcomView(booking, deps),
+    calcom: await calcomView(booking, options.changedInCalcom ?? false, deps),
     session: await sessionView(booking, deps),
     refunds,
     recordedRefundIds: await recordedRefundIds(bookingId),
@@ -126,6 +131,22 @@ async function heal(bookingId: string, drift: Drift, runId: string, deps: Depend
         await requireBooking(bookingId, tx);
         appendAudit(tx, bookingId, auditId, { ...audit, outcome }, now);
       });
+      return;
+    }
+    case "moved-in-calcom": {
+      // Followed exactly as the webhook would have, hop by hop when it was moved again since.
+      let hop: CalcomMove = { bookingId, oldUid: drift.fromUid, newUid: drift.toUid, by: drift.by };
+      for (let hops = 0; hops < MAX_MOVE_HOPS; hops++) {
+        const { outcome, calcom } = await followCalcomMove(hop, deps);
+        if (outcome === "processed") {
+          await getDb().runTransaction(async (tx) => {
+            await requireBooking(bookingId, tx);
+            appendAudit(tx, bookingId, `${auditId}-${hop.newUid}`, { ...audit, by: hop.by, from: hop.oldUid, to: hop.newUid }, now);
+          });
+        }
+        if (outcome !== "processed" || calcom.status !== "cancelled" || !calcom.rescheduledToUid) return;
+        hop = { bookingId, oldUid: hop.newUid, newUid: calcom.rescheduledToUid, by: calcomMover({ rescheduledBy: calcom.rescheduledByEmail, hostEmails: calcom.hostEmails ?? [] }) };
+      }
       return;
     }
     case "cancelled-in-calcom":
@@ -191,14 +212,16 @@ export async function reconcileRecent(options: { dryRun: boolean }, deps: Depend
     log.error("reconcile.failed", { target, code: err instanceof AppError ? err.code : "internal" }, err);
   };
 
+  // What Cal.com says changed: each booking of ours it names is looked at with Cal.com's view, and
+  // the orphans are judged only after, so that a move made in Cal.com is followed first and its
+  // new booking found to be ours.
+  const changedInCalcom = new Set<string>();
+  let listedInCalcom: CalcomBookingListed[] = [];
   try {
     const account = await accountForCalcomWrite(null, deps.config);
-    for (const listed of await deps.bookingCalendar.listBookingsChangedSince(account, since)) {
-      const booking = listed.bookingId ? await readBooking(listed.bookingId) : undefined;
-      if (isOrphanCalcomBooking(listed, booking, now)) {
-        run.orphanCalcomBookings.push(listed.calcomBookingUid);
-        if (!options.dryRun) await deps.calcomQueue.enqueue({ action: "calcom-orphan", calcomBookingUid: listed.calcomBookingUid, coachId: booking?.coachId ?? null, key: `calcom-orphan-${listed.calcomBookingUid}` });
-      } else if (booking && listed.bookingId) candidates.add(listed.bookingId);
+    listedInCalcom = await deps.bookingCalendar.listBookingsChangedSince(account, since);
+    for (const listed of listedInCalcom) {
+      if (listed.bookingId !== null && !changedInCalcom.has(listed.bookingId) && (await readBooking(listed.bookingId))) changedInCalcom.add(listed.bookingId);
     }
   } catch (err) {
     failed("calcom-bookings", err);
@@ -217,13 +240,24 @@ export async function reconcileRecent(options: { dryRun: boolean }, deps: Depend
     failed("checkout-sessions", err);
   }
 
-  for (const bookingId of candidates) {
+  for (const bookingId of new Set([...candidates, ...changedInCalcom])) {
     try {
-      const result = await reconcileBooking(bookingId, { dryRun: options.dryRun, runId }, deps);
+      const result = await reconcileBooking(bookingId, { dryRun: options.dryRun, runId, changedInCalcom: changedInCalcom.has(bookingId) }, deps);
       if (result.drifts.length > 0) run.bookings.push(result);
     } catch (err) {
       failed(bookingId, err);
     }
+  }
+
+  try {
+    for (const listed of listedInCalcom) {
+      const booking = listed.bookingId ? await readBooking(listed.bookingId) : undefined;
+      if (!isOrphanCalcomBooking(listed, booking, now)) continue;
+      run.orphanCalcomBookings.push(listed.calcomBookingUid);
+      if (!options.dryRun) await deps.calcomQueue.enqueue({ action: "calcom-orphan", calcomBookingUid: listed.calcomBookingUid, coachId: booking?.coachId ?? null, key: `calcom-orphan-${listed.calcomBookingUid}` });
+    }
+  } catch (err) {
+    failed("calcom-bookings", err);
   }
 
   if (!options.dryRun) {

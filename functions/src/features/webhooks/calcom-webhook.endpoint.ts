@@ -10,8 +10,9 @@ import type { Dependencies } from "../../shared/dependencies.js";
 import { bookingsCollection, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import { resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
-import { judgeCalcomMove } from "../../domain/calcom-move.js";
-import { appendAudit, notify, moveIntervalInTx, otherLiveIntervalsInTx, patchBooking, requireBooking, writeBooking } from "../bookings/bookings.repository.js";
+import { calcomMover } from "../../domain/calcom-move.js";
+import { patchBooking, requireBooking } from "../bookings/bookings.repository.js";
+import { followCalcomMove } from "../bookings/follow-calcom-move.js";
 import { recordCancellationInTx } from "../cancellations/cancellations.service.js";
 import type { WebhookResponse } from "./stripe-webhook.endpoint.js";
 
@@ -82,13 +83,8 @@ async function applyCalcomEvent(hook: CalcomWebhook, deps: Dependencies): Promis
 
 /**
  * A booking moved in Cal.com (`uid` new, `rescheduleUid` old). Our own moves echo back: the new
- * uid is already ours, or the booking has that very move under way. Another move is followed on
- * Cal.com's record of the new booking (never the payload's times): new times and uid, the old
- * uid kept in the chain, the calendar interval moved. Cal.com has already moved it and told the
- * people concerned, so a move that breaks our rules (who may move it and when, the coach's other
- * sessions, the price) is followed too, and escalated to an admin: recorded on the booking, in
- * its audit trail and in `adminAlerts`; never silently kept. A new booking Cal.com left pending
- * is confirmed by the booking trigger.
+ * uid is already ours, or the old one already in a booking's chain. Anything else is followed
+ * as reconciliation follows a move whose webhook was lost (features/bookings/follow-calcom-move).
  */
 async function applyCalcomMove(hook: CalcomWebhook, newUid: string, oldUid: string, deps: Dependencies): Promise<{ outcome: Outcome; bookingId: string | null }> {
   const known = await bookingIdByUid(newUid);
@@ -100,43 +96,8 @@ async function applyCalcomMove(hook: CalcomWebhook, newUid: string, oldUid: stri
     const id = moved.docs[0]?.id ?? null;
     return id ? { outcome: "echo", bookingId: id } : { outcome: "unknown-booking", bookingId: null };
   }
-  const now = deps.now();
-  const account = await resolveCalcomAccount((await requireBooking(bookingId)).coachId, deps.config);
-  const fresh = await deps.bookingCalendar.getBooking(account, newUid);
-  // The host moving it is the coach; the attendee, or anyone Cal.com does not name, is held to the student's rules.
-  const movedBy = hook.payload.rescheduledBy?.toLowerCase() ?? null;
-  const byCoach = movedBy !== null && movedBy === hook.payload.organizer?.email?.toLowerCase();
-  const outcome = await getDb().runTransaction(async (tx): Promise<Outcome> => {
-    const booking = await requireBooking(bookingId, tx);
-    if (booking.calcomBookingUid !== oldUid || booking.status === "cancelled") return "echo";
-    // Our own move, announced by Cal.com before we recorded it: the move finishes it.
-    if (booking.reschedule && Date.parse(booking.reschedule.newStartTime) === Date.parse(fresh.start)) return "echo";
-    const others = await otherLiveIntervalsInTx(tx, booking.coachId, bookingId, now.getTime());
-    const breaches = judgeCalcomMove({ by: byCoach ? "coach" : "student", now, booking, moved: { start: fresh.start, end: fresh.end, eventTypeId: fresh.eventTypeId }, others });
-    const interval = { start: fresh.start, end: fresh.end };
-    const move = await moveIntervalInTx(tx, booking.coachId, bookingId, { start: booking.startTime, end: booking.endTime }, interval);
-    const escalation = breaches.length === 0 ? null : { id: `calcom-move-${newUid}`, kind: "calcom-move" as const, at: now.toISOString(), rules: breaches.map((b) => b.rule), message: breaches.map((b) => b.message).join(" ") };
-    writeBooking(tx, bookingId, booking, booking, {
-      startTime: interval.start,
-      endTime: interval.end,
-      calcomBookingUid: newUid,
-      calcomBookingId: fresh.calcomBookingId,
-      calcomStatus: fresh.status,
-      previousCalcomBookingUids: [...booking.previousCalcomBookingUids, oldUid],
-      ...(escalation ? { escalations: [...booking.escalations, escalation] } : {}),
-    }, now);
-    move();
-    appendAudit(tx, bookingId, `rescheduled-in-calcom-${newUid}`, { type: "rescheduled-in-calcom", by: byCoach ? "coach" : "student", from: booking.startTime, to: interval.start, calcomBookingUid: newUid, previousUid: oldUid }, now);
-    if (escalation) {
-      appendAudit(tx, bookingId, `calcom-move-escalated-${newUid}`, { type: "calcom-move-escalated", rules: escalation.rules, message: escalation.message, calcomBookingUid: newUid }, now);
-      tx.set(getDb().collection("adminAlerts").doc(`${bookingId}_${escalation.id}`), { bookingId, kind: escalation.kind, rules: escalation.rules, message: escalation.message, createdAt: Timestamp.fromDate(now), resolvedAt: null });
-      log.warn("calcom.move-escalated", { bookingId, rules: escalation.rules.join(",") });
-    }
-    const body = `Your session of ${booking.startTime} now starts at ${interval.start}.`;
-    notify(tx, { bookingId, recipientId: booking.userId, kind: `rescheduled-${newUid}`, title: "Session moved", body }, now);
-    notify(tx, { bookingId, recipientId: booking.coachId, kind: `rescheduled-${newUid}`, title: "Session moved", body }, now);
-    return "processed";
-  });
+  const by = calcomMover({ rescheduledBy: hook.payload.rescheduledBy, hostEmails: [hook.payload.organizer?.email] });
+  const { outcome } = await followCalcomMove({ bookingId, oldUid, newUid, by }, deps);
   return { outcome, bookingId };
 }
 

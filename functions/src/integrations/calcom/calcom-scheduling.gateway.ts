@@ -5,6 +5,7 @@ import { toUtcIso } from "../../domain/time.js";
 import { AppError } from "../../domain/errors.js";
 import type { BookingCalendarGateway, CalcomAccount, CalcomBookingListed, CalcomBookingRecord, CalcomBookingRef, EventTypeSpec, SchedulingGateway, WeeklyRow } from "../../shared/scheduling.port.js";
 import { calcomApi, type EventTypeInput } from "./calcom-api.js";
+import type { CalcomBooking } from "./calcom.schemas.js";
 import type { CalcomClient } from "./calcom-client.js";
 import { CalcomApiError } from "./calcom-errors.js";
 import { calcomToAppError } from "./calcom-error-map.js";
@@ -180,11 +181,21 @@ export class CalcomSchedulingGateway implements SchedulingGateway {
   }
 }
 
-function bookingRef(b: { id: number; uid: string; status: string; cancelledByEmail?: string | null | undefined; attendees?: { email?: string | undefined }[] | undefined }): CalcomBookingRef {
+function bookingRef(b: CalcomBooking): CalcomBookingRef {
   const status = b.status === "accepted" || b.status === "cancelled" || b.status === "rejected" ? b.status : "pending";
-  // The facts only: who is charged for a cancellation is domain/calcom-cancellation's rule.
-  const attendeeEmails = (b.attendees ?? []).flatMap((a) => (a.email ? [a.email] : []));
-  return { calcomBookingId: b.id, calcomBookingUid: b.uid, status, cancelledByEmail: b.cancelledByEmail ?? null, attendeeEmails };
+  // The facts only: who is charged for a cancellation, or held to which rules for a move, is the domain's rule.
+  const emails = (people: { email?: string | undefined }[] | undefined) => (people ?? []).flatMap((p) => (p.email ? [p.email] : []));
+  return {
+    calcomBookingId: b.id,
+    calcomBookingUid: b.uid,
+    status,
+    cancelledByEmail: b.cancelledByEmail ?? null,
+    attendeeEmails: emails(b.attendees),
+    hostEmails: emails(b.hosts),
+    rescheduledToUid: b.rescheduledToUid ?? null,
+    rescheduledFromUid: b.rescheduledFromUid ?? null,
+    rescheduledByEmail: b.rescheduledByEmail ?? null,
+  };
 }
 
 const LIST_PAGE = 100;

@@ -71,6 +71,7 @@ export const CalcomBookingSchema = z.looseObject({
   metadata: z.record(z.string(), z.unknown()).optional(),
   rescheduledFromUid: z.string().nullable().optional(),
   rescheduledToUid: z.string().nullable().optional(),
+  rescheduledByEmail: z.string().nullable().optional(),
   cancellationReason: z.string().nullable().optional(),
   cancelledByEmail: z.string().nullable().optional(),
   hosts: z.array(z.looseObject({ email: z.string().optional() })).optional(),
