@@ -34,7 +34,7 @@ export function stepViolations(world: World, run: RunState, docs: Docs): string[
     const m = stripeMoney(world, b.id);
     if (m.perPaymentOver.length > 0) out.push(`${b.id}: refunded more than captured on ${m.perPaymentOver.join(",")}`);
     const net = m.captured - m.refunded - m.lost;
-    const floor = expectedNet(b.entitledLow, m.lost);
+    const floor = expectedNet(b.entitledLow, m.captured, m.lost);
     if (net < floor) out.push(`${b.id}: the student holds ${floor} of value but has paid net ${net} (refunded ${m.refunded} of ${m.captured})`);
   }
   const live = docs.map((d) => d.booking).filter((b): b is Booking => b !== null && b.status !== "cancelled");
@@ -57,15 +57,12 @@ export async function settledViolations(world: World, run: RunState, docs: Docs)
     const m = stripeMoney(world, id);
     const net = m.captured - m.refunded - m.lost;
     if (model) {
-      const [low, high] = [expectedNet(model.entitledLow, m.lost), expectedNet(model.entitled, m.lost)];
+      const [low, high] = [expectedNet(model.entitledLow, m.captured, m.lost), expectedNet(model.entitled, m.captured, m.lost)];
       if (net < low || net > high) out.push(`${id}: the student paid net ${net} (captured ${m.captured}, refunded ${m.refunded}, lost ${m.lost}); owed ${low === high ? low : `${low}..${high}`}`);
     } else if (net !== 0) out.push(`${id}: a booking whose creation failed holds ${net} of the student's money`);
     if (b.status === "requested") out.push(`${id}: still requested/${b.paymentStatus} (${b.lastError?.action ?? ""} ${b.lastError?.code ?? ""})`);
     if (b.reschedule) out.push(`${id}: a move (${b.reschedule.state}) still under way`);
     if (b.refundsOwed.some((o) => o.refundedCents < o.amountCents) && b.status !== "cancelled") out.push(`${id}: refunds still owed ${JSON.stringify(b.refundsOwed)}`);
-    if (b.status === "cancelled" && b.paymentStatus === "paid" && m.refunded < m.captured - m.lost && net > (model ? expectedNet(model.entitled, m.lost) : 0)) {
-      out.push(`${id}: cancelled/paid with a refund still to make`);
-    }
     if (m.refunded !== b.refundedCents) out.push(`${id}: ${m.refunded} refunded at Stripe, ${b.refundedCents} recorded`);
     const recorded = b.charges.reduce((s, c) => s + c.amountCents, 0);
     if (m.captured !== recorded) out.push(`${id}: captured ${m.captured} at Stripe, ${recorded} recorded`);

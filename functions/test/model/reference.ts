@@ -59,10 +59,11 @@ export function cancelInModel(b: ModelBooking, keep: number, keepLow = keep): vo
 }
 
 /**
- * What the student should hold net at Stripe (captured − refunded − lost to disputes), given
- * what the model says they are entitled to: a lost dispute has already given the bank's share
- * back, so never below zero.
+ * What the platform should end up holding of the student's money (captured − refunded − lost to
+ * disputes), given what the model says they owe in total. A lost dispute is money already
+ * returned to the student: it counts towards any refund owed, and what the bank took back cannot
+ * be charged again, so the platform holds what is owed or, after a lost dispute, what is left.
  */
-export function expectedNet(entitled: number, lostCents: number): number {
-  return Math.max(0, entitled - lostCents);
+export function expectedNet(entitled: number, capturedCents: number, lostCents: number): number {
+  return Math.max(0, Math.min(entitled, capturedCents - lostCents));
 }
