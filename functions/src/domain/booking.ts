@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { BookingStatusSchema, PaymentStatusSchema } from "./booking-state.js";
 import { isDisputeClosed } from "./dispute-status.js";
-import { CentsSchema, CurrencySchema } from "./money.js";
+import { CentsSchema, CurrencySchema, TotalCentsSchema } from "./money.js";
 import { SchedulingLimitsSchema } from "./limits.js";
 import { CancellationPolicySchema } from "./policy.js";
 import { REASON_MAX_CHARS } from "./text.js";
@@ -12,9 +12,9 @@ export const CancellationSchema = z.object({
   reason: z.string().min(1).max(REASON_MAX_CHARS),
   at: InstantSchema,
   /** The booking's total refunded once this cancellation is carried out (the trigger refunds up to it, once). */
-  refundCents: CentsSchema,
+  refundCents: TotalCentsSchema,
   /** What was already refunded when it was cancelled: this cancellation refunds the difference. */
-  refundedBeforeCents: CentsSchema.default(0),
+  refundedBeforeCents: TotalCentsSchema.default(0),
   tier: z.string(),
 });
 export type Cancellation = z.output<typeof CancellationSchema>;
@@ -45,8 +45,8 @@ export type Dispute = z.output<typeof DisputeSchema>;
 /** A refund owed outside a cancellation (a cheaper reschedule, a late difference payment), carried out once by the trigger. */
 export const RefundOwedSchema = z.object({
   key: z.string().regex(/^[a-z0-9-]+$/),
-  amountCents: CentsSchema,
-  refundedCents: CentsSchema,
+  amountCents: TotalCentsSchema,
+  refundedCents: TotalCentsSchema,
   cause: z.string().min(1),
 });
 export type RefundOwed = z.output<typeof RefundOwedSchema>;
@@ -103,6 +103,14 @@ export const EscalationSchema = z.object({
 });
 export type Escalation = z.output<typeof EscalationSchema>;
 
+/** Escalations kept on a booking: the most recent ones (the full history is in the audit trail and `adminAlerts`). */
+export const MAX_ESCALATIONS = 50;
+
+/** The booking's escalations with `escalation` added, the oldest dropped beyond MAX_ESCALATIONS. */
+export function withEscalation(escalations: readonly Escalation[], escalation: Escalation): Escalation[] {
+  return [...escalations, escalation].slice(-MAX_ESCALATIONS);
+}
+
 /**
  * `bookings/{bookingId}`. Field names are the brief's and clients rely on them. Instants are UTC
  * ISO strings here; the Firestore layer stores them as Timestamps.
@@ -120,9 +128,10 @@ export const BookingSchema = z
     calcomBookingUid: z.string().min(1).nullable(),
     status: BookingStatusSchema,
     paymentStatus: PaymentStatusSchema,
-    amountCents: CentsSchema,
+    /** Totals over every payment of the booking (each payment is in `charges`). */
+    amountCents: TotalCentsSchema,
     currency: CurrencySchema,
-    refundedCents: CentsSchema,
+    refundedCents: TotalCentsSchema,
     stripeCheckoutSessionId: z.string().min(1).nullable(),
     stripePaymentIntentId: z.string().min(1).nullable(),
     /** The policy in force when the booking was made: later policy changes never touch it. */
@@ -161,7 +170,7 @@ export const BookingSchema = z
     /** Every dispute on the booking's payments (one per payment at most), by id; read through `disputesOf`. */
     disputes: z.array(DisputeSchema).default([]),
     /** Taken back by disputes and not reinstated: captured − refunded − disputed is what we hold. */
-    disputedCents: CentsSchema.default(0),
+    disputedCents: TotalCentsSchema.default(0),
     refundsOwed: z.array(RefundOwedSchema).default([]),
     reschedule: RescheduleSchema.nullable().default(null),
     /** How many reschedules were started (ids r1, r2, …), and the Cal.com uids this booking had before its current one, oldest first. */
@@ -169,7 +178,7 @@ export const BookingSchema = z
     previousCalcomBookingUids: z.array(z.string()).default([]),
     /** Cal.com bookings of ours still to cancel there (the old one of a move to another event type). */
     calcomUidsToCancel: z.array(z.string()).default([]),
-    escalations: z.array(EscalationSchema).max(50).default([]),
+    escalations: z.array(EscalationSchema).max(MAX_ESCALATIONS).default([]),
     createdAt: InstantSchema,
     updatedAt: InstantSchema,
   })
