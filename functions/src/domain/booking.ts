@@ -11,9 +11,12 @@ export const CancellationSchema = z.object({
   by: z.enum(["student", "coach", "admin", "system"]),
   reason: z.string().min(1).max(REASON_MAX_CHARS),
   at: InstantSchema,
-  /** The booking's total refunded once this cancellation is carried out (the trigger refunds up to it, once). */
+  /**
+   * What the student gets back in all once this cancellation is carried out, a lost dispute's
+   * return included: the trigger refunds up to it less that return, once (stripeRefundTargetCents).
+   */
   refundCents: TotalCentsSchema,
-  /** What was already refunded when it was cancelled: this cancellation refunds the difference. */
+  /** What was already refunded or owed when it was cancelled: this cancellation adds the difference. */
   refundedBeforeCents: TotalCentsSchema.default(0),
   tier: z.string(),
 });
@@ -203,6 +206,41 @@ export function disputeOpen(booking: Pick<Booking, "dispute" | "disputes">): boo
 /** What closed disputes took back for good (lost): no longer ours to refund. */
 export function lostDisputeCents(booking: Pick<Booking, "dispute" | "disputes">): number {
   return disputesOf(booking).reduce((sum, d) => sum + (isDisputeClosed(d.status) && d.fundsWithdrawn ? d.amountCents : 0), 0);
+}
+
+/**
+ * What Stripe refunds in total (the booking's `refundedCents` to reach) for a booking whose
+ * student should get `returnedCents` back in all. A lost dispute is money already returned to
+ * the student (by their bank): it is taken off, never below 0 and never above what the payments
+ * hold once lost disputes have taken theirs. The one rule for turning what is owed into what Stripe refunds.
+ */
+export function stripeRefundTargetCents(booking: Pick<Booking, "amountCents" | "dispute" | "disputes">, returnedCents: number): number {
+  // An open dispute is left out: no refund is made while it is open (Stripe refuses one), and
+  // once it is closed it is lost (counted here) or won (the money is ours again).
+  const lost = lostDisputeCents(booking);
+  return Math.max(0, Math.min(returnedCents - lost, booking.amountCents - lost));
+}
+
+/**
+ * What each open refund obligation still owes through Stripe, by key: what lost disputes returned
+ * pays the obligations first (oldest first), so each is reduced by what the bank returned beyond
+ * the obligations before it.
+ */
+export function refundsOwedThroughStripe(booking: Pick<Booking, "refundsOwed" | "dispute" | "disputes">): Map<string, number> {
+  let returned = lostDisputeCents(booking);
+  const owed = new Map<string, number>();
+  for (const o of booking.refundsOwed) {
+    const open = Math.max(0, o.amountCents - o.refundedCents);
+    const paidByBank = Math.min(open, returned);
+    returned -= paidByBank;
+    owed.set(o.key, open - paidByBank);
+  }
+  return owed;
+}
+
+/** What lost disputes returned beyond the open refund obligations: it pays a later refund first. */
+export function lostBeyondOwedCents(booking: Pick<Booking, "refundsOwed" | "dispute" | "disputes">): number {
+  return Math.max(0, lostDisputeCents(booking) - openRefundsOwedCents(booking.refundsOwed));
 }
 
 /**
