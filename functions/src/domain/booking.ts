@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { BookingStatusSchema, PaymentStatusSchema } from "./booking-state.js";
 import { isDisputeClosed } from "./dispute-status.js";
-import { CentsSchema, CurrencySchema } from "./money.js";
+import { CentsSchema, CurrencySchema, TotalCentsSchema } from "./money.js";
 import { SchedulingLimitsSchema } from "./limits.js";
 import { CancellationPolicySchema } from "./policy.js";
 import { REASON_MAX_CHARS } from "./text.js";
@@ -11,10 +11,13 @@ export const CancellationSchema = z.object({
   by: z.enum(["student", "coach", "admin", "system"]),
   reason: z.string().min(1).max(REASON_MAX_CHARS),
   at: InstantSchema,
-  /** The booking's total refunded once this cancellation is carried out (the trigger refunds up to it, once). */
-  refundCents: CentsSchema,
-  /** What was already refunded when it was cancelled: this cancellation refunds the difference. */
-  refundedBeforeCents: CentsSchema.default(0),
+  /**
+   * What the student gets back in all once this cancellation is carried out, a lost dispute's
+   * return included: the trigger refunds up to it less that return, once (stripeRefundTargetCents).
+   */
+  refundCents: TotalCentsSchema,
+  /** What was already refunded or owed when it was cancelled: this cancellation adds the difference. */
+  refundedBeforeCents: TotalCentsSchema.default(0),
   tier: z.string(),
 });
 export type Cancellation = z.output<typeof CancellationSchema>;
@@ -45,8 +48,8 @@ export type Dispute = z.output<typeof DisputeSchema>;
 /** A refund owed outside a cancellation (a cheaper reschedule, a late difference payment), carried out once by the trigger. */
 export const RefundOwedSchema = z.object({
   key: z.string().regex(/^[a-z0-9-]+$/),
-  amountCents: CentsSchema,
-  refundedCents: CentsSchema,
+  amountCents: TotalCentsSchema,
+  refundedCents: TotalCentsSchema,
   cause: z.string().min(1),
 });
 export type RefundOwed = z.output<typeof RefundOwedSchema>;
@@ -103,6 +106,14 @@ export const EscalationSchema = z.object({
 });
 export type Escalation = z.output<typeof EscalationSchema>;
 
+/** Escalations kept on a booking: the most recent ones (the full history is in the audit trail and `adminAlerts`). */
+export const MAX_ESCALATIONS = 50;
+
+/** The booking's escalations with `escalation` added, the oldest dropped beyond MAX_ESCALATIONS. */
+export function withEscalation(escalations: readonly Escalation[], escalation: Escalation): Escalation[] {
+  return [...escalations, escalation].slice(-MAX_ESCALATIONS);
+}
+
 /**
  * `bookings/{bookingId}`. Field names are the brief's and clients rely on them. Instants are UTC
  * ISO strings here; the Firestore layer stores them as Timestamps.
@@ -120,9 +131,10 @@ export const BookingSchema = z
     calcomBookingUid: z.string().min(1).nullable(),
     status: BookingStatusSchema,
     paymentStatus: PaymentStatusSchema,
-    amountCents: CentsSchema,
+    /** Totals over every payment of the booking (each payment is in `charges`). */
+    amountCents: TotalCentsSchema,
     currency: CurrencySchema,
-    refundedCents: CentsSchema,
+    refundedCents: TotalCentsSchema,
     stripeCheckoutSessionId: z.string().min(1).nullable(),
     stripePaymentIntentId: z.string().min(1).nullable(),
     /** The policy in force when the booking was made: later policy changes never touch it. */
@@ -161,7 +173,7 @@ export const BookingSchema = z
     /** Every dispute on the booking's payments (one per payment at most), by id; read through `disputesOf`. */
     disputes: z.array(DisputeSchema).default([]),
     /** Taken back by disputes and not reinstated: captured − refunded − disputed is what we hold. */
-    disputedCents: CentsSchema.default(0),
+    disputedCents: TotalCentsSchema.default(0),
     refundsOwed: z.array(RefundOwedSchema).default([]),
     reschedule: RescheduleSchema.nullable().default(null),
     /** How many reschedules were started (ids r1, r2, …), and the Cal.com uids this booking had before its current one, oldest first. */
@@ -169,7 +181,7 @@ export const BookingSchema = z
     previousCalcomBookingUids: z.array(z.string()).default([]),
     /** Cal.com bookings of ours still to cancel there (the old one of a move to another event type). */
     calcomUidsToCancel: z.array(z.string()).default([]),
-    escalations: z.array(EscalationSchema).max(50).default([]),
+    escalations: z.array(EscalationSchema).max(MAX_ESCALATIONS).default([]),
     createdAt: InstantSchema,
     updatedAt: InstantSchema,
   })
@@ -194,6 +206,41 @@ export function disputeOpen(booking: Pick<Booking, "dispute" | "disputes">): boo
 /** What closed disputes took back for good (lost): no longer ours to refund. */
 export function lostDisputeCents(booking: Pick<Booking, "dispute" | "disputes">): number {
   return disputesOf(booking).reduce((sum, d) => sum + (isDisputeClosed(d.status) && d.fundsWithdrawn ? d.amountCents : 0), 0);
+}
+
+/**
+ * What Stripe refunds in total (the booking's `refundedCents` to reach) for a booking whose
+ * student should get `returnedCents` back in all. A lost dispute is money already returned to
+ * the student (by their bank): it is taken off, never below 0 and never above what the payments
+ * hold once lost disputes have taken theirs. The one rule for turning what is owed into what Stripe refunds.
+ */
+export function stripeRefundTargetCents(booking: Pick<Booking, "amountCents" | "dispute" | "disputes">, returnedCents: number): number {
+  // An open dispute is left out: no refund is made while it is open (Stripe refuses one), and
+  // once it is closed it is lost (counted here) or won (the money is ours again).
+  const lost = lostDisputeCents(booking);
+  return Math.max(0, Math.min(returnedCents - lost, booking.amountCents - lost));
+}
+
+/**
+ * What each open refund obligation still owes through Stripe, by key: what lost disputes returned
+ * pays the obligations first (oldest first), so each is reduced by what the bank returned beyond
+ * the obligations before it.
+ */
+export function refundsOwedThroughStripe(booking: Pick<Booking, "refundsOwed" | "dispute" | "disputes">): Map<string, number> {
+  let returned = lostDisputeCents(booking);
+  const owed = new Map<string, number>();
+  for (const o of booking.refundsOwed) {
+    const open = Math.max(0, o.amountCents - o.refundedCents);
+    const paidByBank = Math.min(open, returned);
+    returned -= paidByBank;
+    owed.set(o.key, open - paidByBank);
+  }
+  return owed;
+}
+
+/** What lost disputes returned beyond the open refund obligations: it pays a later refund first. */
+export function lostBeyondOwedCents(booking: Pick<Booking, "refundsOwed" | "dispute" | "disputes">): number {
+  return Math.max(0, lostDisputeCents(booking) - openRefundsOwedCents(booking.refundsOwed));
 }
 
 /**

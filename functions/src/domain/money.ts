@@ -6,6 +6,13 @@ export const MAX_CENTS = 99_999_999;
 /** Integer minor units (cents), never negative. */
 export const CentsSchema = z.int().min(0).max(MAX_CENTS);
 
+/**
+ * A total over several payments (a booking's captured, refunded and disputed sums, what a
+ * cancellation or an obligation adds up to): each payment is bounded by CentsSchema, but moves
+ * down and back up add a payment each time, so the total has only the bound of exact integers.
+ */
+export const TotalCentsSchema = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
+
 /** ISO 4217 code, stored lowercase as Stripe writes it. */
 export const CurrencySchema = z
   .string()

@@ -1,5 +1,5 @@
 import { Timestamp, type Transaction } from "firebase-admin/firestore";
-import { disputeOpen, refundableCharges, type Booking } from "../../domain/booking.js";
+import { disputeOpen, refundableCharges, refundsOwedThroughStripe, type Booking } from "../../domain/booking.js";
 import type { BookingState } from "../../domain/booking-state.js";
 import { AppError } from "../../domain/errors.js";
 import { isRefundMade } from "../../domain/money.js";
@@ -274,7 +274,18 @@ async function refundParts(bookingId: string, booking: Booking, obligation: { ke
   // closed (each close is written to the booking, which runs this again).
   if (disputeOpen(booking)) return;
   const now = deps.now();
-  for (const part of allocateRefund(refundableCharges(booking), obligation.amountCents)) {
+  // Never more than the payments still hold (a lost dispute took its part back): an allocation
+  // that cannot be made is a recorded failure, never an exception out of the trigger.
+  const charges = refundableCharges(booking);
+  const held = charges.reduce((sum, c) => sum + Math.max(0, c.amountCents - c.refundedCents), 0);
+  let parts;
+  try {
+    parts = allocateRefund(charges, Math.min(obligation.amountCents, held));
+  } catch (err) {
+    await recordFailure(bookingId, "stripe-refund", err, now);
+    return;
+  }
+  for (const part of parts) {
     const generationKey = `${obligation.key}-${part.paymentIntentId}`;
     const generation = booking.refundKeyGenerations[generationKey] ?? 0;
     let refund;
@@ -346,8 +357,10 @@ async function refundOwed(bookingId: string, booking: Booking, deps: Dependencie
     const current = await requireBooking(bookingId);
     if (current.status === "cancelled") return; // a cancellation took the obligation over
     const open = current.refundsOwed.find((o) => o.key === owed.key);
-    if (!open || open.refundedCents >= open.amountCents) continue;
-    await refundParts(bookingId, current, { key: open.key, amountCents: open.amountCents - open.refundedCents, cause: open.cause }, deps);
+    // What lost disputes returned pays the obligation first: Stripe refunds only the rest.
+    const throughStripe = refundsOwedThroughStripe(current).get(owed.key) ?? 0;
+    if (!open || throughStripe <= 0) continue;
+    await refundParts(bookingId, current, { key: open.key, amountCents: throughStripe, cause: open.cause }, deps);
   }
 }
 

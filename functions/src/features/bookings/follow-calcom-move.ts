@@ -1,4 +1,5 @@
 import { Timestamp } from "firebase-admin/firestore";
+import { withEscalation } from "../../domain/booking.js";
 import { judgeCalcomMove } from "../../domain/calcom-move.js";
 import type { Dependencies } from "../../shared/dependencies.js";
 import { getDb } from "../../shared/firestore.js";
@@ -49,7 +50,7 @@ export async function followCalcomMove(move: CalcomMove, deps: Dependencies): Pr
       calcomBookingId: fresh.calcomBookingId,
       calcomStatus: fresh.status,
       previousCalcomBookingUids: [...booking.previousCalcomBookingUids, oldUid],
-      ...(escalation ? { escalations: [...booking.escalations, escalation] } : {}),
+      ...(escalation ? { escalations: withEscalation(booking.escalations, escalation) } : {}),
     }, now);
     moveInterval();
     appendAudit(tx, bookingId, `rescheduled-in-calcom-${newUid}`, { type: "rescheduled-in-calcom", by, from: booking.startTime, to: interval.start, calcomBookingUid: newUid, previousUid: oldUid }, now);

@@ -30,6 +30,15 @@ describe("decideCancellation", () => {
     expect(decideCancellation({ ...booking, dispute: dispute("won") }, "student", hoursBefore(30))).toMatchObject({ refundCents: 10_000, blockedBy: null });
   });
 
+  it("regression #16.19: a lost dispute is money already returned: the policy decides on what was paid, Stripe refunds it less what the bank returned, in either order", () => {
+    const moved = { ...booking, amountCents: 15_000, disputedCents: 5_000 };
+    const disputed = (status: string) => ({ ...dispute(status), amountCents: 5_000, paymentIntentId: "pi_difference" });
+    // Open: the policy's 50 % of 150.00, waiting for the outcome.
+    expect(decideCancellation({ ...moved, dispute: disputed("needs_response") }, "student", hoursBefore(20))).toMatchObject({ refundCents: 7_500, policyRefundCents: 7_500 });
+    // Lost: the same policy refund, of which the bank returned 50.00.
+    expect(decideCancellation({ ...moved, dispute: disputed("lost") }, "student", hoursBefore(20))).toMatchObject({ refundCents: 2_500, policyRefundCents: 7_500 });
+  });
+
   it("takes an admin's amount up to what is refundable, and nothing for an unpaid hold", () => {
     expect(decideCancellation(booking, "admin", hoursBefore(1), 2_500)).toMatchObject({ refundCents: 2_500, tier: "set-by-admin", validUntil: null });
     expect(() => decideCancellation({ ...booking, refundedCents: 9_000 }, "admin", hoursBefore(1), 1_001)).toThrow(/refundable \(1000\)/);

@@ -1,4 +1,4 @@
-import { disputeOpen, lostDisputeCents, openRefundsOwedCents, type Booking } from "../../domain/booking.js";
+import { disputeOpen, openRefundsOwedCents, stripeRefundTargetCents, type Booking } from "../../domain/booking.js";
 import { AppError } from "../../domain/errors.js";
 import { studentCutoffRefusal } from "../../domain/limits.js";
 import { refundableCents, roundDownForStripe } from "../../domain/money.js";
@@ -7,8 +7,16 @@ import { decideRefund } from "../../domain/policy.js";
 export type Canceller = "student" | "coach" | "admin";
 
 export interface CancellationQuote {
-  /** What this cancellation would refund now (on top of anything already refunded or owed). */
+  /**
+   * What this cancellation would refund through Stripe (on top of anything already refunded or
+   * owed): the policy's refund less what lost disputes have already returned.
+   */
   refundCents: number;
+  /**
+   * What the policy gives back for this cancellation, whoever returns it (we, or the student's
+   * bank through a lost dispute): `refundCents` is this less what lost disputes returned.
+   */
+  policyRefundCents: number;
   currency: string;
   tier: string;
   policyVersion: number;
@@ -35,18 +43,20 @@ export const REFUND_OVERRIDE_MESSAGE = "Only an admin can choose the refund amou
  * behind both `quoteCancellation` and `cancelBooking`, so a quote says what the cancel will do
  * (its refund, and whether it would be refused). A student's refund follows the tiers; a coach's
  * is full; an admin's is full, or `refundAmount` when they set one (never above what is
- * refundable). Refunds already owed are counted as refunded.
+ * refundable). Refunds already owed are counted as refunded. A lost dispute is money already
+ * returned: the policy decides on what was captured net of our refunds and those owed (not of lost
+ * disputes), so the student ends up paying the same in any order of events, and Stripe refunds
+ * that less what the bank returned.
  */
 export function decideCancellation(booking: Booking, by: Canceller, now: Date, refundAmount?: number): CancellationQuote {
   if (refundAmount !== undefined && by !== "admin") throw new AppError("auth/permission-denied", REFUND_OVERRIDE_MESSAGE);
   const owedCents = openRefundsOwedCents(booking.refundsOwed);
-  // While a dispute is open the quote shows what the policy gives (and that it waits); what a
-  // lost dispute took back is no longer ours to refund.
+  // While a dispute is open the quote shows what the policy gives (and that it waits).
   const open = disputeOpen(booking);
-  const committed = booking.refundedCents + owedCents + lostDisputeCents(booking);
+  const committed = booking.refundedCents + owedCents;
   const base = { currency: booking.currency, policyVersion: booking.cancellationPolicy.version, quotedAt: now.toISOString(), owedCents };
   // An unpaid hold can always be let go, cut-off or not.
-  if (booking.paymentStatus === "pending") return { ...base, refundCents: 0, tier: "unpaid-hold", validUntil: null, blockedBy: null, blockedCode: null, refundWaitsFor: null };
+  if (booking.paymentStatus === "pending") return { ...base, refundCents: 0, policyRefundCents: 0, tier: "unpaid-hold", validUntil: null, blockedBy: null, blockedCode: null, refundWaitsFor: null };
   const decision = decideRefund({
     cancelledBy: by === "student" ? "student" : "coach",
     now: now.toISOString(),
@@ -69,10 +79,17 @@ export function decideCancellation(booking: Booking, by: Canceller, now: Date, r
   const cutoff = by === "student" ? studentCutoffRefusal({ startTime: booking.startTime, now, cutoffMinutes: booking.limits?.studentCutoffMinutes ?? 0, action: "cancel" }) : null;
   const blocked = cutoff !== null ? { blockedBy: cutoff, blockedCode: "booking/cutoff-passed" as const } : { blockedBy: null, blockedCode: null };
   const refundWaitsFor = open && refundCents + owedCents > 0 ? DISPUTED_MESSAGE : null;
-  return { ...base, refundCents, tier, validUntil: refundAmount === undefined ? decision.validUntil : null, ...blocked, refundWaitsFor };
+  // Through Stripe: what the booking will have refunded once cancelled, beyond what it has
+  // refunded or still owes through Stripe now.
+  const stripeRefundCents = Math.max(0, stripeRefundTargetCents(booking, committed + refundCents) - Math.max(booking.refundedCents, stripeRefundTargetCents(booking, committed)));
+  return { ...base, refundCents: stripeRefundCents, policyRefundCents: refundCents, tier, validUntil: refundAmount === undefined ? decision.validUntil : null, ...blocked, refundWaitsFor };
 }
 
-/** What a cancellation owes in total: its refund, never more than we still hold after a lost dispute. */
+/**
+ * What a cancellation owes through Stripe in total (the booking's refunded total to reach): the
+ * policy's total less what lost disputes returned, never more than we still hold. The one place
+ * "what a cancellation still owes" is computed from the booking.
+ */
 export function cancellationRefundTarget(booking: Booking): number {
-  return Math.min(booking.cancellation?.refundCents ?? 0, booking.amountCents - booking.disputedCents);
+  return stripeRefundTargetCents(booking, booking.cancellation?.refundCents ?? 0);
 }

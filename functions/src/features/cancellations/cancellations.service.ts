@@ -1,8 +1,8 @@
 import type { Transaction } from "firebase-admin/firestore";
-import type { Booking } from "../../domain/booking.js";
+import { stripeRefundTargetCents, type Booking } from "../../domain/booking.js";
 import { AppError } from "../../domain/errors.js";
 import { storedReason } from "../../domain/text.js";
-import { decideCancellation } from "./cancellation-decision.js";
+import { cancellationRefundTarget, decideCancellation } from "./cancellation-decision.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
 import type { Dependencies } from "../../shared/dependencies.js";
 import { getDb } from "../../shared/firestore.js";
@@ -13,7 +13,9 @@ import type { CancelBookingInput, CancelBookingOut } from "./cancellations.schem
 function outOf(bookingId: string, booking: Booking): CancelBookingOut {
   const c = booking.cancellation;
   if (!c) throw new AppError("booking/illegal-transition", "This booking is cancelled without a recorded cancellation.");
-  return { bookingId, status: "cancelled", refundCents: c.refundCents - c.refundedBeforeCents, currency: booking.currency, tier: c.tier, cancelledBy: c.by, cancelledAt: c.at };
+  // What it refunds through Stripe, as its quote said (a lost dispute's return taken off).
+  const refundCents = Math.max(0, cancellationRefundTarget(booking) - stripeRefundTargetCents(booking, c.refundedBeforeCents));
+  return { bookingId, status: "cancelled", refundCents, currency: booking.currency, tier: c.tier, cancelledBy: c.by, cancelledAt: c.at };
 }
 
 /**
@@ -65,14 +67,15 @@ export async function recordCancellationInTx(
   // An open dispute does not stop a cancellation: the calendar and Cal.com are freed now, and the
   // refund owed waits for the dispute's outcome (the booking effects make it once it is won; once
   // it is lost, what the bank returned is no longer ours to refund).
-  const { refundCents, tier, owedCents } = quote;
+  const { refundCents, policyRefundCents, tier, owedCents } = quote;
   const committed = booking.refundedCents + owedCents;
   const cancellation = {
     by: input.by,
     reason,
     at,
-    // The total this booking will have refunded once the cancellation is carried out.
-    refundCents: committed + refundCents,
+    // What the student gets back in all once the cancellation is carried out, a lost dispute's
+    // return included (cancellationRefundTarget turns it into what Stripe refunds).
+    refundCents: committed + policyRefundCents,
     refundedBeforeCents: committed,
     tier,
   };

@@ -7,7 +7,7 @@ import { planMove } from "./reschedule-plan.js";
 const START = "2030-01-07T09:00:00.000Z";
 const booking = {
   offeringId: "sixty", startTime: START, endTime: "2030-01-07T10:00:00.000Z", status: "confirmed", paymentStatus: "paid",
-  amountCents: 10_000, refundedCents: 0, currency: "eur", cancellationPolicy: DEFAULT_CANCELLATION_POLICY, refundsOwed: [],
+  amountCents: 10_000, refundedCents: 0, currency: "eur", cancellationPolicy: DEFAULT_CANCELLATION_POLICY, refundsOwed: [], dispute: null, disputes: [],
 } as unknown as Booking;
 const offering = (id: string, durationMinutes: number, priceCents: number, currency = "eur") => ({ id, title: id, durationMinutes, priceCents, currency, calcomEventTypeId: 7 });
 const coach = { customOfferings: [offering("sixty", 60, 10_000), offering("deep", 60, 15_000), offering("thirty", 30, 6_000), offering("usd", 60, 10_000, "usd")] } as unknown as Coach;
@@ -48,5 +48,13 @@ describe("planMove", () => {
   it("regression #16.2: counts a refund still owed as refunded: moving back to the dearer offering charges the difference again", () => {
     const owing = { ...booking, offeringId: "thirty", refundsOwed: [{ key: "r1-difference-refund", amountCents: 4_000, refundedCents: 0, cause: "price-difference" }] };
     expect(move({ booking: owing, newOfferingId: "sixty" })).toMatchObject({ difference: { kind: "charge", amountCents: 4_000 }, signedDifferenceCents: 4_000 });
+  });
+
+  it("regression #16.20: counts a lost dispute as returned: a cheaper move's refund is reduced by it, none once it covers it; a dearer move's charge is unchanged", () => {
+    const lost = (amountCents: number) => ({ ...booking, disputedCents: amountCents, disputes: [{ id: "dp_1", paymentIntentId: "pi_1", amountCents, currency: "eur", reason: "fraudulent", status: "lost", evidenceDueBy: null, fundsWithdrawn: true }] });
+    const cheaper = { newOfferingId: "thirty", newStartTime: "2030-01-07T11:00:00.000Z", newEndTime: "2030-01-07T11:30:00.000Z" };
+    expect(move({ booking: lost(10_000), ...cheaper })).toMatchObject({ difference: { kind: "none", amountCents: 0 }, signedDifferenceCents: 0 });
+    expect(move({ booking: lost(1_000), ...cheaper })).toMatchObject({ difference: { kind: "refund", amountCents: 3_000 }, signedDifferenceCents: -3_000 });
+    expect(move({ booking: lost(10_000), newOfferingId: "deep" })).toMatchObject({ difference: { kind: "charge", amountCents: 5_000 } });
   });
 });

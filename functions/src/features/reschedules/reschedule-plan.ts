@@ -1,4 +1,4 @@
-import { openRefundsOwedCents, type Booking } from "../../domain/booking.js";
+import { lostBeyondOwedCents, openRefundsOwedCents, type Booking } from "../../domain/booking.js";
 import type { Coach } from "../../domain/coach.js";
 import { AppError } from "../../domain/errors.js";
 import { priceDifference, type PriceDifference } from "../../domain/price-difference.js";
@@ -52,7 +52,20 @@ export function planMove(input: { booking: Booking; coach: Coach; role: Role; no
   // A refund still owed (a cheaper move's difference not yet paid back) is as good as made: the
   // student has paid only what is left of it.
   const refundedCents = booking.refundedCents + openRefundsOwedCents(booking.refundsOwed);
-  const difference = priceDifference({ capturedCents: booking.amountCents, refundedCents, currency: booking.currency, newPriceCents: offering.priceCents, newCurrency: offering.currency });
+  const priced = priceDifference({ capturedCents: booking.amountCents, refundedCents, currency: booking.currency, newPriceCents: offering.priceCents, newCurrency: offering.currency });
+  const difference = lessLostDisputes(priced, lostBeyondOwedCents(booking));
   const signedDifferenceCents = difference.kind === "refund" ? -difference.amountCents : difference.amountCents;
   return { offeringId, eventTypeId: offering.calcomEventTypeId, priceCents: offering.priceCents, difference, signedDifferenceCents, tier: window.tier, limits };
+}
+
+/**
+ * A lost dispute is money already returned to the student (by their bank), as for a
+ * cancellation: a cheaper move's refund is reduced by what lost disputes returned beyond the
+ * refunds already owed, and is none once they cover it. A dearer move's charge is left as it is:
+ * the student pays the new price's difference on what they paid, whatever the bank did.
+ */
+function lessLostDisputes(difference: PriceDifference, lostCents: number): PriceDifference {
+  if (difference.kind !== "refund" || lostCents === 0) return difference;
+  const amountCents = difference.amountCents - lostCents;
+  return amountCents > 0 ? { ...difference, amountCents } : { kind: "none", amountCents: 0, currency: difference.currency };
 }
