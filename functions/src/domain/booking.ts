@@ -81,6 +81,11 @@ export const RescheduleSchema = z.object({
   checkoutUrl: z.string().nullable(),
   /** Until when the new slot is held while the difference is unpaid. */
   holdExpiresAt: InstantSchema.nullable(),
+  /**
+   * The difference's Checkout Session is complete but its payment (a delayed method) is still
+   * processing: the new slot is held until the earlier of the two starts.
+   */
+  paymentProcessing: z.boolean().default(false),
   /** The new Cal.com booking, once created (a move to another event type creates one, then cancels the old). */
   newCalcomBookingUid: z.string().nullable(),
   newCalcomBookingId: z.int().positive().nullable(),

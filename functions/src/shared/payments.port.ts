@@ -5,6 +5,11 @@ export interface CheckoutSessionOut {
   status: "open" | "complete" | "expired";
   paymentStatus: "paid" | "unpaid" | "no_payment_required";
   paymentIntentId: string | null;
+  /**
+   * Complete, unpaid, its PaymentIntent `processing`: paid by a delayed method (SEPA debit and
+   * the like) whose outcome Stripe reports later. Always false for a session still open.
+   */
+  paymentProcessing: boolean;
   expiresAt: string;
 }
 

@@ -2,9 +2,9 @@ import { Timestamp, type Transaction } from "firebase-admin/firestore";
 import { disputeOpen, refundableCharges, refundsOwedThroughStripe, type Booking } from "../../domain/booking.js";
 import type { BookingState } from "../../domain/booking-state.js";
 import { AppError } from "../../domain/errors.js";
+import { mayWaitForProcessing, processingDeadline, processingHoldExpiry } from "../../domain/delayed-payment.js";
 import { isRefundMade } from "../../domain/money.js";
 import { allocateRefund } from "../../domain/refund-allocation.js";
-import { epochMs } from "../../domain/time.js";
 import { cancellationRefundTarget } from "../cancellations/cancellation-decision.js";
 import { moveInCalcom } from "../reschedules/reschedule-effects.js";
 import { rateLimitedUntil } from "../../shared/calcom-queue.port.js";
@@ -84,11 +84,15 @@ export async function releaseHold(bookingId: string, reason: string, deps: Depen
  * rather than its 35 minutes, so hold expiry and reconciliation leave it to Stripe's verdict
  * (`async_payment_succeeded` records the payment, `async_payment_failed` releases the hold). If
  * it is still processing when the session starts, the hold expires then: a slot is never held for
- * ever. False, changing nothing, when the booking is no longer an unpaid hold.
+ * ever. Called by the completed event and by whoever finds the session so (hold expiry,
+ * reconciliation: the event may be late or lost). False, changing nothing, when the booking is no
+ * longer an unpaid hold or its start has come (the hold is then released as any expired one).
  */
 export function recordPaymentProcessingInTx(tx: Transaction, bookingId: string, booking: Booking, paymentIntentId: string | null, stripeEventId: string, now: Date): boolean {
   if (booking.status !== "requested" || booking.paymentStatus !== "pending") return false;
-  const holdExpiresAt = booking.holdExpiresAt !== null && epochMs(booking.holdExpiresAt) > epochMs(booking.startTime) ? booking.holdExpiresAt : booking.startTime;
+  const deadline = processingDeadline([booking.startTime]);
+  if (!mayWaitForProcessing(deadline, now)) return false;
+  const holdExpiresAt = processingHoldExpiry(booking.holdExpiresAt, deadline);
   writeBooking(tx, bookingId, booking, booking, { paymentProcessing: true, holdExpiresAt }, now);
   appendAudit(tx, bookingId, `payment-processing-${stripeEventId}`, { type: "payment-processing", paymentIntentId, holdExpiresAt }, now);
   return true;

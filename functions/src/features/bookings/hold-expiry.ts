@@ -4,14 +4,16 @@ import { AppError } from "../../domain/errors.js";
 import type { Dependencies } from "../../shared/dependencies.js";
 import { bookingsCollection, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
-import { recordPaymentInTx, releaseHold, runBookingEffects } from "./booking-effects.js";
+import { recordPaymentInTx, recordPaymentProcessingInTx, releaseHold, runBookingEffects } from "./booking-effects.js";
 import { requireBooking } from "./bookings.repository.js";
 
 /**
  * Ends one unpaid hold past its expiry: its Checkout Session is expired first, and a session that
- * turns out to be paid (the event was lost) is recorded as a payment instead of released.
+ * turns out to be paid (the event was lost) is recorded as a payment instead of released; one
+ * complete with its payment processing (its event late or lost) is recorded as processing, as
+ * the event would have, and the hold kept until the session's start.
  */
-export async function expireHold(bookingId: string, booking: Booking, deps: Dependencies): Promise<"released" | "paid"> {
+export async function expireHold(bookingId: string, booking: Booking, deps: Dependencies): Promise<"released" | "paid" | "processing"> {
   const now = deps.now();
   if (booking.stripeCheckoutSessionId !== null) {
     const session = await (await deps.payments()).expireCheckoutSession(booking.stripeCheckoutSessionId, `booking-${bookingId}-expire`);
@@ -22,6 +24,10 @@ export async function expireHold(bookingId: string, booking: Booking, deps: Depe
       });
       return "paid";
     }
+    if (session.status === "complete" && session.paymentProcessing) {
+      const kept = await getDb().runTransaction(async (tx) => recordPaymentProcessingInTx(tx, bookingId, await requireBooking(bookingId, tx), session.paymentIntentId, `expiry-check-${session.id}`, now));
+      if (kept) return "processing";
+    }
   }
   await releaseHold(bookingId, "Payment not completed in time", deps);
   await runBookingEffects(bookingId, deps);
@@ -30,9 +36,10 @@ export async function expireHold(bookingId: string, booking: Booking, deps: Depe
 
 /**
  * Releases every unpaid hold past its expiry. Its Checkout Session is expired first; a session
- * that turns out to be paid (the event was lost) is recorded as a payment instead.
+ * that turns out to be paid (the event was lost) is recorded as a payment instead, one whose
+ * payment is processing as such (see expireHold).
  */
-export async function expireStaleHolds(deps: Dependencies): Promise<{ released: number; paid: number }> {
+export async function expireStaleHolds(deps: Dependencies): Promise<{ released: number; paid: number; processing: number }> {
   const now = deps.now();
   const stale = await bookingsCollection()
     .where("status", "==", "requested")
@@ -40,7 +47,7 @@ export async function expireStaleHolds(deps: Dependencies): Promise<{ released: 
     .where("holdExpiresAt", "<=", Timestamp.fromDate(now))
     .limit(200)
     .get();
-  const counts = { released: 0, paid: 0 };
+  const counts = { released: 0, paid: 0, processing: 0 };
   for (const doc of stale.docs) {
     try {
       counts[await expireHold(doc.id, doc.data(), deps)] += 1;
@@ -49,6 +56,6 @@ export async function expireStaleHolds(deps: Dependencies): Promise<{ released: 
       log.error("holds.expiry-failed", { bookingId: doc.id, code: err instanceof AppError ? err.code : "internal" }, err);
     }
   }
-  if (counts.released + counts.paid > 0) log.info("holds.expired", counts);
+  if (counts.released + counts.paid + counts.processing > 0) log.info("holds.expired", counts);
   return counts;
 }

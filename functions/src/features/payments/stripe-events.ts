@@ -7,7 +7,7 @@ import { log } from "../../shared/logger.js";
 import { recordPaymentInTx, recordPaymentProcessingInTx, releaseHoldInTx } from "../bookings/booking-effects.js";
 import { appendAudit, readBooking } from "../bookings/bookings.repository.js";
 import { recordDisputeInTx } from "./disputes.js";
-import { abandonRescheduleInTx, recordReschedulePaymentInTx } from "../reschedules/reschedule-effects.js";
+import { abandonRescheduleInTx, recordRescheduleProcessingInTx, recordReschedulePaymentInTx } from "../reschedules/reschedule-effects.js";
 
 /** The metadata keys we set ourselves on every Stripe object of a booking. */
 const OurMetadataSchema = z.looseObject({
@@ -56,11 +56,16 @@ export async function applyStripeEvent(event: Stripe.Event, deps: Dependencies):
           ? recordReschedulePaymentInTx(tx, bookingId, booking, { rescheduleId, paymentIntentId, amountCents: session.amount_total ?? 0, stripeEventId: event.id }, now)
           : recordPaymentInTx(tx, bookingId, booking, paymentIntentId, event.id, now);
         outcome = "processed";
-      } else if (booking && bookingId && event.type === "checkout.session.completed" && session.payment_status === "unpaid" && !rescheduleIdOf(session)) {
-        // A delayed payment method: the session is complete, the money is not there yet.
-        if (recordPaymentProcessingInTx(tx, bookingId, booking, paymentIntentId, event.id, now)) {
+      } else if (booking && bookingId && event.type === "checkout.session.completed" && session.payment_status === "unpaid") {
+        // A delayed payment method: the session is complete, the money is not there yet; the
+        // hold (the booking's, or a move's new slot) waits for Stripe's verdict.
+        const rescheduleId = rescheduleIdOf(session);
+        const kept = rescheduleId
+          ? recordRescheduleProcessingInTx(tx, bookingId, booking, { rescheduleId, paymentIntentId, stripeEventId: event.id }, now)
+          : recordPaymentProcessingInTx(tx, bookingId, booking, paymentIntentId, event.id, now);
+        if (kept) {
           outcome = "processed";
-          detail = "payment-processing";
+          detail = rescheduleId ? "reschedule-payment-processing" : "payment-processing";
         }
       }
     } else if (event.type === "payment_intent.payment_failed") {

@@ -25,7 +25,7 @@ function view(b: Booking, patch: Partial<BookingView> = {}): BookingView {
 const move = {
   id: "r1", by: "student" as const, reason: "", requestedAt: LONG_AGO, newStartTime: "2030-01-07T11:00:00.000Z", newEndTime: "2030-01-07T12:00:00.000Z",
   newOfferingId: "deep", newEventTypeId: 2, newPriceCents: 15_000, difference: { kind: "charge" as const, amountCents: 5_000 }, refundDifference: true,
-  checkoutSessionId: "cs_2", checkoutUrl: "https://pay", newCalcomBookingUid: null, newCalcomBookingId: null, driver: "trigger" as const,
+  checkoutSessionId: "cs_2", checkoutUrl: "https://pay", newCalcomBookingUid: null, newCalcomBookingId: null, driver: "trigger" as const, paymentProcessing: false,
 };
 
 const kinds = (v: BookingView) => findDrifts(v).map((d) => d.kind);
@@ -105,8 +105,22 @@ describe("findDrifts", () => {
 
   it("a paid hold's session: the payment not recorded; an unpaid one past its expiry", () => {
     const hold = booking({ status: "requested", paymentStatus: "pending", holdExpiresAt: "2030-01-06T08:30:00.000Z", charges: [], paymentIntentIds: [], stripePaymentIntentId: null });
-    const session = { id: "cs_1", url: null, status: "complete" as const, paymentStatus: "paid" as const, paymentIntentId: "pi_9", expiresAt: LONG_AGO };
+    const session = { id: "cs_1", url: null, status: "complete" as const, paymentStatus: "paid" as const, paymentIntentId: "pi_9", paymentProcessing: false, expiresAt: LONG_AGO };
     expect(findDrifts(view(hold, { session }))).toEqual([{ kind: "paid-not-recorded", sessionId: "cs_1", paymentIntentId: "pi_9" }]);
     expect(kinds(view(hold))).toEqual(["hold-expired"]);
+  });
+
+  it("regression #16.17: a hold whose complete session's payment is processing is not expired before the session's start", () => {
+    const hold = booking({ status: "requested", paymentStatus: "pending", holdExpiresAt: "2030-01-06T08:30:00.000Z", charges: [], paymentIntentIds: [], stripePaymentIntentId: null });
+    const session = { id: "cs_1", url: null, status: "complete" as const, paymentStatus: "unpaid" as const, paymentIntentId: "pi_9", paymentProcessing: true, expiresAt: LONG_AGO };
+    // Its event lost: recorded as processing, as the event would have.
+    expect(findDrifts(view(hold, { session }))).toEqual([{ kind: "payment-processing-not-recorded", sessionId: "cs_1", paymentIntentId: "pi_9" }]);
+    // Recorded already: nothing to do until the start.
+    expect(kinds(view(booking({ ...hold, paymentProcessing: true, holdExpiresAt: hold.startTime }), { session }))).toEqual([]);
+    // At the start the wait is over: an expired hold like any other.
+    expect(kinds(view(booking({ ...hold, paymentProcessing: true, holdExpiresAt: hold.startTime }), { session, now: new Date(hold.startTime) }))).toEqual(["hold-expired"]);
+    expect(kinds(view(hold, { session, now: new Date(hold.startTime) }))).toEqual(["hold-expired"]);
+    // A failed delayed payment leaves the session complete and unpaid, no longer processing.
+    expect(kinds(view(hold, { session: { ...session, paymentProcessing: false } }))).toEqual(["hold-expired"]);
   });
 });

@@ -1,6 +1,7 @@
 import { disputeOpen, type Booking } from "../../domain/booking.js";
 import { calcomCanceller } from "../../domain/calcom-cancellation.js";
 import { calcomMover } from "../../domain/calcom-move.js";
+import { mayWaitForProcessing, processingDeadline } from "../../domain/delayed-payment.js";
 import type { CalcomBookingListed, CalcomBookingRef } from "../../shared/scheduling.port.js";
 import type { CheckoutSessionOut, OurRefund } from "../../shared/payments.port.js";
 import { cancellationRefundTarget } from "../cancellations/cancellation-decision.js";
@@ -11,6 +12,8 @@ import { cancellationRefundTarget } from "../cancellations/cancellation-decision
  */
 export type Drift =
   | { kind: "paid-not-recorded"; sessionId: string; paymentIntentId: string }
+  /** A hold's session complete with its payment processing (a delayed method) while the event was late or lost: the hold waits for it. */
+  | { kind: "payment-processing-not-recorded"; sessionId: string; paymentIntentId: string | null }
   | { kind: "paid-not-confirmed" }
   | { kind: "refund-missing"; owedCents: number }
   | { kind: "cancelled-in-calcom"; by: "coach" | "student"; calcomStatus: "cancelled" | "rejected" }
@@ -56,8 +59,13 @@ export function findDrifts(view: BookingView): Drift[] {
   const drifts: Drift[] = [];
 
   if (booking.paymentStatus === "pending" && booking.status === "requested") {
+    // A complete session whose payment processes is not an expired hold while the session may
+    // still take place (the same bound as when its event arrives in time).
+    const processing = session?.status === "complete" && session.paymentProcessing && mayWaitForProcessing(processingDeadline([booking.startTime]), now);
     if (session?.status === "complete" && session.paymentStatus === "paid" && session.paymentIntentId !== null) {
       drifts.push({ kind: "paid-not-recorded", sessionId: session.id, paymentIntentId: session.paymentIntentId });
+    } else if (processing) {
+      if (!booking.paymentProcessing) drifts.push({ kind: "payment-processing-not-recorded", sessionId: session.id, paymentIntentId: session.paymentIntentId });
     } else if (booking.holdExpiresAt !== null && Date.parse(booking.holdExpiresAt) <= now.getTime()) {
       drifts.push({ kind: "hold-expired" });
     }

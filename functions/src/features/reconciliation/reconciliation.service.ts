@@ -9,7 +9,7 @@ import { log } from "../../shared/logger.js";
 import type { CalcomBookingListed, CalcomBookingRef } from "../../shared/scheduling.port.js";
 import type { CheckoutSessionOut } from "../../shared/payments.port.js";
 import { accountForCalcomWrite, resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
-import { recordPaymentInTx, recordRefundInTx, runBookingEffects } from "../bookings/booking-effects.js";
+import { recordPaymentInTx, recordPaymentProcessingInTx, recordRefundInTx, runBookingEffects } from "../bookings/booking-effects.js";
 import { appendAudit, patchBooking, readBooking, requireBooking } from "../bookings/bookings.repository.js";
 import { followCalcomMove, type CalcomMove } from "../bookings/follow-calcom-move.js";
 import { expireHold } from "../bookings/hold-expiry.js";
@@ -96,6 +96,13 @@ async function heal(bookingId: string, drift: Drift, runId: string, deps: Depend
       });
       return;
     }
+    case "payment-processing-not-recorded":
+      await getDb().runTransaction(async (tx) => {
+        const current = await requireBooking(bookingId, tx);
+        if (!recordPaymentProcessingInTx(tx, bookingId, current, drift.paymentIntentId, `reconcile-${drift.sessionId}`, now)) return;
+        appendAudit(tx, bookingId, auditId, { ...audit, sessionId: drift.sessionId, paymentIntentId: drift.paymentIntentId }, now);
+      });
+      return;
     case "paid-not-recorded":
       await getDb().runTransaction(async (tx) => {
         const current = await requireBooking(bookingId, tx);

@@ -1,5 +1,6 @@
 import { Timestamp, type Transaction } from "firebase-admin/firestore";
 import type { Booking, Reschedule } from "../../domain/booking.js";
+import { mayWaitForProcessing, processingDeadline, processingHoldExpiry } from "../../domain/delayed-payment.js";
 import { AppError } from "../../domain/errors.js";
 import type { Dependencies } from "../../shared/dependencies.js";
 import { getDb } from "../../shared/firestore.js";
@@ -49,6 +50,23 @@ async function abandon(bookingId: string, rescheduleId: string, why: string, now
   });
 }
 
+/**
+ * Records that a move's difference was paid by a delayed method still processing (reads done by
+ * the caller), as a first payment's is: the new slot is held until the earlier of the booking's
+ * start and the new one, for Stripe's verdict (success makes the move, failure gives it up).
+ * False, changing nothing, when the move is no longer waiting for it or that time has come.
+ */
+export function recordRescheduleProcessingInTx(tx: Transaction, bookingId: string, booking: Booking, input: { rescheduleId: string; paymentIntentId: string | null; stripeEventId: string }, now: Date): boolean {
+  const r = booking.reschedule;
+  if (!r || r.id !== input.rescheduleId || r.state !== "awaiting-payment" || booking.status === "cancelled") return false;
+  const deadline = processingDeadline([booking.startTime, r.newStartTime]);
+  if (!mayWaitForProcessing(deadline, now)) return false;
+  const holdExpiresAt = processingHoldExpiry(r.holdExpiresAt, deadline);
+  patchBooking(tx, bookingId, booking, { reschedule: { ...r, paymentProcessing: true, holdExpiresAt } }, now);
+  appendAudit(tx, bookingId, `reschedule-${r.id}-payment-processing-${input.stripeEventId}`, { type: "difference-payment-processing", rescheduleId: r.id, paymentIntentId: input.paymentIntentId, holdExpiresAt }, now);
+  return true;
+}
+
 /** Records the payment of a reschedule's difference (reads done by the caller). A late one is owed back. */
 export function recordReschedulePaymentInTx(tx: Transaction, bookingId: string, booking: Booking, input: { rescheduleId: string; paymentIntentId: string; amountCents: number; stripeEventId: string }, now: Date): "paid" | "late-payment" | "already-recorded" {
   if (booking.charges.some((c) => c.paymentIntentId === input.paymentIntentId)) return "already-recorded";
@@ -59,7 +77,7 @@ export function recordReschedulePaymentInTx(tx: Transaction, bookingId: string, 
   const paymentIntentIds = [...booking.paymentIntentIds, input.paymentIntentId];
   const r = booking.reschedule;
   if (r && r.id === input.rescheduleId && r.state === "awaiting-payment" && booking.status !== "cancelled") {
-    writeBooking(tx, bookingId, booking, booking, { charges, paymentIntentIds, amountCents, reschedule: { ...r, state: "ready", holdExpiresAt: null } }, now);
+    writeBooking(tx, bookingId, booking, booking, { charges, paymentIntentIds, amountCents, reschedule: { ...r, state: "ready", holdExpiresAt: null, paymentProcessing: false } }, now);
     appendAudit(tx, bookingId, `reschedule-${r.id}-paid`, { type: "difference-paid", rescheduleId: r.id, paymentIntentId: input.paymentIntentId, amountCents: input.amountCents }, now);
     return "paid";
   }
@@ -76,9 +94,10 @@ export function recordReschedulePaymentInTx(tx: Transaction, bookingId: string, 
 /**
  * Ends a move whose difference was not paid in time (its expiry event lost): its Checkout
  * Session is expired first, and one that turns out to be paid is recorded (the move then goes
- * ahead) instead of given up.
+ * ahead) instead of given up; one whose payment is processing (its completed event late or lost)
+ * is recorded as processing, and the move waits for it.
  */
-export async function expireMoveHold(bookingId: string, booking: Booking, deps: Dependencies): Promise<"abandoned" | "paid" | "nothing-to-do"> {
+export async function expireMoveHold(bookingId: string, booking: Booking, deps: Dependencies): Promise<"abandoned" | "paid" | "processing" | "nothing-to-do"> {
   const r = booking.reschedule;
   if (!r || r.state !== "awaiting-payment") return "nothing-to-do";
   const now = deps.now();
@@ -91,6 +110,9 @@ export async function expireMoveHold(bookingId: string, booking: Booking, deps: 
       // The session's amount is the difference it was made for.
       recordReschedulePaymentInTx(tx, bookingId, current, { rescheduleId: r.id, paymentIntentId, amountCents: r.difference.amountCents, stripeEventId: `expiry-check-${session.id}` }, now);
       return "paid";
+    }
+    if (session !== null && session.status === "complete" && session.paymentProcessing && recordRescheduleProcessingInTx(tx, bookingId, current, { rescheduleId: r.id, paymentIntentId: session.paymentIntentId, stripeEventId: `expiry-check-${session.id}` }, now)) {
+      return "processing";
     }
     await abandonRescheduleInTx(tx, bookingId, current, "the difference was not paid.", now);
     return "abandoned";

@@ -79,6 +79,7 @@ export async function rescheduleBooking(input: RescheduleBookingInput, caller: C
       checkoutSessionId: null,
       checkoutUrl: null,
       holdExpiresAt: charge ? new Date(now.getTime() + HOLD_MINUTES * MINUTE_MS).toISOString() : null,
+      paymentProcessing: false,
       newCalcomBookingUid: null,
       newCalcomBookingId: null,
       driver: charge ? ("trigger" as const) : ("caller" as const),

@@ -10,7 +10,10 @@ const OurRefundMetadataSchema = z.object({ bookingId: z.string().min(1), obligat
 const SessionStatusSchema = z.enum(["open", "complete", "expired"]);
 const SessionPaymentStatusSchema = z.enum(["paid", "unpaid", "no_payment_required"]);
 
-function sessionOut(s: Stripe.Checkout.Session): CheckoutSessionOut {
+/** The part of a PaymentIntent we read: whether a delayed payment is still processing. */
+const PaymentIntentStatusSchema = z.looseObject({ status: z.string().min(1) });
+
+function sessionOut(s: Stripe.Checkout.Session, paymentProcessing = false): CheckoutSessionOut {
   const paymentIntent = s.payment_intent;
   return {
     id: s.id,
@@ -18,6 +21,7 @@ function sessionOut(s: Stripe.Checkout.Session): CheckoutSessionOut {
     status: SessionStatusSchema.parse(s.status),
     paymentStatus: SessionPaymentStatusSchema.parse(s.payment_status),
     paymentIntentId: typeof paymentIntent === "string" ? paymentIntent : (paymentIntent?.id ?? null),
+    paymentProcessing,
     expiresAt: new Date(s.expires_at * 1000).toISOString(),
   };
 }
@@ -75,7 +79,19 @@ export class StripePaymentsGateway implements PaymentsGateway {
   }
 
   async retrieveCheckoutSession(sessionId: string): Promise<CheckoutSessionOut> {
-    return this.mapped(async () => sessionOut(await this.stripe.checkout.sessions.retrieve(sessionId)));
+    return this.mapped(async () => this.withPaymentState(await this.stripe.checkout.sessions.retrieve(sessionId)));
+  }
+
+  /**
+   * The session as we see it, with whether its payment is processing: a complete unpaid session
+   * says nothing of that itself (a failed delayed payment leaves it complete and unpaid too), so
+   * its PaymentIntent is read.
+   */
+  private async withPaymentState(s: Stripe.Checkout.Session): Promise<CheckoutSessionOut> {
+    const out = sessionOut(s);
+    if (out.status !== "complete" || out.paymentStatus !== "unpaid" || out.paymentIntentId === null) return out;
+    const intent = PaymentIntentStatusSchema.parse(await this.stripe.paymentIntents.retrieve(out.paymentIntentId));
+    return { ...out, paymentProcessing: intent.status === "processing" };
   }
 
   async expireCheckoutSession(sessionId: string, idempotencyKey: string): Promise<CheckoutSessionOut> {
@@ -86,11 +102,11 @@ export class StripePaymentsGateway implements PaymentsGateway {
       } catch (err) {
         // No such session (never made, or another account): nothing can be paid through it.
         if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code === "resource_missing") {
-          return { id: sessionId, url: null, status: "expired" as const, paymentStatus: "unpaid" as const, paymentIntentId: null, expiresAt: new Date().toISOString() };
+          return { id: sessionId, url: null, status: "expired" as const, paymentStatus: "unpaid" as const, paymentIntentId: null, paymentProcessing: false, expiresAt: new Date().toISOString() };
         }
         throw err;
       }
-      if (current.status !== "open") return sessionOut(current);
+      if (current.status !== "open") return this.withPaymentState(current);
       return sessionOut(await this.stripe.checkout.sessions.expire(sessionId, {}, { idempotencyKey }));
     });
   }
