@@ -13,6 +13,8 @@ import { getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import { resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
 import { recordCancellationInTx } from "../cancellations/cancellations.service.js";
+import { calcomMover } from "../../domain/calcom-move.js";
+import { followCalcomMove } from "./follow-calcom-move.js";
 import { appendAudit, notify, patchBooking, readBooking, releaseInTx, requireBooking, writeBooking } from "./bookings.repository.js";
 
 /** Automatic attempts of one side effect before it is left to reconciliation (or a person). */
@@ -122,12 +124,19 @@ export function recordPaymentInTx(tx: Transaction, bookingId: string, booking: B
 /**
  * When Cal.com refused to confirm because the booking was rejected or cancelled there (the
  * webhook lost), records the cancellation as the coach's (a full refund) instead of a failed
- * attempt: no later confirm can succeed. True when it did.
+ * attempt: no later confirm can succeed. A booking cancelled there because it was moved
+ * (`rescheduledToUid`) was not cancelled: the move is followed, and the next run confirms the new
+ * Cal.com booking. True when it did either.
  */
 async function cancelledInCalcomMeanwhile(bookingId: string, booking: Booking, err: unknown, deps: Dependencies): Promise<boolean> {
   if (!(err instanceof AppError) || err.code !== "upstream/rejected" || booking.calcomBookingUid === null) return false;
   const there = await deps.bookingCalendar.getBooking(await resolveCalcomAccount(booking.coachId, deps.config), booking.calcomBookingUid).catch(() => null);
   if (there === null || (there.status !== "cancelled" && there.status !== "rejected")) return false;
+  if (there.status === "cancelled" && there.rescheduledToUid) {
+    const by = calcomMover({ rescheduledBy: there.rescheduledByEmail, hostEmails: there.hostEmails ?? [] });
+    await followCalcomMove({ bookingId, oldUid: booking.calcomBookingUid, newUid: there.rescheduledToUid, by }, deps);
+    return true;
+  }
   const calcomStatus = there.status;
   await getDb().runTransaction(async (tx) => {
     const current = await requireBooking(bookingId, tx);
