@@ -423,3 +423,19 @@ describe("regression #16.16: a move made in Cal.com whose webhook was lost is fo
     await expectFollowed(s);
   });
 });
+
+describe("a hold released before its payment's event arrived", () => {
+  it("regression #16.24: the payment made meanwhile, its event lost, is found by the scheduled pass, recorded as late and refunded in full", async () => {
+    const s = await setup();
+    standIns.stripe.pay((await booking(s.bookingId)).stripeCheckoutSessionId ?? ""); // no webhook reaches us
+    // The student lets the hold go (or it expires) before we hear of the payment.
+    await cancelBooking({ bookingId: s.bookingId, reason: "Changed my mind" }, s.student, s.deps);
+    expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "pending" });
+    s.later();
+    await reconcileRecent({ dryRun: false }, s.deps);
+    const paymentIntentId = (await booking(s.bookingId)).stripePaymentIntentId ?? "";
+    expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: 10_000, cancellation: { tier: "late-payment" } });
+    expect([...standIns.stripe.refunds.values()].filter((r) => r.payment_intent === paymentIntentId).map((r) => r.amount)).toEqual([10_000]);
+  });
+});
+

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
+import { stripeTestSignature } from "../../src/integrations/stripe/stripe-webhook.js";
 import { bookingDoc, getDb } from "../../src/shared/firestore.js";
 import { initAdminFor, uniqueId } from "../helpers/admin.js";
 import { expectLedgersBalanced } from "../helpers/ledger.js";
@@ -71,6 +72,25 @@ describe("stripeWebhook (in-process) with the stand-in's signed events", () => {
     const markers = await getDb().collection("webhookEvents").where("bookingId", "==", bookingId).get();
     expect(markers.docs.map((d) => String(d.get("outcome")))).toEqual(["processed"]);
     expect((await bookingDoc(bookingId).get()).data()).toMatchObject({ status: "requested", paymentStatus: "paid" });
+  });
+
+  it("regression #16.25: a dispute that arrives before its payment's event is sent back for redelivery, then recorded", async () => {
+    const { bookingId, sessionId } = await heldBooking();
+    stripe.holdWebhooks();
+    stripe.pay(sessionId);
+    const paymentIntentId = stripe.sessions.get(sessionId)?.payment_intent ?? "";
+    stripe.openDispute(paymentIntentId);
+    const held = stripe.takeHeldWebhooks();
+    const post = async (type: string) => {
+      const e = held.find((x) => x.type === type);
+      if (!e) throw new Error(`no ${type} held`);
+      return (await fetch(receiver.url, { method: "POST", headers: { "stripe-signature": stripeTestSignature(e.rawBody, SECRET), "content-type": "application/json" }, body: e.rawBody })).status;
+    };
+    expect(await post("charge.dispute.created")).toBe(500);
+    expect((await getDb().collection("webhookEvents").where("type", "==", "charge.dispute.created").where("bookingId", "==", bookingId).get()).size).toBe(0);
+    expect(await post("checkout.session.completed")).toBe(200);
+    expect(await post("charge.dispute.created")).toBe(200);
+    expect((await bookingDoc(bookingId).get()).data()).toMatchObject({ paymentStatus: "paid", disputedCents: 4_200, disputes: [{ paymentIntentId, status: "needs_response", fundsWithdrawn: true }] });
   });
 
   it("answers 200 for a session that belongs to no booking of ours, writing only the marker", async () => {

@@ -1,6 +1,7 @@
 import { Timestamp } from "firebase-admin/firestore";
 import type Stripe from "stripe";
 import { z } from "zod";
+import { AppError } from "../../domain/errors.js";
 import type { Dependencies } from "../../shared/dependencies.js";
 import { bookingsCollection, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
@@ -26,6 +27,9 @@ function bookingIdOf(object: { metadata?: Stripe.Metadata | null; client_referen
   const metadata = OurMetadataSchema.safeParse(object.metadata ?? {});
   return (metadata.success ? metadata.data.bookingId : undefined) ?? object.client_reference_id ?? null;
 }
+
+/** How long a dispute whose payment we do not know yet is sent back to Stripe for redelivery. */
+const DISPUTE_WAIT_MS = 3 * 24 * 3_600_000;
 
 export type StripeEventOutcome = "processed" | "duplicate" | "ignored" | "unknown-booking";
 
@@ -106,6 +110,12 @@ export async function applyStripeEvent(event: Stripe.Event, deps: Dependencies):
       // Disputes carry none of our metadata: the booking is found by the payment it disputes.
       const found = paymentIntentId ? await tx.get(bookingsCollection().where("paymentIntentIds", "array-contains", paymentIntentId).limit(1)) : null;
       const doc = found?.docs[0];
+      // Stripe does not keep order: a dispute can arrive before the event of the payment it
+      // disputes has been recorded. Answered 500 (nothing recorded), Stripe delivers it again
+      // later, for up to three days; a dispute older than that names no payment of ours.
+      if (!doc && paymentIntentId && now.getTime() - dispute.created * 1000 < DISPUTE_WAIT_MS) {
+        throw new AppError("request/in-progress", "The disputed payment is not recorded yet: deliver this event again later.");
+      }
       if (!doc || !paymentIntentId) outcome = "unknown-booking";
       else {
         bookingId = doc.id;

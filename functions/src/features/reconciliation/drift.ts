@@ -58,6 +58,11 @@ export function findDrifts(view: BookingView): Drift[] {
   const settled = now.getTime() - Date.parse(booking.updatedAt) >= SETTLE_MS;
   const drifts: Drift[] = [];
 
+  // A hold released before its payment's event arrived (the event lost) is paid all the same:
+  // recorded, the payment is late and refunded in full.
+  if (booking.paymentStatus === "pending" && booking.status === "cancelled" && session?.status === "complete" && session.paymentStatus === "paid" && session.paymentIntentId !== null) {
+    drifts.push({ kind: "paid-not-recorded", sessionId: session.id, paymentIntentId: session.paymentIntentId });
+  }
   if (booking.paymentStatus === "pending" && booking.status === "requested") {
     // A complete session whose payment processes is not an expired hold while the session may
     // still take place (the same bound as when its event arrives in time).

@@ -49,7 +49,10 @@ async function calcomView(booking: Booking, changedInCalcom: boolean, deps: Depe
 
 async function sessionView(booking: Booking, deps: Dependencies): Promise<CheckoutSessionOut | null> {
   if (booking.paymentStatus !== "pending" || booking.stripeCheckoutSessionId === null) return null;
-  return (await deps.payments()).retrieveCheckoutSession(booking.stripeCheckoutSessionId);
+  const read = (await deps.payments()).retrieveCheckoutSession(booking.stripeCheckoutSessionId);
+  // A released hold is looked at only in case it was paid: a session Stripe cannot show now is
+  // looked at again by the next pass, and one it does not know was never paid.
+  return booking.status === "cancelled" ? read.catch(() => null) : read;
 }
 
 async function recordedRefundIds(bookingId: string): Promise<Set<string>> {
@@ -208,6 +211,8 @@ export async function reconcileRecent(options: { dryRun: boolean }, deps: Depend
     bookingsCollection().where("status", "==", "cancelled").where("paymentStatus", "==", "paid").limit(200),
     // A move under way (paid and not made, or waiting for a difference whose expiry was lost).
     bookingsCollection().where("reschedule.state", "in", ["ready", "awaiting-payment"]).limit(200),
+    // A hold released in the last two days: its payment may have been made and its event lost.
+    bookingsCollection().where("status", "==", "cancelled").where("paymentStatus", "==", "pending").where("updatedAt", ">=", Timestamp.fromDate(new Date(now.getTime() - LOOKBACK_MS))).limit(200),
     // A cancellation whose Cal.com release was left undone.
     bookingsCollection().where("status", "==", "cancelled").where("calcomStatus", "in", ["pending", "accepted"]).limit(200),
   ]) {
