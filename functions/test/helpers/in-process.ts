@@ -5,6 +5,8 @@ import { runBookingEffects } from "../../src/features/bookings/booking-effects.j
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { saveOffering, syncOfferingEventTypes } from "../../src/features/offerings/offerings.service.js";
 import { applyStripeEvent } from "../../src/features/payments/stripe-events.js";
+import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
+import { handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
 import type { Dependencies } from "../../src/shared/dependencies.js";
 import { bookingDoc, coachDoc } from "../../src/shared/firestore.js";
 import { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
@@ -91,3 +93,28 @@ export async function confirmedBooking(standIns: { calcom: FakeCalcom; stripe: F
 }
 
 export type ConfirmedBooking = Awaited<ReturnType<typeof confirmedBooking>>;
+
+/** The booking read through its schema; a test that expects one fails plainly when it is missing. */
+export async function storedBooking(id: string) {
+  const b = (await bookingDoc(id).get()).data();
+  if (!b) throw new Error("missing booking");
+  return b;
+}
+
+/** Posts the stand-in's signed Stripe event through the real webhook handler, which must accept it. */
+export async function postSignedStripe(stripe: FakeStripe, secret: string, type: string, object: unknown, deps: Dependencies) {
+  const signed = stripe.signedEvent(type, structuredClone(object), secret);
+  const out = await handleStripeWebhook({ method: "POST", rawBody: Buffer.from(signed.rawBody), header: (n: string) => (n.toLowerCase() === "stripe-signature" ? signed.signature : undefined) } as never, deps);
+  expect(out.status).toBe(200);
+  return out;
+}
+
+/** Moves a confirmed booking, as its student, to a dearer offering and pays the difference through Checkout (its signed event). */
+export async function moveAndPay(stripe: FakeStripe, secret: string, s: ConfirmedBooking, to: { offeringId: string; start: string; end: string }): Promise<void> {
+  const out = await rescheduleBooking({ bookingId: s.bookingId, newStartTime: to.start, newEndTime: to.end, newOfferingId: to.offeringId, refundDifference: true, reason: "" }, s.student, s.deps);
+  expect(out.status).toBe("awaiting-payment");
+  const sessionId = (await storedBooking(s.bookingId)).reschedule?.checkoutSessionId ?? "";
+  await postSignedStripe(stripe, secret, "checkout.session.completed", stripe.sessionOut(stripe.pay(sessionId)), s.deps);
+  await runBookingEffects(s.bookingId, s.deps);
+  expect(await storedBooking(s.bookingId)).toMatchObject({ reschedule: null, offeringId: to.offeringId });
+}

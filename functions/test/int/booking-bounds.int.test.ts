@@ -2,13 +2,12 @@ import { describe, expect, it } from "vitest";
 import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
 import { handleCalcomWebhook } from "../../src/features/webhooks/calcom-webhook.endpoint.js";
-import { handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
 import { calcomApi } from "../../src/integrations/calcom/calcom-api.js";
 import { CalcomClient } from "../../src/integrations/calcom/calcom-client.js";
 import { calcomSignature } from "../../src/integrations/calcom/calcom-webhook.js";
 import { bookingDoc } from "../../src/shared/firestore.js";
 import type { testDependencies } from "../helpers/deps.js";
-import { confirmedBooking, type ConfirmedBooking, useStandIns } from "../helpers/in-process.js";
+import { confirmedBooking, moveAndPay, useStandIns, storedBooking as booking } from "../helpers/in-process.js";
 
 const standIns = useStandIns();
 const STRIPE_SECRET = "whsec_booking_bounds_test";
@@ -24,32 +23,10 @@ type Deps = ReturnType<typeof testDependencies>;
 const paidBooking = (prices: { sixty: number; deep: number; thirty: number; currency: string } = { sixty: 10_000, deep: 15_000, thirty: 5_000, currency: "eur" }) =>
   confirmedBooking(standIns, { price: { priceCents: prices.sixty, currency: prices.currency }, beside: { deep: prices.deep, thirty: prices.thirty }, config: { stripeWebhookSecret: STRIPE_SECRET, calcomWebhookSecret: CALCOM_SECRET } });
 
-async function booking(id: string) {
-  const b = (await bookingDoc(id).get()).data();
-  if (!b) throw new Error("missing booking");
-  return b;
-}
-
-async function postStripe(type: string, object: unknown, deps: Deps) {
-  const signed = standIns.stripe.signedEvent(type, structuredClone(object), STRIPE_SECRET);
-  const out = await handleStripeWebhook({ method: "POST", rawBody: Buffer.from(signed.rawBody), header: (n: string) => (n.toLowerCase() === "stripe-signature" ? signed.signature : undefined) } as never, deps);
-  expect(out.status).toBe(200);
-}
-
 async function postCalcom(triggerEvent: string, payload: Record<string, unknown>, deps: Deps) {
   const rawBody = JSON.stringify({ triggerEvent, createdAt: new Date().toISOString(), payload });
   const signature = calcomSignature(rawBody, CALCOM_SECRET);
   return handleCalcomWebhook({ method: "POST", rawBody: Buffer.from(rawBody), header: (n: string) => (n.toLowerCase() === "x-cal-signature-256" ? signature : undefined) } as never, deps);
-}
-
-/** Moves the booking to a dearer offering and pays the difference through Checkout. */
-async function moveAndPay(s: ConfirmedBooking, to: { offeringId: string; start: string; end: string }) {
-  const out = await rescheduleBooking({ bookingId: s.bookingId, newStartTime: to.start, newEndTime: to.end, newOfferingId: to.offeringId, refundDifference: true, reason: "" }, s.student, s.deps);
-  expect(out.status).toBe("awaiting-payment");
-  const sessionId = (await booking(s.bookingId)).reschedule?.checkoutSessionId ?? "";
-  await postStripe("checkout.session.completed", standIns.stripe.sessionOut(standIns.stripe.pay(sessionId)), s.deps);
-  await runBookingEffects(s.bookingId, s.deps);
-  expect(await booking(s.bookingId)).toMatchObject({ reschedule: null, offeringId: to.offeringId });
 }
 
 /** The booking's amountCents as read through its schema, or the error reading it. */
@@ -70,7 +47,7 @@ describe("a booking stays readable", () => {
     await runBookingEffects(s.bookingId, s.deps);
     expect(await booking(s.bookingId)).toMatchObject({ offeringId: "thirty", refundedCents: 50_000_000 });
     // And back to the 60,000,000 offering: 50,000,000 to pay again, recorded as amountCents 110,000,000.
-    await moveAndPay(s, { offeringId: "deep", start: iso(10), end: iso(11) }).catch(() => undefined);
+    await moveAndPay(standIns.stripe, STRIPE_SECRET, s, { offeringId: "deep", start: iso(10), end: iso(11) }).catch(() => undefined);
     const read = await readable(s.bookingId);
     // An unreadable booking would also break the shared after-each ledger check of the next tests.
     standIns.stripe.reset();

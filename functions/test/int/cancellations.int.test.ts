@@ -2,10 +2,9 @@ import { describe, expect, it } from "vitest";
 import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { cancelBooking } from "../../src/features/cancellations/cancellations.service.js";
-import { bookingDoc } from "../../src/shared/firestore.js";
 import { uniqueId } from "../helpers/admin.js";
 import { testDependencies } from "../helpers/deps.js";
-import { confirmedBooking, readyCoach, useStandIns } from "../helpers/in-process.js";
+import { confirmedBooking, readyCoach, useStandIns, storedBooking as booking } from "../helpers/in-process.js";
 
 const standIns = useStandIns();
 
@@ -15,12 +14,6 @@ const at = (hoursBeforeStart: number) => new Date(Date.parse(START) - hoursBefor
 
 /** A confirmed, paid booking of 100.00 EUR at START, with a clock the test moves. */
 const paidBooking = () => confirmedBooking(standIns);
-
-async function booking(id: string) {
-  const b = (await bookingDoc(id).get()).data();
-  if (!b) throw new Error("missing booking");
-  return b;
-}
 
 const refundsOf = (paymentIntentId: string | null) => [...standIns.stripe.refunds.values()].filter((r) => r.payment_intent === paymentIntentId).map((r) => r.amount);
 

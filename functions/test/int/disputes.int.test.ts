@@ -1,11 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
 import { cancelBooking } from "../../src/features/cancellations/cancellations.service.js";
-import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
-import { handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
-import { bookingDoc, getDb } from "../../src/shared/firestore.js";
+import { getDb } from "../../src/shared/firestore.js";
 import type { testDependencies } from "../helpers/deps.js";
-import { confirmedBooking, useStandIns } from "../helpers/in-process.js";
+import { confirmedBooking, moveAndPay, useStandIns, postSignedStripe, storedBooking as booking } from "../helpers/in-process.js";
 
 const standIns = useStandIns();
 const SECRET = "whsec_disputes_test";
@@ -16,18 +14,7 @@ const at = (hoursBeforeStart: number) => new Date(Date.parse(START) - hoursBefor
 /** A confirmed, paid booking of 100.00 EUR at START (a 150.00 offering `deep` beside it), with a clock the test moves. */
 const paidBooking = () => confirmedBooking(standIns, { beside: { deep: 15_000 }, config: { stripeWebhookSecret: SECRET } });
 
-async function booking(id: string) {
-  const b = (await bookingDoc(id).get()).data();
-  if (!b) throw new Error("missing booking");
-  return b;
-}
-
-async function post(type: string, object: unknown, deps: ReturnType<typeof testDependencies>) {
-  const signed = standIns.stripe.signedEvent(type, structuredClone(object), SECRET);
-  const out = await handleStripeWebhook({ method: "POST", rawBody: Buffer.from(signed.rawBody), header: (n: string) => (n.toLowerCase() === "stripe-signature" ? signed.signature : undefined) } as never, deps);
-  expect(out.status).toBe(200);
-  return out;
-}
+const post = (type: string, object: unknown, deps: ReturnType<typeof testDependencies>) => postSignedStripe(standIns.stripe, SECRET, type, object, deps);
 
 async function calendarOf(coachId: string) {
   const data = (await getDb().collection("coachCalendars").doc(coachId).get()).data() as { intervals: { bookingId: string }[] } | undefined;
@@ -53,10 +40,7 @@ describe("disputes arrive in any order", () => {
 
   it("regression #16.4: two disputes on one booking (the first payment and a move's difference) each count once, whatever the order of their events", async () => {
     const s = await paidBooking();
-    await rescheduleBooking({ bookingId: s.bookingId, newStartTime: "2030-01-07T10:00:00.000Z", newEndTime: "2030-01-07T11:00:00.000Z", newOfferingId: "deep", refundDifference: true, reason: "" }, s.student, s.deps);
-    const sessionId = (await booking(s.bookingId)).reschedule?.checkoutSessionId ?? "";
-    await post("checkout.session.completed", standIns.stripe.sessionOut(standIns.stripe.pay(sessionId)), s.deps);
-    await runBookingEffects(s.bookingId, s.deps);
+    await moveAndPay(standIns.stripe, SECRET, s, { offeringId: "deep", start: "2030-01-07T10:00:00.000Z", end: "2030-01-07T11:00:00.000Z" });
     const moved = await booking(s.bookingId);
     expect(moved).toMatchObject({ amountCents: 15_000, reschedule: null });
     const differencePi = moved.charges.find((c) => c.cause === "price-difference")?.paymentIntentId ?? "";
@@ -83,10 +67,7 @@ describe("disputes arrive in any order", () => {
 
   it("regression #16.4: a refund waits while any dispute of the booking is open, not only the latest one", async () => {
     const s = await paidBooking();
-    await rescheduleBooking({ bookingId: s.bookingId, newStartTime: "2030-01-07T10:00:00.000Z", newEndTime: "2030-01-07T11:00:00.000Z", newOfferingId: "deep", refundDifference: true, reason: "" }, s.student, s.deps);
-    const sessionId = (await booking(s.bookingId)).reschedule?.checkoutSessionId ?? "";
-    await post("checkout.session.completed", standIns.stripe.sessionOut(standIns.stripe.pay(sessionId)), s.deps);
-    await runBookingEffects(s.bookingId, s.deps);
+    await moveAndPay(standIns.stripe, SECRET, s, { offeringId: "deep", start: "2030-01-07T10:00:00.000Z", end: "2030-01-07T11:00:00.000Z" });
     const differencePi = (await booking(s.bookingId)).charges.find((c) => c.cause === "price-difference")?.paymentIntentId ?? "";
     const first = structuredClone(standIns.stripe.openDispute(s.paymentIntentId));
     await post("charge.dispute.created", first, s.deps);

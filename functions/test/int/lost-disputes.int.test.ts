@@ -3,10 +3,8 @@ import { runBookingEffects } from "../../src/features/bookings/booking-effects.j
 import { cancelBooking } from "../../src/features/cancellations/cancellations.service.js";
 import { quoteCancellation, quoteReschedule } from "../../src/features/money/money.service.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
-import { handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
-import { bookingDoc } from "../../src/shared/firestore.js";
 import type { testDependencies } from "../helpers/deps.js";
-import { confirmedBooking, type ConfirmedBooking, useStandIns } from "../helpers/in-process.js";
+import { confirmedBooking, moveAndPay, useStandIns, postSignedStripe, storedBooking as booking } from "../helpers/in-process.js";
 
 const standIns = useStandIns();
 const STRIPE_SECRET = "whsec_lost_disputes_test";
@@ -20,27 +18,7 @@ type Deps = ReturnType<typeof testDependencies>;
 /** A confirmed booking of `sixty` (60 min) at 09:00, with `deep` (60 min) and `thirty` (30 min) offerings beside it. */
 const paidBooking = () => confirmedBooking(standIns, { beside: { deep: 15_000, thirty: 5_000 }, config: { stripeWebhookSecret: STRIPE_SECRET } });
 
-async function booking(id: string) {
-  const b = (await bookingDoc(id).get()).data();
-  if (!b) throw new Error("missing booking");
-  return b;
-}
-
-async function postStripe(type: string, object: unknown, deps: Deps) {
-  const signed = standIns.stripe.signedEvent(type, structuredClone(object), STRIPE_SECRET);
-  const out = await handleStripeWebhook({ method: "POST", rawBody: Buffer.from(signed.rawBody), header: (n: string) => (n.toLowerCase() === "stripe-signature" ? signed.signature : undefined) } as never, deps);
-  expect(out.status).toBe(200);
-}
-
-/** Moves the booking to a dearer offering and pays the difference through Checkout. */
-async function moveAndPay(s: ConfirmedBooking, to: { offeringId: string; start: string; end: string }) {
-  const out = await rescheduleBooking({ bookingId: s.bookingId, newStartTime: to.start, newEndTime: to.end, newOfferingId: to.offeringId, refundDifference: true, reason: "" }, s.student, s.deps);
-  expect(out.status).toBe("awaiting-payment");
-  const sessionId = (await booking(s.bookingId)).reschedule?.checkoutSessionId ?? "";
-  await postStripe("checkout.session.completed", standIns.stripe.sessionOut(standIns.stripe.pay(sessionId)), s.deps);
-  await runBookingEffects(s.bookingId, s.deps);
-  expect(await booking(s.bookingId)).toMatchObject({ reschedule: null, offeringId: to.offeringId });
-}
+const postStripe = (type: string, object: unknown, deps: Deps) => postSignedStripe(standIns.stripe, STRIPE_SECRET, type, object, deps);
 
 const refundedFor = (bookingId: string) => [...standIns.stripe.refunds.values()].filter((r) => r.metadata.bookingId === bookingId && (r.status === "succeeded" || r.status === "pending")).reduce((sum, r) => sum + r.amount, 0);
 
@@ -49,7 +27,7 @@ describe("a lost dispute is money already returned to the student", () => {
     /** 100.00 paid, moved to the 150.00 offering at 10:00 (50.00 paid), the 50.00 disputed. */
     async function disputedDifference() {
       const s = await paidBooking();
-      await moveAndPay(s, { offeringId: "deep", start: iso(10), end: iso(11) });
+      await moveAndPay(standIns.stripe, STRIPE_SECRET, s, { offeringId: "deep", start: iso(10), end: iso(11) });
       const b = await booking(s.bookingId);
       expect(b.amountCents).toBe(15_000);
       const differencePi = b.charges.find((c) => c.cause === "price-difference")?.paymentIntentId ?? "";

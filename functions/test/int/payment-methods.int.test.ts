@@ -4,11 +4,10 @@ import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { expireStaleHolds } from "../../src/features/bookings/hold-expiry.js";
 import { reconcileBooking, reconcileRecent } from "../../src/features/reconciliation/reconciliation.service.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
-import { handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
-import { bookingDoc, getDb } from "../../src/shared/firestore.js";
+import { getDb } from "../../src/shared/firestore.js";
 import { uniqueId } from "../helpers/admin.js";
 import { testDependencies } from "../helpers/deps.js";
-import { confirmedBooking, readyCoach, useStandIns } from "../helpers/in-process.js";
+import { confirmedBooking, readyCoach, useStandIns, postSignedStripe, storedBooking as booking } from "../helpers/in-process.js";
 
 const standIns = useStandIns();
 const SECRET = "whsec_payment_methods_test";
@@ -36,18 +35,7 @@ const paidBooking = () => confirmedBooking(standIns, { beside: { deep: 15_000 },
 /** What Stripe has refunded (or is refunding) of a booking's payments. */
 const refundedFor = (bookingId: string) => [...standIns.stripe.refunds.values()].filter((r) => r.metadata.bookingId === bookingId && (r.status === "succeeded" || r.status === "pending")).reduce((sum, r) => sum + r.amount, 0);
 
-async function booking(id: string) {
-  const b = (await bookingDoc(id).get()).data();
-  if (!b) throw new Error("missing booking");
-  return b;
-}
-
-async function post(type: string, object: unknown, deps: ReturnType<typeof testDependencies>) {
-  const signed = standIns.stripe.signedEvent(type, structuredClone(object), SECRET);
-  const out = await handleStripeWebhook({ method: "POST", rawBody: Buffer.from(signed.rawBody), header: (n: string) => (n.toLowerCase() === "stripe-signature" ? signed.signature : undefined) } as never, deps);
-  expect(out.status).toBe(200);
-  return out;
-}
+const post = (type: string, object: unknown, deps: ReturnType<typeof testDependencies>) => postSignedStripe(standIns.stripe, SECRET, type, object, deps);
 
 async function calendarOf(coachId: string) {
   const data = (await getDb().collection("coachCalendars").doc(coachId).get()).data() as { intervals: { bookingId: string }[] } | undefined;

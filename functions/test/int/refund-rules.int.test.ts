@@ -15,7 +15,7 @@ import { calcomSignature } from "../../src/integrations/calcom/calcom-webhook.js
 import { bookingDoc, coachDoc } from "../../src/shared/firestore.js";
 import { uniqueId } from "../helpers/admin.js";
 import { testDependencies } from "../helpers/deps.js";
-import { confirmedBooking, payAndConfirm, readyCoach, useStandIns } from "../helpers/in-process.js";
+import { confirmedBooking, payAndConfirm, readyCoach, useStandIns, storedBooking as booking } from "../helpers/in-process.js";
 
 // Regressions of issue #16: who pays for a cancellation, what a move costs, what a refund is.
 
@@ -30,12 +30,6 @@ const CALCOM_SECRET = "calcom_test_secret";
 
 /** A confirmed, paid booking of `sixty` at START (100.00 EUR unless priced otherwise), with a clock the test moves. */
 const paidBooking = (price?: { priceCents: number; currency: string }) => confirmedBooking(standIns, price ? { price } : {});
-
-async function booking(id: string) {
-  const b = (await bookingDoc(id).get()).data();
-  if (!b) throw new Error("missing booking");
-  return b;
-}
 
 const refundsOf = (pi: string) => [...standIns.stripe.refunds.values()].filter((r) => r.payment_intent === pi).map((r) => r.amount);
 

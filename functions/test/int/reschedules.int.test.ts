@@ -4,11 +4,11 @@ import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { cancelBooking } from "../../src/features/cancellations/cancellations.service.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
 import { handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
-import { bookingDoc, coachDoc, getDb } from "../../src/shared/firestore.js";
+import { coachDoc, getDb } from "../../src/shared/firestore.js";
 import { uniqueId } from "../helpers/admin.js";
 import { errorOf } from "../helpers/errors.js";
 import type { testDependencies } from "../helpers/deps.js";
-import { confirmedBooking, useStandIns } from "../helpers/in-process.js";
+import { confirmedBooking, useStandIns, storedBooking as booking } from "../helpers/in-process.js";
 
 const standIns = useStandIns();
 const SECRET = "whsec_reschedule_test";
@@ -21,12 +21,6 @@ const iso = (h: number, m = 0) => `2030-01-07T${String(h).padStart(2, "0")}:${St
 
 /** A confirmed, paid booking of `sixty` at START, with `deep` (150.00, 60 min) and `thirty` (60.00, 30 min) beside it; its first Cal.com booking and payment are `calcomUid` and `paymentIntentId`. */
 const paidBooking = () => confirmedBooking(standIns, { beside: { deep: 15_000, thirty: 6_000 }, config: { stripeWebhookSecret: SECRET } });
-
-async function booking(id: string) {
-  const b = (await bookingDoc(id).get()).data();
-  if (!b) throw new Error("missing booking");
-  return b;
-}
 
 async function calendarOf(coachId: string) {
   const data = (await getDb().collection("coachCalendars").doc(coachId).get()).data() as { intervals: { bookingId: string; start: string; end: string }[] } | undefined;
