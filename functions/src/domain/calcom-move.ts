@@ -1,3 +1,4 @@
+import { isEmailAmong } from "./emails.js";
 import { clashes, studentCutoffRefusal, type BufferedInterval, type SchedulingLimits } from "./limits.js";
 import type { CancellationPolicy } from "./policy.js";
 import { decideReschedule } from "./reschedule-policy.js";
@@ -27,14 +28,7 @@ export interface CalcomMoveInput {
  * reconciliation (Cal.com's record of the old booking) both decide with this one rule.
  */
 export function calcomMover(input: { rescheduledBy: string | null | undefined; hostEmails: readonly (string | null | undefined)[] }): "coach" | "student" {
-  const by = normalEmail(input.rescheduledBy);
-  if (by === null) return "student";
-  return input.hostEmails.some((e) => normalEmail(e) === by) ? "coach" : "student";
-}
-
-function normalEmail(email: string | null | undefined): string | null {
-  const e = (email ?? "").trim().toLowerCase();
-  return e === "" ? null : e;
+  return isEmailAmong(input.rescheduledBy, input.hostEmails) ? "coach" : "student";
 }
 
 /**

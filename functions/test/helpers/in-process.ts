@@ -2,13 +2,17 @@ import type Stripe from "stripe";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { syncAvailability } from "../../src/features/availability/availability.service.js";
 import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
+import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { saveOffering, syncOfferingEventTypes } from "../../src/features/offerings/offerings.service.js";
 import { applyStripeEvent } from "../../src/features/payments/stripe-events.js";
+import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
+import { handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
 import type { Dependencies } from "../../src/shared/dependencies.js";
 import { bookingDoc, coachDoc } from "../../src/shared/firestore.js";
 import { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
 import { FakeStripe } from "../stand-ins/fake-stripe.server.js";
 import { initAdminFor, uniqueId } from "./admin.js";
+import { testDependencies } from "./deps.js";
 import { expectLedgersBalanced } from "./ledger.js";
 
 /**
@@ -51,4 +55,66 @@ export async function payAndConfirm(bookingId: string, stripe: FakeStripe, deps:
   const session = stripe.pay((await bookingDoc(bookingId).get()).data()?.stripeCheckoutSessionId ?? "");
   await applyStripeEvent({ id: uniqueId("evt"), type: "checkout.session.completed", data: { object: stripe.sessionOut(session) } } as unknown as Stripe.Event, deps);
   await runBookingEffects(bookingId, deps);
+}
+
+export interface ConfirmedBookingOptions {
+  /** The booked `sixty` offering's price and currency; 100.00 EUR unless given. */
+  price?: { priceCents: number; currency: string };
+  /** Prices (in the same currency) of offerings saved beside it: `deep` (60 min) and `thirty` (30 min). */
+  beside?: { deep?: number; thirty?: number };
+  /** The session's interval; Monday 2030-01-07 09:00-10:00 UTC unless given. */
+  startTime?: string;
+  endTime?: string;
+  /** Config for the dependencies, e.g. the webhook secrets a test signs with. */
+  config?: { stripeWebhookSecret?: string; calcomWebhookSecret?: string };
+}
+
+/**
+ * A coach ready, a student, and a booking of `sixty` created, paid and confirmed in both stand-ins,
+ * with a clock the test moves (`clock.now`).
+ */
+export async function confirmedBooking(standIns: { calcom: FakeCalcom; stripe: FakeStripe }, options: ConfirmedBookingOptions = {}) {
+  const { calcom, stripe } = standIns;
+  const { price = { priceCents: 10_000, currency: "eur" }, beside = {}, startTime = "2030-01-07T09:00:00.000Z", endTime = "2030-01-07T10:00:00.000Z", config = {} } = options;
+  const clock = { now: new Date() };
+  const deps = testDependencies(calcom, { ...config, stripe, now: () => clock.now });
+  const { coachId, eventTypeId } = await readyCoach(deps, price);
+  const coach = { uid: coachId, isAdmin: false };
+  if (beside.deep !== undefined) await saveOffering({ offering: { id: "deep", title: "Deep dive", durationMinutes: 60, priceCents: beside.deep, currency: price.currency } }, coach);
+  if (beside.thirty !== undefined) await saveOffering({ offering: { id: "thirty", title: "Check-in", durationMinutes: 30, priceCents: beside.thirty, currency: price.currency } }, coach);
+  if (beside.deep !== undefined || beside.thirty !== undefined) await syncOfferingEventTypes(coachId, deps);
+  const studentId = uniqueId("student");
+  const student = { uid: studentId, isAdmin: false };
+  const { bookingId } = await createBooking({ coachId, eventTypeId, offeringId: "sixty", userId: studentId, startTime, endTime }, student, deps);
+  await payAndConfirm(bookingId, stripe, deps);
+  const b = (await bookingDoc(bookingId).get()).data();
+  expect(b).toMatchObject({ status: "confirmed", paymentStatus: "paid", calcomStatus: "accepted" });
+  return { deps, clock, coachId, eventTypeId, coach, studentId, student, bookingId, paymentIntentId: b?.stripePaymentIntentId ?? "", calcomUid: b?.calcomBookingUid ?? "" };
+}
+
+export type ConfirmedBooking = Awaited<ReturnType<typeof confirmedBooking>>;
+
+/** The booking read through its schema; a test that expects one fails plainly when it is missing. */
+export async function storedBooking(id: string) {
+  const b = (await bookingDoc(id).get()).data();
+  if (!b) throw new Error("missing booking");
+  return b;
+}
+
+/** Posts the stand-in's signed Stripe event through the real webhook handler, which must accept it. */
+export async function postSignedStripe(stripe: FakeStripe, secret: string, type: string, object: unknown, deps: Dependencies) {
+  const signed = stripe.signedEvent(type, structuredClone(object), secret);
+  const out = await handleStripeWebhook({ method: "POST", rawBody: Buffer.from(signed.rawBody), header: (n: string) => (n.toLowerCase() === "stripe-signature" ? signed.signature : undefined) } as never, deps);
+  expect(out.status).toBe(200);
+  return out;
+}
+
+/** Moves a confirmed booking, as its student, to a dearer offering and pays the difference through Checkout (its signed event). */
+export async function moveAndPay(stripe: FakeStripe, secret: string, s: ConfirmedBooking, to: { offeringId: string; start: string; end: string }): Promise<void> {
+  const out = await rescheduleBooking({ bookingId: s.bookingId, newStartTime: to.start, newEndTime: to.end, newOfferingId: to.offeringId, refundDifference: true, reason: "" }, s.student, s.deps);
+  expect(out.status).toBe("awaiting-payment");
+  const sessionId = (await storedBooking(s.bookingId)).reschedule?.checkoutSessionId ?? "";
+  await postSignedStripe(stripe, secret, "checkout.session.completed", stripe.sessionOut(stripe.pay(sessionId)), s.deps);
+  await runBookingEffects(s.bookingId, s.deps);
+  expect(await storedBooking(s.bookingId)).toMatchObject({ reschedule: null, offeringId: to.offeringId });
 }

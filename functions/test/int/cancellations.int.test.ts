@@ -2,10 +2,9 @@ import { describe, expect, it } from "vitest";
 import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { cancelBooking } from "../../src/features/cancellations/cancellations.service.js";
-import { bookingDoc } from "../../src/shared/firestore.js";
 import { uniqueId } from "../helpers/admin.js";
 import { testDependencies } from "../helpers/deps.js";
-import { payAndConfirm, readyCoach, useStandIns } from "../helpers/in-process.js";
+import { confirmedBooking, readyCoach, useStandIns, storedBooking as booking } from "../helpers/in-process.js";
 
 const standIns = useStandIns();
 
@@ -14,23 +13,7 @@ const HOUR = 3_600_000;
 const at = (hoursBeforeStart: number) => new Date(Date.parse(START) - hoursBeforeStart * HOUR);
 
 /** A confirmed, paid booking of 100.00 EUR at START, with a clock the test moves. */
-async function paidBooking() {
-  const { calcom, stripe } = standIns;
-  const clock = { now: new Date() };
-  const deps = testDependencies(calcom, { stripe, now: () => clock.now });
-  const studentId = uniqueId("student");
-  const { coachId, eventTypeId } = await readyCoach(deps, { priceCents: 10_000, currency: "eur" });
-  const { bookingId } = await createBooking({ coachId, eventTypeId, offeringId: "sixty", userId: studentId, startTime: START, endTime: "2030-01-07T10:00:00.000Z" }, { uid: studentId, isAdmin: false }, deps);
-  await payAndConfirm(bookingId, stripe, deps);
-  expect((await bookingDoc(bookingId).get()).data()).toMatchObject({ status: "confirmed", paymentStatus: "paid" });
-  return { deps, clock, coachId, studentId, bookingId, student: { uid: studentId, isAdmin: false }, coach: { uid: coachId, isAdmin: false } };
-}
-
-async function booking(id: string) {
-  const b = (await bookingDoc(id).get()).data();
-  if (!b) throw new Error("missing booking");
-  return b;
-}
+const paidBooking = () => confirmedBooking(standIns);
 
 const refundsOf = (paymentIntentId: string | null) => [...standIns.stripe.refunds.values()].filter((r) => r.payment_intent === paymentIntentId).map((r) => r.amount);
 

@@ -1,14 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
-import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { cancelBooking } from "../../src/features/cancellations/cancellations.service.js";
-import { saveOffering, syncOfferingEventTypes } from "../../src/features/offerings/offerings.service.js";
-import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
-import { handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
-import { bookingDoc, getDb } from "../../src/shared/firestore.js";
-import { uniqueId } from "../helpers/admin.js";
-import { testDependencies } from "../helpers/deps.js";
-import { payAndConfirm, readyCoach, useStandIns } from "../helpers/in-process.js";
+import { getDb } from "../../src/shared/firestore.js";
+import type { testDependencies } from "../helpers/deps.js";
+import { confirmedBooking, moveAndPay, useStandIns, postSignedStripe, storedBooking as booking } from "../helpers/in-process.js";
 
 const standIns = useStandIns();
 const SECRET = "whsec_disputes_test";
@@ -17,34 +12,9 @@ const HOUR = 3_600_000;
 const at = (hoursBeforeStart: number) => new Date(Date.parse(START) - hoursBeforeStart * HOUR);
 
 /** A confirmed, paid booking of 100.00 EUR at START (a 150.00 offering `deep` beside it), with a clock the test moves. */
-async function paidBooking() {
-  const { calcom, stripe } = standIns;
-  const clock = { now: new Date() };
-  const deps = testDependencies(calcom, { stripe, now: () => clock.now, stripeWebhookSecret: SECRET });
-  const { coachId, eventTypeId } = await readyCoach(deps, { priceCents: 10_000, currency: "eur" });
-  const coach = { uid: coachId, isAdmin: false };
-  await saveOffering({ offering: { id: "deep", title: "Deep dive", durationMinutes: 60, priceCents: 15_000, currency: "eur" } }, coach);
-  await syncOfferingEventTypes(coachId, deps);
-  const studentId = uniqueId("student");
-  const student = { uid: studentId, isAdmin: false };
-  const { bookingId } = await createBooking({ coachId, eventTypeId, offeringId: "sixty", userId: studentId, startTime: START, endTime: "2030-01-07T10:00:00.000Z" }, student, deps);
-  await payAndConfirm(bookingId, stripe, deps);
-  const b = await booking(bookingId);
-  return { deps, clock, coachId, bookingId, student, coach, pi: b.stripePaymentIntentId ?? "" };
-}
+const paidBooking = () => confirmedBooking(standIns, { beside: { deep: 15_000 }, config: { stripeWebhookSecret: SECRET } });
 
-async function booking(id: string) {
-  const b = (await bookingDoc(id).get()).data();
-  if (!b) throw new Error("missing booking");
-  return b;
-}
-
-async function post(type: string, object: unknown, deps: ReturnType<typeof testDependencies>) {
-  const signed = standIns.stripe.signedEvent(type, structuredClone(object), SECRET);
-  const out = await handleStripeWebhook({ method: "POST", rawBody: Buffer.from(signed.rawBody), header: (n: string) => (n.toLowerCase() === "stripe-signature" ? signed.signature : undefined) } as never, deps);
-  expect(out.status).toBe(200);
-  return out;
-}
+const post = (type: string, object: unknown, deps: ReturnType<typeof testDependencies>) => postSignedStripe(standIns.stripe, SECRET, type, object, deps);
 
 async function calendarOf(coachId: string) {
   const data = (await getDb().collection("coachCalendars").doc(coachId).get()).data() as { intervals: { bookingId: string }[] } | undefined;
@@ -54,7 +24,7 @@ async function calendarOf(coachId: string) {
 describe("disputes arrive in any order", () => {
   it("regression #16.4: a created or updated event arriving after the dispute closed changes nothing (the won dispute stays won, refunds go through)", async () => {
     const s = await paidBooking();
-    const created = structuredClone(standIns.stripe.openDispute(s.pi));
+    const created = structuredClone(standIns.stripe.openDispute(s.paymentIntentId));
     await post("charge.dispute.created", created, s.deps);
     await post("charge.dispute.closed", standIns.stripe.closeDispute(created.id, "won"), s.deps);
     // The earlier events, delivered late.
@@ -70,15 +40,12 @@ describe("disputes arrive in any order", () => {
 
   it("regression #16.4: two disputes on one booking (the first payment and a move's difference) each count once, whatever the order of their events", async () => {
     const s = await paidBooking();
-    await rescheduleBooking({ bookingId: s.bookingId, newStartTime: "2030-01-07T10:00:00.000Z", newEndTime: "2030-01-07T11:00:00.000Z", newOfferingId: "deep", refundDifference: true, reason: "" }, s.student, s.deps);
-    const sessionId = (await booking(s.bookingId)).reschedule?.checkoutSessionId ?? "";
-    await post("checkout.session.completed", standIns.stripe.sessionOut(standIns.stripe.pay(sessionId)), s.deps);
-    await runBookingEffects(s.bookingId, s.deps);
+    await moveAndPay(standIns.stripe, SECRET, s, { offeringId: "deep", start: "2030-01-07T10:00:00.000Z", end: "2030-01-07T11:00:00.000Z" });
     const moved = await booking(s.bookingId);
     expect(moved).toMatchObject({ amountCents: 15_000, reschedule: null });
     const differencePi = moved.charges.find((c) => c.cause === "price-difference")?.paymentIntentId ?? "";
 
-    const first = structuredClone(standIns.stripe.openDispute(s.pi));
+    const first = structuredClone(standIns.stripe.openDispute(s.paymentIntentId));
     const second = structuredClone(standIns.stripe.openDispute(differencePi));
     await post("charge.dispute.created", first, s.deps);
     await post("charge.dispute.created", second, s.deps);
@@ -100,12 +67,9 @@ describe("disputes arrive in any order", () => {
 
   it("regression #16.4: a refund waits while any dispute of the booking is open, not only the latest one", async () => {
     const s = await paidBooking();
-    await rescheduleBooking({ bookingId: s.bookingId, newStartTime: "2030-01-07T10:00:00.000Z", newEndTime: "2030-01-07T11:00:00.000Z", newOfferingId: "deep", refundDifference: true, reason: "" }, s.student, s.deps);
-    const sessionId = (await booking(s.bookingId)).reschedule?.checkoutSessionId ?? "";
-    await post("checkout.session.completed", standIns.stripe.sessionOut(standIns.stripe.pay(sessionId)), s.deps);
-    await runBookingEffects(s.bookingId, s.deps);
+    await moveAndPay(standIns.stripe, SECRET, s, { offeringId: "deep", start: "2030-01-07T10:00:00.000Z", end: "2030-01-07T11:00:00.000Z" });
     const differencePi = (await booking(s.bookingId)).charges.find((c) => c.cause === "price-difference")?.paymentIntentId ?? "";
-    const first = structuredClone(standIns.stripe.openDispute(s.pi));
+    const first = structuredClone(standIns.stripe.openDispute(s.paymentIntentId));
     await post("charge.dispute.created", first, s.deps);
     const second = structuredClone(standIns.stripe.openDispute(differencePi, { inquiry: true }));
     await post("charge.dispute.created", second, s.deps);
@@ -126,7 +90,7 @@ describe("disputes arrive in any order", () => {
 describe("a cancellation while a dispute is open", () => {
   async function cancelledWhileDisputed() {
     const s = await paidBooking();
-    const dispute = structuredClone(standIns.stripe.openDispute(s.pi));
+    const dispute = structuredClone(standIns.stripe.openDispute(s.paymentIntentId));
     await post("charge.dispute.created", dispute, s.deps);
     s.clock.now = at(30);
     const out = await cancelBooking({ bookingId: s.bookingId, reason: "I cannot give this session" }, s.coach, s.deps);

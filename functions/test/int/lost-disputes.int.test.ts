@@ -1,15 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
-import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { cancelBooking } from "../../src/features/cancellations/cancellations.service.js";
 import { quoteCancellation, quoteReschedule } from "../../src/features/money/money.service.js";
-import { saveOffering, syncOfferingEventTypes } from "../../src/features/offerings/offerings.service.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
-import { handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
-import { bookingDoc } from "../../src/shared/firestore.js";
-import { uniqueId } from "../helpers/admin.js";
-import { testDependencies } from "../helpers/deps.js";
-import { payAndConfirm, readyCoach, useStandIns } from "../helpers/in-process.js";
+import type { testDependencies } from "../helpers/deps.js";
+import { confirmedBooking, moveAndPay, useStandIns, postSignedStripe, storedBooking as booking } from "../helpers/in-process.js";
 
 const standIns = useStandIns();
 const STRIPE_SECRET = "whsec_lost_disputes_test";
@@ -21,45 +16,9 @@ const iso = (h: number, m = 0) => `2030-01-07T${String(h).padStart(2, "0")}:${St
 type Deps = ReturnType<typeof testDependencies>;
 
 /** A confirmed booking of `sixty` (60 min) at 09:00, with `deep` (60 min) and `thirty` (30 min) offerings beside it. */
-async function paidBooking(prices: { sixty: number; deep: number; thirty: number; currency: string } = { sixty: 10_000, deep: 15_000, thirty: 5_000, currency: "eur" }) {
-  const { calcom, stripe } = standIns;
-  const clock = { now: new Date() };
-  const deps = testDependencies(calcom, { stripe, now: () => clock.now, stripeWebhookSecret: STRIPE_SECRET });
-  const { coachId, eventTypeId } = await readyCoach(deps, { priceCents: prices.sixty, currency: prices.currency });
-  const coach = { uid: coachId, isAdmin: false };
-  await saveOffering({ offering: { id: "deep", title: "Deep dive", durationMinutes: 60, priceCents: prices.deep, currency: prices.currency } }, coach);
-  await saveOffering({ offering: { id: "thirty", title: "Check-in", durationMinutes: 30, priceCents: prices.thirty, currency: prices.currency } }, coach);
-  await syncOfferingEventTypes(coachId, deps);
-  const studentId = uniqueId("student");
-  const student = { uid: studentId, isAdmin: false };
-  const { bookingId } = await createBooking({ coachId, eventTypeId, offeringId: "sixty", userId: studentId, startTime: START, endTime: iso(10) }, student, deps);
-  await payAndConfirm(bookingId, stripe, deps);
-  const b = await booking(bookingId);
-  expect(b).toMatchObject({ status: "confirmed", paymentStatus: "paid" });
-  return { deps, clock, coachId, coach, studentId, student, bookingId, pi: b.stripePaymentIntentId ?? "", uid: b.calcomBookingUid ?? "" };
-}
+const paidBooking = () => confirmedBooking(standIns, { beside: { deep: 15_000, thirty: 5_000 }, config: { stripeWebhookSecret: STRIPE_SECRET } });
 
-async function booking(id: string) {
-  const b = (await bookingDoc(id).get()).data();
-  if (!b) throw new Error("missing booking");
-  return b;
-}
-
-async function postStripe(type: string, object: unknown, deps: Deps) {
-  const signed = standIns.stripe.signedEvent(type, structuredClone(object), STRIPE_SECRET);
-  const out = await handleStripeWebhook({ method: "POST", rawBody: Buffer.from(signed.rawBody), header: (n: string) => (n.toLowerCase() === "stripe-signature" ? signed.signature : undefined) } as never, deps);
-  expect(out.status).toBe(200);
-}
-
-/** Moves the booking to a dearer offering and pays the difference through Checkout. */
-async function moveAndPay(s: Awaited<ReturnType<typeof paidBooking>>, to: { offeringId: string; start: string; end: string }) {
-  const out = await rescheduleBooking({ bookingId: s.bookingId, newStartTime: to.start, newEndTime: to.end, newOfferingId: to.offeringId, refundDifference: true, reason: "" }, s.student, s.deps);
-  expect(out.status).toBe("awaiting-payment");
-  const sessionId = (await booking(s.bookingId)).reschedule?.checkoutSessionId ?? "";
-  await postStripe("checkout.session.completed", standIns.stripe.sessionOut(standIns.stripe.pay(sessionId)), s.deps);
-  await runBookingEffects(s.bookingId, s.deps);
-  expect(await booking(s.bookingId)).toMatchObject({ reschedule: null, offeringId: to.offeringId });
-}
+const postStripe = (type: string, object: unknown, deps: Deps) => postSignedStripe(standIns.stripe, STRIPE_SECRET, type, object, deps);
 
 const refundedFor = (bookingId: string) => [...standIns.stripe.refunds.values()].filter((r) => r.metadata.bookingId === bookingId && (r.status === "succeeded" || r.status === "pending")).reduce((sum, r) => sum + r.amount, 0);
 
@@ -68,7 +27,7 @@ describe("a lost dispute is money already returned to the student", () => {
     /** 100.00 paid, moved to the 150.00 offering at 10:00 (50.00 paid), the 50.00 disputed. */
     async function disputedDifference() {
       const s = await paidBooking();
-      await moveAndPay(s, { offeringId: "deep", start: iso(10), end: iso(11) });
+      await moveAndPay(standIns.stripe, STRIPE_SECRET, s, { offeringId: "deep", start: iso(10), end: iso(11) });
       const b = await booking(s.bookingId);
       expect(b.amountCents).toBe(15_000);
       const differencePi = b.charges.find((c) => c.cause === "price-difference")?.paymentIntentId ?? "";
@@ -105,7 +64,7 @@ describe("a lost dispute is money already returned to the student", () => {
 
   it("regression #16.20: a cheaper move after a lost dispute is priced none and owes nothing (the bank returned more than the difference)", async () => {
     const s = await paidBooking();
-    const dispute = structuredClone(standIns.stripe.openDispute(s.pi));
+    const dispute = structuredClone(standIns.stripe.openDispute(s.paymentIntentId));
     await postStripe("charge.dispute.created", dispute, s.deps);
     await postStripe("charge.dispute.closed", standIns.stripe.closeDispute(dispute.id, "lost"), s.deps);
     expect(await booking(s.bookingId)).toMatchObject({ status: "confirmed", disputedCents: 10_000 });
@@ -120,7 +79,7 @@ describe("a lost dispute is money already returned to the student", () => {
 
   it("regression #16.20: a refund owed while the dispute is open, then lost, is not refunded again and never throws out of the trigger", async () => {
     const s = await paidBooking();
-    const dispute = structuredClone(standIns.stripe.openDispute(s.pi));
+    const dispute = structuredClone(standIns.stripe.openDispute(s.paymentIntentId));
     await postStripe("charge.dispute.created", dispute, s.deps);
     // The cheaper move owes 50.00 back, which waits for the dispute's outcome.
     await rescheduleBooking({ bookingId: s.bookingId, newStartTime: iso(11), newEndTime: iso(11, 30), newOfferingId: "thirty", refundDifference: true, reason: "" }, s.student, s.deps);

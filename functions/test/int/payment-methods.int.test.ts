@@ -2,14 +2,12 @@ import { describe, expect, it } from "vitest";
 import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { expireStaleHolds } from "../../src/features/bookings/hold-expiry.js";
-import { saveOffering, syncOfferingEventTypes } from "../../src/features/offerings/offerings.service.js";
 import { reconcileBooking, reconcileRecent } from "../../src/features/reconciliation/reconciliation.service.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
-import { handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
-import { bookingDoc, getDb } from "../../src/shared/firestore.js";
+import { getDb } from "../../src/shared/firestore.js";
 import { uniqueId } from "../helpers/admin.js";
 import { testDependencies } from "../helpers/deps.js";
-import { payAndConfirm, readyCoach, useStandIns } from "../helpers/in-process.js";
+import { confirmedBooking, readyCoach, useStandIns, postSignedStripe, storedBooking as booking } from "../helpers/in-process.js";
 
 const standIns = useStandIns();
 const SECRET = "whsec_payment_methods_test";
@@ -32,36 +30,12 @@ async function heldBooking() {
 }
 
 /** A confirmed, paid booking of `sixty` (100.00 EUR) at START, with a dearer `deep` (150.00 EUR, 60 min) offering beside it. */
-async function paidBooking() {
-  const { calcom, stripe } = standIns;
-  const clock = { now: new Date() };
-  const deps = testDependencies(calcom, { stripe, now: () => clock.now, stripeWebhookSecret: SECRET });
-  const { coachId, eventTypeId } = await readyCoach(deps, { priceCents: 10_000, currency: "eur" });
-  await saveOffering({ offering: { id: "deep", title: "Deep dive", durationMinutes: 60, priceCents: 15_000, currency: "eur" } }, { uid: coachId, isAdmin: false });
-  await syncOfferingEventTypes(coachId, deps);
-  const studentId = uniqueId("student");
-  const student = { uid: studentId, isAdmin: false };
-  const { bookingId } = await createBooking({ coachId, eventTypeId, offeringId: "sixty", userId: studentId, startTime: START, endTime: iso(10) }, student, deps);
-  await payAndConfirm(bookingId, stripe, deps);
-  expect(await booking(bookingId)).toMatchObject({ status: "confirmed", paymentStatus: "paid" });
-  return { deps, clock, coachId, student, bookingId };
-}
+const paidBooking = () => confirmedBooking(standIns, { beside: { deep: 15_000 }, config: { stripeWebhookSecret: SECRET } });
 
 /** What Stripe has refunded (or is refunding) of a booking's payments. */
 const refundedFor = (bookingId: string) => [...standIns.stripe.refunds.values()].filter((r) => r.metadata.bookingId === bookingId && (r.status === "succeeded" || r.status === "pending")).reduce((sum, r) => sum + r.amount, 0);
 
-async function booking(id: string) {
-  const b = (await bookingDoc(id).get()).data();
-  if (!b) throw new Error("missing booking");
-  return b;
-}
-
-async function post(type: string, object: unknown, deps: ReturnType<typeof testDependencies>) {
-  const signed = standIns.stripe.signedEvent(type, structuredClone(object), SECRET);
-  const out = await handleStripeWebhook({ method: "POST", rawBody: Buffer.from(signed.rawBody), header: (n: string) => (n.toLowerCase() === "stripe-signature" ? signed.signature : undefined) } as never, deps);
-  expect(out.status).toBe(200);
-  return out;
-}
+const post = (type: string, object: unknown, deps: ReturnType<typeof testDependencies>) => postSignedStripe(standIns.stripe, SECRET, type, object, deps);
 
 async function calendarOf(coachId: string) {
   const data = (await getDb().collection("coachCalendars").doc(coachId).get()).data() as { intervals: { bookingId: string }[] } | undefined;

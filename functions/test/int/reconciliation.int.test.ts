@@ -200,17 +200,22 @@ describe("the scheduled pass", () => {
   });
 });
 
+/** A paid booking the coach moves to the 60.00 `thirty` at 11:00: its 40.00 refund reaches Stripe, but the SDK's request and both retries lose the answer. */
+async function cheaperMoveWithLostRefund() {
+  const s = await setup();
+  await payAndConfirm(s.bookingId, standIns.stripe, s.deps);
+  const coach = { uid: s.coachId, isAdmin: false };
+  await saveOffering({ offering: { id: "thirty", title: "Check-in", durationMinutes: 30, priceCents: 6_000, currency: "eur" } }, coach);
+  await syncOfferingEventTypes(s.coachId, s.deps);
+  await rescheduleBooking({ bookingId: s.bookingId, newStartTime: "2030-01-07T11:00:00.000Z", newEndTime: "2030-01-07T11:30:00.000Z", newOfferingId: "thirty", refundDifference: true, reason: "Shorter" }, coach, s.deps);
+  standIns.stripe.loseNextResponses(3, "POST /v1/refunds");
+  await runBookingEffects(s.bookingId, s.deps);
+  return s;
+}
+
 describe("regressions of issue 16", () => {
   it("regression #16.9: a refund whose answer was lost is recorded against its obligation, never made twice", async () => {
-    const s = await setup();
-    await payAndConfirm(s.bookingId, standIns.stripe, s.deps);
-    const coach = { uid: s.coachId, isAdmin: false };
-    await saveOffering({ offering: { id: "thirty", title: "Check-in", durationMinutes: 30, priceCents: 6_000, currency: "eur" } }, coach);
-    await syncOfferingEventTypes(s.coachId, s.deps);
-    await rescheduleBooking({ bookingId: s.bookingId, newStartTime: "2030-01-07T11:00:00.000Z", newEndTime: "2030-01-07T11:30:00.000Z", newOfferingId: "thirty", refundDifference: true, reason: "Shorter" }, coach, s.deps);
-    // The 40.00 difference reaches Stripe, but the SDK's request and both retries lose the answer.
-    standIns.stripe.loseNextResponses(3, "POST /v1/refunds");
-    await runBookingEffects(s.bookingId, s.deps);
+    const s = await cheaperMoveWithLostRefund();
     const pi = (await booking(s.bookingId)).stripePaymentIntentId ?? "";
     const refundsOfPi = () => [...standIns.stripe.refunds.values()].filter((r) => r.payment_intent === pi).map((r) => r.amount);
     expect(refundsOfPi()).toEqual([4_000]);
@@ -229,14 +234,7 @@ describe("regressions of issue 16", () => {
   });
 
   it("regression #16.9: a refund the ledger already holds still settles the obligation it paid", async () => {
-    const s = await setup();
-    await payAndConfirm(s.bookingId, standIns.stripe, s.deps);
-    const coach = { uid: s.coachId, isAdmin: false };
-    await saveOffering({ offering: { id: "thirty", title: "Check-in", durationMinutes: 30, priceCents: 6_000, currency: "eur" } }, coach);
-    await syncOfferingEventTypes(s.coachId, s.deps);
-    await rescheduleBooking({ bookingId: s.bookingId, newStartTime: "2030-01-07T11:00:00.000Z", newEndTime: "2030-01-07T11:30:00.000Z", newOfferingId: "thirty", refundDifference: true, reason: "Shorter" }, coach, s.deps);
-    standIns.stripe.loseNextResponses(3, "POST /v1/refunds");
-    await runBookingEffects(s.bookingId, s.deps);
+    const s = await cheaperMoveWithLostRefund();
     const refund = [...standIns.stripe.refunds.values()][0];
     // Recorded meanwhile without its obligation (as a refund found outside our flow used to be).
     await getDb().runTransaction(async (tx) => {

@@ -15,7 +15,7 @@ import { calcomSignature } from "../../src/integrations/calcom/calcom-webhook.js
 import { bookingDoc, coachDoc } from "../../src/shared/firestore.js";
 import { uniqueId } from "../helpers/admin.js";
 import { testDependencies } from "../helpers/deps.js";
-import { payAndConfirm, readyCoach, useStandIns } from "../helpers/in-process.js";
+import { confirmedBooking, payAndConfirm, readyCoach, useStandIns, storedBooking as booking } from "../helpers/in-process.js";
 
 // Regressions of issue #16: who pays for a cancellation, what a move costs, what a refund is.
 
@@ -28,26 +28,8 @@ const at = (hoursBeforeStart: number) => new Date(Date.parse(START) - hoursBefor
 const iso = (h: number, m = 0) => `2030-01-07T${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}:00.000Z`;
 const CALCOM_SECRET = "calcom_test_secret";
 
-async function paidBooking(offering: { priceCents: number; currency: string } = { priceCents: 10_000, currency: "eur" }) {
-  const { calcom, stripe } = standIns;
-  const clock = { now: new Date() };
-  const deps = testDependencies(calcom, { stripe, now: () => clock.now });
-  const { coachId, eventTypeId } = await readyCoach(deps, offering);
-  const coach = { uid: coachId, isAdmin: false };
-  const studentId = uniqueId("student");
-  const student = { uid: studentId, isAdmin: false };
-  const { bookingId } = await createBooking({ coachId, eventTypeId, offeringId: "sixty", userId: studentId, startTime: START, endTime: iso(10) }, student, deps);
-  await payAndConfirm(bookingId, stripe, deps);
-  const b = await booking(bookingId);
-  expect(b).toMatchObject({ status: "confirmed", paymentStatus: "paid" });
-  return { deps, clock, coachId, bookingId, student, coach, studentId, uid: b.calcomBookingUid ?? "", pi: b.stripePaymentIntentId ?? "" };
-}
-
-async function booking(id: string) {
-  const b = (await bookingDoc(id).get()).data();
-  if (!b) throw new Error("missing booking");
-  return b;
-}
+/** A confirmed, paid booking of `sixty` at START (100.00 EUR unless priced otherwise), with a clock the test moves. */
+const paidBooking = (price?: { priceCents: number; currency: string }) => confirmedBooking(standIns, price ? { price } : {});
 
 const refundsOf = (pi: string) => [...standIns.stripe.refunds.values()].filter((r) => r.payment_intent === pi).map((r) => r.amount);
 
@@ -68,19 +50,19 @@ describe("#16.1: a long reason never makes a booking unreadable", () => {
     const after = await booking(s.bookingId);
     expect(after).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: 10_000, calcomStatus: "cancelled" });
     expect(after.cancellation?.reason.length).toBeLessThanOrEqual(500);
-    expect(refundsOf(s.pi)).toEqual([10_000]);
-    expect(standIns.calcom.booking(s.uid)).toMatchObject({ status: "cancelled" });
+    expect(refundsOf(s.paymentIntentId)).toEqual([10_000]);
+    expect(standIns.calcom.booking(s.calcomUid)).toMatchObject({ status: "cancelled" });
   });
 
   it("regression #16.1: a 5,000-character Cal.com cancellationReason leaves a readable booking, refunded", async () => {
     const s = await paidBooking();
-    await calcomApi.cancelBooking(new CalcomClient({ baseUrl: standIns.calcom.url }), null, s.uid, "Cannot make it");
-    await deliverCalcom("BOOKING_CANCELLED", { uid: s.uid, status: "CANCELLED", cancellationReason: "c".repeat(5_000), cancelledBy: `${s.studentId}@example.com`, attendees: [{ email: `${s.studentId}@example.com` }] }, s.deps);
+    await calcomApi.cancelBooking(new CalcomClient({ baseUrl: standIns.calcom.url }), null, s.calcomUid, "Cannot make it");
+    await deliverCalcom("BOOKING_CANCELLED", { uid: s.calcomUid, status: "CANCELLED", cancellationReason: "c".repeat(5_000), cancelledBy: `${s.studentId}@example.com`, attendees: [{ email: `${s.studentId}@example.com` }] }, s.deps);
     await runBookingEffects(s.bookingId, s.deps);
     const after = await booking(s.bookingId);
     expect(after).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: 10_000, cancellation: { by: "student" } });
     expect(after.cancellation?.reason.length).toBe(500);
-    expect(refundsOf(s.pi)).toEqual([10_000]);
+    expect(refundsOf(s.paymentIntentId)).toEqual([10_000]);
   });
 });
 
@@ -99,7 +81,7 @@ describe("#16.2: a refund still owed counts as refunded when a move is priced", 
     expect(out).toMatchObject({ status: "awaiting-payment", difference: { kind: "charge", amountCents: 5_000 } });
     // The owed refund is still made: the student ends up having paid 100.00 net for the 100.00 session.
     await runBookingEffects(s.bookingId, s.deps);
-    expect(refundsOf(s.pi)).toEqual([5_000]);
+    expect(refundsOf(s.paymentIntentId)).toEqual([5_000]);
   });
 });
 
@@ -163,20 +145,20 @@ describe("#16.7: a cancellation made in Cal.com is the student's only when an at
     const s = await paidBooking();
     // 23 h before: a student's cancellation would refund 50 %.
     s.clock.now = at(23);
-    await calcomApi.cancelBooking(new CalcomClient({ baseUrl: standIns.calcom.url }), standIns.calcom.orgAdminKey, s.uid, "Double-booked");
-    const record = standIns.calcom.booking(s.uid);
+    await calcomApi.cancelBooking(new CalcomClient({ baseUrl: standIns.calcom.url }), standIns.calcom.orgAdminKey, s.calcomUid, "Double-booked");
+    const record = standIns.calcom.booking(s.calcomUid);
     if (record) record.cancelledByEmail = cancelledBy ?? null;
-    await deliverCalcom("BOOKING_CANCELLED", { uid: s.uid, status: "CANCELLED", cancellationReason: "Double-booked", ...(cancelledBy ? { cancelledBy } : {}), organizer: { email: "host@example.com" }, attendees: [{ email: `${s.studentId}@example.com` }] }, s.deps);
+    await deliverCalcom("BOOKING_CANCELLED", { uid: s.calcomUid, status: "CANCELLED", cancellationReason: "Double-booked", ...(cancelledBy ? { cancelledBy } : {}), organizer: { email: "host@example.com" }, attendees: [{ email: `${s.studentId}@example.com` }] }, s.deps);
     await runBookingEffects(s.bookingId, s.deps);
     expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: 10_000, cancellation: { by: "coach", tier: "coach-cancellation" } });
-    expect(refundsOf(s.pi)).toEqual([10_000]);
+    expect(refundsOf(s.paymentIntentId)).toEqual([10_000]);
   });
 
   it("regression #16.7: an attendee's cancellation in Cal.com follows the policy", async () => {
     const s = await paidBooking();
     s.clock.now = at(23);
-    await calcomApi.cancelBooking(new CalcomClient({ baseUrl: standIns.calcom.url }), null, s.uid, "Cannot make it");
-    await deliverCalcom("BOOKING_CANCELLED", { uid: s.uid, status: "CANCELLED", cancellationReason: "Cannot make it", attendees: [{ email: `${s.studentId}@example.com` }] }, s.deps);
+    await calcomApi.cancelBooking(new CalcomClient({ baseUrl: standIns.calcom.url }), null, s.calcomUid, "Cannot make it");
+    await deliverCalcom("BOOKING_CANCELLED", { uid: s.calcomUid, status: "CANCELLED", cancellationReason: "Cannot make it", attendees: [{ email: `${s.studentId}@example.com` }] }, s.deps);
     await runBookingEffects(s.bookingId, s.deps);
     expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", refundedCents: 5_000, cancellation: { by: "student", tier: "notice-2h" } });
   });
@@ -192,7 +174,7 @@ describe("#16.11: refunds Stripe can make, counted only when Stripe makes them",
     await expect(cancelBooking({ bookingId: s.bookingId, reason: "Plans changed" }, s.student, s.deps)).resolves.toMatchObject({ refundCents: refund, tier: "notice-2h" });
     await runBookingEffects(s.bookingId, s.deps);
     expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: refund, lastError: null });
-    expect(refundsOf(s.pi)).toEqual([refund]);
+    expect(refundsOf(s.paymentIntentId)).toEqual([refund]);
   });
 
   it.each(["failed", "canceled"] as const)("regression #16.11: a refund Stripe answers %s is not recorded; it is retried under a new idempotency key", async (status) => {
@@ -205,7 +187,7 @@ describe("#16.11: refunds Stripe can make, counted only when Stripe makes them",
     expect(after.sideEffectAttempts["stripe-refund"]).toBe(1);
     await runBookingEffects(s.bookingId, s.deps);
     expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: 10_000 });
-    expect([...standIns.stripe.refunds.values()].filter((r) => r.payment_intent === s.pi).map((r) => r.status)).toEqual([status, "succeeded"]);
+    expect([...standIns.stripe.refunds.values()].filter((r) => r.payment_intent === s.paymentIntentId).map((r) => r.status)).toEqual([status, "succeeded"]);
     const keys = standIns.stripe.requests.filter((r) => r.method === "POST" && r.path === "/v1/refunds").map((r) => r.idempotencyKey);
     expect(new Set(keys).size).toBe(2);
   });

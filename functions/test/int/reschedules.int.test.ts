@@ -2,14 +2,13 @@ import { describe, expect, it } from "vitest";
 import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { cancelBooking } from "../../src/features/cancellations/cancellations.service.js";
-import { saveOffering, syncOfferingEventTypes } from "../../src/features/offerings/offerings.service.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
 import { handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
-import { bookingDoc, coachDoc, getDb } from "../../src/shared/firestore.js";
+import { coachDoc, getDb } from "../../src/shared/firestore.js";
 import { uniqueId } from "../helpers/admin.js";
 import { errorOf } from "../helpers/errors.js";
-import { testDependencies } from "../helpers/deps.js";
-import { payAndConfirm, readyCoach, useStandIns } from "../helpers/in-process.js";
+import type { testDependencies } from "../helpers/deps.js";
+import { confirmedBooking, useStandIns, storedBooking as booking } from "../helpers/in-process.js";
 
 const standIns = useStandIns();
 const SECRET = "whsec_reschedule_test";
@@ -20,29 +19,8 @@ const HOUR = 3_600_000;
 const at = (hoursBeforeStart: number) => new Date(Date.parse(START) - hoursBeforeStart * HOUR);
 const iso = (h: number, m = 0) => `2030-01-07T${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}:00.000Z`;
 
-async function paidBooking() {
-  const { calcom, stripe } = standIns;
-  const clock = { now: new Date() };
-  const deps = testDependencies(calcom, { stripe, now: () => clock.now, stripeWebhookSecret: SECRET });
-  const { coachId, eventTypeId } = await readyCoach(deps, { priceCents: 10_000, currency: "eur" });
-  const coach = { uid: coachId, isAdmin: false };
-  await saveOffering({ offering: { id: "deep", title: "Deep dive", durationMinutes: 60, priceCents: 15_000, currency: "eur" } }, coach);
-  await saveOffering({ offering: { id: "thirty", title: "Check-in", durationMinutes: 30, priceCents: 6_000, currency: "eur" } }, coach);
-  await syncOfferingEventTypes(coachId, deps);
-  const studentId = uniqueId("student");
-  const student = { uid: studentId, isAdmin: false };
-  const { bookingId } = await createBooking({ coachId, eventTypeId, offeringId: "sixty", userId: studentId, startTime: START, endTime: iso(10) }, student, deps);
-  await payAndConfirm(bookingId, stripe, deps);
-  const before = await booking(bookingId);
-  expect(before).toMatchObject({ status: "confirmed", calcomStatus: "accepted" });
-  return { deps, clock, coachId, bookingId, student, coach, eventTypeId, firstUid: before.calcomBookingUid ?? "", firstPi: before.stripePaymentIntentId ?? "" };
-}
-
-async function booking(id: string) {
-  const b = (await bookingDoc(id).get()).data();
-  if (!b) throw new Error("missing booking");
-  return b;
-}
+/** A confirmed, paid booking of `sixty` at START, with `deep` (150.00, 60 min) and `thirty` (60.00, 30 min) beside it; its first Cal.com booking and payment are `calcomUid` and `paymentIntentId`. */
+const paidBooking = () => confirmedBooking(standIns, { beside: { deep: 15_000, thirty: 6_000 }, config: { stripeWebhookSecret: SECRET } });
 
 async function calendarOf(coachId: string) {
   const data = (await getDb().collection("coachCalendars").doc(coachId).get()).data() as { intervals: { bookingId: string; start: string; end: string }[] } | undefined;
@@ -66,11 +44,11 @@ describe("rescheduleBooking", () => {
     const out = await rescheduleBooking({ bookingId: s.bookingId, newStartTime: iso(11), newEndTime: iso(12), refundDifference: true, reason: "Clash at work" }, s.student, s.deps);
     expect(out).toMatchObject({ status: "rescheduled", startTime: iso(11), difference: { kind: "none", amountCents: 0 } });
     const after = await booking(s.bookingId);
-    expect(after).toMatchObject({ status: "confirmed", paymentStatus: "paid", startTime: iso(11), endTime: iso(12), calcomStatus: "accepted", previousCalcomBookingUids: [s.firstUid], reschedule: null, amountCents: 10_000 });
-    expect(after.calcomBookingUid).not.toBe(s.firstUid);
+    expect(after).toMatchObject({ status: "confirmed", paymentStatus: "paid", startTime: iso(11), endTime: iso(12), calcomStatus: "accepted", previousCalcomBookingUids: [s.calcomUid], reschedule: null, amountCents: 10_000 });
+    expect(after.calcomBookingUid).not.toBe(s.calcomUid);
     // The coach named as the mover: Cal.com accepts the new booking at once and cancelled the old.
-    expect(standIns.calcom.booking(after.calcomBookingUid ?? "")).toMatchObject({ status: "accepted", rescheduledFromUid: s.firstUid });
-    expect(standIns.calcom.booking(s.firstUid)).toMatchObject({ status: "cancelled", rescheduledToUid: after.calcomBookingUid });
+    expect(standIns.calcom.booking(after.calcomBookingUid ?? "")).toMatchObject({ status: "accepted", rescheduledFromUid: s.calcomUid });
+    expect(standIns.calcom.booking(s.calcomUid)).toMatchObject({ status: "cancelled", rescheduledToUid: after.calcomBookingUid });
     expect(standIns.calcom.callsTo("confirmBooking").filter((c) => c.status < 300)).toHaveLength(1); // the first booking's only
     expect(await calendarOf(s.coachId)).toEqual([[iso(11), iso(12)]]);
     await runBookingEffects(s.bookingId, s.deps);
@@ -83,7 +61,7 @@ describe("rescheduleBooking", () => {
     expect(out).toMatchObject({ status: "awaiting-payment", startTime: iso(10), offeringId: "deep", difference: { kind: "charge", amountCents: 5_000, currency: "eur" } });
     expect(out.checkoutUrl).toMatch(/^http/);
     const waiting = await booking(s.bookingId);
-    expect(waiting).toMatchObject({ startTime: START, offeringId: "sixty", calcomBookingUid: s.firstUid, reschedule: { state: "awaiting-payment" } });
+    expect(waiting).toMatchObject({ startTime: START, offeringId: "sixty", calcomBookingUid: s.calcomUid, reschedule: { state: "awaiting-payment" } });
     // Both intervals are held while the student pays: nobody else can take the new slot.
     expect(await calendarOf(s.coachId)).toEqual([[START, iso(10)], [iso(10), iso(11)]]);
     const sessionId = waiting.reschedule?.checkoutSessionId ?? "";
@@ -97,13 +75,13 @@ describe("rescheduleBooking", () => {
     await runBookingEffects(s.bookingId, s.deps);
     const moved = await booking(s.bookingId);
     const deepEventType = (await coachDoc(s.coachId).get()).data()?.customOfferings.find((o) => o.id === "deep")?.calcomEventTypeId;
-    expect(moved).toMatchObject({ status: "confirmed", startTime: iso(10), offeringId: "deep", calcomEventTypeId: deepEventType, amountCents: 15_000, refundedCents: 0, reschedule: null, previousCalcomBookingUids: [s.firstUid] });
+    expect(moved).toMatchObject({ status: "confirmed", startTime: iso(10), offeringId: "deep", calcomEventTypeId: deepEventType, amountCents: 15_000, refundedCents: 0, reschedule: null, previousCalcomBookingUids: [s.calcomUid] });
     expect(moved.charges.map((c) => [c.cause, c.amountCents])).toEqual([["checkout", 10_000], ["price-difference", 5_000]]);
     expect(moved.charges[1]?.paymentIntentId).toBe(session.payment_intent);
     // Another event type: a new Cal.com booking made and confirmed first, then the old one cancelled.
     expect(standIns.calcom.booking(moved.calcomBookingUid ?? "")).toMatchObject({ status: "accepted", eventTypeId: deepEventType });
     await runBookingEffects(s.bookingId, s.deps);
-    expect(standIns.calcom.booking(s.firstUid)).toMatchObject({ status: "cancelled" });
+    expect(standIns.calcom.booking(s.calcomUid)).toMatchObject({ status: "cancelled" });
     expect((await booking(s.bookingId)).calcomUidsToCancel).toEqual([]);
     expect(await calendarOf(s.coachId)).toEqual([[iso(10), iso(11)]]);
 
@@ -116,7 +94,7 @@ describe("rescheduleBooking", () => {
     expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "paid", refundedCents: 5_000 });
     await runBookingEffects(s.bookingId, s.deps);
     expect(refundsOf(String(session.payment_intent))).toEqual([5_000]);
-    expect(refundsOf(s.firstPi)).toEqual([2_500]);
+    expect(refundsOf(s.paymentIntentId)).toEqual([2_500]);
     expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: 7_500 });
   });
 
@@ -126,7 +104,7 @@ describe("rescheduleBooking", () => {
     expect(out).toMatchObject({ status: "rescheduled", difference: { kind: "refund", amountCents: 4_000 } });
     await Promise.all([runBookingEffects(s.bookingId, s.deps), runBookingEffects(s.bookingId, s.deps)]);
     await runBookingEffects(s.bookingId, s.deps);
-    expect(refundsOf(s.firstPi)).toEqual([4_000]);
+    expect(refundsOf(s.paymentIntentId)).toEqual([4_000]);
     expect(await booking(s.bookingId)).toMatchObject({ status: "confirmed", paymentStatus: "paid", amountCents: 10_000, refundedCents: 4_000, refundsOwed: [], offeringId: "thirty", endTime: iso(11, 30) });
     const ledger = await getDb().collection("bookings").doc(s.bookingId).collection("ledger").get();
     expect(ledger.docs.map((d) => d.data().amountCents as number).sort((a, b) => a - b)).toEqual([-4_000, 10_000]);
@@ -152,7 +130,7 @@ describe("rescheduleBooking", () => {
     const err = await errorOf(rescheduleBooking({ bookingId: s.bookingId, newStartTime: iso(11), newEndTime: iso(12), refundDifference: true, reason: "" }, s.student, s.deps));
     expect(err.code).toBe("failed-precondition");
     expect(await booking(s.bookingId)).toMatchObject({ startTime: START, calcomBookingUid: before.calcomBookingUid, reschedule: null, status: "confirmed" });
-    expect(standIns.calcom.booking(s.firstUid)).toMatchObject({ status: "accepted" });
+    expect(standIns.calcom.booking(s.calcomUid)).toMatchObject({ status: "accepted" });
     expect(await calendarOf(s.coachId)).toEqual([[START, iso(10)]]);
   });
 

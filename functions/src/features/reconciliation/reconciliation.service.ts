@@ -86,6 +86,14 @@ export async function reconcileBooking(bookingId: string, options: { dryRun: boo
   return { bookingId, drifts, applied: true };
 }
 
+/** Audits a fix made by the step's own path (in its own transactions), once the booking is known to still exist. */
+async function auditFix(bookingId: string, auditId: string, entry: Record<string, unknown>, now: Date): Promise<void> {
+  await getDb().runTransaction(async (tx) => {
+    await requireBooking(bookingId, tx);
+    appendAudit(tx, bookingId, auditId, entry, now);
+  });
+}
+
 async function heal(bookingId: string, drift: Drift, runId: string, deps: Dependencies): Promise<void> {
   const now = deps.now();
   const audit = { type: "reconciled", kind: drift.kind, runId };
@@ -93,10 +101,7 @@ async function heal(bookingId: string, drift: Drift, runId: string, deps: Depend
   switch (drift.kind) {
     case "hold-expired": {
       const outcome = await expireHold(bookingId, await requireBooking(bookingId), deps);
-      await getDb().runTransaction(async (tx) => {
-        await requireBooking(bookingId, tx);
-        appendAudit(tx, bookingId, auditId, { ...audit, outcome }, now);
-      });
+      await auditFix(bookingId, auditId, { ...audit, outcome }, now);
       return;
     }
     case "payment-processing-not-recorded":
@@ -137,10 +142,7 @@ async function heal(bookingId: string, drift: Drift, runId: string, deps: Depend
       return;
     case "move-hold-expired": {
       const outcome = await expireMoveHold(bookingId, await requireBooking(bookingId), deps);
-      await getDb().runTransaction(async (tx) => {
-        await requireBooking(bookingId, tx);
-        appendAudit(tx, bookingId, auditId, { ...audit, outcome }, now);
-      });
+      await auditFix(bookingId, auditId, { ...audit, outcome }, now);
       return;
     }
     case "moved-in-calcom": {
@@ -148,12 +150,7 @@ async function heal(bookingId: string, drift: Drift, runId: string, deps: Depend
       let hop: CalcomMove = { bookingId, oldUid: drift.fromUid, newUid: drift.toUid, by: drift.by };
       for (let hops = 0; hops < MAX_MOVE_HOPS; hops++) {
         const { outcome, calcom } = await followCalcomMove(hop, deps);
-        if (outcome === "processed") {
-          await getDb().runTransaction(async (tx) => {
-            await requireBooking(bookingId, tx);
-            appendAudit(tx, bookingId, `${auditId}-${hop.newUid}`, { ...audit, by: hop.by, from: hop.oldUid, to: hop.newUid }, now);
-          });
-        }
+        if (outcome === "processed") await auditFix(bookingId, `${auditId}-${hop.newUid}`, { ...audit, by: hop.by, from: hop.oldUid, to: hop.newUid }, now);
         if (outcome !== "processed" || calcom.status !== "cancelled" || !calcom.rescheduledToUid) return;
         hop = { bookingId, oldUid: hop.newUid, newUid: calcom.rescheduledToUid, by: calcomMover({ rescheduledBy: calcom.rescheduledByEmail, hostEmails: calcom.hostEmails ?? [] }) };
       }
