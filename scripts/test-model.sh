@@ -5,7 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export MODEL_RUNS="${MODEL_RUNS:-20000}"
-# A seed of its own each time (npm test takes the commit's): the campaign explores.
+# A seed of its own each time (npm test always uses the same one): the campaign explores.
 export MODEL_SEED="${MODEL_SEED:-$(node -e 'console.log(Math.floor(Math.random() * 2 ** 31))')}"
 # About 0.6 s a run on a 2-core machine; a failure found late is shrunk within the same budget.
 export MODEL_TIME_LIMIT_MS="${MODEL_TIME_LIMIT_MS:-$((MODEL_RUNS * 3000))}"
