@@ -1,3 +1,4 @@
+import type Stripe from "stripe";
 /** The Stripe operations the features need, in our own types. Implemented by the Stripe gateway. */
 export interface CheckoutSessionOut {
   id: string;
@@ -36,6 +37,8 @@ export interface PaymentsGateway {
     idempotencyKey: string;
   }): Promise<CheckoutSessionOut>;
   retrieveCheckoutSession(sessionId: string): Promise<CheckoutSessionOut>;
+  /** A dispute as Stripe has it now (reconciliation re-reads one whose events may be lost). */
+  retrieveDispute(disputeId: string): Promise<Stripe.Dispute>;
   /** Expires an open session; a session no longer open is returned as it is. */
   expireCheckoutSession(sessionId: string, idempotencyKey: string): Promise<CheckoutSessionOut>;
   /**

@@ -437,3 +437,22 @@ describe("a hold released before its payment's event arrived", () => {
   });
 });
 
+describe("a dispute whose closing event never came", () => {
+  it("regression #16.26: reconciliation re-reads a dispute still open here, records it won, and the refund it held back is made", async () => {
+    const s = await setup();
+    await payAndConfirm(s.bookingId, standIns.stripe, s.deps);
+    const paymentIntentId = (await booking(s.bookingId)).stripePaymentIntentId ?? "";
+    const opened = standIns.stripe.openDispute(paymentIntentId);
+    await applyStripeEvent({ id: uniqueId("evt"), type: "charge.dispute.created", data: { object: opened } } as unknown as Stripe.Event, s.deps);
+    // The coach cancels: the full refund waits for the dispute; Stripe's closing event is lost.
+    await cancelBooking({ bookingId: s.bookingId, reason: "Coach unwell" }, { uid: s.coachId, isAdmin: false }, s.deps);
+    await runBookingEffects(s.bookingId, s.deps);
+    standIns.stripe.closeDispute(opened.id, "won");
+    s.later();
+    const out = await reconcileBooking(s.bookingId, { dryRun: false, runId: uniqueId("r") }, s.deps);
+    expect(kinds(out)).toContain("dispute-stale");
+    expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: 10_000, disputedCents: 0, disputes: [{ id: opened.id, status: "won", fundsWithdrawn: false }] });
+    expect([...standIns.stripe.refunds.values()].filter((r) => r.payment_intent === paymentIntentId).map((r) => r.amount)).toEqual([10_000]);
+  });
+});
+

@@ -406,7 +406,7 @@ export class FakeStripe {
       if (!url.pathname.startsWith("/__standin/") && !/^Bearer sk_test_\S+$/.test(auth)) {
         throw new StripeHttpError(401, "invalid_request_error", "Invalid API Key provided.");
       }
-      const route = `${method} ${url.pathname.replace(/\/(cs|pi|re|ch)_test_[0-9a-f]+/, "/{id}")}`;
+      const route = `${method} ${url.pathname.replace(/\/(cs|pi|re|ch|dp)_test_[0-9a-f]+/, "/{id}")}`;
       const hash = createHash("sha256").update(`${route} ${JSON.stringify(params)}`).digest("hex");
       // Stripe keeps a key for 24 hours: after that the same key is a new request.
       const kept = method === "POST" && idempotencyKey ? this.idempotency.get(idempotencyKey) : undefined;
@@ -463,6 +463,11 @@ export class FakeStripe {
     }
     if (method === "GET" && (m = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(path))) return this.sessionOut(this.requireSession(m[1] ?? ""));
     if (method === "POST" && (m = /^\/v1\/checkout\/sessions\/([^/]+)\/expire$/.exec(path))) return this.sessionOut(this.expire(m[1] ?? ""));
+    if (method === "GET" && (m = /^\/v1\/disputes\/([^/]+)$/.exec(path))) {
+      const dispute = this.disputes.get(m[1] ?? "");
+      if (!dispute) throw new StripeHttpError(404, "invalid_request_error", `No such dispute: '${m[1] ?? ""}'`, "resource_missing");
+      return dispute;
+    }
     if (method === "GET" && (m = /^\/v1\/payment_intents\/([^/]+)$/.exec(path))) {
       const pi = this.paymentIntents.get(m[1] ?? "");
       if (!pi) throw new StripeHttpError(404, "invalid_request_error", `No such payment_intent: '${m[1] ?? ""}'`, "resource_missing");

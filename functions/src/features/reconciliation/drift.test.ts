@@ -19,7 +19,7 @@ function booking(patch: Partial<Booking> = {}): Booking {
 }
 
 function view(b: Booking, patch: Partial<BookingView> = {}): BookingView {
-  return { bookingId: "b1", booking: b, now: NOW, calcom: null, session: null, refunds: [], recordedRefundIds: new Set(), ...patch };
+  return { bookingId: "b1", booking: b, now: NOW, calcom: null, session: null, refunds: [], recordedRefundIds: new Set(), openDisputesAtStripe: new Map(), ...patch };
 }
 
 const move = {

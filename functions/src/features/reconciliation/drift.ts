@@ -1,4 +1,5 @@
-import { disputeOpen, type Booking } from "../../domain/booking.js";
+import { disputeOpen, disputesOf, type Booking } from "../../domain/booking.js";
+import { isDisputeClosed } from "../../domain/dispute-status.js";
 import { calcomCanceller } from "../../domain/calcom-cancellation.js";
 import { calcomMover } from "../../domain/calcom-move.js";
 import { mayWaitForProcessing, processingDeadline } from "../../domain/delayed-payment.js";
@@ -12,6 +13,8 @@ import { cancellationRefundTarget } from "../cancellations/cancellation-decision
  */
 export type Drift =
   | { kind: "paid-not-recorded"; sessionId: string; paymentIntentId: string }
+  /** A dispute open here that Stripe has moved on (its event lost): recorded as Stripe has it. */
+  | { kind: "dispute-stale"; disputeId: string; paymentIntentId: string; status: string }
   /** A hold's session complete with its payment processing (a delayed method) while the event was late or lost: the hold waits for it. */
   | { kind: "payment-processing-not-recorded"; sessionId: string; paymentIntentId: string | null }
   | { kind: "paid-not-confirmed" }
@@ -51,12 +54,20 @@ export interface BookingView {
   refunds: { paymentIntentId: string; refundId: string; amountCents: number; ours: OurRefund | null }[];
   /** The refund ids our ledger has recorded. */
   recordedRefundIds: ReadonlySet<string>;
+  /** Stripe's current status of each dispute still open here, by id. */
+  openDisputesAtStripe: ReadonlyMap<string, string>;
 }
 
 export function findDrifts(view: BookingView): Drift[] {
   const { booking, now, calcom, session } = view;
   const settled = now.getTime() - Date.parse(booking.updatedAt) >= SETTLE_MS;
   const drifts: Drift[] = [];
+
+  // First, so that what waits on a dispute (a refund) is decided on its real state.
+  for (const d of disputesOf(booking)) {
+    const atStripe = view.openDisputesAtStripe.get(d.id);
+    if (!isDisputeClosed(d.status) && atStripe !== undefined && atStripe !== d.status) drifts.push({ kind: "dispute-stale", disputeId: d.id, paymentIntentId: d.paymentIntentId, status: atStripe });
+  }
 
   // A hold released before its payment's event arrived (the event lost) is paid all the same:
   // recorded, the payment is late and refunded in full.

@@ -1,5 +1,6 @@
 import { Timestamp } from "firebase-admin/firestore";
-import type { Booking } from "../../domain/booking.js";
+import { disputesOf, type Booking } from "../../domain/booking.js";
+import { isDisputeClosed } from "../../domain/dispute-status.js";
 import { calcomMover } from "../../domain/calcom-move.js";
 import { AppError } from "../../domain/errors.js";
 import { isRefundMade } from "../../domain/money.js";
@@ -12,6 +13,7 @@ import { accountForCalcomWrite, resolveCalcomAccount } from "../calcom-accounts/
 import { recordPaymentInTx, recordPaymentProcessingInTx, recordRefundInTx, runBookingEffects } from "../bookings/booking-effects.js";
 import { appendAudit, patchBooking, readBooking, requireBooking } from "../bookings/bookings.repository.js";
 import { followCalcomMove, type CalcomMove } from "../bookings/follow-calcom-move.js";
+import { recordDisputeInTx } from "../payments/disputes.js";
 import { expireHold } from "../bookings/hold-expiry.js";
 import { recordCancellationInTx } from "../cancellations/cancellations.service.js";
 import { expireMoveHold } from "../reschedules/reschedule-effects.js";
@@ -47,6 +49,14 @@ async function calcomView(booking: Booking, changedInCalcom: boolean, deps: Depe
   return deps.bookingCalendar.getBooking(account, booking.calcomBookingUid);
 }
 
+/** Stripe's status of each dispute still open here (their later events may be lost). */
+async function openDisputesAtStripe(booking: Booking, deps: Dependencies): Promise<Map<string, string>> {
+  const open = disputesOf(booking).filter((d) => !isDisputeClosed(d.status));
+  if (open.length === 0) return new Map();
+  const payments = await deps.payments();
+  return new Map(await Promise.all(open.map(async (d) => [d.id, (await payments.retrieveDispute(d.id)).status] as const)));
+}
+
 async function sessionView(booking: Booking, deps: Dependencies): Promise<CheckoutSessionOut | null> {
   if (booking.paymentStatus !== "pending" || booking.stripeCheckoutSessionId === null) return null;
   const read = (await deps.payments()).retrieveCheckoutSession(booking.stripeCheckoutSessionId);
@@ -77,6 +87,7 @@ export async function reconcileBooking(bookingId: string, options: { dryRun: boo
     session: await sessionView(booking, deps),
     refunds,
     recordedRefundIds: await recordedRefundIds(bookingId),
+    openDisputesAtStripe: await openDisputesAtStripe(booking, deps),
   });
   if (options.dryRun || drifts.length === 0) return { bookingId, drifts, applied: false };
   for (const drift of drifts) await heal(bookingId, drift, options.runId, deps);
@@ -164,6 +175,15 @@ async function heal(bookingId: string, drift: Drift, runId: string, deps: Depend
         appendAudit(tx, bookingId, auditId, { ...audit, by: drift.by }, now);
       });
       return;
+    case "dispute-stale": {
+      const dispute = await (await deps.payments()).retrieveDispute(drift.disputeId);
+      await getDb().runTransaction(async (tx) => {
+        const current = await requireBooking(bookingId, tx);
+        recordDisputeInTx(tx, bookingId, current, dispute, drift.paymentIntentId, `reconcile-${runId}`, now);
+        appendAudit(tx, bookingId, auditId, { ...audit, disputeId: drift.disputeId, status: dispute.status }, now);
+      });
+      return;
+    }
     case "refund-outside-flow":
       await getDb().runTransaction(async (tx) => {
         const current = await requireBooking(bookingId, tx);
@@ -208,6 +228,8 @@ export async function reconcileRecent(options: { dryRun: boolean }, deps: Depend
     bookingsCollection().where("status", "==", "cancelled").where("paymentStatus", "==", "paid").limit(200),
     // A move under way (paid and not made, or waiting for a difference whose expiry was lost).
     bookingsCollection().where("reschedule.state", "in", ["ready", "awaiting-payment"]).limit(200),
+    // An open dispute: its later events may be lost (the last one reported is the open one).
+    bookingsCollection().where("dispute.status", "in", ["needs_response", "under_review", "warning_needs_response", "warning_under_review"]).limit(200),
     // A hold released in the last two days: its payment may have been made and its event lost.
     bookingsCollection().where("status", "==", "cancelled").where("paymentStatus", "==", "pending").where("updatedAt", ">=", Timestamp.fromDate(new Date(now.getTime() - LOOKBACK_MS))).limit(200),
     // A cancellation whose Cal.com release was left undone.

@@ -47,6 +47,16 @@ export function stripeToAppError(err: unknown): unknown {
 }
 
 /** PaymentsGateway on the Stripe SDK; every write carries the caller's idempotency key. */
+const DisputeAnswerSchema = z.looseObject({
+  id: z.string().min(1),
+  object: z.literal("dispute"),
+  status: z.string().min(1),
+  amount: z.int().min(0),
+  currency: z.string().length(3),
+  reason: z.string(),
+  evidence_details: z.looseObject({ due_by: z.int().nullable() }),
+});
+
 export class StripePaymentsGateway implements PaymentsGateway {
   constructor(private readonly stripe: Stripe) {}
 
@@ -75,6 +85,15 @@ export class StripePaymentsGateway implements PaymentsGateway {
         { idempotencyKey: input.idempotencyKey },
       );
       return sessionOut(session);
+    });
+  }
+
+  async retrieveDispute(disputeId: string): Promise<Stripe.Dispute> {
+    return this.mapped(async () => {
+      const dispute = await this.stripe.disputes.retrieve(disputeId);
+      // The fields recording a dispute relies on, checked: the rest is Stripe's own type.
+      DisputeAnswerSchema.parse(dispute);
+      return dispute;
     });
   }
 
