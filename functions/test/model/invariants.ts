@@ -1,6 +1,6 @@
 import { disputesOf, refundsOwedThroughStripe, type Booking } from "../../src/domain/booking.js";
 import { getDb } from "../../src/shared/firestore.js";
-import { expectedNet } from "./reference.js";
+import { expectedNetRange } from "./reference.js";
 import type { RunState, runDocs } from "./run-state.js";
 import type { World } from "./world.js";
 
@@ -34,7 +34,7 @@ export function stepViolations(world: World, run: RunState, docs: Docs): string[
     const m = stripeMoney(world, b.id);
     if (m.perPaymentOver.length > 0) out.push(`${b.id}: refunded more than captured on ${m.perPaymentOver.join(",")}`);
     const net = m.captured - m.refunded - m.lost;
-    const floor = expectedNet(b.entitledLow, m.captured, m.lost);
+    const [floor] = expectedNetRange(b.entitledLow, b.entitled, m.captured, m.lost);
     if (net < floor) out.push(`${b.id}: the student holds ${floor} of value but has paid net ${net} (refunded ${m.refunded} of ${m.captured})`);
   }
   const live = docs.map((d) => d.booking).filter((b): b is Booking => b !== null && b.status !== "cancelled");
@@ -57,7 +57,7 @@ export async function settledViolations(world: World, run: RunState, docs: Docs)
     const m = stripeMoney(world, id);
     const net = m.captured - m.refunded - m.lost;
     if (model) {
-      const [low, high] = [expectedNet(model.entitledLow, m.captured, m.lost), expectedNet(model.entitled, m.captured, m.lost)];
+      const [low, high] = expectedNetRange(model.entitledLow, model.entitled, m.captured, m.lost);
       if (net < low || net > high) out.push(`${id}: the student paid net ${net} (captured ${m.captured}, refunded ${m.refunded}, lost ${m.lost}); owed ${low === high ? low : `${low}..${high}`}`);
     } else if (net !== 0) out.push(`${id}: a booking whose creation failed holds ${net} of the student's money`);
     if (b.status === "requested") out.push(`${id}: still requested/${b.paymentStatus} (${b.lastError?.action ?? ""} ${b.lastError?.code ?? ""})`);

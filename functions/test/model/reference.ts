@@ -59,11 +59,14 @@ export function cancelInModel(b: ModelBooking, keep: number, keepLow = keep): vo
 }
 
 /**
- * What the platform should end up holding of the student's money (captured − refunded − lost to
- * disputes), given what the model says they owe in total. A lost dispute is money already
- * returned to the student: it counts towards any refund owed, and what the bank took back cannot
- * be charged again, so the platform holds what is owed or, after a lost dispute, what is left.
+ * What the platform may end up holding of the student's money (captured − refunded − lost to
+ * disputes), given what the model says the student owes in total (`entitled`). Without a lost
+ * dispute, exactly that. A lost dispute is money already returned to the student: it counts
+ * towards a refund not yet made (the platform then holds what is owed, or what the bank left), but
+ * a refund made before the dispute stands (the bank's return comes on top, beyond our reach).
+ * Never less than nothing.
  */
-export function expectedNet(entitled: number, capturedCents: number, lostCents: number): number {
-  return Math.max(0, Math.min(entitled, capturedCents - lostCents));
+export function expectedNetRange(entitledLow: number, entitled: number, capturedCents: number, lostCents: number): [number, number] {
+  if (lostCents === 0) return [Math.max(0, entitledLow), Math.max(0, entitled)];
+  return [Math.max(0, entitledLow - lostCents), Math.max(0, Math.min(entitled, capturedCents - lostCents))];
 }
