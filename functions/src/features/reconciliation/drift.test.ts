@@ -123,4 +123,9 @@ describe("findDrifts", () => {
     // A failed delayed payment leaves the session complete and unpaid, no longer processing.
     expect(kinds(view(hold, { session: { ...session, paymentProcessing: false } }))).toEqual(["hold-expired"]);
   });
+
+  it("regression #16.27: a live booking's owed refund left undone (its attempts spent) is a refund-missing drift", () => {
+    const owing = booking({ refundsOwed: [{ key: "r1-difference-refund", amountCents: 5_000, refundedCents: 0, cause: "price-difference" }], sideEffectAttempts: { "stripe-refund": 3 } });
+    expect(findDrifts(view(owing))).toEqual([{ kind: "refund-missing", owedCents: 5_000 }]);
+  });
 });

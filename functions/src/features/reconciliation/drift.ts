@@ -1,4 +1,4 @@
-import { disputeOpen, disputesOf, type Booking } from "../../domain/booking.js";
+import { disputeOpen, disputesOf, refundsOwedThroughStripe, type Booking } from "../../domain/booking.js";
 import { isDisputeClosed } from "../../domain/dispute-status.js";
 import { calcomCanceller } from "../../domain/calcom-cancellation.js";
 import { calcomMover } from "../../domain/calcom-move.js";
@@ -121,6 +121,11 @@ export function findDrifts(view: BookingView): Drift[] {
   const outside = drifts.reduce((sum, d) => sum + (d.kind === "refund-outside-flow" || d.kind === "refund-not-recorded" ? d.amountCents : 0), 0);
   if (booking.status === "cancelled" && !disputeOpen(booking) && settled) {
     const owed = cancellationRefundTarget(booking) - booking.refundedCents - outside;
+    if (owed > 0) drifts.push({ kind: "refund-missing", owedCents: owed });
+  }
+  // A live booking's owed refund (a cheaper move's difference) whose automatic attempts ran out.
+  if (booking.status !== "cancelled" && !disputeOpen(booking) && settled && outside === 0) {
+    const owed = [...refundsOwedThroughStripe(booking).values()].reduce((sum, c) => sum + c, 0);
     if (owed > 0) drifts.push({ kind: "refund-missing", owedCents: owed });
   }
   return drifts;
