@@ -74,6 +74,11 @@ export const RescheduleSchema = z.object({
   newOfferingId: z.string().min(1),
   newEventTypeId: z.int().positive(),
   newPriceCents: CentsSchema,
+  /**
+   * The limits the new time was reserved under (its buffers, notice and window are the ones the
+   * slot list showed; the student's cut-off stays the booking's): the booking takes them once moved.
+   */
+  newLimits: SchedulingLimitsSchema.nullable().default(null),
   difference: z.object({ kind: z.enum(["none", "charge", "refund"]), amountCents: CentsSchema }),
   /** False when the caller chose to keep a cheaper offering's difference (no refund). */
   refundDifference: z.boolean(),
@@ -128,6 +133,10 @@ export const BookingSchema = z
     coachId: z.string().min(1),
     userId: z.string().min(1),
     offeringId: z.string().min(1),
+    /**
+     * The Cal.com event type the booking lives in. Frozen like its price, currency and length: a
+     * later change to the offering makes a new event type and leaves this one to its bookings.
+     */
     calcomEventTypeId: z.int().positive().nullable(),
     startTime: InstantSchema,
     endTime: InstantSchema,
@@ -139,6 +148,12 @@ export const BookingSchema = z
     /** Totals over every payment of the booking (each payment is in `charges`). */
     amountCents: TotalCentsSchema,
     currency: CurrencySchema,
+    /**
+     * The price the booking was sold at (its offering's when booked, or the offering it last
+     * moved to): a later change of the offering's price never touches it. Null on bookings stored
+     * before it was recorded (their `amountCents` is the price).
+     */
+    priceCents: CentsSchema.nullable().default(null),
     refundedCents: TotalCentsSchema,
     stripeCheckoutSessionId: z.string().min(1).nullable(),
     stripePaymentIntentId: z.string().min(1).nullable(),

@@ -18,3 +18,6 @@ export const OfferingSchema = z.object({
   schedulingLimits: SchedulingLimitsPatchSchema.optional(),
 });
 export type Offering = z.output<typeof OfferingSchema>;
+
+/** An offering whose event type is being made (new, or given a new length): bookable once the sync links it. */
+export const OFFERING_NOT_SYNCED_MESSAGE = "This offering is not in the coach's Cal.com calendar yet. Please try again shortly.";

@@ -3,7 +3,8 @@ import { syncAvailability } from "../../src/features/availability/availability.s
 import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { expireStaleHolds } from "../../src/features/bookings/hold-expiry.js";
-import { saveOffering, syncOfferingEventTypes } from "../../src/features/offerings/offerings.service.js";
+import { saveOffering } from "../../src/features/offerings/offerings.service.js";
+import { syncOfferingEventTypes } from "../../src/features/offerings/event-type-sync.js";
 import { bookingDoc, coachDoc, getDb } from "../../src/shared/firestore.js";
 import { initAdminFor, uniqueId } from "../helpers/admin.js";
 import { testDependencies } from "../helpers/deps.js";

@@ -22,6 +22,7 @@ function aBooking(overrides: Partial<Booking> = {}): Booking {
     paymentStatus: "pending",
     amountCents: 6_000,
     currency: "eur",
+    priceCents: 6_000,
     refundedCents: 0,
     stripeCheckoutSessionId: "cs_test_1",
     stripePaymentIntentId: null,

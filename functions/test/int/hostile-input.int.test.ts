@@ -10,7 +10,8 @@ import { CancelBookingInputSchema } from "../../src/features/cancellations/cance
 import { SaveSchedulingLimitsInputSchema } from "../../src/features/limits/limits.schemas.js";
 import { CoachStatementInputSchema, QuoteCancellationInputSchema, QuoteRescheduleInputSchema, SaveCancellationPolicyInputSchema } from "../../src/features/money/money.schemas.js";
 import { RemoveOfferingInputSchema, SaveOfferingInputSchema } from "../../src/features/offerings/offerings.schemas.js";
-import { saveOffering, syncOfferingEventTypes } from "../../src/features/offerings/offerings.service.js";
+import { saveOffering } from "../../src/features/offerings/offerings.service.js";
+import { syncOfferingEventTypes } from "../../src/features/offerings/event-type-sync.js";
 import { ReconcileBookingInputSchema } from "../../src/features/reconciliation/reconciliation.schemas.js";
 import { RescheduleBookingInputSchema } from "../../src/features/reschedules/reschedules.schemas.js";
 import { handleCalcomWebhook } from "../../src/features/webhooks/calcom-webhook.endpoint.js";

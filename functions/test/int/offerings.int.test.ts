@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Coach } from "../../src/domain/coach.js";
 import { syncAvailability } from "../../src/features/availability/availability.service.js";
 import { connectCalcomAccount } from "../../src/features/calcom-accounts/calcom-accounts.service.js";
-import { removeOffering, saveOffering, eventTypeSlug } from "../../src/features/offerings/offerings.service.js";
+import { removeOffering, saveOffering } from "../../src/features/offerings/offerings.service.js";
+import { eventTypeSlug } from "../../src/features/offerings/event-type-sync.js";
 import { handleCoachWritten } from "../../src/features/offerings/offerings.triggers.js";
 import { coachDoc, getDb } from "../../src/shared/firestore.js";
 import { initAdminFor, uniqueId } from "../helpers/admin.js";
@@ -87,9 +88,12 @@ describe.each(["organization", "connected"] as const)("offerings → Cal.com eve
     expect(fake.listEventTypes()).toHaveLength(3);
   });
 
-  it("creates nothing twice when two deliveries of the trigger run at once", async () => {
+  it("creates nothing twice when two deliveries of the trigger run at once: one runs, the other is retried", async () => {
     const { coachId, deps } = await syncedCoach(mode);
-    await Promise.all([handleCoachWritten(coachId, deps), handleCoachWritten(coachId, deps)]);
+    const both = await Promise.allSettled([handleCoachWritten(coachId, deps), handleCoachWritten(coachId, deps)]);
+    // The lease lets one run at a time: the other waited its turn or is refused for the queue to retry.
+    for (const r of both) if (r.status === "rejected") expect(r.reason).toMatchObject({ code: "request/in-progress" });
+    await handleCoachWritten(coachId, deps);
     expect(fake.listEventTypes()).toHaveLength(3);
     const coach = await readCoach(coachId);
     expect(new Set(coach.customOfferings.map((o) => o.calcomEventTypeId)).size).toBe(3);
@@ -110,25 +114,35 @@ describe.each(["organization", "connected"] as const)("offerings → Cal.com eve
     expect((await readCoach(coachId)).customOfferings.map((o) => o.calcomEventTypeId)).toEqual(firstIds);
   });
 
-  it("updates the event type when an offering changes, and deletes it when the offering goes", async () => {
+  it("updates the event type when an offering changes, gives a new length a new one, and deletes them when no booking needs them", async () => {
     const { coachId, deps, caller } = await syncedCoach(mode);
     await handleCoachWritten(coachId, deps);
     const sixty = (await readCoach(coachId)).customOfferings.find((o) => o.id === "sixty");
 
-    await saveOffering({ offering: { ...offerings[1]!, durationMinutes: 45, title: "45 min session" } }, caller);
+    await saveOffering({ offering: { ...offerings[1]!, title: "Hour session" } }, caller);
     const beforeUpdate = writes();
     await handleCoachWritten(coachId, deps);
     expect(writes() - beforeUpdate).toBe(1);
-    expect(fake.eventType(sixty!.calcomEventTypeId!)).toMatchObject({ lengthInMinutes: 45, title: "45 min session" });
+    expect(fake.eventType(sixty!.calcomEventTypeId!)).toMatchObject({ lengthInMinutes: 60, title: "Hour session" });
+
+    // A new length: a new event type (Cal.com moves a booking at its event type's length); the
+    // old one, with no booking on it, is deleted.
+    await saveOffering({ offering: { ...offerings[1]!, durationMinutes: 45, title: "45 min session" } }, caller);
+    expect((await readCoach(coachId)).customOfferings.find((o) => o.id === "sixty")?.calcomEventTypeId).toBeNull();
+    await handleCoachWritten(coachId, deps);
+    const fortyFive = (await readCoach(coachId)).customOfferings.find((o) => o.id === "sixty");
+    expect(fortyFive?.calcomEventTypeId).not.toBe(sixty!.calcomEventTypeId);
+    expect(fake.eventType(fortyFive!.calcomEventTypeId!)).toMatchObject({ lengthInMinutes: 45, title: "45 min session", slug: eventTypeSlug(coachId, "sixty", 2) });
+    expect(fake.eventType(sixty!.calcomEventTypeId!)).toBeUndefined();
     // A price change alone is ours: no Cal.com call.
     await saveOffering({ offering: { ...offerings[1]!, durationMinutes: 45, title: "45 min session", priceCents: 9_900 } }, caller);
     const beforePrice = fake.requests.length;
     await handleCoachWritten(coachId, deps);
     expect(fake.requests.length).toBe(beforePrice);
 
-    await removeOffering({ offeringId: "sixty" }, caller);
+    await expect(removeOffering({ offeringId: "sixty" }, caller, deps)).resolves.toEqual({ offeringId: "sixty", removed: true, liveBookings: 0 });
     await handleCoachWritten(coachId, deps);
-    expect(fake.eventType(sixty!.calcomEventTypeId!)).toBeUndefined();
+    expect(fake.eventType(fortyFive!.calcomEventTypeId!)).toBeUndefined();
     expect(fake.listEventTypes()).toHaveLength(2);
     const afterDelete = fake.requests.length;
     await handleCoachWritten(coachId, deps);
@@ -161,6 +175,6 @@ describe("offering sync failures", () => {
     const parsed = SaveOfferingInputSchema.safeParse({ offering: { ...offerings[0], id: "Thirty_Min" } });
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues[0]?.path).toEqual(["offering", "id"]);
-    await expect(removeOffering({ offeringId: "nope" }, caller)).rejects.toMatchObject({ code: "offering/not-found" });
+    await expect(removeOffering({ offeringId: "nope" }, caller, testDependencies(fake))).rejects.toMatchObject({ code: "offering/not-found" });
   });
 });

@@ -8,6 +8,7 @@ import type { Dependencies } from "../../shared/dependencies.js";
 import { coachDoc, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import { resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
+import { OFFERING_NOT_SYNCED_MESSAGE } from "../../domain/offering.js";
 import { COACH_NOT_SYNCED_MESSAGE } from "../availability/availability.service.js";
 import { confirmInCalcom, releaseHold, runBookingEffects } from "./booking-effects.js";
 import { appendAudit, requireBooking, reserveAndCreate, writeBooking } from "./bookings.repository.js";
@@ -30,6 +31,7 @@ export async function createBooking(input: CreateBookingInput, caller: CallerCon
   if (coach.calcomUserId === null || coach.calcomScheduleId === null) throw new AppError("coach/not-synced", COACH_NOT_SYNCED_MESSAGE);
   const offering = coach.customOfferings.find((o) => o.id === input.offeringId);
   if (!offering) throw new AppError("offering/not-found", "This coach has no such offering.");
+  if (offering.calcomEventTypeId === null) throw new AppError("coach/not-synced", OFFERING_NOT_SYNCED_MESSAGE);
   if (offering.calcomEventTypeId !== input.eventTypeId) throw new AppError("request/invalid", "eventTypeId does not belong to this offering.");
   if (epochMs(input.endTime) - epochMs(input.startTime) !== offering.durationMinutes * MINUTE_MS) {
     throw new AppError("request/invalid", `A session of this offering lasts exactly ${offering.durationMinutes} minutes.`);
@@ -56,6 +58,7 @@ export async function createBooking(input: CreateBookingInput, caller: CallerCon
     paymentStatus: "pending",
     amountCents: offering.priceCents,
     currency: offering.currency,
+    priceCents: offering.priceCents,
     refundedCents: 0,
     stripeCheckoutSessionId: null,
     stripePaymentIntentId: null,

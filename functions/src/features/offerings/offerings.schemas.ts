@@ -10,12 +10,38 @@ export type SaveOfferingInput = z.output<typeof SaveOfferingInputSchema>;
 export const RemoveOfferingInputSchema = z.object({ offeringId: z.string().min(1).max(40) });
 export type RemoveOfferingInput = z.output<typeof RemoveOfferingInputSchema>;
 
-/** `coaches/{coachId}/eventTypes/{offeringId}`: the recorded outcome of syncing one offering. */
+/**
+ * `coaches/{coachId}/eventTypes/{offeringId}`: the recorded outcome of syncing one offering. An
+ * offering has one current event type; a change of its length, its removal, or its re-adding
+ * retires the current one (bookings keep the event type they were sold in) and the next
+ * version gets an event type of its own.
+ */
 export const EventTypeRecordSchema = z.object({
+  /** The current event type (when `deleted`, the last one, now retired). */
   eventTypeId: z.int().positive(),
   /** The Cal.com-relevant fields last applied, so an unchanged offering costs no Cal.com call. */
   specKey: z.string(),
   scheduleId: z.int().positive().nullable(),
+  /** The offering is gone: it has no current event type. */
   deleted: z.boolean(),
+  /** Which event type of the offering is current: its slug names it past the first. */
+  version: z.int().min(1).default(1),
+  /** Earlier event types still holding live bookings; each is deleted in Cal.com once none is left. */
+  retired: z.array(z.object({ eventTypeId: z.int().positive() })).default([]),
 });
 export type EventTypeRecord = z.output<typeof EventTypeRecordSchema>;
+
+/**
+ * `eventTypeSyncs/{coachId}`: whether the coach's event types may be behind their offerings.
+ * Every coach write counts up `wanted`; a sync that completes records the count it started from.
+ * Reconciliation re-runs the syncs left `outstanding` (a queue that gave up, a retired event type
+ * still waiting for its last booking to end).
+ */
+export const EventTypeSyncStateSchema = z.object({
+  wanted: z.int().min(0).default(0),
+  synced: z.int().min(0).default(0),
+  outstanding: z.boolean().default(false),
+  /** Retired event types still kept in Cal.com for their bookings. */
+  retiredKept: z.int().min(0).default(0),
+});
+export type EventTypeSyncState = z.output<typeof EventTypeSyncStateSchema>;

@@ -13,7 +13,7 @@ const TRANSIENT = new Set(["upstream/unavailable", "upstream/rate-limited", "req
  * the coach document for the coach to see.
  */
 export async function handleCoachWritten(coachId: string, deps: Dependencies): Promise<void> {
-  const { recordEventTypeSyncError, syncOfferingEventTypes } = await import("./offerings.service.js");
+  const { recordEventTypeSyncError, syncOfferingEventTypes } = await import("./event-type-sync.js");
   try {
     await syncOfferingEventTypes(coachId, deps);
   } catch (err) {
@@ -34,6 +34,8 @@ export async function handleCoachWritten(coachId: string, deps: Dependencies): P
 export const onCoachWritten = onDocumentWritten({ document: COACH_DOC, retry: true }, async (event) => {
   if (!event.data?.after.exists) return;
   const coachId = event.params.coachId;
-  const { getDependencies } = await import("../../shared/dependencies.js");
+  const [{ getDependencies }, { markEventTypesWanted }] = await Promise.all([import("../../shared/dependencies.js"), import("./event-type-sync.js")]);
+  // Counted before the task exists, so that reconciliation finds it if the queue never runs it.
+  await markEventTypesWanted(coachId);
   await getDependencies().calcomQueue.enqueue({ action: "coach-event-types", coachId, key: `coach-${coachId}-event-types-${event.id}` });
 });

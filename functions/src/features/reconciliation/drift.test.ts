@@ -24,7 +24,7 @@ function view(b: Booking, patch: Partial<BookingView> = {}): BookingView {
 
 const move = {
   id: "r1", by: "student" as const, reason: "", requestedAt: LONG_AGO, newStartTime: "2030-01-07T11:00:00.000Z", newEndTime: "2030-01-07T12:00:00.000Z",
-  newOfferingId: "deep", newEventTypeId: 2, newPriceCents: 15_000, difference: { kind: "charge" as const, amountCents: 5_000 }, refundDifference: true,
+  newOfferingId: "deep", newEventTypeId: 2, newPriceCents: 15_000, newLimits: null, difference: { kind: "charge" as const, amountCents: 5_000 }, refundDifference: true,
   checkoutSessionId: "cs_2", checkoutUrl: "https://pay", newCalcomBookingUid: null, newCalcomBookingId: null, driver: "trigger" as const, paymentProcessing: false,
 };
 

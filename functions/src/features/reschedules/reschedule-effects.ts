@@ -206,6 +206,9 @@ async function carryOutMove(bookingId: string, rescheduleId: string, deps: Depen
       endTime: r.newEndTime,
       offeringId: r.newOfferingId,
       calcomEventTypeId: r.newEventTypeId,
+      priceCents: r.newPriceCents,
+      // The calendar entry was reserved under these: the booking's slot rules must say the same.
+      limits: r.newLimits ?? current.limits,
       calcomBookingId: moved.ref.calcomBookingId,
       calcomBookingUid: moved.ref.calcomBookingUid,
       calcomStatus: "accepted",

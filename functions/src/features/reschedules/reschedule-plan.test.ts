@@ -6,7 +6,7 @@ import { planMove } from "./reschedule-plan.js";
 
 const START = "2030-01-07T09:00:00.000Z";
 const booking = {
-  offeringId: "sixty", startTime: START, endTime: "2030-01-07T10:00:00.000Z", status: "confirmed", paymentStatus: "paid",
+  offeringId: "sixty", calcomEventTypeId: 7, startTime: START, endTime: "2030-01-07T10:00:00.000Z", status: "confirmed", paymentStatus: "paid",
   amountCents: 10_000, refundedCents: 0, currency: "eur", cancellationPolicy: DEFAULT_CANCELLATION_POLICY, refundsOwed: [], dispute: null, disputes: [],
 } as unknown as Booking;
 const offering = (id: string, durationMinutes: number, priceCents: number, currency = "eur") => ({ id, title: id, durationMinutes, priceCents, currency, calcomEventTypeId: 7 });
@@ -43,6 +43,26 @@ describe("planMove", () => {
     expect(() => move({ newStartTime: START, newEndTime: "2030-01-07T10:00:00.000Z" })).toThrow(/already at this time/);
     expect(() => move({ newOfferingId: "usd" })).toThrow(/cannot move to an offering priced in USD/);
     expect(() => move({ role: "coach", now: new Date("2030-01-07T11:30:00.000Z") })).toThrow();
+  });
+
+  it("regression #17.1: a move within the offering keeps what was sold, whatever the coach changed since; another offering is priced as it is now", () => {
+    const changed = (over: Partial<ReturnType<typeof offering>>) => ({ customOfferings: [{ ...offering("sixty", 60, 10_000), ...over }, offering("deep", 60, 15_000)] }) as unknown as Coach;
+    for (const over of [{ priceCents: 3_500 }, { priceCents: 0 }, { priceCents: 9_000 }, { currency: "usd" }, { durationMinutes: 30, calcomEventTypeId: 8 }]) {
+      expect(move({ coach: changed(over) })).toMatchObject({ offeringId: "sixty", eventTypeId: 7, priceCents: 10_000, difference: { kind: "none" }, signedDifferenceCents: 0 });
+      expect(move({ coach: changed(over), role: "coach" })).toMatchObject({ difference: { kind: "none" } });
+    }
+    // Its length is the booking's, not the offering's new one.
+    expect(() => move({ coach: changed({ durationMinutes: 30 }), newEndTime: "2030-01-07T11:30:00.000Z" })).toThrow(/This session lasts exactly 60 minutes/);
+    // Archived (gone from the coach's offerings): still movable within itself.
+    expect(move({ coach: { customOfferings: [offering("deep", 60, 15_000)] } as unknown as Coach })).toMatchObject({ eventTypeId: 7, difference: { kind: "none" } });
+    // Another offering: its current price against what was paid.
+    expect(move({ coach: changed({ priceCents: 3_500 }), newOfferingId: "deep" }).signedDifferenceCents).toBe(5_000);
+  });
+
+  it("regression #17.8: a moved booking lands under the limits its new time was reserved with, keeping its own student cut-off", () => {
+    const limited = { ...booking, limits: { minimumNoticeMinutes: 0, bookingWindowDays: null, bufferBeforeMinutes: 0, bufferAfterMinutes: 0, slotIntervalMinutes: null, studentCutoffMinutes: 60, maxUnpaidHoldsPerCoach: 1 } };
+    const buffered = { ...coach, schedulingLimits: { bufferAfterMinutes: 15, studentCutoffMinutes: 0 } } as unknown as Coach;
+    expect(move({ booking: limited, coach: buffered }).limits).toMatchObject({ bufferAfterMinutes: 15, studentCutoffMinutes: 60 });
   });
 
   it("regression #16.2: counts a refund still owed as refunded: moving back to the dearer offering charges the difference again", () => {

@@ -3,8 +3,9 @@ import type { Coach } from "../../domain/coach.js";
 import { AppError } from "../../domain/errors.js";
 import { priceDifference, type PriceDifference } from "../../domain/price-difference.js";
 import { decideReschedule } from "../../domain/reschedule-policy.js";
-import { bookingRefusal, effectiveLimits, studentCutoffRefusal, type SchedulingLimits } from "../../domain/limits.js";
+import { DEFAULT_SCHEDULING_LIMITS, bookingRefusal, effectiveLimits, studentCutoffRefusal, type SchedulingLimits } from "../../domain/limits.js";
 import { MINUTE_MS, epochMs } from "../../domain/time.js";
+import { OFFERING_NOT_SYNCED_MESSAGE } from "../../domain/offering.js";
 
 export type Role = "student" | "coach" | "admin";
 
@@ -36,26 +37,80 @@ export function planMove(input: { booking: Booking; coach: Coach; role: Role; no
   const window = decideReschedule({ by: role === "student" ? "student" : "coach", now: now.toISOString(), startTime: booking.startTime, policy: booking.cancellationPolicy });
   if (!window.allowed) throw new AppError("booking/cannot-reschedule", window.reason, { details: { tier: window.tier, refundPercent: window.refundPercent } });
   const offeringId = input.newOfferingId ?? booking.offeringId;
-  const offering = coach.customOfferings.find((o) => o.id === offeringId);
-  if (!offering) throw new AppError("offering/not-found", "This coach has no such offering.");
-  if (offering.calcomEventTypeId === null) throw new AppError("coach/not-synced", "This offering is not in the coach's Cal.com calendar yet. Please try again shortly.");
-  if (epochMs(input.newEndTime) - epochMs(input.newStartTime) !== offering.durationMinutes * MINUTE_MS) {
-    throw new AppError("request/invalid", `A session of this offering lasts exactly ${offering.durationMinutes} minutes.`);
+  const target = offeringId === booking.offeringId ? sameOfferingTarget(booking, coach) : otherOfferingTarget(booking, coach, offeringId);
+  if (epochMs(input.newEndTime) - epochMs(input.newStartTime) !== target.durationMinutes * MINUTE_MS) {
+    throw new AppError("request/invalid", `${target.sameOffering ? "This session" : "A session of this offering"} lasts exactly ${target.durationMinutes} minutes.`);
   }
   if (epochMs(input.newStartTime) <= now.getTime()) throw new AppError("request/invalid", "The new time has already passed.");
-  if (epochMs(input.newStartTime) === epochMs(booking.startTime) && offering.id === booking.offeringId) {
+  if (epochMs(input.newStartTime) === epochMs(booking.startTime) && target.sameOffering) {
     throw new AppError("request/invalid", "The booking is already at this time.");
   }
-  const limits = effectiveLimits(coach.schedulingLimits, offering.schedulingLimits);
+  const { limits } = target;
   const refusal = bookingRefusal({ start: input.newStartTime, now, limits, coachTimeZone: coach.timeZone });
   if (refusal) throw new AppError("booking/outside-limits", refusal.message, { details: { limit: refusal.limit } });
+  if (target.sameOffering) {
+    // What was sold is kept: a move within the offering costs nothing, whatever its price is now.
+    const difference: PriceDifference = { kind: "none", amountCents: 0, currency: booking.currency };
+    return { offeringId, eventTypeId: target.eventTypeId, priceCents: target.priceCents, difference, signedDifferenceCents: 0, tier: window.tier, limits };
+  }
   // A refund still owed (a cheaper move's difference not yet paid back) is as good as made: the
   // student has paid only what is left of it.
   const refundedCents = booking.refundedCents + openRefundsOwedCents(booking.refundsOwed);
-  const priced = priceDifference({ capturedCents: booking.amountCents, refundedCents, currency: booking.currency, newPriceCents: offering.priceCents, newCurrency: offering.currency });
+  const priced = priceDifference({ capturedCents: booking.amountCents, refundedCents, currency: booking.currency, newPriceCents: target.priceCents, newCurrency: target.currency });
   const difference = lessLostDisputes(priced, lostBeyondOwedCents(booking));
   const signedDifferenceCents = difference.kind === "refund" ? -difference.amountCents : difference.amountCents;
-  return { offeringId, eventTypeId: offering.calcomEventTypeId, priceCents: offering.priceCents, difference, signedDifferenceCents, tier: window.tier, limits };
+  return { offeringId, eventTypeId: target.eventTypeId, priceCents: target.priceCents, difference, signedDifferenceCents, tier: window.tier, limits };
+}
+
+interface MoveTarget {
+  sameOffering: boolean;
+  eventTypeId: number;
+  durationMinutes: number;
+  priceCents: number;
+  currency: string;
+  limits: SchedulingLimits;
+}
+
+/**
+ * A move within the booking's own offering keeps what was sold: its event type, length, price
+ * and currency, even when the coach has changed (or archived) the offering since.
+ */
+function sameOfferingTarget(booking: Booking, coach: Coach): MoveTarget {
+  if (booking.calcomEventTypeId === null) throw new AppError("coach/not-synced", "This booking is not in the coach's Cal.com calendar yet. Please try again shortly.");
+  const offering = coach.customOfferings.find((o) => o.id === booking.offeringId);
+  return {
+    sameOffering: true,
+    eventTypeId: booking.calcomEventTypeId,
+    durationMinutes: Math.round((epochMs(booking.endTime) - epochMs(booking.startTime)) / MINUTE_MS),
+    priceCents: booking.priceCents ?? booking.amountCents,
+    currency: booking.currency,
+    limits: moveLimits(booking, offering ? effectiveLimits(coach.schedulingLimits, offering.schedulingLimits) : booking.limits),
+  };
+}
+
+/** A move to another offering is sold anew at that offering's current settings. */
+function otherOfferingTarget(booking: Booking, coach: Coach, offeringId: string): MoveTarget {
+  const offering = coach.customOfferings.find((o) => o.id === offeringId);
+  if (!offering) throw new AppError("offering/not-found", "This coach has no such offering.");
+  if (offering.calcomEventTypeId === null) throw new AppError("coach/not-synced", OFFERING_NOT_SYNCED_MESSAGE);
+  return {
+    sameOffering: false,
+    eventTypeId: offering.calcomEventTypeId,
+    durationMinutes: offering.durationMinutes,
+    priceCents: offering.priceCents,
+    currency: offering.currency,
+    limits: moveLimits(booking, effectiveLimits(coach.schedulingLimits, offering.schedulingLimits)),
+  };
+}
+
+/**
+ * The limits a moved booking lands under: the offering's current buffers, notice and window (what
+ * the slot list shows; the booking's own when its offering is archived), and the student's
+ * cut-off the booking was sold with, a term of the sale like its cancellation policy.
+ */
+function moveLimits(booking: Booking, current: SchedulingLimits | null): SchedulingLimits {
+  const base = current ?? DEFAULT_SCHEDULING_LIMITS;
+  return { ...base, studentCutoffMinutes: booking.limits?.studentCutoffMinutes ?? base.studentCutoffMinutes };
 }
 
 /**

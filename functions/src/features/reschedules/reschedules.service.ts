@@ -74,6 +74,7 @@ export async function rescheduleBooking(input: RescheduleBookingInput, caller: C
       newOfferingId: plan.offeringId,
       newEventTypeId: plan.eventTypeId,
       newPriceCents: plan.priceCents,
+      newLimits: plan.limits,
       difference: { kind: plan.difference.kind, amountCents: plan.difference.amountCents },
       refundDifference: input.refundDifference,
       checkoutSessionId: null,

@@ -1,0 +1,201 @@
+import { createHash } from "node:crypto";
+import { FieldValue } from "firebase-admin/firestore";
+import type { AppError } from "../../domain/errors.js";
+import { effectiveLimits, type SchedulingLimitsPatch } from "../../domain/limits.js";
+import type { Offering } from "../../domain/offering.js";
+import type { Dependencies } from "../../shared/dependencies.js";
+import { bookingsCollection, coachDoc, getDb } from "../../shared/firestore.js";
+import { withLease } from "../../shared/lease.js";
+import { log } from "../../shared/logger.js";
+import type { CalcomAccount, EventTypeSpec } from "../../shared/scheduling.port.js";
+import { resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
+import { EventTypeRecordSchema, EventTypeSyncStateSchema, type EventTypeRecord } from "./offerings.schemas.js";
+
+function recordsOf(coachId: string) {
+  return getDb().collection("coaches").doc(coachId).collection("eventTypes");
+}
+
+export function syncStateRef(coachId: string) {
+  return getDb().collection("eventTypeSyncs").doc(coachId);
+}
+
+/**
+ * The Cal.com slug of an offering's event type: deterministic, so that a create retried after a
+ * lost answer meets a 409 and adopts the event type instead of making a second one. Versions past
+ * the first carry their number: a retired event type keeps its slug while its bookings last.
+ */
+export function eventTypeSlug(coachId: string, offeringId: string, version = 1): string {
+  const coachKey = createHash("sha256").update(coachId).digest("hex").slice(0, 10);
+  return `coachify-${coachKey}-${offeringId}${version > 1 ? `-v${version}` : ""}`;
+}
+
+export function eventTypeSpec(coachId: string, offering: Offering, coachLimits?: SchedulingLimitsPatch, version = 1): EventTypeSpec {
+  const limits = effectiveLimits(coachLimits, offering.schedulingLimits);
+  return {
+    slug: eventTypeSlug(coachId, offering.id, version),
+    title: offering.title,
+    lengthInMinutes: offering.durationMinutes,
+    minimumBookingNotice: limits.minimumNoticeMinutes,
+    beforeEventBuffer: limits.bufferBeforeMinutes,
+    afterEventBuffer: limits.bufferAfterMinutes,
+    bookingWindowDays: limits.bookingWindowDays,
+    // Always sent: an update that leaves it out keeps Cal.com's old interval. One slot per session
+    // length is what Cal.com does without one.
+    slotInterval: limits.slotIntervalMinutes ?? offering.durationMinutes,
+  };
+}
+
+/** The session length an event type was last given (from the recorded spec). */
+function recordedLength(record: EventTypeRecord): number | null {
+  try {
+    const spec = JSON.parse(record.specKey) as { lengthInMinutes?: unknown };
+    return typeof spec.lengthInMinutes === "number" ? spec.lengthInMinutes : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether a booking still needs the event type: one not ended (or with a move in flight to it),
+ * or a cancelled one whose Cal.com booking is still to be cancelled.
+ */
+export async function eventTypeInUse(coachId: string, eventTypeId: number, now: Date): Promise<boolean> {
+  const on = await bookingsCollection().where("coachId", "==", coachId).where("calcomEventTypeId", "==", eventTypeId).where("endTime", ">", now).get();
+  if (on.docs.some((d) => { const b = d.data(); return b.status !== "cancelled" || b.calcomStatus === "pending" || b.calcomStatus === "accepted"; })) return true;
+  const movingTo = await bookingsCollection().where("coachId", "==", coachId).where("reschedule.newEventTypeId", "==", eventTypeId).limit(1).get();
+  return !movingTo.empty;
+}
+
+export interface SyncCounts {
+  created: number;
+  updated: number;
+  deleted: number;
+  retired: number;
+}
+
+/**
+ * Brings the coach's Cal.com event types in line with their offerings: creates and updates them,
+ * retires the event type of an offering whose length changed or that was removed (its bookings
+ * keep it), and deletes retired ones no live booking needs. Each outcome is recorded under
+ * `coaches/{id}/eventTypes/{offeringId}` before the next step, so a retried or duplicated run
+ * repeats no Cal.com write. One run per coach at a time (a lease), each reading the coach once it
+ * holds it: the last run always applies the latest offerings.
+ */
+export async function syncOfferingEventTypes(coachId: string, deps: Dependencies): Promise<SyncCounts> {
+  return withLease(`event-types-${coachId}`, 5 * 60_000, deps.now, () => syncUnderLease(coachId, deps));
+}
+
+async function syncUnderLease(coachId: string, deps: Dependencies): Promise<SyncCounts> {
+  const counts: SyncCounts = { created: 0, updated: 0, deleted: 0, retired: 0 };
+  // Read before the coach: a write after this point is synced by a later run.
+  const wanted = EventTypeSyncStateSchema.parse((await syncStateRef(coachId).get()).data() ?? {}).wanted;
+  const coach = (await coachDoc(coachId).get()).data();
+  if (coach?.calcomUserId == null) return counts; // not synced yet: the first sync fires us again
+  // Resolved only when there is Cal.com work: most coach writes (a sync, our own links) need none.
+  let account: CalcomAccount | undefined;
+  const accountFor = async () => (account ??= await resolveCalcomAccount(coachId, deps.config));
+  const recordSnaps = await recordsOf(coachId).get();
+  const records = new Map<string, EventTypeRecord>(recordSnaps.docs.map((d) => [d.id, EventTypeRecordSchema.parse(d.data())]));
+  const save = async (offeringId: string, record: EventTypeRecord) => {
+    await recordsOf(coachId).doc(offeringId).set(EventTypeRecordSchema.parse(record));
+    records.set(offeringId, record);
+  };
+  const ids = new Map<string, number>();
+
+  for (const offering of coach.customOfferings) {
+    const record = records.get(offering.id);
+    const current = record && !record.deleted ? record : null;
+    // A new length, or an offering added again, gets an event type of its own: Cal.com gives a
+    // moved booking its event type's length, and the old bookings keep theirs.
+    const renewed = record !== undefined && (current === null || recordedLength(current) !== offering.durationMinutes);
+    const version = record === undefined ? 1 : renewed ? record.version + 1 : record.version;
+    const spec = eventTypeSpec(coachId, offering, coach.schedulingLimits, version);
+    const specKey = JSON.stringify(spec);
+    if (current && !renewed && current.specKey === specKey && current.scheduleId === coach.calcomScheduleId) {
+      ids.set(offering.id, current.eventTypeId);
+      continue;
+    }
+    const known = record === undefined ? offering.calcomEventTypeId : renewed ? null : record.eventTypeId;
+    const { eventTypeId, created } = await deps.scheduling.saveEventType(await accountFor(), {
+      calcomUserId: coach.calcomUserId,
+      scheduleId: coach.calcomScheduleId,
+      eventTypeId: known,
+      spec,
+    });
+    const retired = current && renewed ? [...current.retired, { eventTypeId: current.eventTypeId }] : (record?.retired ?? []);
+    await save(offering.id, { eventTypeId, specKey, scheduleId: coach.calcomScheduleId, deleted: false, version, retired });
+    ids.set(offering.id, eventTypeId);
+    if (current && renewed) counts.retired += 1;
+    if (created) counts.created += 1;
+    else counts.updated += 1;
+  }
+
+  // A removed offering's event type is retired like a replaced one: no Cal.com call yet.
+  const offeringIds = new Set(coach.customOfferings.map((o) => o.id));
+  for (const [offeringId, record] of records) {
+    if (offeringIds.has(offeringId) || record.deleted) continue;
+    await save(offeringId, { ...record, deleted: true, retired: [...record.retired, { eventTypeId: record.eventTypeId }] });
+    counts.retired += 1;
+  }
+
+  const now = deps.now();
+  let retiredKept = 0;
+  for (const [offeringId, record] of records) {
+    for (const old of record.retired) {
+      if (await eventTypeInUse(coachId, old.eventTypeId, now)) {
+        retiredKept += 1;
+        continue;
+      }
+      await deps.scheduling.deleteEventType(await accountFor(), old.eventTypeId);
+      const latest = records.get(offeringId) ?? record;
+      await save(offeringId, { ...latest, retired: latest.retired.filter((r) => r.eventTypeId !== old.eventTypeId) });
+      counts.deleted += 1;
+    }
+  }
+
+  await linkOfferings(coachId, ids);
+  await recordSynced(coachId, wanted, retiredKept);
+  if (counts.created + counts.updated + counts.deleted + counts.retired > 0) log.info("offerings.event-types-synced", { coachId, ...counts, retiredKept });
+  return counts;
+}
+
+/** Links the offerings to their event types, re-reading so a concurrent edit is not overwritten. */
+async function linkOfferings(coachId: string, ids: Map<string, number>): Promise<void> {
+  await getDb().runTransaction(async (tx) => {
+    const latest = (await tx.get(coachDoc(coachId))).data();
+    if (!latest) return;
+    const linked = latest.customOfferings.map((o) => ({ ...o, calcomEventTypeId: ids.get(o.id) ?? o.calcomEventTypeId }));
+    const changed = linked.some((o, i) => o.calcomEventTypeId !== latest.customOfferings[i]?.calcomEventTypeId);
+    const update: Record<string, unknown> = {};
+    if (changed) update.customOfferings = linked;
+    if (latest.eventTypeSyncError !== null) update.eventTypeSyncError = FieldValue.delete();
+    if (Object.keys(update).length > 0) tx.update(getDb().collection("coaches").doc(coachId), update);
+  });
+}
+
+/** The sync is done up to the coach write counted `wanted`; it stays outstanding while a later one (or a retired event type) waits. */
+async function recordSynced(coachId: string, wanted: number, retiredKept: number): Promise<void> {
+  const ref = syncStateRef(coachId);
+  await getDb().runTransaction(async (tx) => {
+    const state = EventTypeSyncStateSchema.parse((await tx.get(ref)).data() ?? {});
+    const synced = Math.max(state.synced, wanted);
+    tx.set(ref, EventTypeSyncStateSchema.parse({ ...state, synced, outstanding: state.wanted > synced || retiredKept > 0, retiredKept }));
+  });
+}
+
+/** Counts a coach write that may change their event types (the trigger, before it enqueues the sync). */
+export async function markEventTypesWanted(coachId: string): Promise<void> {
+  await syncStateRef(coachId).set({ wanted: FieldValue.increment(1), outstanding: true }, { merge: true });
+}
+
+/** Records a sync failure on the coach (only when it differs, so the write cannot loop the trigger). */
+export async function recordEventTypeSyncError(coachId: string, err: AppError): Promise<void> {
+  const ref = getDb().collection("coaches").doc(coachId);
+  const error = { code: err.code, message: err.message };
+  await getDb().runTransaction(async (tx) => {
+    const snap = await tx.get(ref);
+    if (!snap.exists) return;
+    const existing: unknown = snap.get("eventTypeSyncError");
+    if (JSON.stringify(existing) !== JSON.stringify(error)) tx.update(ref, { eventTypeSyncError: error });
+  });
+}
