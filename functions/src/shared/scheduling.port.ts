@@ -20,7 +20,8 @@ export interface EventTypeSpec {
   beforeEventBuffer: number;
   afterEventBuffer: number;
   bookingWindowDays: number | null;
-  slotInterval: number | null;
+  /** Always given (the session length for one slot per session): an update without it keeps the old one. */
+  slotInterval: number;
 }
 
 /** The Cal.com operations the features need, in our own types. Implemented by the Cal.com gateway. */

@@ -1,6 +1,7 @@
 import type Stripe from "stripe";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { syncAvailability } from "../../src/features/availability/availability.service.js";
+import { connectCalcomAccount } from "../../src/features/calcom-accounts/calcom-accounts.service.js";
 import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { saveOffering } from "../../src/features/offerings/offerings.service.js";
@@ -40,10 +41,17 @@ export function useStandIns(): { calcom: FakeCalcom; stripe: FakeStripe } {
   return standIns;
 }
 
-/** A coach synced (Monday 08:00-12:00 UTC) with one 60-minute offering linked to its event type. */
-export async function readyCoach(deps: Dependencies, offering: { priceCents: number; currency: string }): Promise<{ coachId: string; eventTypeId: number }> {
+/**
+ * A coach synced (Monday 08:00-12:00 UTC) with one 60-minute offering linked to its event type;
+ * with `connectedIn`, through their own Cal.com account made in that stand-in, else the organization.
+ */
+export async function readyCoach(deps: Dependencies, offering: { priceCents: number; currency: string }, connectedIn?: FakeCalcom): Promise<{ coachId: string; eventTypeId: number }> {
   const coachId = uniqueId("coach");
   const coach = { uid: coachId, isAdmin: false };
+  if (connectedIn) {
+    const { apiKey } = connectedIn.addUser({ email: `${coachId}@example.com`, timeZone: "UTC" });
+    await connectCalcomAccount({ apiKey }, coach, deps);
+  }
   await syncAvailability({ coachId, availability: { timeZone: "UTC", slots: [{ day: "monday", startTime: "08:00", endTime: "12:00" }] } }, coach, deps);
   await saveOffering({ offering: { id: "sixty", title: "60 min", durationMinutes: 60, ...offering } }, coach);
   await syncOfferingEventTypes(coachId, deps);
@@ -58,7 +66,11 @@ export async function payAndConfirm(bookingId: string, stripe: FakeStripe, deps:
   await runBookingEffects(bookingId, deps);
 }
 
+export type CalcomMode = "organization" | "connected";
+
 export interface ConfirmedBookingOptions {
+  /** How the coach is reached in Cal.com; the organization unless given. */
+  mode?: CalcomMode;
   /** The booked `sixty` offering's price and currency; 100.00 EUR unless given. */
   price?: { priceCents: number; currency: string };
   /** Prices (in the same currency) of offerings saved beside it: `deep` (60 min) and `thirty` (30 min). */
@@ -76,10 +88,10 @@ export interface ConfirmedBookingOptions {
  */
 export async function confirmedBooking(standIns: { calcom: FakeCalcom; stripe: FakeStripe }, options: ConfirmedBookingOptions = {}) {
   const { calcom, stripe } = standIns;
-  const { price = { priceCents: 10_000, currency: "eur" }, beside = {}, startTime = "2030-01-07T09:00:00.000Z", endTime = "2030-01-07T10:00:00.000Z", config = {} } = options;
+  const { mode = "organization", price = { priceCents: 10_000, currency: "eur" }, beside = {}, startTime = "2030-01-07T09:00:00.000Z", endTime = "2030-01-07T10:00:00.000Z", config = {} } = options;
   const clock = { now: new Date() };
   const deps = testDependencies(calcom, { ...config, stripe, now: () => clock.now });
-  const { coachId, eventTypeId } = await readyCoach(deps, price);
+  const { coachId, eventTypeId } = await readyCoach(deps, price, mode === "connected" ? calcom : undefined);
   const coach = { uid: coachId, isAdmin: false };
   if (beside.deep !== undefined) await saveOffering({ offering: { id: "deep", title: "Deep dive", durationMinutes: 60, priceCents: beside.deep, currency: price.currency } }, coach);
   if (beside.thirty !== undefined) await saveOffering({ offering: { id: "thirty", title: "Check-in", durationMinutes: 30, priceCents: beside.thirty, currency: price.currency } }, coach);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { runCalcomWrite } from "../../src/features/calcom-writes/calcom-writes.service.js";
+import { saveOffering } from "../../src/features/offerings/offerings.service.js";
+import { reconcileRecent } from "../../src/features/reconciliation/reconciliation.service.js";
 import type { CalcomWrite, CalcomWriteQueue } from "../../src/shared/calcom-queue.port.js";
 import type { Dependencies } from "../../src/shared/dependencies.js";
 import { bookingDoc, getDb } from "../../src/shared/firestore.js";
@@ -70,5 +72,78 @@ describe("a Cal.com rate-limit block while a paid booking is confirmed", () => {
     expect(standIns.calcom.callsTo("confirmBooking").map((c) => c.status)).toEqual([429, 200]);
     const told = await getDb().collection("notifications").where("bookingId", "==", bookingId).where("recipientId", "==", student.uid).get();
     expect(told.docs.map((d) => d.get("title") as string)).toEqual(["Your session is booked"]);
+  });
+});
+
+describe("a 60 s Cal.com rate-limit block (Cal.com's own)", () => {
+  function blockedQueue() {
+    const clock = { now: new Date() };
+    const q = recordingQueue(clock);
+    const deps = testDependencies(standIns.calcom, { stripe: standIns.stripe, now: () => clock.now, calcomQueue: q.queue });
+    q.holder.deps = deps;
+    /** Runs every due task until none is left, moving the clock to each scheduled one; returns when the last ran. */
+    const drain = async () => {
+      for (let pending = q.tasks.filter((t) => !t.ran); pending.length > 0; pending = q.tasks.filter((t) => !t.ran)) {
+        const next = Math.min(...pending.map((t) => t.at?.getTime() ?? clock.now.getTime()));
+        clock.now = new Date(Math.max(next, clock.now.getTime()));
+        await q.runDue();
+      }
+      return clock.now.getTime();
+    };
+    return { clock, q, deps, drain };
+  }
+
+  it("#17.5: during an event-type sync, the write is done once, within a minute of the block's end", async () => {
+    const { clock, q, deps, drain } = blockedQueue();
+    const { coachId, eventTypeId } = await readyCoach(deps, { priceCents: 10_000, currency: "eur" });
+    await saveOffering({ offering: { id: "sixty", title: "Renamed", durationMinutes: 60, priceCents: 10_000, currency: "eur" } }, { uid: coachId, isAdmin: false });
+    standIns.calcom.rateLimitNext(1, 60, "updateTeamEventType");
+    const blockedAt = clock.now.getTime();
+    await q.queue.enqueue({ action: "coach-event-types", coachId, key: `coach-${coachId}-event-types-test` });
+    const doneAt = await drain();
+    expect(standIns.calcom.eventType(eventTypeId)?.title).toBe("Renamed");
+    expect(standIns.calcom.callsTo("updateTeamEventType").map((c) => c.status)).toEqual([429, 200]);
+    expect(doneAt).toBeGreaterThanOrEqual(blockedAt + 60_000);
+    expect(doneAt).toBeLessThanOrEqual(blockedAt + 120_000);
+  });
+
+  it("#17.5: during a confirmation, the write is done once, within a minute of the block's end", async () => {
+    const { clock, deps, drain } = blockedQueue();
+    const { coachId, eventTypeId } = await readyCoach(deps, { priceCents: 10_000, currency: "eur" });
+    const student = { uid: uniqueId("student"), isAdmin: false };
+    const { bookingId } = await createBooking({ coachId, eventTypeId, offeringId: "sixty", userId: student.uid, startTime: START, endTime: END }, student, deps);
+    await payAndConfirm(bookingId, standIns.stripe, deps);
+    standIns.calcom.rateLimitNext(1, 60, "confirmBooking");
+    const blockedAt = clock.now.getTime();
+    const doneAt = await drain();
+    expect((await bookingDoc(bookingId).get()).data()).toMatchObject({ status: "confirmed", calcomStatus: "accepted", needsReconciliation: false });
+    expect(standIns.calcom.callsTo("confirmBooking").map((c) => c.status)).toEqual([429, 200]);
+    expect(doneAt).toBeGreaterThanOrEqual(blockedAt + 60_000);
+    expect(doneAt).toBeLessThanOrEqual(blockedAt + 120_000);
+  });
+});
+
+describe("a Cal.com write the queue gave up on", () => {
+  it("#17.5: is recorded, and enqueued again by reconciliation once the queue's retries are over", async () => {
+    const clock = { now: new Date() };
+    const q = recordingQueue(clock);
+    const deps = testDependencies(standIns.calcom, { stripe: standIns.stripe, now: () => clock.now, calcomQueue: q.queue });
+    q.holder.deps = deps;
+    const { eventTypeId } = await readyCoach(deps, { priceCents: 10_000, currency: "eur" });
+    const stray = standIns.calcom.seedBooking({ eventTypeId, start: START, status: "accepted" });
+    const write = { action: "calcom-orphan" as const, calcomBookingUid: stray.uid, coachId: null, key: `calcom-orphan-${stray.uid}` };
+    // Every attempt the queue makes fails (Cal.com down); the last one leaves the record behind.
+    standIns.calcom.failNext(4, 503, "cancelBooking");
+    await expect(runCalcomWrite(write, deps)).rejects.toMatchObject({ code: "upstream/unavailable" });
+    expect((await getDb().collection("unfinishedCalcomWrites").get()).docs.map((d) => d.get("write.calcomBookingUid") as string)).toContain(stray.uid);
+
+    // Too soon: the queue may still be retrying it.
+    expect((await reconcileRecent({ dryRun: false }, deps)).requeuedCalcomWrites).toEqual([]);
+    clock.now = new Date(clock.now.getTime() + 31 * 60_000);
+    const run = await reconcileRecent({ dryRun: false }, deps);
+    expect(run.requeuedCalcomWrites).toHaveLength(1);
+    await q.runDue();
+    expect(standIns.calcom.booking(stray.uid)?.status).toBe("cancelled");
+    expect((await getDb().collection("unfinishedCalcomWrites").where("write.calcomBookingUid", "==", stray.uid).get()).empty).toBe(true);
   });
 });

@@ -126,9 +126,10 @@ export interface FakeCalcomOptions {
 interface Fault {
   remaining: number;
   operationId: string | null;
-  kind: "status" | "timeout" | "rate-limit" | "lost";
+  kind: "status" | "timeout" | "rate-limit" | "lost" | "delay";
   status: number;
   resetSeconds: number;
+  delayMs?: number;
 }
 
 class HttpError extends Error {
@@ -337,6 +338,10 @@ export class FakeCalcom {
   loseNextResponses(count: number, operationId: string | null = null): void {
     this.faults.push({ remaining: count, operationId, kind: "lost", status: 0, resetSeconds: 0 });
   }
+  /** The next `count` calls are carried out only after `ms` (a slow Cal.com: a later call may be applied first). */
+  delayNext(count: number, ms: number, operationId: string | null = null): void {
+    this.faults.push({ remaining: count, operationId, kind: "delay", status: 0, resetSeconds: 0, delayMs: ms });
+  }
   /** Changes the per-credential limit (a simulation shortens the window); counting starts afresh. */
   setRateLimit(rateLimit: { limit: number; windowMs: number; blockMs: number }): void {
     this.rateLimit = rateLimit;
@@ -440,6 +445,7 @@ export class FakeCalcom {
     const fault = this.takeFault(record.operationId);
     if (fault) this.faultsInjected += 1;
     if (fault?.kind === "timeout") return; // never answer; the client aborts
+    if (fault?.kind === "delay") await new Promise((r) => setTimeout(r, fault.delayMs ?? 0));
     if (fault?.kind === "rate-limit") {
       sendError(429, "ThrottlerException", "CustomThrottlerGuard - Too many requests. Please try again later.", {
         "x-ratelimit-remaining-default": "0",

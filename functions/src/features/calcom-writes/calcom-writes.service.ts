@@ -1,5 +1,8 @@
+import { Timestamp } from "firebase-admin/firestore";
 import { z } from "zod";
-import { rateLimitedUntil, retryAfterBlock, type CalcomWrite } from "../../shared/calcom-queue.port.js";
+import { AppError } from "../../domain/errors.js";
+import { rateLimitedUntil, retryAfterBlock, taskId, type CalcomWrite } from "../../shared/calcom-queue.port.js";
+import { getDb } from "../../shared/firestore.js";
 import type { Dependencies } from "../../shared/dependencies.js";
 import { log } from "../../shared/logger.js";
 import { runCalcomBookingWrites, type CalcomWriteOutcome } from "../bookings/booking-effects.js";
@@ -25,7 +28,10 @@ export async function runCalcomWrite(write: CalcomWrite, deps: Dependencies): Pr
     outcome = await carryOut(write, deps);
   } catch (err) {
     const blockEnds = rateLimitedUntil(err, deps.now());
-    if (blockEnds === null) throw err;
+    if (blockEnds === null) {
+      await recordUnfinished(write, err instanceof AppError ? err.code : "internal", deps.now());
+      throw err;
+    }
     outcome = { retryAt: blockEnds };
   }
   if (typeof outcome === "object") {
@@ -33,7 +39,44 @@ export async function runCalcomWrite(write: CalcomWrite, deps: Dependencies): Pr
     log.info("calcom-write.rate-limited", { key: write.key, retryAt: outcome.retryAt.toISOString() });
     return "done";
   }
+  if (outcome === "retry") await recordUnfinished(write, "retry", deps.now());
+  else if (write.action === "calcom-orphan") await unfinishedRef(write).delete();
   return outcome;
+}
+
+/**
+ * `unfinishedCalcomWrites/{uid}`: an orphan's cancellation whose last run failed. The queue
+ * retries it for a while; if it gives up, reconciliation finds it here and enqueues it again
+ * (Cal.com lists a booking as changed only once, so it would not be found again). Booking writes
+ * and event-type syncs need no such record: reconciliation finds them from their own state.
+ */
+const UnfinishedWriteSchema = z.object({ write: CalcomWriteSchema, code: z.string(), failedAt: z.instanceof(Timestamp) });
+
+function unfinishedRef(write: Extract<CalcomWrite, { action: "calcom-orphan" }>) {
+  return getDb().collection("unfinishedCalcomWrites").doc(taskId(write.calcomBookingUid));
+}
+
+async function recordUnfinished(write: CalcomWrite, code: string, now: Date): Promise<void> {
+  if (write.action !== "calcom-orphan") return;
+  await unfinishedRef(write).set(UnfinishedWriteSchema.parse({ write: { ...write, key: write.key.replace(/-after-\d+$/, "") }, code, failedAt: Timestamp.fromDate(now) }));
+}
+
+/** Enqueues again every orphan cancellation whose last run failed before `before` (the queue has had its go at it); returns their uids. */
+export async function requeueUnfinishedWrites(options: { dryRun: boolean; runId: string; before: Date }, deps: Pick<Dependencies, "calcomQueue">): Promise<string[]> {
+  const snap = await getDb().collection("unfinishedCalcomWrites").where("failedAt", "<", Timestamp.fromDate(options.before)).limit(100).get();
+  const requeued: string[] = [];
+  for (const doc of snap.docs) {
+    const { write } = UnfinishedWriteSchema.parse(doc.data());
+    requeued.push(doc.id);
+    if (options.dryRun) continue;
+    try {
+      await deps.calcomQueue.enqueue({ ...write, key: `${write.key}-reconcile-${options.runId}` });
+    } catch (err) {
+      // Still recorded: the next run enqueues it again.
+      log.warn("calcom-write.requeue-failed", { key: write.key, code: err instanceof AppError ? err.code : "internal" });
+    }
+  }
+  return requeued;
 }
 
 async function carryOut(write: CalcomWrite, deps: Dependencies): Promise<CalcomWriteOutcome> {

@@ -12,7 +12,9 @@ export const calcomWrites = onTaskDispatched(
   {
     secrets: [CALCOM_API_KEY],
     rateLimits: { maxDispatchesPerSecond: CALCOM_QUEUE_DISPATCHES_PER_SECOND, maxConcurrentDispatches: 4 },
-    retryConfig: { maxAttempts: 6, minBackoffSeconds: 1, maxBackoffSeconds: 30, maxDoublings: 4 },
+    // About 20 minutes of retries (5 s doubling to 5 min) outlast a Cal.com outage's usual length;
+    // a write still failing after them is enqueued again by reconciliation.
+    retryConfig: { maxAttempts: 10, minBackoffSeconds: 5, maxBackoffSeconds: 300, maxDoublings: 6 },
   },
   async (request) => {
     const [{ CalcomWriteSchema, runCalcomWrite }, { getDependencies }] = await Promise.all([import("./calcom-writes.service.js"), import("../../shared/dependencies.js")]);

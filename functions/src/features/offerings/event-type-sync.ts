@@ -199,3 +199,17 @@ export async function recordEventTypeSyncError(coachId: string, err: AppError): 
     if (JSON.stringify(existing) !== JSON.stringify(error)) tx.update(ref, { eventTypeSyncError: error });
   });
 }
+
+/**
+ * Enqueues a sync for every coach whose event types may be behind (a sync the queue gave up on,
+ * a retired event type waiting for its last booking to end); returns their ids. The sync does
+ * nothing in Cal.com when all is already in line.
+ */
+export async function resyncOutstandingEventTypes(options: { dryRun: boolean; runId: string }, deps: Pick<Dependencies, "calcomQueue">): Promise<string[]> {
+  const snap = await getDb().collection("eventTypeSyncs").where("outstanding", "==", true).limit(100).get();
+  const coachIds = snap.docs.map((d) => d.id);
+  if (!options.dryRun) {
+    for (const coachId of coachIds) await deps.calcomQueue.enqueue({ action: "coach-event-types", coachId, key: `coach-${coachId}-event-types-reconcile-${options.runId}` });
+  }
+  return coachIds;
+}

@@ -26,11 +26,18 @@ export interface BookingReconciliation {
   applied: boolean;
 }
 
+/** How long after a failed Cal.com write reconciliation takes it over: the queue's own retries (about 20 minutes) come first. */
+const UNFINISHED_WRITE_GRACE_MS = 30 * 60_000;
+
 export interface ReconciliationRun {
   runId: string;
   dryRun: boolean;
   bookings: BookingReconciliation[];
   orphanCalcomBookings: string[];
+  /** Coaches whose event-type sync was enqueued again (behind their offerings, or keeping a retired event type). */
+  eventTypeSyncs: string[];
+  /** Cal.com writes the queue gave up on, enqueued again. */
+  requeuedCalcomWrites: string[];
   orphanCheckoutSessions: string[];
   errors: { target: string; code: string }[];
 }
@@ -216,7 +223,7 @@ async function heal(bookingId: string, drift: Drift, runId: string, deps: Depend
 export async function reconcileRecent(options: { dryRun: boolean }, deps: Dependencies): Promise<ReconciliationRun> {
   const now = deps.now();
   const runId = `${now.getTime()}`;
-  const run: ReconciliationRun = { runId, dryRun: options.dryRun, bookings: [], orphanCalcomBookings: [], orphanCheckoutSessions: [], errors: [] };
+  const run: ReconciliationRun = { runId, dryRun: options.dryRun, bookings: [], orphanCalcomBookings: [], eventTypeSyncs: [], requeuedCalcomWrites: [], orphanCheckoutSessions: [], errors: [] };
   const cursorRef = getDb().collection("system").doc("reconciliation");
   const cursor = (await cursorRef.get()).get("calcomCursor") as string | undefined;
   const since = cursor ?? new Date(now.getTime() - LOOKBACK_MS).toISOString();
@@ -289,6 +296,20 @@ export async function reconcileRecent(options: { dryRun: boolean }, deps: Depend
     }
   } catch (err) {
     failed("calcom-bookings", err);
+  }
+
+  try {
+    const { resyncOutstandingEventTypes } = await import("../offerings/event-type-sync.js");
+    run.eventTypeSyncs = await resyncOutstandingEventTypes({ dryRun: options.dryRun, runId }, deps);
+  } catch (err) {
+    failed("event-types", err);
+  }
+  try {
+    // The queue retries a failed write for about 20 minutes; past that it has given up.
+    const { requeueUnfinishedWrites } = await import("../calcom-writes/calcom-writes.service.js");
+    run.requeuedCalcomWrites = await requeueUnfinishedWrites({ dryRun: options.dryRun, runId, before: new Date(now.getTime() - UNFINISHED_WRITE_GRACE_MS) }, deps);
+  } catch (err) {
+    failed("calcom-writes", err);
   }
 
   if (!options.dryRun) {

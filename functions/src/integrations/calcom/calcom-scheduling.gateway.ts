@@ -103,7 +103,7 @@ export class CalcomSchedulingGateway implements SchedulingGateway {
         beforeEventBuffer: input.spec.beforeEventBuffer,
         afterEventBuffer: input.spec.afterEventBuffer,
         bookingWindow: input.spec.bookingWindowDays === null ? { disabled: true } : { type: "calendarDays", value: input.spec.bookingWindowDays, rolling: true },
-        ...(input.spec.slotInterval === null ? {} : { slotInterval: input.spec.slotInterval }),
+        slotInterval: input.spec.slotInterval,
       };
       const scheduled = account.mode === "connected" && input.scheduleId !== null ? { ...body, scheduleId: input.scheduleId } : body;
       const update = (id: number) =>
