@@ -41,7 +41,8 @@ export interface SchedulingGateway {
   /** Deletes an event type; one already gone counts as deleted. */
   deleteEventType(account: CalcomAccount, eventTypeId: number): Promise<void>;
   /** Free slots of an event type between two instants (UTC ISO). */
-  getSlots(input: { eventTypeId: number; start: string; end: string; timeZone: string }): Promise<Interval[]>;
+  /** `bookingUidToReschedule`: that booking's own time counts as free (slots to move it to). */
+  getSlots(input: { eventTypeId: number; start: string; end: string; timeZone: string; bookingUidToReschedule?: string | undefined }): Promise<Interval[]>;
 }
 
 export interface CalcomBookingRef {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { getAvailableSlots } from "../../src/features/availability/availability.service.js";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { cancelBooking } from "../../src/features/cancellations/cancellations.service.js";
 import { saveSchedulingLimits } from "../../src/features/limits/limits.service.js";
@@ -52,6 +53,19 @@ describe.each(["organization", "connected"] as const)("a coach changes an offeri
     const thirty = await offeringOf(s.coachId, "sixty");
     expect(thirty?.calcomEventTypeId).not.toBe(firstEventType);
     expect(standIns.calcom.eventType(firstEventType)).toMatchObject({ lengthInMinutes: 60 });
+    // Its slots: the offering's event type is no longer its own; asked for the booking, 60-minute
+    // slots of its own event type, its own time free to move within.
+    const range = { coachId: s.coachId, dateFrom: "2030-01-07", dateTo: "2030-01-07", timeZone: "UTC" };
+    await expect(getAvailableSlots({ ...range, eventTypeId: firstEventType }, s.student, s.deps)).rejects.toMatchObject({ code: "offering/not-found" });
+    const own = await getAvailableSlots({ ...range, eventTypeId: firstEventType, bookingId: s.bookingId }, s.student, s.deps);
+    expect(own.slots.map((x) => [x.start, x.end])).toEqual([
+      ["2030-01-07T08:00:00.000Z", "2030-01-07T09:00:00.000Z"],
+      ["2030-01-07T09:00:00.000Z", "2030-01-07T10:00:00.000Z"],
+      ["2030-01-07T10:00:00.000Z", "2030-01-07T11:00:00.000Z"],
+      ["2030-01-07T11:00:00.000Z", "2030-01-07T12:00:00.000Z"],
+    ]);
+    const stranger = { uid: uniqueId("student"), isAdmin: false };
+    await expect(getAvailableSlots({ ...range, eventTypeId: firstEventType, bookingId: s.bookingId }, stranger, s.deps)).rejects.toMatchObject({ code: "booking/not-found" });
     const moved = await moveWithin(s, "2030-01-07T08:00:00.000Z");
     expect(moved).toMatchObject({ calcomEventTypeId: firstEventType, priceCents: 10_000, amountCents: 10_000, refundedCents: 0, startTime: "2030-01-07T08:00:00.000Z", endTime: "2030-01-07T09:00:00.000Z" });
     const inCalcom = standIns.calcom.booking(moved.calcomBookingUid ?? "");

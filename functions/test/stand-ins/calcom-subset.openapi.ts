@@ -169,6 +169,7 @@ export const CALCOM_SUBSET_OPENAPI = {
           query("timeZone", str),
           query("format", { type: "string", enum: ["time", "range"] }),
           query("duration", num),
+          query("bookingUidToReschedule", str),
         ],
         responses: ok,
       },

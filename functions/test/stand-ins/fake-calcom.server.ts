@@ -838,7 +838,8 @@ export class FakeCalcom {
         const [eh, em] = row.endTime.split(":").map(Number);
         const rowStart = day.set({ hour: sh ?? 0, minute: sm ?? 0 }).toMillis();
         const rowEnd = day.set({ hour: eh ?? 0, minute: em ?? 0 }).toMillis();
-        for (let t = rowStart; t + lengthMs <= rowEnd; t += lengthMs) {
+        // Starts every slot interval (the session length unless the event type sets one).
+        for (let t = rowStart; t + lengthMs <= rowEnd; t += (eventType.slotInterval ?? eventType.lengthInMinutes) * 60_000) {
           if (t < fromMs || t + lengthMs > toMs || t < earliest) continue;
           const clash = busy.some((b) => Date.parse(b.start) < t + lengthMs && t < Date.parse(b.end));
           if (!clash) starts.push(t);
@@ -861,7 +862,9 @@ export class FakeCalcom {
     const toMs = parseBound(query.end, true);
     const lengthMs = eventType.lengthInMinutes * 60_000;
     const out: Record<string, { start: string; end?: string }[]> = {};
-    for (const t of this.freeSlotStarts(eventType, fromMs, toMs)) {
+    // The booking being moved does not block its own slots.
+    const moving = query.bookingUidToReschedule ?? null;
+    for (const t of this.freeSlotStarts(eventType, fromMs, toMs, moving)) {
       const start = DateTime.fromMillis(t, { zone });
       const date = start.toISODate() ?? "";
       const slot: { start: string; end?: string } = { start: start.toISO() ?? "" };

@@ -18,6 +18,11 @@ export const GetAvailableSlotsInputSchema = z.object({
   dateTo: DateOrInstantSchema,
   /** The zone to answer in (dates and `localStart`); the coach's zone when omitted. */
   timeZone: TimeZoneSchema.optional(),
+  /**
+   * Slots to move this booking to within its offering: its own event type, length and limits
+   * (which may no longer be the offering's), its own time not counted as taken.
+   */
+  bookingId: z.string().min(1).max(128).optional(),
 });
 export type GetAvailableSlotsInput = z.output<typeof GetAvailableSlotsInputSchema>;
 

@@ -1,17 +1,19 @@
 import { DateTime } from "luxon";
 import { AppError } from "../../domain/errors.js";
 import { AvailabilitySchema, type Availability, type Interval } from "../../domain/availability.js";
-import { MAX_BUFFER_MINUTES, bookingRefusal, busyUntilMs, clashes, effectiveLimits, type BufferedInterval } from "../../domain/limits.js";
+import type { Coach } from "../../domain/coach.js";
+import { MAX_BUFFER_MINUTES, bookingRefusal, busyUntilMs, clashes, effectiveLimits, type BufferedInterval, type SchedulingLimits } from "../../domain/limits.js";
 import { localSlots } from "../../domain/slots.js";
 import { cachedSlots, slotCacheKey } from "./slot-cache.js";
 import { MINUTE_MS, epochMs, toUtcIso } from "../../domain/time.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
 import type { Dependencies } from "../../shared/dependencies.js";
-import { bookingsCollection, coachDoc, getDb } from "../../shared/firestore.js";
+import { bookingDoc, bookingsCollection, coachDoc, getDb } from "../../shared/firestore.js";
 import { withLease } from "../../shared/lease.js";
 import { log } from "../../shared/logger.js";
 import type { WeeklyRow } from "../../shared/scheduling.port.js";
 import { resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
+import { sameOfferingTarget } from "../reschedules/reschedule-plan.js";
 import type { AvailableSlotsOut, GetAvailableSlotsInput, SyncAvailabilityInput } from "./availability.schemas.js";
 
 export const COACH_NOT_SYNCED_MESSAGE = "Coach not synced with Cal.com";
@@ -99,7 +101,7 @@ function rangeOf(input: GetAvailableSlotsInput, zone: string): { from: string; t
  * range, any offering: buffers included, so a session that ended before the range (or starts
  * after it) still counts while a buffer, its own or the slot's, may reach into the range.
  */
-async function liveBookingIntervals(coachId: string, from: string, to: string): Promise<BufferedInterval[]> {
+async function liveBookingIntervals(coachId: string, from: string, to: string, except: string | null): Promise<BufferedInterval[]> {
   const reachMs = MAX_BUFFER_MINUTES * MINUTE_MS;
   const snap = await bookingsCollection()
     .where("coachId", "==", coachId)
@@ -107,9 +109,33 @@ async function liveBookingIntervals(coachId: string, from: string, to: string): 
     .where("startTime", "<", new Date(epochMs(to) + reachMs))
     .get();
   return snap.docs
+    .filter((d) => d.id !== except)
     .map((d) => d.data())
     .map((b) => ({ start: b.startTime, end: b.endTime, bufferBeforeMinutes: b.limits?.bufferBeforeMinutes ?? 0, bufferAfterMinutes: b.limits?.bufferAfterMinutes ?? 0 }))
     .filter((i) => busyUntilMs(i) + reachMs > epochMs(from));
+}
+
+/**
+ * What the slots are for: an offering's event type as it is sold now, or (with `bookingId`) a
+ * booked session's own event type, at its own length, for moving it within its offering.
+ */
+async function slotSubject(
+  input: GetAvailableSlotsInput,
+  caller: CallerContext,
+  coach: Coach,
+): Promise<{ durationMinutes: number; limits: SchedulingLimits; ownBookingId: string | null; ownCalcomUid: string | undefined }> {
+  if (input.bookingId === undefined) {
+    const offering = coach.customOfferings.find((o) => o.calcomEventTypeId === input.eventTypeId);
+    if (!offering) throw new AppError("offering/not-found", "This coach has no offering with that event type.");
+    return { durationMinutes: offering.durationMinutes, limits: effectiveLimits(coach.schedulingLimits, offering.schedulingLimits), ownBookingId: null, ownCalcomUid: undefined };
+  }
+  const booking = (await bookingDoc(input.bookingId).get()).data();
+  if (!booking || (booking.userId !== caller.uid && booking.coachId !== caller.uid && !caller.isAdmin)) throw new AppError("booking/not-found", "There is no booking with this id.");
+  if (booking.coachId !== input.coachId || booking.calcomEventTypeId !== input.eventTypeId) {
+    throw new AppError("request/invalid", `This booking is in event type ${booking.calcomEventTypeId ?? "none"} of coach ${booking.coachId}: ask for the slots of those.`);
+  }
+  const { durationMinutes, limits } = sameOfferingTarget(booking, coach);
+  return { durationMinutes, limits, ownBookingId: input.bookingId, ownCalcomUid: booking.calcomBookingUid ?? undefined };
 }
 
 /**
@@ -122,21 +148,20 @@ export async function getAvailableSlots(input: GetAvailableSlotsInput, caller: C
   const coach = (await coachDoc(input.coachId).get()).data();
   if (!coach) throw new AppError("coach/not-found", "There is no coach with this id.");
   if (coach.calcomUserId === null || coach.calcomScheduleId === null) throw new AppError("coach/not-synced", COACH_NOT_SYNCED_MESSAGE);
-  const offering = coach.customOfferings.find((o) => o.calcomEventTypeId === input.eventTypeId);
-  if (!offering) throw new AppError("offering/not-found", "This coach has no offering with that event type.");
+  const { durationMinutes, limits, ownBookingId, ownCalcomUid } = await slotSubject(input, caller, coach);
 
   const zone = input.timeZone ?? coach.timeZone;
-  const limits = effectiveLimits(coach.schedulingLimits, offering.schedulingLimits);
   const { from, to } = rangeOf(input, zone);
   const now = toUtcIso(DateTime.fromJSDate(deps.now()));
-  const busy = await liveBookingIntervals(input.coachId, from, to);
+  const busy = await liveBookingIntervals(input.coachId, from, to, ownBookingId);
 
   let source: AvailableSlotsOut["source"] = "calcom";
   let ageSeconds: number | null = 0;
   let slots: Interval[];
   try {
-    const key = slotCacheKey({ coachId: input.coachId, eventTypeId: input.eventTypeId, from, to, timeZone: zone });
-    const cached = await cachedSlots(key, input.coachId, () => deps.now().getTime(), () => deps.scheduling.getSlots({ eventTypeId: input.eventTypeId, start: from, end: to, timeZone: zone }));
+    const query = { eventTypeId: input.eventTypeId, start: from, end: to, timeZone: zone, bookingUidToReschedule: ownCalcomUid };
+    const key = slotCacheKey({ coachId: input.coachId, eventTypeId: input.eventTypeId, from, to, timeZone: zone, bookingUidToReschedule: ownCalcomUid });
+    const cached = await cachedSlots(key, input.coachId, () => deps.now().getTime(), () => deps.scheduling.getSlots(query));
     slots = cached.slots;
     source = cached.source;
     ageSeconds = cached.ageSeconds;
@@ -146,7 +171,7 @@ export async function getAvailableSlots(input: GetAvailableSlotsInput, caller: C
     source = "local";
     ageSeconds = null;
     const availability = AvailabilitySchema.parse({ timeZone: coach.timeZone, slots: coach.availabilitySlots });
-    slots = localSlots(availability, offering.durationMinutes, from, to, now, limits.slotIntervalMinutes ?? offering.durationMinutes);
+    slots = localSlots(availability, durationMinutes, from, to, now, limits.slotIntervalMinutes ?? durationMinutes);
   }
   // Our own rules on top of Cal.com's answer: its live slots never see our holds, and the limits
   // must hold whichever source answered.

@@ -30,8 +30,8 @@ function entryRef(key: string) {
   return getDb().collection("slotCache").doc(key);
 }
 
-export function slotCacheKey(input: { coachId: string; eventTypeId: number; from: string; to: string; timeZone: string }): string {
-  const raw = `${input.coachId}|${input.eventTypeId}|${input.from}|${input.to}|${input.timeZone}`;
+export function slotCacheKey(input: { coachId: string; eventTypeId: number; from: string; to: string; timeZone: string; bookingUidToReschedule?: string | undefined }): string {
+  const raw = `${input.coachId}|${input.eventTypeId}|${input.from}|${input.to}|${input.timeZone}${input.bookingUidToReschedule !== undefined ? `|${input.bookingUidToReschedule}` : ""}`;
   return `${input.coachId}_${createHash("sha256").update(raw).digest("hex").slice(0, 32)}`;
 }
 

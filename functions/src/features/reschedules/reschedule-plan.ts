@@ -62,7 +62,7 @@ export function planMove(input: { booking: Booking; coach: Coach; role: Role; no
   return { offeringId, eventTypeId: target.eventTypeId, priceCents: target.priceCents, difference, signedDifferenceCents, tier: window.tier, limits };
 }
 
-interface MoveTarget {
+export interface MoveTarget {
   sameOffering: boolean;
   eventTypeId: number;
   durationMinutes: number;
@@ -75,7 +75,7 @@ interface MoveTarget {
  * A move within the booking's own offering keeps what was sold: its event type, length, price
  * and currency, even when the coach has changed (or archived) the offering since.
  */
-function sameOfferingTarget(booking: Booking, coach: Coach): MoveTarget {
+export function sameOfferingTarget(booking: Booking, coach: Coach): MoveTarget {
   if (booking.calcomEventTypeId === null) throw new AppError("coach/not-synced", "This booking is not in the coach's Cal.com calendar yet. Please try again shortly.");
   const offering = coach.customOfferings.find((o) => o.id === booking.offeringId);
   return {

@@ -110,13 +110,20 @@ export const calcomApi = {
     c.request({ method: "DELETE", path: `/organizations/${orgId}/teams/${teamId}/event-types/${id}`, credential: key, data: CalcomDeletedEventTypeSchema }),
 
   // Public: Cal.com takes no credential here (and it would count against the key's budget).
-  getSlots: (c: CalcomClient, query: { eventTypeId: number; start: string; end: string; timeZone: string }) =>
+  getSlots: (c: CalcomClient, input: { eventTypeId: number; start: string; end: string; timeZone: string; bookingUidToReschedule?: string | undefined }) =>
     c.request({
       method: "GET",
       path: "/slots",
       version: CAL_API_VERSIONS.slots,
       credential: null,
-      query: { ...query, format: "range" },
+      query: {
+        eventTypeId: input.eventTypeId,
+        start: input.start,
+        end: input.end,
+        timeZone: input.timeZone,
+        ...(input.bookingUidToReschedule !== undefined ? { bookingUidToReschedule: input.bookingUidToReschedule } : {}),
+        format: "range",
+      },
       data: CalcomSlotsSchema,
     }),
 

@@ -146,7 +146,7 @@ export class CalcomSchedulingGateway implements SchedulingGateway {
     });
   }
 
-  async getSlots(input: { eventTypeId: number; start: string; end: string; timeZone: string }): Promise<Interval[]> {
+  async getSlots(input: { eventTypeId: number; start: string; end: string; timeZone: string; bookingUidToReschedule?: string | undefined }): Promise<Interval[]> {
     return this.mapped(async () => {
       const byDate = await calcomApi.getSlots(this.client, input);
       const intervals: Interval[] = [];
