@@ -369,6 +369,14 @@ export class FakeCalcom {
     this.faults.push({ remaining: count, operationId, kind: "rate-limit", status: 429, resetSeconds });
   }
 
+  /** Another API key for an existing user (a coach rotating their key). */
+  addKey(userId: number): string {
+    this.requireUser(userId);
+    const apiKey = `cal_test_${randomUUID().replaceAll("-", "")}`;
+    this.keys.set(apiKey, { kind: "user", userId });
+    return apiKey;
+  }
+
   /** A Cal.com account of its own (connected-account mode); returns its user and API key. */
   addUser(input: { email: string; timeZone?: string; name?: string }): { userId: number; apiKey: string; username: string } {
     const user = this.createUser(input.email, input.timeZone ?? "UTC", null, input.name);
