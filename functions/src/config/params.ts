@@ -12,6 +12,10 @@ export const CALCOM_API_URL = defineString("CALCOM_API_URL", {
   default: "https://api.cal.com/v2",
   description: "Cal.com API v2 base URL (a self-hosted Cal.com, or the local stand-in)",
 });
+export const CALCOM_WEBHOOK_URL = defineString("CALCOM_WEBHOOK_URL", {
+  default: "",
+  description: "Our calcomWebhook's public URL, registered in each connected coach's Cal.com account at connect (empty: none registered, reconciliation's poll only)",
+});
 export const CALCOM_ORGANIZATION_ID = defineString("CALCOM_ORGANIZATION_ID", {
   default: "",
   description: "Organization mode: the Cal.com organization whose admin key is CALCOM_API_KEY (empty: off)",

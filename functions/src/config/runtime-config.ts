@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { APP_URL, CALCOM_API_KEY, CALCOM_API_URL, CALCOM_ORGANIZATION_ID, CALCOM_TEAM_ID, CALCOM_WEBHOOK_SECRET, STRIPE_API_BASE_URL, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET } from "./params.js";
+import { APP_URL, CALCOM_API_KEY, CALCOM_API_URL, CALCOM_ORGANIZATION_ID, CALCOM_TEAM_ID, CALCOM_WEBHOOK_SECRET, CALCOM_WEBHOOK_URL, STRIPE_API_BASE_URL, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET } from "./params.js";
 
 const optionalId = z
   .string()
@@ -16,6 +16,8 @@ const AppConfigSchema = z.object({
   calcomOrganizationId: optionalId,
   calcomTeamId: optionalId,
   calcomApiUrl: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, "")),
+  /** Where connected accounts' webhooks point (our calcomWebhook); null when not set. */
+  calcomWebhookUrl: z.union([z.literal(""), z.url({ protocol: /^https?$/ })]).transform((u) => (u === "" ? null : u)),
   /** Null unless set and we run under the emulator or tests: a stray variable must not redirect payments. */
   stripeApiBaseUrl: z.union([z.literal(""), z.url({ protocol: /^https?$/ })]).transform((u) => (u === "" ? null : u)),
   appUrl: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, "")),
@@ -48,6 +50,7 @@ export function getConfig(): AppConfig {
     stripeSecretKey: readSecret(STRIPE_SECRET_KEY),
     stripeWebhookSecret: readSecret(STRIPE_WEBHOOK_SECRET),
     calcomApiUrl: CALCOM_API_URL.value(),
+    calcomWebhookUrl: CALCOM_WEBHOOK_URL.value().trim(),
     calcomOrganizationId: CALCOM_ORGANIZATION_ID.value().trim(),
     calcomTeamId: CALCOM_TEAM_ID.value().trim(),
     stripeApiBaseUrl: isEmulator ? STRIPE_API_BASE_URL.value() : "",

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { BookingStatusSchema, PaymentStatusSchema } from "./booking-state.js";
+import { CalcomAccountRefSchema } from "./calcom-account.js";
 import { isDisputeClosed } from "./dispute-status.js";
 import { CentsSchema, CurrencySchema, TotalCentsSchema } from "./money.js";
 import { SchedulingLimitsSchema } from "./limits.js";
@@ -202,6 +203,11 @@ export const BookingSchema = z
     /** Cal.com bookings of ours still to cancel there (the old one of a move to another event type). */
     calcomUidsToCancel: z.array(z.string()).default([]),
     escalations: z.array(EscalationSchema).max(MAX_ESCALATIONS).default([]),
+    /**
+     * The Cal.com account the booking lives in, recorded with its Cal.com booking: every later
+     * Cal.com call for it goes there. Null on bookings stored before it existed (the coach's current account).
+     */
+    calcomAccount: CalcomAccountRefSchema.nullable().default(null),
     createdAt: InstantSchema,
     updatedAt: InstantSchema,
   })

@@ -22,6 +22,7 @@ export const APP_ERROR_CODES = [
   "coach/not-found",
   "coach/not-synced",
   "coach/not-connected",
+  "coach/bookings-live",
   "offering/not-found",
   "calcom/unauthorized",
   "calcom/not-found",

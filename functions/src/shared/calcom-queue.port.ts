@@ -1,3 +1,4 @@
+import type { CalcomAccountRef } from "../domain/calcom-account.js";
 import { AppError } from "../domain/errors.js";
 
 /**
@@ -9,7 +10,7 @@ export type CalcomWrite =
   | { action: "booking"; bookingId: string; key: string }
   | { action: "coach-event-types"; coachId: string; key: string }
   /** A live Cal.com booking reconciliation found naming no current booking of ours: cancel it. */
-  | { action: "calcom-orphan"; calcomBookingUid: string; coachId: string | null; key: string };
+  | { action: "calcom-orphan"; calcomBookingUid: string; coachId: string | null; calcomAccount?: CalcomAccountRef; key: string };
 
 export interface CalcomWriteQueue {
   /**

@@ -23,6 +23,7 @@ const HTTPS_CODE: Record<AppErrorCode, FunctionsErrorCode> = {
   "coach/not-found": "not-found",
   "coach/not-synced": "failed-precondition",
   "coach/not-connected": "failed-precondition",
+  "coach/bookings-live": "failed-precondition",
   "offering/not-found": "not-found",
   "calcom/unauthorized": "failed-precondition",
   "calcom/not-found": "not-found",

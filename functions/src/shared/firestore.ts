@@ -47,6 +47,7 @@ export const COLLECTIONS = {
   bookings: "bookings",
   notifications: "notifications",
   calcomCredentials: "calcomCredentials",
+  calcomRetiredAccounts: "calcomRetiredAccounts",
   webhookEvents: "webhookEvents",
 } as const;
 

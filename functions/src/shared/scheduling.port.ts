@@ -3,7 +3,7 @@ import type { Interval } from "../domain/availability.js";
 /** How we reach Cal.com for one coach. */
 export type CalcomAccount =
   | { mode: "organization"; apiKey: string; orgId: number; teamId: number }
-  | { mode: "connected"; apiKey: string };
+  | { mode: "connected"; apiKey: string; calcomUserId: number };
 
 export interface WeeklyRow {
   days: ("Monday" | "Tuesday" | "Wednesday" | "Thursday" | "Friday" | "Saturday" | "Sunday")[];
@@ -40,6 +40,11 @@ export interface SchedulingGateway {
   ): Promise<{ eventTypeId: number; created: boolean }>;
   /** Deletes an event type; one already gone counts as deleted. */
   deleteEventType(account: CalcomAccount, eventTypeId: number): Promise<void>;
+  /**
+   * Makes sure the connected account has our webhook (`subscriberUrl`) with these triggers and
+   * secret: ours found by its subscriber URL is updated, otherwise one is created (never two).
+   */
+  ensureWebhook(account: CalcomAccount & { mode: "connected" }, input: { subscriberUrl: string; secret: string; triggers: readonly string[] }): Promise<{ webhookId: number; created: boolean }>;
   /** Free slots of an event type between two instants (UTC ISO). */
   /** `bookingUidToReschedule`: that booking's own time counts as free (slots to move it to). */
   getSlots(input: { eventTypeId: number; start: string; end: string; timeZone: string; bookingUidToReschedule?: string | undefined }): Promise<Interval[]>;
@@ -84,8 +89,11 @@ export interface BookingCalendarGateway {
     input: { eventTypeId: number; start: string; attendee: { name: string; email: string; timeZone: string }; bookingId: string },
   ): Promise<CalcomBookingRef>;
   getBooking(account: CalcomAccount, uid: string): Promise<CalcomBookingRecord>;
-  /** Every booking the account may see that changed after `since` (ISO instant), oldest change first. */
-  listBookingsChangedSince(account: CalcomAccount, since: string): Promise<CalcomBookingListed[]>;
+  /**
+   * The bookings the account may see that changed after `since` (ISO instant), oldest change
+   * first, in one call (one page): `more` when the page was full and later changes remain.
+   */
+  listBookingsChangedSince(account: CalcomAccount, since: string): Promise<{ bookings: CalcomBookingListed[]; more: boolean }>;
   /** Confirms; a booking Cal.com already accepted counts as confirmed. */
   confirmBooking(account: CalcomAccount, uid: string): Promise<CalcomBookingRef>;
   /**

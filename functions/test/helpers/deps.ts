@@ -19,6 +19,7 @@ export function testDependencies(fake: FakeCalcom, overrides: Partial<AppConfig>
     calcomOrganizationId: fake.orgId,
     calcomTeamId: fake.teamId,
     calcomApiUrl: fake.url,
+    calcomWebhookUrl: null,
     stripeApiBaseUrl: stripe?.url ?? null,
     appUrl: "http://localhost:3000",
     isEmulator: true,

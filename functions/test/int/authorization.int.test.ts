@@ -43,7 +43,8 @@ export const AUTHORIZATION_MATRIX: Record<CallableName, Expected> = {
   rescheduleBooking: row(U, "ok", P, "ok", P, "ok"),
   coachStatement: row(U, P, P, "ok", P, "ok"),
   reconcileBooking: row(U, P, P, P, P, "ok"),
-  connectCalcomAccount: row(U, "ok", "ok", "ok", "ok", "ok"),
+  // The coach has live bookings in the organization: another account is refused (#17), not for who they are.
+  connectCalcomAccount: row(U, "ok", "ok", "failed-precondition", "ok", "ok"),
 };
 
 const standIns = useStandIns();

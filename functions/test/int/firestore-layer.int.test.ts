@@ -49,6 +49,7 @@ function aBooking(overrides: Partial<Booking> = {}): Booking {
     previousCalcomBookingUids: [],
     calcomUidsToCancel: [],
     escalations: [],
+    calcomAccount: null,
     createdAt: "2026-11-24T08:00:00.000Z",
     updatedAt: "2026-11-24T08:00:00.000Z",
     ...overrides,

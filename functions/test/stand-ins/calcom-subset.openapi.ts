@@ -121,12 +121,29 @@ const createBooking: Schema = {
   additionalProperties: false,
 };
 
+/** A user-level webhook: ours always names every field (an update sends the same body). */
+const webhookFields: Record<string, Schema> = {
+  active: bool,
+  subscriberUrl: { type: "string", pattern: "^https?://" },
+  triggers: { type: "array", minItems: 1, items: { type: "string", enum: ["BOOKING_REQUESTED", "BOOKING_CREATED", "BOOKING_CANCELLED", "BOOKING_RESCHEDULED", "BOOKING_REJECTED"] } },
+  secret: { type: "string", minLength: 1 },
+  version: { type: "string", enum: ["2021-10-20"] },
+};
+const webhook: Schema = { type: "object", required: ["active", "subscriberUrl", "triggers", "secret", "version"], properties: webhookFields, additionalProperties: false };
+
 export const CALCOM_SUBSET_OPENAPI = {
   openapi: "3.0.0",
   info: { title: "Cal.com API v2: the subset this backend uses", version: "2026-11" },
   paths: {
     "/v2/me": {
       get: { operationId: "getMe", parameters: [auth], responses: ok },
+    },
+    "/v2/webhooks": {
+      get: { operationId: "listWebhooks", parameters: [auth, query("take", { type: "number", minimum: 1, maximum: 250 })], responses: ok },
+      post: { operationId: "createWebhook", parameters: [auth], requestBody: body(webhook), responses: created },
+    },
+    "/v2/webhooks/{webhookId}": {
+      patch: { operationId: "updateWebhook", parameters: [auth, pathParam("webhookId", str)], requestBody: body(webhook), responses: ok },
     },
     "/v2/schedules": {
       get: { operationId: "listSchedules", parameters: [auth, version("2024-06-11")], responses: ok },

@@ -79,6 +79,15 @@ interface EventType {
   bookingWindow: Record<string, unknown> | null;
   slotInterval: number | null;
 }
+/** A user-level webhook (`/v2/webhooks`): Cal.com sends it the events of every event type the user hosts. */
+export interface FakeUserWebhook {
+  id: number;
+  userId: number;
+  subscriberUrl: string;
+  triggers: string[];
+  active: boolean;
+  secret: string | null;
+}
 export type FakeBookingStatus = "accepted" | "pending" | "cancelled" | "rejected";
 export interface FakeBooking {
   id: number;
@@ -173,6 +182,7 @@ export class FakeCalcom {
   private windows = new Map<string, { start: number; count: number; blockedUntil: number }>();
   private nextId = 1000;
   private subscribers: { url: string; secret: string | null }[] = [];
+  private userWebhooks = new Map<number, FakeUserWebhook>();
   private webhookPlan = new DeliveryPlan();
   private holdingWebhooks = false;
   private heldWebhooks: { url: string; secret: string | null; rawBody: string; triggerEvent: CalcomTrigger; uid: string }[] = [];
@@ -223,6 +233,7 @@ export class FakeCalcom {
     this.windows.clear();
     this.latencyMs = 0;
     this.subscribers = [];
+    this.userWebhooks.clear();
     this.webhookPlan = new DeliveryPlan();
     this.holdingWebhooks = false;
     this.heldWebhooks = [];
@@ -269,10 +280,18 @@ export class FakeCalcom {
     return { rawBody, signature: calcomSignature(rawBody, secret) };
   }
 
+  /** The webhooks registered through the API in `userId`'s account. */
+  webhooksOf(userId: number): FakeUserWebhook[] {
+    return [...this.userWebhooks.values()].filter((w) => w.userId === userId);
+  }
+
   private emit(triggerEvent: CalcomTrigger, booking: FakeBooking, extra: Record<string, unknown> = {}, withMetadata = true): void {
-    if (this.subscribers.length === 0) return;
+    // The test's subscribers hear every account; a user's own webhooks hear the bookings they host.
+    const own = this.webhooksOf(booking.hostId).filter((w) => w.active && w.triggers.includes(triggerEvent));
+    const targets = [...this.subscribers, ...own.map((w) => ({ url: w.subscriberUrl, secret: w.secret }))];
+    if (targets.length === 0) return;
     const rawBody = this.webhookBody(triggerEvent, booking, extra, withMetadata);
-    for (const sub of this.subscribers) {
+    for (const sub of targets) {
       const copies = this.webhookPlan.copiesOfNext();
       for (let i = 0; i < copies; i++) {
         if (this.holdingWebhooks) this.heldWebhooks.push({ url: sub.url, secret: sub.secret, rawBody, triggerEvent, uid: booking.uid });
@@ -353,6 +372,14 @@ export class FakeCalcom {
   /** The next `count` calls answer 429 with `X-RateLimit-Reset-Default: resetSeconds`. */
   rateLimitNext(count: number, resetSeconds: number, operationId: string | null = null): void {
     this.faults.push({ remaining: count, operationId, kind: "rate-limit", status: 429, resetSeconds });
+  }
+
+  /** Another API key for an existing user (a coach rotating their key). */
+  addKey(userId: number): string {
+    this.requireUser(userId);
+    const apiKey = `cal_test_${randomUUID().replaceAll("-", "")}`;
+    this.keys.set(apiKey, { kind: "user", userId });
+    return apiKey;
   }
 
   /** A Cal.com account of its own (connected-account mode); returns its user and API key. */
@@ -475,7 +502,7 @@ export class FakeCalcom {
         res.destroy();
         return;
       }
-      const status = ["createSchedule", "createEventType", "createBooking", "rescheduleBooking", "createOrgUser", "createOrgUserSchedule", "createOrgTeamMembership", "createTeamEventType"].includes(record.operationId ?? "")
+      const status = ["createSchedule", "createEventType", "createBooking", "rescheduleBooking", "createOrgUser", "createOrgUserSchedule", "createOrgTeamMembership", "createTeamEventType", "createWebhook"].includes(record.operationId ?? "")
         ? 201
         : 200;
       send(status, { status: "success", data: result });
@@ -615,6 +642,21 @@ export class FakeCalcom {
         return this.eventTypeOut(this.updateEventType(this.teamEventType(ctx.principal, Number(p.orgId), Number(p.teamId), Number(p.eventTypeId)), body));
       case "deleteTeamEventType":
         return this.deleteEventType(this.teamEventType(ctx.principal, Number(p.orgId), Number(p.teamId), Number(p.eventTypeId)));
+      case "listWebhooks": {
+        const take = ctx.query.take ? Number(ctx.query.take) : 250;
+        return this.webhooksOf(this.requirePrincipal(ctx.principal).userId).slice(0, take).map((w) => this.webhookOut(w));
+      }
+      case "createWebhook": {
+        const hook: FakeUserWebhook = { id: this.id(), userId: this.requirePrincipal(ctx.principal).userId, subscriberUrl: "", triggers: [], active: true, secret: null };
+        this.userWebhooks.set(hook.id, Object.assign(hook, this.webhookFields(body)));
+        return this.webhookOut(hook);
+      }
+      case "updateWebhook": {
+        const hook = this.userWebhooks.get(Number(p.webhookId));
+        if (!hook || hook.userId !== this.requirePrincipal(ctx.principal).userId) throw new HttpError(404, "NotFoundException", `Webhook (${p.webhookId}) not found`);
+        Object.assign(hook, this.webhookFields(body));
+        return this.webhookOut(hook);
+      }
       case "getSlots":
         return this.slots(ctx.query);
       case "createBooking":
@@ -634,6 +676,20 @@ export class FakeCalcom {
       default:
         throw new HttpError(404, "NotFoundException", `Cannot handle ${operationId}`);
     }
+  }
+
+  private webhookFields(body: Record<string, unknown>): Partial<FakeUserWebhook> {
+    const out: Partial<FakeUserWebhook> = {};
+    if (typeof body.subscriberUrl === "string") out.subscriberUrl = body.subscriberUrl;
+    if (Array.isArray(body.triggers)) out.triggers = body.triggers.map(String);
+    if (typeof body.active === "boolean") out.active = body.active;
+    if (typeof body.secret === "string") out.secret = body.secret;
+    return out;
+  }
+
+  private webhookOut(w: FakeUserWebhook): Record<string, unknown> {
+    // Cal.com answers the secret too; our client never reads it.
+    return { id: w.id, userId: w.userId, subscriberUrl: w.subscriberUrl, triggers: w.triggers, active: w.active, payloadTemplate: "", ...(w.secret === null ? {} : { secret: w.secret }) };
   }
 
   private id(): number {

@@ -11,7 +11,7 @@ import { rateLimitedUntil } from "../../shared/calcom-queue.port.js";
 import type { Dependencies } from "../../shared/dependencies.js";
 import { getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
-import { resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
+import { accountOfBooking } from "../calcom-accounts/calcom-accounts.repository.js";
 import { recordCancellationInTx } from "../cancellations/cancellations.service.js";
 import { calcomMover } from "../../domain/calcom-move.js";
 import { followCalcomMove } from "./follow-calcom-move.js";
@@ -130,7 +130,7 @@ export function recordPaymentInTx(tx: Transaction, bookingId: string, booking: B
  */
 async function cancelledInCalcomMeanwhile(bookingId: string, booking: Booking, err: unknown, deps: Dependencies): Promise<boolean> {
   if (!(err instanceof AppError) || err.code !== "upstream/rejected" || booking.calcomBookingUid === null) return false;
-  const there = await deps.bookingCalendar.getBooking(await resolveCalcomAccount(booking.coachId, deps.config), booking.calcomBookingUid).catch(() => null);
+  const there = await deps.bookingCalendar.getBooking(await accountOfBooking(booking, deps.config), booking.calcomBookingUid).catch(() => null);
   if (there === null || (there.status !== "cancelled" && there.status !== "rejected")) return false;
   if (there.status === "cancelled" && there.rescheduledToUid) {
     const by = calcomMover({ rescheduledBy: there.rescheduledByEmail, hostEmails: there.hostEmails ?? [] });
@@ -158,7 +158,7 @@ export async function confirmInCalcom(bookingId: string, deps: Dependencies, opt
   try {
     if (booking.calcomBookingUid === null) throw new AppError("calcom/not-found", "This booking has no Cal.com booking to confirm.");
     if (booking.calcomStatus !== "accepted") {
-      const account = await resolveCalcomAccount(booking.coachId, deps.config);
+      const account = await accountOfBooking(booking, deps.config);
       await deps.bookingCalendar.confirmBooking(account, booking.calcomBookingUid);
     }
   } catch (err) {
@@ -185,7 +185,7 @@ async function reconfirmInCalcom(bookingId: string, booking: Booking, deps: Depe
   if (uid === null || exhausted(booking, "calcom-confirm")) return null;
   const now = deps.now();
   try {
-    await deps.bookingCalendar.confirmBooking(await resolveCalcomAccount(booking.coachId, deps.config), uid);
+    await deps.bookingCalendar.confirmBooking(await accountOfBooking(booking, deps.config), uid);
   } catch (err) {
     return recordFailure(bookingId, "calcom-confirm", err, now);
   }
@@ -204,7 +204,7 @@ async function releaseInCalcom(bookingId: string, booking: Booking, deps: Depend
   if (exhausted(booking, "calcom-release")) return null;
   const now = deps.now();
   try {
-    const account = await resolveCalcomAccount(booking.coachId, deps.config);
+    const account = await accountOfBooking(booking, deps.config);
     await deps.bookingCalendar.cancelBooking(account, booking.calcomBookingUid, booking.cancellation?.reason ?? "Cancelled");
   } catch (err) {
     return recordFailure(bookingId, "calcom-release", err, now);
@@ -381,7 +381,7 @@ async function refundOwed(bookingId: string, booking: Booking, deps: Dependencie
 async function cancelLeftovers(bookingId: string, booking: Booking, deps: Dependencies): Promise<Date | null> {
   if (booking.calcomUidsToCancel.length === 0 || exhausted(booking, "calcom-release")) return null;
   const now = deps.now();
-  const account = await resolveCalcomAccount(booking.coachId, deps.config);
+  const account = await accountOfBooking(booking, deps.config);
   for (const uid of booking.calcomUidsToCancel) {
     try {
       await deps.bookingCalendar.cancelBooking(account, uid, "Rescheduled");

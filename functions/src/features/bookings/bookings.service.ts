@@ -7,7 +7,7 @@ import { requireUid, type CallerContext } from "../../shared/callable.js";
 import type { Dependencies } from "../../shared/dependencies.js";
 import { coachDoc, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
-import { resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
+import { accountRefOf, resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
 import { OFFERING_NOT_SYNCED_MESSAGE } from "../../domain/offering.js";
 import { COACH_NOT_SYNCED_MESSAGE } from "../availability/availability.service.js";
 import { confirmInCalcom, releaseHold, runBookingEffects } from "./booking-effects.js";
@@ -86,6 +86,7 @@ export async function createBooking(input: CreateBookingInput, caller: CallerCon
     escalations: [],
     needsReconciliation: false,
     lastError: null,
+    calcomAccount: null,
     createdAt: nowIso,
     updatedAt: nowIso,
   };
@@ -113,7 +114,7 @@ export async function createBooking(input: CreateBookingInput, caller: CallerCon
     await releaseHold(bookingId, "Cal.com refused the booking", deps);
     throw err;
   }
-  const recordCalcom = ref.update({ calcomBookingId: calcom.calcomBookingId, calcomBookingUid: calcom.calcomBookingUid, calcomStatus: calcom.status });
+  const recordCalcom = ref.update({ calcomBookingId: calcom.calcomBookingId, calcomBookingUid: calcom.calcomBookingUid, calcomStatus: calcom.status, calcomAccount: accountRefOf(account, coach.calcomUserId) });
 
   if (booking.amountCents === 0) {
     await recordCalcom;

@@ -5,7 +5,7 @@ import type { Dependencies } from "../../shared/dependencies.js";
 import { getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import type { CalcomBookingRecord } from "../../shared/scheduling.port.js";
-import { resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
+import { accountOfBooking } from "../calcom-accounts/calcom-accounts.repository.js";
 import { appendAudit, moveIntervalInTx, notify, otherLiveIntervalsInTx, requireBooking, writeBooking } from "./bookings.repository.js";
 
 export interface CalcomMove {
@@ -31,7 +31,7 @@ export interface CalcomMove {
 export async function followCalcomMove(move: CalcomMove, deps: Dependencies): Promise<{ outcome: "processed" | "echo"; calcom: CalcomBookingRecord }> {
   const { bookingId, oldUid, newUid, by } = move;
   const now = deps.now();
-  const account = await resolveCalcomAccount((await requireBooking(bookingId)).coachId, deps.config);
+  const account = await accountOfBooking(await requireBooking(bookingId), deps.config);
   const fresh = await deps.bookingCalendar.getBooking(account, newUid);
   const outcome = await getDb().runTransaction(async (tx): Promise<"processed" | "echo"> => {
     const booking = await requireBooking(bookingId, tx);

@@ -1,18 +1,35 @@
 import { Timestamp } from "firebase-admin/firestore";
+import { connectionChange, needsItsCalcomAccount, type CalcomAccountRef } from "../../domain/calcom-account.js";
 import { AppError } from "../../domain/errors.js";
 import { calcomApi } from "../../integrations/calcom/calcom-api.js";
 import { calcomToAppError } from "../../integrations/calcom/calcom-error-map.js";
+import { CALCOM_WEBHOOK_TRIGGERS } from "../../integrations/calcom/calcom.schemas.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
 import type { Dependencies } from "../../shared/dependencies.js";
-import { getDb } from "../../shared/firestore.js";
+import { bookingsCollection, coachDoc, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
-import { saveCalcomCredential } from "./calcom-accounts.repository.js";
-
+import type { CalcomAccount } from "../../shared/scheduling.port.js";
+import { EventTypeRecordSchema } from "../offerings/offerings.schemas.js";
+import {
+  connectedAccount,
+  organizationAccount,
+  readCalcomCredential,
+  retiredAccountRef,
+  RetiredCalcomAccountSchema,
+  saveCalcomCredential,
+  type RetiredCalcomAccount,
+} from "./calcom-accounts.repository.js";
 import type { ConnectCalcomAccountInput } from "./calcom-accounts.schemas.js";
+
+export const BOOKINGS_LIVE_MESSAGE =
+  "You have sessions booked in the Cal.com account you are connected to now: they must stay there. Connect a different Cal.com account once your last booked session has ended or been cancelled (a new key for the same Cal.com account is always accepted).";
 
 /**
  * Connects the caller's own Cal.com account: the key is checked against Cal.com (`GET /v2/me`)
- * and kept where no client can read it. Later syncs of this coach go through that account.
+ * and kept where no client can read it, and our webhook is registered in the account. A new key
+ * for the same Cal.com user (rotation) is always accepted; another account (or leaving the
+ * organization) only while no booking of the coach is live, since each booking stays in the
+ * account it was made in. The account left is retired: its event types of ours are removed.
  */
 export async function connectCalcomAccount(input: ConnectCalcomAccountInput, caller: CallerContext, deps: Dependencies) {
   const coachId = requireUid(caller);
@@ -26,13 +43,111 @@ export async function connectCalcomAccount(input: ConnectCalcomAccountInput, cal
     }
     throw mapped;
   }
-  await saveCalcomCredential(coachId, { kind: "apiKey", apiKey: input.apiKey, calcomUserId: me.id, connectedAt: Timestamp.fromDate(deps.now()) });
-  // A different Cal.com user than before: the next sync makes a fresh schedule in the new account.
-  const coachRef = getDb().collection("coaches").doc(coachId);
-  const coach = await coachRef.get();
-  if (coach.exists && coach.get("calcomUserId") !== me.id) {
-    await coachRef.update({ calcomUserId: me.id, calcomScheduleId: null, calcomMode: "connected" });
+  const credential = await readCalcomCredential(coachId);
+  const coach = (await coachDoc(coachId).get()).data();
+  const current: CalcomAccountRef | null = credential
+    ? { mode: "connected", calcomUserId: credential.calcomUserId }
+    : coach?.calcomUserId != null
+      ? { mode: "organization", calcomUserId: coach.calcomUserId }
+      : null;
+  const change = connectionChange(current, me.id);
+  if (change === "switch" && (await hasBookingNeedingItsAccount(coachId, deps.now()))) {
+    throw new AppError("coach/bookings-live", BOOKINGS_LIVE_MESSAGE);
   }
-  log.info("calcom.account-connected", { coachId, calcomUserId: me.id });
+
+  // Registered before anything is recorded: a failure leaves the coach as they were, and a retry adopts the webhook.
+  const account = connectedAccount({ apiKey: input.apiKey, calcomUserId: me.id });
+  const webhookId = await registerWebhook(coachId, account, deps);
+  const connectedAt = Timestamp.fromDate(deps.now());
+  if (change === "switch" && current !== null) {
+    await retireAccount(coachId, current, credential?.apiKey ?? null, deps);
+  }
+  await saveCalcomCredential(coachId, { kind: "apiKey", apiKey: input.apiKey, calcomUserId: me.id, connectedAt, webhookId: webhookId ?? credential?.webhookId ?? null });
+  if (coach && (change === "switch" || coach.calcomUserId !== me.id)) {
+    // The next sync makes a fresh schedule, and event types, in the new account.
+    await getDb().collection("coaches").doc(coachId).update({ calcomUserId: me.id, calcomScheduleId: null, calcomMode: "connected" });
+  }
+  if (change === "switch" && current !== null) await removeRetiredEventTypes(coachId, current, deps);
+  log.info("calcom.account-connected", { coachId, calcomUserId: me.id, change });
   return { calcomUserId: me.id, mode: "connected" as const };
+}
+
+async function hasBookingNeedingItsAccount(coachId: string, now: Date): Promise<boolean> {
+  const snaps = await bookingsCollection().where("coachId", "==", coachId).where("status", "in", ["requested", "confirmed"]).get();
+  return snaps.docs.some((d) => needsItsCalcomAccount(d.data(), now));
+}
+
+/** Our webhook in the connected account, or null when no endpoint or secret is configured to register. */
+async function registerWebhook(coachId: string, account: CalcomAccount & { mode: "connected" }, deps: Dependencies): Promise<number | null> {
+  const { calcomWebhookUrl: subscriberUrl, calcomWebhookSecret: secret } = deps.config;
+  if (subscriberUrl === null || secret === null) {
+    // Reconciliation still polls the account: its changes are found, only later.
+    log.warn("calcom.webhook-not-registered", { coachId, urlConfigured: subscriberUrl !== null, secretConfigured: secret !== null });
+    return null;
+  }
+  const { webhookId, created } = await deps.scheduling.ensureWebhook(account, { subscriberUrl, secret, triggers: CALCOM_WEBHOOK_TRIGGERS });
+  log.info("calcom.webhook-registered", { coachId, webhookId, created });
+  return webhookId;
+}
+
+/**
+ * Records the account the coach leaves, with the event types of ours in it to remove, and
+ * resets the coach's event-type records and links so the next sync makes them in the new account.
+ */
+async function retireAccount(coachId: string, left: CalcomAccountRef, apiKey: string | null, deps: Dependencies): Promise<void> {
+  const records = await getDb().collection("coaches").doc(coachId).collection("eventTypes").get();
+  const coach = (await coachDoc(coachId).get()).data();
+  const ids = new Set<number>();
+  for (const d of records.docs) {
+    const record = EventTypeRecordSchema.parse(d.data());
+    if (!record.deleted) ids.add(record.eventTypeId);
+    // Retired ones were kept only for live bookings, and a switch waits until none is live.
+    for (const r of record.retired) ids.add(r.eventTypeId);
+  }
+  for (const o of coach?.customOfferings ?? []) if (o.calcomEventTypeId !== null) ids.add(o.calcomEventTypeId);
+  const ref = retiredAccountRef(coachId, left);
+  await getDb().runTransaction(async (tx) => {
+    const [existing, latestSnap] = await Promise.all([tx.get(ref), tx.get(coachDoc(coachId))]);
+    const latest = latestSnap.data();
+    const before = existing.exists ? RetiredCalcomAccountSchema.parse(existing.data()).eventTypeIdsToRemove : [];
+    const toRemove = [...new Set([...before, ...ids])];
+    const retired: RetiredCalcomAccount = { coachId, ...left, apiKey, retiredAt: Timestamp.fromDate(deps.now()), eventTypeIdsToRemove: toRemove, removalPending: toRemove.length > 0 };
+    tx.set(ref, RetiredCalcomAccountSchema.parse(retired));
+    for (const d of records.docs) tx.delete(d.ref);
+    if (latest) tx.update(getDb().collection("coaches").doc(coachId), { customOfferings: latest.customOfferings.map((o) => ({ ...o, calcomEventTypeId: null })) });
+  });
+}
+
+/**
+ * Removes the event types of ours left in a retired account, each crossed off once Cal.com
+ * has it gone. A failure is logged and left recorded: reconciliation tries again.
+ */
+export async function removeRetiredEventTypes(coachId: string, left: CalcomAccountRef, deps: Dependencies): Promise<{ removed: number; left: number }> {
+  const ref = retiredAccountRef(coachId, left);
+  const snap = await ref.get();
+  if (!snap.exists) return { removed: 0, left: 0 };
+  const retired = RetiredCalcomAccountSchema.parse(snap.data());
+  const account = retired.mode === "organization" ? organizationAccount(deps.config) : retired.apiKey === null ? null : connectedAccount({ apiKey: retired.apiKey, calcomUserId: retired.calcomUserId });
+  if (account === null) {
+    log.warn("calcom.retired-account-unreachable", { coachId, mode: retired.mode });
+    return { removed: 0, left: retired.eventTypeIdsToRemove.length };
+  }
+  let removed = 0;
+  for (const eventTypeId of retired.eventTypeIdsToRemove) {
+    try {
+      await deps.scheduling.deleteEventType(account, eventTypeId);
+    } catch (err) {
+      log.warn("calcom.retired-event-type-not-removed", { coachId, eventTypeId, code: err instanceof AppError ? err.code : "internal" });
+      continue;
+    }
+    removed += 1;
+    await getDb().runTransaction(async (tx) => {
+      const fresh = RetiredCalcomAccountSchema.parse((await tx.get(ref)).data());
+      const rest = fresh.eventTypeIdsToRemove.filter((id) => id !== eventTypeId);
+      tx.update(ref, { eventTypeIdsToRemove: rest, removalPending: rest.length > 0 });
+    });
+  }
+  const rest = retired.eventTypeIdsToRemove.length - removed;
+  log.info("calcom.retired-event-types-removed", { coachId, removed, left: rest });
+  return { removed, left: rest };
 }

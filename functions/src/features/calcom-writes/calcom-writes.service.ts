@@ -1,5 +1,6 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { z } from "zod";
+import { CalcomAccountRefSchema } from "../../domain/calcom-account.js";
 import { AppError } from "../../domain/errors.js";
 import { rateLimitedUntil, retryAfterBlock, taskId, type CalcomWrite } from "../../shared/calcom-queue.port.js";
 import { getDb } from "../../shared/firestore.js";
@@ -11,7 +12,14 @@ import { handleCoachWritten } from "../offerings/offerings.triggers.js";
 export const CalcomWriteSchema = z.discriminatedUnion("action", [
   z.object({ action: z.literal("booking"), bookingId: z.string().min(1).max(128), key: z.string().min(1) }),
   z.object({ action: z.literal("coach-event-types"), coachId: z.string().min(1).max(128), key: z.string().min(1) }),
-  z.object({ action: z.literal("calcom-orphan"), calcomBookingUid: z.string().min(1).max(128), coachId: z.string().min(1).max(128).nullable(), key: z.string().min(1) }),
+  z.object({
+    action: z.literal("calcom-orphan"),
+    calcomBookingUid: z.string().min(1).max(128),
+    coachId: z.string().min(1).max(128).nullable(),
+    /** The account it was listed in (absent on writes queued before it existed: the coach's current one, or the organization's). */
+    calcomAccount: CalcomAccountRefSchema.optional(),
+    key: z.string().min(1),
+  }),
 ]);
 
 /** Why an orphan is cancelled: Cal.com shows the host's reason to the attendee. */
@@ -86,8 +94,8 @@ async function carryOut(write: CalcomWrite, deps: Dependencies): Promise<CalcomW
     return outcome;
   }
   if (write.action === "calcom-orphan") {
-    const { accountForCalcomWrite } = await import("../calcom-accounts/calcom-accounts.repository.js");
-    const account = await accountForCalcomWrite(write.coachId, deps.config);
+    const { accountForCalcomWrite, accountOfRef } = await import("../calcom-accounts/calcom-accounts.repository.js");
+    const account = write.calcomAccount && write.coachId !== null ? await accountOfRef(write.coachId, write.calcomAccount, deps.config) : await accountForCalcomWrite(write.coachId, deps.config);
     // Already cancelled counts as done (the gateway reads it back); other failures are retried.
     await deps.bookingCalendar.cancelBooking(account, write.calcomBookingUid, ORPHAN_REASON);
     log.info("calcom-write.done", { key: write.key, outcome: "orphan-cancelled" });

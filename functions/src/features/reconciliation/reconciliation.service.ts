@@ -1,4 +1,6 @@
-import { Timestamp } from "firebase-admin/firestore";
+import { FieldPath, Timestamp } from "firebase-admin/firestore";
+import { z } from "zod";
+import { calcomAccountKey, type CalcomAccountRef } from "../../domain/calcom-account.js";
 import { disputesOf, type Booking } from "../../domain/booking.js";
 import { isDisputeClosed } from "../../domain/dispute-status.js";
 import { calcomMover } from "../../domain/calcom-move.js";
@@ -7,9 +9,10 @@ import { isRefundMade } from "../../domain/money.js";
 import type { Dependencies } from "../../shared/dependencies.js";
 import { bookingsCollection, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
-import type { CalcomBookingListed, CalcomBookingRef } from "../../shared/scheduling.port.js";
+import type { CalcomAccount, CalcomBookingListed, CalcomBookingRef } from "../../shared/scheduling.port.js";
 import type { CheckoutSessionOut } from "../../shared/payments.port.js";
-import { accountForCalcomWrite, resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
+import { accountOfBooking, connectedAccount, listConnectedCredentials, listRetiredWithEventTypes, organizationAccount } from "../calcom-accounts/calcom-accounts.repository.js";
+import { removeRetiredEventTypes } from "../calcom-accounts/calcom-accounts.service.js";
 import { recordPaymentInTx, recordPaymentProcessingInTx, recordRefundInTx, runBookingEffects } from "../bookings/booking-effects.js";
 import { appendAudit, patchBooking, readBooking, requireBooking } from "../bookings/bookings.repository.js";
 import { followCalcomMove, type CalcomMove } from "../bookings/follow-calcom-move.js";
@@ -43,6 +46,33 @@ export interface ReconciliationRun {
 }
 
 const LOOKBACK_MS = 48 * 3_600_000;
+
+/** `system/reconciliation`: the poll cursor of each Cal.com account (`calcomCursor`: the organization's, before there were several). */
+const CursorsSchema = z.looseObject({
+  calcomCursor: z.string().optional(),
+  calcomCursors: z.record(z.string(), z.string()).default({}),
+});
+
+/** One Cal.com account a pass polls: the organization (`ref` null) or a connected coach's. */
+interface CalcomPoll {
+  key: string;
+  account: CalcomAccount;
+  coachId: string | null;
+  ref: CalcomAccountRef | null;
+}
+
+/** The organization when one is configured, and every connected credential. */
+async function calcomPolls(deps: Dependencies): Promise<CalcomPoll[]> {
+  const org = organizationAccount(deps.config);
+  const polls: CalcomPoll[] = org === null ? [] : [{ key: "organization", account: org, coachId: null, ref: null }];
+  for (const { coachId, credential } of await listConnectedCredentials()) {
+    const ref = { mode: "connected" as const, calcomUserId: credential.calcomUserId };
+    // Two coaches on one Cal.com account would be one poll: the key names the account.
+    if (polls.some((p) => p.key === calcomAccountKey(ref))) continue;
+    polls.push({ key: calcomAccountKey(ref), account: connectedAccount(credential), coachId, ref });
+  }
+  return polls;
+}
 /** Moves made in Cal.com one after another while their webhooks were lost, followed in one pass (the rest next time). */
 const MAX_MOVE_HOPS = 5;
 
@@ -52,7 +82,7 @@ async function calcomView(booking: Booking, changedInCalcom: boolean, deps: Depe
   // read, so a pass over many holds does not spend the key's budget.
   const paidLive = booking.status === "confirmed" || (booking.status === "requested" && booking.paymentStatus === "paid");
   if (booking.calcomBookingUid === null || !(paidLive || (changedInCalcom && booking.status !== "cancelled"))) return null;
-  const account = await resolveCalcomAccount(booking.coachId, deps.config);
+  const account = await accountOfBooking(booking, deps.config);
   return deps.bookingCalendar.getBooking(account, booking.calcomBookingUid);
 }
 
@@ -225,8 +255,7 @@ export async function reconcileRecent(options: { dryRun: boolean }, deps: Depend
   const runId = `${now.getTime()}`;
   const run: ReconciliationRun = { runId, dryRun: options.dryRun, bookings: [], orphanCalcomBookings: [], eventTypeSyncs: [], requeuedCalcomWrites: [], orphanCheckoutSessions: [], errors: [] };
   const cursorRef = getDb().collection("system").doc("reconciliation");
-  const cursor = (await cursorRef.get()).get("calcomCursor") as string | undefined;
-  const since = cursor ?? new Date(now.getTime() - LOOKBACK_MS).toISOString();
+  const cursors = CursorsSchema.parse((await cursorRef.get()).data() ?? {});
 
   const candidates = new Set<string>();
   for (const query of [
@@ -250,19 +279,29 @@ export async function reconcileRecent(options: { dryRun: boolean }, deps: Depend
     log.error("reconcile.failed", { target, code: err instanceof AppError ? err.code : "internal" }, err);
   };
 
-  // What Cal.com says changed: each booking of ours it names is looked at with Cal.com's view, and
-  // the orphans are judged only after, so that a move made in Cal.com is followed first and its
-  // new booking found to be ours.
+  // What Cal.com says changed, in every account we reach (the organization when there is one,
+  // each connected coach's own): each booking of ours it names is looked at with Cal.com's view,
+  // and the orphans are judged only after, so that a move made in Cal.com is followed first and
+  // its new booking found to be ours. One list call per account and run: each key has its own
+  // rate budget, and a full page leaves the rest to the next run (the cursor at its last change).
   const changedInCalcom = new Set<string>();
-  let listedInCalcom: CalcomBookingListed[] = [];
-  try {
-    const account = await accountForCalcomWrite(null, deps.config);
-    listedInCalcom = await deps.bookingCalendar.listBookingsChangedSince(account, since);
-    for (const listed of listedInCalcom) {
-      if (listed.bookingId !== null && !changedInCalcom.has(listed.bookingId) && (await readBooking(listed.bookingId))) changedInCalcom.add(listed.bookingId);
+  const listedInCalcom: { listed: CalcomBookingListed; poll: CalcomPoll }[] = [];
+  const nextCursors: Record<string, string> = {};
+  const settled = new Date(now.getTime() - 2 * 60_000).toISOString();
+  for (const poll of await calcomPolls(deps)) {
+    try {
+      const since = cursors.calcomCursors[poll.key] ?? (poll.key === "organization" ? cursors.calcomCursor : undefined) ?? new Date(now.getTime() - LOOKBACK_MS).toISOString();
+      const { bookings, more } = await deps.bookingCalendar.listBookingsChangedSince(poll.account, since);
+      for (const listed of bookings) {
+        listedInCalcom.push({ listed, poll });
+        if (listed.bookingId !== null && !changedInCalcom.has(listed.bookingId) && (await readBooking(listed.bookingId))) changedInCalcom.add(listed.bookingId);
+      }
+      const last = bookings.at(-1)?.updatedAt ?? null;
+      // Bookings that changed within the settle window are looked at again next time.
+      nextCursors[poll.key] = more && last !== null && Date.parse(last) < Date.parse(settled) ? new Date(Date.parse(last)).toISOString() : settled;
+    } catch (err) {
+      failed(poll.key === "organization" ? "calcom-bookings" : `calcom-bookings-${poll.key}`, err);
     }
-  } catch (err) {
-    failed("calcom-bookings", err);
   }
 
   try {
@@ -288,11 +327,13 @@ export async function reconcileRecent(options: { dryRun: boolean }, deps: Depend
   }
 
   try {
-    for (const listed of listedInCalcom) {
+    for (const { listed, poll } of listedInCalcom) {
       const booking = listed.bookingId ? await readBooking(listed.bookingId) : undefined;
       if (!isOrphanCalcomBooking(listed, booking, now)) continue;
       run.orphanCalcomBookings.push(listed.calcomBookingUid);
-      if (!options.dryRun) await deps.calcomQueue.enqueue({ action: "calcom-orphan", calcomBookingUid: listed.calcomBookingUid, coachId: booking?.coachId ?? null, key: `calcom-orphan-${listed.calcomBookingUid}` });
+      // Cancelled in the account it was listed in.
+      const where = poll.ref === null ? { coachId: null } : { coachId: poll.coachId, calcomAccount: poll.ref };
+      if (!options.dryRun) await deps.calcomQueue.enqueue({ action: "calcom-orphan", calcomBookingUid: listed.calcomBookingUid, ...where, key: `calcom-orphan-${listed.calcomBookingUid}` });
     }
   } catch (err) {
     failed("calcom-bookings", err);
@@ -312,9 +353,17 @@ export async function reconcileRecent(options: { dryRun: boolean }, deps: Depend
     failed("calcom-writes", err);
   }
 
+  // Event types of ours left in accounts coaches have left, whose removal failed so far.
   if (!options.dryRun) {
-    // Bookings that changed within the settle window are looked at again next time.
-    await cursorRef.set({ calcomCursor: new Date(now.getTime() - 2 * 60_000).toISOString(), lastRunAt: Timestamp.fromDate(now) }, { merge: true });
+    try {
+      for (const retired of await listRetiredWithEventTypes()) await removeRetiredEventTypes(retired.coachId, retired, deps);
+    } catch (err) {
+      failed("retired-event-types", err);
+    }
+  }
+
+  if (!options.dryRun) {
+    await cursorRef.set({ calcomCursors: nextCursors, lastRunAt: Timestamp.fromDate(now) }, { mergeFields: [...Object.keys(nextCursors).map((k) => new FieldPath("calcomCursors", k)), "lastRunAt"] });
     await getDb().collection("reconciliationRuns").doc(runId).set({
       at: Timestamp.fromDate(now),
       bookings: run.bookings.map((b) => ({ bookingId: b.bookingId, kinds: b.drifts.map((d) => d.kind) })),

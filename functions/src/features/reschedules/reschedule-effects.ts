@@ -7,7 +7,7 @@ import { getDb } from "../../shared/firestore.js";
 import { withLease } from "../../shared/lease.js";
 import { log } from "../../shared/logger.js";
 import type { CalcomBookingRef } from "../../shared/scheduling.port.js";
-import { resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
+import { accountOfBooking } from "../calcom-accounts/calcom-accounts.repository.js";
 import { exhausted, recordFailure } from "../bookings/booking-effects.js";
 import { appendAudit, notify, patchBooking, releaseIntervalInTx, requireBooking, writeBooking } from "../bookings/bookings.repository.js";
 
@@ -120,7 +120,7 @@ export async function expireMoveHold(bookingId: string, booking: Booking, deps: 
 }
 
 async function newBookingFor(booking: Booking, bookingId: string, r: Reschedule, deps: Dependencies): Promise<{ ref: CalcomBookingRef; leftovers: string[] }> {
-  const account = await resolveCalcomAccount(booking.coachId, deps.config);
+  const account = await accountOfBooking(booking, deps.config);
   const sameEventType = r.newEventTypeId === booking.calcomEventTypeId && booking.calcomBookingUid !== null;
   if (sameEventType && booking.calcomBookingUid !== null) {
     // Naming the coach as the one who moves it gets the new booking accepted at once.

@@ -9,7 +9,7 @@ import { verifyCalcomSignature } from "../../integrations/calcom/calcom-webhook.
 import type { Dependencies } from "../../shared/dependencies.js";
 import { bookingsCollection, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
-import { resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
+import { accountOfBooking } from "../calcom-accounts/calcom-accounts.repository.js";
 import { calcomMover } from "../../domain/calcom-move.js";
 import { patchBooking, requireBooking } from "../bookings/bookings.repository.js";
 import { followCalcomMove } from "../bookings/follow-calcom-move.js";
@@ -49,7 +49,7 @@ async function applyCalcomEvent(hook: CalcomWebhook, deps: Dependencies): Promis
 
   if (trigger === "BOOKING_CANCELLED" || trigger === "BOOKING_REJECTED") {
     if (booking.status === "cancelled") return { outcome: "echo", bookingId };
-    const account = await resolveCalcomAccount(booking.coachId, deps.config);
+    const account = await accountOfBooking(booking, deps.config);
     const current = await deps.bookingCalendar.getBooking(account, uid);
     if (current.status !== "cancelled" && current.status !== "rejected") return { outcome: "ignored", bookingId };
     // Rejecting is the host's doing; a cancellation is the student's only when an attendee made it,

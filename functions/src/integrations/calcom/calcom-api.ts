@@ -9,6 +9,7 @@ import {
   CalcomOrgUserSchema,
   CalcomScheduleSchema,
   CalcomSlotsSchema,
+  CalcomUserWebhookSchema,
   type CalcomDayNameSchema,
 } from "./calcom.schemas.js";
 
@@ -41,6 +42,16 @@ export interface EventTypeInput {
   bookingWindow?: { type: "calendarDays"; value: number; rolling: boolean } | { disabled: true };
   slotInterval?: number;
 }
+
+export interface WebhookInput {
+  active: boolean;
+  subscriberUrl: string;
+  triggers: string[];
+  secret: string;
+  version: "2021-10-20";
+}
+/** Cal.com's largest page of webhooks: a user has far fewer. */
+export const WEBHOOK_PAGE = 250;
 
 const S = CAL_API_VERSIONS.schedules;
 const E = CAL_API_VERSIONS.eventTypes;
@@ -108,6 +119,14 @@ export const calcomApi = {
     c.request({ method: "PATCH", path: `/organizations/${orgId}/teams/${teamId}/event-types/${id}`, credential: key, body, data: CalcomEventTypeSchema }),
   deleteTeamEventType: (c: CalcomClient, key: string, orgId: number, teamId: number, id: number) =>
     c.request({ method: "DELETE", path: `/organizations/${orgId}/teams/${teamId}/event-types/${id}`, credential: key, data: CalcomDeletedEventTypeSchema }),
+
+  // Webhooks of the credential's own user (connected-account mode): Cal.com sends them for all of its event types.
+  listWebhooks: (c: CalcomClient, key: string) =>
+    c.request({ method: "GET", path: "/webhooks", credential: key, query: { take: WEBHOOK_PAGE }, data: z.array(CalcomUserWebhookSchema) }),
+  createWebhook: (c: CalcomClient, key: string, body: WebhookInput) =>
+    c.request({ method: "POST", path: "/webhooks", credential: key, body, data: CalcomUserWebhookSchema }),
+  updateWebhook: (c: CalcomClient, key: string, id: number, body: WebhookInput) =>
+    c.request({ method: "PATCH", path: `/webhooks/${id}`, credential: key, body, data: CalcomUserWebhookSchema }),
 
   // Public: Cal.com takes no credential here (and it would count against the key's budget).
   getSlots: (c: CalcomClient, input: { eventTypeId: number; start: string; end: string; timeZone: string; bookingUidToReschedule?: string | undefined }) =>

@@ -146,6 +146,19 @@ export class CalcomSchedulingGateway implements SchedulingGateway {
     });
   }
 
+  async ensureWebhook(
+    account: CalcomAccount & { mode: "connected" },
+    input: { subscriberUrl: string; secret: string; triggers: readonly string[] },
+  ): Promise<{ webhookId: number; created: boolean }> {
+    return this.mapped(async () => {
+      const body = { active: true, subscriberUrl: input.subscriberUrl, triggers: [...input.triggers], secret: input.secret, version: "2021-10-20" as const };
+      // Ours is adopted by its subscriber URL: a repeated connect updates it (the secret may have changed) rather than adding one.
+      const ours = (await calcomApi.listWebhooks(this.client, account.apiKey)).find((w) => w.subscriberUrl === input.subscriberUrl);
+      if (ours) return { webhookId: (await calcomApi.updateWebhook(this.client, account.apiKey, ours.id, body)).id, created: false };
+      return { webhookId: (await calcomApi.createWebhook(this.client, account.apiKey, body)).id, created: true };
+    });
+  }
+
   async getSlots(input: { eventTypeId: number; start: string; end: string; timeZone: string; bookingUidToReschedule?: string | undefined }): Promise<Interval[]> {
     return this.mapped(async () => {
       const byDate = await calcomApi.getSlots(this.client, input);
@@ -251,17 +264,11 @@ export class CalcomBookingGateway implements BookingCalendarGateway {
     }
   }
 
-  async listBookingsChangedSince(account: CalcomAccount, since: string): Promise<CalcomBookingListed[]> {
-    const out: CalcomBookingListed[] = [];
+  async listBookingsChangedSince(account: CalcomAccount, since: string): Promise<{ bookings: CalcomBookingListed[]; more: boolean }> {
     try {
-      for (let skip = 0; ; skip += LIST_PAGE) {
-        const page = await calcomApi.listBookings(this.client, account.apiKey, { afterUpdatedAt: since, take: LIST_PAGE, skip });
-        for (const b of page) {
-          const bookingId = typeof b.metadata?.bookingId === "string" ? b.metadata.bookingId : null;
-          out.push({ ...bookingRef(b), bookingId, updatedAt: typeof b.updatedAt === "string" ? b.updatedAt : null });
-        }
-        if (page.length < LIST_PAGE) return out;
-      }
+      const page = await calcomApi.listBookings(this.client, account.apiKey, { afterUpdatedAt: since, take: LIST_PAGE, skip: 0 });
+      const bookings = page.map((b) => ({ ...bookingRef(b), bookingId: typeof b.metadata?.bookingId === "string" ? b.metadata.bookingId : null, updatedAt: typeof b.updatedAt === "string" ? b.updatedAt : null }));
+      return { bookings, more: page.length === LIST_PAGE };
     } catch (err) {
       throw calcomToAppError(err);
     }

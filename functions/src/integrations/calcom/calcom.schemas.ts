@@ -89,6 +89,18 @@ export const CalcomDeletedEventTypeSchema = z.looseObject({ id: z.number().int()
  */
 export const CALCOM_HANDLED_TRIGGERS = ["BOOKING_REQUESTED", "BOOKING_CREATED", "BOOKING_CONFIRMED", "BOOKING_CANCELLED", "BOOKING_RESCHEDULED", "BOOKING_REJECTED"] as const;
 
+/** The triggers we register our webhook for in a connected account (Cal.com's own names). */
+export const CALCOM_WEBHOOK_TRIGGERS = ["BOOKING_REQUESTED", "BOOKING_CREATED", "BOOKING_CANCELLED", "BOOKING_RESCHEDULED", "BOOKING_REJECTED"] as const;
+
+/** A user-level webhook as `GET|POST|PATCH /v2/webhooks` answers it (the secret is never read). */
+export const CalcomUserWebhookSchema = z.looseObject({
+  id: z.number().int(),
+  subscriberUrl: z.string(),
+  triggers: z.array(z.string()),
+  active: z.boolean(),
+});
+export type CalcomUserWebhook = z.output<typeof CalcomUserWebhookSchema>;
+
 export const CalcomWebhookSchema = z.looseObject({
   triggerEvent: z.string().min(1),
   createdAt: z.string().min(1),

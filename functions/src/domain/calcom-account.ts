@@ -1,0 +1,36 @@
+import { z } from "zod";
+import { epochMs } from "./time.js";
+
+/**
+ * The Cal.com account a booking lives in: enough to find its credential (the organization's key,
+ * or the connected key of that Cal.com user) whatever the coach has connected since.
+ */
+export const CalcomAccountRefSchema = z.object({
+  mode: z.enum(["organization", "connected"]),
+  calcomUserId: z.int().positive(),
+});
+export type CalcomAccountRef = z.output<typeof CalcomAccountRefSchema>;
+
+/** A stable name for an account (document ids, cursor keys): `connected-42`, `organization-7`. */
+export function calcomAccountKey(ref: CalcomAccountRef): string {
+  return `${ref.mode}-${ref.calcomUserId}`;
+}
+
+/**
+ * What connecting `nextCalcomUserId` is for a coach now in `current` (null: never reached in
+ * Cal.com): the first connection, a new key for the same Cal.com user (rotation: always allowed),
+ * or a switch to another account, allowed only while no booking of theirs is live.
+ */
+export function connectionChange(current: CalcomAccountRef | null, nextCalcomUserId: number): "first" | "rotation" | "switch" {
+  if (current === null) return "first";
+  return current.mode === "connected" && current.calcomUserId === nextCalcomUserId ? "rotation" : "switch";
+}
+
+/**
+ * Whether a booking still needs its Cal.com account: not cancelled and not yet ended, or with a
+ * move in flight (its new interval may end later, and its Cal.com move is still to be made).
+ */
+export function needsItsCalcomAccount(booking: { status: string; endTime: string; reschedule: unknown }, now: Date): boolean {
+  if (booking.status === "cancelled") return false;
+  return booking.reschedule != null || epochMs(booking.endTime) > now.getTime();
+}
