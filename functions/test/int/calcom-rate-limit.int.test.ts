@@ -75,7 +75,9 @@ describe("a Cal.com rate-limit block while a paid booking is confirmed", () => {
   });
 });
 
-describe("a 60 s Cal.com rate-limit block (Cal.com's own)", () => {
+describe.each(["organization", "connected"] as const)("a 60 s Cal.com rate-limit block (Cal.com's own, %s mode)", (mode) => {
+  const updateEventType = mode === "organization" ? "updateTeamEventType" : "updateEventType";
+  const connectedIn = () => (mode === "connected" ? standIns.calcom : undefined);
   function blockedQueue() {
     const clock = { now: new Date() };
     const q = recordingQueue(clock);
@@ -95,21 +97,21 @@ describe("a 60 s Cal.com rate-limit block (Cal.com's own)", () => {
 
   it("#17.5: during an event-type sync, the write is done once, within a minute of the block's end", async () => {
     const { clock, q, deps, drain } = blockedQueue();
-    const { coachId, eventTypeId } = await readyCoach(deps, { priceCents: 10_000, currency: "eur" });
+    const { coachId, eventTypeId } = await readyCoach(deps, { priceCents: 10_000, currency: "eur" }, connectedIn());
     await saveOffering({ offering: { id: "sixty", title: "Renamed", durationMinutes: 60, priceCents: 10_000, currency: "eur" } }, { uid: coachId, isAdmin: false });
-    standIns.calcom.rateLimitNext(1, 60, "updateTeamEventType");
+    standIns.calcom.rateLimitNext(1, 60, updateEventType);
     const blockedAt = clock.now.getTime();
     await q.queue.enqueue({ action: "coach-event-types", coachId, key: `coach-${coachId}-event-types-test` });
     const doneAt = await drain();
     expect(standIns.calcom.eventType(eventTypeId)?.title).toBe("Renamed");
-    expect(standIns.calcom.callsTo("updateTeamEventType").map((c) => c.status)).toEqual([429, 200]);
+    expect(standIns.calcom.callsTo(updateEventType).map((c) => c.status)).toEqual([429, 200]);
     expect(doneAt).toBeGreaterThanOrEqual(blockedAt + 60_000);
     expect(doneAt).toBeLessThanOrEqual(blockedAt + 120_000);
   });
 
   it("#17.5: during a confirmation, the write is done once, within a minute of the block's end", async () => {
     const { clock, deps, drain } = blockedQueue();
-    const { coachId, eventTypeId } = await readyCoach(deps, { priceCents: 10_000, currency: "eur" });
+    const { coachId, eventTypeId } = await readyCoach(deps, { priceCents: 10_000, currency: "eur" }, connectedIn());
     const student = { uid: uniqueId("student"), isAdmin: false };
     const { bookingId } = await createBooking({ coachId, eventTypeId, offeringId: "sixty", userId: student.uid, startTime: START, endTime: END }, student, deps);
     await payAndConfirm(bookingId, standIns.stripe, deps);
