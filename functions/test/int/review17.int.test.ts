@@ -1,0 +1,143 @@
+import { describe, expect, it } from "vitest";
+import { syncAvailability } from "../../src/features/availability/availability.service.js";
+import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
+import { createBooking } from "../../src/features/bookings/bookings.service.js";
+import { connectCalcomAccount } from "../../src/features/calcom-accounts/calcom-accounts.service.js";
+import { eventTypeSlug, resyncOutstandingEventTypes, syncOfferingEventTypes } from "../../src/features/offerings/event-type-sync.js";
+import { saveOffering } from "../../src/features/offerings/offerings.service.js";
+import { reconcileRecent } from "../../src/features/reconciliation/reconciliation.service.js";
+import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
+import { coachDoc, getDb } from "../../src/shared/firestore.js";
+import { uniqueId } from "../helpers/admin.js";
+import { testDependencies } from "../helpers/deps.js";
+import { clearDatabase } from "../helpers/fingerprint.js";
+import { confirmedBooking, payAndConfirm, storedBooking, useStandIns } from "../helpers/in-process.js";
+
+// Review of #17: sequences by a careless coach and a Cal.com that answers late or not at all.
+
+const standIns = useStandIns();
+const sixty = { id: "sixty", title: "60 min", durationMinutes: 60, priceCents: 10_000, currency: "eur" };
+
+async function offeringOf(coachId: string, id: string) {
+  return (await coachDoc(coachId).get()).data()?.customOfferings.find((o) => o.id === id);
+}
+
+describe("review17", () => {
+  it("finding 1: switching back to a Cal.com account whose old event types were not yet removed adopts one of them, and reconciliation then deletes it under a live booking", async () => {
+    const { calcom, stripe } = standIns;
+    const deps = testDependencies(calcom, { stripe });
+    const coachId = uniqueId("coach");
+    const coach = { uid: coachId, isAdmin: false };
+    const first = calcom.addUser({ email: `${coachId}@example.com`, timeZone: "UTC" });
+    await connectCalcomAccount({ apiKey: first.apiKey }, coach, deps);
+    await syncAvailability({ coachId, availability: { timeZone: "UTC", slots: [{ day: "monday", startTime: "08:00", endTime: "12:00" }] } }, coach, deps);
+    await saveOffering({ offering: sixty }, coach);
+    await syncOfferingEventTypes(coachId, deps);
+    const oldEventType = (await offeringOf(coachId, "sixty"))?.calcomEventTypeId ?? 0;
+
+    // Nothing live: the coach tries another account; Cal.com is down when we remove the old event type.
+    const second = calcom.addUser({ email: `${uniqueId("other")}@example.com`, timeZone: "UTC" });
+    calcom.failNext(20, 503, "deleteEventType");
+    await connectCalcomAccount({ apiKey: second.apiKey }, coach, deps);
+    calcom.clearFaults();
+    await syncAvailability({ coachId, availability: { timeZone: "UTC", slots: [{ day: "monday", startTime: "08:00", endTime: "12:00" }] } }, coach, deps);
+    await syncOfferingEventTypes(coachId, deps);
+
+    // ... and comes back to the first account (still nothing live).
+    await connectCalcomAccount({ apiKey: first.apiKey }, coach, deps);
+    await syncAvailability({ coachId, availability: { timeZone: "UTC", slots: [{ day: "monday", startTime: "08:00", endTime: "12:00" }] } }, coach, deps);
+    await syncOfferingEventTypes(coachId, deps);
+    const current = (await offeringOf(coachId, "sixty"))?.calcomEventTypeId ?? 0;
+    expect(calcom.eventType(current)?.ownerId).toBe(first.userId);
+
+    // A student books it and pays.
+    const student = { uid: uniqueId("student"), isAdmin: false };
+    const { bookingId } = await createBooking({ coachId, eventTypeId: current, offeringId: "sixty", userId: student.uid, startTime: "2030-01-07T09:00:00.000Z", endTime: "2030-01-07T10:00:00.000Z" }, student, deps);
+    await payAndConfirm(bookingId, stripe, deps);
+    expect(await storedBooking(bookingId)).toMatchObject({ status: "confirmed", calcomEventTypeId: current });
+
+    // Reconciliation retries the removal the first switch left over.
+    await reconcileRecent({ dryRun: false }, deps);
+    // The sync in the first account adopted the old event type (same slug: 409), still listed for removal.
+    expect(current).toBe(oldEventType);
+    // The offering's current event type, holding a confirmed booking, must still exist.
+    expect(calcom.eventType(current)).toBeDefined();
+  });
+
+  it("finding 2: a lost create answer for a new length, then the length set back, strands the new event type in Cal.com for ever", async () => {
+    const s = await confirmedBooking(standIns, {});
+    await saveOffering({ offering: { ...sixty, durationMinutes: 30 } }, s.coach);
+    // Cal.com makes the -v2 event type but the answer never arrives; every retry of the task meets a coach who has already gone back to 60.
+    standIns.calcom.loseNextResponses(1, "createTeamEventType");
+    standIns.calcom.failNext(20, 503, "createTeamEventType");
+    await expect(syncOfferingEventTypes(s.coachId, s.deps)).rejects.toBeDefined();
+    standIns.calcom.clearFaults();
+    const v2 = standIns.calcom.listEventTypes().find((e) => e.slug === eventTypeSlug(s.coachId, "sixty", 2));
+    expect(v2).toBeDefined();
+    await saveOffering({ offering: sixty }, s.coach);
+    await syncOfferingEventTypes(s.coachId, s.deps);
+    await reconcileRecent({ dryRun: false }, s.deps);
+    await reconcileRecent({ dryRun: false }, s.deps);
+    expect((await offeringOf(s.coachId, "sixty"))?.calcomEventTypeId).toBe(s.eventTypeId);
+    // Nothing records the -v2 event type: nothing will ever delete it.
+    expect(standIns.calcom.eventType(v2?.id ?? 0)).toBeUndefined();
+  });
+
+  it("finding 3: a length saved while a sync runs is linked to the event type of the length before it", async () => {
+    const s = await confirmedBooking(standIns, {});
+    await saveOffering({ offering: { ...sixty, durationMinutes: 30 } }, s.coach);
+    // The coach saves again (45 minutes) while the sync of the 30-minute save is at Cal.com.
+    const gateway = s.deps.scheduling;
+    const original = gateway.saveEventType.bind(gateway);
+    let saved = false;
+    gateway.saveEventType = async (account, input) => {
+      const out = await original(account, input);
+      if (!saved) {
+        saved = true;
+        await saveOffering({ offering: { ...sixty, durationMinutes: 45 } }, s.coach);
+      }
+      return out;
+    };
+    await syncOfferingEventTypes(s.coachId, s.deps);
+    gateway.saveEventType = original;
+    const offering = await offeringOf(s.coachId, "sixty");
+    expect(offering?.durationMinutes).toBe(45);
+    // Linked (bookable) only to an event type of its own length: here a 30-minute one is linked to a 45-minute offering.
+    const linkedLength = offering?.calcomEventTypeId == null ? null : standIns.calcom.eventType(offering.calcomEventTypeId)?.lengthInMinutes;
+    expect(linkedLength ?? 45).toBe(45);
+  });
+
+  it("finding 5: a retired event type is deleted while a moved booking's old Cal.com booking in it is still to be cancelled, before it is cancelled there", async () => {
+    const s = await confirmedBooking(standIns, { beside: { deep: 10_000 } });
+    const oldUid = s.calcomUid;
+    // The coach shortens sixty: its event type is retired, kept for this booking.
+    await saveOffering({ offering: { ...sixty, durationMinutes: 30 } }, s.coach);
+    await syncOfferingEventTypes(s.coachId, s.deps);
+    expect(standIns.calcom.eventType(s.eventTypeId)).toBeDefined();
+    // The student moves to deep (same price); Cal.com refuses the old booking's cancellation for now.
+    standIns.calcom.failNext(20, 503, "cancelBooking");
+    await rescheduleBooking({ bookingId: s.bookingId, newStartTime: "2030-01-07T10:00:00.000Z", newEndTime: "2030-01-07T11:00:00.000Z", newOfferingId: "deep", refundDifference: true, reason: "" }, s.student, s.deps);
+    await runBookingEffects(s.bookingId, s.deps).catch(() => undefined);
+    standIns.calcom.clearFaults();
+    expect((await storedBooking(s.bookingId)).calcomUidsToCancel).toEqual([oldUid]);
+    // A sync (any coach save, or reconciliation) meanwhile: nothing refers to the old event type but that leftover.
+    await syncOfferingEventTypes(s.coachId, s.deps);
+    const state = { eventType: standIns.calcom.eventType(s.eventTypeId) !== undefined, leftover: standIns.calcom.booking(oldUid)?.status };
+    await runBookingEffects(s.bookingId, s.deps).catch(() => undefined);
+    await reconcileRecent({ dryRun: false }, s.deps);
+    await runBookingEffects(s.bookingId, s.deps).catch(() => undefined);
+    // The leftover is cancelled in the end (the stand-in lets the coach's account cancel it without its event type)...
+    expect({ leftover: standIns.calcom.booking(oldUid)?.status, toCancel: (await storedBooking(s.bookingId)).calcomUidsToCancel }).toEqual({ leftover: "cancelled", toCancel: [] });
+    // ... but the sync deleted its event type while the Cal.com booking in it was still accepted.
+    expect(state).toEqual({ eventType: true, leftover: "accepted" });
+  });
+
+  it("finding 4: a coach whose sync the queue gave up on is never re-synced while 100 coaches keep a retired event type", async () => {
+    await clearDatabase();
+    const syncs = getDb().collection("eventTypeSyncs");
+    for (let i = 0; i < 100; i += 1) await syncs.doc(`a-kept-${String(i).padStart(3, "0")}`).set({ wanted: 1, synced: 1, outstanding: true, retiredKept: 1 });
+    await syncs.doc("z-behind").set({ wanted: 2, synced: 1, outstanding: true, retiredKept: 0 });
+    const ids = await resyncOutstandingEventTypes({ dryRun: true, runId: "r" }, { calcomQueue: { enqueue: () => Promise.resolve("ran" as const) } });
+    expect(ids).toContain("z-behind");
+  });
+});
