@@ -4,7 +4,7 @@ import { runBookingEffects } from "../../src/features/bookings/booking-effects.j
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { connectCalcomAccount } from "../../src/features/calcom-accounts/calcom-accounts.service.js";
 import { eventTypeSlug, resyncOutstandingEventTypes, syncOfferingEventTypes } from "../../src/features/offerings/event-type-sync.js";
-import { saveOffering } from "../../src/features/offerings/offerings.service.js";
+import { removeOffering, saveOffering } from "../../src/features/offerings/offerings.service.js";
 import { reconcileRecent } from "../../src/features/reconciliation/reconciliation.service.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
 import { coachDoc, getDb } from "../../src/shared/firestore.js";
@@ -130,6 +130,14 @@ describe("review17", () => {
     expect({ leftover: standIns.calcom.booking(oldUid)?.status, toCancel: (await storedBooking(s.bookingId)).calcomUidsToCancel }).toEqual({ leftover: "cancelled", toCancel: [] });
     // ... but the sync deleted its event type while the Cal.com booking in it was still accepted.
     expect(state).toEqual({ eventType: true, leftover: "accepted" });
+  });
+
+  it("finding 6: an offering removed and added again before the sync runs keeps its old event type (README: re-adding makes a new one)", async () => {
+    const s = await confirmedBooking(standIns, {});
+    await removeOffering({ offeringId: "sixty" }, s.coach, s.deps);
+    await saveOffering({ offering: { ...sixty, priceCents: 5_000 } }, s.coach);
+    await syncOfferingEventTypes(s.coachId, s.deps);
+    expect((await offeringOf(s.coachId, "sixty"))?.calcomEventTypeId).not.toBe(s.eventTypeId);
   });
 
   it("finding 4: a coach whose sync the queue gave up on is never re-synced while 100 coaches keep a retired event type", async () => {
