@@ -38,6 +38,8 @@ export interface SchedulingGateway {
     account: CalcomAccount,
     input: { calcomUserId: number; scheduleId: number | null; eventTypeId: number | null; spec: EventTypeSpec },
   ): Promise<{ eventTypeId: number; created: boolean }>;
+  /** Our event type with this slug in the account, if there is one (a create whose answer was lost). */
+  findEventType(account: CalcomAccount, slug: string): Promise<number | null>;
   /** Deletes an event type; one already gone counts as deleted. */
   deleteEventType(account: CalcomAccount, eventTypeId: number): Promise<void>;
   /**
@@ -45,8 +47,7 @@ export interface SchedulingGateway {
    * secret: ours found by its subscriber URL is updated, otherwise one is created (never two).
    */
   ensureWebhook(account: CalcomAccount & { mode: "connected" }, input: { subscriberUrl: string; secret: string; triggers: readonly string[] }): Promise<{ webhookId: number; created: boolean }>;
-  /** Free slots of an event type between two instants (UTC ISO). */
-  /** `bookingUidToReschedule`: that booking's own time counts as free (slots to move it to). */
+  /** Free slots of an event type between two instants (UTC ISO); `bookingUidToReschedule`: that booking's own time counts as free (slots to move it to). */
   getSlots(input: { eventTypeId: number; start: string; end: string; timeZone: string; bookingUidToReschedule?: string | undefined }): Promise<Interval[]>;
 }
 

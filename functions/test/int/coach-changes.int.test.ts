@@ -4,7 +4,7 @@ import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { cancelBooking } from "../../src/features/cancellations/cancellations.service.js";
 import { saveSchedulingLimits } from "../../src/features/limits/limits.service.js";
 import { quoteReschedule } from "../../src/features/money/money.service.js";
-import { syncOfferingEventTypes } from "../../src/features/offerings/event-type-sync.js";
+import { markEventTypesWanted, syncOfferingEventTypes } from "../../src/features/offerings/event-type-sync.js";
 import { handleCoachWritten } from "../../src/features/offerings/offerings.triggers.js";
 import { removeOffering, saveOffering } from "../../src/features/offerings/offerings.service.js";
 import { reconcileRecent } from "../../src/features/reconciliation/reconciliation.service.js";
@@ -137,7 +137,8 @@ describe.each(["organization", "connected"] as const)("a coach changes an offeri
 describe("a sync the queue gave up on", () => {
   it("regression #17.5: is found by reconciliation and run again", async () => {
     const s = await confirmedBooking(standIns, {});
-    await getDb().collection("eventTypeSyncs").doc(s.coachId).set({ wanted: 1, synced: 0, outstanding: true }, { merge: true });
+    // As the trigger does before it enqueues the sync.
+    await markEventTypesWanted(s.coachId, s.deps.now());
     await saveOffering({ offering: { ...sixty, title: "Renamed" } }, s.coach);
     // Every automatic attempt failed (Cal.com down), so the queue dropped the task.
     standIns.calcom.failNext(4, 503);
@@ -146,6 +147,6 @@ describe("a sync the queue gave up on", () => {
     const run = await reconcileRecent({ dryRun: false }, s.deps);
     expect(run.eventTypeSyncs).toContain(s.coachId);
     expect(standIns.calcom.eventType(s.eventTypeId)?.title).toBe("Renamed");
-    expect((await getDb().collection("eventTypeSyncs").doc(s.coachId).get()).get("outstanding")).toBe(false);
+    expect((await getDb().collection("eventTypeSyncs").doc(s.coachId).get()).get("behind")).toBe(false);
   });
 });

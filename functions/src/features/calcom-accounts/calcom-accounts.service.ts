@@ -55,8 +55,14 @@ export async function connectCalcomAccount(input: ConnectCalcomAccountInput, cal
     throw new AppError("coach/bookings-live", BOOKINGS_LIVE_MESSAGE);
   }
 
-  // Registered before anything is recorded: a failure leaves the coach as they were, and a retry adopts the webhook.
   const account = connectedAccount({ apiKey: input.apiKey, calcomUserId: me.id });
+  if (change === "switch") {
+    // Back to an account left earlier: what we left there must be gone first, or the next sync
+    // would adopt one of those event types (same slug) that reconciliation is about to delete.
+    const { left } = await removeRetiredEventTypes(coachId, { mode: "connected", calcomUserId: me.id }, deps, account);
+    if (left > 0) throw new AppError("upstream/unavailable", "Cal.com could not remove what this marketplace left in that account earlier. Nothing was changed: please try again in a minute.");
+  }
+  // Registered before anything is recorded: a failure leaves the coach as they were, and a retry adopts the webhook.
   const webhookId = await registerWebhook(coachId, account, deps);
   const connectedAt = Timestamp.fromDate(deps.now());
   if (change === "switch" && current !== null) {
@@ -119,15 +125,16 @@ async function retireAccount(coachId: string, left: CalcomAccountRef, apiKey: st
 }
 
 /**
- * Removes the event types of ours left in a retired account, each crossed off once Cal.com
- * has it gone. A failure is logged and left recorded: reconciliation tries again.
+ * Removes the event types of ours left in a retired account (through its kept key, or `through`
+ * the key the coach connects it with again), each crossed off once Cal.com has it gone. A
+ * failure is logged and left recorded: reconciliation tries again.
  */
-export async function removeRetiredEventTypes(coachId: string, left: CalcomAccountRef, deps: Dependencies): Promise<{ removed: number; left: number }> {
+export async function removeRetiredEventTypes(coachId: string, left: CalcomAccountRef, deps: Dependencies, through?: CalcomAccount): Promise<{ removed: number; left: number }> {
   const ref = retiredAccountRef(coachId, left);
   const snap = await ref.get();
   if (!snap.exists) return { removed: 0, left: 0 };
   const retired = RetiredCalcomAccountSchema.parse(snap.data());
-  const account = retired.mode === "organization" ? organizationAccount(deps.config) : retired.apiKey === null ? null : connectedAccount({ apiKey: retired.apiKey, calcomUserId: retired.calcomUserId });
+  const account = through ?? (retired.mode === "organization" ? organizationAccount(deps.config) : retired.apiKey === null ? null : connectedAccount({ apiKey: retired.apiKey, calcomUserId: retired.calcomUserId }));
   if (account === null) {
     log.warn("calcom.retired-account-unreachable", { coachId, mode: retired.mode });
     return { removed: 0, left: retired.eventTypeIdsToRemove.length };

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { FieldValue } from "firebase-admin/firestore";
+import { FieldValue, Timestamp } from "firebase-admin/firestore";
 import type { AppError } from "../../domain/errors.js";
 import { effectiveLimits, type SchedulingLimitsPatch } from "../../domain/limits.js";
 import type { Offering } from "../../domain/offering.js";
@@ -57,9 +57,12 @@ function recordedLength(record: EventTypeRecord): number | null {
 
 /**
  * Whether a booking still needs the event type: one not ended (or with a move in flight to it),
- * or a cancelled one whose Cal.com booking is still to be cancelled.
+ * or a cancelled one whose Cal.com booking is still to be cancelled. A Cal.com booking a move left
+ * behind (still to cancel) may be in any of the coach's event types: while one waits, none goes.
  */
 export async function eventTypeInUse(coachId: string, eventTypeId: number, now: Date): Promise<boolean> {
+  const leftovers = await bookingsCollection().where("coachId", "==", coachId).where("calcomUidsToCancel", "!=", []).limit(1).get();
+  if (!leftovers.empty) return true;
   const on = await bookingsCollection().where("coachId", "==", coachId).where("calcomEventTypeId", "==", eventTypeId).where("endTime", ">", now).get();
   if (on.docs.some((d) => { const b = d.data(); return b.status !== "cancelled" || b.calcomStatus === "pending" || b.calcomStatus === "accepted"; })) return true;
   const movingTo = await bookingsCollection().where("coachId", "==", coachId).where("reschedule.newEventTypeId", "==", eventTypeId).limit(1).get();
@@ -100,21 +103,36 @@ async function syncUnderLease(coachId: string, deps: Dependencies): Promise<Sync
     await recordsOf(coachId).doc(offeringId).set(EventTypeRecordSchema.parse(record));
     records.set(offeringId, record);
   };
-  const ids = new Map<string, number>();
+  /**
+   * A version whose create answer was lost, and which this run is not making after all (the
+   * offering went another way): found by its slug and retired, so it is deleted like any other
+   * unused one rather than left in Cal.com for ever.
+   */
+  const settleStrayCreate = async (offeringId: string, record: EventTypeRecord, making: number | null): Promise<EventTypeRecord> => {
+    if (record.creating === null || record.creating === making) return record;
+    const stray = await deps.scheduling.findEventType(await accountFor(), eventTypeSlug(coachId, offeringId, record.creating));
+    const settled = { ...record, creating: null, retired: stray === null ? record.retired : [...record.retired, { eventTypeId: stray }] };
+    await save(offeringId, settled);
+    return settled;
+  };
+  /** Each offering's event type and the length it was synced at: linked only while the offering still has that length. */
+  const ids = new Map<string, { eventTypeId: number; lengthInMinutes: number }>();
 
   for (const offering of coach.customOfferings) {
-    const record = records.get(offering.id);
-    const current = record && !record.deleted ? record : null;
+    const before = records.get(offering.id);
+    const current = before && !before.deleted ? before : null;
     // A new length, or an offering added again, gets an event type of its own: Cal.com gives a
     // moved booking its event type's length, and the old bookings keep theirs.
-    const renewed = record !== undefined && (current === null || recordedLength(current) !== offering.durationMinutes);
-    const version = record === undefined ? 1 : renewed ? record.version + 1 : record.version;
+    const renewed = before !== undefined && (current === null || recordedLength(current) !== offering.durationMinutes);
+    const version = before === undefined ? 1 : renewed ? highestVersionOf(before) + 1 : before.version;
+    const record = before && (await settleStrayCreate(offering.id, before, renewed ? version : null));
     const spec = eventTypeSpec(coachId, offering, coach.schedulingLimits, version);
     const specKey = JSON.stringify(spec);
     if (current && !renewed && current.specKey === specKey && current.scheduleId === coach.calcomScheduleId) {
-      ids.set(offering.id, current.eventTypeId);
+      ids.set(offering.id, { eventTypeId: current.eventTypeId, lengthInMinutes: offering.durationMinutes });
       continue;
     }
+    if (record && renewed && record.creating !== version) await save(offering.id, { ...record, creating: version, highestVersion: Math.max(version, highestVersionOf(record)) });
     const known = record === undefined ? offering.calcomEventTypeId : renewed ? null : record.eventTypeId;
     const { eventTypeId, created } = await deps.scheduling.saveEventType(await accountFor(), {
       calcomUserId: coach.calcomUserId,
@@ -122,9 +140,9 @@ async function syncUnderLease(coachId: string, deps: Dependencies): Promise<Sync
       eventTypeId: known,
       spec,
     });
-    const retired = current && renewed ? [...current.retired, { eventTypeId: current.eventTypeId }] : (record?.retired ?? []);
-    await save(offering.id, { eventTypeId, specKey, scheduleId: coach.calcomScheduleId, deleted: false, version, retired });
-    ids.set(offering.id, eventTypeId);
+    const retired = record && current && renewed ? [...record.retired, { eventTypeId: current.eventTypeId }] : (record?.retired ?? []);
+    await save(offering.id, { eventTypeId, specKey, scheduleId: coach.calcomScheduleId, deleted: false, version, retired, highestVersion: Math.max(version, record ? highestVersionOf(record) : 1), creating: null });
+    ids.set(offering.id, { eventTypeId, lengthInMinutes: offering.durationMinutes });
     if (current && renewed) counts.retired += 1;
     if (created) counts.created += 1;
     else counts.updated += 1;
@@ -132,8 +150,10 @@ async function syncUnderLease(coachId: string, deps: Dependencies): Promise<Sync
 
   // A removed offering's event type is retired like a replaced one: no Cal.com call yet.
   const offeringIds = new Set(coach.customOfferings.map((o) => o.id));
-  for (const [offeringId, record] of records) {
-    if (offeringIds.has(offeringId) || record.deleted) continue;
+  for (const [offeringId, before] of records) {
+    if (offeringIds.has(offeringId)) continue;
+    const record = await settleStrayCreate(offeringId, before, null);
+    if (record.deleted) continue;
     await save(offeringId, { ...record, deleted: true, retired: [...record.retired, { eventTypeId: record.eventTypeId }] });
     counts.retired += 1;
   }
@@ -154,17 +174,27 @@ async function syncUnderLease(coachId: string, deps: Dependencies): Promise<Sync
   }
 
   await linkOfferings(coachId, ids);
-  await recordSynced(coachId, wanted, retiredKept);
+  await recordSynced(coachId, wanted, retiredKept, now);
   if (counts.created + counts.updated + counts.deleted + counts.retired > 0) log.info("offerings.event-types-synced", { coachId, ...counts, retiredKept });
   return counts;
 }
 
-/** Links the offerings to their event types, re-reading so a concurrent edit is not overwritten. */
-async function linkOfferings(coachId: string, ids: Map<string, number>): Promise<void> {
+function highestVersionOf(record: EventTypeRecord): number {
+  return Math.max(record.version, record.highestVersion ?? 1, record.creating ?? 1);
+}
+
+/**
+ * Links the offerings to their event types, re-reading so a concurrent edit is not overwritten:
+ * an offering given another length meanwhile stays unlinked (unbookable) until its own sync.
+ */
+async function linkOfferings(coachId: string, ids: Map<string, { eventTypeId: number; lengthInMinutes: number }>): Promise<void> {
   await getDb().runTransaction(async (tx) => {
     const latest = (await tx.get(coachDoc(coachId))).data();
     if (!latest) return;
-    const linked = latest.customOfferings.map((o) => ({ ...o, calcomEventTypeId: ids.get(o.id) ?? o.calcomEventTypeId }));
+    const linked = latest.customOfferings.map((o) => {
+      const synced = ids.get(o.id);
+      return synced && synced.lengthInMinutes === o.durationMinutes ? { ...o, calcomEventTypeId: synced.eventTypeId } : o;
+    });
     const changed = linked.some((o, i) => o.calcomEventTypeId !== latest.customOfferings[i]?.calcomEventTypeId);
     const update: Record<string, unknown> = {};
     if (changed) update.customOfferings = linked;
@@ -173,23 +203,27 @@ async function linkOfferings(coachId: string, ids: Map<string, number>): Promise
   });
 }
 
-/** The sync is done up to the coach write counted `wanted`; it stays outstanding while a later one (or a retired event type) waits. */
-async function recordSynced(coachId: string, wanted: number, retiredKept: number): Promise<void> {
+/** The sync is done up to the coach write counted `wanted`; it stays behind while a later one waits. */
+async function recordSynced(coachId: string, wanted: number, retiredKept: number, now: Date): Promise<void> {
   const ref = syncStateRef(coachId);
   await getDb().runTransaction(async (tx) => {
     const state = EventTypeSyncStateSchema.parse((await tx.get(ref)).data() ?? {});
     const synced = Math.max(state.synced, wanted);
-    tx.set(ref, EventTypeSyncStateSchema.parse({ ...state, synced, outstanding: state.wanted > synced || retiredKept > 0, retiredKept }));
+    tx.set(ref, EventTypeSyncStateSchema.parse({ ...state, synced, behind: state.wanted > synced, retiredKept, keepsRetired: retiredKept > 0, touchedAt: Timestamp.fromDate(now) }));
   });
 }
 
 /** Counts a coach write that may change their event types (the trigger, before it enqueues the sync). */
-export async function markEventTypesWanted(coachId: string): Promise<void> {
-  await syncStateRef(coachId).set({ wanted: FieldValue.increment(1), outstanding: true }, { merge: true });
+export async function markEventTypesWanted(coachId: string, now: Date): Promise<void> {
+  await syncStateRef(coachId).set({ wanted: FieldValue.increment(1), behind: true, touchedAt: Timestamp.fromDate(now) }, { merge: true });
 }
 
-/** Records a sync failure on the coach (only when it differs, so the write cannot loop the trigger). */
-export async function recordEventTypeSyncError(coachId: string, err: AppError): Promise<void> {
+/**
+ * Records a sync failure on the coach (only when it differs, so the write cannot loop the
+ * trigger). The sync state is touched so that reconciliation tries the others before this one.
+ */
+export async function recordEventTypeSyncError(coachId: string, err: AppError, now: Date): Promise<void> {
+  await syncStateRef(coachId).set({ touchedAt: Timestamp.fromDate(now) }, { merge: true });
   const ref = getDb().collection("coaches").doc(coachId);
   const error = { code: err.code, message: err.message };
   await getDb().runTransaction(async (tx) => {
@@ -206,8 +240,13 @@ export async function recordEventTypeSyncError(coachId: string, err: AppError): 
  * nothing in Cal.com when all is already in line.
  */
 export async function resyncOutstandingEventTypes(options: { dryRun: boolean; runId: string }, deps: Pick<Dependencies, "calcomQueue">): Promise<string[]> {
-  const snap = await getDb().collection("eventTypeSyncs").where("outstanding", "==", true).limit(100).get();
-  const coachIds = snap.docs.map((d) => d.id);
+  const syncs = getDb().collection("eventTypeSyncs");
+  // Those behind first (an offering may be unbookable); then a few keeping retired event types.
+  const [behind, keeping] = await Promise.all([
+    syncs.where("behind", "==", true).orderBy("touchedAt").limit(100).get(),
+    syncs.where("keepsRetired", "==", true).orderBy("touchedAt").limit(25).get(),
+  ]);
+  const coachIds = [...new Set([...behind.docs, ...keeping.docs].map((d) => d.id))];
   if (!options.dryRun) {
     for (const coachId of coachIds) await deps.calcomQueue.enqueue({ action: "coach-event-types", coachId, key: `coach-${coachId}-event-types-reconcile-${options.runId}` });
   }

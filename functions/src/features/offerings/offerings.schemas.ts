@@ -1,3 +1,4 @@
+import { Timestamp } from "firebase-admin/firestore";
 import { z } from "zod";
 import { OfferingSchema } from "../../domain/offering.js";
 
@@ -28,20 +29,27 @@ export const EventTypeRecordSchema = z.object({
   version: z.int().min(1).default(1),
   /** Earlier event types still holding live bookings; each is deleted in Cal.com once none is left. */
   retired: z.array(z.object({ eventTypeId: z.int().positive() })).default([]),
+  /** The highest version ever asked of Cal.com: a new one is always above it, never a slug used before. */
+  highestVersion: z.int().min(1).nullable().default(null),
+  /** A version being created: if its answer is lost and the offering goes another way, the next run finds it by slug and retires it. */
+  creating: z.int().min(1).nullable().default(null),
 });
 export type EventTypeRecord = z.output<typeof EventTypeRecordSchema>;
 
 /**
  * `eventTypeSyncs/{coachId}`: whether the coach's event types may be behind their offerings.
  * Every coach write counts up `wanted`; a sync that completes records the count it started from.
- * Reconciliation re-runs the syncs left `outstanding` (a queue that gave up, a retired event type
- * still waiting for its last booking to end).
+ * Reconciliation re-runs the syncs `behind` (a queue that gave up) and, a few at a time, those of
+ * coaches who `keepsRetired` event types waiting for their last booking to end; least recently
+ * touched first, so that none is starved.
  */
 export const EventTypeSyncStateSchema = z.object({
   wanted: z.int().min(0).default(0),
   synced: z.int().min(0).default(0),
-  outstanding: z.boolean().default(false),
+  behind: z.boolean().default(false),
   /** Retired event types still kept in Cal.com for their bookings. */
   retiredKept: z.int().min(0).default(0),
+  keepsRetired: z.boolean().default(false),
+  touchedAt: z.instanceof(Timestamp).nullable().default(null),
 });
 export type EventTypeSyncState = z.output<typeof EventTypeSyncStateSchema>;

@@ -19,7 +19,7 @@ export async function handleCoachWritten(coachId: string, deps: Dependencies): P
   } catch (err) {
     if (err instanceof AppError && !TRANSIENT.has(err.code)) {
       log.warn("offerings.event-type-sync-failed", { coachId, code: err.code });
-      await recordEventTypeSyncError(coachId, err);
+      await recordEventTypeSyncError(coachId, err, deps.now());
       return;
     }
     throw err;
@@ -36,6 +36,6 @@ export const onCoachWritten = onDocumentWritten({ document: COACH_DOC, retry: tr
   const coachId = event.params.coachId;
   const [{ getDependencies }, { markEventTypesWanted }] = await Promise.all([import("../../shared/dependencies.js"), import("./event-type-sync.js")]);
   // Counted before the task exists, so that reconciliation finds it if the queue never runs it.
-  await markEventTypesWanted(coachId);
+  await markEventTypesWanted(coachId, getDependencies().now());
   await getDependencies().calcomQueue.enqueue({ action: "coach-event-types", coachId, key: `coach-${coachId}-event-types-${event.id}` });
 });

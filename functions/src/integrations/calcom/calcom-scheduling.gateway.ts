@@ -176,6 +176,10 @@ export class CalcomSchedulingGateway implements SchedulingGateway {
     });
   }
 
+  async findEventType(account: CalcomAccount, slug: string): Promise<number | null> {
+    return this.mapped(() => this.findBySlug(account, slug));
+  }
+
   private async findBySlug(account: CalcomAccount, slug: string): Promise<number | null> {
     if (account.mode === "connected") {
       const mine = await calcomApi.listEventTypes(this.client, account.apiKey, {});
