@@ -136,6 +136,24 @@ describe.each(["organization", "connected"] as const)("the Cal.com account of a 
     expect(retired.docs.map((d) => d.get("eventTypeIdsToRemove") as unknown)).toEqual([[]]);
   });
 
+  it("keeps an old event type a booking the switch did not see still holds (made while the coach was switching)", async () => {
+    const s = await bookedCoach(mode);
+    // The switch's check ran before the booking existed: hidden from it here, shown again after.
+    await getDb().collection("bookings").doc(s.bookingId).update({ status: "cancelled" });
+    standIns.calcom.failNext(20, 503, mode === "connected" ? "deleteEventType" : "deleteTeamEventType");
+    await connectCalcomAccount({ apiKey: standIns.calcom.addUser({ email: `${uniqueId("other")}@example.com` }).apiKey }, s.coach, s.deps);
+    await getDb().collection("bookings").doc(s.bookingId).update({ status: "confirmed" });
+    standIns.calcom.clearFaults();
+    await reconcileRecent({ dryRun: false }, s.deps);
+    expect(standIns.calcom.eventType(s.eventTypeId)).toBeDefined();
+    const retired = await getDb().collection("calcomRetiredAccounts").where("coachId", "==", s.coachId).get();
+    expect(retired.docs.map((d) => d.get("eventTypeIdsToRemove") as unknown)).toEqual([[s.eventTypeId]]);
+    // Once it has ended, the next pass removes it.
+    s.clock.now = new Date("2030-01-07T10:00:01.000Z");
+    await reconcileRecent({ dryRun: false }, s.deps);
+    expect(standIns.calcom.eventType(s.eventTypeId)).toBeUndefined();
+  });
+
   it("a booking released after its coach switched accounts is cancelled in the account it was made in", async () => {
     const s = await bookedCoach(mode);
     standIns.calcom.failNext(20, 503, "cancelBooking");

@@ -9,6 +9,7 @@ import type { Dependencies } from "../../shared/dependencies.js";
 import { bookingsCollection, coachDoc, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import type { CalcomAccount } from "../../shared/scheduling.port.js";
+import { eventTypeInUse } from "../offerings/event-type-sync.js";
 import { EventTypeRecordSchema } from "../offerings/offerings.schemas.js";
 import {
   connectedAccount,
@@ -141,6 +142,8 @@ export async function removeRetiredEventTypes(coachId: string, left: CalcomAccou
   }
   let removed = 0;
   for (const eventTypeId of retired.eventTypeIdsToRemove) {
+    // A booking made in the old account while the coach was switching may still hold one: it waits.
+    if (await eventTypeInUse(coachId, eventTypeId, deps.now())) continue;
     try {
       await deps.scheduling.deleteEventType(account, eventTypeId);
     } catch (err) {
