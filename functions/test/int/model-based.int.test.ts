@@ -51,7 +51,7 @@ afterAll(async () => {
 
 it(`keeps money and calendars right over ${RUNS} generated runs`, { timeout: TIME_LIMIT_MS + 10 * 60_000 }, async () => {
   const property = fc.asyncProperty(fc.commands(commands, { maxCommands: MAX_COMMANDS, size: "max", ...(REPLAY_PATH ? { replayPath: REPLAY_PATH } : {}) }), async (cmds) => {
-    const { day } = world.beginExecution();
+    const { day } = await world.beginExecution();
     const run = newRunState(day, [uniqueId("ms0"), uniqueId("ms1"), uniqueId("ms2")]);
     await fc.asyncModelRun(() => ({ model: run, real: world }), cmds);
     await quiesce(world, run);

@@ -7,12 +7,15 @@ import { cancelBooking } from "../../src/features/cancellations/cancellations.se
 import { quoteCancellation } from "../../src/features/money/money.service.js";
 import { reconcileRecent } from "../../src/features/reconciliation/reconciliation.service.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
+import { markEventTypesWanted } from "../../src/features/offerings/event-type-sync.js";
 import { calcomApi } from "../../src/integrations/calcom/calcom-api.js";
 import { CalcomClient } from "../../src/integrations/calcom/calcom-client.js";
-import { bookingDoc } from "../../src/shared/firestore.js";
+import { saveSchedulingLimits } from "../../src/features/limits/limits.service.js";
+import { removeOffering, saveOffering } from "../../src/features/offerings/offerings.service.js";
+import { bookingDoc, coachDoc } from "../../src/shared/firestore.js";
 import type { Booking } from "../../src/domain/booking.js";
-import { afterCancellation, cancelInModel, newModelBooking, studentRefundPercent, type ModelBooking } from "./reference.js";
-import { covered, observe, pick, processingSessions, runDocs, slotStart, triggers, type RunState } from "./run-state.js";
+import { afterCancellation, cancelInModel, moveTerms, newModelBooking, studentRefundPercent, type ModelBooking } from "./reference.js";
+import { coachTrigger, covered, observe, pick, processingSessions, runDocs, slotStart, triggers, type RunState } from "./run-state.js";
 import { stepViolations } from "./invariants.js";
 import { OFFERING_IDS, SLOT_HOURS, type OfferingId, type World } from "./world.js";
 
@@ -82,13 +85,22 @@ class Book extends Step {
   async act(run: RunState, world: World) {
     const userId = run.students[this.student] ?? "";
     const startTime = slotStart(run, this.slot, SLOT_HOURS);
-    const endTime = new Date(Date.parse(startTime) + 60 * MINUTE).toISOString();
+    const offering = run.offerings[this.offering];
+    const endTime = new Date(Date.parse(startTime) + offering.lengthMinutes * MINUTE).toISOString();
+    // The event type a student's client reads from the coach's catalog.
+    const listed = (await coachDoc(world.coachId).get()).data()?.customOfferings.find((o) => o.id === this.offering);
     const out = await call(run, "createBooking", () =>
-      createBooking({ coachId: world.coachId, eventTypeId: world.eventTypes.get(this.offering) ?? 0, offeringId: this.offering, userId, startTime, endTime }, { uid: userId, isAdmin: false }, world.deps),
+      createBooking({ coachId: world.coachId, eventTypeId: listed?.calcomEventTypeId ?? 1, offeringId: this.offering, userId, startTime, endTime }, { uid: userId, isAdmin: false }, world.deps),
     );
-    if (out instanceof AppError) return;
+    if (out instanceof AppError) {
+      if (out.code === "offering/not-found" && !offering.removed) run.violations.push(`${this.offering} is on sale, yet booking it was refused (offering/not-found)`);
+      if (out.code === "offering/not-found" || out.code === "coach/not-synced") covered(`book refused (${out.code})`);
+      if (out.code === "request/invalid" && /lasts exactly|does not belong/.test(out.message)) run.violations.push(`booking ${this.offering} for ${offering.lengthMinutes} min was refused: ${out.message}`);
+      return;
+    }
+    if (offering.removed) run.violations.push(`${out.bookingId}: ${this.offering} was removed, yet it was booked`);
     covered(`booked ${this.offering}`);
-    const b = newModelBooking(out.bookingId, this.student, this.offering, startTime);
+    const b = newModelBooking(out.bookingId, this.student, this.offering, startTime, offering);
     run.bookings.push(b);
     // Most students pay as soon as they have booked: the run then spends its commands on what follows.
     const session = this.payNow ? await openSessionOf(world, b.id) : null;
@@ -218,16 +230,118 @@ class Reschedule extends Step {
     return `move(b${this.booking} by ${this.who} to ${this.offering === "back" ? "the offering before its last move" : (this.offering ?? "same")}, slot ${this.slot})`;
   }
   async act(run: RunState, world: World) {
-    const b = (await choose(run, this.booking, isLivePaid))?.model;
-    if (!b) return;
+    const chosen = await choose(run, this.booking, isLivePaid);
+    if (!chosen) return;
+    const b = chosen.model;
     const caller = this.who === "student" ? { uid: run.students[b.student] ?? "", isAdmin: false } : { uid: world.coachId, isAdmin: false };
     const newStartTime = slotStart(run, this.slot, SLOT_HOURS);
-    const newEndTime = new Date(Date.parse(newStartTime) + 60 * MINUTE).toISOString();
     const offering = this.offering === "back" ? b.previousOfferingId : this.offering;
+    // The terms the model gives the move now, as it is asked for: they are what it must cost.
+    const terms = moveTerms(b, offering ?? b.offeringId, run.offerings);
+    const lengthMinutes = terms.ok ? terms.sale.lengthMinutes : (run.offerings[(offering ?? b.offeringId) as OfferingId].lengthMinutes as number | undefined ?? 60);
+    const newEndTime = new Date(Date.parse(newStartTime) + lengthMinutes * MINUTE).toISOString();
     const out = await call(run, "rescheduleBooking", () =>
       rescheduleBooking({ bookingId: b.id, newStartTime, newEndTime, ...(offering ? { newOfferingId: offering } : {}), refundDifference: true, reason: "Moved" }, caller, world.deps),
     );
-    if (!(out instanceof AppError)) covered(`move ${out.status} (${out.difference.kind})`);
+    if (out instanceof AppError) {
+      if (out.code === "request/invalid" && /lasts exactly/.test(out.message)) run.violations.push(`${b.id}: a move for ${lengthMinutes} min was refused: ${out.message}`);
+      if (terms.ok && (out.code === "offering/not-found" || out.code === "booking/currency-mismatch")) run.violations.push(`${b.id}: a move to ${offering ?? "its own offering"} was refused (${out.code})`);
+      if (!terms.ok) covered(`move refused (${terms.why})`);
+      return;
+    }
+    if (!terms.ok) {
+      run.violations.push(`${b.id}: a move to ${offering ?? b.offeringId} (${terms.why}) was accepted`);
+      return;
+    }
+    if (terms.same && out.difference.kind !== "none") run.violations.push(`${b.id}: a move within its offering costs ${out.difference.kind} ${out.difference.amountCents}`);
+    // A move already under way answers a repeated request with itself, on its own terms.
+    if (!terms.same && chosen.doc.reschedule === null) b.moves.push({ offeringId: offering ?? b.offeringId, ...terms.sale });
+    covered(`move ${out.status} (${out.difference.kind})`);
+  }
+}
+
+/**
+ * The coach's trigger after a coach command: at once, with the next step's triggers (the step's
+ * delivery held), or lost by the queue (the write counted, the sync left to reconciliation).
+ */
+async function afterCoachWrite(run: RunState, world: World, step: Step, queueGaveUp: boolean): Promise<void> {
+  if (queueGaveUp) {
+    await markEventTypesWanted(world.coachId);
+    covered("coach sync left to reconciliation");
+  } else if (step.delivery === "now") await coachTrigger(world, run);
+  else run.coachTriggerPending = true;
+}
+
+type OfferingChange = "price up" | "price down" | "price 0" | "other currency" | "length 30" | "length 45" | "length 60";
+
+/** The coach edits an offering while sessions are booked (on an offering removed, it is added again with the change). */
+class CoachSave extends Step {
+  constructor(readonly offering: OfferingId, readonly change: OfferingChange, readonly queueGaveUp: boolean) {
+    super();
+  }
+  label() {
+    return `coach saves ${this.offering} (${this.change}${this.queueGaveUp ? ", sync task lost" : ""})`;
+  }
+  async act(run: RunState, world: World) {
+    const o = run.offerings[this.offering];
+    const next = { ...o };
+    if (this.change === "price up") next.priceCents = o.priceCents + 2_500;
+    else if (this.change === "price down") next.priceCents = Math.max(0, o.priceCents - 2_500);
+    else if (this.change === "price 0") next.priceCents = 0;
+    else if (this.change === "other currency") next.currency = o.currency === "eur" ? "usd" : "eur";
+    else next.lengthMinutes = Number(this.change.slice("length ".length));
+    const out = await call(run, "saveOffering", () =>
+      saveOffering({ offering: { id: this.offering, title: this.offering, durationMinutes: next.lengthMinutes, priceCents: next.priceCents, currency: next.currency } }, { uid: world.coachId, isAdmin: false }),
+    );
+    if (out instanceof AppError) {
+      run.violations.push(`saveOffering(${this.offering}) refused: ${out.code}`);
+      return;
+    }
+    covered(o.removed ? `offering added again (${this.change})` : `offering changed (${this.change})`);
+    run.offerings[this.offering] = { ...next, removed: false };
+    await afterCoachWrite(run, world, this, this.queueGaveUp);
+  }
+}
+
+/** The coach takes an offering off sale, booked or not. */
+class CoachRemove extends Step {
+  constructor(readonly offering: OfferingId, readonly queueGaveUp: boolean) {
+    super();
+  }
+  label() {
+    return `coach removes ${this.offering}${this.queueGaveUp ? " (sync task lost)" : ""}`;
+  }
+  async act(run: RunState, world: World) {
+    const o = run.offerings[this.offering];
+    const out = await call(run, "removeOffering", () => removeOffering({ offeringId: this.offering }, { uid: world.coachId, isAdmin: false }, world.deps));
+    if (out instanceof AppError) {
+      if (!(o.removed && out.code === "offering/not-found")) run.violations.push(`removeOffering(${this.offering}) refused: ${out.code}`);
+      return;
+    }
+    if (o.removed) run.violations.push(`removeOffering(${this.offering}) removed an offering already removed`);
+    covered(out.liveBookings > 0 ? "offering removed with live bookings" : "offering removed");
+    run.offerings[this.offering] = { ...o, removed: true };
+    await afterCoachWrite(run, world, this, this.queueGaveUp);
+  }
+}
+
+/** The coach changes the buffers around sessions: new event-type settings, new limits for what is booked or moved next. */
+class CoachBuffers extends Step {
+  constructor(readonly before: number, readonly after: number) {
+    super();
+  }
+  label() {
+    return `coach sets buffers ${this.before}/${this.after} min`;
+  }
+  async act(run: RunState, world: World) {
+    const out = await call(run, "saveSchedulingLimits", () => saveSchedulingLimits({ limits: { bufferBeforeMinutes: this.before, bufferAfterMinutes: this.after } }, { uid: world.coachId, isAdmin: false }));
+    if (out instanceof AppError) {
+      run.violations.push(`saveSchedulingLimits refused: ${out.code}`);
+      return;
+    }
+    covered("buffers changed");
+    run.buffers = { before: this.before, after: this.after };
+    await afterCoachWrite(run, world, this, false);
   }
 }
 
@@ -393,6 +507,8 @@ class DisputeMoves extends Step {
 }
 
 const index = fc.nat({ max: 7 });
+/** How often the coach edits an offering, against the other commands' weights. */
+const COACH_WEIGHT = 2;
 
 /** Every command, with its arguments generated; the weights favour the steps that move money. */
 const who = fc.constantFrom("student" as const, "coach" as const);
@@ -426,6 +542,18 @@ const steps: fc.Arbitrary<Step>[] = [
   ),
   ...weighted(2, fc.tuple(index, fc.nat({ max: 1 }), fc.constantFrom("won" as const, "lost" as const)).map(([b, p, o]) => new Dispute(b, p, o))),
   ...weighted(2, fc.tuple(index, fc.constantFrom("update" as const, "close" as const)).map(([d, m]) => new DisputeMoves(d, m))),
+  ...weighted(
+    COACH_WEIGHT,
+    fc
+      .tuple(
+        fc.constantFrom<OfferingId>("sixty", "sixty", "dear", "half", "free"),
+        fc.constantFrom<OfferingChange>("price up", "price down", "price 0", "other currency", "length 30", "length 45", "length 60", "length 60"),
+        fc.constantFrom(false, false, false, true),
+      )
+      .map(([o, c, lost]) => new CoachSave(o, c, lost)),
+  ),
+  fc.tuple(fc.constantFrom<OfferingId>("sixty", "sixty", "dear", "half", "free"), fc.constantFrom(false, false, false, true)).map(([o, lost]) => new CoachRemove(o, lost)),
+  fc.tuple(fc.constantFrom(0, 0, 15), fc.constantFrom(0, 15, 30)).map(([before, after]) => new CoachBuffers(before, after)),
 ];
 
 /** Each step's trigger and events come at once two times in three; otherwise late (the next step, Deliver commands). */

@@ -1,5 +1,5 @@
 import { disputesOf, refundsOwedThroughStripe, type Booking } from "../../src/domain/booking.js";
-import { getDb } from "../../src/shared/firestore.js";
+import { coachDoc, getDb } from "../../src/shared/firestore.js";
 import { expectedNetRange } from "./reference.js";
 import type { RunState, runDocs } from "./run-state.js";
 import type { World } from "./world.js";
@@ -38,6 +38,7 @@ export function stepViolations(world: World, run: RunState, docs: Docs): string[
     if (net < floor) out.push(`${b.id}: the student holds ${floor} of value but has paid net ${net} (refunded ${m.refunded} of ${m.captured})`);
   }
   const live = docs.map((d) => d.booking).filter((b): b is Booking => b !== null && b.status !== "cancelled");
+  out.push(...calendarViolations(world, live));
   for (let i = 0; i < live.length; i++) {
     for (let j = i + 1; j < live.length; j++) {
       const [a, b] = [live[i], live[j]];
@@ -47,9 +48,70 @@ export function stepViolations(world: World, run: RunState, docs: Docs): string[
   return out;
 }
 
+const lengthOf = (x: { start: string; end: string }) => Math.round((Date.parse(x.end) - Date.parse(x.start)) / 60_000);
+
+/**
+ * A live booking's event type is never deleted under it (nor the one a move under way goes to),
+ * and its Cal.com booking lasts what the booking does (outside a move under way, whose Cal.com
+ * side may be ahead of the document).
+ */
+function calendarViolations(world: World, live: Booking[]): string[] {
+  const out: string[] = [];
+  for (const b of live) {
+    if (Date.parse(b.endTime) <= world.clockMs) continue;
+    for (const id of [b.calcomEventTypeId, b.reschedule?.newEventTypeId ?? null]) {
+      if (id !== null && !world.calcom.eventType(id)) out.push(`${b.startTime} (${b.offeringId}): its event type ${id} is gone from Cal.com`);
+    }
+    const c = b.calcomBookingUid ? world.calcom.booking(b.calcomBookingUid) : undefined;
+    if (!b.reschedule && c && (c.status === "accepted" || c.status === "pending")) {
+      const mine = lengthOf({ start: b.startTime, end: b.endTime });
+      if (lengthOf(c) !== mine) out.push(`${b.startTime} (${b.offeringId}): ${mine} min here, ${lengthOf(c)} min in Cal.com`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Once settled and the event types synced: Cal.com holds one event type per offering on sale,
+ * of its length, and besides them only retired ones a live booking still needs.
+ */
+async function eventTypeViolations(world: World, run: RunState, docs: Docs): Promise<string[]> {
+  const out: string[] = [];
+  const offerings = (await coachDoc(world.coachId).get()).data()?.customOfferings ?? [];
+  const current = new Set<number>();
+  for (const [id, m] of Object.entries(run.offerings)) {
+    const o = offerings.find((x) => x.id === id);
+    if (m.removed) {
+      if (o) out.push(`${id}: removed, yet still an offering`);
+      continue;
+    }
+    if (!o) {
+      out.push(`${id}: on sale, yet not an offering`);
+      continue;
+    }
+    if (o.priceCents !== m.priceCents || o.currency !== m.currency || o.durationMinutes !== m.lengthMinutes) out.push(`${id}: ${o.priceCents} ${o.currency} ${o.durationMinutes} min, the coach saved ${m.priceCents} ${m.currency} ${m.lengthMinutes} min`);
+    const et = o.calcomEventTypeId !== null ? world.calcom.eventType(o.calcomEventTypeId) : undefined;
+    if (!et) out.push(`${id}: no event type in Cal.com (${o.calcomEventTypeId ?? "unlinked"})`);
+    else if (et.lengthInMinutes !== m.lengthMinutes) out.push(`${id}: its event type lasts ${et.lengthInMinutes} min, the offering ${m.lengthMinutes}`);
+    else if (et.beforeEventBuffer !== run.buffers.before || et.afterEventBuffer !== run.buffers.after) out.push(`${id}: its event type has buffers ${et.beforeEventBuffer}/${et.afterEventBuffer}, the coach set ${run.buffers.before}/${run.buffers.after}`);
+    if (o.calcomEventTypeId !== null) current.add(o.calcomEventTypeId);
+  }
+  if (current.size !== offerings.length) out.push(`${offerings.length} offerings share ${current.size} event types`);
+  const needed = new Set(
+    docs
+      .map((d) => d.booking)
+      .filter((b): b is Booking => b !== null && b.status !== "cancelled" && Date.parse(b.endTime) > world.clockMs)
+      .flatMap((b) => [b.calcomEventTypeId, b.reschedule?.newEventTypeId ?? null]),
+  );
+  for (const et of world.calcom.listEventTypes()) {
+    if (!current.has(et.id) && !needed.has(et.id)) out.push(`event type ${et.id} (${et.slug}, ${et.lengthInMinutes} min) left in Cal.com, retired and needed by no live booking`);
+  }
+  return out;
+}
+
 /** The invariants that hold once nothing is in flight and reconciliation has run: nothing stuck, everything agrees. */
 export async function settledViolations(world: World, run: RunState, docs: Docs): Promise<string[]> {
-  const out: string[] = [];
+  const out: string[] = await eventTypeViolations(world, run, docs);
   const calcomLive = world.calcom.listBookings().filter((x) => x.status === "pending" || x.status === "accepted");
   for (const { id, booking: b } of docs) {
     if (!b) continue;
@@ -75,6 +137,7 @@ export async function settledViolations(world: World, run: RunState, docs: Docs)
     const mine = calcomLive.filter((x) => x.metadata.bookingId === id);
     if (b.status === "confirmed") {
       if (mine.length !== 1 || mine[0]?.uid !== b.calcomBookingUid || mine[0].status !== "accepted") out.push(`${id}: confirmed, Cal.com has ${mine.map((x) => `${x.uid}:${x.status}`).join(",") || "nothing"} live`);
+      else if (mine[0].eventTypeId !== b.calcomEventTypeId) out.push(`${id}: of event type ${b.calcomEventTypeId ?? "none"}, in Cal.com of ${mine[0].eventTypeId}`);
     } else if (mine.some((x) => Date.parse(x.end) > world.clockMs)) {
       // Cal.com refuses to cancel a booking that has ended: only one still to come must be gone.
       out.push(`${id}: ${b.status}, yet live in Cal.com (${mine.map((x) => x.status).join(",")})`);

@@ -1,4 +1,5 @@
 import { expireStaleHolds } from "../../src/features/bookings/hold-expiry.js";
+import { resyncOutstandingEventTypes } from "../../src/features/offerings/event-type-sync.js";
 import { reconcileBooking, reconcileRecent } from "../../src/features/reconciliation/reconciliation.service.js";
 import { advance } from "./commands.js";
 import { deliverAll, observe, processingSessions, runDocs, triggers, type RunState } from "./run-state.js";
@@ -36,5 +37,9 @@ export async function quiesce(world: World, run: RunState): Promise<void> {
     await triggers(world, run);
     await deliverAll(world, run);
   }
+  // What the next reconciliation does for the coach's event types: the syncs left outstanding
+  // (a retired event type whose last booking was cancelled since) run again.
+  await triggers(world, run);
+  await resyncOutstandingEventTypes({ dryRun: false, runId: `model-${world.clockMs}-event-types` }, world.deps).catch(() => undefined);
   observe(run, await runDocs(run), world.clockMs);
 }

@@ -44,10 +44,46 @@ export interface ModelBooking {
   calcomCancel: { by: "host" | "attendee"; percentThen: number } | null;
   /** A payment the student made while the hold was still ours (Stripe holds it; the event may be pending). */
   paidAtStripe: boolean;
+  /** What it was sold: the offering's price, currency and length when booked (or moved to another offering). */
+  sold: Sale;
+  /** The moves to another offering the code accepted, each priced as the offering was when asked for. */
+  moves: (Sale & { offeringId: string })[];
 }
 
-export function newModelBooking(id: string, student: number, offeringId: string, startTime: string): ModelBooking {
-  return { id, student, entitled: 0, entitledLow: 0, paidSeen: false, cancelled: false, mayEnd: false, offeringId, previousOfferingId: offeringId, startTime, calcomCancel: null, paidAtStripe: false };
+/** The terms a booking holds: what it costs, in which currency, for how long. */
+export interface Sale {
+  priceCents: number;
+  currency: string;
+  lengthMinutes: number;
+}
+
+/** An offering as the coach has it now (`removed`: taken off sale, maybe added again later). */
+export interface ModelOffering extends Sale {
+  removed: boolean;
+}
+
+export function newModelBooking(id: string, student: number, offeringId: string, startTime: string, sold: Sale): ModelBooking {
+  return { id, student, entitled: 0, entitledLow: 0, paidSeen: false, cancelled: false, mayEnd: false, offeringId, previousOfferingId: offeringId, startTime, calcomCancel: null, paidAtStripe: false, sold: { ...sold }, moves: [] };
+}
+
+/**
+ * The terms of a move, decided when it is asked for: within the booking's offering, what it was
+ * sold (whatever the offering costs or lasts now); to another offering, that offering as it is
+ * now, or a refusal: a removed offering cannot be sold, and a booking paid in one currency cannot
+ * move to an offering priced in another.
+ */
+export function moveTerms(b: ModelBooking, offeringId: string, offerings: Readonly<Record<string, ModelOffering>>): { ok: true; sale: Sale; same: boolean } | { ok: false; why: string } {
+  if (offeringId === b.offeringId) return { ok: true, sale: b.sold, same: true };
+  const o = offerings[offeringId];
+  if (!o || o.removed) return { ok: false, why: "removed" };
+  if (o.currency !== b.sold.currency) return { ok: false, why: "another currency" };
+  return { ok: true, sale: { priceCents: o.priceCents, currency: o.currency, lengthMinutes: o.lengthMinutes }, same: false };
+}
+
+/** The booking now holds another offering: the terms of the latest accepted move to it (null: no move to it was accepted). */
+export function movedTo(b: ModelBooking, offeringId: string): Sale | null {
+  const m = [...b.moves].reverse().find((x) => x.offeringId === offeringId);
+  return m ? { priceCents: m.priceCents, currency: m.currency, lengthMinutes: m.lengthMinutes } : null;
 }
 
 /** Sets what a cancellation leaves the student paying, once. */

@@ -2,8 +2,10 @@ import type { Booking } from "../../src/domain/booking.js";
 import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
 import { bookingDoc, bookingsCollection } from "../../src/shared/firestore.js";
 import { AppError } from "../../src/domain/errors.js";
-import { OFFERINGS, type Delivery, type OfferingId, type World } from "./world.js";
-import { cancelInModel, studentRefundPercent, afterCancellation, type ModelBooking } from "./reference.js";
+import { markEventTypesWanted } from "../../src/features/offerings/event-type-sync.js";
+import { handleCoachWritten } from "../../src/features/offerings/offerings.triggers.js";
+import { baseOfferings, type Delivery, type OfferingId, type World } from "./world.js";
+import { cancelInModel, movedTo, studentRefundPercent, afterCancellation, type ModelBooking, type ModelOffering } from "./reference.js";
 
 /** One execution of the model: its students, the bookings it made, the events not yet delivered. */
 export interface RunState {
@@ -16,6 +18,12 @@ export interface RunState {
   steps: number;
   /** The commands run so far, for the report of a failing run. */
   trail: string[];
+  /** The coach's offerings as the coach has set them in this run. */
+  offerings: Record<OfferingId, ModelOffering>;
+  /** A coach write whose trigger (the event-type sync) has not run yet: it runs with the next step's triggers. */
+  coachTriggerPending: boolean;
+  /** The coach's buffers before and after each session, in minutes. */
+  buffers: { before: number; after: number };
 }
 
 /** What the runs really did (a command whose target does not exist does nothing), over every run. */
@@ -25,7 +33,7 @@ export function covered(what: string): void {
 }
 
 export function newRunState(day: number, students: string[]): RunState {
-  return { day, students, bookings: [], pending: [], disputes: [], violations: [], steps: 0, trail: [] };
+  return { day, students, bookings: [], pending: [], disputes: [], violations: [], steps: 0, trail: [], offerings: baseOfferings(), coachTriggerPending: false, buffers: { before: 0, after: 0 } };
 }
 
 export function slotStart(run: RunState, slot: number, hours: readonly number[]): string {
@@ -54,6 +62,7 @@ export async function runDocs(run: RunState): Promise<{ id: string; booking: Boo
 
 /** What the booking trigger does after every write: the booking's effects, for every booking of the run. */
 export async function triggers(world: World, run: RunState): Promise<void> {
+  if (run.coachTriggerPending) await coachTrigger(world, run);
   for (const { id } of await runDocs(run)) {
     try {
       await runBookingEffects(id, world.deps);
@@ -63,6 +72,22 @@ export async function triggers(world: World, run: RunState): Promise<void> {
     }
   }
   run.pending.push(...world.collect());
+}
+
+/**
+ * The coach document's trigger as production runs it: the write counted, then the event-type
+ * sync (through the queue, inline here). A transient failure is retried by the platform: the
+ * trigger stays pending for the next step.
+ */
+export async function coachTrigger(world: World, run: RunState): Promise<void> {
+  try {
+    await markEventTypesWanted(world.coachId);
+    await handleCoachWritten(world.coachId, world.deps);
+    run.coachTriggerPending = false;
+  } catch (err) {
+    if (!(err instanceof AppError)) run.violations.push(`the coach trigger threw ${err instanceof Error ? err.message : String(err)}`);
+    run.coachTriggerPending = true;
+  }
 }
 
 /**
@@ -78,14 +103,23 @@ export function observe(run: RunState, docs: Awaited<ReturnType<typeof runDocs>>
     const live = doc.status !== "cancelled";
     if (live && doc.paymentStatus === "paid" && !b.paidSeen) {
       b.paidSeen = true;
-      b.entitled = b.entitledLow = OFFERINGS[doc.offeringId as OfferingId];
+      b.entitled = b.entitledLow = b.sold.priceCents;
     }
-    if (live && b.paidSeen && doc.offeringId !== b.offeringId) {
-      b.entitled = b.entitledLow = OFFERINGS[doc.offeringId as OfferingId];
+    if (doc.offeringId !== b.offeringId) {
+      // Moved to another offering: on the terms the move was asked for at (never the document's).
+      const sale = movedTo(b, doc.offeringId);
+      if (!sale) run.violations.push(`${b.id}: now holds ${doc.offeringId}, though no move to it was accepted`);
+      else b.sold = sale;
+      if (live && b.paidSeen) b.entitled = b.entitledLow = b.sold.priceCents;
+      b.previousOfferingId = b.offeringId;
     }
-    if (doc.offeringId !== b.offeringId) b.previousOfferingId = b.offeringId;
     b.offeringId = doc.offeringId;
     b.startTime = doc.startTime;
+    // A booking keeps the length and currency it was sold (checked, never taken from the document).
+    const length = Math.round((Date.parse(doc.endTime) - Date.parse(doc.startTime)) / 60_000);
+    if (length !== b.sold.lengthMinutes) run.violations.push(`${b.id}: lasts ${length} min, sold for ${b.sold.lengthMinutes}`);
+    if (doc.currency !== b.sold.currency) run.violations.push(`${b.id}: in ${doc.currency}, sold in ${b.sold.currency}`);
+    if (doc.priceCents !== null && doc.priceCents !== b.sold.priceCents) run.violations.push(`${b.id}: price ${doc.priceCents} recorded, sold at ${b.sold.priceCents}`);
     if (!live && !b.cancelled) {
       const c = b.calcomCancel;
       if (c?.by === "attendee") {

@@ -1,5 +1,6 @@
 import type Stripe from "stripe";
 import { syncAvailability } from "../../src/features/availability/availability.service.js";
+import { saveSchedulingLimits } from "../../src/features/limits/limits.service.js";
 import { saveOffering } from "../../src/features/offerings/offerings.service.js";
 import { syncOfferingEventTypes } from "../../src/features/offerings/event-type-sync.js";
 import { handleCalcomWebhook } from "../../src/features/webhooks/calcom-webhook.endpoint.js";
@@ -14,6 +15,7 @@ import { uniqueId } from "../helpers/admin.js";
 import { testDependencies } from "../helpers/deps.js";
 import { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
 import { FakeStripe } from "../stand-ins/fake-stripe.server.js";
+import type { ModelOffering } from "./reference.js";
 
 /**
  * The world the model-based test drives: both stand-ins and the code under test share one clock
@@ -25,6 +27,10 @@ export const STRIPE_SECRET = "whsec_model_secret";
 export const OFFERINGS = { sixty: 10_000, half: 5_000, dear: 15_000, free: 0 } as const;
 export type OfferingId = keyof typeof OFFERINGS;
 export const OFFERING_IDS = Object.keys(OFFERINGS) as OfferingId[];
+/** Every run starts from these: the four offerings at their prices, in euros, 60 minutes each. */
+export function baseOfferings(): Record<OfferingId, ModelOffering> {
+  return Object.fromEntries(OFFERING_IDS.map((id) => [id, { priceCents: OFFERINGS[id], currency: "eur", lengthMinutes: 60, removed: false }])) as Record<OfferingId, ModelOffering>;
+}
 /** Slots of a run's day: 08:00 … 15:00 UTC, an hour each. */
 export const SLOT_HOURS = [8, 9, 10, 11, 12, 13, 14, 15];
 const DAY_MS = 86_400_000;
@@ -44,7 +50,6 @@ export class World {
   stripe!: FakeStripe;
   deps!: Dependencies;
   coachId = "";
-  eventTypes = new Map<string, number>();
   private executions = 0;
 
   async start(): Promise<void> {
@@ -60,7 +65,6 @@ export class World {
     await syncAvailability({ coachId: this.coachId, availability: { timeZone: "UTC", slots: ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].map((day) => ({ day: day as "monday", startTime: "06:00", endTime: "20:00" })) } }, coach, this.deps);
     for (const id of OFFERING_IDS) await saveOffering({ offering: { id, title: id, durationMinutes: 60, priceCents: OFFERINGS[id], currency: "eur" } }, coach);
     await syncOfferingEventTypes(this.coachId, this.deps);
-    for (const o of (await coachDoc(this.coachId).get()).data()?.customOfferings ?? []) this.eventTypes.set(o.id, o.calcomEventTypeId ?? 0);
     // Deliveries are held for the commands to deliver.
     this.calcom.subscribe("http://127.0.0.1:9/held", CALCOM_SECRET);
     this.calcom.holdWebhooks();
@@ -77,15 +81,41 @@ export class World {
    * the last one, and a clock 30 hours before its first slot: every booking of earlier runs has
    * ended, so nothing they left can collide with this one.
    */
-  beginExecution(): { day: number } {
+  async beginExecution(): Promise<{ day: number }> {
     this.executions += 1;
     const day = FIRST_DAY + this.executions * 2 * DAY_MS;
     this.clockMs = day + 8 * 3_600_000 - 30 * 3_600_000;
     this.calcom.clearFaults();
     this.stripe.clearFaults();
+    await this.resetOfferings();
     this.calcom.takeHeldWebhooks();
     this.stripe.takeHeldWebhooks();
     return { day };
+  }
+
+  /**
+   * The coach's offerings as every run starts: the base four (what an earlier run changed or
+   * removed is saved back), event types synced, earlier runs' retired ones deleted (their
+   * bookings have all ended).
+   */
+  private async resetOfferings(): Promise<void> {
+    const coach = { uid: this.coachId, isAdmin: false };
+    const base = baseOfferings();
+    const data = (await coachDoc(this.coachId).get()).data();
+    const current = data?.customOfferings ?? [];
+    let changed = current.length !== OFFERING_IDS.length;
+    if ((data?.schedulingLimits?.bufferBeforeMinutes ?? 0) !== 0 || (data?.schedulingLimits?.bufferAfterMinutes ?? 0) !== 0) {
+      await saveSchedulingLimits({ limits: { bufferBeforeMinutes: 0, bufferAfterMinutes: 0 } }, coach);
+      changed = true;
+    }
+    for (const id of OFFERING_IDS) {
+      const o = current.find((x) => x.id === id);
+      const b = base[id];
+      if (o && o.priceCents === b.priceCents && o.currency === b.currency && o.durationMinutes === b.lengthMinutes && o.calcomEventTypeId !== null) continue;
+      await saveOffering({ offering: { id, title: id, durationMinutes: b.lengthMinutes, priceCents: b.priceCents, currency: b.currency } }, coach);
+      changed = true;
+    }
+    if (changed || this.calcom.listEventTypes().length !== OFFERING_IDS.length) await syncOfferingEventTypes(this.coachId, this.deps);
   }
 
   /** The events both far ends have sent since the last call. */
