@@ -266,7 +266,7 @@ class Reschedule extends Step {
  */
 async function afterCoachWrite(run: RunState, world: World, step: Step, queueGaveUp: boolean): Promise<void> {
   if (queueGaveUp) {
-    await markEventTypesWanted(world.coachId);
+    await markEventTypesWanted(world.coachId, world.deps.now());
     covered("coach sync left to reconciliation");
   } else if (step.delivery === "now") await coachTrigger(world, run);
   else run.coachTriggerPending = true;

@@ -81,7 +81,7 @@ export async function triggers(world: World, run: RunState): Promise<void> {
  */
 export async function coachTrigger(world: World, run: RunState): Promise<void> {
   try {
-    await markEventTypesWanted(world.coachId);
+    await markEventTypesWanted(world.coachId, world.deps.now());
     await handleCoachWritten(world.coachId, world.deps);
     run.coachTriggerPending = false;
   } catch (err) {
