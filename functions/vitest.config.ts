@@ -26,7 +26,7 @@ export default defineConfig({
         test: {
           name: "int",
           include: ["test/int/**/*.test.ts"],
-          setupFiles: ["test/setup/emulator-env.ts"],
+          setupFiles: ["test/setup/emulator-env.ts", "test/setup/int-isolation.ts"],
           fileParallelism: false,
           testTimeout: 30_000,
           hookTimeout: 30_000,

@@ -34,6 +34,18 @@ export function rateLimitedUntil(err: unknown, now: Date): Date | null {
   return new Date(now.getTime() + (typeof seconds === "number" && seconds > 0 ? seconds * 1_000 : 0) + AFTER_BLOCK_MS);
 }
 
+/** How long a write waits when another run holds its lease (an event-type sync of the same coach). */
+const LEASE_WAIT_MS = 5_000;
+
+/**
+ * When a write refused because another run of it is under way may run again, or null for any
+ * other failure: not a failed attempt either, so it is enqueued again rather than retried.
+ */
+export function busyUntil(err: unknown, now: Date): Date | null {
+  if (!(err instanceof AppError) || err.code !== "request/in-progress") return null;
+  return new Date(now.getTime() + LEASE_WAIT_MS);
+}
+
 /** The same write again once a block ends: a task id of its own (the queue refuses one it has run), named after the instant. */
 export function retryAfterBlock(write: CalcomWrite, at: Date): CalcomWrite {
   return { ...write, key: `${write.key.replace(/-after-\d+$/, "")}-after-${at.getTime()}` };

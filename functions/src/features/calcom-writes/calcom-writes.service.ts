@@ -2,7 +2,7 @@ import { Timestamp } from "firebase-admin/firestore";
 import { z } from "zod";
 import { CalcomAccountRefSchema } from "../../domain/calcom-account.js";
 import { AppError } from "../../domain/errors.js";
-import { rateLimitedUntil, retryAfterBlock, taskId, type CalcomWrite } from "../../shared/calcom-queue.port.js";
+import { busyUntil, rateLimitedUntil, retryAfterBlock, taskId, type CalcomWrite } from "../../shared/calcom-queue.port.js";
 import { getDb } from "../../shared/firestore.js";
 import type { Dependencies } from "../../shared/dependencies.js";
 import { log } from "../../shared/logger.js";
@@ -35,7 +35,7 @@ export async function runCalcomWrite(write: CalcomWrite, deps: Dependencies): Pr
   try {
     outcome = await carryOut(write, deps);
   } catch (err) {
-    const blockEnds = rateLimitedUntil(err, deps.now());
+    const blockEnds = rateLimitedUntil(err, deps.now()) ?? busyUntil(err, deps.now());
     if (blockEnds === null) {
       await recordUnfinished(write, err instanceof AppError ? err.code : "internal", deps.now());
       throw err;
@@ -44,7 +44,7 @@ export async function runCalcomWrite(write: CalcomWrite, deps: Dependencies): Pr
   }
   if (typeof outcome === "object") {
     await deps.calcomQueue.enqueue(retryAfterBlock(write, outcome.retryAt), { scheduleTime: outcome.retryAt });
-    log.info("calcom-write.rate-limited", { key: write.key, retryAt: outcome.retryAt.toISOString() });
+    log.info("calcom-write.deferred", { key: write.key, retryAt: outcome.retryAt.toISOString() });
     return "done";
   }
   if (outcome === "retry") await recordUnfinished(write, "retry", deps.now());
