@@ -60,8 +60,3 @@ export function getConfig(): AppConfig {
   cached = Object.freeze(parsed);
   return cached;
 }
-
-/** For tests that change parameters between cases. */
-export function resetConfigForTests(): void {
-  cached = undefined;
-}

@@ -4,7 +4,6 @@ import { TimeZoneSchema, epochMs, toUtcIso } from "./time.js";
 
 export const WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] as const;
 export const WeekdaySchema = z.enum(WEEKDAYS, { error: `must be one of ${WEEKDAYS.join(", ")}` });
-export type Weekday = z.output<typeof WeekdaySchema>;
 
 /** `HH:mm` on a 24-hour clock; `24:00` is allowed as an end meaning midnight. */
 const ClockTimeSchema = z.string().regex(/^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/, "must be a time HH:mm such as 09:30");

@@ -75,7 +75,3 @@ export function transition(from: BookingState, to: BookingState): BookingState {
   }
   return { status: to.status, paymentStatus: to.paymentStatus };
 }
-
-export function isLive(state: BookingState): boolean {
-  return state.status !== "cancelled";
-}

@@ -21,7 +21,6 @@ export const CancellationSchema = z.object({
   refundedBeforeCents: TotalCentsSchema.default(0),
   tier: z.string(),
 });
-export type Cancellation = z.output<typeof CancellationSchema>;
 
 /** A payment captured for the booking (the first Checkout, then any reschedule difference). */
 export const ChargeSchema = z.object({

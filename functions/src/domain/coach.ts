@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AvailabilitySchema, WeeklySlotSchema } from "./availability.js";
+import { WeeklySlotSchema } from "./availability.js";
 import { OfferingSchema } from "./offering.js";
 import { CancellationPolicySchema } from "./policy.js";
 import { SchedulingLimitsPatchSchema } from "./limits.js";
@@ -23,6 +23,3 @@ export const CoachSchema = z.object({
 });
 export type Coach = z.output<typeof CoachSchema>;
 
-export function coachAvailability(coach: Coach) {
-  return AvailabilitySchema.parse({ timeZone: coach.timeZone, slots: coach.availabilitySlots });
-}

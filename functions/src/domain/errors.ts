@@ -56,6 +56,7 @@ export class AppError extends Error {
   }
 }
 
-export function isAppError(err: unknown): err is AppError {
-  return err instanceof AppError;
+/** The code to log or record for whatever was thrown: ours, or `internal` for anything else. */
+export function errorCodeOf(err: unknown): AppErrorCode | "internal" {
+  return err instanceof AppError ? err.code : "internal";
 }

@@ -18,10 +18,8 @@ export const CurrencySchema = z
   .string()
   .regex(/^[A-Za-z]{3}$/, "must be a three-letter ISO 4217 currency code")
   .transform((code) => code.toLowerCase());
-export type Currency = z.output<typeof CurrencySchema>;
 
 export const MoneySchema = z.object({ amountCents: CentsSchema, currency: CurrencySchema });
-export type Money = z.output<typeof MoneySchema>;
 
 /**
  * `percent` % of `cents`, rounded down to a whole minor unit, so that a computed refund never

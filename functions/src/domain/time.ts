@@ -10,7 +10,6 @@ export const TimeZoneSchema = z
   .refine((zone) => zone === "UTC" || (zone.includes("/") && IANAZone.isValidZone(zone)), {
     message: "must be an IANA time zone such as Europe/Paris",
   });
-export type TimeZone = z.infer<typeof TimeZoneSchema>;
 
 /**
  * An instant given as ISO-8601 with an offset or Z, normalised to UTC (`…Z`, milliseconds).
@@ -19,7 +18,6 @@ export type TimeZone = z.infer<typeof TimeZoneSchema>;
 export const InstantSchema = z
   .iso.datetime({ offset: true })
   .transform((iso) => toUtcIso(DateTime.fromISO(iso, { setZone: true })));
-export type Instant = z.output<typeof InstantSchema>;
 
 /** Milliseconds since the epoch of an instant string produced by InstantSchema. */
 export function epochMs(instant: string): number {

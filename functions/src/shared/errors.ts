@@ -2,44 +2,49 @@ import { HttpsError, type FunctionsErrorCode } from "firebase-functions/v2/https
 import { ZodError } from "zod";
 import { AppError, type AppErrorCode } from "../domain/errors.js";
 
-/** Every AppErrorCode must be mapped: adding a code fails to compile until it is. */
-const HTTPS_CODE: Record<AppErrorCode, FunctionsErrorCode> = {
-  "request/invalid": "invalid-argument",
-  "request/in-progress": "aborted",
-  "auth/unauthenticated": "unauthenticated",
-  "auth/permission-denied": "permission-denied",
-  "booking/not-found": "not-found",
-  "booking/illegal-transition": "failed-precondition",
-  "booking/slot-unavailable": "already-exists",
-  "booking/currency-mismatch": "invalid-argument",
-  "booking/cannot-reschedule": "failed-precondition",
-  "booking/quote-changed": "failed-precondition",
-  "booking/outside-limits": "failed-precondition",
-  "booking/too-many-holds": "resource-exhausted",
-  "booking/cutoff-passed": "failed-precondition",
+/**
+ * One row per AppErrorCode (adding a code fails to compile until it has one): the HTTPS code a
+ * client sees, and whether the failure is transient (trying the same thing again later may
+ * work: a trigger rethrows it for the platform to retry) or permanent (recorded, not retried).
+ */
+const ERROR_TABLE: Record<AppErrorCode, { https: FunctionsErrorCode; retryable: boolean }> = {
+  "request/invalid": { https: "invalid-argument", retryable: false },
+  "request/in-progress": { https: "aborted", retryable: true },
+  "auth/unauthenticated": { https: "unauthenticated", retryable: false },
+  "auth/permission-denied": { https: "permission-denied", retryable: false },
+  "booking/not-found": { https: "not-found", retryable: false },
+  "booking/illegal-transition": { https: "failed-precondition", retryable: false },
+  "booking/slot-unavailable": { https: "already-exists", retryable: false },
+  "booking/currency-mismatch": { https: "invalid-argument", retryable: false },
+  "booking/cannot-reschedule": { https: "failed-precondition", retryable: false },
+  "booking/quote-changed": { https: "failed-precondition", retryable: false },
+  "booking/outside-limits": { https: "failed-precondition", retryable: false },
+  "booking/too-many-holds": { https: "resource-exhausted", retryable: false },
+  "booking/cutoff-passed": { https: "failed-precondition", retryable: false },
   // A write the booking schema refuses is our defect, never the caller's: nothing was stored.
-  "booking/unstorable": "internal",
-  "policy/invalid": "invalid-argument",
-  "coach/not-found": "not-found",
-  "coach/not-synced": "failed-precondition",
-  "coach/not-connected": "failed-precondition",
-  "coach/bookings-live": "failed-precondition",
-  "offering/not-found": "not-found",
-  "calcom/unauthorized": "failed-precondition",
-  "calcom/not-found": "not-found",
-  "calcom/conflict": "already-exists",
-  "config/missing": "failed-precondition",
-  "payment/card-declined": "failed-precondition",
-  "payment/disputed": "failed-precondition",
-  "payment/already-refunded": "failed-precondition",
-  "payment/not-paid": "failed-precondition",
-  "upstream/unavailable": "unavailable",
-  "upstream/rate-limited": "resource-exhausted",
-  "upstream/rejected": "internal",
+  "booking/unstorable": { https: "internal", retryable: false },
+  "policy/invalid": { https: "invalid-argument", retryable: false },
+  "coach/not-found": { https: "not-found", retryable: false },
+  "coach/not-synced": { https: "failed-precondition", retryable: false },
+  "coach/not-connected": { https: "failed-precondition", retryable: false },
+  "coach/bookings-live": { https: "failed-precondition", retryable: false },
+  "offering/not-found": { https: "not-found", retryable: false },
+  "calcom/unauthorized": { https: "failed-precondition", retryable: false },
+  "calcom/not-found": { https: "not-found", retryable: false },
+  "calcom/conflict": { https: "already-exists", retryable: false },
+  "config/missing": { https: "failed-precondition", retryable: false },
+  "payment/card-declined": { https: "failed-precondition", retryable: false },
+  "payment/disputed": { https: "failed-precondition", retryable: false },
+  "payment/already-refunded": { https: "failed-precondition", retryable: false },
+  "payment/not-paid": { https: "failed-precondition", retryable: false },
+  "upstream/unavailable": { https: "unavailable", retryable: true },
+  "upstream/rate-limited": { https: "resource-exhausted", retryable: true },
+  "upstream/rejected": { https: "internal", retryable: false },
 };
 
-export function httpsCodeFor(code: AppErrorCode): FunctionsErrorCode {
-  return HTTPS_CODE[code];
+/** Whether trying again later may succeed: only a transient failure of ours (anything else is not known to be). */
+export function isRetryable(err: unknown): boolean {
+  return err instanceof AppError && ERROR_TABLE[err.code].retryable;
 }
 
 /** Human-readable summary of zod issues with their paths: `availability.slots.1.endTime: must be …`. */
@@ -57,7 +62,7 @@ export function formatZodError(err: ZodError): string {
 export function toHttpsError(err: unknown): unknown {
   if (err instanceof HttpsError) return err;
   if (err instanceof AppError) {
-    return new HttpsError(HTTPS_CODE[err.code], err.message, { ...err.details, code: err.code });
+    return new HttpsError(ERROR_TABLE[err.code].https, err.message, { ...err.details, code: err.code });
   }
   if (err instanceof ZodError) {
     return new HttpsError("invalid-argument", formatZodError(err), {

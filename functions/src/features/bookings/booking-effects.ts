@@ -1,7 +1,7 @@
 import { Timestamp, type Transaction } from "firebase-admin/firestore";
 import { disputeOpen, refundableCharges, refundsOwedThroughStripe, type Booking } from "../../domain/booking.js";
 import type { BookingState } from "../../domain/booking-state.js";
-import { AppError } from "../../domain/errors.js";
+import { AppError, errorCodeOf } from "../../domain/errors.js";
 import { mayWaitForProcessing, processingDeadline, processingHoldExpiry } from "../../domain/delayed-payment.js";
 import { isRefundMade } from "../../domain/money.js";
 import { allocateRefund } from "../../domain/refund-allocation.js";
@@ -38,7 +38,7 @@ export async function recordFailure(bookingId: string, action: Action, err: unkn
     log.info("booking.side-effect-rate-limited", { bookingId, action, until: blockEnds.toISOString() });
     return blockEnds;
   }
-  const code = err instanceof AppError ? err.code : "internal";
+  const code = errorCodeOf(err);
   const message = err instanceof AppError ? err.message : "Unexpected failure";
   log.warn("booking.side-effect-failed", { bookingId, action, code });
   await getDb().runTransaction(async (tx) => {

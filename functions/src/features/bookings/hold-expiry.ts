@@ -1,6 +1,6 @@
 import { Timestamp } from "firebase-admin/firestore";
 import type { Booking } from "../../domain/booking.js";
-import { AppError } from "../../domain/errors.js";
+import { errorCodeOf } from "../../domain/errors.js";
 import type { Dependencies } from "../../shared/dependencies.js";
 import { bookingsCollection, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
@@ -53,7 +53,7 @@ export async function expireStaleHolds(deps: Dependencies): Promise<{ released: 
       counts[await expireHold(doc.id, doc.data(), deps)] += 1;
     } catch (err) {
       // One booking's failure must not stop the others; the next run tries it again.
-      log.error("holds.expiry-failed", { bookingId: doc.id, code: err instanceof AppError ? err.code : "internal" }, err);
+      log.error("holds.expiry-failed", { bookingId: doc.id, code: errorCodeOf(err) }, err);
     }
   }
   if (counts.released + counts.paid + counts.processing > 0) log.info("holds.expired", counts);

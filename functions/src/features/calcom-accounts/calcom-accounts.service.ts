@@ -1,6 +1,6 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { connectionChange, needsItsCalcomAccount, type CalcomAccountRef } from "../../domain/calcom-account.js";
-import { AppError } from "../../domain/errors.js";
+import { AppError, errorCodeOf } from "../../domain/errors.js";
 import { calcomApi } from "../../integrations/calcom/calcom-api.js";
 import { calcomToAppError } from "../../integrations/calcom/calcom-error-map.js";
 import { CALCOM_WEBHOOK_TRIGGERS } from "../../integrations/calcom/calcom.schemas.js";
@@ -147,7 +147,7 @@ export async function removeRetiredEventTypes(coachId: string, left: CalcomAccou
     try {
       await deps.scheduling.deleteEventType(account, eventTypeId);
     } catch (err) {
-      log.warn("calcom.retired-event-type-not-removed", { coachId, eventTypeId, code: err instanceof AppError ? err.code : "internal" });
+      log.warn("calcom.retired-event-type-not-removed", { coachId, eventTypeId, code: errorCodeOf(err) });
       continue;
     }
     removed += 1;

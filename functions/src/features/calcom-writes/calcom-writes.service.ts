@@ -1,7 +1,7 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { z } from "zod";
 import { CalcomAccountRefSchema } from "../../domain/calcom-account.js";
-import { AppError } from "../../domain/errors.js";
+import { errorCodeOf } from "../../domain/errors.js";
 import { busyUntil, rateLimitedUntil, retryAfterBlock, taskId, type CalcomWrite } from "../../shared/calcom-queue.port.js";
 import { getDb } from "../../shared/firestore.js";
 import type { Dependencies } from "../../shared/dependencies.js";
@@ -37,7 +37,7 @@ export async function runCalcomWrite(write: CalcomWrite, deps: Dependencies): Pr
   } catch (err) {
     const blockEnds = rateLimitedUntil(err, deps.now()) ?? busyUntil(err, deps.now());
     if (blockEnds === null) {
-      await recordUnfinished(write, err instanceof AppError ? err.code : "internal", deps.now());
+      await recordUnfinished(write, errorCodeOf(err), deps.now());
       throw err;
     }
     outcome = { retryAt: blockEnds };
@@ -81,7 +81,7 @@ export async function requeueUnfinishedWrites(options: { dryRun: boolean; runId:
       await deps.calcomQueue.enqueue({ ...write, key: `${write.key}-reconcile-${options.runId}` });
     } catch (err) {
       // Still recorded: the next run enqueues it again.
-      log.warn("calcom-write.requeue-failed", { key: write.key, code: err instanceof AppError ? err.code : "internal" });
+      log.warn("calcom-write.requeue-failed", { key: write.key, code: errorCodeOf(err) });
     }
   }
   return requeued;

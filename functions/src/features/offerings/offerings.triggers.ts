@@ -1,11 +1,10 @@
 import { onDocumentWritten } from "firebase-functions/v2/firestore";
 import { AppError } from "../../domain/errors.js";
 import type { Dependencies } from "../../shared/dependencies.js";
+import { isRetryable } from "../../shared/errors.js";
 import { log } from "../../shared/logger.js";
 
 export const COACH_DOC = "coaches/{coachId}";
-
-const TRANSIENT = new Set(["upstream/unavailable", "upstream/rate-limited", "request/in-progress"]);
 
 /**
  * The handler of `onCoachWritten`, a plain function for in-process tests. Transient failures are
@@ -17,7 +16,7 @@ export async function handleCoachWritten(coachId: string, deps: Dependencies): P
   try {
     await syncOfferingEventTypes(coachId, deps);
   } catch (err) {
-    if (err instanceof AppError && !TRANSIENT.has(err.code)) {
+    if (err instanceof AppError && !isRetryable(err)) {
       log.warn("offerings.event-type-sync-failed", { coachId, code: err.code });
       await recordEventTypeSyncError(coachId, err, deps.now());
       return;

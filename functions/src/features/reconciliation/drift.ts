@@ -32,7 +32,6 @@ export type Drift =
   | { kind: "move-hold-expired" }
   /** A cancelled booking still live in Cal.com, or a Cal.com booking a move left behind, before the session ends. */
   | { kind: "release-undone" };
-export type DriftKind = Drift["kind"];
 
 /**
  * Work under way is not drift: a booking the trigger or the queue may still be working on (it

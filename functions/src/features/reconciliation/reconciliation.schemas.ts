@@ -5,4 +5,3 @@ export const ReconcileBookingInputSchema = z.object({
   /** Report the drift without changing anything. */
   dryRun: z.boolean().default(false),
 });
-export type ReconcileBookingInput = z.output<typeof ReconcileBookingInputSchema>;

@@ -4,7 +4,7 @@ import { calcomAccountKey, type CalcomAccountRef } from "../../domain/calcom-acc
 import { disputesOf, type Booking } from "../../domain/booking.js";
 import { isDisputeClosed } from "../../domain/dispute-status.js";
 import { calcomMover } from "../../domain/calcom-move.js";
-import { AppError } from "../../domain/errors.js";
+import { errorCodeOf } from "../../domain/errors.js";
 import { isRefundMade } from "../../domain/money.js";
 import type { Dependencies } from "../../shared/dependencies.js";
 import { bookingsCollection, getDb } from "../../shared/firestore.js";
@@ -275,8 +275,8 @@ export async function reconcileRecent(options: { dryRun: boolean }, deps: Depend
   }
 
   const failed = (target: string, err: unknown) => {
-    run.errors.push({ target, code: err instanceof AppError ? err.code : "internal" });
-    log.error("reconcile.failed", { target, code: err instanceof AppError ? err.code : "internal" }, err);
+    run.errors.push({ target, code: errorCodeOf(err) });
+    log.error("reconcile.failed", { target, code: errorCodeOf(err) }, err);
   };
 
   // What Cal.com says changed, in every account we reach (the organization when there is one,

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { Timestamp } from "firebase-admin/firestore";
 import type { Request } from "firebase-functions/v2/https";
 import { calcomCanceller } from "../../domain/calcom-cancellation.js";
-import { AppError } from "../../domain/errors.js";
+import { errorCodeOf } from "../../domain/errors.js";
 import { storedReason } from "../../domain/text.js";
 import { CALCOM_HANDLED_TRIGGERS, CalcomWebhookSchema, type CalcomWebhook } from "../../integrations/calcom/calcom.schemas.js";
 import { verifyCalcomSignature } from "../../integrations/calcom/calcom-webhook.js";
@@ -134,7 +134,7 @@ export async function handleCalcomWebhook(req: Pick<Request, "method" | "rawBody
   } catch (err) {
     // Let a later delivery (or reconciliation) try again: release the claim.
     await marker.delete();
-    log.error("calcom.event-failed", { trigger: hook.triggerEvent, code: err instanceof AppError ? err.code : "internal" }, err);
+    log.error("calcom.event-failed", { trigger: hook.triggerEvent, code: errorCodeOf(err) }, err);
     return { status: 500, body: { error: "temporary failure" } };
   }
 }

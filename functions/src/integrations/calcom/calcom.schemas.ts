@@ -24,14 +24,12 @@ export const CalcomMeSchema = z.looseObject({
   timeZone: z.string().optional(),
   defaultScheduleId: z.number().int().nullable().optional(),
 });
-export type CalcomMe = z.output<typeof CalcomMeSchema>;
 
 export const CalcomOrgUserSchema = z.looseObject({
   id: z.number().int(),
   email: z.string(),
   username: z.string().nullable().optional(),
 });
-export type CalcomOrgUser = z.output<typeof CalcomOrgUserSchema>;
 
 export const CalcomDayNameSchema = z.enum(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]);
 
@@ -43,7 +41,6 @@ export const CalcomScheduleSchema = z.looseObject({
   isDefault: z.boolean(),
   availability: z.array(z.looseObject({ days: z.array(CalcomDayNameSchema), startTime: z.string(), endTime: z.string() })).optional(),
 });
-export type CalcomSchedule = z.output<typeof CalcomScheduleSchema>;
 
 export const CalcomEventTypeSchema = z.looseObject({
   id: z.number().int(),
@@ -51,13 +48,11 @@ export const CalcomEventTypeSchema = z.looseObject({
   title: z.string(),
   lengthInMinutes: z.number(),
 });
-export type CalcomEventType = z.output<typeof CalcomEventTypeSchema>;
 
 export const CalcomMembershipSchema = z.looseObject({ id: z.number().int(), userId: z.number().int() });
 
 /** `GET /v2/slots?format=range`: slots keyed by local date in the requested zone. */
 export const CalcomSlotsSchema = z.record(z.string(), z.array(z.looseObject({ start: z.string(), end: z.string().optional() })));
-export type CalcomSlots = z.output<typeof CalcomSlotsSchema>;
 
 export const CalcomBookingStatusSchema = z.enum(["accepted", "pending", "cancelled", "rejected", "awaiting_host"]);
 
@@ -99,7 +94,6 @@ export const CalcomUserWebhookSchema = z.looseObject({
   triggers: z.array(z.string()),
   active: z.boolean(),
 });
-export type CalcomUserWebhook = z.output<typeof CalcomUserWebhookSchema>;
 
 export const CalcomWebhookSchema = z.looseObject({
   triggerEvent: z.string().min(1),
