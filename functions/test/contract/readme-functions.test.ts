@@ -20,10 +20,10 @@ function readmeFunctions(): string[] {
 const INDEX = readFileSync(fileURLToPath(new URL("../../src/index.cts", import.meta.url)), "utf8");
 const BUILT_INDEX = fileURLToPath(new URL("../../lib/index.cjs", import.meta.url));
 
-/** The names index.cts exports (its `export = { name: …, … }`). */
+/** The names index.cts deploys (its `FUNCTIONS` table: name → module). */
 function exportedFunctions(): string[] {
-  const block = INDEX.split("export = {")[1] ?? "";
-  return [...block.matchAll(/^ {2}(\w+): /gm)].map((m) => m[1] ?? "");
+  const block = INDEX.split("const FUNCTIONS = {")[1]?.split("}")[0] ?? "";
+  return [...block.matchAll(/^ {2}(\w+): "/gm)].map((m) => m[1] ?? "");
 }
 
 /** The functions the built entry defines when an instance serves `target` (npm test builds first). */
