@@ -4,7 +4,7 @@
 // module cannot export conditionally without top-level await, which the Functions runtime's
 // require() refuses; Node 22 requires the ES modules it loads. Each module is light in turn: its
 // handler's code is imported on the first request (cold start, BENCHMARKS.md). Deployed names
-// are camelCase verb+noun; every one is listed here and in the README's table.
+// are camelCase verb+noun; every one is listed here and in the table of docs/api.md.
 /* eslint-disable @typescript-eslint/no-require-imports */
 import type * as Accounts from "./features/calcom-accounts/calcom-accounts.callables.js";
 import type * as Availability from "./features/availability/availability.callables.js";
