@@ -4,8 +4,8 @@
 // module cannot export conditionally without top-level await, which the Functions runtime's
 // require() refuses; Node 22 requires the ES modules it loads. Each module is light in turn: its
 // handler's code is imported on the first request (cold start, BENCHMARKS.md). Deployed names
-// are camelCase verb+noun; every one is listed once, in FUNCTIONS below, and in the docs' table
-// (a test checks both).
+// are camelCase verb+noun; every one is listed once, in FUNCTIONS below, and in the table of
+// docs/api.md (a test checks both).
 /* eslint-disable @typescript-eslint/no-require-imports */
 
 /** Every deployed function, by name: the module that defines it. */

@@ -6,9 +6,9 @@ import { CalcomClient } from "../../src/integrations/calcom/calcom-client.js";
 import { verifyCalcomSignature } from "../../src/integrations/calcom/calcom-webhook.js";
 import { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
 
-// The stand-in's webhooks behave as calcom-notes.md §7 says Cal.com's do, so that our endpoint's
-// tests meet the real shapes: signed, uppercase statuses, confirmation as BOOKING_CREATED, and
-// faults (dropped, duplicated, reordered) on request.
+// The stand-in's webhooks behave as Cal.com's do (docs/calcom.md, "What Cal.com does" and "The
+// Cal.com webhook"), so that our endpoint's tests meet the real shapes: signed, uppercase statuses,
+// confirmation as BOOKING_CREATED, and faults (dropped, duplicated, reordered) on request.
 
 interface Received {
   signature: string | undefined;

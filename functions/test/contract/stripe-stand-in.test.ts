@@ -5,8 +5,8 @@ import { StripePaymentsGateway, stripeToAppError } from "../../src/integrations/
 import { verifyStripeEvent } from "../../src/integrations/stripe/stripe-webhook.js";
 import { FakeStripe } from "../stand-ins/fake-stripe.server.js";
 
-// The real SDK against the Stripe stand-in: the stand-in answers the way stripe-notes.md says
-// Stripe does, so the adapter is tested on its real code paths.
+// The real SDK against the Stripe stand-in: the stand-in answers the way Stripe does (docs/payments.md,
+// "What Stripe does"), so the adapter is tested on its real code paths.
 
 let fake: FakeStripe;
 let stripe: Stripe;

@@ -12,8 +12,8 @@ import { payAndConfirm, useStandIns } from "../helpers/in-process.js";
 
 /**
  * Every callable × every role, through the deployed wrapper (authentication, input, the service's
- * own checks). The README's table "Who may call what" is this one. `ok` means the call succeeds;
- * otherwise the error code the caller gets. The resources named are the coach's and the
+ * own checks). The table "Who may call what" of docs/reliability.md is this one. `ok` means the
+ * call succeeds; otherwise the error code the caller gets. The resources named are the coach's and the
  * student's: a booking of theirs, the coach's calendar and statement.
  */
 const ROLES = ["anonymous", "student", "otherStudent", "coach", "otherCoach", "admin"] as const;

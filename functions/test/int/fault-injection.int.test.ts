@@ -25,9 +25,9 @@ import { readyCoach, useStandIns } from "../helpers/in-process.js";
  * Fault injection: every side effect of every flow meets a far end that fails before acting, acts
  * and loses its answer, times out, or answers 429; triggers and webhooks arrive twice and out of
  * order. Each scenario is then left to what production has (the trigger's retries, the queue's,
- * reconciliation) and the invariants of design.md are checked: one live Cal.com booking per live
- * booking, money captured = paid, refunded ≤ captured and exactly what is owed (no refund twice),
- * and Firestore, Cal.com, Stripe and the ledger agree. The figures go to
+ * reconciliation) and the invariants of docs/reliability.md ("Fault injection") are checked: one
+ * live Cal.com booking per live booking, money captured = paid, refunded ≤ captured and exactly
+ * what is owed (no refund twice), and Firestore, Cal.com, Stripe and the ledger agree. The figures go to
  * test-results/fault-injection.json, which the test command prints.
  */
 const standIns = useStandIns();
@@ -120,7 +120,10 @@ async function heal(c: Ctx) {
   for (const id of ids) await effects(c, id);
 }
 
-/** The invariants of design.md over every booking of the scenario's coach; the violations, named. */
+/**
+ * The invariants of docs/reliability.md ("Fault injection") over every booking of the scenario's
+ * coach; the violations, named.
+ */
 async function violations(c: Ctx): Promise<string[]> {
   const out: string[] = [];
   const docs = (await bookingsCollection().where("coachId", "==", c.coachId).get()).docs;

@@ -1,7 +1,8 @@
 /**
  * The reference model of the model-based test: what each booking should end up costing the
  * student, written independently of the code under test (no import from src/ but types). It is
- * deliberately small: the rules of the README's cancellation policy, move pricing and disputes.
+ * deliberately small: the rules of the cancellation policy, move pricing and disputes of
+ * docs/domain.md and docs/payments.md.
  */
 
 export const HOUR_MS = 3_600_000;

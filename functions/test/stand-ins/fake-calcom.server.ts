@@ -8,7 +8,8 @@ import { DeliveryPlan, WebhookSender, listenOnLoopback, type LoopbackServer } fr
 
 /**
  * A stateful stand-in for Cal.com's API v2 on loopback: users, schedules, event types (user and
- * organization-team ones), slots and bookings, with the behaviours of calcom-notes.md §12:
+ * organization-team ones), slots and bookings, with Cal.com's behaviours (docs/calcom.md, "What
+ * Cal.com does"):
  * versioned routes, `{status,data}` envelopes and the real error envelope, lowercase REST
  * statuses, slots keyed by local date, a new uid on reschedule, 400 on confirming an accepted
  * booking or cancelling a cancelled one, a reason required for host cancels, and rate-limit
@@ -942,7 +943,8 @@ export class FakeCalcom {
     if (startMs < this.now()) throw new HttpError(400, "BadRequestException", "Attempting to book a meeting in the past.");
     const attendee = body.attendee as { name: string; email?: string; timeZone: string };
     const email = attendee.email ?? "";
-    // A retried create of an unconfirmed booking returns the existing one (calcom-notes §6.2).
+    // Cal.com answers a create of a booking needing confirmation with the pending booking of the same
+    // event type, attendee email and start when one exists (docs/calcom.md, "What Cal.com does").
     const existing = this.listBookings().find((b) => b.status === "pending" && b.eventTypeId === eventType.id && b.attendee.email === email && Date.parse(b.start) === startMs);
     if (existing && eventType.requiresConfirmation) return existing;
     if (!this.freeSlotStarts(eventType, startMs, startMs + eventType.lengthInMinutes * 60_000).includes(startMs)) {

@@ -6,8 +6,8 @@ import { DeliveryPlan, WebhookSender, listenOnLoopback, type LoopbackServer } fr
 
 /**
  * A stateful stand-in for the part of Stripe's API this backend uses, on loopback, answering the
- * way stripe-notes.md says Stripe does: Checkout Sessions (create, retrieve, expire), their
- * PaymentIntents and Charges, refunds (never more than captured), idempotency keys (same key and
+ * way Stripe does (docs/payments.md, "What Stripe does"): Checkout Sessions (create, retrieve,
+ * expire), their PaymentIntents and Charges, refunds (never more than captured), idempotency keys (same key and
  * parameters → the same answer, replayed; other parameters → `idempotency_error`), the error
  * envelope, and signed webhooks that can be dropped, duplicated or held. A test-only route pays
  * an open session (by card, or by a delayed method that settles later). Test support only: never imported by production code.

@@ -3,13 +3,15 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
-// The README's table of functions is what a team deploys from: every exported function must have
-// a row, and every row must name a function that exists.
+// The table of functions in docs/api.md is what a team deploys from: every exported function must
+// have a row, and every row must name a function that exists. The troubleshooting messages live in
+// docs/operations.md.
 
-const README = readFileSync(fileURLToPath(new URL("../../../README.md", import.meta.url)), "utf8");
+const API_DOC = readFileSync(fileURLToPath(new URL("../../../docs/api.md", import.meta.url)), "utf8");
+const OPERATIONS_DOC = readFileSync(fileURLToPath(new URL("../../../docs/operations.md", import.meta.url)), "utf8");
 
-function readmeFunctions(): string[] {
-  const section = README.split(/^## Functions$/m)[1]?.split(/^## /m)[0] ?? "";
+function documentedFunctions(): string[] {
+  const section = API_DOC.split(/^## Functions$/m)[1]?.split(/^## /m)[0] ?? "";
   return section
     .split("\n")
     .filter((line) => line.startsWith("| `"))
@@ -33,10 +35,10 @@ function definedFor(target: string): string[] {
   return JSON.parse(out) as string[];
 }
 
-describe("the README's function table", () => {
+describe("the function table of docs/api.md", () => {
   it("lists exactly the functions index.cts deploys", () => {
     expect(exportedFunctions()).toHaveLength(24);
-    expect(readmeFunctions().sort()).toEqual(exportedFunctions().sort());
+    expect(documentedFunctions().sort()).toEqual(exportedFunctions().sort());
   });
 
   it("an instance serving one function loads only that function's module; discovery loads all", () => {
@@ -48,6 +50,6 @@ describe("the README's function table", () => {
   it("quotes the troubleshooting messages the code produces", async () => {
     const { CALCOM_KEY_MISSING_MESSAGE } = await import("../../src/integrations/calcom/calcom-error-map.js");
     const { COACH_NOT_SYNCED_MESSAGE } = await import("../../src/features/availability/availability.service.js");
-    for (const message of [CALCOM_KEY_MISSING_MESSAGE, COACH_NOT_SYNCED_MESSAGE]) expect(README).toContain(`"${message}"`);
+    for (const message of [CALCOM_KEY_MISSING_MESSAGE, COACH_NOT_SYNCED_MESSAGE]) expect(OPERATIONS_DOC).toContain(`"${message}"`);
   });
 });
