@@ -1,10 +1,11 @@
 import type { AppConfig } from "../../src/config/runtime-config.js";
 import { CalcomClient } from "../../src/integrations/calcom/calcom-client.js";
-import { createDependencies, type Dependencies } from "../../src/shared/dependencies.js";
+import { createDependencies } from "../../src/composition-root.js";
+import type { Dependencies } from "../../src/ports/dependencies.js";
 import { createStripeClient } from "../../src/integrations/stripe/stripe-client.js";
 import { StripePaymentsGateway } from "../../src/integrations/stripe/stripe-payments.gateway.js";
 import { runCalcomWrite } from "../../src/features/calcom-writes/calcom-writes.service.js";
-import type { CalcomWriteQueue } from "../../src/shared/calcom-queue.port.js";
+import type { CalcomWriteQueue } from "../../src/ports/calcom-queue.port.js";
 import type { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
 import type { FakeStripe } from "../stand-ins/fake-stripe.server.js";
 

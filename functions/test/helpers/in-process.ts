@@ -9,7 +9,7 @@ import { syncOfferingEventTypes } from "../../src/features/offerings/event-type-
 import { applyStripeEvent } from "../../src/features/payments/stripe-events.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
 import { handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
-import type { Dependencies } from "../../src/shared/dependencies.js";
+import type { Dependencies } from "../../src/ports/dependencies.js";
 import { bookingDoc, coachDoc } from "../../src/shared/firestore.js";
 import { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
 import { FakeStripe } from "../stand-ins/fake-stripe.server.js";

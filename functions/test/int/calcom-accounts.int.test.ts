@@ -11,7 +11,7 @@ import { rescheduleBooking } from "../../src/features/reschedules/reschedules.se
 import { handleCalcomWebhook } from "../../src/features/webhooks/calcom-webhook.endpoint.js";
 import { calcomApi } from "../../src/integrations/calcom/calcom-api.js";
 import { CalcomClient } from "../../src/integrations/calcom/calcom-client.js";
-import type { Dependencies } from "../../src/shared/dependencies.js";
+import type { Dependencies } from "../../src/ports/dependencies.js";
 import { coachDoc, getDb } from "../../src/shared/firestore.js";
 import { uniqueId } from "../helpers/admin.js";
 import { testDependencies } from "../helpers/deps.js";

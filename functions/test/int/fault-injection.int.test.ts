@@ -14,7 +14,7 @@ import { calcomApi } from "../../src/integrations/calcom/calcom-api.js";
 import { CalcomClient } from "../../src/integrations/calcom/calcom-client.js";
 import { createStripeClient } from "../../src/integrations/stripe/stripe-client.js";
 import { StripePaymentsGateway } from "../../src/integrations/stripe/stripe-payments.gateway.js";
-import type { Dependencies } from "../../src/shared/dependencies.js";
+import type { Dependencies } from "../../src/ports/dependencies.js";
 import { bookingsCollection, getDb } from "../../src/shared/firestore.js";
 import { uniqueId } from "../helpers/admin.js";
 import { testDependencies } from "../helpers/deps.js";

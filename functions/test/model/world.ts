@@ -9,7 +9,7 @@ import { calcomSignature } from "../../src/integrations/calcom/calcom-webhook.js
 import { createStripeClient } from "../../src/integrations/stripe/stripe-client.js";
 import { stripeTestSignature } from "../../src/integrations/stripe/stripe-webhook.js";
 import { StripePaymentsGateway } from "../../src/integrations/stripe/stripe-payments.gateway.js";
-import type { Dependencies } from "../../src/shared/dependencies.js";
+import type { Dependencies } from "../../src/ports/dependencies.js";
 import { coachDoc } from "../../src/shared/firestore.js";
 import { uniqueId } from "../helpers/admin.js";
 import { testDependencies } from "../helpers/deps.js";

@@ -1,7 +1,7 @@
 import { CALCOM_API_KEY } from "../../config/params.js";
 import { defineCallable } from "../../shared/callable.js";
 
-const modules = () => Promise.all([import("./availability.schemas.js"), import("./availability.service.js"), import("../../shared/dependencies.js")]);
+const modules = () => Promise.all([import("./availability.schemas.js"), import("./availability.service.js"), import("../../composition-root.js")]);
 
 /** `syncAvailability`: the coach saves their weekly availability and syncs it with Cal.com. */
 export const syncAvailability = defineCallable({

@@ -1,7 +1,7 @@
 import { CALCOM_API_KEY, STRIPE_SECRET_KEY } from "../../config/params.js";
 import { defineCallable } from "../../shared/callable.js";
 
-const modules = () => Promise.all([import("./bookings.schemas.js"), import("./bookings.service.js"), import("../../shared/dependencies.js")]);
+const modules = () => Promise.all([import("./bookings.schemas.js"), import("./bookings.service.js"), import("../../composition-root.js")]);
 
 /** `createBooking`: a student holds a slot and gets a Stripe Checkout URL to pay it. */
 export const createBooking = defineCallable({

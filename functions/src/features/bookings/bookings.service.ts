@@ -4,7 +4,7 @@ import { AppError } from "../../domain/errors.js";
 import { bookingRefusal, effectiveLimits } from "../../domain/limits.js";
 import { MINUTE_MS, epochMs } from "../../domain/time.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
-import type { Dependencies } from "../../shared/dependencies.js";
+import type { Dependencies } from "../../ports/dependencies.js";
 import { coachDoc, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import { accountRefOf, resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";

@@ -2,7 +2,7 @@ import { onDocumentWritten } from "firebase-functions/v2/firestore";
 import { CALCOM_API_KEY, STRIPE_SECRET_KEY } from "../../config/params.js";
 
 // The handlers' modules are imported on the first event, not at start-up (cold start, BENCHMARKS.md).
-const dependencies = () => import("../../shared/dependencies.js");
+const dependencies = () => import("../../composition-root.js");
 
 export const BOOKING_DOC = "bookings/{bookingId}";
 

@@ -1,10 +1,10 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { withEscalation } from "../../domain/booking.js";
 import { judgeCalcomMove } from "../../domain/calcom-move.js";
-import type { Dependencies } from "../../shared/dependencies.js";
+import type { Dependencies } from "../../ports/dependencies.js";
 import { getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
-import type { CalcomBookingRecord } from "../../shared/scheduling.port.js";
+import type { CalcomBookingRecord } from "../../ports/scheduling.port.js";
 import { accountOfBooking } from "../calcom-accounts/calcom-accounts.repository.js";
 import { appendAudit, moveIntervalInTx, notify, otherLiveIntervalsInTx, requireBooking, writeBooking } from "./bookings.repository.js";
 

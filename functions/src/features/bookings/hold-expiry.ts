@@ -1,7 +1,7 @@
 import { Timestamp } from "firebase-admin/firestore";
 import type { Booking } from "../../domain/booking.js";
 import { errorCodeOf } from "../../domain/errors.js";
-import type { Dependencies } from "../../shared/dependencies.js";
+import type { Dependencies } from "../../ports/dependencies.js";
 import { bookingsCollection, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import { recordPaymentInTx, recordPaymentProcessingInTx, releaseHold, runBookingEffects } from "./booking-effects.js";

@@ -5,7 +5,7 @@ import { calcomAccountKey, type CalcomAccountRef } from "../../domain/calcom-acc
 import { AppError } from "../../domain/errors.js";
 import { CALCOM_KEY_MISSING_MESSAGE } from "../../integrations/calcom/calcom-error-map.js";
 import { COLLECTIONS, getDb } from "../../shared/firestore.js";
-import type { CalcomAccount } from "../../shared/scheduling.port.js";
+import type { CalcomAccount } from "../../ports/scheduling.port.js";
 
 /**
  * `calcomCredentials/{coachId}`: a coach's own Cal.com credential (connected-account mode).

@@ -1,14 +1,12 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { connectionChange, needsItsCalcomAccount, type CalcomAccountRef } from "../../domain/calcom-account.js";
 import { AppError, errorCodeOf } from "../../domain/errors.js";
-import { calcomApi } from "../../integrations/calcom/calcom-api.js";
-import { calcomToAppError } from "../../integrations/calcom/calcom-error-map.js";
 import { CALCOM_WEBHOOK_TRIGGERS } from "../../integrations/calcom/calcom.schemas.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
-import type { Dependencies } from "../../shared/dependencies.js";
+import type { Dependencies } from "../../ports/dependencies.js";
 import { bookingsCollection, coachDoc, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
-import type { CalcomAccount } from "../../shared/scheduling.port.js";
+import type { CalcomAccount } from "../../ports/scheduling.port.js";
 import { eventTypeInUse } from "../offerings/event-type-sync.js";
 import { EventTypeRecordSchema } from "../offerings/offerings.schemas.js";
 import {
@@ -36,13 +34,10 @@ export async function connectCalcomAccount(input: ConnectCalcomAccountInput, cal
   const coachId = requireUid(caller);
   let me;
   try {
-    me = await calcomApi.getMe(deps.calcomClient, input.apiKey);
+    me = { id: (await deps.scheduling.ownerOfKey(input.apiKey)).calcomUserId };
   } catch (err) {
-    const mapped = calcomToAppError(err);
-    if (mapped instanceof AppError && mapped.code === "calcom/unauthorized") {
-      throw new AppError("request/invalid", "Cal.com did not accept this API key.");
-    }
-    throw mapped;
+    if (err instanceof AppError && err.code === "calcom/unauthorized") throw new AppError("request/invalid", "Cal.com did not accept this API key.");
+    throw err;
   }
   const credential = await readCalcomCredential(coachId);
   const coach = (await coachDoc(coachId).get()).data();

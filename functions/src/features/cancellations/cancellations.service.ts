@@ -4,7 +4,7 @@ import { AppError } from "../../domain/errors.js";
 import { storedReason } from "../../domain/text.js";
 import { cancellationRefundTarget, decideCancellation } from "./cancellation-decision.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
-import type { Dependencies } from "../../shared/dependencies.js";
+import type { Dependencies } from "../../ports/dependencies.js";
 import { getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import { appendAudit, notify, releaseInTx, requireBooking, writeBooking } from "../bookings/bookings.repository.js";

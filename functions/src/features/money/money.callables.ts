@@ -1,6 +1,6 @@
 import { defineCallable } from "../../shared/callable.js";
 
-const modules = () => Promise.all([import("./money.schemas.js"), import("./money.service.js"), import("../../shared/dependencies.js")]);
+const modules = () => Promise.all([import("./money.schemas.js"), import("./money.service.js"), import("../../composition-root.js")]);
 
 /** `saveCancellationPolicy`: a coach sets their tiers; bookings already made keep the policy they were made under. */
 export const saveCancellationPolicy = defineCallable({

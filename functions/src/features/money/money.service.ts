@@ -2,7 +2,7 @@ import { Timestamp } from "firebase-admin/firestore";
 import { AppError } from "../../domain/errors.js";
 import { CancellationPolicySchema, DEFAULT_CANCELLATION_POLICY } from "../../domain/policy.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
-import type { Dependencies } from "../../shared/dependencies.js";
+import type { Dependencies } from "../../ports/dependencies.js";
 import { coachDoc, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import { requireBooking } from "../bookings/bookings.repository.js";

@@ -3,11 +3,11 @@ import { FieldValue, Timestamp } from "firebase-admin/firestore";
 import type { AppError } from "../../domain/errors.js";
 import { effectiveLimits, type SchedulingLimitsPatch } from "../../domain/limits.js";
 import type { Offering } from "../../domain/offering.js";
-import type { Dependencies } from "../../shared/dependencies.js";
+import type { Dependencies } from "../../ports/dependencies.js";
 import { bookingsCollection, coachDoc, getDb } from "../../shared/firestore.js";
 import { withLease } from "../../shared/lease.js";
 import { log } from "../../shared/logger.js";
-import type { CalcomAccount, EventTypeSpec } from "../../shared/scheduling.port.js";
+import type { CalcomAccount, EventTypeSpec } from "../../ports/scheduling.port.js";
 import { resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
 import { EventTypeRecordSchema, EventTypeSyncStateSchema, type EventTypeRecord } from "./offerings.schemas.js";
 

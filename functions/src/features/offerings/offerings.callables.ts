@@ -1,6 +1,6 @@
 import { defineCallable } from "../../shared/callable.js";
 
-const modules = () => Promise.all([import("./offerings.schemas.js"), import("./offerings.service.js"), import("../../shared/dependencies.js")]);
+const modules = () => Promise.all([import("./offerings.schemas.js"), import("./offerings.service.js"), import("../../composition-root.js")]);
 
 /** `saveOffering`: a coach adds or changes one of their offerings (price, duration, title). */
 export const saveOffering = defineCallable({

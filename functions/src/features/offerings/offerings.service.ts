@@ -1,7 +1,7 @@
 import { AppError } from "../../domain/errors.js";
 import type { Offering } from "../../domain/offering.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
-import type { Dependencies } from "../../shared/dependencies.js";
+import type { Dependencies } from "../../ports/dependencies.js";
 import { bookingsCollection, coachDoc, getDb } from "../../shared/firestore.js";
 import type { RemoveOfferingInput, SaveOfferingInput } from "./offerings.schemas.js";
 

@@ -2,7 +2,7 @@ import { Timestamp } from "firebase-admin/firestore";
 import type Stripe from "stripe";
 import { z } from "zod";
 import { AppError } from "../../domain/errors.js";
-import type { Dependencies } from "../../shared/dependencies.js";
+import type { Dependencies } from "../../ports/dependencies.js";
 import { bookingsCollection, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import { recordPaymentInTx, recordPaymentProcessingInTx, releaseHoldInTx } from "../bookings/booking-effects.js";

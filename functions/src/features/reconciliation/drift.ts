@@ -3,8 +3,8 @@ import { isDisputeClosed } from "../../domain/dispute-status.js";
 import { calcomCanceller } from "../../domain/calcom-cancellation.js";
 import { calcomMover } from "../../domain/calcom-move.js";
 import { mayWaitForProcessing, processingDeadline } from "../../domain/delayed-payment.js";
-import type { CalcomBookingListed, CalcomBookingRef } from "../../shared/scheduling.port.js";
-import type { CheckoutSessionOut, OurRefund } from "../../shared/payments.port.js";
+import type { CalcomBookingListed, CalcomBookingRef } from "../../ports/scheduling.port.js";
+import type { CheckoutSessionOut, OurRefund } from "../../ports/payments.port.js";
 import { cancellationRefundTarget } from "../cancellations/cancellation-decision.js";
 
 /**

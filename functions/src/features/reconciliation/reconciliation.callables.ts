@@ -10,7 +10,7 @@ export const reconcileBooking = defineCallable({
     const [schemas, service, { getDependencies }, { AppError }] = await Promise.all([
       import("./reconciliation.schemas.js"),
       import("./reconciliation.service.js"),
-      import("../../shared/dependencies.js"),
+      import("../../composition-root.js"),
       import("../../domain/errors.js"),
     ]);
     return {

@@ -3,7 +3,7 @@ import { AppError } from "../../domain/errors.js";
 import { REASON_MAX_CHARS, boundText } from "../../domain/text.js";
 import { MINUTE_MS, epochMs } from "../../domain/time.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
-import type { Dependencies } from "../../shared/dependencies.js";
+import type { Dependencies } from "../../ports/dependencies.js";
 import { coachDoc, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import { HOLD_MINUTES } from "../bookings/bookings.service.js";

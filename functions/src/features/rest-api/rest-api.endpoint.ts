@@ -4,7 +4,7 @@ import { HttpsError } from "firebase-functions/v2/https";
 import type { z } from "zod";
 import { AppError } from "../../domain/errors.js";
 import type { CallerContext } from "../../shared/callable.js";
-import type { Dependencies } from "../../shared/dependencies.js";
+import type { Dependencies } from "../../ports/dependencies.js";
 import { toHttpsError } from "../../shared/errors.js";
 import { log } from "../../shared/logger.js";
 import { GetAvailableSlotsInputSchema, SyncAvailabilityInputSchema } from "../availability/availability.schemas.js";

@@ -6,7 +6,7 @@ import { errorCodeOf } from "../../domain/errors.js";
 import { storedReason } from "../../domain/text.js";
 import { CALCOM_HANDLED_TRIGGERS, CalcomWebhookSchema, type CalcomWebhook } from "../../integrations/calcom/calcom.schemas.js";
 import { verifyCalcomSignature } from "../../integrations/calcom/calcom-webhook.js";
-import type { Dependencies } from "../../shared/dependencies.js";
+import type { Dependencies } from "../../ports/dependencies.js";
 import { bookingsCollection, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import { accountOfBooking } from "../calcom-accounts/calcom-accounts.repository.js";

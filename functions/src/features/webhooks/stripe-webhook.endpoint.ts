@@ -2,7 +2,7 @@ import type { Request } from "firebase-functions/v2/https";
 import type Stripe from "stripe";
 import { z } from "zod";
 import { AppError } from "../../domain/errors.js";
-import type { Dependencies } from "../../shared/dependencies.js";
+import type { Dependencies } from "../../ports/dependencies.js";
 import { log } from "../../shared/logger.js";
 import { applyStripeEvent } from "../payments/stripe-events.js";
 

@@ -3,7 +3,7 @@ import { DateTime } from "luxon";
 import type { Interval } from "../../domain/availability.js";
 import { toUtcIso } from "../../domain/time.js";
 import { AppError } from "../../domain/errors.js";
-import type { BookingCalendarGateway, CalcomAccount, CalcomBookingListed, CalcomBookingRecord, CalcomBookingRef, EventTypeSpec, SchedulingGateway, WeeklyRow } from "../../shared/scheduling.port.js";
+import type { BookingCalendarGateway, CalcomAccount, CalcomBookingListed, CalcomBookingRecord, CalcomBookingRef, EventTypeSpec, SchedulingGateway, WeeklyRow } from "../../ports/scheduling.port.js";
 import { calcomApi, type EventTypeInput } from "./calcom-api.js";
 import type { CalcomBooking } from "./calcom.schemas.js";
 import type { CalcomClient } from "./calcom-client.js";
@@ -174,6 +174,10 @@ export class CalcomSchedulingGateway implements SchedulingGateway {
       }
       return intervals.sort((a, b) => a.start.localeCompare(b.start));
     });
+  }
+
+  async ownerOfKey(apiKey: string): Promise<{ calcomUserId: number }> {
+    return this.mapped(async () => ({ calcomUserId: (await calcomApi.getMe(this.client, apiKey)).id }));
   }
 
   async findEventType(account: CalcomAccount, slug: string): Promise<number | null> {

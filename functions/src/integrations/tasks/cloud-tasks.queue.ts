@@ -1,5 +1,5 @@
 import { getFunctions } from "firebase-admin/functions";
-import { taskId, type CalcomWrite, type CalcomWriteQueue } from "../../shared/calcom-queue.port.js";
+import { taskId, type CalcomWrite, type CalcomWriteQueue } from "../../ports/calcom-queue.port.js";
 
 export const CALCOM_WRITES_QUEUE = "calcomWrites";
 

@@ -28,6 +28,8 @@ export interface EventTypeSpec {
 export interface SchedulingGateway {
   /** The coach's Cal.com user: created (organization) or read (connected); an existing one is adopted. */
   provisionUser(account: CalcomAccount, coach: { email: string; timeZone: string }): Promise<{ calcomUserId: number }>;
+  /** The Cal.com user a connected account's API key belongs to (`calcom/unauthorized` when Cal.com refuses the key). */
+  ownerOfKey(apiKey: string): Promise<{ calcomUserId: number }>;
   /** Creates or updates the coach's availability schedule, made the user's default; returns its id. */
   saveSchedule(
     account: CalcomAccount,
