@@ -6,9 +6,8 @@ import { runBookingEffects } from "../../src/features/bookings/booking-effects.j
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { saveOffering } from "../../src/features/offerings/offerings.service.js";
 import { syncOfferingEventTypes } from "../../src/features/offerings/event-type-sync.js";
-import { applyStripeEvent } from "../../src/features/payments/stripe-events.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
-import { handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
+import { applyStripeEvent, handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
 import type { Dependencies } from "../../src/ports/dependencies.js";
 import { bookingDoc, coachDoc } from "../../src/shared/firestore.js";
 import { FakeCalcom } from "../stand-ins/fake-calcom.server.js";

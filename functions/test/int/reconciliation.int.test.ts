@@ -7,7 +7,7 @@ import { saveOffering } from "../../src/features/offerings/offerings.service.js"
 import { syncOfferingEventTypes } from "../../src/features/offerings/event-type-sync.js";
 import { reconcileBooking, reconcileRecent } from "../../src/features/reconciliation/reconciliation.service.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
-import { applyStripeEvent } from "../../src/features/payments/stripe-events.js";
+import { applyStripeEvent } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
 import { calcomApi } from "../../src/integrations/calcom/calcom-api.js";
 import { CalcomClient } from "../../src/integrations/calcom/calcom-client.js";
 import { bookingDoc, coachDoc, getDb } from "../../src/shared/firestore.js";

@@ -1,10 +1,8 @@
-import { Timestamp } from "firebase-admin/firestore";
+import type { Transaction } from "firebase-admin/firestore";
 import type Stripe from "stripe";
 import { z } from "zod";
 import { AppError } from "../../domain/errors.js";
-import type { Dependencies } from "../../ports/dependencies.js";
-import { bookingsCollection, getDb } from "../../shared/firestore.js";
-import { log } from "../../shared/logger.js";
+import { bookingsCollection } from "../../shared/firestore.js";
 import { recordPaymentInTx, recordPaymentProcessingInTx, releaseHoldInTx } from "../bookings/booking-effects.js";
 import { appendAudit, readBooking } from "../bookings/bookings.repository.js";
 import { recordDisputeInTx } from "./disputes.js";
@@ -31,100 +29,97 @@ function bookingIdOf(object: { metadata?: Stripe.Metadata | null; client_referen
 /** How long a dispute whose payment we do not know yet is sent back to Stripe for redelivery. */
 const DISPUTE_WAIT_MS = 3 * 24 * 3_600_000;
 
-export type StripeEventOutcome = "processed" | "duplicate" | "ignored" | "unknown-booking";
+/** What a Stripe event did, recorded on its delivery's marker; `detail` names the change made. */
+interface AppliedStripeEvent {
+  outcome: "processed" | "ignored" | "unknown-booking";
+  bookingId: string | null;
+  detail: string;
+}
 
 /**
- * Records what a verified Stripe event says happened, once: the de-duplication marker
- * `webhookEvents/stripe_{event.id}` is written in the same transaction as the booking change, so
- * a redelivered event (or two deliveries racing) changes nothing the second time. Side effects
- * (confirm in Cal.com, refunds) are left to the booking trigger.
+ * Records what a verified Stripe event says happened, inside the caller's transaction (the
+ * endpoint's, which claims the event in it, so the booking change and the claim commit together).
+ * Side effects (confirm in Cal.com, refunds) are left to the booking trigger.
  */
-export async function applyStripeEvent(event: Stripe.Event, deps: Dependencies): Promise<StripeEventOutcome> {
-  const now = deps.now();
-  const marker = getDb().collection("webhookEvents").doc(`stripe_${event.id}`);
-  return getDb().runTransaction(async (tx) => {
-    if ((await tx.get(marker)).exists) return "duplicate";
-    let outcome: StripeEventOutcome = "ignored";
-    let bookingId: string | null = null;
-    let detail = "";
+export async function applyStripeEventInTx(tx: Transaction, event: Stripe.Event, now: Date): Promise<AppliedStripeEvent> {
+  let outcome: AppliedStripeEvent["outcome"] = "ignored";
+  let bookingId: string | null = null;
+  let detail = "";
 
-    if (event.type === "checkout.session.completed" || event.type === "checkout.session.async_payment_succeeded") {
-      const session = event.data.object;
-      bookingId = bookingIdOf(session);
-      const paymentIntentId = typeof session.payment_intent === "string" ? session.payment_intent : (session.payment_intent?.id ?? null);
-      const booking = bookingId ? await readBooking(bookingId, tx) : undefined;
-      if (bookingId && !booking) outcome = "unknown-booking";
-      else if (booking && bookingId && session.payment_status === "paid" && paymentIntentId) {
-        const rescheduleId = rescheduleIdOf(session);
-        detail = rescheduleId
-          ? recordReschedulePaymentInTx(tx, bookingId, booking, { rescheduleId, paymentIntentId, amountCents: session.amount_total ?? 0, stripeEventId: event.id }, now)
-          : recordPaymentInTx(tx, bookingId, booking, paymentIntentId, event.id, now);
+  if (event.type === "checkout.session.completed" || event.type === "checkout.session.async_payment_succeeded") {
+    const session = event.data.object;
+    bookingId = bookingIdOf(session);
+    const paymentIntentId = typeof session.payment_intent === "string" ? session.payment_intent : (session.payment_intent?.id ?? null);
+    const booking = bookingId ? await readBooking(bookingId, tx) : undefined;
+    if (bookingId && !booking) outcome = "unknown-booking";
+    else if (booking && bookingId && session.payment_status === "paid" && paymentIntentId) {
+      const rescheduleId = rescheduleIdOf(session);
+      detail = rescheduleId
+        ? recordReschedulePaymentInTx(tx, bookingId, booking, { rescheduleId, paymentIntentId, amountCents: session.amount_total ?? 0, stripeEventId: event.id }, now)
+        : recordPaymentInTx(tx, bookingId, booking, paymentIntentId, event.id, now);
+      outcome = "processed";
+    } else if (booking && bookingId && event.type === "checkout.session.completed" && session.payment_status === "unpaid") {
+      // A delayed payment method: the session is complete, the money is not there yet; the
+      // hold (the booking's, or a move's new slot) waits for Stripe's verdict.
+      const rescheduleId = rescheduleIdOf(session);
+      const kept = rescheduleId
+        ? recordRescheduleProcessingInTx(tx, bookingId, booking, { rescheduleId, paymentIntentId, stripeEventId: event.id }, now)
+        : recordPaymentProcessingInTx(tx, bookingId, booking, paymentIntentId, event.id, now);
+      if (kept) {
         outcome = "processed";
-      } else if (booking && bookingId && event.type === "checkout.session.completed" && session.payment_status === "unpaid") {
-        // A delayed payment method: the session is complete, the money is not there yet; the
-        // hold (the booking's, or a move's new slot) waits for Stripe's verdict.
-        const rescheduleId = rescheduleIdOf(session);
-        const kept = rescheduleId
-          ? recordRescheduleProcessingInTx(tx, bookingId, booking, { rescheduleId, paymentIntentId, stripeEventId: event.id }, now)
-          : recordPaymentProcessingInTx(tx, bookingId, booking, paymentIntentId, event.id, now);
-        if (kept) {
-          outcome = "processed";
-          detail = rescheduleId ? "reschedule-payment-processing" : "payment-processing";
-        }
-      }
-    } else if (event.type === "payment_intent.payment_failed") {
-      // One declined attempt: Checkout stays open and the student may try again, so the hold
-      // stays too (only the session's expiry or a failed delayed payment ends it). Audit only.
-      const intent = event.data.object;
-      bookingId = bookingIdOf(intent);
-      const booking = bookingId ? await readBooking(bookingId, tx) : undefined;
-      if (bookingId && !booking) outcome = "unknown-booking";
-      else if (booking && bookingId) {
-        const error = intent.last_payment_error;
-        appendAudit(tx, bookingId, `payment-declined-${event.id}`, { type: "payment-declined", paymentIntentId: intent.id, code: error?.code ?? null, declineCode: error?.decline_code ?? null, stripeEventId: event.id }, now);
-        outcome = "processed";
-        detail = "payment-declined";
-      }
-    } else if (event.type === "checkout.session.expired" || event.type === "checkout.session.async_payment_failed") {
-      const object = event.data.object;
-      bookingId = bookingIdOf(object);
-      const booking = bookingId ? await readBooking(bookingId, tx) : undefined;
-      if (bookingId && !booking) outcome = "unknown-booking";
-      else if (booking && bookingId) {
-        const reason = event.type === "checkout.session.expired" ? "Payment not completed in time" : "Payment failed";
-        const rescheduleId = rescheduleIdOf(object);
-        if (rescheduleId) {
-          // An unpaid move lapses: the booking keeps its time and the new slot is freed.
-          if (booking.reschedule?.id === rescheduleId && booking.reschedule.state === "awaiting-payment" && (await abandonRescheduleInTx(tx, bookingId, booking, "the difference was not paid.", now))) {
-            outcome = "processed";
-            detail = "reschedule-abandoned";
-          }
-        } else if (await releaseHoldInTx(tx, bookingId, booking, reason, `released-${event.id}`, now, { stripeEventId: event.id })) {
-          outcome = "processed";
-          detail = "hold-released";
-        }
-      }
-    } else if (event.type === "charge.dispute.created" || event.type === "charge.dispute.updated" || event.type === "charge.dispute.closed") {
-      const dispute = event.data.object;
-      const paymentIntentId = typeof dispute.payment_intent === "string" ? dispute.payment_intent : (dispute.payment_intent?.id ?? null);
-      // Disputes carry none of our metadata: the booking is found by the payment it disputes.
-      const found = paymentIntentId ? await tx.get(bookingsCollection().where("paymentIntentIds", "array-contains", paymentIntentId).limit(1)) : null;
-      const doc = found?.docs[0];
-      // Stripe does not keep order: a dispute can arrive before the event of the payment it
-      // disputes has been recorded. Answered 500 (nothing recorded), Stripe delivers it again
-      // later, for up to three days; a dispute older than that names no payment of ours.
-      if (!doc && paymentIntentId && now.getTime() - dispute.created * 1000 < DISPUTE_WAIT_MS) {
-        throw new AppError("request/in-progress", "The disputed payment is not recorded yet: deliver this event again later.");
-      }
-      if (!doc || !paymentIntentId) outcome = "unknown-booking";
-      else {
-        bookingId = doc.id;
-        detail = recordDisputeInTx(tx, doc.id, doc.data(), dispute, paymentIntentId, event.id, now);
-        outcome = "processed";
+        detail = rescheduleId ? "reschedule-payment-processing" : "payment-processing";
       }
     }
-    tx.create(marker, { source: "stripe", type: event.type, bookingId, outcome, detail, receivedAt: Timestamp.fromDate(now) });
-    log.info("stripe.event", { eventId: event.id, type: event.type, bookingId, outcome, detail });
-    return outcome;
-  });
+  } else if (event.type === "payment_intent.payment_failed") {
+    // One declined attempt: Checkout stays open and the student may try again, so the hold
+    // stays too (only the session's expiry or a failed delayed payment ends it). Audit only.
+    const intent = event.data.object;
+    bookingId = bookingIdOf(intent);
+    const booking = bookingId ? await readBooking(bookingId, tx) : undefined;
+    if (bookingId && !booking) outcome = "unknown-booking";
+    else if (booking && bookingId) {
+      const error = intent.last_payment_error;
+      appendAudit(tx, bookingId, `payment-declined-${event.id}`, { type: "payment-declined", paymentIntentId: intent.id, code: error?.code ?? null, declineCode: error?.decline_code ?? null, stripeEventId: event.id }, now);
+      outcome = "processed";
+      detail = "payment-declined";
+    }
+  } else if (event.type === "checkout.session.expired" || event.type === "checkout.session.async_payment_failed") {
+    const object = event.data.object;
+    bookingId = bookingIdOf(object);
+    const booking = bookingId ? await readBooking(bookingId, tx) : undefined;
+    if (bookingId && !booking) outcome = "unknown-booking";
+    else if (booking && bookingId) {
+      const reason = event.type === "checkout.session.expired" ? "Payment not completed in time" : "Payment failed";
+      const rescheduleId = rescheduleIdOf(object);
+      if (rescheduleId) {
+        // An unpaid move lapses: the booking keeps its time and the new slot is freed.
+        if (booking.reschedule?.id === rescheduleId && booking.reschedule.state === "awaiting-payment" && (await abandonRescheduleInTx(tx, bookingId, booking, "the difference was not paid.", now))) {
+          outcome = "processed";
+          detail = "reschedule-abandoned";
+        }
+      } else if (await releaseHoldInTx(tx, bookingId, booking, reason, `released-${event.id}`, now, { stripeEventId: event.id })) {
+        outcome = "processed";
+        detail = "hold-released";
+      }
+    }
+  } else if (event.type === "charge.dispute.created" || event.type === "charge.dispute.updated" || event.type === "charge.dispute.closed") {
+    const dispute = event.data.object;
+    const paymentIntentId = typeof dispute.payment_intent === "string" ? dispute.payment_intent : (dispute.payment_intent?.id ?? null);
+    // Disputes carry none of our metadata: the booking is found by the payment it disputes.
+    const found = paymentIntentId ? await tx.get(bookingsCollection().where("paymentIntentIds", "array-contains", paymentIntentId).limit(1)) : null;
+    const doc = found?.docs[0];
+    // Stripe does not keep order: a dispute can arrive before the event of the payment it
+    // disputes has been recorded. Answered 500 (nothing recorded), Stripe delivers it again
+    // later, for up to three days; a dispute older than that names no payment of ours.
+    if (!doc && paymentIntentId && now.getTime() - dispute.created * 1000 < DISPUTE_WAIT_MS) {
+      throw new AppError("request/in-progress", "The disputed payment is not recorded yet: deliver this event again later.");
+    }
+    if (!doc || !paymentIntentId) outcome = "unknown-booking";
+    else {
+      bookingId = doc.id;
+      detail = recordDisputeInTx(tx, doc.id, doc.data(), dispute, paymentIntentId, event.id, now);
+      outcome = "processed";
+    }
+  }
+  return { outcome, bookingId, detail };
 }

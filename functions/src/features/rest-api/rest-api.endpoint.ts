@@ -6,6 +6,7 @@ import { AppError } from "../../domain/errors.js";
 import type { CallerContext } from "../../shared/callable.js";
 import type { Dependencies } from "../../ports/dependencies.js";
 import { toHttpsError } from "../../shared/errors.js";
+import type { HttpResponse, RawRequest } from "../../shared/http.js";
 import { log } from "../../shared/logger.js";
 import { GetAvailableSlotsInputSchema, SyncAvailabilityInputSchema } from "../availability/availability.schemas.js";
 import { getAvailableSlots, syncAvailability } from "../availability/availability.service.js";
@@ -16,7 +17,6 @@ import { cancelBooking } from "../cancellations/cancellations.service.js";
 import { RescheduleBookingInputSchema } from "../reschedules/reschedules.schemas.js";
 import { rescheduleBooking } from "../reschedules/reschedules.service.js";
 import { handleCalcomWebhook } from "../webhooks/calcom-webhook.endpoint.js";
-import type { WebhookResponse } from "../webhooks/stripe-webhook.endpoint.js";
 
 interface Route {
   method: "GET" | "POST";
@@ -35,7 +35,7 @@ const ROUTES: Record<string, Route> = {
   "/api/calcom/reschedule-booking": { method: "POST", input: RescheduleBookingInputSchema, run: rescheduleBooking },
 };
 
-function errorResponse(err: HttpsError): WebhookResponse {
+function errorResponse(err: HttpsError): HttpResponse {
   return { status: err.httpErrorCode.status, body: { error: err.toJSON() } };
 }
 
@@ -55,7 +55,7 @@ async function callerOf(authorization: string | undefined): Promise<CallerContex
  * or `{ error: { status, message, details } }` with the matching HTTP status), so clients without
  * the Firebase SDK can use the API. `POST /api/webhooks/calcom` is the Cal.com webhook itself.
  */
-export async function handleApiRequest(req: Pick<Request, "method" | "path" | "query" | "body" | "rawBody" | "header">, deps: Dependencies): Promise<WebhookResponse> {
+export async function handleApiRequest(req: RawRequest & Pick<Request, "path" | "query" | "body">, deps: Dependencies): Promise<HttpResponse> {
   const path = req.path.replace(/\/+$/, "");
   if (path === "/api/webhooks/calcom") return handleCalcomWebhook(req, deps);
   const route = ROUTES[path];

@@ -1,22 +1,13 @@
 import { createHash } from "node:crypto";
 import { Timestamp } from "firebase-admin/firestore";
-import type { Request } from "firebase-functions/v2/https";
-import { calcomCanceller } from "../../domain/calcom-cancellation.js";
 import { errorCodeOf } from "../../domain/errors.js";
-import { storedReason } from "../../domain/text.js";
-import { CALCOM_HANDLED_TRIGGERS, CalcomWebhookSchema, type CalcomWebhook } from "../../integrations/calcom/calcom.schemas.js";
+import { CalcomWebhookSchema, type CalcomWebhook } from "../../integrations/calcom/calcom.schemas.js";
 import { verifyCalcomSignature } from "../../integrations/calcom/calcom-webhook.js";
 import type { Dependencies } from "../../ports/dependencies.js";
-import { bookingsCollection, getDb } from "../../shared/firestore.js";
+import { getDb } from "../../shared/firestore.js";
+import type { HttpResponse, RawRequest } from "../../shared/http.js";
 import { log } from "../../shared/logger.js";
-import { accountOfBooking } from "../calcom-accounts/calcom-accounts.repository.js";
-import { calcomMover } from "../../domain/calcom-move.js";
-import { patchBooking, requireBooking } from "../bookings/bookings.repository.js";
-import { followCalcomMove } from "../bookings/follow-calcom-move.js";
-import { recordCancellationInTx } from "../cancellations/cancellations.service.js";
-import type { WebhookResponse } from "./stripe-webhook.endpoint.js";
-
-type Outcome = "processed" | "duplicate" | "ignored" | "unknown-booking" | "echo";
+import { applyCalcomEvent } from "./calcom-events.js";
 
 /** Cal.com sends no event id: a delivery is identified by trigger, booking uid and send time. */
 function deliveryId(hook: CalcomWebhook): string {
@@ -24,85 +15,11 @@ function deliveryId(hook: CalcomWebhook): string {
   return `calcom_${createHash("sha256").update(key).digest("hex").slice(0, 40)}`;
 }
 
-async function bookingIdByUid(uid: string): Promise<string | null> {
-  const snap = await bookingsCollection().where("calcomBookingUid", "==", uid).limit(1).get();
-  return snap.docs[0]?.id ?? null;
-}
-
 /**
- * Applies what a Cal.com booking event says happened in Cal.com. Cal.com's payloads are not to be
- * trusted on status, so a cancellation or rejection is re-read from Cal.com
- * before it moves money. Our own changes echoed back find the booking already in that state and
- * change nothing.
+ * The Cal.com webhook as a plain function of the raw request: the signature first, then the
+ * envelope, then the delivery is claimed once and handed to calcom-events for what it changes.
  */
-async function applyCalcomEvent(hook: CalcomWebhook, deps: Dependencies): Promise<{ outcome: Outcome; bookingId: string | null }> {
-  const trigger = hook.triggerEvent;
-  const uid = hook.payload.uid;
-  if (!(CALCOM_HANDLED_TRIGGERS as readonly string[]).includes(trigger) || !uid) return { outcome: "ignored", bookingId: null };
-  if ((trigger === "BOOKING_RESCHEDULED" || trigger === "BOOKING_REQUESTED") && hook.payload.rescheduleUid) {
-    return applyCalcomMove(hook, uid, hook.payload.rescheduleUid, deps);
-  }
-  const bookingId = await bookingIdByUid(uid);
-  if (!bookingId) return { outcome: "unknown-booking", bookingId: null };
-  const booking = await requireBooking(bookingId);
-  const now = deps.now();
-
-  if (trigger === "BOOKING_CANCELLED" || trigger === "BOOKING_REJECTED") {
-    if (booking.status === "cancelled") return { outcome: "echo", bookingId };
-    const account = await accountOfBooking(booking, deps.config);
-    const current = await deps.bookingCalendar.getBooking(account, uid);
-    if (current.status !== "cancelled" && current.status !== "rejected") return { outcome: "ignored", bookingId };
-    // Rejecting is the host's doing; a cancellation is the student's only when an attendee made it,
-    // by Cal.com's record first (the payload as a fallback), as reconciliation decides.
-    const byCoach = trigger === "BOOKING_REJECTED" || calcomCanceller({
-      cancelledBy: current.cancelledByEmail ?? hook.payload.cancelledBy,
-      attendeeEmails: [...(current.attendeeEmails ?? []), ...(hook.payload.attendees ?? []).map((a) => a.email)],
-    }) === "coach";
-    const reason = storedReason(hook.payload.cancellationReason ?? hook.payload.rejectionReason, trigger === "BOOKING_REJECTED" ? "Rejected in Cal.com" : "Cancelled in Cal.com");
-    await getDb().runTransaction(async (tx) => {
-      const fresh = await requireBooking(bookingId, tx);
-      if (fresh.status === "cancelled") return;
-      await recordCancellationInTx(tx, bookingId, fresh, { by: byCoach ? "coach" : "student", reason, calcomStatus: current.status === "rejected" ? "rejected" : "cancelled" }, now);
-    });
-    return { outcome: "processed", bookingId };
-  }
-
-  if ((trigger === "BOOKING_CREATED" || trigger === "BOOKING_CONFIRMED") && (hook.payload.status ?? "").toUpperCase() === "ACCEPTED") {
-    if (booking.calcomStatus === "accepted") return { outcome: "echo", bookingId };
-    await getDb().runTransaction(async (tx) => {
-      const fresh = await requireBooking(bookingId, tx);
-      if (fresh.calcomStatus === "accepted" || fresh.status === "cancelled") return;
-      // Accepted in Cal.com: the trigger finishes a paid booking's confirmation without calling it again.
-      patchBooking(tx, bookingId, fresh, { calcomStatus: "accepted" }, now);
-    });
-    return { outcome: "processed", bookingId };
-  }
-  // BOOKING_REQUESTED without a rescheduleUid is our own create echoing: recorded only.
-  return { outcome: "ignored", bookingId };
-}
-
-/**
- * A booking moved in Cal.com (`uid` new, `rescheduleUid` old). Our own moves echo back: the new
- * uid is already ours, or the old one already in a booking's chain. Anything else is followed
- * as reconciliation follows a move whose webhook was lost (features/bookings/follow-calcom-move).
- */
-async function applyCalcomMove(hook: CalcomWebhook, newUid: string, oldUid: string, deps: Dependencies): Promise<{ outcome: Outcome; bookingId: string | null }> {
-  const known = await bookingIdByUid(newUid);
-  if (known) return { outcome: "echo", bookingId: known };
-  const bookingId = await bookingIdByUid(oldUid);
-  if (!bookingId) {
-    // Our own move may have been recorded between the two lookups: the old uid is then in the chain.
-    const moved = await bookingsCollection().where("previousCalcomBookingUids", "array-contains", oldUid).limit(1).get();
-    const id = moved.docs[0]?.id ?? null;
-    return id ? { outcome: "echo", bookingId: id } : { outcome: "unknown-booking", bookingId: null };
-  }
-  const by = calcomMover({ rescheduledBy: hook.payload.rescheduledBy, hostEmails: [hook.payload.organizer?.email] });
-  const { outcome } = await followCalcomMove({ bookingId, oldUid, newUid, by }, deps);
-  return { outcome, bookingId };
-}
-
-/** The Cal.com webhook as a plain function of the raw request (signature first, then de-duplication). */
-export async function handleCalcomWebhook(req: Pick<Request, "method" | "rawBody" | "header">, deps: Dependencies): Promise<WebhookResponse> {
+export async function handleCalcomWebhook(req: RawRequest, deps: Dependencies): Promise<HttpResponse> {
   if (req.method !== "POST") return { status: 405, body: { error: "POST only" } };
   const secret = deps.config.calcomWebhookSecret;
   if (secret === null) {
@@ -121,7 +38,8 @@ export async function handleCalcomWebhook(req: Pick<Request, "method" | "rawBody
   }
   const marker = getDb().collection("webhookEvents").doc(deliveryId(hook));
   try {
-    // Claim the delivery first: Cal.com does not retry, so de-duplication is our replay defence.
+    // Claim the delivery first (applying it reads Cal.com and runs its own transactions, so the
+    // claim cannot share one): Cal.com does not retry, so de-duplication is our replay defence.
     await marker.create({ source: "calcom", trigger: hook.triggerEvent, uid: hook.payload.uid ?? null, outcome: "processing", receivedAt: Timestamp.fromDate(deps.now()) });
   } catch {
     return { status: 200, body: { received: true, outcome: "duplicate" } };
@@ -132,7 +50,8 @@ export async function handleCalcomWebhook(req: Pick<Request, "method" | "rawBody
     log.info("calcom.event", { trigger: hook.triggerEvent, uid: hook.payload.uid ?? null, bookingId, outcome });
     return { status: 200, body: { received: true, outcome } };
   } catch (err) {
-    // Let a later delivery (or reconciliation) try again: release the claim.
+    // Any failure, transient or not, releases the claim: Cal.com does not deliver again, so the
+    // claim only keeps replays out, and a later delivery (or reconciliation) may try again.
     await marker.delete();
     log.error("calcom.event-failed", { trigger: hook.triggerEvent, code: errorCodeOf(err) }, err);
     return { status: 500, body: { error: "temporary failure" } };

@@ -1,10 +1,12 @@
-import type { Request } from "firebase-functions/v2/https";
+import { Timestamp } from "firebase-admin/firestore";
 import type Stripe from "stripe";
 import { z } from "zod";
 import { AppError } from "../../domain/errors.js";
 import type { Dependencies } from "../../ports/dependencies.js";
+import { getDb } from "../../shared/firestore.js";
+import type { HttpResponse, RawRequest } from "../../shared/http.js";
 import { log } from "../../shared/logger.js";
-import { applyStripeEvent } from "../payments/stripe-events.js";
+import { applyStripeEventInTx } from "../payments/stripe-events.js";
 
 /**
  * What every Stripe event has: a signed body that is not an event (a signature is only as good as
@@ -17,17 +19,39 @@ const StripeEventEnvelopeSchema = z.looseObject({
   data: z.looseObject({ object: z.looseObject({}) }),
 });
 
-export interface WebhookResponse {
-  status: number;
-  body: Record<string, unknown>;
+/**
+ * Claims a verified event and applies it, once: the claim `webhookEvents/stripe_{event.id}` is
+ * written in the same transaction as the booking change (applying it is Firestore writes only), so
+ * a redelivered event (or two deliveries racing) changes nothing the second time.
+ */
+export async function applyStripeEvent(event: Stripe.Event, deps: Dependencies): Promise<"duplicate" | "processed" | "ignored" | "unknown-booking"> {
+  const now = deps.now();
+  const marker = getDb().collection("webhookEvents").doc(`stripe_${event.id}`);
+  return getDb().runTransaction(async (tx) => {
+    if ((await tx.get(marker)).exists) return "duplicate";
+    const { outcome, bookingId, detail } = await applyStripeEventInTx(tx, event, now);
+    tx.create(marker, { source: "stripe", type: event.type, bookingId, outcome, detail, receivedAt: Timestamp.fromDate(now) });
+    log.info("stripe.event", { eventId: event.id, type: event.type, bookingId, outcome, detail });
+    return outcome;
+  });
+}
+
+/**
+ * Whether Stripe should deliver a failed event again (answered 500): every failure but an event
+ * that cannot apply to its booking's state (Stripe retrying would not help). Wider than the error
+ * table's `isRetryable`, which holds for three transient codes only and for nothing not ours: kept
+ * as it was (a redelivery is harmless behind the claim, and Stripe gives up after three days).
+ */
+function worthRedelivering(err: unknown): boolean {
+  return !(err instanceof AppError && err.code === "booking/illegal-transition");
 }
 
 /**
  * The Stripe webhook, as a plain function of the raw request: the signature is verified on the
- * raw bytes before anything is read (400 otherwise), then the event is recorded once. Transient
- * failures answer 500 so Stripe delivers again; the de-duplication makes that safe.
+ * raw bytes before anything is read (400 otherwise), then the envelope, then the event is claimed
+ * and applied once (stripe-events holds what each event changes).
  */
-export async function handleStripeWebhook(req: Pick<Request, "method" | "rawBody" | "header">, deps: Dependencies): Promise<WebhookResponse> {
+export async function handleStripeWebhook(req: RawRequest, deps: Dependencies): Promise<HttpResponse> {
   if (req.method !== "POST") return { status: 405, body: { error: "POST only" } };
   const secret = deps.config.stripeWebhookSecret;
   if (secret === null) {
@@ -51,8 +75,7 @@ export async function handleStripeWebhook(req: Pick<Request, "method" | "rawBody
     const outcome = await applyStripeEvent(event, deps);
     return { status: 200, body: { received: true, outcome } };
   } catch (err) {
-    if (err instanceof AppError && err.code === "booking/illegal-transition") {
-      // Permanent: the event cannot apply to this booking; Stripe retrying would not help.
+    if (!worthRedelivering(err)) {
       log.warn("stripe.event-not-applicable", { eventId: event.id, type: event.type });
       return { status: 200, body: { received: true, outcome: "not-applicable" } };
     }

@@ -1,0 +1,93 @@
+import { calcomCanceller } from "../../domain/calcom-cancellation.js";
+import { calcomMover } from "../../domain/calcom-move.js";
+import { storedReason } from "../../domain/text.js";
+import { CALCOM_HANDLED_TRIGGERS, type CalcomWebhook } from "../../integrations/calcom/calcom.schemas.js";
+import type { Dependencies } from "../../ports/dependencies.js";
+import { bookingsCollection, getDb } from "../../shared/firestore.js";
+import { accountOfBooking } from "../calcom-accounts/calcom-accounts.repository.js";
+import { patchBooking, requireBooking } from "../bookings/bookings.repository.js";
+import { followCalcomMove } from "../bookings/follow-calcom-move.js";
+import { recordCancellationInTx } from "../cancellations/cancellations.service.js";
+
+/** What a Cal.com event did, recorded on its delivery's marker (`echo`: our own change, already applied). */
+interface AppliedCalcomEvent {
+  outcome: "processed" | "ignored" | "unknown-booking" | "echo";
+  bookingId: string | null;
+}
+
+async function bookingIdByUid(uid: string): Promise<string | null> {
+  const snap = await bookingsCollection().where("calcomBookingUid", "==", uid).limit(1).get();
+  return snap.docs[0]?.id ?? null;
+}
+
+/**
+ * Applies what a Cal.com booking event says happened in Cal.com. Cal.com's payloads are not to be
+ * trusted on status, so a cancellation or rejection is re-read from Cal.com
+ * before it moves money. Our own changes echoed back find the booking already in that state and
+ * change nothing.
+ */
+export async function applyCalcomEvent(hook: CalcomWebhook, deps: Dependencies): Promise<AppliedCalcomEvent> {
+  const trigger = hook.triggerEvent;
+  const uid = hook.payload.uid;
+  if (!(CALCOM_HANDLED_TRIGGERS as readonly string[]).includes(trigger) || !uid) return { outcome: "ignored", bookingId: null };
+  if ((trigger === "BOOKING_RESCHEDULED" || trigger === "BOOKING_REQUESTED") && hook.payload.rescheduleUid) {
+    return applyCalcomMove(hook, uid, hook.payload.rescheduleUid, deps);
+  }
+  const bookingId = await bookingIdByUid(uid);
+  if (!bookingId) return { outcome: "unknown-booking", bookingId: null };
+  const booking = await requireBooking(bookingId);
+  const now = deps.now();
+
+  if (trigger === "BOOKING_CANCELLED" || trigger === "BOOKING_REJECTED") {
+    if (booking.status === "cancelled") return { outcome: "echo", bookingId };
+    const account = await accountOfBooking(booking, deps.config);
+    const current = await deps.bookingCalendar.getBooking(account, uid);
+    if (current.status !== "cancelled" && current.status !== "rejected") return { outcome: "ignored", bookingId };
+    // Rejecting is the host's doing; a cancellation is the student's only when an attendee made it,
+    // by Cal.com's record first (the payload as a fallback), as reconciliation decides.
+    const byCoach = trigger === "BOOKING_REJECTED" || calcomCanceller({
+      cancelledBy: current.cancelledByEmail ?? hook.payload.cancelledBy,
+      attendeeEmails: [...(current.attendeeEmails ?? []), ...(hook.payload.attendees ?? []).map((a) => a.email)],
+    }) === "coach";
+    const reason = storedReason(hook.payload.cancellationReason ?? hook.payload.rejectionReason, trigger === "BOOKING_REJECTED" ? "Rejected in Cal.com" : "Cancelled in Cal.com");
+    await getDb().runTransaction(async (tx) => {
+      const fresh = await requireBooking(bookingId, tx);
+      if (fresh.status === "cancelled") return;
+      await recordCancellationInTx(tx, bookingId, fresh, { by: byCoach ? "coach" : "student", reason, calcomStatus: current.status === "rejected" ? "rejected" : "cancelled" }, now);
+    });
+    return { outcome: "processed", bookingId };
+  }
+
+  if ((trigger === "BOOKING_CREATED" || trigger === "BOOKING_CONFIRMED") && (hook.payload.status ?? "").toUpperCase() === "ACCEPTED") {
+    if (booking.calcomStatus === "accepted") return { outcome: "echo", bookingId };
+    await getDb().runTransaction(async (tx) => {
+      const fresh = await requireBooking(bookingId, tx);
+      if (fresh.calcomStatus === "accepted" || fresh.status === "cancelled") return;
+      // Accepted in Cal.com: the trigger finishes a paid booking's confirmation without calling it again.
+      patchBooking(tx, bookingId, fresh, { calcomStatus: "accepted" }, now);
+    });
+    return { outcome: "processed", bookingId };
+  }
+  // BOOKING_REQUESTED without a rescheduleUid is our own create echoing: recorded only.
+  return { outcome: "ignored", bookingId };
+}
+
+/**
+ * A booking moved in Cal.com (`uid` new, `rescheduleUid` old). Our own moves echo back: the new
+ * uid is already ours, or the old one already in a booking's chain. Anything else is followed
+ * as reconciliation follows a move whose webhook was lost (features/bookings/follow-calcom-move).
+ */
+async function applyCalcomMove(hook: CalcomWebhook, newUid: string, oldUid: string, deps: Dependencies): Promise<AppliedCalcomEvent> {
+  const known = await bookingIdByUid(newUid);
+  if (known) return { outcome: "echo", bookingId: known };
+  const bookingId = await bookingIdByUid(oldUid);
+  if (!bookingId) {
+    // Our own move may have been recorded between the two lookups: the old uid is then in the chain.
+    const moved = await bookingsCollection().where("previousCalcomBookingUids", "array-contains", oldUid).limit(1).get();
+    const id = moved.docs[0]?.id ?? null;
+    return id ? { outcome: "echo", bookingId: id } : { outcome: "unknown-booking", bookingId: null };
+  }
+  const by = calcomMover({ rescheduledBy: hook.payload.rescheduledBy, hostEmails: [hook.payload.organizer?.email] });
+  const { outcome } = await followCalcomMove({ bookingId, oldUid, newUid, by }, deps);
+  return { outcome, bookingId };
+}
