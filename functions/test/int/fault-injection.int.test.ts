@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { cancelBooking } from "../../src/features/cancellations/cancellations.service.js";
-import { cancellationRefundTarget } from "../../src/features/cancellations/cancellation-decision.js";
+import { cancellationRefundTarget } from "../../src/domain/cancellation-decision.js";
 import { reconcileBooking, reconcileRecent } from "../../src/features/reconciliation/reconciliation.service.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
 import { handleCalcomWebhook } from "../../src/features/webhooks/calcom-webhook.endpoint.js";

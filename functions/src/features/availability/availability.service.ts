@@ -13,7 +13,7 @@ import { withLease } from "../../shared/lease.js";
 import { log } from "../../shared/logger.js";
 import type { WeeklyRow } from "../../ports/scheduling.port.js";
 import { resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
-import { sameOfferingTarget } from "../reschedules/reschedule-plan.js";
+import { sameOfferingTarget } from "../../domain/reschedule-plan.js";
 import type { AvailableSlotsOut, GetAvailableSlotsInput, SyncAvailabilityInput } from "./availability.schemas.js";
 
 export const COACH_NOT_SYNCED_MESSAGE = "Coach not synced with Cal.com";

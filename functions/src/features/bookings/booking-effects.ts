@@ -5,7 +5,7 @@ import { AppError, errorCodeOf } from "../../domain/errors.js";
 import { mayWaitForProcessing, processingDeadline, processingHoldExpiry } from "../../domain/delayed-payment.js";
 import { isRefundMade } from "../../domain/money.js";
 import { allocateRefund } from "../../domain/refund-allocation.js";
-import { cancellationRefundTarget } from "../cancellations/cancellation-decision.js";
+import { cancellationRefundTarget } from "../../domain/cancellation-decision.js";
 import { moveInCalcom } from "../reschedules/reschedule-effects.js";
 import { rateLimitedUntil } from "../../ports/calcom-queue.port.js";
 import type { Dependencies } from "../../ports/dependencies.js";

@@ -2,7 +2,7 @@ import type { Transaction } from "firebase-admin/firestore";
 import { stripeRefundTargetCents, type Booking } from "../../domain/booking.js";
 import { AppError } from "../../domain/errors.js";
 import { storedReason } from "../../domain/text.js";
-import { cancellationRefundTarget, decideCancellation } from "./cancellation-decision.js";
+import { cancellationRefundTarget, decideCancellation } from "../../domain/cancellation-decision.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
 import type { Dependencies } from "../../ports/dependencies.js";
 import { getDb } from "../../shared/firestore.js";

@@ -6,11 +6,11 @@ import type { Dependencies } from "../../ports/dependencies.js";
 import { coachDoc, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import { requireBooking } from "../bookings/bookings.repository.js";
-import { decideCancellation, type CancellationQuote } from "../cancellations/cancellation-decision.js";
-import { planMove } from "../reschedules/reschedule-plan.js";
+import { decideCancellation, type CancellationQuote } from "../../domain/cancellation-decision.js";
+import { planMove } from "../../domain/reschedule-plan.js";
 import { roleOf } from "../reschedules/reschedules.service.js";
 import type { CoachStatementInput, QuoteCancellationInput, QuoteRescheduleInput, SaveCancellationPolicyInput } from "./money.schemas.js";
-import { buildStatement, LedgerEntrySchema, type Statement } from "./statement.js";
+import { buildStatement, LedgerEntrySchema, type Statement } from "../../domain/statement.js";
 
 /**
  * Sets the caller's cancellation policy, validated (tiers ordered, 0-100 %, the last at 0 h) with

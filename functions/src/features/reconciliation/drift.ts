@@ -5,7 +5,7 @@ import { calcomMover } from "../../domain/calcom-move.js";
 import { mayWaitForProcessing, processingDeadline } from "../../domain/delayed-payment.js";
 import type { CalcomBookingListed, CalcomBookingRef } from "../../ports/scheduling.port.js";
 import type { CheckoutSessionOut, OurRefund } from "../../ports/payments.port.js";
-import { cancellationRefundTarget } from "../cancellations/cancellation-decision.js";
+import { cancellationRefundTarget } from "../../domain/cancellation-decision.js";
 
 /**
  * What reconciliation may find wrong with one booking, from Firestore's, Cal.com's and Stripe's

@@ -9,7 +9,7 @@ import { log } from "../../shared/logger.js";
 import { HOLD_MINUTES } from "../bookings/bookings.service.js";
 import { appendAudit, requireBooking, reserveMoveInTx, writeBooking } from "../bookings/bookings.repository.js";
 import { abandonRescheduleInTx, moveInCalcom, patchReschedule } from "./reschedule-effects.js";
-import { planMove, type Role } from "./reschedule-plan.js";
+import { planMove, type Role } from "../../domain/reschedule-plan.js";
 import type { RescheduleBookingInput, RescheduleBookingOut } from "./reschedules.schemas.js";
 
 export const KEEP_DIFFERENCE_MESSAGE = "Only an admin can keep a cheaper offering's difference: a move to a cheaper offering always refunds it.";

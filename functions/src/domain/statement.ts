@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CurrencySchema } from "../../domain/money.js";
+import { CurrencySchema } from "./money.js";
 
 /** `bookings/{id}/ledger/{stripeObjectId}`: one movement of money, written once, never edited. */
 export const LedgerEntrySchema = z.object({

@@ -1,11 +1,11 @@
-import { lostBeyondOwedCents, openRefundsOwedCents, type Booking } from "../../domain/booking.js";
-import type { Coach } from "../../domain/coach.js";
-import { AppError } from "../../domain/errors.js";
-import { priceDifference, type PriceDifference } from "../../domain/price-difference.js";
-import { decideReschedule } from "../../domain/reschedule-policy.js";
-import { DEFAULT_SCHEDULING_LIMITS, bookingRefusal, effectiveLimits, studentCutoffRefusal, type SchedulingLimits } from "../../domain/limits.js";
-import { MINUTE_MS, epochMs } from "../../domain/time.js";
-import { OFFERING_NOT_SYNCED_MESSAGE } from "../../domain/offering.js";
+import { lostBeyondOwedCents, openRefundsOwedCents, type Booking } from "./booking.js";
+import type { Coach } from "./coach.js";
+import { AppError } from "./errors.js";
+import { priceDifference, type PriceDifference } from "./price-difference.js";
+import { decideReschedule } from "./reschedule-policy.js";
+import { DEFAULT_SCHEDULING_LIMITS, bookingRefusal, effectiveLimits, studentCutoffRefusal, type SchedulingLimits } from "./limits.js";
+import { MINUTE_MS, epochMs } from "./time.js";
+import { OFFERING_NOT_SYNCED_MESSAGE } from "./offering.js";
 
 export type Role = "student" | "coach" | "admin";
 

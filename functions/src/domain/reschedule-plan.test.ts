@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { Booking } from "../../domain/booking.js";
-import type { Coach } from "../../domain/coach.js";
-import { DEFAULT_CANCELLATION_POLICY } from "../../domain/policy.js";
+import type { Booking } from "./booking.js";
+import type { Coach } from "./coach.js";
+import { DEFAULT_CANCELLATION_POLICY } from "./policy.js";
 import { planMove } from "./reschedule-plan.js";
 
 const START = "2030-01-07T09:00:00.000Z";

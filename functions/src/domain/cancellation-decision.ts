@@ -1,8 +1,8 @@
-import { disputeOpen, openRefundsOwedCents, stripeRefundTargetCents, type Booking } from "../../domain/booking.js";
-import { AppError } from "../../domain/errors.js";
-import { studentCutoffRefusal } from "../../domain/limits.js";
-import { refundableCents, roundDownForStripe } from "../../domain/money.js";
-import { decideRefund } from "../../domain/policy.js";
+import { disputeOpen, openRefundsOwedCents, stripeRefundTargetCents, type Booking } from "./booking.js";
+import { AppError } from "./errors.js";
+import { studentCutoffRefusal } from "./limits.js";
+import { refundableCents, roundDownForStripe } from "./money.js";
+import { decideRefund } from "./policy.js";
 
 export type Canceller = "student" | "coach" | "admin";
 
