@@ -17,7 +17,11 @@ export const calcomWrites = onTaskDispatched(
     retryConfig: { maxAttempts: 10, minBackoffSeconds: 5, maxBackoffSeconds: 300, maxDoublings: 6 },
   },
   async (request) => {
-    const [{ CalcomWriteSchema, runCalcomWrite }, { getDependencies }] = await Promise.all([import("./calcom-writes.service.js"), import("../../shared/dependencies.js")]);
+    const [{ CalcomWriteSchema }, { runCalcomWrite }, { getDependencies }] = await Promise.all([
+      import("../../shared/calcom-queue.port.js"),
+      import("./calcom-writes.service.js"),
+      import("../../shared/dependencies.js"),
+    ]);
     const write = CalcomWriteSchema.parse(request.data);
     const outcome = await runCalcomWrite(write, getDependencies());
     if (outcome === "retry") throw new Error(`Cal.com write ${write.key} failed; the queue will retry it`);

@@ -3,7 +3,7 @@ import type Stripe from "stripe";
 import { z } from "zod";
 import { AppError } from "../../domain/errors.js";
 import type { Dependencies } from "../../shared/dependencies.js";
-import { bookingsCollection, getDb } from "../../shared/firestore.js";
+import { bookingsCollection, getDb, webhookEventDoc } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import { recordPaymentInTx, recordPaymentProcessingInTx, releaseHoldInTx } from "../bookings/booking-effects.js";
 import { appendAudit, readBooking } from "../bookings/bookings.repository.js";
@@ -41,7 +41,7 @@ export type StripeEventOutcome = "processed" | "duplicate" | "ignored" | "unknow
  */
 export async function applyStripeEvent(event: Stripe.Event, deps: Dependencies): Promise<StripeEventOutcome> {
   const now = deps.now();
-  const marker = getDb().collection("webhookEvents").doc(`stripe_${event.id}`);
+  const marker = webhookEventDoc(`stripe_${event.id}`);
   return getDb().runTransaction(async (tx) => {
     if ((await tx.get(marker)).exists) return "duplicate";
     let outcome: StripeEventOutcome = "ignored";

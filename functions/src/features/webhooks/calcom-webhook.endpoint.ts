@@ -7,7 +7,7 @@ import { storedReason } from "../../domain/text.js";
 import { CALCOM_HANDLED_TRIGGERS, CalcomWebhookSchema, type CalcomWebhook } from "../../integrations/calcom/calcom.schemas.js";
 import { verifyCalcomSignature } from "../../integrations/calcom/calcom-webhook.js";
 import type { Dependencies } from "../../shared/dependencies.js";
-import { bookingsCollection, getDb } from "../../shared/firestore.js";
+import { bookingsCollection, getDb, webhookEventDoc } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import { accountOfBooking } from "../calcom-accounts/calcom-accounts.repository.js";
 import { calcomMover } from "../../domain/calcom-move.js";
@@ -119,7 +119,7 @@ export async function handleCalcomWebhook(req: Pick<Request, "method" | "rawBody
   } catch {
     return { status: 400, body: { error: "not a Cal.com webhook envelope" } };
   }
-  const marker = getDb().collection("webhookEvents").doc(deliveryId(hook));
+  const marker = webhookEventDoc(deliveryId(hook));
   try {
     // Claim the delivery first: Cal.com does not retry, so de-duplication is our replay defence.
     await marker.create({ source: "calcom", trigger: hook.triggerEvent, uid: hook.payload.uid ?? null, outcome: "processing", receivedAt: Timestamp.fromDate(deps.now()) });
