@@ -16,6 +16,20 @@ export default tseslint.config(
     },
   },
   {
+    // One module names every Firestore path (docs/data-model.md): elsewhere a reference comes from it.
+    files: ["src/**/*.ts", "src/**/*.cts"],
+    ignores: ["src/shared/firestore.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "CallExpression[callee.property.name=/^(collection|collectionGroup)$/]",
+          message: "Firestore paths live in src/shared/firestore.ts: use (or add) its reference there.",
+        },
+      ],
+    },
+  },
+  {
     files: ["**/*.test.ts", "test/**/*.ts"],
     rules: { "@typescript-eslint/no-non-null-assertion": "off" },
   },

@@ -1,4 +1,5 @@
-import type { CalcomAccountRef } from "../domain/calcom-account.js";
+import { z } from "zod";
+import { CalcomAccountRefSchema, type CalcomAccountRef } from "../domain/calcom-account.js";
 import { AppError } from "../domain/errors.js";
 
 /**
@@ -11,6 +12,20 @@ export type CalcomWrite =
   | { action: "coach-event-types"; coachId: string; key: string }
   /** A live Cal.com booking reconciliation found naming no current booking of ours: cancel it. */
   | { action: "calcom-orphan"; calcomBookingUid: string; coachId: string | null; calcomAccount?: CalcomAccountRef; key: string };
+
+/** What the queue's task carries (and an unfinished write records): a `CalcomWrite`, parsed. */
+export const CalcomWriteSchema = z.discriminatedUnion("action", [
+  z.object({ action: z.literal("booking"), bookingId: z.string().min(1).max(128), key: z.string().min(1) }),
+  z.object({ action: z.literal("coach-event-types"), coachId: z.string().min(1).max(128), key: z.string().min(1) }),
+  z.object({
+    action: z.literal("calcom-orphan"),
+    calcomBookingUid: z.string().min(1).max(128),
+    coachId: z.string().min(1).max(128).nullable(),
+    /** The account it was listed in (absent on writes queued before it existed: the coach's current one, or the organization's). */
+    calcomAccount: CalcomAccountRefSchema.optional(),
+    key: z.string().min(1),
+  }),
+]);
 
 export interface CalcomWriteQueue {
   /**

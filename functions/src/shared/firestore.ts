@@ -1,7 +1,18 @@
-import { getFirestore, Timestamp, type Firestore, type FirestoreDataConverter, type DocumentData } from "firebase-admin/firestore";
+import { getFirestore, Timestamp, type CollectionReference, type DocumentData, type DocumentReference, type Firestore, type FirestoreDataConverter, type Query } from "firebase-admin/firestore";
 import type { z } from "zod";
-import { BookingSchema, BOOKING_INSTANT_FIELDS, type Booking } from "../domain/booking.js";
+import { BOOKING_INSTANT_FIELDS, BookingSchema, type Booking } from "../domain/booking.js";
+import { calcomAccountKey, type CalcomAccountRef } from "../domain/calcom-account.js";
 import { CoachSchema, type Coach } from "../domain/coach.js";
+import {
+  CalcomCredentialSchema,
+  CoachCalendarSchema,
+  EventTypeRecordSchema,
+  EventTypeSyncStateSchema,
+  RetiredCalcomAccountSchema,
+  SlotCacheEntrySchema,
+  StudentHoldsSchema,
+  UnfinishedCalcomWriteSchema,
+} from "./firestore-records.js";
 
 let db: Firestore | undefined;
 
@@ -42,30 +53,162 @@ export function converterFor<S extends z.ZodType<object>>(
   };
 }
 
-export const COLLECTIONS = {
-  coaches: "coaches",
-  bookings: "bookings",
-  notifications: "notifications",
-  calcomCredentials: "calcomCredentials",
-  calcomRetiredAccounts: "calcomRetiredAccounts",
-  webhookEvents: "webhookEvents",
-} as const;
+/*
+ * Every Firestore path the functions read or write, and nowhere else (a lint rule refuses
+ * `.collection(` outside this file). A document with a schema is reached through its converter,
+ * which parses each read and each whole-document write. The `raw…` references skip it, for the
+ * writes a converter cannot take: partial ones (`update`, merged sets, FieldValue sentinels;
+ * a booking's go through writeBooking, which checks the result against BookingSchema). Documents
+ * with no schema (audit and ledger entries, notifications, alerts, markers, leases, runs) are plain.
+ */
 
 const bookingConverter = converterFor(BookingSchema, BOOKING_INSTANT_FIELDS);
 const coachConverter = converterFor(CoachSchema);
+const coachCalendarConverter = converterFor(CoachCalendarSchema);
+const studentHoldsConverter = converterFor(StudentHoldsSchema);
+const calcomCredentialConverter = converterFor(CalcomCredentialSchema);
+const retiredCalcomAccountConverter = converterFor(RetiredCalcomAccountSchema);
+const eventTypeRecordConverter = converterFor(EventTypeRecordSchema);
+const eventTypeSyncStateConverter = converterFor(EventTypeSyncStateSchema);
+const slotCacheEntryConverter = converterFor(SlotCacheEntrySchema);
+const unfinishedCalcomWriteConverter = converterFor(UnfinishedCalcomWriteSchema);
 
-export function bookingsCollection() {
-  return getDb().collection(COLLECTIONS.bookings).withConverter<Booking>(bookingConverter);
+const collection = (path: string): CollectionReference => getDb().collection(path);
+
+// bookings/{bookingId} and its subcollections
+
+export function bookingsCollection(): CollectionReference<Booking> {
+  return collection("bookings").withConverter<Booking>(bookingConverter);
 }
 
-export function bookingDoc(bookingId: string) {
-  return bookingsCollection().doc(bookingId);
+export function bookingDoc(bookingId: string): DocumentReference<Booking> {
+  return rawBookingDoc(bookingId).withConverter<Booking>(bookingConverter);
 }
 
-export function coachesCollection() {
-  return getDb().collection(COLLECTIONS.coaches).withConverter<Coach>(coachConverter);
+export function rawBookingDoc(bookingId: string): DocumentReference {
+  return collection("bookings").doc(bookingId);
 }
 
-export function coachDoc(coachId: string) {
-  return coachesCollection().doc(coachId);
+/** A fresh booking id (Firestore's auto-id), taken before the booking is written. */
+export function newBookingId(): string {
+  return collection("bookings").doc().id;
+}
+
+/** `bookings/{bookingId}/events/{eventId}`: the booking's audit trail. */
+export function bookingEventDoc(bookingId: string, eventId: string): DocumentReference {
+  return rawBookingDoc(bookingId).collection("events").doc(eventId);
+}
+
+const LEDGER = "ledger";
+
+/** `bookings/{bookingId}/ledger/{stripeObjectId}`: every move of the booking's money. */
+export function ledgerCollection(bookingId: string): CollectionReference {
+  return rawBookingDoc(bookingId).collection(LEDGER);
+}
+
+export function ledgerEntryDoc(bookingId: string, entryId: string): DocumentReference {
+  return ledgerCollection(bookingId).doc(entryId);
+}
+
+/** Every booking's ledger entries at once (a coach's statement). */
+export function allLedgerEntries(): Query {
+  return getDb().collectionGroup(LEDGER);
+}
+
+// coaches/{coachId} and its subcollection
+
+export function coachDoc(coachId: string): DocumentReference<Coach> {
+  return rawCoachDoc(coachId).withConverter<Coach>(coachConverter);
+}
+
+export function rawCoachDoc(coachId: string): DocumentReference {
+  return collection("coaches").doc(coachId);
+}
+
+export function eventTypeRecordsCollection(coachId: string) {
+  return rawCoachDoc(coachId).collection("eventTypes").withConverter(eventTypeRecordConverter);
+}
+
+// server-only documents (their shapes and meaning: firestore-records.ts)
+
+export function coachCalendarDoc(coachId: string) {
+  return collection("coachCalendars").doc(coachId).withConverter(coachCalendarConverter);
+}
+
+export function studentHoldsDoc(userId: string) {
+  return collection("studentHolds").doc(userId).withConverter(studentHoldsConverter);
+}
+
+export function calcomCredentialsCollection() {
+  return collection("calcomCredentials").withConverter(calcomCredentialConverter);
+}
+
+export function calcomCredentialDoc(coachId: string) {
+  return calcomCredentialsCollection().doc(coachId);
+}
+
+export function retiredCalcomAccountsCollection() {
+  return collection("calcomRetiredAccounts").withConverter(retiredCalcomAccountConverter);
+}
+
+export function retiredCalcomAccountDoc(coachId: string, account: CalcomAccountRef) {
+  return retiredCalcomAccountsCollection().doc(`${coachId}_${calcomAccountKey(account)}`);
+}
+
+export function eventTypeSyncsCollection() {
+  return collection("eventTypeSyncs").withConverter(eventTypeSyncStateConverter);
+}
+
+export function eventTypeSyncDoc(coachId: string) {
+  return rawEventTypeSyncDoc(coachId).withConverter(eventTypeSyncStateConverter);
+}
+
+export function rawEventTypeSyncDoc(coachId: string): DocumentReference {
+  return collection("eventTypeSyncs").doc(coachId);
+}
+
+export function slotCacheDoc(key: string) {
+  return rawSlotCacheDoc(key).withConverter(slotCacheEntryConverter);
+}
+
+export function rawSlotCacheDoc(key: string): DocumentReference {
+  return collection("slotCache").doc(key);
+}
+
+export function unfinishedCalcomWritesCollection() {
+  return collection("unfinishedCalcomWrites").withConverter(unfinishedCalcomWriteConverter);
+}
+
+export function unfinishedCalcomWriteDoc(taskId: string) {
+  return unfinishedCalcomWritesCollection().doc(taskId);
+}
+
+/** `notifications/{bookingId}_{kind}_{recipientId}`: what a user is told (clients read their own). */
+export function notificationDoc(notificationId: string): DocumentReference {
+  return collection("notifications").doc(notificationId);
+}
+
+/** `adminAlerts/{bookingId}_{escalationId}`: what an administrator has to settle. */
+export function adminAlertDoc(alertId: string): DocumentReference {
+  return collection("adminAlerts").doc(alertId);
+}
+
+/** `webhookEvents/{source}_{id}`: the claim of one webhook delivery, so a redelivery is applied once. */
+export function webhookEventDoc(eventId: string): DocumentReference {
+  return collection("webhookEvents").doc(eventId);
+}
+
+/** `leases/{key}`: see lease.ts. */
+export function leaseDoc(key: string): DocumentReference {
+  return collection("leases").doc(key);
+}
+
+/** `system/reconciliation`: the poll cursor of each Cal.com account. */
+export function reconciliationCursorsDoc(): DocumentReference {
+  return collection("system").doc("reconciliation");
+}
+
+/** `reconciliationRuns/{runId}`: what one reconciliation pass found and healed. */
+export function reconciliationRunDoc(runId: string): DocumentReference {
+  return collection("reconciliationRuns").doc(runId);
 }

@@ -1,6 +1,6 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { AppError } from "../domain/errors.js";
-import { getDb } from "./firestore.js";
+import { getDb, leaseDoc } from "./firestore.js";
 
 /**
  * Runs `work` while holding a short lease on `leases/{key}`, so that two concurrent runs of the
@@ -8,7 +8,7 @@ import { getDb } from "./firestore.js";
  * run expires after `ttlMs`. A second caller gets `request/in-progress` instead of waiting.
  */
 export async function withLease<T>(key: string, ttlMs: number, now: () => Date, work: () => Promise<T>): Promise<T> {
-  const ref = getDb().collection("leases").doc(key);
+  const ref = leaseDoc(key);
   const holder = `${process.pid}-${Math.random().toString(36).slice(2)}`;
   await getDb().runTransaction(async (tx) => {
     const snap = await tx.get(ref);

@@ -8,7 +8,7 @@ import { cachedSlots, slotCacheKey } from "./slot-cache.js";
 import { MINUTE_MS, epochMs, toUtcIso } from "../../domain/time.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
 import type { Dependencies } from "../../ports/dependencies.js";
-import { bookingDoc, bookingsCollection, coachDoc, getDb } from "../../shared/firestore.js";
+import { bookingDoc, bookingsCollection, coachDoc, rawCoachDoc } from "../../shared/firestore.js";
 import { withLease } from "../../shared/lease.js";
 import { log } from "../../shared/logger.js";
 import type { WeeklyRow } from "../../ports/scheduling.port.js";
@@ -54,7 +54,7 @@ export async function syncAvailability(input: SyncAvailabilityInput, caller: Cal
     throw new AppError("auth/permission-denied", "You can only sync your own availability.");
   }
   const { coachId, availability } = input;
-  const ref = getDb().collection("coaches").doc(coachId);
+  const ref = rawCoachDoc(coachId);
   // The local copy is written first and always: the slot fallback reads it when Cal.com is down.
   await ref.set({ timeZone: availability.timeZone, availabilitySlots: availability.slots }, { merge: true });
 

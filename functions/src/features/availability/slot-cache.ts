@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { z } from "zod";
 import type { Interval } from "../../domain/availability.js";
-import { getDb } from "../../shared/firestore.js";
+import { getDb, rawSlotCacheDoc, slotCacheDoc } from "../../shared/firestore.js";
+import type { SlotCacheEntry } from "../../shared/firestore-records.js";
 import { calendarFreedVersion } from "../bookings/bookings.repository.js";
 
 /**
@@ -18,26 +18,13 @@ export const SLOT_CACHE_TTL_MS = 30_000;
 const CLAIM_MS = 5_000;
 const POLL_MS = 100;
 
-const EntrySchema = z.object({
-  slots: z.array(z.object({ start: z.string(), end: z.string() })).default([]),
-  fetchedAtMs: z.number().nullable().default(null),
-  freedVersion: z.number().nullable().default(null),
-  claimUntilMs: z.number().nullable().default(null),
-});
-type Entry = z.output<typeof EntrySchema>;
-
-function entryRef(key: string) {
-  return getDb().collection("slotCache").doc(key);
-}
-
 export function slotCacheKey(input: { coachId: string; eventTypeId: number; from: string; to: string; timeZone: string; bookingUidToReschedule?: string | undefined }): string {
   const raw = `${input.coachId}|${input.eventTypeId}|${input.from}|${input.to}|${input.timeZone}${input.bookingUidToReschedule !== undefined ? `|${input.bookingUidToReschedule}` : ""}`;
   return `${input.coachId}_${createHash("sha256").update(raw).digest("hex").slice(0, 32)}`;
 }
 
-async function readEntry(key: string): Promise<Entry | null> {
-  const snap = await entryRef(key).get();
-  return snap.exists ? EntrySchema.parse(snap.data()) : null;
+async function readEntry(key: string): Promise<SlotCacheEntry | null> {
+  return (await slotCacheDoc(key).get()).data() ?? null;
 }
 
 export interface CachedSlots {
@@ -64,16 +51,16 @@ export function cachedSlots(key: string, coachId: string, nowMs: () => number, f
 }
 
 async function load(key: string, coachId: string, nowMs: () => number, fetch: () => Promise<Interval[]>): Promise<CachedSlots> {
-  const isFresh = async (e: Entry | null): Promise<boolean> => e !== null && e.fetchedAtMs !== null && nowMs() - e.fetchedAtMs < SLOT_CACHE_TTL_MS && e.freedVersion === (await calendarFreedVersion(coachId));
-  const answer = (e: Entry): CachedSlots => ({ slots: e.slots, source: "cache", ageSeconds: Math.floor((nowMs() - (e.fetchedAtMs ?? nowMs())) / 1000) });
+  const isFresh = async (e: SlotCacheEntry | null): Promise<boolean> => e !== null && e.fetchedAtMs !== null && nowMs() - e.fetchedAtMs < SLOT_CACHE_TTL_MS && e.freedVersion === (await calendarFreedVersion(coachId));
+  const answer = (e: SlotCacheEntry): CachedSlots => ({ slots: e.slots, source: "cache", ageSeconds: Math.floor((nowMs() - (e.fetchedAtMs ?? nowMs())) / 1000) });
   const entry = await readEntry(key);
   if (entry && (await isFresh(entry))) return answer(entry);
 
   const claimed = await getDb().runTransaction(async (tx) => {
-    const snap = await tx.get(entryRef(key));
-    const current = snap.exists ? EntrySchema.parse(snap.data()) : null;
+    const current = (await tx.get(slotCacheDoc(key))).data();
     if (current?.claimUntilMs != null && current.claimUntilMs > nowMs()) return false;
-    tx.set(entryRef(key), { coachId, claimUntilMs: nowMs() + CLAIM_MS }, { merge: true });
+    // Merged (and with the coach, which the entry's schema does not read): the raw reference.
+    tx.set(rawSlotCacheDoc(key), { coachId, claimUntilMs: nowMs() + CLAIM_MS }, { merge: true });
     return true;
   });
   if (!claimed) {
@@ -91,10 +78,10 @@ async function load(key: string, coachId: string, nowMs: () => number, fetch: ()
     const startedMs = nowMs();
     const freedVersion = await calendarFreedVersion(coachId);
     const slots = await fetch();
-    await entryRef(key).set({ coachId, slots, fetchedAtMs: startedMs, freedVersion, claimUntilMs: null });
+    await rawSlotCacheDoc(key).set({ coachId, slots, fetchedAtMs: startedMs, freedVersion, claimUntilMs: null });
     return { slots, source: "calcom", ageSeconds: 0 };
   } catch (err) {
-    await entryRef(key).set({ claimUntilMs: null }, { merge: true });
+    await rawSlotCacheDoc(key).set({ claimUntilMs: null }, { merge: true });
     const stale = await readEntry(key);
     if (stale?.fetchedAtMs != null) return { slots: stale.slots, source: "cache", ageSeconds: Math.floor((nowMs() - stale.fetchedAtMs) / 1000) };
     throw err;

@@ -9,7 +9,7 @@ import { cancellationRefundTarget } from "../../domain/cancellation-decision.js"
 import { moveInCalcom } from "../reschedules/reschedule-effects.js";
 import { rateLimitedUntil } from "../../ports/calcom-queue.port.js";
 import type { Dependencies } from "../../ports/dependencies.js";
-import { getDb } from "../../shared/firestore.js";
+import { getDb, ledgerEntryDoc } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import { accountOfBooking } from "../calcom-accounts/calcom-accounts.repository.js";
 import { recordCancellationInTx } from "../cancellations/cancellations.service.js";
@@ -107,7 +107,7 @@ export function recordPaymentProcessingInTx(tx: Transaction, bookingId: string, 
  */
 export function recordPaymentInTx(tx: Transaction, bookingId: string, booking: Booking, paymentIntentId: string, stripeEventId: string, now: Date): "paid" | "late-payment" | "already-recorded" {
   if (booking.paymentStatus !== "pending") return "already-recorded";
-  const ledger = getDb().collection("bookings").doc(bookingId).collection("ledger").doc(paymentIntentId);
+  const ledger = ledgerEntryDoc(bookingId, paymentIntentId);
   tx.set(ledger, { bookingId, coachId: booking.coachId, kind: "captured", amountCents: booking.amountCents, currency: booking.currency, stripeObjectId: paymentIntentId, cause: "checkout", at: Timestamp.fromDate(now) });
   const charges = [{ paymentIntentId, amountCents: booking.amountCents, refundedCents: 0, cause: "checkout" as const }];
   if (booking.status === "requested") {
@@ -255,7 +255,7 @@ export async function recordRefundInTx(
   refund: { refundId: string; paymentIntentId: string; amountCents: number; cause: string; obligationKey: string | null },
   now: Date,
 ): Promise<boolean> {
-  const ledger = getDb().collection("bookings").doc(bookingId).collection("ledger").doc(refund.refundId);
+  const ledger = ledgerEntryDoc(bookingId, refund.refundId);
   const { obligationKey } = refund;
   const existing = await tx.get(ledger);
   if (existing.exists) {

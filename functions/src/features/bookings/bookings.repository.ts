@@ -1,60 +1,25 @@
 import { Timestamp, type Transaction } from "firebase-admin/firestore";
-import { z } from "zod";
 import { DEFAULT_SCHEDULING_LIMITS, MAX_UNPAID_HOLDS_TOTAL, busyUntilMs, clashes } from "../../domain/limits.js";
 import { BOOKING_INSTANT_FIELDS, BookingSchema, type Booking } from "../../domain/booking.js";
 import { transition, type BookingState } from "../../domain/booking-state.js";
 import { AppError } from "../../domain/errors.js";
 import { epochMs } from "../../domain/time.js";
-import { bookingDoc, getDb } from "../../shared/firestore.js";
+import { bookingDoc, bookingEventDoc, coachCalendarDoc, getDb, notificationDoc, rawBookingDoc, studentHoldsDoc } from "../../shared/firestore.js";
+import { CoachCalendarSchema, type CoachCalendar } from "../../shared/firestore-records.js";
 
-/**
- * `coachCalendars/{coachId}`: the live (held or confirmed) intervals of one coach, across all of
- * their offerings, each kept until its after-buffer has run out (`busyUntilMs`). Every reservation reads and writes it in one transaction, so two bookings of a
- * coach can never overlap, whatever the concurrency. Server-only.
- */
-const CalendarSchema = z.object({
-  intervals: z
-    .array(z.object({ bookingId: z.string(), start: z.string(), end: z.string(), bufferBeforeMinutes: z.int().min(0).optional(), bufferAfterMinutes: z.int().min(0).optional() }))
-    .default([]),
-  /**
-   * Goes up by one whenever an interval is given back (a cancellation, a released hold, a move):
-   * the shared slot cache is fresh only while it has not moved since the fetch. Taking a slot
-   * does not move it: every answer subtracts our live bookings anyway.
-   */
-  freedVersion: z.int().min(0).default(0),
-});
-
-/** The version of a coach's freed intervals (see CalendarSchema), read outside any transaction. */
+/** The version of a coach's freed intervals (see CoachCalendarSchema), read outside any transaction. */
 export async function calendarFreedVersion(coachId: string): Promise<number> {
-  const snap = await calendarRef(coachId).get();
-  return CalendarSchema.parse(snap.data() ?? {}).freedVersion;
-}
-
-/**
- * `studentHolds/{userId}`: the unpaid holds a student has made, read and written in the same
- * transaction as each reservation so that no burst of requests gets past the caps. Entries whose
- * booking is no longer an unpaid hold, or whose hold expired, stop counting.
- */
-const StudentHoldsSchema = z.object({
-  holds: z.array(z.object({ bookingId: z.string(), coachId: z.string(), expiresAt: z.string() })).default([]),
-});
-
-function studentHoldsRef(userId: string) {
-  return getDb().collection("studentHolds").doc(userId);
+  const snap = await coachCalendarDoc(coachId).get();
+  return (snap.data() ?? CoachCalendarSchema.parse({})).freedVersion;
 }
 
 function buffersOf(booking: Booking) {
   return { bufferBeforeMinutes: booking.limits?.bufferBeforeMinutes ?? 0, bufferAfterMinutes: booking.limits?.bufferAfterMinutes ?? 0 };
 }
-type Calendar = z.output<typeof CalendarSchema>;
 
-function calendarRef(coachId: string) {
-  return getDb().collection("coachCalendars").doc(coachId);
-}
-
-async function readCalendar(tx: Transaction, coachId: string): Promise<Calendar> {
-  const snap = await tx.get(calendarRef(coachId));
-  return CalendarSchema.parse(snap.data() ?? {});
+async function readCalendar(tx: Transaction, coachId: string): Promise<CoachCalendar> {
+  const snap = await tx.get(coachCalendarDoc(coachId));
+  return snap.data() ?? CoachCalendarSchema.parse({});
 }
 
 /**
@@ -104,8 +69,8 @@ async function reserveAndCreateOnce(bookingId: string, booking: Booking, nowMs: 
       if (holds.length >= MAX_UNPAID_HOLDS_TOTAL) {
         throw new AppError("booking/too-many-holds", `You have ${MAX_UNPAID_HOLDS_TOTAL} unpaid bookings. Pay for one or cancel it before booking another.`);
       }
-      tx.set(calendarRef(booking.coachId), { intervals: [...live, { bookingId, ...wanted }], freedVersion: calendar.freedVersion });
-      tx.set(studentHoldsRef(booking.userId), { holds: [...holds, { bookingId, coachId: booking.coachId, expiresAt: booking.holdExpiresAt ?? new Date(nowMs).toISOString() }] });
+      tx.set(coachCalendarDoc(booking.coachId), { intervals: [...live, { bookingId, ...wanted }], freedVersion: calendar.freedVersion });
+      tx.set(studentHoldsDoc(booking.userId), { holds: [...holds, { bookingId, coachId: booking.coachId, expiresAt: booking.holdExpiresAt ?? new Date(nowMs).toISOString() }] });
       tx.create(ref, booking);
     },
     { maxAttempts: 50 },
@@ -114,7 +79,7 @@ async function reserveAndCreateOnce(bookingId: string, booking: Booking, nowMs: 
 
 /** A student's holds that still count: unpaid, unexpired (reads only: call before any write). */
 async function liveHolds(tx: Transaction, userId: string, nowMs: number) {
-  const recorded = StudentHoldsSchema.parse((await tx.get(studentHoldsRef(userId))).data() ?? {}).holds.filter((h) => epochMs(h.expiresAt) > nowMs);
+  const recorded = ((await tx.get(studentHoldsDoc(userId))).data()?.holds ?? []).filter((h) => epochMs(h.expiresAt) > nowMs);
   const snaps = recorded.length > 0 ? await tx.getAll(...recorded.map((h) => bookingDoc(h.bookingId))) : [];
   return recorded.filter((_, i) => {
     const b = snaps[i]?.data();
@@ -134,7 +99,7 @@ export async function reserveMoveInTx(tx: Transaction, coachId: string, bookingI
     throw new AppError("booking/cannot-reschedule", "This time is no longer available. Please pick another slot: your booking is unchanged.");
   }
   return () => {
-    tx.set(calendarRef(coachId), { intervals: [...live, { bookingId, ...wanted }], freedVersion: calendar.freedVersion });
+    tx.set(coachCalendarDoc(coachId), { intervals: [...live, { bookingId, ...wanted }], freedVersion: calendar.freedVersion });
   };
 }
 
@@ -143,7 +108,7 @@ export async function releaseIntervalInTx(tx: Transaction, coachId: string, book
   const calendar = await readCalendar(tx, coachId);
   const index = calendar.intervals.findIndex((i) => i.bookingId === bookingId && epochMs(i.start) === epochMs(interval.start) && epochMs(i.end) === epochMs(interval.end));
   return () => {
-    if (index >= 0) tx.set(calendarRef(coachId), { intervals: calendar.intervals.filter((_, n) => n !== index), freedVersion: calendar.freedVersion + 1 });
+    if (index >= 0) tx.set(coachCalendarDoc(coachId), { intervals: calendar.intervals.filter((_, n) => n !== index), freedVersion: calendar.freedVersion + 1 });
   };
 }
 
@@ -153,7 +118,7 @@ export async function moveIntervalInTx(tx: Transaction, coachId: string, booking
   const index = calendar.intervals.findIndex((i) => i.bookingId === bookingId && epochMs(i.start) === epochMs(from.start) && epochMs(i.end) === epochMs(from.end));
   return () => {
     const buffers = { bufferBeforeMinutes: calendar.intervals[index]?.bufferBeforeMinutes ?? 0, bufferAfterMinutes: calendar.intervals[index]?.bufferAfterMinutes ?? 0 };
-    tx.set(calendarRef(coachId), { intervals: [...calendar.intervals.filter((_, n) => n !== index), { bookingId, ...to, ...buffers }], freedVersion: calendar.freedVersion + 1 });
+    tx.set(coachCalendarDoc(coachId), { intervals: [...calendar.intervals.filter((_, n) => n !== index), { bookingId, ...to, ...buffers }], freedVersion: calendar.freedVersion + 1 });
   };
 }
 
@@ -166,7 +131,7 @@ export async function otherLiveIntervalsInTx(tx: Transaction, coachId: string, b
 export async function releaseInTx(tx: Transaction, coachId: string, bookingId: string): Promise<() => void> {
   const calendar = await readCalendar(tx, coachId);
   return () => {
-    tx.set(calendarRef(coachId), { intervals: calendar.intervals.filter((i) => i.bookingId !== bookingId), freedVersion: calendar.freedVersion + 1 });
+    tx.set(coachCalendarDoc(coachId), { intervals: calendar.intervals.filter((i) => i.bookingId !== bookingId), freedVersion: calendar.freedVersion + 1 });
   };
 }
 
@@ -203,7 +168,7 @@ export function writeBooking(tx: Transaction, bookingId: string, from: Booking, 
     const v = data[field];
     if (typeof v === "string") data[field] = Timestamp.fromDate(new Date(v));
   }
-  tx.update(getDb().collection("bookings").doc(bookingId), data);
+  tx.update(rawBookingDoc(bookingId), data);
 }
 
 /** Changes a booking's fields without a change of state, through the same check as `writeBooking`. */
@@ -213,11 +178,11 @@ export function patchBooking(tx: Transaction, bookingId: string, current: Bookin
 
 /** Appends to the booking's audit trail; a deterministic id makes a repeated step write nothing new. */
 export function appendAudit(tx: Transaction, bookingId: string, eventId: string, entry: Record<string, unknown>, now: Date): void {
-  tx.set(getDb().collection("bookings").doc(bookingId).collection("events").doc(eventId), { ...entry, at: Timestamp.fromDate(now) });
+  tx.set(bookingEventDoc(bookingId, eventId), { ...entry, at: Timestamp.fromDate(now) });
 }
 
 /** One notification per booking, kind and recipient (its id), so a retried step sends it once. */
 export function notify(tx: Transaction, input: { bookingId: string; recipientId: string; kind: string; title: string; body: string }, now: Date): void {
   const id = `${input.bookingId}_${input.kind}_${input.recipientId}`;
-  tx.set(getDb().collection("notifications").doc(id), { ...input, createdAt: Timestamp.fromDate(now), readAt: null });
+  tx.set(notificationDoc(id), { ...input, createdAt: Timestamp.fromDate(now), readAt: null });
 }

@@ -5,7 +5,7 @@ import { bookingRefusal, effectiveLimits } from "../../domain/limits.js";
 import { MINUTE_MS, epochMs } from "../../domain/time.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
 import type { Dependencies } from "../../ports/dependencies.js";
-import { coachDoc, getDb } from "../../shared/firestore.js";
+import { coachDoc, getDb, newBookingId, rawBookingDoc } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import { accountRefOf, resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
 import { OFFERING_NOT_SYNCED_MESSAGE } from "../../domain/offering.js";
@@ -42,7 +42,7 @@ export async function createBooking(input: CreateBookingInput, caller: CallerCon
   const refusal = bookingRefusal({ start: input.startTime, now, limits, coachTimeZone: coach.timeZone });
   if (refusal) throw new AppError("booking/outside-limits", refusal.message, { details: { limit: refusal.limit } });
 
-  const bookingId = getDb().collection("bookings").doc().id;
+  const bookingId = newBookingId();
   const nowIso = now.toISOString();
   const booking: Booking = {
     coachId: input.coachId,
@@ -96,7 +96,7 @@ export async function createBooking(input: CreateBookingInput, caller: CallerCon
   accountRead.catch(() => undefined);
   emailRead.catch(() => undefined);
   await reserveAndCreate(bookingId, booking, now.getTime());
-  const ref = getDb().collection("bookings").doc(bookingId);
+  const ref = rawBookingDoc(bookingId);
 
   const [account, email] = await Promise.all([accountRead, emailRead]).catch(async (err: unknown) => {
     await releaseHold(bookingId, "Booking could not be created", deps);

@@ -2,7 +2,7 @@ import { Timestamp } from "firebase-admin/firestore";
 import { withEscalation } from "../../domain/booking.js";
 import { judgeCalcomMove } from "../../domain/calcom-move.js";
 import type { Dependencies } from "../../ports/dependencies.js";
-import { getDb } from "../../shared/firestore.js";
+import { adminAlertDoc, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import type { CalcomBookingRecord } from "../../ports/scheduling.port.js";
 import { accountOfBooking } from "../calcom-accounts/calcom-accounts.repository.js";
@@ -56,7 +56,7 @@ export async function followCalcomMove(move: CalcomMove, deps: Dependencies): Pr
     appendAudit(tx, bookingId, `rescheduled-in-calcom-${newUid}`, { type: "rescheduled-in-calcom", by, from: booking.startTime, to: interval.start, calcomBookingUid: newUid, previousUid: oldUid }, now);
     if (escalation) {
       appendAudit(tx, bookingId, `calcom-move-escalated-${newUid}`, { type: "calcom-move-escalated", rules: escalation.rules, message: escalation.message, calcomBookingUid: newUid }, now);
-      tx.set(getDb().collection("adminAlerts").doc(`${bookingId}_${escalation.id}`), { bookingId, kind: escalation.kind, rules: escalation.rules, message: escalation.message, createdAt: Timestamp.fromDate(now), resolvedAt: null });
+      tx.set(adminAlertDoc(`${bookingId}_${escalation.id}`), { bookingId, kind: escalation.kind, rules: escalation.rules, message: escalation.message, createdAt: Timestamp.fromDate(now), resolvedAt: null });
       log.warn("calcom.move-escalated", { bookingId, rules: escalation.rules.join(",") });
     }
     const body = `Your session of ${booking.startTime} now starts at ${interval.start}.`;

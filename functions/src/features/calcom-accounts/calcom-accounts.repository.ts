@@ -1,76 +1,33 @@
-import { Timestamp } from "firebase-admin/firestore";
-import { z } from "zod";
 import type { AppConfig } from "../../config/runtime-config.js";
-import { calcomAccountKey, type CalcomAccountRef } from "../../domain/calcom-account.js";
+import type { CalcomAccountRef } from "../../domain/calcom-account.js";
 import { AppError } from "../../domain/errors.js";
 import { CALCOM_KEY_MISSING_MESSAGE } from "../../integrations/calcom/calcom-error-map.js";
-import { COLLECTIONS, getDb } from "../../shared/firestore.js";
+import { calcomCredentialDoc, calcomCredentialsCollection, retiredCalcomAccountDoc, retiredCalcomAccountsCollection } from "../../shared/firestore.js";
+import type { CalcomCredential, RetiredCalcomAccount } from "../../shared/firestore-records.js";
 import type { CalcomAccount } from "../../ports/scheduling.port.js";
 
-/**
- * `calcomCredentials/{coachId}`: a coach's own Cal.com credential (connected-account mode).
- * No client rule matches this collection, so no client can read or write it; it is never logged.
- */
-export const CalcomCredentialSchema = z.object({
-  kind: z.literal("apiKey"),
-  apiKey: z.string().min(1),
-  calcomUserId: z.int().positive(),
-  connectedAt: z.instanceof(Timestamp),
-  /** Our webhook in this account (registered at connect), null before that existed. */
-  webhookId: z.int().positive().nullable().default(null),
-});
-export type CalcomCredential = z.output<typeof CalcomCredentialSchema>;
-
-/**
- * `calcomRetiredAccounts/{coachId}_{mode-calcomUserId}`: an account the coach has left (no client
- * rule matches it either). Its key (connected mode) is kept so that a late call for one of its
- * bookings (a queued cancel, an orphan, a reconciliation read) still reaches the account it
- * lives in, and so that the event types we made there are removed until none is left.
- */
-export const RetiredCalcomAccountSchema = z.object({
-  coachId: z.string().min(1),
-  mode: z.enum(["organization", "connected"]),
-  calcomUserId: z.int().positive(),
-  apiKey: z.string().min(1).nullable(),
-  retiredAt: z.instanceof(Timestamp),
-  eventTypeIdsToRemove: z.array(z.int().positive()),
-  /** Whether `eventTypeIdsToRemove` is not empty (what reconciliation queries). */
-  removalPending: z.boolean(),
-});
-export type RetiredCalcomAccount = z.output<typeof RetiredCalcomAccountSchema>;
-
-function credentialRef(coachId: string) {
-  return getDb().collection(COLLECTIONS.calcomCredentials).doc(coachId);
-}
-
-export function retiredAccountRef(coachId: string, ref: CalcomAccountRef) {
-  return getDb().collection(COLLECTIONS.calcomRetiredAccounts).doc(`${coachId}_${calcomAccountKey(ref)}`);
-}
-
 export async function saveCalcomCredential(coachId: string, credential: CalcomCredential): Promise<void> {
-  await credentialRef(coachId).set(CalcomCredentialSchema.parse(credential));
+  await calcomCredentialDoc(coachId).set(credential);
 }
 
 export async function readCalcomCredential(coachId: string): Promise<CalcomCredential | null> {
-  const snap = await credentialRef(coachId).get();
-  return snap.exists ? CalcomCredentialSchema.parse(snap.data()) : null;
+  return (await calcomCredentialDoc(coachId).get()).data() ?? null;
 }
 
 export async function readRetiredAccount(coachId: string, ref: CalcomAccountRef): Promise<RetiredCalcomAccount | null> {
-  const snap = await retiredAccountRef(coachId, ref).get();
-  return snap.exists ? RetiredCalcomAccountSchema.parse(snap.data()) : null;
+  return (await retiredCalcomAccountDoc(coachId, ref).get()).data() ?? null;
 }
 
 /** Every connected credential (a reconciliation poll goes through each), by coach. */
 export async function listConnectedCredentials(): Promise<{ coachId: string; credential: CalcomCredential }[]> {
-  const snaps = await getDb().collection(COLLECTIONS.calcomCredentials).get();
-  return snaps.docs.map((d) => ({ coachId: d.id, credential: CalcomCredentialSchema.parse(d.data()) }));
+  const snaps = await calcomCredentialsCollection().get();
+  return snaps.docs.map((d) => ({ coachId: d.id, credential: d.data() }));
 }
 
 /** Retired accounts with event types of ours still to remove (a failed removal is retried by reconciliation). */
 export async function listRetiredWithEventTypes(): Promise<RetiredCalcomAccount[]> {
-  const snaps = await getDb().collection(COLLECTIONS.calcomRetiredAccounts).where("removalPending", "==", true).limit(100).get();
-  return snaps.docs.map((d) => RetiredCalcomAccountSchema.parse(d.data()));
+  const snaps = await retiredCalcomAccountsCollection().where("removalPending", "==", true).limit(100).get();
+  return snaps.docs.map((d) => d.data());
 }
 
 export function connectedAccount(credential: Pick<CalcomCredential, "apiKey" | "calcomUserId">): CalcomAccount & { mode: "connected" } {

@@ -4,20 +4,12 @@ import { AppError, errorCodeOf } from "../../domain/errors.js";
 import { CALCOM_WEBHOOK_TRIGGERS } from "../../integrations/calcom/calcom.schemas.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
 import type { Dependencies } from "../../ports/dependencies.js";
-import { bookingsCollection, coachDoc, getDb } from "../../shared/firestore.js";
+import { bookingsCollection, coachDoc, eventTypeRecordsCollection, getDb, rawCoachDoc, retiredCalcomAccountDoc } from "../../shared/firestore.js";
+import type { RetiredCalcomAccount } from "../../shared/firestore-records.js";
 import { log } from "../../shared/logger.js";
 import type { CalcomAccount } from "../../ports/scheduling.port.js";
 import { eventTypeInUse } from "../offerings/event-type-sync.js";
-import { EventTypeRecordSchema } from "../offerings/offerings.schemas.js";
-import {
-  connectedAccount,
-  organizationAccount,
-  readCalcomCredential,
-  retiredAccountRef,
-  RetiredCalcomAccountSchema,
-  saveCalcomCredential,
-  type RetiredCalcomAccount,
-} from "./calcom-accounts.repository.js";
+import { connectedAccount, organizationAccount, readCalcomCredential, saveCalcomCredential } from "./calcom-accounts.repository.js";
 import type { ConnectCalcomAccountInput } from "./calcom-accounts.schemas.js";
 
 export const BOOKINGS_LIVE_MESSAGE =
@@ -67,7 +59,7 @@ export async function connectCalcomAccount(input: ConnectCalcomAccountInput, cal
   await saveCalcomCredential(coachId, { kind: "apiKey", apiKey: input.apiKey, calcomUserId: me.id, connectedAt, webhookId: webhookId ?? credential?.webhookId ?? null });
   if (coach && (change === "switch" || coach.calcomUserId !== me.id)) {
     // The next sync makes a fresh schedule, and event types, in the new account.
-    await getDb().collection("coaches").doc(coachId).update({ calcomUserId: me.id, calcomScheduleId: null, calcomMode: "connected" });
+    await rawCoachDoc(coachId).update({ calcomUserId: me.id, calcomScheduleId: null, calcomMode: "connected" });
   }
   if (change === "switch" && current !== null) await removeRetiredEventTypes(coachId, current, deps);
   log.info("calcom.account-connected", { coachId, calcomUserId: me.id, change });
@@ -97,26 +89,26 @@ async function registerWebhook(coachId: string, account: CalcomAccount & { mode:
  * resets the coach's event-type records and links so the next sync makes them in the new account.
  */
 async function retireAccount(coachId: string, left: CalcomAccountRef, apiKey: string | null, deps: Dependencies): Promise<void> {
-  const records = await getDb().collection("coaches").doc(coachId).collection("eventTypes").get();
+  const records = await eventTypeRecordsCollection(coachId).get();
   const coach = (await coachDoc(coachId).get()).data();
   const ids = new Set<number>();
   for (const d of records.docs) {
-    const record = EventTypeRecordSchema.parse(d.data());
+    const record = d.data();
     if (!record.deleted) ids.add(record.eventTypeId);
     // Retired ones were kept only for live bookings, and a switch waits until none is live.
     for (const r of record.retired) ids.add(r.eventTypeId);
   }
   for (const o of coach?.customOfferings ?? []) if (o.calcomEventTypeId !== null) ids.add(o.calcomEventTypeId);
-  const ref = retiredAccountRef(coachId, left);
+  const ref = retiredCalcomAccountDoc(coachId, left);
   await getDb().runTransaction(async (tx) => {
     const [existing, latestSnap] = await Promise.all([tx.get(ref), tx.get(coachDoc(coachId))]);
     const latest = latestSnap.data();
-    const before = existing.exists ? RetiredCalcomAccountSchema.parse(existing.data()).eventTypeIdsToRemove : [];
+    const before = existing.data()?.eventTypeIdsToRemove ?? [];
     const toRemove = [...new Set([...before, ...ids])];
     const retired: RetiredCalcomAccount = { coachId, ...left, apiKey, retiredAt: Timestamp.fromDate(deps.now()), eventTypeIdsToRemove: toRemove, removalPending: toRemove.length > 0 };
-    tx.set(ref, RetiredCalcomAccountSchema.parse(retired));
+    tx.set(ref, retired);
     for (const d of records.docs) tx.delete(d.ref);
-    if (latest) tx.update(getDb().collection("coaches").doc(coachId), { customOfferings: latest.customOfferings.map((o) => ({ ...o, calcomEventTypeId: null })) });
+    if (latest) tx.update(rawCoachDoc(coachId), { customOfferings: latest.customOfferings.map((o) => ({ ...o, calcomEventTypeId: null })) });
   });
 }
 
@@ -126,10 +118,9 @@ async function retireAccount(coachId: string, left: CalcomAccountRef, apiKey: st
  * failure is logged and left recorded: reconciliation tries again.
  */
 export async function removeRetiredEventTypes(coachId: string, left: CalcomAccountRef, deps: Dependencies, through?: CalcomAccount): Promise<{ removed: number; left: number }> {
-  const ref = retiredAccountRef(coachId, left);
-  const snap = await ref.get();
-  if (!snap.exists) return { removed: 0, left: 0 };
-  const retired = RetiredCalcomAccountSchema.parse(snap.data());
+  const ref = retiredCalcomAccountDoc(coachId, left);
+  const retired = (await ref.get()).data();
+  if (retired === undefined) return { removed: 0, left: 0 };
   const account = through ?? (retired.mode === "organization" ? organizationAccount(deps.config) : retired.apiKey === null ? null : connectedAccount({ apiKey: retired.apiKey, calcomUserId: retired.calcomUserId }));
   if (account === null) {
     log.warn("calcom.retired-account-unreachable", { coachId, mode: retired.mode });
@@ -147,7 +138,8 @@ export async function removeRetiredEventTypes(coachId: string, left: CalcomAccou
     }
     removed += 1;
     await getDb().runTransaction(async (tx) => {
-      const fresh = RetiredCalcomAccountSchema.parse((await tx.get(ref)).data());
+      const fresh = (await tx.get(ref)).data();
+      if (fresh === undefined) return; // never deleted: nothing left to cross off
       const rest = fresh.eventTypeIdsToRemove.filter((id) => id !== eventTypeId);
       tx.update(ref, { eventTypeIdsToRemove: rest, removalPending: rest.length > 0 });
     });

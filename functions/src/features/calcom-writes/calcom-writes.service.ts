@@ -1,26 +1,11 @@
 import { Timestamp } from "firebase-admin/firestore";
-import { z } from "zod";
-import { CalcomAccountRefSchema } from "../../domain/calcom-account.js";
 import { errorCodeOf } from "../../domain/errors.js";
 import { busyUntil, rateLimitedUntil, retryAfterBlock, taskId, type CalcomWrite } from "../../ports/calcom-queue.port.js";
-import { getDb } from "../../shared/firestore.js";
+import { unfinishedCalcomWriteDoc, unfinishedCalcomWritesCollection } from "../../shared/firestore.js";
 import type { Dependencies } from "../../ports/dependencies.js";
 import { log } from "../../shared/logger.js";
 import { runCalcomBookingWrites, type CalcomWriteOutcome } from "../bookings/booking-effects.js";
 import { handleCoachWritten } from "../offerings/offerings.triggers.js";
-
-export const CalcomWriteSchema = z.discriminatedUnion("action", [
-  z.object({ action: z.literal("booking"), bookingId: z.string().min(1).max(128), key: z.string().min(1) }),
-  z.object({ action: z.literal("coach-event-types"), coachId: z.string().min(1).max(128), key: z.string().min(1) }),
-  z.object({
-    action: z.literal("calcom-orphan"),
-    calcomBookingUid: z.string().min(1).max(128),
-    coachId: z.string().min(1).max(128).nullable(),
-    /** The account it was listed in (absent on writes queued before it existed: the coach's current one, or the organization's). */
-    calcomAccount: CalcomAccountRefSchema.optional(),
-    key: z.string().min(1),
-  }),
-]);
 
 /** Why an orphan is cancelled: Cal.com shows the host's reason to the attendee. */
 export const ORPHAN_REASON = "This booking was not completed on the marketplace and has been released.";
@@ -52,29 +37,21 @@ export async function runCalcomWrite(write: CalcomWrite, deps: Dependencies): Pr
   return outcome;
 }
 
-/**
- * `unfinishedCalcomWrites/{uid}`: an orphan's cancellation whose last run failed. The queue
- * retries it for a while; if it gives up, reconciliation finds it here and enqueues it again
- * (Cal.com lists a booking as changed only once, so it would not be found again). Booking writes
- * and event-type syncs need no such record: reconciliation finds them from their own state.
- */
-const UnfinishedWriteSchema = z.object({ write: CalcomWriteSchema, code: z.string(), failedAt: z.instanceof(Timestamp) });
-
 function unfinishedRef(write: Extract<CalcomWrite, { action: "calcom-orphan" }>) {
-  return getDb().collection("unfinishedCalcomWrites").doc(taskId(write.calcomBookingUid));
+  return unfinishedCalcomWriteDoc(taskId(write.calcomBookingUid));
 }
 
 async function recordUnfinished(write: CalcomWrite, code: string, now: Date): Promise<void> {
   if (write.action !== "calcom-orphan") return;
-  await unfinishedRef(write).set(UnfinishedWriteSchema.parse({ write: { ...write, key: write.key.replace(/-after-\d+$/, "") }, code, failedAt: Timestamp.fromDate(now) }));
+  await unfinishedRef(write).set({ write: { ...write, key: write.key.replace(/-after-\d+$/, "") }, code, failedAt: Timestamp.fromDate(now) });
 }
 
 /** Enqueues again every orphan cancellation whose last run failed before `before` (the queue has had its go at it); returns their uids. */
 export async function requeueUnfinishedWrites(options: { dryRun: boolean; runId: string; before: Date }, deps: Pick<Dependencies, "calcomQueue">): Promise<string[]> {
-  const snap = await getDb().collection("unfinishedCalcomWrites").where("failedAt", "<", Timestamp.fromDate(options.before)).limit(100).get();
+  const snap = await unfinishedCalcomWritesCollection().where("failedAt", "<", Timestamp.fromDate(options.before)).limit(100).get();
   const requeued: string[] = [];
   for (const doc of snap.docs) {
-    const { write } = UnfinishedWriteSchema.parse(doc.data());
+    const { write } = doc.data();
     requeued.push(doc.id);
     if (options.dryRun) continue;
     try {

@@ -17,7 +17,11 @@ export const calcomWrites = onTaskDispatched(
     retryConfig: { maxAttempts: 10, minBackoffSeconds: 5, maxBackoffSeconds: 300, maxDoublings: 6 },
   },
   async (request) => {
-    const [{ CalcomWriteSchema, runCalcomWrite }, { getDependencies }] = await Promise.all([import("./calcom-writes.service.js"), import("../../composition-root.js")]);
+    const [{ CalcomWriteSchema }, { runCalcomWrite }, { getDependencies }] = await Promise.all([
+      import("../../ports/calcom-queue.port.js"),
+      import("./calcom-writes.service.js"),
+      import("../../composition-root.js"),
+    ]);
     const write = CalcomWriteSchema.parse(request.data);
     const outcome = await runCalcomWrite(write, getDependencies());
     if (outcome === "retry") throw new Error(`Cal.com write ${write.key} failed; the queue will retry it`);

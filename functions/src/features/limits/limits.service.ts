@@ -1,7 +1,7 @@
 import { AppError } from "../../domain/errors.js";
 import { effectiveLimits } from "../../domain/limits.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
-import { coachDoc, getDb } from "../../shared/firestore.js";
+import { coachDoc, getDb, rawCoachDoc } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 
 import type { SaveSchedulingLimitsInput } from "./limits.schemas.js";
@@ -17,7 +17,7 @@ export async function saveSchedulingLimits(input: SaveSchedulingLimitsInput, cal
     const coach = (await tx.get(coachDoc(coachId))).data();
     if (!coach) throw new AppError("coach/not-found", "Sync your availability (or create your coach profile) before setting limits.");
     const schedulingLimits = { ...coach.schedulingLimits, ...input.limits };
-    tx.update(getDb().collection("coaches").doc(coachId), { schedulingLimits });
+    tx.update(rawCoachDoc(coachId), { schedulingLimits });
     log.info("limits.saved", { coachId, fields: Object.keys(input.limits).join(",") });
     return { coachId, schedulingLimits, effective: effectiveLimits(schedulingLimits, undefined) };
   });

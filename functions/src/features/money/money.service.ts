@@ -3,7 +3,7 @@ import { AppError } from "../../domain/errors.js";
 import { CancellationPolicySchema, DEFAULT_CANCELLATION_POLICY } from "../../domain/policy.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
 import type { Dependencies } from "../../ports/dependencies.js";
-import { coachDoc, getDb } from "../../shared/firestore.js";
+import { allLedgerEntries, coachDoc, getDb, rawCoachDoc } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import { requireBooking } from "../bookings/bookings.repository.js";
 import { decideCancellation, type CancellationQuote } from "../../domain/cancellation-decision.js";
@@ -25,7 +25,7 @@ export async function saveCancellationPolicy(input: SaveCancellationPolicyInput,
     const version = (coach.cancellationPolicy?.version ?? DEFAULT_CANCELLATION_POLICY.version) + 1;
     const parsed = CancellationPolicySchema.safeParse({ version, tiers: input.tiers });
     if (!parsed.success) throw parsed.error; // a ZodError: invalid-argument naming the tier
-    tx.update(getDb().collection("coaches").doc(coachId), { cancellationPolicy: parsed.data });
+    tx.update(rawCoachDoc(coachId), { cancellationPolicy: parsed.data });
     log.info("policy.saved", { coachId, version });
     return { coachId, cancellationPolicy: parsed.data };
   });
@@ -74,8 +74,7 @@ export async function coachStatement(input: CoachStatementInput, caller: CallerC
   const coachId = input.coachId ?? uid;
   if (coachId !== uid && !caller.isAdmin) throw new AppError("auth/permission-denied", "You can only see your own statement.");
   if (!caller.isAdmin && !(await coachDoc(coachId).get()).exists) throw new AppError("auth/permission-denied", "Only coaches have statements.");
-  const snap = await getDb()
-    .collectionGroup("ledger")
+  const snap = await allLedgerEntries()
     .where("coachId", "==", coachId)
     .where("at", ">=", Timestamp.fromDate(new Date(input.from)))
     .where("at", "<", Timestamp.fromDate(new Date(input.to)))

@@ -4,20 +4,12 @@ import type { AppError } from "../../domain/errors.js";
 import { effectiveLimits, type SchedulingLimitsPatch } from "../../domain/limits.js";
 import type { Offering } from "../../domain/offering.js";
 import type { Dependencies } from "../../ports/dependencies.js";
-import { bookingsCollection, coachDoc, getDb } from "../../shared/firestore.js";
+import { bookingsCollection, coachDoc, eventTypeRecordsCollection, eventTypeSyncDoc, eventTypeSyncsCollection, getDb, rawCoachDoc, rawEventTypeSyncDoc } from "../../shared/firestore.js";
+import { EventTypeSyncStateSchema, type EventTypeRecord } from "../../shared/firestore-records.js";
 import { withLease } from "../../shared/lease.js";
 import { log } from "../../shared/logger.js";
 import type { CalcomAccount, EventTypeSpec } from "../../ports/scheduling.port.js";
 import { resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
-import { EventTypeRecordSchema, EventTypeSyncStateSchema, type EventTypeRecord } from "./offerings.schemas.js";
-
-function recordsOf(coachId: string) {
-  return getDb().collection("coaches").doc(coachId).collection("eventTypes");
-}
-
-export function syncStateRef(coachId: string) {
-  return getDb().collection("eventTypeSyncs").doc(coachId);
-}
 
 /**
  * The Cal.com slug of an offering's event type: deterministic, so that a create retried after a
@@ -91,16 +83,16 @@ export async function syncOfferingEventTypes(coachId: string, deps: Dependencies
 async function syncUnderLease(coachId: string, deps: Dependencies): Promise<SyncCounts> {
   const counts: SyncCounts = { created: 0, updated: 0, deleted: 0, retired: 0 };
   // Read before the coach: a write after this point is synced by a later run.
-  const wanted = EventTypeSyncStateSchema.parse((await syncStateRef(coachId).get()).data() ?? {}).wanted;
+  const wanted = (await eventTypeSyncDoc(coachId).get()).data()?.wanted ?? 0;
   const coach = (await coachDoc(coachId).get()).data();
   if (coach?.calcomUserId == null) return counts; // not synced yet: the first sync fires us again
   // Resolved only when there is Cal.com work: most coach writes (a sync, our own links) need none.
   let account: CalcomAccount | undefined;
   const accountFor = async () => (account ??= await resolveCalcomAccount(coachId, deps.config));
-  const recordSnaps = await recordsOf(coachId).get();
-  const records = new Map<string, EventTypeRecord>(recordSnaps.docs.map((d) => [d.id, EventTypeRecordSchema.parse(d.data())]));
+  const recordSnaps = await eventTypeRecordsCollection(coachId).get();
+  const records = new Map<string, EventTypeRecord>(recordSnaps.docs.map((d) => [d.id, d.data()]));
   const save = async (offeringId: string, record: EventTypeRecord) => {
-    await recordsOf(coachId).doc(offeringId).set(EventTypeRecordSchema.parse(record));
+    await eventTypeRecordsCollection(coachId).doc(offeringId).set(record);
     records.set(offeringId, record);
   };
   /**
@@ -199,23 +191,23 @@ async function linkOfferings(coachId: string, ids: Map<string, { eventTypeId: nu
     const update: Record<string, unknown> = {};
     if (changed) update.customOfferings = linked;
     if (latest.eventTypeSyncError !== null) update.eventTypeSyncError = FieldValue.delete();
-    if (Object.keys(update).length > 0) tx.update(getDb().collection("coaches").doc(coachId), update);
+    if (Object.keys(update).length > 0) tx.update(rawCoachDoc(coachId), update);
   });
 }
 
 /** The sync is done up to the coach write counted `wanted`; it stays behind while a later one waits. */
 async function recordSynced(coachId: string, wanted: number, retiredKept: number, now: Date): Promise<void> {
-  const ref = syncStateRef(coachId);
+  const ref = eventTypeSyncDoc(coachId);
   await getDb().runTransaction(async (tx) => {
-    const state = EventTypeSyncStateSchema.parse((await tx.get(ref)).data() ?? {});
+    const state = (await tx.get(ref)).data() ?? EventTypeSyncStateSchema.parse({});
     const synced = Math.max(state.synced, wanted);
-    tx.set(ref, EventTypeSyncStateSchema.parse({ ...state, synced, behind: state.wanted > synced, retiredKept, keepsRetired: retiredKept > 0, touchedAt: Timestamp.fromDate(now) }));
+    tx.set(ref, { ...state, synced, behind: state.wanted > synced, retiredKept, keepsRetired: retiredKept > 0, touchedAt: Timestamp.fromDate(now) });
   });
 }
 
 /** Counts a coach write that may change their event types (the trigger, before it enqueues the sync). */
 export async function markEventTypesWanted(coachId: string, now: Date): Promise<void> {
-  await syncStateRef(coachId).set({ wanted: FieldValue.increment(1), behind: true, touchedAt: Timestamp.fromDate(now) }, { merge: true });
+  await rawEventTypeSyncDoc(coachId).set({ wanted: FieldValue.increment(1), behind: true, touchedAt: Timestamp.fromDate(now) }, { merge: true });
 }
 
 /**
@@ -223,8 +215,8 @@ export async function markEventTypesWanted(coachId: string, now: Date): Promise<
  * trigger). The sync state is touched so that reconciliation tries the others before this one.
  */
 export async function recordEventTypeSyncError(coachId: string, err: AppError, now: Date): Promise<void> {
-  await syncStateRef(coachId).set({ touchedAt: Timestamp.fromDate(now) }, { merge: true });
-  const ref = getDb().collection("coaches").doc(coachId);
+  await rawEventTypeSyncDoc(coachId).set({ touchedAt: Timestamp.fromDate(now) }, { merge: true });
+  const ref = rawCoachDoc(coachId);
   const error = { code: err.code, message: err.message };
   await getDb().runTransaction(async (tx) => {
     const snap = await tx.get(ref);
@@ -240,7 +232,7 @@ export async function recordEventTypeSyncError(coachId: string, err: AppError, n
  * nothing in Cal.com when all is already in line.
  */
 export async function resyncOutstandingEventTypes(options: { dryRun: boolean; runId: string }, deps: Pick<Dependencies, "calcomQueue">): Promise<string[]> {
-  const syncs = getDb().collection("eventTypeSyncs");
+  const syncs = eventTypeSyncsCollection();
   // Those behind first (an offering may be unbookable); then a few keeping retired event types.
   const [behind, keeping] = await Promise.all([
     syncs.where("behind", "==", true).orderBy("touchedAt").limit(100).get(),

@@ -2,7 +2,7 @@ import { AppError } from "../../domain/errors.js";
 import type { Offering } from "../../domain/offering.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
 import type { Dependencies } from "../../ports/dependencies.js";
-import { bookingsCollection, coachDoc, getDb } from "../../shared/firestore.js";
+import { bookingsCollection, coachDoc, getDb, rawCoachDoc } from "../../shared/firestore.js";
 import type { RemoveOfferingInput, SaveOfferingInput } from "./offerings.schemas.js";
 
 /** Adds or replaces one of the caller's offerings (keeping its Cal.com link); the trigger syncs Cal.com. */
@@ -18,7 +18,7 @@ export async function saveOffering(input: SaveOfferingInput, caller: CallerConte
     const sameEventType = previous !== undefined && previous.durationMinutes === input.offering.durationMinutes;
     const offering: Offering = { ...input.offering, calcomEventTypeId: sameEventType ? previous.calcomEventTypeId : null };
     const customOfferings = previous ? coach.customOfferings.map((o) => (o.id === offering.id ? offering : o)) : [...coach.customOfferings, offering];
-    tx.update(getDb().collection("coaches").doc(coachId), { customOfferings });
+    tx.update(rawCoachDoc(coachId), { customOfferings });
     return { offering, created: !previous };
   });
 }
@@ -35,7 +35,7 @@ export async function removeOffering(input: RemoveOfferingInput, caller: CallerC
     if (!coach?.customOfferings.some((o) => o.id === input.offeringId)) {
       throw new AppError("offering/not-found", "You have no offering with this id.");
     }
-    tx.update(getDb().collection("coaches").doc(coachId), { customOfferings: coach.customOfferings.filter((o) => o.id !== input.offeringId) });
+    tx.update(rawCoachDoc(coachId), { customOfferings: coach.customOfferings.filter((o) => o.id !== input.offeringId) });
     return { offeringId: input.offeringId, removed: true };
   });
   const live = await bookingsCollection().where("coachId", "==", coachId).where("offeringId", "==", input.offeringId).where("endTime", ">", deps.now()).get();

@@ -2,12 +2,8 @@ import { Timestamp, type Transaction } from "firebase-admin/firestore";
 import type Stripe from "stripe";
 import { disputesOf, type Booking, type Dispute } from "../../domain/booking.js";
 import { disputeMoneyMove, isDisputeClosed, isStaleDisputeStatus } from "../../domain/dispute-status.js";
-import { getDb } from "../../shared/firestore.js";
+import { ledgerEntryDoc } from "../../shared/firestore.js";
 import { appendAudit, notify, writeBooking } from "../bookings/bookings.repository.js";
-
-function ledgerDoc(bookingId: string, id: string) {
-  return getDb().collection("bookings").doc(bookingId).collection("ledger").doc(id);
-}
 
 /**
  * Records what Stripe says of a dispute on one of the booking's payments (reads done by the
@@ -25,10 +21,10 @@ export function recordDisputeInTx(tx: Transaction, bookingId: string, booking: B
   const at = Timestamp.fromDate(now);
   const entry = { bookingId, coachId: booking.coachId, currency: dispute.currency, stripeObjectId: dispute.id, paymentIntentId, at };
   if (move.withdraw) {
-    tx.set(ledgerDoc(bookingId, `${dispute.id}-withdrawn`), { ...entry, kind: "dispute-withdrawn", amountCents: -dispute.amount, cause: `dispute-${dispute.reason}` });
+    tx.set(ledgerEntryDoc(bookingId, `${dispute.id}-withdrawn`), { ...entry, kind: "dispute-withdrawn", amountCents: -dispute.amount, cause: `dispute-${dispute.reason}` });
   }
   if (move.reinstate) {
-    tx.set(ledgerDoc(bookingId, `${dispute.id}-reinstated`), { ...entry, kind: "dispute-reinstated", amountCents: dispute.amount, cause: "dispute-won" });
+    tx.set(ledgerEntryDoc(bookingId, `${dispute.id}-reinstated`), { ...entry, kind: "dispute-reinstated", amountCents: dispute.amount, cause: "dispute-won" });
   }
   const dueBy = dispute.evidence_details.due_by ?? null;
   const recorded: Dispute = {

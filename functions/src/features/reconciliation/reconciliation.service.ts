@@ -7,7 +7,7 @@ import { calcomMover } from "../../domain/calcom-move.js";
 import { errorCodeOf } from "../../domain/errors.js";
 import { isRefundMade } from "../../domain/money.js";
 import type { Dependencies } from "../../ports/dependencies.js";
-import { bookingsCollection, getDb } from "../../shared/firestore.js";
+import { bookingsCollection, getDb, ledgerCollection, reconciliationCursorsDoc, reconciliationRunDoc } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import type { CalcomAccount, CalcomBookingListed, CalcomBookingRef } from "../../ports/scheduling.port.js";
 import type { CheckoutSessionOut } from "../../ports/payments.port.js";
@@ -103,7 +103,7 @@ async function sessionView(booking: Booking, deps: Dependencies): Promise<Checko
 }
 
 async function recordedRefundIds(bookingId: string): Promise<Set<string>> {
-  const ledger = await getDb().collection("bookings").doc(bookingId).collection("ledger").where("kind", "==", "refunded").get();
+  const ledger = await ledgerCollection(bookingId).where("kind", "==", "refunded").get();
   return new Set(ledger.docs.map((d) => d.id));
 }
 
@@ -254,7 +254,7 @@ export async function reconcileRecent(options: { dryRun: boolean }, deps: Depend
   const now = deps.now();
   const runId = `${now.getTime()}`;
   const run: ReconciliationRun = { runId, dryRun: options.dryRun, bookings: [], orphanCalcomBookings: [], eventTypeSyncs: [], requeuedCalcomWrites: [], orphanCheckoutSessions: [], errors: [] };
-  const cursorRef = getDb().collection("system").doc("reconciliation");
+  const cursorRef = reconciliationCursorsDoc();
   const cursors = CursorsSchema.parse((await cursorRef.get()).data() ?? {});
 
   const candidates = new Set<string>();
@@ -364,7 +364,7 @@ export async function reconcileRecent(options: { dryRun: boolean }, deps: Depend
 
   if (!options.dryRun) {
     await cursorRef.set({ calcomCursors: nextCursors, lastRunAt: Timestamp.fromDate(now) }, { mergeFields: [...Object.keys(nextCursors).map((k) => new FieldPath("calcomCursors", k)), "lastRunAt"] });
-    await getDb().collection("reconciliationRuns").doc(runId).set({
+    await reconciliationRunDoc(runId).set({
       at: Timestamp.fromDate(now),
       bookings: run.bookings.map((b) => ({ bookingId: b.bookingId, kinds: b.drifts.map((d) => d.kind) })),
       orphanCalcomBookings: run.orphanCalcomBookings,

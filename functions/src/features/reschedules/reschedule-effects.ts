@@ -3,17 +3,13 @@ import type { Booking, Reschedule } from "../../domain/booking.js";
 import { mayWaitForProcessing, processingDeadline, processingHoldExpiry } from "../../domain/delayed-payment.js";
 import { AppError } from "../../domain/errors.js";
 import type { Dependencies } from "../../ports/dependencies.js";
-import { getDb } from "../../shared/firestore.js";
+import { getDb, ledgerEntryDoc } from "../../shared/firestore.js";
 import { withLease } from "../../shared/lease.js";
 import { log } from "../../shared/logger.js";
 import type { CalcomBookingRef } from "../../ports/scheduling.port.js";
 import { accountOfBooking } from "../calcom-accounts/calcom-accounts.repository.js";
 import { exhausted, recordFailure } from "../bookings/booking-effects.js";
 import { appendAudit, notify, patchBooking, releaseIntervalInTx, requireBooking, writeBooking } from "../bookings/bookings.repository.js";
-
-function bookingRef(bookingId: string) {
-  return getDb().collection("bookings").doc(bookingId);
-}
 
 /**
  * Gives up a move inside a transaction (booking read by the caller, no write yet): the new
@@ -70,7 +66,7 @@ export function recordRescheduleProcessingInTx(tx: Transaction, bookingId: strin
 /** Records the payment of a reschedule's difference (reads done by the caller). A late one is owed back. */
 export function recordReschedulePaymentInTx(tx: Transaction, bookingId: string, booking: Booking, input: { rescheduleId: string; paymentIntentId: string; amountCents: number; stripeEventId: string }, now: Date): "paid" | "late-payment" | "already-recorded" {
   if (booking.charges.some((c) => c.paymentIntentId === input.paymentIntentId)) return "already-recorded";
-  const ledger = bookingRef(bookingId).collection("ledger").doc(input.paymentIntentId);
+  const ledger = ledgerEntryDoc(bookingId, input.paymentIntentId);
   tx.set(ledger, { bookingId, coachId: booking.coachId, kind: "captured", amountCents: input.amountCents, currency: booking.currency, stripeObjectId: input.paymentIntentId, cause: "price-difference", at: Timestamp.fromDate(now) });
   const charges = [...booking.charges, { paymentIntentId: input.paymentIntentId, amountCents: input.amountCents, refundedCents: 0, cause: "price-difference" as const }];
   const amountCents = booking.amountCents + input.amountCents;

@@ -4,7 +4,7 @@ import { errorCodeOf } from "../../domain/errors.js";
 import { CalcomWebhookSchema, type CalcomWebhook } from "../../integrations/calcom/calcom.schemas.js";
 import { verifyCalcomSignature } from "../../integrations/calcom/calcom-webhook.js";
 import type { Dependencies } from "../../ports/dependencies.js";
-import { getDb } from "../../shared/firestore.js";
+import { webhookEventDoc } from "../../shared/firestore.js";
 import type { HttpResponse, RawRequest } from "../../shared/http.js";
 import { log } from "../../shared/logger.js";
 import { applyCalcomEvent } from "./calcom-events.js";
@@ -36,7 +36,7 @@ export async function handleCalcomWebhook(req: RawRequest, deps: Dependencies): 
   } catch {
     return { status: 400, body: { error: "not a Cal.com webhook envelope" } };
   }
-  const marker = getDb().collection("webhookEvents").doc(deliveryId(hook));
+  const marker = webhookEventDoc(deliveryId(hook));
   try {
     // Claim the delivery first (applying it reads Cal.com and runs its own transactions, so the
     // claim cannot share one): Cal.com does not retry, so de-duplication is our replay defence.

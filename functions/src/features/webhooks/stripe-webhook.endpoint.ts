@@ -3,7 +3,7 @@ import type Stripe from "stripe";
 import { z } from "zod";
 import { AppError } from "../../domain/errors.js";
 import type { Dependencies } from "../../ports/dependencies.js";
-import { getDb } from "../../shared/firestore.js";
+import { getDb, webhookEventDoc } from "../../shared/firestore.js";
 import type { HttpResponse, RawRequest } from "../../shared/http.js";
 import { log } from "../../shared/logger.js";
 import { applyStripeEventInTx } from "../payments/stripe-events.js";
@@ -26,7 +26,7 @@ const StripeEventEnvelopeSchema = z.looseObject({
  */
 export async function applyStripeEvent(event: Stripe.Event, deps: Dependencies): Promise<"duplicate" | "processed" | "ignored" | "unknown-booking"> {
   const now = deps.now();
-  const marker = getDb().collection("webhookEvents").doc(`stripe_${event.id}`);
+  const marker = webhookEventDoc(`stripe_${event.id}`);
   return getDb().runTransaction(async (tx) => {
     if ((await tx.get(marker)).exists) return "duplicate";
     const { outcome, bookingId, detail } = await applyStripeEventInTx(tx, event, now);

@@ -1,0 +1,124 @@
+import { Timestamp } from "firebase-admin/firestore";
+import { z } from "zod";
+import { CalcomWriteSchema } from "../ports/calcom-queue.port.js";
+
+/*
+ * The shapes of the server-only documents that have no domain type (bookings and coaches have
+ * theirs in domain/). Each is the converter of its path in firestore-paths.ts, so what is stored
+ * is what the schema allows and a read is parsed by it. No client rule matches any of these paths.
+ */
+
+/**
+ * `coachCalendars/{coachId}`: the live (held or confirmed) intervals of one coach, across all of
+ * their offerings, each kept until its after-buffer has run out (`busyUntilMs`). Every reservation reads and writes it in one transaction, so two bookings of a
+ * coach can never overlap, whatever the concurrency.
+ */
+export const CoachCalendarSchema = z.object({
+  intervals: z
+    .array(z.object({ bookingId: z.string(), start: z.string(), end: z.string(), bufferBeforeMinutes: z.int().min(0).optional(), bufferAfterMinutes: z.int().min(0).optional() }))
+    .default([]),
+  /**
+   * Goes up by one whenever an interval is given back (a cancellation, a released hold, a move):
+   * the shared slot cache is fresh only while it has not moved since the fetch. Taking a slot
+   * does not move it: every answer subtracts our live bookings anyway.
+   */
+  freedVersion: z.int().min(0).default(0),
+});
+export type CoachCalendar = z.output<typeof CoachCalendarSchema>;
+
+/**
+ * `studentHolds/{userId}`: the unpaid holds a student has made, read and written in the same
+ * transaction as each reservation so that no burst of requests gets past the caps. Entries whose
+ * booking is no longer an unpaid hold, or whose hold expired, stop counting.
+ */
+export const StudentHoldsSchema = z.object({
+  holds: z.array(z.object({ bookingId: z.string(), coachId: z.string(), expiresAt: z.string() })).default([]),
+});
+
+/** `calcomCredentials/{coachId}`: a coach's own Cal.com credential (connected-account mode); it is never logged. */
+export const CalcomCredentialSchema = z.object({
+  kind: z.literal("apiKey"),
+  apiKey: z.string().min(1),
+  calcomUserId: z.int().positive(),
+  connectedAt: z.instanceof(Timestamp),
+  /** Our webhook in this account (registered at connect), null before that existed. */
+  webhookId: z.int().positive().nullable().default(null),
+});
+export type CalcomCredential = z.output<typeof CalcomCredentialSchema>;
+
+/**
+ * `calcomRetiredAccounts/{coachId}_{mode-calcomUserId}`: an account the coach has left. Its key
+ * (connected mode) is kept so that a late call for one of its bookings (a queued cancel, an
+ * orphan, a reconciliation read) still reaches the account it lives in, and so that the event
+ * types we made there are removed until none is left.
+ */
+export const RetiredCalcomAccountSchema = z.object({
+  coachId: z.string().min(1),
+  mode: z.enum(["organization", "connected"]),
+  calcomUserId: z.int().positive(),
+  apiKey: z.string().min(1).nullable(),
+  retiredAt: z.instanceof(Timestamp),
+  eventTypeIdsToRemove: z.array(z.int().positive()),
+  /** Whether `eventTypeIdsToRemove` is not empty (what reconciliation queries). */
+  removalPending: z.boolean(),
+});
+export type RetiredCalcomAccount = z.output<typeof RetiredCalcomAccountSchema>;
+
+/**
+ * `coaches/{coachId}/eventTypes/{offeringId}`: the recorded outcome of syncing one offering. An
+ * offering has one current event type; a change of its length, its removal, or its re-adding
+ * retires the current one (bookings keep the event type they were sold in) and the next
+ * version gets an event type of its own.
+ */
+export const EventTypeRecordSchema = z.object({
+  /** The current event type (when `deleted`, the last one, now retired). */
+  eventTypeId: z.int().positive(),
+  /** The Cal.com-relevant fields last applied, so an unchanged offering costs no Cal.com call. */
+  specKey: z.string(),
+  scheduleId: z.int().positive().nullable(),
+  /** The offering is gone: it has no current event type. */
+  deleted: z.boolean(),
+  /** Which event type of the offering is current: its slug names it past the first. */
+  version: z.int().min(1).default(1),
+  /** Earlier event types still holding live bookings; each is deleted in Cal.com once none is left. */
+  retired: z.array(z.object({ eventTypeId: z.int().positive() })).default([]),
+  /** The highest version ever asked of Cal.com: a new one is always above it, never a slug used before. */
+  highestVersion: z.int().min(1).nullable().default(null),
+  /** A version being created: if its answer is lost and the offering goes another way, the next run finds it by slug and retires it. */
+  creating: z.int().min(1).nullable().default(null),
+});
+export type EventTypeRecord = z.output<typeof EventTypeRecordSchema>;
+
+/**
+ * `eventTypeSyncs/{coachId}`: whether the coach's event types may be behind their offerings.
+ * Every coach write counts up `wanted`; a sync that completes records the count it started from.
+ * Reconciliation re-runs the syncs `behind` (a queue that gave up) and, a few at a time, those of
+ * coaches who `keepsRetired` event types waiting for their last booking to end; least recently
+ * touched first, so that none is starved.
+ */
+export const EventTypeSyncStateSchema = z.object({
+  wanted: z.int().min(0).default(0),
+  synced: z.int().min(0).default(0),
+  behind: z.boolean().default(false),
+  /** Retired event types still kept in Cal.com for their bookings. */
+  retiredKept: z.int().min(0).default(0),
+  keepsRetired: z.boolean().default(false),
+  touchedAt: z.instanceof(Timestamp).nullable().default(null),
+});
+
+/** `slotCache/{coachId}_{hash}`: one shared answer of Cal.com's slots (see features/availability/slot-cache.ts). */
+export const SlotCacheEntrySchema = z.object({
+  slots: z.array(z.object({ start: z.string(), end: z.string() })).default([]),
+  fetchedAtMs: z.number().nullable().default(null),
+  freedVersion: z.number().nullable().default(null),
+  claimUntilMs: z.number().nullable().default(null),
+});
+export type SlotCacheEntry = z.output<typeof SlotCacheEntrySchema>;
+
+/**
+ * `unfinishedCalcomWrites/{taskId}`: an orphan's cancellation whose last run failed. The queue
+ * retries it for a while; if it gives up, reconciliation finds it here and enqueues it again
+ * (Cal.com lists a booking as changed only once, so it would not be found again). Booking writes
+ * and event-type syncs need no such record: reconciliation finds them from their own state.
+ */
+export const UnfinishedCalcomWriteSchema = z.object({ write: CalcomWriteSchema, code: z.string(), failedAt: z.instanceof(Timestamp) });
