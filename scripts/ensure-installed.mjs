@@ -33,9 +33,20 @@ function ensureLocalConfig() {
     }
     // A parameter added since the copy was made would make the emulator stop and ask for it:
     // append the example's value for every key the copy lacks, never touching the others.
-    const keysOf = (text) => new Set(text.split("\n").map((l) => /^([A-Z0-9_]+)=/.exec(l)?.[1]).filter(Boolean));
+    const keysOf = (text) =>
+      new Set(
+        text
+          .split("\n")
+          .map((l) => /^([A-Z0-9_]+)=/.exec(l)?.[1])
+          .filter(Boolean),
+      );
     const have = keysOf(readFileSync(target, "utf8"));
-    const missing = readFileSync(example, "utf8").split("\n").filter((l) => { const k = /^([A-Z0-9_]+)=/.exec(l)?.[1]; return k && !have.has(k); });
+    const missing = readFileSync(example, "utf8")
+      .split("\n")
+      .filter((l) => {
+        const k = /^([A-Z0-9_]+)=/.exec(l)?.[1];
+        return k && !have.has(k);
+      });
     if (missing.length > 0) {
       appendFileSync(target, `\n# added from ${name}.example\n${missing.join("\n")}\n`);
       console.log(`[setup] added ${missing.map((l) => l.split("=")[0]).join(", ")} to functions/${name}`);

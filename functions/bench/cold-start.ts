@@ -15,9 +15,22 @@ const BASELINE = fileURLToPath(new URL("./baseline-hello.js", import.meta.url));
 /** Functions measured, with the modules their first request imports. */
 const TARGETS: { name: string; firstRequest: string[] }[] = [
   { name: "getHealth", firstRequest: ["config/runtime-config.js", "features/health/health.service.js"] },
-  { name: "getAvailableSlots", firstRequest: ["features/availability/availability.schemas.js", "features/availability/availability.service.js", "composition-root.js"] },
-  { name: "createBooking", firstRequest: ["features/bookings/bookings.schemas.js", "features/bookings/bookings.service.js", "composition-root.js"] },
-  { name: "cancelBooking", firstRequest: ["features/cancellations/cancellations.schemas.js", "features/cancellations/cancellations.service.js", "composition-root.js"] },
+  {
+    name: "getAvailableSlots",
+    firstRequest: ["features/availability/availability.schemas.js", "features/availability/availability.service.js", "composition-root.js"],
+  },
+  {
+    name: "createBooking",
+    firstRequest: ["features/bookings/bookings.schemas.js", "features/bookings/bookings.service.js", "composition-root.js"],
+  },
+  {
+    name: "cancelBooking",
+    firstRequest: [
+      "features/cancellations/cancellations.schemas.js",
+      "features/cancellations/cancellations.service.js",
+      "composition-root.js",
+    ],
+  },
   { name: "stripeWebhook", firstRequest: ["features/webhooks/stripe-webhook.endpoint.js", "composition-root.js"] },
   { name: "calcomWebhook", firstRequest: ["features/webhooks/calcom-webhook.endpoint.js", "composition-root.js"] },
   { name: "onBookingWritten", firstRequest: ["features/bookings/booking-effects.js", "composition-root.js"] },

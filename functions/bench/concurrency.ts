@@ -40,12 +40,31 @@ async function burst(b: Bench, label: string, coaches: Coach[], students: User[]
     students.map((student, i) => {
       const coach = coaches[i % coaches.length] as Coach;
       const n = Math.floor(i / coaches.length);
-      return runCallable("createBooking", { coachId: coach.user.uid, eventTypeId: coach.eventTypeId, offeringId: coach.offeringId, userId: student.uid, ...slotAt(2 + Math.floor(n / 23), n % 23) }, student);
+      return runCallable(
+        "createBooking",
+        {
+          coachId: coach.user.uid,
+          eventTypeId: coach.eventTypeId,
+          offeringId: coach.offeringId,
+          userId: student.uid,
+          ...slotAt(2 + Math.floor(n / 23), n % 23),
+        },
+        student,
+      );
     }),
   );
   const wallMs = performance.now() - started;
   const ok = outcomes.filter((o) => o.ok);
-  return { label, callers: students.length, coaches: coaches.length, succeeded: ok.length, failures: countCodes(outcomes.flatMap((o) => (o.ok ? [] : [o.code]))), wallMs, perSecond: ok.length / (wallMs / 1000), latency: summarize(outcomes.map((o) => o.ms)) };
+  return {
+    label,
+    callers: students.length,
+    coaches: coaches.length,
+    succeeded: ok.length,
+    failures: countCodes(outcomes.flatMap((o) => (o.ok ? [] : [o.code]))),
+    wallMs,
+    perSecond: ok.length / (wallMs / 1000),
+    latency: summarize(outcomes.map((o) => o.ms)),
+  };
 }
 
 export async function throughputSection(b: Bench, callers: number): Promise<ThroughputFigures[]> {
@@ -66,7 +85,15 @@ export async function raceSection(b: Bench, callers: number): Promise<RaceFigure
   const students: User[] = await users(b, "race-student", callers);
   const slot = slotAt(3, 10);
   b.log(`  ${callers} createBooking calls at once for one slot`);
-  const outcomes = await Promise.all(students.map((student) => runCallable("createBooking", { coachId: coach.user.uid, eventTypeId: coach.eventTypeId, offeringId: coach.offeringId, userId: student.uid, ...slot }, student)));
+  const outcomes = await Promise.all(
+    students.map((student) =>
+      runCallable(
+        "createBooking",
+        { coachId: coach.user.uid, eventTypeId: coach.eventTypeId, offeringId: coach.offeringId, userId: student.uid, ...slot },
+        student,
+      ),
+    ),
+  );
   return {
     callers,
     winners: outcomes.filter((o) => o.ok).length,

@@ -13,7 +13,11 @@ import { FakeStripe } from "../test/stand-ins/fake-stripe.server.js";
 export const STRIPE_WEBHOOK_SECRET = "whsec_standin_webhook_secret";
 export const CALCOM_WEBHOOK_SECRET = "calcom_standin_webhook_secret";
 
-const EVERY_DAY = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].map((day) => ({ day, startTime: "00:00", endTime: "23:59" }));
+const EVERY_DAY = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].map((day) => ({
+  day,
+  startTime: "00:00",
+  endTime: "23:59",
+}));
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
@@ -59,12 +63,21 @@ export interface Coach {
 export async function readyCoach(b: Bench, email: string, priceCents = 5_000): Promise<Coach> {
   const user = await signIn(b.e, email);
   await call(b.e, "syncAvailability", { coachId: user.uid, availability: { timeZone: "UTC", slots: EVERY_DAY } }, user);
-  await call(b.e, "saveOffering", { offering: { id: "sixty", title: "60 min session", durationMinutes: 60, priceCents, currency: "eur" } }, user);
-  const eventTypeId = await waitFor(`${email}'s event type`, async () => {
-    const doc = await readDoc(b.e, `coaches/${user.uid}`, user);
-    const offering = ((doc?.customOfferings ?? []) as { id: string; calcomEventTypeId: number | null }[]).find((o) => o.id === "sixty");
-    return offering?.calcomEventTypeId ?? undefined;
-  }, 120_000);
+  await call(
+    b.e,
+    "saveOffering",
+    { offering: { id: "sixty", title: "60 min session", durationMinutes: 60, priceCents, currency: "eur" } },
+    user,
+  );
+  const eventTypeId = await waitFor(
+    `${email}'s event type`,
+    async () => {
+      const doc = await readDoc(b.e, `coaches/${user.uid}`, user);
+      const offering = ((doc?.customOfferings ?? []) as { id: string; calcomEventTypeId: number | null }[]).find((o) => o.id === "sixty");
+      return offering?.calcomEventTypeId ?? undefined;
+    },
+    120_000,
+  );
   return { user, eventTypeId, offeringId: "sixty" };
 }
 
@@ -111,16 +124,25 @@ export interface FarEndCall {
 export function farEndCalls(b: Bench): FarEndCall[] {
   return [
     ...b.calcom.requests.map((r) => ({ what: r.operationId ?? `${r.method} ${r.path}`, at: r.at, durationMs: r.durationMs })),
-    ...b.stripe.requests.map((r) => ({ what: `${r.method} ${r.path.replace(/\/(cs|pi|re|ch)_test_[0-9a-f]+/, "/{id}")}`, at: r.at, durationMs: r.durationMs })),
+    ...b.stripe.requests.map((r) => ({
+      what: `${r.method} ${r.path.replace(/\/(cs|pi|re|ch)_test_[0-9a-f]+/, "/{id}")}`,
+      at: r.at,
+      durationMs: r.durationMs,
+    })),
   ];
 }
 
 /** Waits until neither stand-in has seen a request for `quietMs`. */
 export async function quiet(b: Bench, quietMs = 500, timeoutMs = 120_000): Promise<void> {
-  await waitFor("the far ends to go quiet", () => {
-    const last = Math.max(0, ...farEndCalls(b).map((c) => c.at));
-    return Promise.resolve(Date.now() - last >= quietMs ? true : undefined);
-  }, timeoutMs, 100);
+  await waitFor(
+    "the far ends to go quiet",
+    () => {
+      const last = Math.max(0, ...farEndCalls(b).map((c) => c.at));
+      return Promise.resolve(Date.now() - last >= quietMs ? true : undefined);
+    },
+    timeoutMs,
+    100,
+  );
 }
 
 export async function bookingDoc(b: Bench, id: string): Promise<Record<string, unknown>> {

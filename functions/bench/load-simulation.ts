@@ -10,7 +10,17 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { User } from "../demo/demo-client.js";
-import { CALCOM_WEBHOOK_SECRET, STRIPE_WEBHOOK_SECRET, bookingDoc, isoDay, readyCoach, users, waitFor, type Bench, type Coach } from "./harness.js";
+import {
+  CALCOM_WEBHOOK_SECRET,
+  STRIPE_WEBHOOK_SECRET,
+  bookingDoc,
+  isoDay,
+  readyCoach,
+  users,
+  waitFor,
+  type Bench,
+  type Coach,
+} from "./harness.js";
 import { runCallable, useStandInsInProcess } from "./in-process.js";
 import { peakInWindow, summarize, type Summary } from "./stats.js";
 
@@ -28,7 +38,10 @@ export interface SimulationFigures {
   simulatedMinuteMs: number;
   limitPerWindow: number;
   /** Cal.com calls per simulated minute, per credential (the API key; unauthenticated slot reads). */
-  calcomPerMinute: { key: { peak: number; slidingPeak: number; mean: number }; anonymous: { peak: number; slidingPeak: number; mean: number } };
+  calcomPerMinute: {
+    key: { peak: number; slidingPeak: number; mean: number };
+    anonymous: { peak: number; slidingPeak: number; mean: number };
+  };
   tooManyRequests: number;
   rateLimitFailures: number;
   otherFailures: Record<string, number>;
@@ -42,7 +55,9 @@ export interface SimulationFigures {
 
 function queueRate(): number {
   const path = fileURLToPath(new URL("../.env.local", import.meta.url));
-  const line = readFileSync(path, "utf8").split("\n").find((l) => l.startsWith("CALCOM_QUEUE_DISPATCHES_PER_SECOND="));
+  const line = readFileSync(path, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("CALCOM_QUEUE_DISPATCHES_PER_SECOND="));
   const value = Number(line?.split("=")[1] ?? "1");
   return Number.isFinite(value) && value > 0 ? value : 1;
 }
@@ -67,7 +82,9 @@ export async function loadSimulation(b: Bench, plan: SimulationPlan): Promise<Si
   const firstRequest = b.calcom.requests.length;
   const started = Date.now();
   const durationMs = plan.simulatedMinutes * minuteMs;
-  b.log(`  ${plan.simulatedMinutes} simulated minutes of ${minuteMs / 1000} s: ${plan.viewsPerMinute} slot views and ${plan.bookingsPerMinute} bookings a minute`);
+  b.log(
+    `  ${plan.simulatedMinutes} simulated minutes of ${minuteMs / 1000} s: ${plan.viewsPerMinute} slot views and ${plan.bookingsPerMinute} bookings a minute`,
+  );
 
   const views: { source: string; ageSeconds: number }[] = [];
   const failures: { code: string; message: string }[] = [];
@@ -78,7 +95,11 @@ export async function loadSimulation(b: Bench, plan: SimulationPlan): Promise<Si
   const range = () => (Math.random() < 0.7 ? { dateFrom: isoDay(1), dateTo: isoDay(7) } : { dateFrom: isoDay(8), dateTo: isoDay(14) });
 
   const view = async (coach: Coach, student: User) => {
-    const out = await runCallable<{ source: string; ageSeconds?: number; slots: { start: string; end: string }[] }>("getAvailableSlots", { coachId: coach.user.uid, eventTypeId: coach.eventTypeId, timeZone: "UTC", ...range() }, student);
+    const out = await runCallable<{ source: string; ageSeconds?: number; slots: { start: string; end: string }[] }>(
+      "getAvailableSlots",
+      { coachId: coach.user.uid, eventTypeId: coach.eventTypeId, timeZone: "UTC", ...range() },
+      student,
+    );
     if (!out.ok) {
       failures.push({ code: out.code, message: out.message });
       return null;
@@ -92,7 +113,18 @@ export async function loadSimulation(b: Bench, plan: SimulationPlan): Promise<Si
     if (!slots || slots.length === 0) return;
     attempted++;
     const slot = pick(slots);
-    const out = await runCallable<{ bookingId: string }>("createBooking", { coachId: coach.user.uid, eventTypeId: coach.eventTypeId, offeringId: coach.offeringId, userId: student.uid, startTime: slot.start, endTime: slot.end }, student);
+    const out = await runCallable<{ bookingId: string }>(
+      "createBooking",
+      {
+        coachId: coach.user.uid,
+        eventTypeId: coach.eventTypeId,
+        offeringId: coach.offeringId,
+        userId: student.uid,
+        startTime: slot.start,
+        endTime: slot.end,
+      },
+      student,
+    );
     if (!out.ok) {
       if (out.code === "already-exists") slotTaken++;
       else failures.push({ code: out.code, message: out.message });
@@ -118,15 +150,21 @@ export async function loadSimulation(b: Bench, plan: SimulationPlan): Promise<Si
   const loadMs = Date.now() - started;
   b.log(`  load done after ${(loadMs / 1000).toFixed(0)} s; waiting for the paid bookings to be confirmed`);
 
-  await waitFor("the paid bookings to be confirmed", async () => {
-    const docs = await Promise.all(booked.map((id) => bookingDoc(b, id)));
-    return docs.every((d) => d.paymentStatus === "paid" && d.status === "confirmed") ? true : undefined;
-  }, 300_000, 2_000).catch(() => undefined);
+  await waitFor(
+    "the paid bookings to be confirmed",
+    async () => {
+      const docs = await Promise.all(booked.map((id) => bookingDoc(b, id)));
+      return docs.every((d) => d.paymentStatus === "paid" && d.status === "confirmed") ? true : undefined;
+    },
+    300_000,
+    2_000,
+  ).catch(() => undefined);
 
   const docs = await Promise.all(booked.map(async (id) => ({ id, doc: await bookingDoc(b, id) })));
   const confirmAt = new Map<string, number>();
   for (const r of b.calcom.requests.slice(firstRequest)) {
-    if (r.operationId === "confirmBooking" && r.status < 300) confirmAt.set(decodeURIComponent(r.path.split("/").at(-2) ?? ""), r.at + r.durationMs);
+    if (r.operationId === "confirmBooking" && r.status < 300)
+      confirmAt.set(decodeURIComponent(r.path.split("/").at(-2) ?? ""), r.at + r.durationMs);
   }
   const delays = docs.flatMap(({ doc }) => {
     const confirmed = confirmAt.get(String(doc.calcomBookingUid));
@@ -144,7 +182,8 @@ export async function loadSimulation(b: Bench, plan: SimulationPlan): Promise<Si
     return { peak: b.calcom.windowPeaks.get(tracker) ?? 0, slidingPeak: peakInWindow(times, minuteMs), mean: times.length / windows };
   };
   const otherFailures: Record<string, number> = {};
-  for (const f of failures.filter((x) => !isRateLimit(x.code, x.message))) otherFailures[`${f.code}: ${f.message}`] = (otherFailures[`${f.code}: ${f.message}`] ?? 0) + 1;
+  for (const f of failures.filter((x) => !isRateLimit(x.code, x.message)))
+    otherFailures[`${f.code}: ${f.message}`] = (otherFailures[`${f.code}: ${f.message}`] ?? 0) + 1;
   const cachedAges = views.filter((v) => v.source === "cache").map((v) => v.ageSeconds);
   return {
     plan,

@@ -29,12 +29,26 @@ export function verdicts(run: BenchRun): { target: string; ok: boolean }[] {
   const callables = run.operations.filter((o) => !o.operation.includes("Webhook") && !o.operation.includes("floor"));
   const userFacing = run.coldStart.functions.filter((f) => !TRIGGERS.includes(f.name));
   return [
-    { target: `our overhead per callable under ${OVERHEAD_TARGET_MS} ms p50 on the emulator`, ok: callables.every((o) => o.overhead.p50 < OVERHEAD_TARGET_MS) },
-    { target: `cold-start load under ${COLD_START_TARGET_RATIO}× the bare baseline, every callable and webhook`, ok: userFacing.every((f) => f.ratio < COLD_START_TARGET_RATIO) },
-    { target: "no operation makes more far-end calls than it needs", ok: run.operations.every((o) => o.calls.calcom <= o.needs.calcom && o.calls.stripe <= o.needs.stripe) },
+    {
+      target: `our overhead per callable under ${OVERHEAD_TARGET_MS} ms p50 on the emulator`,
+      ok: callables.every((o) => o.overhead.p50 < OVERHEAD_TARGET_MS),
+    },
+    {
+      target: `cold-start load under ${COLD_START_TARGET_RATIO}× the bare baseline, every callable and webhook`,
+      ok: userFacing.every((f) => f.ratio < COLD_START_TARGET_RATIO),
+    },
+    {
+      target: "no operation makes more far-end calls than it needs",
+      ok: run.operations.every((o) => o.calls.calcom <= o.needs.calcom && o.calls.stripe <= o.needs.stripe),
+    },
     { target: "the same-slot race has exactly one winner", ok: run.race.winners === 1 },
     { target: "0 user-facing failures from Cal.com's rate limit in the load simulation", ok: run.simulation.rateLimitFailures === 0 },
-    { target: "Cal.com calls per window at or under the limit, per credential, as Cal.com counts them", ok: run.simulation.calcomPerMinute.key.peak <= run.simulation.limitPerWindow && run.simulation.calcomPerMinute.anonymous.peak <= run.simulation.limitPerWindow },
+    {
+      target: "Cal.com calls per window at or under the limit, per credential, as Cal.com counts them",
+      ok:
+        run.simulation.calcomPerMinute.key.peak <= run.simulation.limitPerWindow &&
+        run.simulation.calcomPerMinute.anonymous.peak <= run.simulation.limitPerWindow,
+    },
   ];
 }
 
@@ -60,7 +74,10 @@ export function renderReport(run: BenchRun): string {
     "",
     "| operation | ours p50 | p95 | p99 | far end p50 | p95 | p99 | overhead p50 | p95 | p99 | ours ÷ far end (p50) | failed |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ...run.operations.map((o) => `| ${o.operation} | ${ms(o.ours.p50)} | ${ms(o.ours.p95)} | ${ms(o.ours.p99)} | ${ms(o.farEnd.p50)} | ${ms(o.farEnd.p95)} | ${ms(o.farEnd.p99)} | ${ms(o.overhead.p50)} | ${ms(o.overhead.p95)} | ${ms(o.overhead.p99)} | ${o.farEnd.p50 > 0 ? `${(o.ours.p50 / o.farEnd.p50).toFixed(1)}×` : "–"} | ${o.failures} |`),
+    ...run.operations.map(
+      (o) =>
+        `| ${o.operation} | ${ms(o.ours.p50)} | ${ms(o.ours.p95)} | ${ms(o.ours.p99)} | ${ms(o.farEnd.p50)} | ${ms(o.farEnd.p95)} | ${ms(o.farEnd.p99)} | ${ms(o.overhead.p50)} | ${ms(o.overhead.p95)} | ${ms(o.overhead.p99)} | ${o.farEnd.p50 > 0 ? `${(o.ours.p50 / o.farEnd.p50).toFixed(1)}×` : "–"} | ${o.failures} |`,
+    ),
     "",
     ...run.operations.filter((o) => o.note).map((o) => `- ${o.operation}: ${o.note ?? ""}.`),
     "",
@@ -70,7 +87,10 @@ export function renderReport(run: BenchRun): string {
     "",
     "| operation | Cal.com | needs | Stripe | needs | why |",
     "| --- | ---: | ---: | ---: | ---: | --- |",
-    ...run.operations.map((o) => `| ${o.operation} | ${o.calls.calcom.toFixed(2)} | ${o.needs.calcom} | ${o.calls.stripe.toFixed(2)} | ${o.needs.stripe} | ${o.needs.why} |`),
+    ...run.operations.map(
+      (o) =>
+        `| ${o.operation} | ${o.calls.calcom.toFixed(2)} | ${o.needs.calcom} | ${o.calls.stripe.toFixed(2)} | ${o.needs.stripe} | ${o.needs.why} |`,
+    ),
     "",
     "## Bookings at once",
     "",
@@ -78,11 +98,24 @@ export function renderReport(run: BenchRun): string {
     "",
     "| burst | held | refused | wall time (s) | bookings a second | latency p50 (ms) | p95 | p99 |",
     "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
-    ...run.throughput.map((t) => `| ${t.callers} \`createBooking\` at once, ${t.label} | ${t.succeeded} | ${Object.keys(t.failures).length === 0 ? "none" : Object.entries(t.failures).map(([code, n]) => `\`${code}\` × ${n}`).join(", ")} | ${(t.wallMs / 1000).toFixed(1)} | **${t.perSecond.toFixed(1)}** | ${ms(t.latency.p50)} | ${ms(t.latency.p95)} | ${ms(t.latency.p99)} |`),
+    ...run.throughput.map(
+      (t) =>
+        `| ${t.callers} \`createBooking\` at once, ${t.label} | ${t.succeeded} | ${
+          Object.keys(t.failures).length === 0
+            ? "none"
+            : Object.entries(t.failures)
+                .map(([code, n]) => `\`${code}\` × ${n}`)
+                .join(", ")
+        } | ${(t.wallMs / 1000).toFixed(1)} | **${t.perSecond.toFixed(1)}** | ${ms(t.latency.p50)} | ${ms(t.latency.p95)} | ${ms(t.latency.p99)} |`,
+    ),
     "",
-    "Bookings of one coach reserve their interval in one transaction on the coach's calendar document (the no-overlap guarantee), so they are serialised: Firestore makes the contenders retry with backoff, and a caller that loses too often gets `aborted` \"Many people are booking this coach right now. Please try again.\" with nothing written.",
+    'Bookings of one coach reserve their interval in one transaction on the coach\'s calendar document (the no-overlap guarantee), so they are serialised: Firestore makes the contenders retry with backoff, and a caller that loses too often gets `aborted` "Many people are booking this coach right now. Please try again." with nothing written.',
     "",
-    `- Same-slot race: ${run.race.callers} callers at once for one slot: **${run.race.winners} won**; the others were refused with ${Object.entries(run.race.losers).map(([code, n]) => `\`${code}\` × ${n}`).join(", ")}; latency p50 ${ms(run.race.latency.p50)} ms, p99 ${ms(run.race.latency.p99)} ms.`,
+    `- Same-slot race: ${run.race.callers} callers at once for one slot: **${run.race.winners} won**; the others were refused with ${Object.entries(
+      run.race.losers,
+    )
+      .map(([code, n]) => `\`${code}\` × ${n}`)
+      .join(", ")}; latency p50 ${ms(run.race.latency.p50)} ms, p99 ${ms(run.race.latency.p99)} ms.`,
     "",
 
     "## Cold start",
@@ -107,7 +140,13 @@ export function renderReport(run: BenchRun): string {
     `| Cal.com calls a simulated minute, unauthenticated (slot reads, counted per IP) | busiest window ${sim.calcomPerMinute.anonymous.peak} (limit ${sim.limitPerWindow}), mean ${sim.calcomPerMinute.anonymous.mean.toFixed(0)}; any sliding minute at most ${sim.calcomPerMinute.anonymous.slidingPeak} |`,
     `| 429s received from Cal.com | ${sim.tooManyRequests} |`,
     `| user-facing failures caused by the rate limit | **${sim.rateLimitFailures}** |`,
-    `| other failures | ${Object.keys(sim.otherFailures).length === 0 ? "none" : Object.entries(sim.otherFailures).map(([k, n]) => `${k} × ${n}`).join("; ")} |`,
+    `| other failures | ${
+      Object.keys(sim.otherFailures).length === 0
+        ? "none"
+        : Object.entries(sim.otherFailures)
+            .map(([k, n]) => `${k} × ${n}`)
+            .join("; ")
+    } |`,
     `| slot views answered | ${sim.views.total}: ${sim.views.live} live from Cal.com, ${sim.views.cached} from the shared cache, ${sim.views.local} computed locally |`,
     `| age of cached answers, p95 | ${sim.views.cachedAgeP95Seconds} s |`,
     `| bookings | ${sim.bookings.attempted} attempted, ${sim.bookings.created} held, ${sim.bookings.slotTaken} refused because another student took the slot first, ${sim.bookings.paid} paid, **${sim.bookings.confirmed} confirmed** |`,

@@ -30,7 +30,13 @@ try {
   log("same-slot race");
   const race = await raceSection(b, 50);
   log("load simulation");
-  const simulation = await loadSimulation(b, { coaches: 20, students: 100, simulatedMinutes: Number(process.env.BENCH_SIM_MINUTES ?? 3), viewsPerMinute: 500, bookingsPerMinute: 50 });
+  const simulation = await loadSimulation(b, {
+    coaches: 20,
+    students: 100,
+    simulatedMinutes: Number(process.env.BENCH_SIM_MINUTES ?? 3),
+    viewsPerMinute: 500,
+    bookingsPerMinute: 50,
+  });
   const cpu = os.cpus()[0]?.model ?? "unknown CPU";
   const run: BenchRun = {
     date: new Date().toISOString().slice(0, 10),

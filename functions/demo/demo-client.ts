@@ -22,7 +22,11 @@ export function localEndpoints(project = process.env.GCLOUD_PROJECT ?? "demo-coa
 }
 
 export class CallableError extends Error {
-  constructor(readonly status: string, message: string, readonly details: unknown) {
+  constructor(
+    readonly status: string,
+    message: string,
+    readonly details: unknown,
+  ) {
     super(`${status}: ${message}`);
   }
 }
@@ -46,7 +50,8 @@ async function authCall(e: Endpoints, action: "signUp" | "signInWithPassword", e
 export async function signIn(e: Endpoints, email: string, password = "demo-password-123"): Promise<User> {
   let out = await authCall(e, "signInWithPassword", email, password);
   if (!out.ok) out = await authCall(e, "signUp", email, password);
-  if (!out.ok || !out.body.localId || !out.body.idToken) throw new Error(`Auth emulator refused ${email}: ${out.body.error?.message ?? "unknown"}`);
+  if (!out.ok || !out.body.localId || !out.body.idToken)
+    throw new Error(`Auth emulator refused ${email}: ${out.body.error?.message ?? "unknown"}`);
   return { uid: out.body.localId, idToken: out.body.idToken, email };
 }
 
@@ -61,7 +66,16 @@ export async function call<T>(e: Endpoints, name: string, data: unknown, user: U
   return body.result as T;
 }
 
-type FirestoreValue = { stringValue?: string; integerValue?: string; doubleValue?: number; booleanValue?: boolean; nullValue?: null; timestampValue?: string; mapValue?: { fields?: Record<string, FirestoreValue> }; arrayValue?: { values?: FirestoreValue[] } };
+type FirestoreValue = {
+  stringValue?: string;
+  integerValue?: string;
+  doubleValue?: number;
+  booleanValue?: boolean;
+  nullValue?: null;
+  timestampValue?: string;
+  mapValue?: { fields?: Record<string, FirestoreValue> };
+  arrayValue?: { values?: FirestoreValue[] };
+};
 
 function plain(v: FirestoreValue): unknown {
   if (v.stringValue !== undefined) return v.stringValue;
@@ -76,7 +90,9 @@ function plain(v: FirestoreValue): unknown {
 
 /** Reads a document as the signed-in user (the rules decide), as plain JSON. */
 export async function readDoc(e: Endpoints, path: string, user: User): Promise<Record<string, unknown> | null> {
-  const res = await fetch(`http://${e.firestore}/v1/projects/${e.project}/databases/(default)/documents/${path}`, { headers: { authorization: `Bearer ${user.idToken}` } });
+  const res = await fetch(`http://${e.firestore}/v1/projects/${e.project}/databases/(default)/documents/${path}`, {
+    headers: { authorization: `Bearer ${user.idToken}` },
+  });
   if (res.status === 404) return null;
   if (!res.ok) throw new Error(`reading ${path}: ${res.status} ${await res.text()}`);
   const body = (await res.json()) as { fields?: Record<string, FirestoreValue> };

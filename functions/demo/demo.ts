@@ -3,7 +3,11 @@ import { call, payWithStandIn, readDoc, signIn, type Endpoints, type User } from
 export const DEMO_COACH_EMAIL = "coach@demo.coachify.test";
 export const DEMO_STUDENT_EMAIL = "student@demo.coachify.test";
 
-const EVERY_DAY = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].map((day) => ({ day, startTime: "00:00", endTime: "23:59" }));
+const EVERY_DAY = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].map((day) => ({
+  day,
+  startTime: "00:00",
+  endTime: "23:59",
+}));
 export const DEMO_OFFERINGS = [
   { id: "thirty", title: "30 min check-in", durationMinutes: 30, priceCents: 3_500, currency: "eur" },
   { id: "sixty", title: "60 min session", durationMinutes: 60, priceCents: 6_000, currency: "eur" },
@@ -34,27 +38,55 @@ async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, l
   }
 }
 
-interface Offering { id: string; calcomEventTypeId: number | null }
+interface Offering {
+  id: string;
+  calcomEventTypeId: number | null;
+}
 
 /** The demo coach (availability every day, three offerings) and student, as the run command seeds them. */
-export async function seedDemo(e: Endpoints, log: Log = console.log): Promise<{ coach: User; student: User; eventTypes: Record<string, number> }> {
+export async function seedDemo(
+  e: Endpoints,
+  log: Log = console.log,
+): Promise<{ coach: User; student: User; eventTypes: Record<string, number> }> {
   const coach = await signIn(e, DEMO_COACH_EMAIL);
   const student = await signIn(e, DEMO_STUDENT_EMAIL);
-  const synced = await call<{ mode: string; provisioned: boolean; calcomUserId: number }>(e, "syncAvailability", { coachId: coach.uid, availability: { timeZone: "UTC", slots: EVERY_DAY } }, coach);
+  const synced = await call<{ mode: string; provisioned: boolean; calcomUserId: number }>(
+    e,
+    "syncAvailability",
+    { coachId: coach.uid, availability: { timeZone: "UTC", slots: EVERY_DAY } },
+    coach,
+  );
   log(`1. The coach syncs their availability: Cal.com user ${synced.calcomUserId} (${synced.mode} mode), every day 00:00-23:59 UTC.`);
   for (const offering of DEMO_OFFERINGS) await call(e, "saveOffering", { offering }, coach);
-  const offerings = await waitUntil("the offerings' Cal.com event types", async () => {
-    const doc = await readDoc(e, `coaches/${coach.uid}`, coach);
-    const list = (doc?.customOfferings ?? []) as Offering[];
-    return list.length >= DEMO_OFFERINGS.length && list.every((o) => o.calcomEventTypeId !== null) ? list : undefined;
-  }, log);
+  const offerings = await waitUntil(
+    "the offerings' Cal.com event types",
+    async () => {
+      const doc = await readDoc(e, `coaches/${coach.uid}`, coach);
+      const list = (doc?.customOfferings ?? []) as Offering[];
+      return list.length >= DEMO_OFFERINGS.length && list.every((o) => o.calcomEventTypeId !== null) ? list : undefined;
+    },
+    log,
+  );
   const eventTypes = Object.fromEntries(offerings.map((o) => [o.id, o.calcomEventTypeId ?? 0]));
   log(`2. Offerings became Cal.com event types: ${DEMO_OFFERINGS.map((o) => `${o.id} → ${eventTypes[o.id]}`).join(", ")}.`);
   return { coach, student, eventTypes };
 }
 
-interface Slots { source: string; slots: { start: string; end: string }[] }
-interface BookingDoc { status: string; paymentStatus: string; amountCents: number; refundedCents: number; offeringId: string; startTime: string; stripeCheckoutSessionId: string | null; reschedule: { checkoutSessionId: string | null } | null; calcomBookingUid: string | null }
+interface Slots {
+  source: string;
+  slots: { start: string; end: string }[];
+}
+interface BookingDoc {
+  status: string;
+  paymentStatus: string;
+  amountCents: number;
+  refundedCents: number;
+  offeringId: string;
+  startTime: string;
+  stripeCheckoutSessionId: string | null;
+  reschedule: { checkoutSessionId: string | null } | null;
+  calcomBookingUid: string | null;
+}
 
 export interface DemoResult {
   ok: boolean;
@@ -83,14 +115,25 @@ export async function runDemo(e: Endpoints, log: Log = console.log): Promise<Dem
     };
     const now = Date.now();
     const day = (offset: number) => new Date(now + offset * 24 * HOUR).toISOString().slice(0, 10);
-    const slotsOf = (offering: string) => call<Slots>(e, "getAvailableSlots", { coachId, eventTypeId: eventTypes[offering], dateFrom: day(0), dateTo: day(2), timeZone: "UTC" }, student);
+    const slotsOf = (offering: string) =>
+      call<Slots>(
+        e,
+        "getAvailableSlots",
+        { coachId, eventTypeId: eventTypes[offering], dateFrom: day(0), dateTo: day(2), timeZone: "UTC" },
+        student,
+      );
 
     const thirty = await slotsOf("thirty");
     log(`3. The student lists the coach's free 30-minute slots: ${thirty.slots.length} over three days (source: ${thirty.source}).`);
     const first = thirty.slots.find((s) => Date.parse(s.start) >= now + 26 * HOUR);
     check(first !== undefined, "a free 30-minute slot about 26 h ahead");
     if (!first) throw new DemoFailure("unreachable");
-    const created = await call<{ bookingId: string; checkoutUrl: string }>(e, "createBooking", { coachId, eventTypeId: eventTypes.thirty, offeringId: "thirty", userId: student.uid, startTime: first.start, endTime: first.end }, student);
+    const created = await call<{ bookingId: string; checkoutUrl: string }>(
+      e,
+      "createBooking",
+      { coachId, eventTypeId: eventTypes.thirty, offeringId: "thirty", userId: student.uid, startTime: first.start, endTime: first.end },
+      student,
+    );
     const id = created.bookingId;
     const held = await record("booked (held, Checkout open)", id);
     check(held.status === "requested" && held.paymentStatus === "pending", "a new booking is an unpaid hold");
@@ -99,7 +142,11 @@ export async function runDemo(e: Endpoints, log: Log = console.log): Promise<Dem
     await payWithStandIn(e, held.stripeCheckoutSessionId ?? "");
     money.capturedCents += 3_500;
     log("5. The student pays 35.00 EUR (the Stripe stand-in); Stripe's signed webhook reaches stripeWebhook.");
-    await waitUntil("the booking to be confirmed in Cal.com", async () => ((await bookingOf(id)).status === "confirmed" ? true : undefined), log);
+    await waitUntil(
+      "the booking to be confirmed in Cal.com",
+      async () => ((await bookingOf(id)).status === "confirmed" ? true : undefined),
+      log,
+    );
     await record("paid and confirmed", id);
     log("6. Confirmed: on the coach's Cal.com calendar.");
 
@@ -107,31 +154,73 @@ export async function runDemo(e: Endpoints, log: Log = console.log): Promise<Dem
     const target = sixty.slots.find((s) => Date.parse(s.start) >= now + 22 * HOUR && Date.parse(s.start) < now + 24 * HOUR - 5 * 60_000);
     check(target !== undefined, "a free 60-minute slot 22-24 h ahead");
     if (!target) throw new DemoFailure("unreachable");
-    const quote = await call<{ differenceCents: number }>(e, "quoteReschedule", { bookingId: id, newStartTime: target.start, newEndTime: target.end, newOfferingId: "sixty" }, student);
+    const quote = await call<{ differenceCents: number }>(
+      e,
+      "quoteReschedule",
+      { bookingId: id, newStartTime: target.start, newEndTime: target.end, newOfferingId: "sixty" },
+      student,
+    );
     check(quote.differenceCents === 2_500, `the move to 60 min costs 25.00 more (quoted ${quote.differenceCents})`);
-    const moving = await call<{ status: string; checkoutUrl: string | null }>(e, "rescheduleBooking", { bookingId: id, newStartTime: target.start, newEndTime: target.end, newOfferingId: "sixty", expectedDifferenceCents: quote.differenceCents }, student);
+    const moving = await call<{ status: string; checkoutUrl: string | null }>(
+      e,
+      "rescheduleBooking",
+      {
+        bookingId: id,
+        newStartTime: target.start,
+        newEndTime: target.end,
+        newOfferingId: "sixty",
+        expectedDifferenceCents: quote.differenceCents,
+      },
+      student,
+    );
     check(moving.status === "awaiting-payment", `a dearer move waits for the difference (got ${moving.status})`);
     log(`7. The student moves to the 60-minute offering at ${target.start}: 25.00 EUR to pay first.`);
     const waiting = await bookingOf(id);
     await payWithStandIn(e, waiting.reschedule?.checkoutSessionId ?? "");
     money.capturedCents += 2_500;
-    const moved = await waitUntil("the move to complete in Cal.com", async () => {
-      const b = await bookingOf(id);
-      return b.offeringId === "sixty" && b.reschedule === null ? b : undefined;
-    }, log);
+    const moved = await waitUntil(
+      "the move to complete in Cal.com",
+      async () => {
+        const b = await bookingOf(id);
+        return b.offeringId === "sixty" && b.reschedule === null ? b : undefined;
+      },
+      log,
+    );
     await record("moved to the dearer offering", id);
-    check(moved.status === "confirmed" && Date.parse(moved.startTime) === Date.parse(target.start) && moved.amountCents === 6_000, `the moved booking is confirmed at the new time for 60.00 (got ${moved.status} at ${moved.startTime}, ${moved.amountCents})`);
+    check(
+      moved.status === "confirmed" && Date.parse(moved.startTime) === Date.parse(target.start) && moved.amountCents === 6_000,
+      `the moved booking is confirmed at the new time for 60.00 (got ${moved.status} at ${moved.startTime}, ${moved.amountCents})`,
+    );
     log(`8. Paid; the move is done: ${moved.startTime}, new Cal.com booking ${moved.calcomBookingUid ?? "?"}.`);
 
     const hoursBefore = (Date.parse(moved.startTime) - Date.now()) / HOUR;
-    const refundQuote = await call<{ refundCents: number; tier: string; validUntil: string | null }>(e, "quoteCancellation", { bookingId: id }, student);
-    check(refundQuote.refundCents === 3_000 && refundQuote.tier === "notice-2h", `cancelling ${hoursBefore.toFixed(1)} h before refunds 50 % (quoted ${refundQuote.refundCents}, ${refundQuote.tier})`);
-    const cancelled = await call<{ refundCents: number }>(e, "cancelBooking", { bookingId: id, reason: "Demo: plans changed", expectedRefundCents: refundQuote.refundCents }, student);
-    log(`9. The student cancels ${hoursBefore.toFixed(1)} h before the start: the policy gives 50 %, ${(cancelled.refundCents / 100).toFixed(2)} EUR.`);
-    const refunded = await waitUntil("the refund", async () => {
-      const b = await bookingOf(id);
-      return b.paymentStatus === "refunded" ? b : undefined;
-    }, log);
+    const refundQuote = await call<{ refundCents: number; tier: string; validUntil: string | null }>(
+      e,
+      "quoteCancellation",
+      { bookingId: id },
+      student,
+    );
+    check(
+      refundQuote.refundCents === 3_000 && refundQuote.tier === "notice-2h",
+      `cancelling ${hoursBefore.toFixed(1)} h before refunds 50 % (quoted ${refundQuote.refundCents}, ${refundQuote.tier})`,
+    );
+    const cancelled = await call<{ refundCents: number }>(
+      e,
+      "cancelBooking",
+      { bookingId: id, reason: "Demo: plans changed", expectedRefundCents: refundQuote.refundCents },
+      student,
+    );
+    log(
+      `9. The student cancels ${hoursBefore.toFixed(1)} h before the start: the policy gives 50 %, ${(cancelled.refundCents / 100).toFixed(2)} EUR.`,
+    );
+    const refunded = await waitUntil(
+      "the refund",
+      async () => {
+        const b = await bookingOf(id);
+        return b.paymentStatus === "refunded" ? b : undefined;
+      },
+      log,
+    );
     money.refundedCents = refunded.refundedCents;
     await record("cancelled and refunded", id);
     check(refunded.refundedCents === 3_000, `3000 refunded (got ${refunded.refundedCents})`);

@@ -2,5 +2,7 @@
 import { localEndpoints } from "./demo-client.js";
 import { DEMO_COACH_EMAIL, DEMO_STUDENT_EMAIL, seedDemo } from "./demo.js";
 
-await seedDemo(localEndpoints(), (line) => { console.log(`[seed] ${line}`); });
+await seedDemo(localEndpoints(), (line) => {
+  console.log(`[seed] ${line}`);
+});
 console.log(`[seed] demo accounts (Auth emulator, password demo-password-123): ${DEMO_COACH_EMAIL}, ${DEMO_STUDENT_EMAIL}`);

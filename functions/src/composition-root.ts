@@ -38,7 +38,10 @@ function lazyPayments(config: AppConfig): () => Promise<PaymentsGateway> {
  * HTTP client the Cal.com gateways share, e.g. with short retries). Imported only by the files
  * that define functions (and tests): the rest of the code sees the ports.
  */
-export function createDependencies(config: AppConfig, overrides: Partial<Omit<Dependencies, "config">> & { calcomClient?: CalcomClient } = {}): Dependencies {
+export function createDependencies(
+  config: AppConfig,
+  overrides: Partial<Omit<Dependencies, "config">> & { calcomClient?: CalcomClient } = {},
+): Dependencies {
   const calcomClient = overrides.calcomClient ?? new CalcomClient({ baseUrl: config.calcomApiUrl });
   return {
     config,

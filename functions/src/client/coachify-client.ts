@@ -23,7 +23,12 @@ import type { cancelBooking } from "../features/cancellations/cancellations.serv
 import type { HealthReport } from "../features/health/health.service.js";
 import { SaveSchedulingLimitsInputSchema } from "../features/limits/limits.schemas.js";
 import type { saveSchedulingLimits } from "../features/limits/limits.service.js";
-import { CoachStatementInputSchema, QuoteCancellationInputSchema, QuoteRescheduleInputSchema, SaveCancellationPolicyInputSchema } from "../features/money/money.schemas.js";
+import {
+  CoachStatementInputSchema,
+  QuoteCancellationInputSchema,
+  QuoteRescheduleInputSchema,
+  SaveCancellationPolicyInputSchema,
+} from "../features/money/money.schemas.js";
 import type { coachStatement, quoteCancellation, quoteReschedule, saveCancellationPolicy } from "../features/money/money.service.js";
 import { RemoveOfferingInputSchema, SaveOfferingInputSchema } from "../features/offerings/offerings.schemas.js";
 import type { removeOffering, saveOffering } from "../features/offerings/offerings.service.js";
@@ -45,21 +50,77 @@ function method<S extends z.ZodType, R>(transport: Transport, name: string, sche
 export function coachifyClient(transport: Transport) {
   return {
     getHealth: async (): Promise<HealthReport> => (await transport("getHealth", null)) as HealthReport,
-    connectCalcomAccount: method<typeof ConnectCalcomAccountInputSchema, Answer<typeof connectCalcomAccount>>(transport, "connectCalcomAccount", ConnectCalcomAccountInputSchema),
-    syncAvailability: method<typeof SyncAvailabilityInputSchema, Answer<typeof syncAvailability>>(transport, "syncAvailability", SyncAvailabilityInputSchema),
-    getAvailableSlots: method<typeof GetAvailableSlotsInputSchema, Answer<typeof getAvailableSlots>>(transport, "getAvailableSlots", GetAvailableSlotsInputSchema),
+    connectCalcomAccount: method<typeof ConnectCalcomAccountInputSchema, Answer<typeof connectCalcomAccount>>(
+      transport,
+      "connectCalcomAccount",
+      ConnectCalcomAccountInputSchema,
+    ),
+    syncAvailability: method<typeof SyncAvailabilityInputSchema, Answer<typeof syncAvailability>>(
+      transport,
+      "syncAvailability",
+      SyncAvailabilityInputSchema,
+    ),
+    getAvailableSlots: method<typeof GetAvailableSlotsInputSchema, Answer<typeof getAvailableSlots>>(
+      transport,
+      "getAvailableSlots",
+      GetAvailableSlotsInputSchema,
+    ),
     saveOffering: method<typeof SaveOfferingInputSchema, Answer<typeof saveOffering>>(transport, "saveOffering", SaveOfferingInputSchema),
-    removeOffering: method<typeof RemoveOfferingInputSchema, Answer<typeof removeOffering>>(transport, "removeOffering", RemoveOfferingInputSchema),
-    saveSchedulingLimits: method<typeof SaveSchedulingLimitsInputSchema, Answer<typeof saveSchedulingLimits>>(transport, "saveSchedulingLimits", SaveSchedulingLimitsInputSchema),
-    createBooking: method<typeof CreateBookingInputSchema, Answer<typeof createBooking>>(transport, "createBooking", CreateBookingInputSchema),
-    confirmBooking: method<typeof ConfirmBookingInputSchema, Answer<typeof confirmBookingByCaller>>(transport, "confirmBooking", ConfirmBookingInputSchema),
-    cancelBooking: method<typeof CancelBookingInputSchema, Answer<typeof cancelBooking>>(transport, "cancelBooking", CancelBookingInputSchema),
-    rescheduleBooking: method<typeof RescheduleBookingInputSchema, Answer<typeof rescheduleBooking>>(transport, "rescheduleBooking", RescheduleBookingInputSchema),
-    saveCancellationPolicy: method<typeof SaveCancellationPolicyInputSchema, Answer<typeof saveCancellationPolicy>>(transport, "saveCancellationPolicy", SaveCancellationPolicyInputSchema),
-    quoteCancellation: method<typeof QuoteCancellationInputSchema, Answer<typeof quoteCancellation>>(transport, "quoteCancellation", QuoteCancellationInputSchema),
-    quoteReschedule: method<typeof QuoteRescheduleInputSchema, Answer<typeof quoteReschedule>>(transport, "quoteReschedule", QuoteRescheduleInputSchema),
-    coachStatement: method<typeof CoachStatementInputSchema, Answer<typeof coachStatement>>(transport, "coachStatement", CoachStatementInputSchema),
-    reconcileBooking: method<typeof ReconcileBookingInputSchema, BookingReconciliation>(transport, "reconcileBooking", ReconcileBookingInputSchema),
+    removeOffering: method<typeof RemoveOfferingInputSchema, Answer<typeof removeOffering>>(
+      transport,
+      "removeOffering",
+      RemoveOfferingInputSchema,
+    ),
+    saveSchedulingLimits: method<typeof SaveSchedulingLimitsInputSchema, Answer<typeof saveSchedulingLimits>>(
+      transport,
+      "saveSchedulingLimits",
+      SaveSchedulingLimitsInputSchema,
+    ),
+    createBooking: method<typeof CreateBookingInputSchema, Answer<typeof createBooking>>(
+      transport,
+      "createBooking",
+      CreateBookingInputSchema,
+    ),
+    confirmBooking: method<typeof ConfirmBookingInputSchema, Answer<typeof confirmBookingByCaller>>(
+      transport,
+      "confirmBooking",
+      ConfirmBookingInputSchema,
+    ),
+    cancelBooking: method<typeof CancelBookingInputSchema, Answer<typeof cancelBooking>>(
+      transport,
+      "cancelBooking",
+      CancelBookingInputSchema,
+    ),
+    rescheduleBooking: method<typeof RescheduleBookingInputSchema, Answer<typeof rescheduleBooking>>(
+      transport,
+      "rescheduleBooking",
+      RescheduleBookingInputSchema,
+    ),
+    saveCancellationPolicy: method<typeof SaveCancellationPolicyInputSchema, Answer<typeof saveCancellationPolicy>>(
+      transport,
+      "saveCancellationPolicy",
+      SaveCancellationPolicyInputSchema,
+    ),
+    quoteCancellation: method<typeof QuoteCancellationInputSchema, Answer<typeof quoteCancellation>>(
+      transport,
+      "quoteCancellation",
+      QuoteCancellationInputSchema,
+    ),
+    quoteReschedule: method<typeof QuoteRescheduleInputSchema, Answer<typeof quoteReschedule>>(
+      transport,
+      "quoteReschedule",
+      QuoteRescheduleInputSchema,
+    ),
+    coachStatement: method<typeof CoachStatementInputSchema, Answer<typeof coachStatement>>(
+      transport,
+      "coachStatement",
+      CoachStatementInputSchema,
+    ),
+    reconcileBooking: method<typeof ReconcileBookingInputSchema, BookingReconciliation>(
+      transport,
+      "reconcileBooking",
+      ReconcileBookingInputSchema,
+    ),
   };
 }
 export type CoachifyClient = ReturnType<typeof coachifyClient>;

@@ -14,7 +14,8 @@ export const CALCOM_API_URL = defineString("CALCOM_API_URL", {
 });
 export const CALCOM_WEBHOOK_URL = defineString("CALCOM_WEBHOOK_URL", {
   default: "",
-  description: "Our calcomWebhook's public URL, registered in each connected coach's Cal.com account at connect (empty: none registered, reconciliation's poll only)",
+  description:
+    "Our calcomWebhook's public URL, registered in each connected coach's Cal.com account at connect (empty: none registered, reconciliation's poll only)",
 });
 export const CALCOM_ORGANIZATION_ID = defineString("CALCOM_ORGANIZATION_ID", {
   default: "",
@@ -36,7 +37,8 @@ export const APP_URL = defineString("APP_URL", {
 
 export const CALCOM_QUEUE_DISPATCHES_PER_SECOND = defineInt("CALCOM_QUEUE_DISPATCHES_PER_SECOND", {
   default: 1,
-  description: "Background Cal.com writes per second (the calcomWrites queue); Cal.com allows 2 a second per key, 1 leaves half for interactive calls",
+  description:
+    "Background Cal.com writes per second (the calcomWrites queue); Cal.com allows 2 a second per key, 1 leaves half for interactive calls",
 });
 
 export const ALL_SECRETS = [CALCOM_API_KEY, CALCOM_WEBHOOK_SECRET, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET];

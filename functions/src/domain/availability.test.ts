@@ -46,27 +46,38 @@ describe("AvailabilitySchema", () => {
 
   it("refuses malformed clock times", () => {
     expect(issues({ timeZone: "UTC", slots: [{ day: "monday", startTime: "9:00", endTime: "10:00" }] })[0]).toContain("HH:mm");
-    expect(issues({ timeZone: "UTC", slots: [{ day: "monday", startTime: "24:00", endTime: "24:00" }] }).join()).toContain("cannot start at 24:00");
+    expect(issues({ timeZone: "UTC", slots: [{ day: "monday", startTime: "24:00", endTime: "24:00" }] }).join()).toContain(
+      "cannot start at 24:00",
+    );
   });
 });
 
 describe("weeklyIntervals", () => {
   it("resolves wall-clock slots in the coach's zone", () => {
-    const availability = AvailabilitySchema.parse({ timeZone: "Europe/Paris", slots: [{ day: "wednesday", startTime: "09:00", endTime: "11:00" }] });
+    const availability = AvailabilitySchema.parse({
+      timeZone: "Europe/Paris",
+      slots: [{ day: "wednesday", startTime: "09:00", endTime: "11:00" }],
+    });
     expect(weeklyIntervals(availability, "2026-12-07T00:00:00Z", "2026-12-14T00:00:00Z")).toEqual([
       { start: "2026-12-09T08:00:00.000Z", end: "2026-12-09T10:00:00.000Z" },
     ]);
   });
 
   it("keeps local hours on a DST change day (US spring forward)", () => {
-    const availability = AvailabilitySchema.parse({ timeZone: "America/New_York", slots: [{ day: "sunday", startTime: "09:00", endTime: "17:00" }] });
+    const availability = AvailabilitySchema.parse({
+      timeZone: "America/New_York",
+      slots: [{ day: "sunday", startTime: "09:00", endTime: "17:00" }],
+    });
     const [before, onChange] = weeklyIntervals(availability, "2026-03-01T00:00:00Z", "2026-03-09T12:00:00Z");
     expect(before).toEqual({ start: "2026-03-01T14:00:00.000Z", end: "2026-03-01T22:00:00.000Z" }); // EST, UTC-5
     expect(onChange).toEqual({ start: "2026-03-08T13:00:00.000Z", end: "2026-03-08T21:00:00.000Z" }); // EDT, UTC-4
   });
 
   it("spans the jumped-over hour on the change day: 01:00-04:00 local is two elapsed hours", () => {
-    const availability = AvailabilitySchema.parse({ timeZone: "America/New_York", slots: [{ day: "sunday", startTime: "01:00", endTime: "04:00" }] });
+    const availability = AvailabilitySchema.parse({
+      timeZone: "America/New_York",
+      slots: [{ day: "sunday", startTime: "01:00", endTime: "04:00" }],
+    });
     const [interval] = weeklyIntervals(availability, "2026-03-08T00:00:00Z", "2026-03-09T00:00:00Z");
     expect(interval).toEqual({ start: "2026-03-08T06:00:00.000Z", end: "2026-03-08T08:00:00.000Z" });
   });
@@ -79,7 +90,10 @@ describe("weeklyIntervals", () => {
   });
 
   it("includes a slot ending at 24:00 up to midnight local", () => {
-    const availability = AvailabilitySchema.parse({ timeZone: "Asia/Tokyo", slots: [{ day: "friday", startTime: "22:00", endTime: "24:00" }] });
+    const availability = AvailabilitySchema.parse({
+      timeZone: "Asia/Tokyo",
+      slots: [{ day: "friday", startTime: "22:00", endTime: "24:00" }],
+    });
     expect(weeklyIntervals(availability, "2026-12-10T00:00:00Z", "2026-12-13T00:00:00Z")).toEqual([
       { start: "2026-12-11T13:00:00.000Z", end: "2026-12-11T15:00:00.000Z" },
     ]);

@@ -36,9 +36,17 @@ export const AvailabilitySchema = z
   .superRefine((availability, ctx) => {
     availability.slots.forEach((slot, index) => {
       if (slot.startTime === "24:00") {
-        ctx.addIssue({ code: "custom", path: ["slots", index, "startTime"], message: `${describeSlot(index, slot)}: cannot start at 24:00` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["slots", index, "startTime"],
+          message: `${describeSlot(index, slot)}: cannot start at 24:00`,
+        });
       } else if (minutesOf(slot.endTime) <= minutesOf(slot.startTime)) {
-        ctx.addIssue({ code: "custom", path: ["slots", index, "endTime"], message: `${describeSlot(index, slot)}: must end after it starts` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["slots", index, "endTime"],
+          message: `${describeSlot(index, slot)}: must end after it starts`,
+        });
       }
     });
     availability.slots.forEach((slot, index) => {

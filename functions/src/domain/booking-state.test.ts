@@ -10,7 +10,9 @@ import {
   type BookingState,
 } from "./booking-state.js";
 
-const ALL_PAIRS: BookingState[] = BOOKING_STATUSES.flatMap((status) => PAYMENT_STATUSES.map((paymentStatus) => ({ status, paymentStatus })));
+const ALL_PAIRS: BookingState[] = BOOKING_STATUSES.flatMap((status) =>
+  PAYMENT_STATUSES.map((paymentStatus) => ({ status, paymentStatus })),
+);
 const key = (s: BookingState) => `${s.status}/${s.paymentStatus}`;
 
 // The whole table, written out: every move not listed here must be refused.

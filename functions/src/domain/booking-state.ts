@@ -67,11 +67,9 @@ export function canTransition(from: BookingState, to: BookingState): boolean {
 /** Returns `to` when the move is legal; otherwise throws `booking/illegal-transition`. */
 export function transition(from: BookingState, to: BookingState): BookingState {
   if (!canTransition(from, to)) {
-    throw new AppError(
-      "booking/illegal-transition",
-      `This booking cannot go from ${stateKey(from)} to ${stateKey(to)}.`,
-      { details: { from: stateKey(from), to: stateKey(to) } },
-    );
+    throw new AppError("booking/illegal-transition", `This booking cannot go from ${stateKey(from)} to ${stateKey(to)}.`, {
+      details: { from: stateKey(from), to: stateKey(to) },
+    });
   }
   return { status: to.status, paymentStatus: to.paymentStatus };
 }

@@ -1,8 +1,22 @@
 import { describe, expect, it } from "vitest";
 import { lostBeyondOwedCents, refundsOwedThroughStripe, stripeRefundTargetCents, type Dispute, type RefundOwed } from "./booking.js";
 
-const lost = (amountCents: number, status = "lost"): Dispute => ({ id: `dp_${amountCents}_${status}`, paymentIntentId: "pi_1", amountCents, currency: "eur", reason: "fraudulent", status, evidenceDueBy: null, fundsWithdrawn: true });
-const owed = (key: string, amountCents: number, refundedCents = 0): RefundOwed => ({ key, amountCents, refundedCents, cause: "reschedule-difference" });
+const lost = (amountCents: number, status = "lost"): Dispute => ({
+  id: `dp_${amountCents}_${status}`,
+  paymentIntentId: "pi_1",
+  amountCents,
+  currency: "eur",
+  reason: "fraudulent",
+  status,
+  evidenceDueBy: null,
+  fundsWithdrawn: true,
+});
+const owed = (key: string, amountCents: number, refundedCents = 0): RefundOwed => ({
+  key,
+  amountCents,
+  refundedCents,
+  cause: "reschedule-difference",
+});
 
 describe("a lost dispute is money already returned", () => {
   it("takes what lost disputes returned off what Stripe refunds, never below 0 nor above what the payments hold", () => {
@@ -19,7 +33,10 @@ describe("a lost dispute is money already returned", () => {
 
   it("pays the oldest refund obligations first, and reduces a later refund by what is left of it", () => {
     const booking = { dispute: null, disputes: [lost(6_000)], refundsOwed: [owed("r1", 5_000, 1_000), owed("r2", 4_000)] };
-    expect([...refundsOwedThroughStripe(booking)]).toEqual([["r1", 0], ["r2", 2_000]]);
+    expect([...refundsOwedThroughStripe(booking)]).toEqual([
+      ["r1", 0],
+      ["r2", 2_000],
+    ]);
     expect(lostBeyondOwedCents(booking)).toBe(0);
     expect(lostBeyondOwedCents({ ...booking, refundsOwed: [owed("r1", 1_000)] })).toBe(5_000);
   });

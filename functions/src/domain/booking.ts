@@ -276,7 +276,9 @@ export function refundableCharges(booking: Pick<Booking, "charges" | "dispute" |
   const disputes = disputesOf(booking);
   return booking.charges.map((c) => ({
     ...c,
-    refundedCents: c.refundedCents + disputes.reduce((sum, d) => sum + (d.paymentIntentId === c.paymentIntentId && d.fundsWithdrawn ? d.amountCents : 0), 0),
+    refundedCents:
+      c.refundedCents +
+      disputes.reduce((sum, d) => sum + (d.paymentIntentId === c.paymentIntentId && d.fundsWithdrawn ? d.amountCents : 0), 0),
   }));
 }
 

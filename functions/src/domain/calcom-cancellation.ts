@@ -7,6 +7,9 @@ import { isEmailAmong } from "./emails.js";
  * the policy tier for a cancellation they cannot be shown to have made. The webhook and
  * reconciliation both decide with this one rule, so they cannot disagree.
  */
-export function calcomCanceller(input: { cancelledBy: string | null | undefined; attendeeEmails: readonly (string | null | undefined)[] }): "student" | "coach" {
+export function calcomCanceller(input: {
+  cancelledBy: string | null | undefined;
+  attendeeEmails: readonly (string | null | undefined)[];
+}): "student" | "coach" {
   return isEmailAmong(input.cancelledBy, input.attendeeEmails) ? "student" : "coach";
 }

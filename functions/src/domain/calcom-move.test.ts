@@ -8,7 +8,13 @@ const hoursBefore = (h: number) => new Date(Date.parse(START) - h * 3_600_000);
 const input = (patch: Partial<CalcomMoveInput> = {}): CalcomMoveInput => ({
   by: "student",
   now: hoursBefore(48),
-  booking: { startTime: START, endTime: "2030-01-07T10:00:00.000Z", calcomEventTypeId: 1, cancellationPolicy: DEFAULT_CANCELLATION_POLICY, limits: { ...DEFAULT_SCHEDULING_LIMITS, studentCutoffMinutes: 0, bufferAfterMinutes: 0, bufferBeforeMinutes: 0 } },
+  booking: {
+    startTime: START,
+    endTime: "2030-01-07T10:00:00.000Z",
+    calcomEventTypeId: 1,
+    cancellationPolicy: DEFAULT_CANCELLATION_POLICY,
+    limits: { ...DEFAULT_SCHEDULING_LIMITS, studentCutoffMinutes: 0, bufferAfterMinutes: 0, bufferBeforeMinutes: 0 },
+  },
   moved: { start: "2030-01-07T11:00:00.000Z", end: "2030-01-07T12:00:00.000Z", eventTypeId: 1 },
   others: [],
   ...patch,
@@ -32,12 +38,18 @@ describe("regression #16.12: judgeCalcomMove", () => {
   it("refuses an overlap with the coach's other sessions, buffers included", () => {
     expect(rules(input({ others: [{ start: "2030-01-07T11:30:00.000Z", end: "2030-01-07T12:30:00.000Z" }] }))).toEqual(["overlap"]);
     expect(rules(input({ others: [{ start: "2030-01-07T12:00:00.000Z", end: "2030-01-07T13:00:00.000Z" }] }))).toEqual([]);
-    expect(rules(input({ others: [{ start: "2030-01-07T12:00:00.000Z", end: "2030-01-07T13:00:00.000Z", bufferBeforeMinutes: 15 }] }))).toEqual(["overlap"]);
+    expect(
+      rules(input({ others: [{ start: "2030-01-07T12:00:00.000Z", end: "2030-01-07T13:00:00.000Z", bufferBeforeMinutes: 15 }] })),
+    ).toEqual(["overlap"]);
   });
 
   it("refuses another event type or length (another price)", () => {
-    expect(rules(input({ moved: { start: "2030-01-07T11:00:00.000Z", end: "2030-01-07T12:00:00.000Z", eventTypeId: 2 } }))).toEqual(["other-event-type"]);
-    expect(rules(input({ moved: { start: "2030-01-07T11:00:00.000Z", end: "2030-01-07T11:30:00.000Z", eventTypeId: 1 } }))).toEqual(["other-length"]);
+    expect(rules(input({ moved: { start: "2030-01-07T11:00:00.000Z", end: "2030-01-07T12:00:00.000Z", eventTypeId: 2 } }))).toEqual([
+      "other-event-type",
+    ]);
+    expect(rules(input({ moved: { start: "2030-01-07T11:00:00.000Z", end: "2030-01-07T11:30:00.000Z", eventTypeId: 1 } }))).toEqual([
+      "other-length",
+    ]);
   });
 });
 

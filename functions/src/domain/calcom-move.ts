@@ -14,7 +14,13 @@ export interface CalcomMoveInput {
   /** The host (the coach) moved it, or anyone else (the attendee, or nobody Cal.com names): the student's rules. */
   by: "coach" | "student";
   now: Date;
-  booking: { startTime: string; endTime: string; calcomEventTypeId: number | null; cancellationPolicy: CancellationPolicy; limits: SchedulingLimits | null };
+  booking: {
+    startTime: string;
+    endTime: string;
+    calcomEventTypeId: number | null;
+    cancellationPolicy: CancellationPolicy;
+    limits: SchedulingLimits | null;
+  };
   /** Cal.com's own record of the new booking. */
   moved: { start: string; end: string; eventTypeId: number | null };
   /** The coach's other live sessions (their buffers kept). */
@@ -27,7 +33,10 @@ export interface CalcomMoveInput {
  * names is held to the student's. The webhook (the payload's `rescheduledBy` and organizer) and
  * reconciliation (Cal.com's record of the old booking) both decide with this one rule.
  */
-export function calcomMover(input: { rescheduledBy: string | null | undefined; hostEmails: readonly (string | null | undefined)[] }): "coach" | "student" {
+export function calcomMover(input: {
+  rescheduledBy: string | null | undefined;
+  hostEmails: readonly (string | null | undefined)[];
+}): "coach" | "student" {
   return isEmailAmong(input.rescheduledBy, input.hostEmails) ? "coach" : "student";
 }
 
@@ -41,13 +50,29 @@ export function judgeCalcomMove(input: CalcomMoveInput): MoveBreach[] {
   const { booking, moved } = input;
   const breaches: MoveBreach[] = [];
   if (input.by === "student") {
-    const window = decideReschedule({ by: "student", now: input.now.toISOString(), startTime: booking.startTime, policy: booking.cancellationPolicy });
+    const window = decideReschedule({
+      by: "student",
+      now: input.now.toISOString(),
+      startTime: booking.startTime,
+      policy: booking.cancellationPolicy,
+    });
     if (!window.allowed) breaches.push({ rule: "student-window", message: window.reason });
-    const cutoff = studentCutoffRefusal({ startTime: booking.startTime, now: input.now, cutoffMinutes: booking.limits?.studentCutoffMinutes ?? 0, action: "move" });
+    const cutoff = studentCutoffRefusal({
+      startTime: booking.startTime,
+      now: input.now,
+      cutoffMinutes: booking.limits?.studentCutoffMinutes ?? 0,
+      action: "move",
+    });
     if (cutoff !== null) breaches.push({ rule: "student-cutoff", message: cutoff });
   }
-  const wanted = { start: moved.start, end: moved.end, bufferBeforeMinutes: booking.limits?.bufferBeforeMinutes ?? 0, bufferAfterMinutes: booking.limits?.bufferAfterMinutes ?? 0 };
-  if (input.others.some((other) => clashes(other, wanted))) breaches.push({ rule: "overlap", message: "The new time overlaps another session of the coach, buffers included." });
+  const wanted = {
+    start: moved.start,
+    end: moved.end,
+    bufferBeforeMinutes: booking.limits?.bufferBeforeMinutes ?? 0,
+    bufferAfterMinutes: booking.limits?.bufferAfterMinutes ?? 0,
+  };
+  if (input.others.some((other) => clashes(other, wanted)))
+    breaches.push({ rule: "overlap", message: "The new time overlaps another session of the coach, buffers included." });
   if (moved.eventTypeId !== null && booking.calcomEventTypeId !== null && moved.eventTypeId !== booking.calcomEventTypeId) {
     breaches.push({ rule: "other-event-type", message: "The session was moved to another Cal.com event type, at another price." });
   }

@@ -36,7 +36,8 @@ export interface CancellationQuote {
 export const DISPUTED_MESSAGE =
   "This payment is disputed: the refund waits for the card issuer's decision. If the dispute is lost, the bank has already returned the money and nothing more is refunded; if it is won, the refund is made then.";
 
-export const REFUND_OVERRIDE_MESSAGE = "Only an admin can choose the refund amount: a coach's cancellation always refunds in full, a student's follows the cancellation policy.";
+export const REFUND_OVERRIDE_MESSAGE =
+  "Only an admin can choose the refund amount: a coach's cancellation always refunds in full, a student's follows the cancellation policy.";
 
 /**
  * What cancelling a booking would refund, by the policy frozen on it: the one pure decision
@@ -56,7 +57,17 @@ export function decideCancellation(booking: Booking, by: Canceller, now: Date, r
   const committed = booking.refundedCents + owedCents;
   const base = { currency: booking.currency, policyVersion: booking.cancellationPolicy.version, quotedAt: now.toISOString(), owedCents };
   // An unpaid hold can always be let go, cut-off or not.
-  if (booking.paymentStatus === "pending") return { ...base, refundCents: 0, policyRefundCents: 0, tier: "unpaid-hold", validUntil: null, blockedBy: null, blockedCode: null, refundWaitsFor: null };
+  if (booking.paymentStatus === "pending")
+    return {
+      ...base,
+      refundCents: 0,
+      policyRefundCents: 0,
+      tier: "unpaid-hold",
+      validUntil: null,
+      blockedBy: null,
+      blockedCode: null,
+      refundWaitsFor: null,
+    };
   const decision = decideRefund({
     cancelledBy: by === "student" ? "student" : "coach",
     now: now.toISOString(),
@@ -71,18 +82,41 @@ export function decideCancellation(booking: Booking, by: Canceller, now: Date, r
   if (refundAmount !== undefined) {
     const refundable = refundableCents(booking.amountCents, committed);
     if (refundAmount > refundable) {
-      throw new AppError("request/invalid", `refundAmount cannot exceed what is refundable (${refundable}).`, { details: { refundableCents: refundable } });
+      throw new AppError("request/invalid", `refundAmount cannot exceed what is refundable (${refundable}).`, {
+        details: { refundableCents: refundable },
+      });
     }
     refundCents = roundDownForStripe(refundAmount, booking.currency);
     tier = `set-by-${by}`;
   }
-  const cutoff = by === "student" ? studentCutoffRefusal({ startTime: booking.startTime, now, cutoffMinutes: booking.limits?.studentCutoffMinutes ?? 0, action: "cancel" }) : null;
-  const blocked = cutoff !== null ? { blockedBy: cutoff, blockedCode: "booking/cutoff-passed" as const } : { blockedBy: null, blockedCode: null };
+  const cutoff =
+    by === "student"
+      ? studentCutoffRefusal({
+          startTime: booking.startTime,
+          now,
+          cutoffMinutes: booking.limits?.studentCutoffMinutes ?? 0,
+          action: "cancel",
+        })
+      : null;
+  const blocked =
+    cutoff !== null ? { blockedBy: cutoff, blockedCode: "booking/cutoff-passed" as const } : { blockedBy: null, blockedCode: null };
   const refundWaitsFor = open && refundCents + owedCents > 0 ? DISPUTED_MESSAGE : null;
   // Through Stripe: what the booking will have refunded once cancelled, beyond what it has
   // refunded or still owes through Stripe now.
-  const stripeRefundCents = Math.max(0, stripeRefundTargetCents(booking, committed + refundCents) - Math.max(booking.refundedCents, stripeRefundTargetCents(booking, committed)));
-  return { ...base, refundCents: stripeRefundCents, policyRefundCents: refundCents, tier, validUntil: refundAmount === undefined ? decision.validUntil : null, ...blocked, refundWaitsFor };
+  const stripeRefundCents = Math.max(
+    0,
+    stripeRefundTargetCents(booking, committed + refundCents) -
+      Math.max(booking.refundedCents, stripeRefundTargetCents(booking, committed)),
+  );
+  return {
+    ...base,
+    refundCents: stripeRefundCents,
+    policyRefundCents: refundCents,
+    tier,
+    validUntil: refundAmount === undefined ? decision.validUntil : null,
+    ...blocked,
+    refundWaitsFor,
+  };
 }
 
 /**

@@ -22,4 +22,3 @@ export const CoachSchema = z.object({
   eventTypeSyncError: z.object({ code: z.string(), message: z.string() }).nullable().default(null),
 });
 export type Coach = z.output<typeof CoachSchema>;
-

@@ -4,7 +4,8 @@ import { disputeMoneyMove, isDisputeClosed, isStaleDisputeStatus } from "./dispu
 describe("isStaleDisputeStatus", () => {
   it("regression #16.4: nothing earlier is applied once a dispute is closed", () => {
     for (const closed of ["won", "lost", "warning_closed", "prevented"]) {
-      for (const earlier of ["needs_response", "under_review", "warning_needs_response", "warning_under_review"]) expect(isStaleDisputeStatus(closed, earlier)).toBe(true);
+      for (const earlier of ["needs_response", "under_review", "warning_needs_response", "warning_under_review"])
+        expect(isStaleDisputeStatus(closed, earlier)).toBe(true);
       expect(isStaleDisputeStatus(closed, closed)).toBe(false);
     }
     expect(isStaleDisputeStatus("won", "lost")).toBe(true);
@@ -36,7 +37,8 @@ describe("disputeMoneyMove", () => {
   });
 
   it("moves nothing for an inquiry, or a win whose withdrawal we never saw", () => {
-    for (const status of ["warning_needs_response", "warning_under_review", "warning_closed", "prevented"]) expect(disputeMoneyMove(false, status)).toEqual({ withdraw: false, reinstate: false, fundsWithdrawn: false });
+    for (const status of ["warning_needs_response", "warning_under_review", "warning_closed", "prevented"])
+      expect(disputeMoneyMove(false, status)).toEqual({ withdraw: false, reinstate: false, fundsWithdrawn: false });
     expect(disputeMoneyMove(false, "won")).toEqual({ withdraw: false, reinstate: false, fundsWithdrawn: false });
   });
 });

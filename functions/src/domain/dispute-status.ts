@@ -42,7 +42,10 @@ function withholdsFunds(status: string): boolean {
  * chargeback withdraws it once; a win after a withdrawal reinstates it once; anything else moves
  * nothing.
  */
-export function disputeMoneyMove(withdrawnBefore: boolean, status: string): { withdraw: boolean; reinstate: boolean; fundsWithdrawn: boolean } {
+export function disputeMoneyMove(
+  withdrawnBefore: boolean,
+  status: string,
+): { withdraw: boolean; reinstate: boolean; fundsWithdrawn: boolean } {
   const withdraw = !withdrawnBefore && withholdsFunds(status);
   const reinstate = withdrawnBefore && status === "won";
   return { withdraw, reinstate, fundsWithdrawn: (withdrawnBefore && !reinstate) || withdraw };

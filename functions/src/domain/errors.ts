@@ -44,11 +44,7 @@ export class AppError extends Error {
   readonly code: AppErrorCode;
   readonly details: Readonly<Record<string, unknown>> | undefined;
 
-  constructor(
-    code: AppErrorCode,
-    message: string,
-    options: { details?: Record<string, unknown>; cause?: unknown } = {},
-  ) {
+  constructor(code: AppErrorCode, message: string, options: { details?: Record<string, unknown>; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "AppError";
     this.code = code;

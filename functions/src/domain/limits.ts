@@ -12,13 +12,27 @@ import { MINUTE_MS, epochMs, isoFromMs } from "./time.js";
 export const MAX_BUFFER_MINUTES = 240;
 
 export const SchedulingLimitsSchema = z.object({
-  minimumNoticeMinutes: z.int().min(0).max(60 * 24 * 365),
-  bookingWindowDays: z.int().min(1).max(3 * 365).nullable(),
+  minimumNoticeMinutes: z
+    .int()
+    .min(0)
+    .max(60 * 24 * 365),
+  bookingWindowDays: z
+    .int()
+    .min(1)
+    .max(3 * 365)
+    .nullable(),
   bufferBeforeMinutes: z.int().min(0).max(MAX_BUFFER_MINUTES),
   bufferAfterMinutes: z.int().min(0).max(MAX_BUFFER_MINUTES),
-  slotIntervalMinutes: z.int().min(5).max(12 * 60).nullable(),
+  slotIntervalMinutes: z
+    .int()
+    .min(5)
+    .max(12 * 60)
+    .nullable(),
   /** Inside this many minutes before the start a student can no longer cancel or move the session (the coach always can). */
-  studentCutoffMinutes: z.int().min(0).max(60 * 24 * 30),
+  studentCutoffMinutes: z
+    .int()
+    .min(0)
+    .max(60 * 24 * 30),
   /** Live unpaid holds one student may have with this coach at once. */
   maxUnpaidHoldsPerCoach: z.int().min(1).max(10),
 });
@@ -53,20 +67,33 @@ export function effectiveLimits(coach: SchedulingLimitsPatch | undefined, offeri
  */
 export function windowEnd(limits: SchedulingLimits, now: Date, coachTimeZone: string): string | null {
   if (limits.bookingWindowDays === null) return null;
-  const end = DateTime.fromJSDate(now, { zone: coachTimeZone }).startOf("day").plus({ days: limits.bookingWindowDays + 1 });
+  const end = DateTime.fromJSDate(now, { zone: coachTimeZone })
+    .startOf("day")
+    .plus({ days: limits.bookingWindowDays + 1 });
   return isoFromMs(end.toMillis());
 }
 
 /** Why a session may not be booked at `start` under the limits, or null when it may. */
-export function bookingRefusal(input: { start: string; now: Date; limits: SchedulingLimits; coachTimeZone: string }): { limit: "minimumNoticeMinutes" | "bookingWindowDays"; message: string } | null {
+export function bookingRefusal(input: {
+  start: string;
+  now: Date;
+  limits: SchedulingLimits;
+  coachTimeZone: string;
+}): { limit: "minimumNoticeMinutes" | "bookingWindowDays"; message: string } | null {
   const { limits } = input;
   const earliest = input.now.getTime() + limits.minimumNoticeMinutes * MINUTE_MS;
   if (epochMs(input.start) < earliest) {
-    return { limit: "minimumNoticeMinutes", message: `This coach needs ${limits.minimumNoticeMinutes} minutes' notice: the earliest start now is ${isoFromMs(earliest)}.` };
+    return {
+      limit: "minimumNoticeMinutes",
+      message: `This coach needs ${limits.minimumNoticeMinutes} minutes' notice: the earliest start now is ${isoFromMs(earliest)}.`,
+    };
   }
   const end = windowEnd(limits, input.now, input.coachTimeZone);
   if (end !== null && epochMs(input.start) >= epochMs(end)) {
-    return { limit: "bookingWindowDays", message: `This coach takes bookings up to ${limits.bookingWindowDays} days ahead: the last bookable start is before ${end}.` };
+    return {
+      limit: "bookingWindowDays",
+      message: `This coach takes bookings up to ${limits.bookingWindowDays} days ahead: the last bookable start is before ${end}.`,
+    };
   }
   return null;
 }
@@ -78,7 +105,10 @@ export interface BufferedInterval extends Interval {
 }
 
 function expand(i: BufferedInterval): Interval {
-  return { start: isoFromMs(epochMs(i.start) - (i.bufferBeforeMinutes ?? 0) * MINUTE_MS), end: isoFromMs(epochMs(i.end) + (i.bufferAfterMinutes ?? 0) * MINUTE_MS) };
+  return {
+    start: isoFromMs(epochMs(i.start) - (i.bufferBeforeMinutes ?? 0) * MINUTE_MS),
+    end: isoFromMs(epochMs(i.end) + (i.bufferAfterMinutes ?? 0) * MINUTE_MS),
+  };
 }
 
 /**
@@ -95,7 +125,12 @@ export function clashes(a: BufferedInterval, b: BufferedInterval): boolean {
 }
 
 /** Why a student may no longer cancel or move a session, or null (coaches are never cut off). */
-export function studentCutoffRefusal(input: { startTime: string; now: Date; cutoffMinutes: number; action: "cancel" | "move" }): string | null {
+export function studentCutoffRefusal(input: {
+  startTime: string;
+  now: Date;
+  cutoffMinutes: number;
+  action: "cancel" | "move";
+}): string | null {
   if (input.cutoffMinutes <= 0) return null;
   const cutoff = epochMs(input.startTime) - input.cutoffMinutes * MINUTE_MS;
   if (input.now.getTime() < cutoff) return null;

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { CurrencySchema, MoneySchema, formatMoney, isRefundMade, percentOf, refundableCents, roundDownForStripe, stripeAmountStep } from "./money.js";
+import {
+  CurrencySchema,
+  MoneySchema,
+  formatMoney,
+  isRefundMade,
+  percentOf,
+  refundableCents,
+  roundDownForStripe,
+  stripeAmountStep,
+} from "./money.js";
 import { priceDifference } from "./price-difference.js";
 import { AppError } from "./errors.js";
 
@@ -41,19 +50,33 @@ describe("priceDifference", () => {
   const paid = { capturedCents: 6_000, refundedCents: 0, currency: "eur" };
 
   it("charges the difference for a dearer offering", () => {
-    expect(priceDifference({ ...paid, newPriceCents: 9_000, newCurrency: "EUR" })).toEqual({ kind: "charge", amountCents: 3_000, currency: "eur" });
+    expect(priceDifference({ ...paid, newPriceCents: 9_000, newCurrency: "EUR" })).toEqual({
+      kind: "charge",
+      amountCents: 3_000,
+      currency: "eur",
+    });
   });
 
   it("refunds the difference for a cheaper offering", () => {
-    expect(priceDifference({ ...paid, newPriceCents: 4_000, newCurrency: "eur" })).toEqual({ kind: "refund", amountCents: 2_000, currency: "eur" });
+    expect(priceDifference({ ...paid, newPriceCents: 4_000, newCurrency: "eur" })).toEqual({
+      kind: "refund",
+      amountCents: 2_000,
+      currency: "eur",
+    });
   });
 
   it("moves no money at the same price", () => {
-    expect(priceDifference({ ...paid, newPriceCents: 6_000, newCurrency: "eur" })).toEqual({ kind: "none", amountCents: 0, currency: "eur" });
+    expect(priceDifference({ ...paid, newPriceCents: 6_000, newCurrency: "eur" })).toEqual({
+      kind: "none",
+      amountCents: 0,
+      currency: "eur",
+    });
   });
 
   it("counts what was already refunded", () => {
-    expect(priceDifference({ capturedCents: 6_000, refundedCents: 2_000, currency: "eur", newPriceCents: 6_000, newCurrency: "eur" })).toEqual({ kind: "charge", amountCents: 2_000, currency: "eur" });
+    expect(
+      priceDifference({ capturedCents: 6_000, refundedCents: 2_000, currency: "eur", newPriceCents: 6_000, newCurrency: "eur" }),
+    ).toEqual({ kind: "charge", amountCents: 2_000, currency: "eur" });
   });
 
   it("refuses to move between currencies", () => {

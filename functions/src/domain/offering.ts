@@ -6,9 +6,16 @@ import { CancellationPolicySchema } from "./policy.js";
 /** A session a coach sells: 30 min, 60 min or a custom length, each with its own price. */
 export const OfferingSchema = z.object({
   // Lowercase so that the Cal.com slug derived from it is the id itself.
-  id: z.string().min(1).max(40).regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "may hold lowercase letters, digits and single hyphens only"),
+  id: z
+    .string()
+    .min(1)
+    .max(40)
+    .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "may hold lowercase letters, digits and single hyphens only"),
   title: z.string().trim().min(1).max(200),
-  durationMinutes: z.int().min(5).max(12 * 60),
+  durationMinutes: z
+    .int()
+    .min(5)
+    .max(12 * 60),
   priceCents: CentsSchema,
   currency: CurrencySchema,
   /** Set by the backend once the offering's Cal.com event type exists. */

@@ -70,7 +70,16 @@ describe("decideRefund with the default policy", () => {
     for (const notice of [48 * HOUR, 5 * HOUR, HOUR]) {
       expect(studentCancels(before(notice), { capturedCents: 0 }).refundCents).toBe(0);
     }
-    expect(decideRefund({ cancelledBy: "coach", now: before(HOUR), startTime: START, capturedCents: 0, alreadyRefundedCents: 0, policy: DEFAULT_CANCELLATION_POLICY }).refundCents).toBe(0);
+    expect(
+      decideRefund({
+        cancelledBy: "coach",
+        now: before(HOUR),
+        startTime: START,
+        capturedCents: 0,
+        alreadyRefundedCents: 0,
+        policy: DEFAULT_CANCELLATION_POLICY,
+      }).refundCents,
+    ).toBe(0);
   });
 
   it("applies the tier to what is still refundable when the booking was partly refunded", () => {
@@ -92,12 +101,26 @@ describe("decideRefund when the coach cancels", () => {
     ["1 h before", HOUR],
     ["after the start", -HOUR],
   ])("refunds 100 %% %s", (_label, notice) => {
-    const d = decideRefund({ cancelledBy: "coach", now: before(notice), startTime: START, capturedCents: 10_000, alreadyRefundedCents: 0, policy: DEFAULT_CANCELLATION_POLICY });
+    const d = decideRefund({
+      cancelledBy: "coach",
+      now: before(notice),
+      startTime: START,
+      capturedCents: 10_000,
+      alreadyRefundedCents: 0,
+      policy: DEFAULT_CANCELLATION_POLICY,
+    });
     expect(d).toEqual({ refundCents: 10_000, refundPercent: 100, tier: "coach-cancellation", policyVersion: 1, validUntil: null });
   });
 
   it("refunds only what is left after an earlier partial refund", () => {
-    const d = decideRefund({ cancelledBy: "coach", now: before(HOUR), startTime: START, capturedCents: 10_000, alreadyRefundedCents: 2_500, policy: DEFAULT_CANCELLATION_POLICY });
+    const d = decideRefund({
+      cancelledBy: "coach",
+      now: before(HOUR),
+      startTime: START,
+      capturedCents: 10_000,
+      alreadyRefundedCents: 2_500,
+      policy: DEFAULT_CANCELLATION_POLICY,
+    });
     expect(d.refundCents).toBe(7_500);
   });
 });
@@ -114,7 +137,13 @@ describe("decideRefund in time zones that are not UTC", () => {
     expect(DateTime.fromISO(sameWallClockDayBefore).setZone(zone).hour).toBe(10);
     expect(DateTime.fromISO(twentyFourHoursBefore).setZone(zone).hour).toBe(9);
 
-    const base = { cancelledBy: "student" as const, startTime, capturedCents: 8_000, alreadyRefundedCents: 0, policy: DEFAULT_CANCELLATION_POLICY };
+    const base = {
+      cancelledBy: "student" as const,
+      startTime,
+      capturedCents: 8_000,
+      alreadyRefundedCents: 0,
+      policy: DEFAULT_CANCELLATION_POLICY,
+    };
     expect(decideRefund({ ...base, now: sameWallClockDayBefore })).toMatchObject({ refundCents: 4_000, tier: "notice-2h" });
     expect(decideRefund({ ...base, now: twentyFourHoursBefore })).toMatchObject({ refundCents: 8_000, tier: "notice-24h" });
   });
@@ -156,34 +185,62 @@ describe("a coach's own policy", () => {
 
   it("decides with its own tiers and reports its version", () => {
     const base = { cancelledBy: "student" as const, startTime: START, capturedCents: 10_000, alreadyRefundedCents: 0, policy: strict };
-    expect(decideRefund({ ...base, now: before(30 * HOUR) })).toMatchObject({ refundCents: 2_500, tier: "notice-12h", policyVersion: 3, validUntil: before(12 * HOUR) });
+    expect(decideRefund({ ...base, now: before(30 * HOUR) })).toMatchObject({
+      refundCents: 2_500,
+      tier: "notice-12h",
+      policyVersion: 3,
+      validUntil: before(12 * HOUR),
+    });
     expect(decideRefund({ ...base, now: before(48 * HOUR) })).toMatchObject({ refundCents: 10_000, tier: "notice-48h" });
   });
 
   it("accepts a single 0 h tier (always the same refund)", () => {
     const flat = CancellationPolicySchema.parse({ version: 1, tiers: [{ minNoticeHours: 0, refundPercent: 0 }] });
-    expect(decideRefund({ cancelledBy: "student", now: before(100 * HOUR), startTime: START, capturedCents: 5_000, alreadyRefundedCents: 0, policy: flat }).refundCents).toBe(0);
+    expect(
+      decideRefund({
+        cancelledBy: "student",
+        now: before(100 * HOUR),
+        startTime: START,
+        capturedCents: 5_000,
+        alreadyRefundedCents: 0,
+        policy: flat,
+      }).refundCents,
+    ).toBe(0);
   });
 
   it.each([
     [
       "tiers out of order",
-      [{ minNoticeHours: 2, refundPercent: 50 }, { minNoticeHours: 24, refundPercent: 100 }, { minNoticeHours: 0, refundPercent: 0 }],
+      [
+        { minNoticeHours: 2, refundPercent: 50 },
+        { minNoticeHours: 24, refundPercent: 100 },
+        { minNoticeHours: 0, refundPercent: 0 },
+      ],
       "tier 2 (24 h notice) must need less notice than tier 1 (2 h notice)",
     ],
     [
       "two tiers with the same notice (overlap)",
-      [{ minNoticeHours: 24, refundPercent: 100 }, { minNoticeHours: 24, refundPercent: 50 }, { minNoticeHours: 0, refundPercent: 0 }],
+      [
+        { minNoticeHours: 24, refundPercent: 100 },
+        { minNoticeHours: 24, refundPercent: 50 },
+        { minNoticeHours: 0, refundPercent: 0 },
+      ],
       "tier 2 (24 h notice) must need less notice",
     ],
     [
       "a gap before the start",
-      [{ minNoticeHours: 24, refundPercent: 100 }, { minNoticeHours: 2, refundPercent: 50 }],
+      [
+        { minNoticeHours: 24, refundPercent: 100 },
+        { minNoticeHours: 2, refundPercent: 50 },
+      ],
       "tier 2 (2 h notice) must start at 0 h",
     ],
     [
       "more refund with less notice",
-      [{ minNoticeHours: 24, refundPercent: 50 }, { minNoticeHours: 0, refundPercent: 100 }],
+      [
+        { minNoticeHours: 24, refundPercent: 50 },
+        { minNoticeHours: 0, refundPercent: 100 },
+      ],
       "tier 2 (0 h notice) must not refund more",
     ],
   ])("refuses %s, naming the tier", (_label, tiers, message) => {

@@ -7,7 +7,10 @@ import { percentOf, refundableCents } from "./money.js";
  * start gets `refundPercent` % of what is still refundable.
  */
 export const PolicyTierSchema = z.object({
-  minNoticeHours: z.number().min(0).max(24 * 365),
+  minNoticeHours: z
+    .number()
+    .min(0)
+    .max(24 * 365),
   refundPercent: z.int().min(0).max(100),
 });
 export type PolicyTier = z.output<typeof PolicyTierSchema>;

@@ -2,8 +2,7 @@ import { AppError } from "./errors.js";
 import { refundableCents } from "./money.js";
 
 export type PriceDifference =
-  | { kind: "none"; amountCents: 0; currency: string }
-  | { kind: "charge" | "refund"; amountCents: number; currency: string };
+  { kind: "none"; amountCents: 0; currency: string } | { kind: "charge" | "refund"; amountCents: number; currency: string };
 
 export interface PriceDifferenceInput {
   /** What the student has paid for the booking so far, and what was refunded of it. */

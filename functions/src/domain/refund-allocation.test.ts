@@ -17,7 +17,9 @@ describe("allocateRefund", () => {
   });
 
   it("skips what was already refunded of a payment", () => {
-    expect(allocateRefund([first, { ...difference, refundedCents: 3_000 }], 1_000)).toEqual([{ paymentIntentId: "pi_first", amountCents: 1_000 }]);
+    expect(allocateRefund([first, { ...difference, refundedCents: 3_000 }], 1_000)).toEqual([
+      { paymentIntentId: "pi_first", amountCents: 1_000 },
+    ]);
   });
 
   it("leaves the other parts unchanged once one part is recorded (a retry asks for the same)", () => {

@@ -19,7 +19,8 @@ export interface RefundPart {
  * refund asks Stripe for exactly the same parts (same idempotency keys, same amounts).
  */
 export function allocateRefund(charges: readonly Charge[], amountCents: number): RefundPart[] {
-  if (!Number.isInteger(amountCents) || amountCents < 0) throw new AppError("request/invalid", "A refund must be a whole, non-negative amount.");
+  if (!Number.isInteger(amountCents) || amountCents < 0)
+    throw new AppError("request/invalid", "A refund must be a whole, non-negative amount.");
   const parts: RefundPart[] = [];
   let left = amountCents;
   for (let i = charges.length - 1; i >= 0 && left > 0; i--) {
@@ -30,6 +31,7 @@ export function allocateRefund(charges: readonly Charge[], amountCents: number):
     if (part > 0) parts.push({ paymentIntentId: charge.paymentIntentId, amountCents: part });
     left -= part;
   }
-  if (left > 0) throw new AppError("request/invalid", `Cannot refund ${amountCents}: the payments of this booking hold only ${amountCents - left}.`);
+  if (left > 0)
+    throw new AppError("request/invalid", `Cannot refund ${amountCents}: the payments of this booking hold only ${amountCents - left}.`);
   return parts;
 }

@@ -26,20 +26,44 @@ export interface MovePlan {
  * I/O: the same function answers a quote and the move itself. Refusals are AppErrors a person can
  * read.
  */
-export function planMove(input: { booking: Booking; coach: Coach; role: Role; now: Date; newStartTime: string; newEndTime: string; newOfferingId?: string | undefined }): MovePlan {
+export function planMove(input: {
+  booking: Booking;
+  coach: Coach;
+  role: Role;
+  now: Date;
+  newStartTime: string;
+  newEndTime: string;
+  newOfferingId?: string | undefined;
+}): MovePlan {
   const { booking, coach, role, now } = input;
-  if (booking.status === "cancelled") throw new AppError("booking/cannot-reschedule", "This booking is cancelled: book a new session instead.");
-  if (booking.paymentStatus !== "paid") throw new AppError("booking/cannot-reschedule", "This booking is not paid yet: cancel it and book the new time instead.");
+  if (booking.status === "cancelled")
+    throw new AppError("booking/cannot-reschedule", "This booking is cancelled: book a new session instead.");
+  if (booking.paymentStatus !== "paid")
+    throw new AppError("booking/cannot-reschedule", "This booking is not paid yet: cancel it and book the new time instead.");
   if (role === "student") {
-    const cutoff = studentCutoffRefusal({ startTime: booking.startTime, now, cutoffMinutes: booking.limits?.studentCutoffMinutes ?? 0, action: "move" });
+    const cutoff = studentCutoffRefusal({
+      startTime: booking.startTime,
+      now,
+      cutoffMinutes: booking.limits?.studentCutoffMinutes ?? 0,
+      action: "move",
+    });
     if (cutoff) throw new AppError("booking/cutoff-passed", cutoff);
   }
-  const window = decideReschedule({ by: role === "student" ? "student" : "coach", now: now.toISOString(), startTime: booking.startTime, policy: booking.cancellationPolicy });
-  if (!window.allowed) throw new AppError("booking/cannot-reschedule", window.reason, { details: { tier: window.tier, refundPercent: window.refundPercent } });
+  const window = decideReschedule({
+    by: role === "student" ? "student" : "coach",
+    now: now.toISOString(),
+    startTime: booking.startTime,
+    policy: booking.cancellationPolicy,
+  });
+  if (!window.allowed)
+    throw new AppError("booking/cannot-reschedule", window.reason, { details: { tier: window.tier, refundPercent: window.refundPercent } });
   const offeringId = input.newOfferingId ?? booking.offeringId;
   const target = offeringId === booking.offeringId ? sameOfferingTarget(booking, coach) : otherOfferingTarget(booking, coach, offeringId);
   if (epochMs(input.newEndTime) - epochMs(input.newStartTime) !== target.durationMinutes * MINUTE_MS) {
-    throw new AppError("request/invalid", `${target.sameOffering ? "This session" : "A session of this offering"} lasts exactly ${target.durationMinutes} minutes.`);
+    throw new AppError(
+      "request/invalid",
+      `${target.sameOffering ? "This session" : "A session of this offering"} lasts exactly ${target.durationMinutes} minutes.`,
+    );
   }
   if (epochMs(input.newStartTime) <= now.getTime()) throw new AppError("request/invalid", "The new time has already passed.");
   if (epochMs(input.newStartTime) === epochMs(booking.startTime) && target.sameOffering) {
@@ -51,15 +75,37 @@ export function planMove(input: { booking: Booking; coach: Coach; role: Role; no
   if (target.sameOffering) {
     // What was sold is kept: a move within the offering costs nothing, whatever its price is now.
     const difference: PriceDifference = { kind: "none", amountCents: 0, currency: booking.currency };
-    return { offeringId, eventTypeId: target.eventTypeId, priceCents: target.priceCents, difference, signedDifferenceCents: 0, tier: window.tier, limits };
+    return {
+      offeringId,
+      eventTypeId: target.eventTypeId,
+      priceCents: target.priceCents,
+      difference,
+      signedDifferenceCents: 0,
+      tier: window.tier,
+      limits,
+    };
   }
   // A refund still owed (a cheaper move's difference not yet paid back) is as good as made: the
   // student has paid only what is left of it.
   const refundedCents = booking.refundedCents + openRefundsOwedCents(booking.refundsOwed);
-  const priced = priceDifference({ capturedCents: booking.amountCents, refundedCents, currency: booking.currency, newPriceCents: target.priceCents, newCurrency: target.currency });
+  const priced = priceDifference({
+    capturedCents: booking.amountCents,
+    refundedCents,
+    currency: booking.currency,
+    newPriceCents: target.priceCents,
+    newCurrency: target.currency,
+  });
   const difference = lessLostDisputes(priced, lostBeyondOwedCents(booking));
   const signedDifferenceCents = difference.kind === "refund" ? -difference.amountCents : difference.amountCents;
-  return { offeringId, eventTypeId: target.eventTypeId, priceCents: target.priceCents, difference, signedDifferenceCents, tier: window.tier, limits };
+  return {
+    offeringId,
+    eventTypeId: target.eventTypeId,
+    priceCents: target.priceCents,
+    difference,
+    signedDifferenceCents,
+    tier: window.tier,
+    limits,
+  };
 }
 
 export interface MoveTarget {
@@ -76,7 +122,8 @@ export interface MoveTarget {
  * and currency, even when the coach has changed (or archived) the offering since.
  */
 export function sameOfferingTarget(booking: Booking, coach: Coach): MoveTarget {
-  if (booking.calcomEventTypeId === null) throw new AppError("coach/not-synced", "This booking is not in the coach's Cal.com calendar yet. Please try again shortly.");
+  if (booking.calcomEventTypeId === null)
+    throw new AppError("coach/not-synced", "This booking is not in the coach's Cal.com calendar yet. Please try again shortly.");
   const offering = coach.customOfferings.find((o) => o.id === booking.offeringId);
   return {
     sameOffering: true,

@@ -8,7 +8,14 @@ const DAY_MS = 24 * 60 * MINUTE_MS;
  * slots of `durationMinutes` from the start of each open interval, whole slots only, none
  * starting before `now`. Used when Cal.com cannot answer.
  */
-export function localSlots(availability: Availability, durationMinutes: number, from: string, to: string, now: string, stepMinutes: number = durationMinutes): Interval[] {
+export function localSlots(
+  availability: Availability,
+  durationMinutes: number,
+  from: string,
+  to: string,
+  now: string,
+  stepMinutes: number = durationMinutes,
+): Interval[] {
   const lengthMs = durationMinutes * MINUTE_MS;
   const stepMs = stepMinutes * MINUTE_MS;
   const fromMs = Math.max(epochMs(from), epochMs(now));

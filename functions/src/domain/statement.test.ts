@@ -2,15 +2,26 @@ import { describe, expect, it } from "vitest";
 import { buildStatement, type LedgerEntry } from "./statement.js";
 
 const entry = (bookingId: string, kind: LedgerEntry["kind"], amountCents: number, currency = "eur"): LedgerEntry => ({
-  bookingId, coachId: "c", kind, amountCents, currency, stripeObjectId: `${bookingId}-${kind}-${amountCents}`, cause: "x", at: "2030-01-01T00:00:00.000Z",
+  bookingId,
+  coachId: "c",
+  kind,
+  amountCents,
+  currency,
+  stripeObjectId: `${bookingId}-${kind}-${amountCents}`,
+  cause: "x",
+  at: "2030-01-01T00:00:00.000Z",
 });
 
 describe("buildStatement", () => {
   it("sums per booking and per currency, never across currencies", () => {
     const s = buildStatement([
-      entry("b1", "captured", 10_000), entry("b1", "refunded", -5_000),
-      entry("b2", "captured", 4_200, "usd"), entry("b2", "dispute-withdrawn", -4_200, "usd"),
-      entry("b3", "captured", 3_000), entry("b3", "dispute-withdrawn", -3_000), entry("b3", "dispute-reinstated", 3_000),
+      entry("b1", "captured", 10_000),
+      entry("b1", "refunded", -5_000),
+      entry("b2", "captured", 4_200, "usd"),
+      entry("b2", "dispute-withdrawn", -4_200, "usd"),
+      entry("b3", "captured", 3_000),
+      entry("b3", "dispute-withdrawn", -3_000),
+      entry("b3", "dispute-reinstated", 3_000),
     ]);
     expect(s.bookings).toEqual([
       { bookingId: "b1", currency: "eur", capturedCents: 10_000, refundedCents: 5_000, disputedCents: 0, netCents: 5_000 },
@@ -33,7 +44,11 @@ describe("buildStatement", () => {
   });
 
   it("answers an empty statement with only the header", () => {
-    expect(buildStatement([])).toEqual({ bookings: [], totals: [], csv: "bookingId,currency,capturedCents,refundedCents,disputedCents,netCents\n" });
+    expect(buildStatement([])).toEqual({
+      bookings: [],
+      totals: [],
+      csv: "bookingId,currency,capturedCents,refundedCents,disputedCents,netCents\n",
+    });
   });
 
   it("quotes a cell that holds a comma or a quote", () => {

@@ -15,9 +15,7 @@ export const TimeZoneSchema = z
  * An instant given as ISO-8601 with an offset or Z, normalised to UTC (`…Z`, milliseconds).
  * Wall-clock times without an offset are refused: an instant must not depend on where it is read.
  */
-export const InstantSchema = z
-  .iso.datetime({ offset: true })
-  .transform((iso) => toUtcIso(DateTime.fromISO(iso, { setZone: true })));
+export const InstantSchema = z.iso.datetime({ offset: true }).transform((iso) => toUtcIso(DateTime.fromISO(iso, { setZone: true })));
 
 /** Milliseconds since the epoch of an instant string produced by InstantSchema. */
 export function epochMs(instant: string): number {

@@ -49,5 +49,12 @@ export interface PaymentsGateway {
   /** Checkout Sessions still open that were created since `createdSince`, with their metadata. */
   listOpenCheckoutSessions(createdSince: Date): Promise<(CheckoutSessionOut & { metadata: Record<string, string>; createdAt: string })[]>;
   /** Names the booking and the obligation in the refund's metadata, so that reconciliation can tell it is ours. */
-  refund(input: { paymentIntentId: string; amountCents: number; bookingId: string; obligationKey: string; cause: string; idempotencyKey: string }): Promise<{ refundId: string; amountCents: number; status: string }>;
+  refund(input: {
+    paymentIntentId: string;
+    amountCents: number;
+    bookingId: string;
+    obligationKey: string;
+    cause: string;
+    idempotencyKey: string;
+  }): Promise<{ refundId: string; amountCents: number; status: string }>;
 }

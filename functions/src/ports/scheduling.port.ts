@@ -2,8 +2,7 @@ import type { Interval } from "../domain/availability.js";
 
 /** How we reach Cal.com for one coach. */
 export type CalcomAccount =
-  | { mode: "organization"; apiKey: string; orgId: number; teamId: number }
-  | { mode: "connected"; apiKey: string; calcomUserId: number };
+  { mode: "organization"; apiKey: string; orgId: number; teamId: number } | { mode: "connected"; apiKey: string; calcomUserId: number };
 
 export interface WeeklyRow {
   days: ("Monday" | "Tuesday" | "Wednesday" | "Thursday" | "Friday" | "Saturday" | "Sunday")[];
@@ -48,9 +47,18 @@ export interface SchedulingGateway {
    * Makes sure the connected account has our webhook (`subscriberUrl`) with these triggers and
    * secret: ours found by its subscriber URL is updated, otherwise one is created (never two).
    */
-  ensureWebhook(account: CalcomAccount & { mode: "connected" }, input: { subscriberUrl: string; secret: string; triggers: readonly string[] }): Promise<{ webhookId: number; created: boolean }>;
+  ensureWebhook(
+    account: CalcomAccount & { mode: "connected" },
+    input: { subscriberUrl: string; secret: string; triggers: readonly string[] },
+  ): Promise<{ webhookId: number; created: boolean }>;
   /** Free slots of an event type between two instants (UTC ISO); `bookingUidToReschedule`: that booking's own time counts as free (slots to move it to). */
-  getSlots(input: { eventTypeId: number; start: string; end: string; timeZone: string; bookingUidToReschedule?: string | undefined }): Promise<Interval[]>;
+  getSlots(input: {
+    eventTypeId: number;
+    start: string;
+    end: string;
+    timeZone: string;
+    bookingUidToReschedule?: string | undefined;
+  }): Promise<Interval[]>;
 }
 
 export interface CalcomBookingRef {
@@ -104,7 +112,11 @@ export interface BookingCalendarGateway {
    * the old one in one step. Named as `rescheduledBy`, the host gets it accepted at once. A
    * repeat after a lost answer finds the move already made and returns the new booking.
    */
-  rescheduleBooking(account: CalcomAccount, uid: string, input: { start: string; rescheduledBy: string | null; reason: string }): Promise<CalcomBookingRef>;
+  rescheduleBooking(
+    account: CalcomAccount,
+    uid: string,
+    input: { start: string; rescheduledBy: string | null; reason: string },
+  ): Promise<CalcomBookingRef>;
   /** Cancels with a reason (Cal.com requires one from the host); one already cancelled counts. */
   cancelBooking(account: CalcomAccount, uid: string, reason: string): Promise<CalcomBookingRef>;
 }

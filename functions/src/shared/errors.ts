@@ -49,9 +49,7 @@ export function isRetryable(err: unknown): boolean {
 
 /** Human-readable summary of zod issues with their paths: `availability.slots.1.endTime: must be …`. */
 export function formatZodError(err: ZodError): string {
-  return err.issues
-    .map((issue) => (issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message))
-    .join("; ");
+  return err.issues.map((issue) => (issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message)).join("; ");
 }
 
 /**

@@ -15,7 +15,15 @@ import { CalcomWriteSchema } from "../ports/calcom-queue.port.js";
  */
 export const CoachCalendarSchema = z.object({
   intervals: z
-    .array(z.object({ bookingId: z.string(), start: z.string(), end: z.string(), bufferBeforeMinutes: z.int().min(0).optional(), bufferAfterMinutes: z.int().min(0).optional() }))
+    .array(
+      z.object({
+        bookingId: z.string(),
+        start: z.string(),
+        end: z.string(),
+        bufferBeforeMinutes: z.int().min(0).optional(),
+        bufferAfterMinutes: z.int().min(0).optional(),
+      }),
+    )
     .default([]),
   /**
    * Goes up by one whenever an interval is given back (a cancellation, a released hold, a move):

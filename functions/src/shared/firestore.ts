@@ -1,4 +1,13 @@
-import { getFirestore, Timestamp, type CollectionReference, type DocumentData, type DocumentReference, type Firestore, type FirestoreDataConverter, type Query } from "firebase-admin/firestore";
+import {
+  getFirestore,
+  Timestamp,
+  type CollectionReference,
+  type DocumentData,
+  type DocumentReference,
+  type Firestore,
+  type FirestoreDataConverter,
+  type Query,
+} from "firebase-admin/firestore";
 import type { z } from "zod";
 import { BOOKING_INSTANT_FIELDS, BookingSchema, type Booking } from "../domain/booking.js";
 import { calcomAccountKey, type CalcomAccountRef } from "../domain/calcom-account.js";

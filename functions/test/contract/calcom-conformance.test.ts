@@ -88,44 +88,52 @@ const title = available
   : `matches Cal.com's full description: skipped, ${specPath} not found (set CALCOM_OPENAPI_PATH to Cal.com's OpenAPI description)`;
 
 describe("our Cal.com subset against Cal.com's published OpenAPI description", () => {
-  it.skipIf(!available).each(operations().map((o) => [`${o.method.toUpperCase()} ${o.path}`, o] as const))(`%s ${title}`, (_label, { path, method, op }) => {
-    const problems: string[] = [];
-    const theirPath = (full.paths as Record<string, Record<string, Json> | undefined>)[path];
-    const theirOp = theirPath?.[method];
-    expect(theirOp, `${method.toUpperCase()} ${path} exists in Cal.com's description`).toBeDefined();
-    if (!theirOp) return;
+  it.skipIf(!available).each(operations().map((o) => [`${o.method.toUpperCase()} ${o.path}`, o] as const))(
+    `%s ${title}`,
+    (_label, { path, method, op }) => {
+      const problems: string[] = [];
+      const theirPath = (full.paths as Record<string, Record<string, Json> | undefined>)[path];
+      const theirOp = theirPath?.[method];
+      expect(theirOp, `${method.toUpperCase()} ${path} exists in Cal.com's description`).toBeDefined();
+      if (!theirOp) return;
 
-    const theirParams = (theirOp.parameters ?? []) as Param[];
-    const find = (p: Param) => theirParams.find((t) => t.in === p.in && (p.in === "header" ? t.name.toLowerCase() === p.name.toLowerCase() : t.name === p.name));
-    for (const ours of (op.parameters ?? []) as Param[]) {
-      const theirs = find(ours);
-      if (!theirs) {
-        problems.push(`${ours.in} parameter ${ours.name}: not in Cal.com's description`);
-        continue;
+      const theirParams = (theirOp.parameters ?? []) as Param[];
+      const find = (p: Param) =>
+        theirParams.find((t) => t.in === p.in && (p.in === "header" ? t.name.toLowerCase() === p.name.toLowerCase() : t.name === p.name));
+      for (const ours of (op.parameters ?? []) as Param[]) {
+        const theirs = find(ours);
+        if (!theirs) {
+          problems.push(`${ours.in} parameter ${ours.name}: not in Cal.com's description`);
+          continue;
+        }
+        const ourType = ours.schema?.type;
+        const theirType = resolve(theirs.schema).type;
+        if (ourType !== theirType)
+          problems.push(`${ours.in} parameter ${ours.name}: ${String(ourType)} here, ${String(theirType)} in Cal.com`);
+        if (theirs.required === true && ours.required !== true && ours.name !== "Authorization") {
+          problems.push(`${ours.in} parameter ${ours.name}: required by Cal.com but optional here`);
+        }
+        if (ours.name === "cal-api-version") {
+          const ourVersion = (ours.schema?.enum as string[] | undefined)?.[0];
+          expect(ourVersion, `cal-api-version of ${method.toUpperCase()} ${path}`).toBe(resolve(theirs.schema).default);
+        }
       }
-      const ourType = ours.schema?.type;
-      const theirType = resolve(theirs.schema).type;
-      if (ourType !== theirType) problems.push(`${ours.in} parameter ${ours.name}: ${String(ourType)} here, ${String(theirType)} in Cal.com`);
-      if (theirs.required === true && ours.required !== true && ours.name !== "Authorization") {
-        problems.push(`${ours.in} parameter ${ours.name}: required by Cal.com but optional here`);
+      for (const theirs of theirParams) {
+        const ours = ((op.parameters ?? []) as Param[]).find(
+          (p) => p.in === theirs.in && p.name.toLowerCase() === theirs.name.toLowerCase(),
+        );
+        if (theirs.required === true && !ours && theirs.name !== "Authorization")
+          problems.push(`${theirs.in} parameter ${theirs.name}: required by Cal.com, missing here`);
       }
-      if (ours.name === "cal-api-version") {
-        const ourVersion = (ours.schema?.enum as string[] | undefined)?.[0];
-        expect(ourVersion, `cal-api-version of ${method.toUpperCase()} ${path}`).toBe(resolve(theirs.schema).default);
-      }
-    }
-    for (const theirs of theirParams) {
-      const ours = ((op.parameters ?? []) as Param[]).find((p) => p.in === theirs.in && p.name.toLowerCase() === theirs.name.toLowerCase());
-      if (theirs.required === true && !ours && theirs.name !== "Authorization") problems.push(`${theirs.in} parameter ${theirs.name}: required by Cal.com, missing here`);
-    }
 
-    const ourBody = ((op.requestBody as Json | undefined)?.content as Json | undefined)?.["application/json"] as Json | undefined;
-    const theirBody = ((theirOp.requestBody as Json | undefined)?.content as Json | undefined)?.["application/json"] as Json | undefined;
-    if (ourBody && !theirBody) problems.push("we send a JSON body; Cal.com's description takes none");
-    if (ourBody && theirBody) problems.push(...compareSchema(ourBody.schema as Json, theirBody.schema, "body"));
+      const ourBody = ((op.requestBody as Json | undefined)?.content as Json | undefined)?.["application/json"] as Json | undefined;
+      const theirBody = ((theirOp.requestBody as Json | undefined)?.content as Json | undefined)?.["application/json"] as Json | undefined;
+      if (ourBody && !theirBody) problems.push("we send a JSON body; Cal.com's description takes none");
+      if (ourBody && theirBody) problems.push(...compareSchema(ourBody.schema as Json, theirBody.schema, "body"));
 
-    expect(problems).toEqual([]);
-  });
+      expect(problems).toEqual([]);
+    },
+  );
 
   it("describes every endpoint the client calls (no operation without an id)", () => {
     const ids = operations().map((o) => o.op.operationId);

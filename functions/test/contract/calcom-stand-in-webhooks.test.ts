@@ -55,10 +55,28 @@ afterEach(() => {
 async function pendingBooking(secret: string | null = SECRET) {
   const c = new CalcomClient({ baseUrl: fake.url });
   const { apiKey, userId } = fake.addUser({ email: "coach@example.com" });
-  const schedule = await calcomApi.createSchedule(c, apiKey, { name: "S", timeZone: "UTC", isDefault: true, availability: [{ days: ["Monday"], startTime: "09:00", endTime: "17:00" }] });
-  const et = await calcomApi.createEventType(c, apiKey, { title: "T", slug: "t", lengthInMinutes: 60, scheduleId: schedule.id, confirmationPolicy: { type: "always", blockUnconfirmedBookingsInBooker: true }, hidden: true, bookingRequiresAuthentication: true });
+  const schedule = await calcomApi.createSchedule(c, apiKey, {
+    name: "S",
+    timeZone: "UTC",
+    isDefault: true,
+    availability: [{ days: ["Monday"], startTime: "09:00", endTime: "17:00" }],
+  });
+  const et = await calcomApi.createEventType(c, apiKey, {
+    title: "T",
+    slug: "t",
+    lengthInMinutes: 60,
+    scheduleId: schedule.id,
+    confirmationPolicy: { type: "always", blockUnconfirmedBookingsInBooker: true },
+    hidden: true,
+    bookingRequiresAuthentication: true,
+  });
   fake.subscribe(receiverUrl, secret);
-  const booking = await calcomApi.createBooking(c, apiKey, { start: "2030-01-07T09:00:00Z", eventTypeId: et.id, attendee: { name: "Stu", email: "stu@example.com", timeZone: "UTC" }, metadata: { bookingId: "ours-1" } });
+  const booking = await calcomApi.createBooking(c, apiKey, {
+    start: "2030-01-07T09:00:00Z",
+    eventTypeId: et.id,
+    attendee: { name: "Stu", email: "stu@example.com", timeZone: "UTC" },
+    metadata: { bookingId: "ours-1" },
+  });
   await fake.flushWebhooks();
   return { c, apiKey, userId, booking };
 }
@@ -83,7 +101,10 @@ describe("the Cal.com stand-in's webhooks", () => {
   it("sends BOOKING_RESCHEDULED with the new uid and the old one as rescheduleUid, and no BOOKING_CANCELLED", async () => {
     const { c, apiKey, booking } = await pendingBooking();
     await calcomApi.confirmBooking(c, apiKey, booking.uid);
-    const moved = await calcomApi.rescheduleBooking(c, apiKey, booking.uid, { start: "2030-01-14T09:00:00Z", rescheduledBy: "coach@example.com" });
+    const moved = await calcomApi.rescheduleBooking(c, apiKey, booking.uid, {
+      start: "2030-01-14T09:00:00Z",
+      rescheduledBy: "coach@example.com",
+    });
     await fake.flushWebhooks();
     const last = received.at(-1)?.body;
     expect(last?.triggerEvent).toBe("BOOKING_RESCHEDULED");
@@ -95,7 +116,10 @@ describe("the Cal.com stand-in's webhooks", () => {
     const first = await pendingBooking();
     await calcomApi.cancelBooking(first.c, first.apiKey, first.booking.uid, "Coach is ill");
     await fake.flushWebhooks();
-    expect(received.at(-1)?.body).toMatchObject({ triggerEvent: "BOOKING_CANCELLED", payload: { status: "CANCELLED", cancellationReason: "Coach is ill", cancelledBy: "coach@example.com" } });
+    expect(received.at(-1)?.body).toMatchObject({
+      triggerEvent: "BOOKING_CANCELLED",
+      payload: { status: "CANCELLED", cancellationReason: "Coach is ill", cancelledBy: "coach@example.com" },
+    });
   });
 
   it("signs with no-secret-provided when the subscription has no secret", async () => {
@@ -115,7 +139,10 @@ describe("the Cal.com stand-in's webhooks", () => {
 
     received.length = 0;
     fake.holdWebhooks();
-    const moved = await calcomApi.rescheduleBooking(c, apiKey, booking.uid, { start: "2030-01-14T09:00:00Z", rescheduledBy: "coach@example.com" });
+    const moved = await calcomApi.rescheduleBooking(c, apiKey, booking.uid, {
+      start: "2030-01-14T09:00:00Z",
+      rescheduledBy: "coach@example.com",
+    });
     await calcomApi.cancelBooking(c, apiKey, moved.uid, "Changed plans");
     expect(received).toHaveLength(0);
     await fake.releaseWebhooks({ reverse: true });

@@ -31,7 +31,10 @@ function exportedFunctions(): string[] {
 /** The functions the built entry defines when an instance serves `target` (npm test builds first). */
 function definedFor(target: string): string[] {
   const script = `const m = await import(${JSON.stringify(BUILT_INDEX)}); process.stdout.write(JSON.stringify(Object.keys(m.default).filter((k) => m.default[k] !== undefined)));`;
-  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { env: { PATH: process.env.PATH ?? "", FUNCTION_TARGET: target, GCLOUD_PROJECT: "demo-coachify" }, encoding: "utf8" });
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+    env: { PATH: process.env.PATH ?? "", FUNCTION_TARGET: target, GCLOUD_PROJECT: "demo-coachify" },
+    encoding: "utf8",
+  });
   return JSON.parse(out) as string[];
 }
 

@@ -8,7 +8,12 @@ import { describe, expect, it } from "vitest";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const DOCS = join(ROOT, "docs");
-const FILES = [join(ROOT, "README.md"), ...readdirSync(DOCS).filter((f) => f.endsWith(".md")).map((f) => join(DOCS, f))];
+const FILES = [
+  join(ROOT, "README.md"),
+  ...readdirSync(DOCS)
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => join(DOCS, f)),
+];
 
 /** The text outside fenced code blocks and inline code, where a link or a heading can be. */
 function prose(markdown: string): string {

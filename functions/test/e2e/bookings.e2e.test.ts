@@ -60,7 +60,11 @@ function bookingWhere(id: string, predicate: (b: Booking) => boolean, what: stri
 async function bookedAndHeld() {
   const { coach, sixty, thirty } = await coachWithOfferings();
   const student = await newUser("student");
-  const created = await ok<Created>("createBooking", { coachId: coach.uid, eventTypeId: sixty, offeringId: "sixty", userId: student.uid, timeZone: "America/New_York", ...MONDAY_9 }, student.idToken);
+  const created = await ok<Created>(
+    "createBooking",
+    { coachId: coach.uid, eventTypeId: sixty, offeringId: "sixty", userId: student.uid, timeZone: "America/New_York", ...MONDAY_9 },
+    student.idToken,
+  );
   const booking = await readBooking(created.bookingId);
   return { coach, student, sixty, thirty, created, booking };
 }
@@ -88,15 +92,32 @@ describe("a paid booking, end to end", () => {
   it("holds the slot in Cal.com, takes payment through Checkout, and confirms on the signed webhook", async () => {
     const { coach, student, created, booking } = await bookedAndHeld();
     expect(created.checkoutUrl).toMatch(/^https:\/\/checkout\.stripe\.com\//);
-    expect(booking).toMatchObject({ status: "requested", paymentStatus: "pending", amountCents: 6_000, currency: "eur", userId: student.uid, coachId: coach.uid });
+    expect(booking).toMatchObject({
+      status: "requested",
+      paymentStatus: "pending",
+      amountCents: 6_000,
+      currency: "eur",
+      userId: student.uid,
+      coachId: coach.uid,
+    });
     const calcomBooking = calcom.booking(booking.calcomBookingUid ?? "");
     expect(calcomBooking).toMatchObject({ status: "pending", metadata: { bookingId: created.bookingId }, id: booking.calcomBookingId });
     const session = stripe.sessions.get(booking.stripeCheckoutSessionId ?? "");
-    expect(session).toMatchObject({ amount_total: 6_000, currency: "eur", metadata: { bookingId: created.bookingId }, client_reference_id: created.bookingId });
+    expect(session).toMatchObject({
+      amount_total: 6_000,
+      currency: "eur",
+      metadata: { bookingId: created.bookingId },
+      client_reference_id: created.bookingId,
+    });
 
     stripe.pay(session?.id ?? "");
     const confirmed = await bookingWhere(created.bookingId, (b) => b.status === "confirmed", "the booking to be confirmed");
-    expect(confirmed).toMatchObject({ status: "confirmed", paymentStatus: "paid", calcomStatus: "accepted", stripePaymentIntentId: session?.payment_intent });
+    expect(confirmed).toMatchObject({
+      status: "confirmed",
+      paymentStatus: "paid",
+      calcomStatus: "accepted",
+      stripePaymentIntentId: session?.payment_intent,
+    });
     expect(calcom.booking(booking.calcomBookingUid ?? "")?.status).toBe("accepted");
 
     const notes = await getDb().collection("notifications").where("bookingId", "==", created.bookingId).get();
@@ -112,12 +133,22 @@ describe("a paid booking, end to end", () => {
     const students = await Promise.all(Array.from({ length: 20 }, () => newUser("student")));
     await warmWorkers("createBooking", 20, students[0]?.idToken ?? "");
     const results = await Promise.all(
-      students.map((s) => callCallable<Created>("createBooking", { coachId: coach.uid, eventTypeId: sixty, offeringId: "sixty", userId: s.uid, ...MONDAY_9 }, s.idToken)),
+      students.map((s) =>
+        callCallable<Created>(
+          "createBooking",
+          { coachId: coach.uid, eventTypeId: sixty, offeringId: "sixty", userId: s.uid, ...MONDAY_9 },
+          s.idToken,
+        ),
+      ),
     );
     const wins = results.filter((r) => r.ok);
     expect(wins).toHaveLength(1);
     for (const r of results) if (!r.ok) expect(["ALREADY_EXISTS", "FAILED_PRECONDITION"]).toContain(r.error.status);
-    const live = await getDb().collection("bookings").where("coachId", "==", coach.uid).where("status", "in", ["requested", "confirmed"]).get();
+    const live = await getDb()
+      .collection("bookings")
+      .where("coachId", "==", coach.uid)
+      .where("status", "in", ["requested", "confirmed"])
+      .get();
     expect(live.size).toBe(1);
     expect(calcom.listBookings().filter((b) => b.eventTypeId === sixty)).toHaveLength(1);
     expect([...stripe.sessions.values()].filter((s) => s.metadata.bookingId === live.docs[0]?.id)).toHaveLength(1);
@@ -130,15 +161,36 @@ describe("a paid booking, end to end", () => {
     const results = await Promise.all(
       students.map((s, i) =>
         i % 2 === 0
-          ? callCallable<Created>("createBooking", { coachId: coach.uid, eventTypeId: sixty, offeringId: "sixty", userId: s.uid, ...MONDAY_9 }, s.idToken)
-          : callCallable<Created>("createBooking", { coachId: coach.uid, eventTypeId: thirty, offeringId: "thirty", userId: s.uid, startTime: "2030-01-07T08:30:00.000Z", endTime: "2030-01-07T09:00:00.000Z" }, s.idToken),
+          ? callCallable<Created>(
+              "createBooking",
+              { coachId: coach.uid, eventTypeId: sixty, offeringId: "sixty", userId: s.uid, ...MONDAY_9 },
+              s.idToken,
+            )
+          : callCallable<Created>(
+              "createBooking",
+              {
+                coachId: coach.uid,
+                eventTypeId: thirty,
+                offeringId: "thirty",
+                userId: s.uid,
+                startTime: "2030-01-07T08:30:00.000Z",
+                endTime: "2030-01-07T09:00:00.000Z",
+              },
+              s.idToken,
+            ),
       ),
     );
     expect(results.filter((r) => r.ok)).toHaveLength(1);
     for (const r of results) if (!r.ok) expect(["ALREADY_EXISTS", "FAILED_PRECONDITION"]).toContain(r.error.status);
-    const live = await getDb().collection("bookings").where("coachId", "==", coach.uid).where("status", "in", ["requested", "confirmed"]).get();
+    const live = await getDb()
+      .collection("bookings")
+      .where("coachId", "==", coach.uid)
+      .where("status", "in", ["requested", "confirmed"])
+      .get();
     expect(live.size).toBe(1);
-    const hostBookings = calcom.listBookings().filter((b) => (b.eventTypeId === sixty || b.eventTypeId === thirty) && b.status !== "cancelled");
+    const hostBookings = calcom
+      .listBookings()
+      .filter((b) => (b.eventTypeId === sixty || b.eventTypeId === thirty) && b.status !== "cancelled");
     expect(hostBookings).toHaveLength(1);
   }, 180_000);
 
@@ -148,7 +200,11 @@ describe("a paid booking, end to end", () => {
     const session = stripe.pay(booking.stripeCheckoutSessionId ?? "");
     const confirmsBefore = calcom.callsTo("confirmBooking").length;
     const event = stripe.signedEvent("checkout.session.completed", stripe.sessionOut(session), WEBHOOK_SECRET);
-    const concurrent = await Promise.all([post(event.rawBody, event.signature), post(event.rawBody, event.signature), post(event.rawBody, event.signature)]);
+    const concurrent = await Promise.all([
+      post(event.rawBody, event.signature),
+      post(event.rawBody, event.signature),
+      post(event.rawBody, event.signature),
+    ]);
     const sequential = [await post(event.rawBody, event.signature), await post(event.rawBody, event.signature)];
     for (const res of [...concurrent, ...sequential]) expect(res.status).toBe(200);
     const outcomes = await Promise.all([...concurrent, ...sequential].map(async (r) => ((await r.json()) as { outcome: string }).outcome));
@@ -160,7 +216,9 @@ describe("a paid booking, end to end", () => {
     expect(calcom.callsTo("confirmBooking").length - confirmsBefore).toBe(1);
     const notes = await getDb().collection("notifications").where("bookingId", "==", created.bookingId).get();
     expect(notes.size).toBe(2);
-    const payments = (await getDb().collection(`bookings/${created.bookingId}/events`).get()).docs.filter((d) => d.get("type") === "payment-received");
+    const payments = (await getDb().collection(`bookings/${created.bookingId}/events`).get()).docs.filter(
+      (d) => d.get("type") === "payment-received",
+    );
     expect(payments).toHaveLength(1);
   });
 
@@ -184,14 +242,33 @@ describe("a paid booking, end to end", () => {
 
   it("releases the hold when the session expires, freeing the slot", async () => {
     const { coach, student, sixty, created, booking } = await bookedAndHeld();
-    const slotsWhileHeld = await ok<AvailableSlotsOut>("getAvailableSlots", { coachId: coach.uid, eventTypeId: sixty, dateFrom: "2030-01-07", dateTo: "2030-01-07" }, student.idToken);
+    const slotsWhileHeld = await ok<AvailableSlotsOut>(
+      "getAvailableSlots",
+      { coachId: coach.uid, eventTypeId: sixty, dateFrom: "2030-01-07", dateTo: "2030-01-07" },
+      student.idToken,
+    );
     expect(slotsWhileHeld.slots.map((s) => s.localStart)).not.toContain("09:00");
 
     stripe.expire(booking.stripeCheckoutSessionId ?? "");
-    const released = await bookingWhere(created.bookingId, (b) => b.status === "cancelled" && b.calcomStatus === "cancelled", "the hold to be released");
-    expect(released).toMatchObject({ status: "cancelled", paymentStatus: "pending", cancellation: { by: "system", reason: "Payment not completed in time" } });
-    expect(calcom.booking(booking.calcomBookingUid ?? "")).toMatchObject({ status: "cancelled", cancellationReason: "Payment not completed in time" });
-    const slots = await ok<AvailableSlotsOut>("getAvailableSlots", { coachId: coach.uid, eventTypeId: sixty, dateFrom: "2030-01-07", dateTo: "2030-01-07" }, student.idToken);
+    const released = await bookingWhere(
+      created.bookingId,
+      (b) => b.status === "cancelled" && b.calcomStatus === "cancelled",
+      "the hold to be released",
+    );
+    expect(released).toMatchObject({
+      status: "cancelled",
+      paymentStatus: "pending",
+      cancellation: { by: "system", reason: "Payment not completed in time" },
+    });
+    expect(calcom.booking(booking.calcomBookingUid ?? "")).toMatchObject({
+      status: "cancelled",
+      cancellationReason: "Payment not completed in time",
+    });
+    const slots = await ok<AvailableSlotsOut>(
+      "getAvailableSlots",
+      { coachId: coach.uid, eventTypeId: sixty, dateFrom: "2030-01-07", dateTo: "2030-01-07" },
+      student.idToken,
+    );
     expect(slots.slots.map((s) => s.localStart)).toContain("09:00");
   });
 
@@ -206,7 +283,9 @@ describe("a paid booking, end to end", () => {
     stripe.pay(session.id);
     const refunded = await bookingWhere(created.bookingId, (b) => b.paymentStatus === "refunded", "the late payment to be refunded");
     expect(refunded).toMatchObject({ status: "cancelled", refundedCents: 6_000 });
-    expect([...stripe.refunds.values()].filter((r) => r.payment_intent === refunded.stripePaymentIntentId).map((r) => r.amount)).toEqual([6_000]);
+    expect([...stripe.refunds.values()].filter((r) => r.payment_intent === refunded.stripePaymentIntentId).map((r) => r.amount)).toEqual([
+      6_000,
+    ]);
   });
 });
 
@@ -223,14 +302,27 @@ describe("Cal.com confirmation failures", () => {
     const { coach, created, booking } = await bookedAndHeld();
     calcom.failNext(1_000, 503, "confirmBooking");
     stripe.pay(booking.stripeCheckoutSessionId ?? "");
-    const stuck = await bookingWhere(created.bookingId, (b) => b.needsReconciliation, "the booking to be marked for reconciliation", 40_000);
-    expect(stuck).toMatchObject({ status: "requested", paymentStatus: "paid", lastError: { action: "calcom-confirm", code: "upstream/unavailable" } });
+    const stuck = await bookingWhere(
+      created.bookingId,
+      (b) => b.needsReconciliation,
+      "the booking to be marked for reconciliation",
+      40_000,
+    );
+    expect(stuck).toMatchObject({
+      status: "requested",
+      paymentStatus: "paid",
+      lastError: { action: "calcom-confirm", code: "upstream/unavailable" },
+    });
     expect([...stripe.paymentIntents.values()].filter((pi) => pi.metadata.bookingId === created.bookingId)).toHaveLength(1);
     expect([...stripe.refunds.values()].filter((r) => r.payment_intent === stuck.stripePaymentIntentId)).toHaveLength(0);
 
     // Once Cal.com is back, the coach confirms it by hand.
     calcom.clearFaults();
-    const out = await ok<{ status: string }>("confirmBooking", { bookingId: created.bookingId, calcomBookingId: booking.calcomBookingId }, coach.idToken);
+    const out = await ok<{ status: string }>(
+      "confirmBooking",
+      { bookingId: created.bookingId, calcomBookingId: booking.calcomBookingId },
+      coach.idToken,
+    );
     expect(out.status).toBe("confirmed");
   }, 60_000);
 });
@@ -240,11 +332,21 @@ describe("cancelBooking through the Functions emulator", () => {
     const { coach, created, booking } = await bookedAndHeld();
     stripe.pay(booking.stripeCheckoutSessionId ?? "");
     await bookingWhere(created.bookingId, (b) => b.status === "confirmed", "the booking to be confirmed");
-    const out = await ok<{ refundCents: number; tier: string }>("cancelBooking", { bookingId: created.bookingId, reason: "Coach is ill" }, coach.idToken);
+    const out = await ok<{ refundCents: number; tier: string }>(
+      "cancelBooking",
+      { bookingId: created.bookingId, reason: "Coach is ill" },
+      coach.idToken,
+    );
     expect(out).toMatchObject({ refundCents: 6_000, tier: "coach-cancellation" });
-    const refunded = await bookingWhere(created.bookingId, (b) => b.paymentStatus === "refunded" && b.calcomStatus === "cancelled", "the refund and the Cal.com cancellation");
+    const refunded = await bookingWhere(
+      created.bookingId,
+      (b) => b.paymentStatus === "refunded" && b.calcomStatus === "cancelled",
+      "the refund and the Cal.com cancellation",
+    );
     expect(refunded.refundedCents).toBe(6_000);
-    expect([...stripe.refunds.values()].filter((r) => r.payment_intent === refunded.stripePaymentIntentId).map((r) => r.amount)).toEqual([6_000]);
+    expect([...stripe.refunds.values()].filter((r) => r.payment_intent === refunded.stripePaymentIntentId).map((r) => r.amount)).toEqual([
+      6_000,
+    ]);
     expect(calcom.booking(booking.calcomBookingUid ?? "")).toMatchObject({ status: "cancelled", cancellationReason: "Coach is ill" });
   });
 
@@ -265,23 +367,71 @@ describe("rescheduleBooking through the Functions emulator", () => {
     await bookingWhere(created.bookingId, (b) => b.status === "confirmed", "the booking to be confirmed");
 
     // To the 30 min offering (35.00 instead of 60.00) at 10:00 Paris: 25.00 back.
-    const cheaper = await ok<{ status: string; difference: { kind: string; amountCents: number } }>("rescheduleBooking", { bookingId: created.bookingId, newOfferingId: "thirty", newStartTime: "2030-01-07T09:00:00.000Z", newEndTime: "2030-01-07T09:30:00.000Z", reason: "Shorter" }, student.idToken);
+    const cheaper = await ok<{ status: string; difference: { kind: string; amountCents: number } }>(
+      "rescheduleBooking",
+      {
+        bookingId: created.bookingId,
+        newOfferingId: "thirty",
+        newStartTime: "2030-01-07T09:00:00.000Z",
+        newEndTime: "2030-01-07T09:30:00.000Z",
+        reason: "Shorter",
+      },
+      student.idToken,
+    );
     expect(cheaper).toMatchObject({ status: "rescheduled", difference: { kind: "refund", amountCents: 2_500 } });
-    const refunded = await bookingWhere(created.bookingId, (b) => b.refundedCents === 2_500 && b.calcomUidsToCancel.length === 0, "the difference refund and the old Cal.com booking's cancellation");
-    expect(refunded).toMatchObject({ status: "confirmed", paymentStatus: "paid", offeringId: "thirty", startTime: "2030-01-07T09:00:00.000Z", previousCalcomBookingUids: [booking.calcomBookingUid] });
+    const refunded = await bookingWhere(
+      created.bookingId,
+      (b) => b.refundedCents === 2_500 && b.calcomUidsToCancel.length === 0,
+      "the difference refund and the old Cal.com booking's cancellation",
+    );
+    expect(refunded).toMatchObject({
+      status: "confirmed",
+      paymentStatus: "paid",
+      offeringId: "thirty",
+      startTime: "2030-01-07T09:00:00.000Z",
+      previousCalcomBookingUids: [booking.calcomBookingUid],
+    });
     expect(calcom.booking(booking.calcomBookingUid ?? "")?.status).toBe("cancelled");
     expect(calcom.booking(refunded.calcomBookingUid ?? "")?.status).toBe("accepted");
 
     // Back to 60 min at 11:00 Paris, moved by the coach: 25.00 to pay through Checkout first.
-    const dearer = await ok<{ status: string; checkoutUrl: string; difference: { amountCents: number } }>("rescheduleBooking", { bookingId: created.bookingId, newOfferingId: "sixty", newStartTime: "2030-01-07T10:00:00.000Z", newEndTime: "2030-01-07T11:00:00.000Z" }, coach.idToken);
+    const dearer = await ok<{ status: string; checkoutUrl: string; difference: { amountCents: number } }>(
+      "rescheduleBooking",
+      {
+        bookingId: created.bookingId,
+        newOfferingId: "sixty",
+        newStartTime: "2030-01-07T10:00:00.000Z",
+        newEndTime: "2030-01-07T11:00:00.000Z",
+      },
+      coach.idToken,
+    );
     expect(dearer).toMatchObject({ status: "awaiting-payment", difference: { amountCents: 2_500 } });
     const waiting = await readBooking(created.bookingId);
     expect(waiting.startTime).toBe("2030-01-07T09:00:00.000Z");
     stripe.pay(waiting.reschedule?.checkoutSessionId ?? "");
-    const moved = await bookingWhere(created.bookingId, (b) => b.reschedule === null && b.offeringId === "sixty" && b.calcomUidsToCancel.length === 0, "the paid move to complete");
-    expect(moved).toMatchObject({ status: "confirmed", startTime: "2030-01-07T10:00:00.000Z", amountCents: 8_500, refundedCents: 2_500, calcomStatus: "accepted" });
+    const moved = await bookingWhere(
+      created.bookingId,
+      (b) => b.reschedule === null && b.offeringId === "sixty" && b.calcomUidsToCancel.length === 0,
+      "the paid move to complete",
+    );
+    expect(moved).toMatchObject({
+      status: "confirmed",
+      startTime: "2030-01-07T10:00:00.000Z",
+      amountCents: 8_500,
+      refundedCents: 2_500,
+      calcomStatus: "accepted",
+    });
     expect(moved.previousCalcomBookingUids).toHaveLength(2);
-    expect(calcom.listBookings().filter((b) => [booking.calcomBookingUid, ...moved.previousCalcomBookingUids, moved.calcomBookingUid].includes(b.uid) && b.status !== "cancelled").map((b) => b.uid)).toEqual([moved.calcomBookingUid]);
+    expect(
+      calcom
+        .listBookings()
+        .filter(
+          (b) =>
+            [booking.calcomBookingUid, ...moved.previousCalcomBookingUids, moved.calcomBookingUid].includes(b.uid) &&
+            b.status !== "cancelled",
+        )
+        .map((b) => b.uid),
+    ).toEqual([moved.calcomBookingUid]);
   }, 60_000);
 });
 
@@ -290,19 +440,30 @@ describe("who may book and confirm", () => {
     const { coach, sixty } = await coachWithOfferings();
     const student = await newUser("student");
     const other = await newUser("student");
-    const res = await callCallable("createBooking", { coachId: coach.uid, eventTypeId: sixty, offeringId: "sixty", userId: other.uid, ...MONDAY_9 }, student.idToken);
+    const res = await callCallable(
+      "createBooking",
+      { coachId: coach.uid, eventTypeId: sixty, offeringId: "sixty", userId: other.uid, ...MONDAY_9 },
+      student.idToken,
+    );
     expect(res.ok).toBe(false);
     if (!res.ok) expect(res.error.status).toBe("PERMISSION_DENIED");
   });
 
   it("refuses confirmation by the student, and of an unpaid booking by the coach", async () => {
     const { coach, student, created, booking } = await bookedAndHeld();
-    const byStudent = await callCallable("confirmBooking", { bookingId: created.bookingId, calcomBookingId: booking.calcomBookingId }, student.idToken);
+    const byStudent = await callCallable(
+      "confirmBooking",
+      { bookingId: created.bookingId, calcomBookingId: booking.calcomBookingId },
+      student.idToken,
+    );
     expect(byStudent.ok).toBe(false);
     if (!byStudent.ok) expect(byStudent.error.status).toBe("PERMISSION_DENIED");
-    const unpaid = await callCallable("confirmBooking", { bookingId: created.bookingId, calcomBookingId: booking.calcomBookingId }, coach.idToken);
+    const unpaid = await callCallable(
+      "confirmBooking",
+      { bookingId: created.bookingId, calcomBookingId: booking.calcomBookingId },
+      coach.idToken,
+    );
     expect(unpaid.ok).toBe(false);
     if (!unpaid.ok) expect(unpaid.error.status).toBe("FAILED_PRECONDITION");
   });
 });
-

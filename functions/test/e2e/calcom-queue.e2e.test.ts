@@ -41,7 +41,10 @@ async function booking(id: string): Promise<Booking> {
 function thirtySlots(): { startTime: string; endTime: string }[] {
   const slots: { startTime: string; endTime: string }[] = [];
   for (const week of [0, 7, 14]) {
-    for (const [day, fromUtcHour, count] of [[7, 8, 6], [9, 13, 4]] as const) {
+    for (const [day, fromUtcHour, count] of [
+      [7, 8, 6],
+      [9, 13, 4],
+    ] as const) {
       for (let i = 0; i < count; i++) {
         const start = Date.UTC(2030, 0, day + week, fromUtcHour, i * 30);
         slots.push({ startTime: new Date(start).toISOString(), endTime: new Date(start + 30 * 60_000).toISOString() });
@@ -59,7 +62,15 @@ describe("background Cal.com writes through the calcomWrites queue", () => {
     const ids: string[] = [];
     for (const slot of slots) {
       const student = await newUser("student");
-      ids.push((await ok<{ bookingId: string }>("createBooking", { coachId: coach.uid, eventTypeId: thirty, offeringId: "thirty", userId: student.uid, ...slot }, student.idToken)).bookingId);
+      ids.push(
+        (
+          await ok<{ bookingId: string }>(
+            "createBooking",
+            { coachId: coach.uid, eventTypeId: thirty, offeringId: "thirty", userId: student.uid, ...slot },
+            student.idToken,
+          )
+        ).bookingId,
+      );
     }
     const sessions = await Promise.all(ids.map(async (id) => (await booking(id)).stripeCheckoutSessionId ?? ""));
     const confirmsBefore = calcom.callsTo("confirmBooking").length;
@@ -71,17 +82,30 @@ describe("background Cal.com writes through the calcomWrites queue", () => {
     for (const session of sessions) {
       const paid = stripe.pay(session);
       const event = stripe.signedEvent("checkout.session.completed", stripe.sessionOut(paid), "whsec_standin_webhook_secret");
-      const res = await fetch(`${functionsBaseUrl()}/stripeWebhook`, { method: "POST", headers: { "content-type": "application/json", "stripe-signature": event.signature }, body: event.rawBody });
+      const res = await fetch(`${functionsBaseUrl()}/stripeWebhook`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "stripe-signature": event.signature },
+        body: event.rawBody,
+      });
       expect(res.status).toBe(200);
     }
-    await waitFor(async () => {
-      const all = await Promise.all(ids.map(booking));
-      return all.every((b) => b.status === "confirmed") ? all : undefined;
-    }, "all 30 bookings to be confirmed", 120_000);
+    await waitFor(
+      async () => {
+        const all = await Promise.all(ids.map(booking));
+        return all.every((b) => b.status === "confirmed") ? all : undefined;
+      },
+      "all 30 bookings to be confirmed",
+      120_000,
+    );
 
     const confirms = calcom.callsTo("confirmBooking").slice(confirmsBefore);
     const uids = await Promise.all(ids.map(async (id) => (await booking(id)).calcomBookingUid ?? ""));
-    expect(confirms.filter((c) => c.status === 200).map((c) => c.path.split("/")[3]).sort()).toEqual([...uids].sort());
+    expect(
+      confirms
+        .filter((c) => c.status === 200)
+        .map((c) => c.path.split("/")[3])
+        .sort(),
+    ).toEqual([...uids].sort());
     // After the first burst (the tasks that queued up while the worker started; Cloud Tasks' token
     // bucket lets a burst through), no five-second window holds more than the rate allows, plus a
     // pair (the emulator dispatches in pairs) at its edges; and the 30 take as long as the rate says.
@@ -90,31 +114,68 @@ describe("background Cal.com writes through the calcomWrites queue", () => {
     const steady = times.filter((t) => t >= first + 2_000);
     const relative = times.map((t) => t - first);
     for (const t of steady) {
-      expect(steady.filter((u) => u >= t && u < t + 5_000).length, `confirm times (ms): ${relative.join(", ")}`).toBeLessThanOrEqual(5 * RATE + 2);
+      expect(steady.filter((u) => u >= t && u < t + 5_000).length, `confirm times (ms): ${relative.join(", ")}`).toBeLessThanOrEqual(
+        5 * RATE + 2,
+      );
     }
     const last = times.at(-1) ?? first;
-    expect(last - (steady[0] ?? last), `confirm times (ms): ${relative.join(", ")}`).toBeGreaterThanOrEqual(((steady.length - 1) / RATE - 1) * 1_000);
+    expect(last - (steady[0] ?? last), `confirm times (ms): ${relative.join(", ")}`).toBeGreaterThanOrEqual(
+      ((steady.length - 1) / RATE - 1) * 1_000,
+    );
   }, 180_000);
 
   it("retries a 429 after the reset Cal.com gives, and ends confirmed", async () => {
     const { coach, sixty } = await coachWithOfferings();
     const student = await newUser("student");
-    const { bookingId } = await ok<{ bookingId: string }>("createBooking", { coachId: coach.uid, eventTypeId: sixty, offeringId: "sixty", userId: student.uid, startTime: "2030-02-04T08:00:00.000Z", endTime: "2030-02-04T09:00:00.000Z" }, student.idToken);
+    const { bookingId } = await ok<{ bookingId: string }>(
+      "createBooking",
+      {
+        coachId: coach.uid,
+        eventTypeId: sixty,
+        offeringId: "sixty",
+        userId: student.uid,
+        startTime: "2030-02-04T08:00:00.000Z",
+        endTime: "2030-02-04T09:00:00.000Z",
+      },
+      student.idToken,
+    );
     const uid = (await booking(bookingId)).calcomBookingUid ?? "";
     calcom.rateLimitNext(1, 1, "confirmBooking");
     stripe.pay((await booking(bookingId)).stripeCheckoutSessionId ?? "");
-    await waitFor(async () => ((await booking(bookingId)).status === "confirmed" ? true : undefined), "the booking to be confirmed", 60_000);
-    const statuses = calcom.callsTo("confirmBooking").filter((c) => c.path.includes(uid)).map((c) => c.status);
+    await waitFor(
+      async () => ((await booking(bookingId)).status === "confirmed" ? true : undefined),
+      "the booking to be confirmed",
+      60_000,
+    );
+    const statuses = calcom
+      .callsTo("confirmBooking")
+      .filter((c) => c.path.includes(uid))
+      .map((c) => c.status);
     expect(statuses).toEqual([429, 200]);
   }, 90_000);
 
   it("refuses a second task for the same booking and action: one Cal.com call", async () => {
     const { coach, sixty } = await coachWithOfferings();
     const student = await newUser("student");
-    const { bookingId } = await ok<{ bookingId: string }>("createBooking", { coachId: coach.uid, eventTypeId: sixty, offeringId: "sixty", userId: student.uid, startTime: "2030-02-04T09:00:00.000Z", endTime: "2030-02-04T10:00:00.000Z" }, student.idToken);
+    const { bookingId } = await ok<{ bookingId: string }>(
+      "createBooking",
+      {
+        coachId: coach.uid,
+        eventTypeId: sixty,
+        offeringId: "sixty",
+        userId: student.uid,
+        startTime: "2030-02-04T09:00:00.000Z",
+        endTime: "2030-02-04T10:00:00.000Z",
+      },
+      student.idToken,
+    );
     const uid = (await booking(bookingId)).calcomBookingUid ?? "";
     stripe.pay((await booking(bookingId)).stripeCheckoutSessionId ?? "");
-    await waitFor(async () => ((await booking(bookingId)).status === "confirmed" ? true : undefined), "the booking to be confirmed", 60_000);
+    await waitFor(
+      async () => ((await booking(bookingId)).status === "confirmed" ? true : undefined),
+      "the booking to be confirmed",
+      60_000,
+    );
     const queue = new CloudTasksQueue();
     expect(await queue.enqueue({ action: "booking", bookingId, key: `booking-${bookingId}-confirm` })).toBe("duplicate");
     expect(await queue.enqueue({ action: "booking", bookingId, key: `booking-${bookingId}-confirm` })).toBe("duplicate");

@@ -26,7 +26,9 @@ describe("the typed client module against the Functions emulator", () => {
 
   it("refuses a bad request with the function's own schema before sending it", async () => {
     const { api, sent } = await clientFor(`${uniqueId("client")}@example.com`);
-    await expect(api.getAvailableSlots({ coachId: "", eventTypeId: -1, dateFrom: "yesterday", dateTo: "2030-01-07" })).rejects.toBeInstanceOf(ZodError);
+    await expect(
+      api.getAvailableSlots({ coachId: "", eventTypeId: -1, dateFrom: "yesterday", dateTo: "2030-01-07" }),
+    ).rejects.toBeInstanceOf(ZodError);
     expect(sent).toEqual([]);
   });
 

@@ -26,6 +26,11 @@ describe("npm run demo", () => {
     });
     expect(result.ok, `${lines.join("\n")}\n${summary(result)}`).toBe(true);
     expect(result.money).toEqual({ capturedCents: 6_000, refundedCents: 3_000, currency: "eur" });
-    expect(result.states.map((s) => `${s.status}/${s.paymentStatus}`)).toEqual(["requested/pending", "confirmed/paid", "confirmed/paid", "cancelled/refunded"]);
+    expect(result.states.map((s) => `${s.status}/${s.paymentStatus}`)).toEqual([
+      "requested/pending",
+      "confirmed/paid",
+      "confirmed/paid",
+      "cancelled/refunded",
+    ]);
   }, 180_000);
 });

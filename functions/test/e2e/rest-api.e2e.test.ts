@@ -30,7 +30,10 @@ interface Wire<T> {
 async function rest<T>(method: "GET" | "POST", path: string, data: Record<string, unknown>, idToken?: string): Promise<Wire<T>> {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (idToken) headers.authorization = `Bearer ${idToken}`;
-  const url = method === "GET" ? `${BASE}${path}?${new URLSearchParams(Object.fromEntries(Object.entries(data).map(([k, v]) => [k, String(v)]))).toString()}` : `${BASE}${path}`;
+  const url =
+    method === "GET"
+      ? `${BASE}${path}?${new URLSearchParams(Object.fromEntries(Object.entries(data).map(([k, v]) => [k, String(v)]))).toString()}`
+      : `${BASE}${path}`;
   const res = await fetch(url, { method, headers, ...(method === "POST" ? { body: JSON.stringify(data) } : {}) });
   return { status: res.status, body: (await res.json()) as Wire<T>["body"] };
 }
@@ -51,7 +54,12 @@ describe("the REST API (/api/calcom/*) through the Hosting rewrite", () => {
 
   it("answers like the callables for sync, slots, booking, confirmation and cancellation", async () => {
     const coach = await newUser("coach");
-    const synced = await rest<{ provisioned: boolean; mode: string }>("POST", "/api/calcom/sync-availability", { coachId: coach.uid, availability: PARIS_WEEK }, coach.idToken);
+    const synced = await rest<{ provisioned: boolean; mode: string }>(
+      "POST",
+      "/api/calcom/sync-availability",
+      { coachId: coach.uid, availability: PARIS_WEEK },
+      coach.idToken,
+    );
     expect(synced.status).toBe(200);
     expect(synced.body.result).toMatchObject({ provisioned: true, mode: "organization" });
 
@@ -64,13 +72,48 @@ describe("the REST API (/api/calcom/*) through the Hosting rewrite", () => {
     // Same answer; the second may come from the shared slot cache.
     expect({ ...viaRest.body.result, source: null, ageSeconds: null }).toEqual({ ...viaCallable, source: null, ageSeconds: null });
 
-    const created = await rest<{ bookingId: string; checkoutUrl: string }>("POST", "/api/calcom/create-booking", { coachId: c2.uid, eventTypeId: sixty, offeringId: "sixty", userId: student.uid, startTime: "2030-01-07T08:00:00.000Z", endTime: "2030-01-07T09:00:00.000Z" }, student.idToken);
+    const created = await rest<{ bookingId: string; checkoutUrl: string }>(
+      "POST",
+      "/api/calcom/create-booking",
+      {
+        coachId: c2.uid,
+        eventTypeId: sixty,
+        offeringId: "sixty",
+        userId: student.uid,
+        startTime: "2030-01-07T08:00:00.000Z",
+        endTime: "2030-01-07T09:00:00.000Z",
+      },
+      student.idToken,
+    );
     expect(created.status).toBe(200);
     const bookingId = created.body.result?.bookingId ?? "";
     expect(created.body.result?.checkoutUrl).toContain("checkout.stripe.com");
 
-    const taken = await rest("POST", "/api/calcom/create-booking", { coachId: c2.uid, eventTypeId: sixty, offeringId: "sixty", userId: student.uid, startTime: "2030-01-07T08:00:00.000Z", endTime: "2030-01-07T09:00:00.000Z" }, student.idToken);
-    const takenCallable = await callCallable("createBooking", { coachId: c2.uid, eventTypeId: sixty, offeringId: "sixty", userId: student.uid, startTime: "2030-01-07T08:00:00.000Z", endTime: "2030-01-07T09:00:00.000Z" }, student.idToken);
+    const taken = await rest(
+      "POST",
+      "/api/calcom/create-booking",
+      {
+        coachId: c2.uid,
+        eventTypeId: sixty,
+        offeringId: "sixty",
+        userId: student.uid,
+        startTime: "2030-01-07T08:00:00.000Z",
+        endTime: "2030-01-07T09:00:00.000Z",
+      },
+      student.idToken,
+    );
+    const takenCallable = await callCallable(
+      "createBooking",
+      {
+        coachId: c2.uid,
+        eventTypeId: sixty,
+        offeringId: "sixty",
+        userId: student.uid,
+        startTime: "2030-01-07T08:00:00.000Z",
+        endTime: "2030-01-07T09:00:00.000Z",
+      },
+      student.idToken,
+    );
     expect(taken.status).toBe(409);
     expect(takenCallable.ok ? null : takenCallable.error.status).toBe(taken.body.error?.status);
 
@@ -83,15 +126,27 @@ describe("the REST API (/api/calcom/*) through the Hosting rewrite", () => {
     const movedViaCallable = await callCallable("rescheduleBooking", move, student.idToken);
     expect(movedViaRest.status).toBe(400);
     expect(movedViaRest.body.error?.status).toBe("FAILED_PRECONDITION");
-    expect(movedViaCallable.ok ? null : movedViaCallable.error).toMatchObject({ status: "FAILED_PRECONDITION", message: movedViaRest.body.error?.message });
+    expect(movedViaCallable.ok ? null : movedViaCallable.error).toMatchObject({
+      status: "FAILED_PRECONDITION",
+      message: movedViaRest.body.error?.message,
+    });
 
-    const cancelled = await rest<{ refundCents: number; tier: string }>("POST", "/api/calcom/cancel-booking", { bookingId, reason: "Changed plans" }, student.idToken);
+    const cancelled = await rest<{ refundCents: number; tier: string }>(
+      "POST",
+      "/api/calcom/cancel-booking",
+      { bookingId, reason: "Changed plans" },
+      student.idToken,
+    );
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.result).toMatchObject({ refundCents: 0, tier: "unpaid-hold" });
   });
 
   it("serves the Cal.com webhook at /api/webhooks/calcom, refusing a bad signature", async () => {
-    const res = await fetch(`${BASE}/api/webhooks/calcom`, { method: "POST", headers: { "content-type": "application/json", "x-cal-signature-256": "0".repeat(64) }, body: JSON.stringify({ triggerEvent: "BOOKING_CANCELLED", createdAt: "2030-01-01T00:00:00Z", payload: { uid: "x" } }) });
+    const res = await fetch(`${BASE}/api/webhooks/calcom`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-cal-signature-256": "0".repeat(64) },
+      body: JSON.stringify({ triggerEvent: "BOOKING_CANCELLED", createdAt: "2030-01-01T00:00:00Z", payload: { uid: "x" } }),
+    });
     expect(res.status).toBe(401);
   });
 });

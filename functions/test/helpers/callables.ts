@@ -74,8 +74,10 @@ export function useStandInsForDeployedCode(calcom: FakeCalcom, stripe: FakeStrip
 /** Auth users for the given uids (the deployed code reads a student's email from Auth). */
 export async function ensureAuthUsers(uids: string[]): Promise<void> {
   for (const uid of uids) {
-    await getAuth().createUser({ uid, email: `${uid.toLowerCase()}@example.com` }).catch((err: unknown) => {
-      if ((err as { code?: string }).code !== "auth/uid-already-exists") throw err;
-    });
+    await getAuth()
+      .createUser({ uid, email: `${uid.toLowerCase()}@example.com` })
+      .catch((err: unknown) => {
+        if ((err as { code?: string }).code !== "auth/uid-already-exists") throw err;
+      });
   }
 }

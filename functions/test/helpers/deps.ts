@@ -10,7 +10,15 @@ import type { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
 import type { FakeStripe } from "../stand-ins/fake-stripe.server.js";
 
 /** Dependencies for in-process tests: the real gateway and client, pointed at a stand-in. */
-export function testDependencies(fake: FakeCalcom, overrides: Partial<AppConfig> & { emails?: Record<string, string>; now?: () => Date; stripe?: FakeStripe; calcomQueue?: CalcomWriteQueue } = {}): Dependencies {
+export function testDependencies(
+  fake: FakeCalcom,
+  overrides: Partial<AppConfig> & {
+    emails?: Record<string, string>;
+    now?: () => Date;
+    stripe?: FakeStripe;
+    calcomQueue?: CalcomWriteQueue;
+  } = {},
+): Dependencies {
   const { emails = {}, now, stripe, calcomQueue, ...configOverrides } = overrides;
   const config: AppConfig = {
     calcomApiKey: fake.orgAdminKey,
@@ -36,10 +44,21 @@ export function testDependencies(fake: FakeCalcom, overrides: Partial<AppConfig>
   };
   holder.deps = createDependencies(config, {
     calcomQueue: calcomQueue ?? inline,
-    calcomClient: new CalcomClient({ baseUrl: fake.url, baseDelayMs: 5, maxDelayMs: 20, timeoutMs: 2_000, ...(now ? { now: () => now().getTime() } : {}) }),
+    calcomClient: new CalcomClient({
+      baseUrl: fake.url,
+      baseDelayMs: 5,
+      maxDelayMs: 20,
+      timeoutMs: 2_000,
+      ...(now ? { now: () => now().getTime() } : {}),
+    }),
     emailOf: (uid) => Promise.resolve(emails[uid] ?? `${uid}@example.com`),
     ...(now ? { now } : {}),
-    ...(stripe ? { payments: () => Promise.resolve(new StripePaymentsGateway(createStripeClient({ secretKey: "sk_test_x", apiBaseUrl: stripe.url }))) } : {}),
+    ...(stripe
+      ? {
+          payments: () =>
+            Promise.resolve(new StripePaymentsGateway(createStripeClient({ secretKey: "sk_test_x", apiBaseUrl: stripe.url }))),
+        }
+      : {}),
   });
   return holder.deps;
 }

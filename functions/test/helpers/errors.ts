@@ -1,7 +1,9 @@
 import { toHttpsError } from "../../src/shared/errors.js";
 
 /** What a client would see of a service call that must fail: the HttpsError's code, message and details. */
-export async function errorWithDetailsOf(promise: Promise<unknown>): Promise<{ code: string; message: string; details?: Record<string, unknown> }> {
+export async function errorWithDetailsOf(
+  promise: Promise<unknown>,
+): Promise<{ code: string; message: string; details?: Record<string, unknown> }> {
   try {
     await promise;
   } catch (err) {

@@ -44,14 +44,22 @@ export function useStandIns(): { calcom: FakeCalcom; stripe: FakeStripe } {
  * A coach synced (Monday 08:00-12:00 UTC) with one 60-minute offering linked to its event type;
  * with `connectedIn`, through their own Cal.com account made in that stand-in, else the organization.
  */
-export async function readyCoach(deps: Dependencies, offering: { priceCents: number; currency: string }, connectedIn?: FakeCalcom): Promise<{ coachId: string; eventTypeId: number }> {
+export async function readyCoach(
+  deps: Dependencies,
+  offering: { priceCents: number; currency: string },
+  connectedIn?: FakeCalcom,
+): Promise<{ coachId: string; eventTypeId: number }> {
   const coachId = uniqueId("coach");
   const coach = { uid: coachId, isAdmin: false };
   if (connectedIn) {
     const { apiKey } = connectedIn.addUser({ email: `${coachId}@example.com`, timeZone: "UTC" });
     await connectCalcomAccount({ apiKey }, coach, deps);
   }
-  await syncAvailability({ coachId, availability: { timeZone: "UTC", slots: [{ day: "monday", startTime: "08:00", endTime: "12:00" }] } }, coach, deps);
+  await syncAvailability(
+    { coachId, availability: { timeZone: "UTC", slots: [{ day: "monday", startTime: "08:00", endTime: "12:00" }] } },
+    coach,
+    deps,
+  );
   await saveOffering({ offering: { id: "sixty", title: "60 min", durationMinutes: 60, ...offering } }, coach);
   await syncOfferingEventTypes(coachId, deps);
   const eventTypeId = (await coachDoc(coachId).get()).data()?.customOfferings[0]?.calcomEventTypeId ?? 0;
@@ -61,7 +69,10 @@ export async function readyCoach(deps: Dependencies, offering: { priceCents: num
 /** Pays a booking's session in the stand-in, records the event, and runs the trigger's work. */
 export async function payAndConfirm(bookingId: string, stripe: FakeStripe, deps: Dependencies): Promise<void> {
   const session = stripe.pay((await bookingDoc(bookingId).get()).data()?.stripeCheckoutSessionId ?? "");
-  await applyStripeEvent({ id: uniqueId("evt"), type: "checkout.session.completed", data: { object: stripe.sessionOut(session) } } as unknown as Stripe.Event, deps);
+  await applyStripeEvent(
+    { id: uniqueId("evt"), type: "checkout.session.completed", data: { object: stripe.sessionOut(session) } } as unknown as Stripe.Event,
+    deps,
+  );
   await runBookingEffects(bookingId, deps);
 }
 
@@ -87,21 +98,51 @@ export interface ConfirmedBookingOptions {
  */
 export async function confirmedBooking(standIns: { calcom: FakeCalcom; stripe: FakeStripe }, options: ConfirmedBookingOptions = {}) {
   const { calcom, stripe } = standIns;
-  const { mode = "organization", price = { priceCents: 10_000, currency: "eur" }, beside = {}, startTime = "2030-01-07T09:00:00.000Z", endTime = "2030-01-07T10:00:00.000Z", config = {} } = options;
+  const {
+    mode = "organization",
+    price = { priceCents: 10_000, currency: "eur" },
+    beside = {},
+    startTime = "2030-01-07T09:00:00.000Z",
+    endTime = "2030-01-07T10:00:00.000Z",
+    config = {},
+  } = options;
   const clock = { now: new Date() };
   const deps = testDependencies(calcom, { ...config, stripe, now: () => clock.now });
   const { coachId, eventTypeId } = await readyCoach(deps, price, mode === "connected" ? calcom : undefined);
   const coach = { uid: coachId, isAdmin: false };
-  if (beside.deep !== undefined) await saveOffering({ offering: { id: "deep", title: "Deep dive", durationMinutes: 60, priceCents: beside.deep, currency: price.currency } }, coach);
-  if (beside.thirty !== undefined) await saveOffering({ offering: { id: "thirty", title: "Check-in", durationMinutes: 30, priceCents: beside.thirty, currency: price.currency } }, coach);
+  if (beside.deep !== undefined)
+    await saveOffering(
+      { offering: { id: "deep", title: "Deep dive", durationMinutes: 60, priceCents: beside.deep, currency: price.currency } },
+      coach,
+    );
+  if (beside.thirty !== undefined)
+    await saveOffering(
+      { offering: { id: "thirty", title: "Check-in", durationMinutes: 30, priceCents: beside.thirty, currency: price.currency } },
+      coach,
+    );
   if (beside.deep !== undefined || beside.thirty !== undefined) await syncOfferingEventTypes(coachId, deps);
   const studentId = uniqueId("student");
   const student = { uid: studentId, isAdmin: false };
-  const { bookingId } = await createBooking({ coachId, eventTypeId, offeringId: "sixty", userId: studentId, startTime, endTime }, student, deps);
+  const { bookingId } = await createBooking(
+    { coachId, eventTypeId, offeringId: "sixty", userId: studentId, startTime, endTime },
+    student,
+    deps,
+  );
   await payAndConfirm(bookingId, stripe, deps);
   const b = (await bookingDoc(bookingId).get()).data();
   expect(b).toMatchObject({ status: "confirmed", paymentStatus: "paid", calcomStatus: "accepted" });
-  return { deps, clock, coachId, eventTypeId, coach, studentId, student, bookingId, paymentIntentId: b?.stripePaymentIntentId ?? "", calcomUid: b?.calcomBookingUid ?? "" };
+  return {
+    deps,
+    clock,
+    coachId,
+    eventTypeId,
+    coach,
+    studentId,
+    student,
+    bookingId,
+    paymentIntentId: b?.stripePaymentIntentId ?? "",
+    calcomUid: b?.calcomBookingUid ?? "",
+  };
 }
 
 export type ConfirmedBooking = Awaited<ReturnType<typeof confirmedBooking>>;
@@ -116,14 +157,37 @@ export async function storedBooking(id: string) {
 /** Posts the stand-in's signed Stripe event through the real webhook handler, which must accept it. */
 export async function postSignedStripe(stripe: FakeStripe, secret: string, type: string, object: unknown, deps: Dependencies) {
   const signed = stripe.signedEvent(type, structuredClone(object), secret);
-  const out = await handleStripeWebhook({ method: "POST", rawBody: Buffer.from(signed.rawBody), header: (n: string) => (n.toLowerCase() === "stripe-signature" ? signed.signature : undefined) } as never, deps);
+  const out = await handleStripeWebhook(
+    {
+      method: "POST",
+      rawBody: Buffer.from(signed.rawBody),
+      header: (n: string) => (n.toLowerCase() === "stripe-signature" ? signed.signature : undefined),
+    } as never,
+    deps,
+  );
   expect(out.status).toBe(200);
   return out;
 }
 
 /** Moves a confirmed booking, as its student, to a dearer offering and pays the difference through Checkout (its signed event). */
-export async function moveAndPay(stripe: FakeStripe, secret: string, s: ConfirmedBooking, to: { offeringId: string; start: string; end: string }): Promise<void> {
-  const out = await rescheduleBooking({ bookingId: s.bookingId, newStartTime: to.start, newEndTime: to.end, newOfferingId: to.offeringId, refundDifference: true, reason: "" }, s.student, s.deps);
+export async function moveAndPay(
+  stripe: FakeStripe,
+  secret: string,
+  s: ConfirmedBooking,
+  to: { offeringId: string; start: string; end: string },
+): Promise<void> {
+  const out = await rescheduleBooking(
+    {
+      bookingId: s.bookingId,
+      newStartTime: to.start,
+      newEndTime: to.end,
+      newOfferingId: to.offeringId,
+      refundDifference: true,
+      reason: "",
+    },
+    s.student,
+    s.deps,
+  );
   expect(out.status).toBe("awaiting-payment");
   const sessionId = (await storedBooking(s.bookingId)).reschedule?.checkoutSessionId ?? "";
   await postSignedStripe(stripe, secret, "checkout.session.completed", stripe.sessionOut(stripe.pay(sessionId)), s.deps);

@@ -28,8 +28,16 @@ export async function coachWithOfferings(week: unknown = PARIS_WEEK, connect?: {
   const coach = await newUser("coach");
   if (connect) await ok("connectCalcomAccount", connect, coach.idToken);
   await ok("syncAvailability", { coachId: coach.uid, availability: week }, coach.idToken);
-  await ok("saveOffering", { offering: { id: "sixty", title: "60 min", durationMinutes: 60, priceCents: 6_000, currency: "eur" } }, coach.idToken);
-  await ok("saveOffering", { offering: { id: "thirty", title: "30 min", durationMinutes: 30, priceCents: 3_500, currency: "eur" } }, coach.idToken);
+  await ok(
+    "saveOffering",
+    { offering: { id: "sixty", title: "60 min", durationMinutes: 60, priceCents: 6_000, currency: "eur" } },
+    coach.idToken,
+  );
+  await ok(
+    "saveOffering",
+    { offering: { id: "thirty", title: "30 min", durationMinutes: 30, priceCents: 3_500, currency: "eur" } },
+    coach.idToken,
+  );
   const offerings = await waitFor(async () => {
     const data = (await coachDoc(coach.uid).get()).data();
     const linked = data?.customOfferings.filter((o) => o.calcomEventTypeId !== null) ?? [];

@@ -20,7 +20,14 @@ const ROLES = ["anonymous", "student", "otherStudent", "coach", "otherCoach", "a
 type Role = (typeof ROLES)[number];
 type Expected = Record<Role, string>;
 
-const row = (anonymous: string, student: string, otherStudent: string, coach: string, otherCoach: string, admin: string): Expected => ({ anonymous, student, otherStudent, coach, otherCoach, admin });
+const row = (anonymous: string, student: string, otherStudent: string, coach: string, otherCoach: string, admin: string): Expected => ({
+  anonymous,
+  student,
+  otherStudent,
+  coach,
+  otherCoach,
+  admin,
+});
 const U = "unauthenticated";
 const P = "permission-denied";
 // A coach's own settings need a coach profile (synced availability): anyone else gets not-found
@@ -49,7 +56,11 @@ export const AUTHORIZATION_MATRIX: Record<CallableName, Expected> = {
 
 const standIns = useStandIns();
 
-const EVERY_DAY = (["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] as const).map((day) => ({ day, startTime: "00:00", endTime: "23:59" }));
+const EVERY_DAY = (["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] as const).map((day) => ({
+  day,
+  startTime: "00:00",
+  endTime: "23:59",
+}));
 const HOUR = 3_600_000;
 const BASE = Date.parse("2030-01-07T00:00:00.000Z");
 let nextSlot = 0;
@@ -60,7 +71,13 @@ function freshSlot(): { startTime: string; endTime: string } {
 }
 
 describe("who may call what", () => {
-  const ids = { student: uniqueId("student"), otherStudent: uniqueId("student"), coach: uniqueId("coach"), otherCoach: uniqueId("coach"), admin: uniqueId("admin") };
+  const ids = {
+    student: uniqueId("student"),
+    otherStudent: uniqueId("student"),
+    coach: uniqueId("coach"),
+    otherCoach: uniqueId("coach"),
+    admin: uniqueId("admin"),
+  };
   const callers: Record<Role, Caller | null> = {
     anonymous: null,
     student: { uid: ids.student },
@@ -75,7 +92,11 @@ describe("who may call what", () => {
 
   /** A paid, confirmed booking of the student with the coach. */
   async function paidBooking(): Promise<{ id: string; calcomBookingId: number }> {
-    const { bookingId } = await createBooking({ coachId: ids.coach, eventTypeId, offeringId: "sixty", userId: ids.student, ...freshSlot() }, { uid: ids.student, isAdmin: false }, deps);
+    const { bookingId } = await createBooking(
+      { coachId: ids.coach, eventTypeId, offeringId: "sixty", userId: ids.student, ...freshSlot() },
+      { uid: ids.student, isAdmin: false },
+      deps,
+    );
     await payAndConfirm(bookingId, standIns.stripe, deps);
     return { id: bookingId, calcomBookingId: (await bookingDoc(bookingId).get()).data()?.calcomBookingId ?? 0 };
   }
@@ -86,7 +107,10 @@ describe("who may call what", () => {
     await ensureAuthUsers(Object.values(ids));
     for (const coachId of [ids.coach, ids.otherCoach]) {
       await syncAvailability({ coachId, availability: { timeZone: "UTC", slots: EVERY_DAY } }, { uid: coachId, isAdmin: false }, deps);
-      await saveOffering({ offering: { id: "sixty", title: "60 min", durationMinutes: 60, priceCents: 5_000, currency: "eur" } }, { uid: coachId, isAdmin: false });
+      await saveOffering(
+        { offering: { id: "sixty", title: "60 min", durationMinutes: 60, priceCents: 5_000, currency: "eur" } },
+        { uid: coachId, isAdmin: false },
+      );
       await syncOfferingEventTypes(coachId, deps);
     }
     eventTypeId = (await coachDoc(ids.coach).get()).data()?.customOfferings[0]?.calcomEventTypeId ?? 0;
@@ -112,7 +136,12 @@ describe("who may call what", () => {
       case "saveSchedulingLimits":
         return { limits: { minimumNoticeMinutes: 120 } };
       case "saveCancellationPolicy":
-        return { tiers: [{ minNoticeHours: 24, refundPercent: 100 }, { minNoticeHours: 0, refundPercent: 50 }] };
+        return {
+          tiers: [
+            { minNoticeHours: 24, refundPercent: 100 },
+            { minNoticeHours: 0, refundPercent: 50 },
+          ],
+        };
       case "createBooking":
         return { coachId: ids.coach, eventTypeId, offeringId: "sixty", userId: caller?.uid ?? ids.student, ...slot };
       case "confirmBooking":
@@ -124,7 +153,12 @@ describe("who may call what", () => {
       case "cancelBooking":
         return { bookingId: (await paidBooking()).id, reason: `Cancelled by the ${role}` };
       case "rescheduleBooking":
-        return { bookingId: (await paidBooking()).id, newStartTime: slot.startTime, newEndTime: slot.endTime, reason: `Moved by the ${role}` };
+        return {
+          bookingId: (await paidBooking()).id,
+          newStartTime: slot.startTime,
+          newEndTime: slot.endTime,
+          reason: `Moved by the ${role}`,
+        };
       case "coachStatement":
         return { from: "2029-01-01T00:00:00Z", to: "2029-12-31T00:00:00Z", coachId: ids.coach };
       case "reconcileBooking":

@@ -37,7 +37,9 @@ async function asHttps(promise: Promise<unknown>): Promise<HttpsError> {
 describe("syncAvailability (in-process, emulator Firestore)", () => {
   it("answers failed-precondition 'Cal.com API key not configured' without a key, keeping the local copy", async () => {
     const coachId = uniqueId("coach");
-    const err = await asHttps(syncAvailability({ coachId, availability: week }, { uid: coachId, isAdmin: false }, testDependencies(fake, { calcomApiKey: null })));
+    const err = await asHttps(
+      syncAvailability({ coachId, availability: week }, { uid: coachId, isAdmin: false }, testDependencies(fake, { calcomApiKey: null })),
+    );
     expect(err.code).toBe("failed-precondition");
     expect(err.message).toBe("Cal.com API key not configured");
     expect(err.details).toMatchObject({ code: "config/missing" });
@@ -47,7 +49,13 @@ describe("syncAvailability (in-process, emulator Firestore)", () => {
 
   it("asks a coach to connect their account when no organization is configured", async () => {
     const coachId = uniqueId("coach");
-    const err = await asHttps(syncAvailability({ coachId, availability: week }, { uid: coachId, isAdmin: false }, testDependencies(fake, { calcomOrganizationId: null })));
+    const err = await asHttps(
+      syncAvailability(
+        { coachId, availability: week },
+        { uid: coachId, isAdmin: false },
+        testDependencies(fake, { calcomOrganizationId: null }),
+      ),
+    );
     expect(err.code).toBe("failed-precondition");
     expect(err.details).toMatchObject({ code: "coach/not-connected" });
   });
@@ -94,7 +102,9 @@ describe("getAvailableSlots input", () => {
     const coachId = uniqueId("coach");
     const deps = testDependencies(fake);
     await syncAvailability({ coachId, availability: week }, { uid: coachId, isAdmin: false }, deps);
-    await coachDoc(coachId).update({ customOfferings: [{ id: "sixty", title: "60", durationMinutes: 60, priceCents: 100, currency: "eur", calcomEventTypeId: 77 }] });
+    await coachDoc(coachId).update({
+      customOfferings: [{ id: "sixty", title: "60", durationMinutes: 60, priceCents: 100, currency: "eur", calcomEventTypeId: 77 }],
+    });
     const err = await asHttps(getAvailableSlots({ coachId, eventTypeId: 77, ...range }, { uid: "s", isAdmin: false }, deps));
     expect(err.code).toBe("invalid-argument");
     expect(err.message).toBe(message);
@@ -104,7 +114,9 @@ describe("getAvailableSlots input", () => {
     const coachId = uniqueId("coach");
     const deps = testDependencies(fake);
     await syncAvailability({ coachId, availability: week }, { uid: coachId, isAdmin: false }, deps);
-    const err = await asHttps(getAvailableSlots({ coachId, eventTypeId: 999, dateFrom: "2030-01-07", dateTo: "2030-01-07" }, { uid: "s", isAdmin: false }, deps));
+    const err = await asHttps(
+      getAvailableSlots({ coachId, eventTypeId: 999, dateFrom: "2030-01-07", dateTo: "2030-01-07" }, { uid: "s", isAdmin: false }, deps),
+    );
     expect(err.code).toBe("not-found");
   });
 });

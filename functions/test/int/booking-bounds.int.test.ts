@@ -20,13 +20,31 @@ const iso = (h: number, m = 0) => `2030-01-07T${String(h).padStart(2, "0")}:${St
 type Deps = ReturnType<typeof testDependencies>;
 
 /** A confirmed booking of `sixty` (60 min) at 09:00, with `deep` (60 min) and `thirty` (30 min) offerings beside it. */
-const paidBooking = (prices: { sixty: number; deep: number; thirty: number; currency: string } = { sixty: 10_000, deep: 15_000, thirty: 5_000, currency: "eur" }) =>
-  confirmedBooking(standIns, { price: { priceCents: prices.sixty, currency: prices.currency }, beside: { deep: prices.deep, thirty: prices.thirty }, config: { stripeWebhookSecret: STRIPE_SECRET, calcomWebhookSecret: CALCOM_SECRET } });
+const paidBooking = (
+  prices: { sixty: number; deep: number; thirty: number; currency: string } = {
+    sixty: 10_000,
+    deep: 15_000,
+    thirty: 5_000,
+    currency: "eur",
+  },
+) =>
+  confirmedBooking(standIns, {
+    price: { priceCents: prices.sixty, currency: prices.currency },
+    beside: { deep: prices.deep, thirty: prices.thirty },
+    config: { stripeWebhookSecret: STRIPE_SECRET, calcomWebhookSecret: CALCOM_SECRET },
+  });
 
 async function postCalcom(triggerEvent: string, payload: Record<string, unknown>, deps: Deps) {
   const rawBody = JSON.stringify({ triggerEvent, createdAt: new Date().toISOString(), payload });
   const signature = calcomSignature(rawBody, CALCOM_SECRET);
-  return handleCalcomWebhook({ method: "POST", rawBody: Buffer.from(rawBody), header: (n: string) => (n.toLowerCase() === "x-cal-signature-256" ? signature : undefined) } as never, deps);
+  return handleCalcomWebhook(
+    {
+      method: "POST",
+      rawBody: Buffer.from(rawBody),
+      header: (n: string) => (n.toLowerCase() === "x-cal-signature-256" ? signature : undefined),
+    } as never,
+    deps,
+  );
 }
 
 /** The booking's amountCents as read through its schema, or the error reading it. */
@@ -35,7 +53,10 @@ async function readable(id: string): Promise<{ amountCents: number | null; error
   try {
     return { amountCents: snap.data()?.amountCents ?? null, error: null };
   } catch (err) {
-    return { amountCents: Number(snap.get("amountCents")), error: err instanceof Error ? err.message.replace(/\s+/g, " ").slice(0, 160) : String(err) };
+    return {
+      amountCents: Number(snap.get("amountCents")),
+      error: err instanceof Error ? err.message.replace(/\s+/g, " ").slice(0, 160) : String(err),
+    };
   }
 }
 
@@ -43,7 +64,18 @@ describe("a booking stays readable", () => {
   it("regression #16.21: moving down and back up between two large prices keeps the booking readable (totals have their own, larger bound)", async () => {
     // 60,000,000 VND (about 2,200 EUR; VND has no minor unit) and a 10,000,000 VND check-in.
     const s = await paidBooking({ sixty: 60_000_000, deep: 60_000_000, thirty: 10_000_000, currency: "vnd" });
-    await rescheduleBooking({ bookingId: s.bookingId, newStartTime: iso(11), newEndTime: iso(11, 30), newOfferingId: "thirty", refundDifference: true, reason: "" }, s.student, s.deps);
+    await rescheduleBooking(
+      {
+        bookingId: s.bookingId,
+        newStartTime: iso(11),
+        newEndTime: iso(11, 30),
+        newOfferingId: "thirty",
+        refundDifference: true,
+        reason: "",
+      },
+      s.student,
+      s.deps,
+    );
     await runBookingEffects(s.bookingId, s.deps);
     expect(await booking(s.bookingId)).toMatchObject({ offeringId: "thirty", refundedCents: 50_000_000 });
     // And back to the 60,000,000 offering: 50,000,000 to pay again, recorded as amountCents 110,000,000.
@@ -63,8 +95,20 @@ describe("a booking stays readable", () => {
     let error: string | null = null;
     for (let i = 0; i < 51 && error === null; i++) {
       const start = i % 2 === 0 ? "2030-01-07T11:00:00Z" : "2030-01-07T09:00:00Z";
-      const moved = (await calcomApi.rescheduleBooking(client, null, uid, { start, reschedulingReason: "Student moved it" })) as { uid: string };
-      const out = await postCalcom("BOOKING_RESCHEDULED", { uid: moved.uid, rescheduleUid: uid, status: "ACCEPTED", organizer: { email: `${s.coachId}@example.com` }, attendees: [{ email: `${s.studentId}@example.com` }] }, s.deps);
+      const moved = (await calcomApi.rescheduleBooking(client, null, uid, { start, reschedulingReason: "Student moved it" })) as {
+        uid: string;
+      };
+      const out = await postCalcom(
+        "BOOKING_RESCHEDULED",
+        {
+          uid: moved.uid,
+          rescheduleUid: uid,
+          status: "ACCEPTED",
+          organizer: { email: `${s.coachId}@example.com` },
+          attendees: [{ email: `${s.studentId}@example.com` }],
+        },
+        s.deps,
+      );
       if (out.status !== 200) error = `move ${i + 1}: webhook answered ${out.status}`;
       uid = moved.uid;
       const read = await readable(s.bookingId);
@@ -73,7 +117,10 @@ describe("a booking stays readable", () => {
     const escalations = (await booking(s.bookingId)).escalations;
     standIns.stripe.reset();
     // The most recent 50 are kept: the first move's escalation is dropped, the last one's is there.
-    expect({ error, escalations: escalations.length, last: escalations.at(-1)?.id }).toEqual({ error: null, escalations: 50, last: `calcom-move-${uid}` });
+    expect({ error, escalations: escalations.length, last: escalations.at(-1)?.id }).toEqual({
+      error: null,
+      escalations: 50,
+      last: `calcom-move-${uid}`,
+    });
   });
 });
-

@@ -34,8 +34,15 @@ const START = { startTime: "2030-01-07T08:00:00.000Z", endTime: "2030-01-07T09:0
 async function coachReady(now?: () => Date) {
   const coachId = uniqueId("coach");
   const deps = testDependencies(calcom, { stripe, ...(now ? { now } : {}) });
-  await syncAvailability({ coachId, availability: { timeZone: "Europe/Paris", slots: [{ day: "monday", startTime: "09:00", endTime: "12:00" }] } }, { uid: coachId, isAdmin: false }, deps);
-  await saveOffering({ offering: { id: "sixty", title: "60 min", durationMinutes: 60, priceCents: 6_000, currency: "eur" } }, { uid: coachId, isAdmin: false });
+  await syncAvailability(
+    { coachId, availability: { timeZone: "Europe/Paris", slots: [{ day: "monday", startTime: "09:00", endTime: "12:00" }] } },
+    { uid: coachId, isAdmin: false },
+    deps,
+  );
+  await saveOffering(
+    { offering: { id: "sixty", title: "60 min", durationMinutes: 60, priceCents: 6_000, currency: "eur" } },
+    { uid: coachId, isAdmin: false },
+  );
   await syncOfferingEventTypes(coachId, deps);
   const eventTypeId = (await coachDoc(coachId).get()).data()?.customOfferings[0]?.calcomEventTypeId ?? 0;
   return { coachId, eventTypeId, deps };
@@ -43,7 +50,11 @@ async function coachReady(now?: () => Date) {
 
 async function book(coachId: string, eventTypeId: number, deps: ReturnType<typeof testDependencies>) {
   const studentId = uniqueId("student");
-  const out = await createBooking({ coachId, eventTypeId, offeringId: "sixty", userId: studentId, ...START }, { uid: studentId, isAdmin: false }, deps);
+  const out = await createBooking(
+    { coachId, eventTypeId, offeringId: "sixty", userId: studentId, ...START },
+    { uid: studentId, isAdmin: false },
+    deps,
+  );
   return { studentId, ...out };
 }
 
@@ -52,7 +63,9 @@ describe("createBooking leaves nothing half-made", () => {
     const { coachId, eventTypeId, deps } = await coachReady();
     calcom.failNext(1, 400, "createBooking");
     const studentId = uniqueId("student");
-    await expect(createBooking({ coachId, eventTypeId, offeringId: "sixty", userId: studentId, ...START }, { uid: studentId, isAdmin: false }, deps)).rejects.toMatchObject({ code: "booking/slot-unavailable" });
+    await expect(
+      createBooking({ coachId, eventTypeId, offeringId: "sixty", userId: studentId, ...START }, { uid: studentId, isAdmin: false }, deps),
+    ).rejects.toMatchObject({ code: "booking/slot-unavailable" });
     const bookings = await getDb().collection("bookings").where("coachId", "==", coachId).get();
     expect(bookings.docs.map((d) => `${String(d.get("status"))}/${String(d.get("paymentStatus"))}`)).toEqual(["cancelled/pending"]);
     expect(stripe.sessions.size).toBe(0);
@@ -65,7 +78,9 @@ describe("createBooking leaves nothing half-made", () => {
     const { coachId, eventTypeId, deps } = await coachReady();
     stripe.failNext(10, 500, "POST /v1/checkout/sessions");
     const studentId = uniqueId("student");
-    await expect(createBooking({ coachId, eventTypeId, offeringId: "sixty", userId: studentId, ...START }, { uid: studentId, isAdmin: false }, deps)).rejects.toMatchObject({ code: "upstream/unavailable" });
+    await expect(
+      createBooking({ coachId, eventTypeId, offeringId: "sixty", userId: studentId, ...START }, { uid: studentId, isAdmin: false }, deps),
+    ).rejects.toMatchObject({ code: "upstream/unavailable" });
     expect(calcom.listBookings().map((b) => b.status)).toEqual(["cancelled"]);
     const [booking] = (await getDb().collection("bookings").where("coachId", "==", coachId).get()).docs;
     expect(booking?.data()).toMatchObject({ status: "cancelled", paymentStatus: "pending", calcomStatus: "cancelled" });
@@ -105,7 +120,11 @@ describe("expireStaleHolds", () => {
     clock += 36 * 60_000; // past the 35-minute hold
     const counts = await expireStaleHolds(deps);
     expect(counts.released).toBeGreaterThanOrEqual(1);
-    expect((await bookingDoc(bookingId).get()).data()).toMatchObject({ status: "cancelled", paymentStatus: "pending", calcomStatus: "cancelled" });
+    expect((await bookingDoc(bookingId).get()).data()).toMatchObject({
+      status: "cancelled",
+      paymentStatus: "pending",
+      calcomStatus: "cancelled",
+    });
     const sessionId = (await bookingDoc(bookingId).get()).data()?.stripeCheckoutSessionId ?? "";
     expect(stripe.sessions.get(sessionId)?.status).toBe("expired");
     // The slot is free again.

@@ -33,7 +33,14 @@ beforeAll(async () => {
   receiver = await listenOnLoopback(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const out = await handleCalcomWebhook({ method: req.method ?? "POST", rawBody: Buffer.concat(chunks), header: (name: string) => req.headers[name.toLowerCase()] as string | undefined } as never, hookDeps as Dependencies);
+    const out = await handleCalcomWebhook(
+      {
+        method: req.method ?? "POST",
+        rawBody: Buffer.concat(chunks),
+        header: (name: string) => req.headers[name.toLowerCase()] as string | undefined,
+      } as never,
+      hookDeps as Dependencies,
+    );
     res.writeHead(out.status, { "content-type": "application/json" }).end(JSON.stringify(out.body));
   });
   receiverUrl = `http://127.0.0.1:${receiver.port}/calcomWebhook`;
@@ -58,7 +65,11 @@ async function coachIn(mode: Mode) {
   const coach = { uid: coachId, isAdmin: false };
   const own = mode === "connected" ? calcom.addUser({ email: `${coachId}@example.com` }) : null;
   if (own) await connectCalcomAccount({ apiKey: own.apiKey }, coach, deps);
-  await syncAvailability({ coachId, availability: { timeZone: "UTC", slots: [{ day: "monday", startTime: "08:00", endTime: "12:00" }] } }, coach, deps);
+  await syncAvailability(
+    { coachId, availability: { timeZone: "UTC", slots: [{ day: "monday", startTime: "08:00", endTime: "12:00" }] } },
+    coach,
+    deps,
+  );
   await saveOffering({ offering: { id: "sixty", title: "60 min", durationMinutes: 60, priceCents: 10_000, currency: "eur" } }, coach);
   await syncOfferingEventTypes(coachId, deps);
   const stored = (await coachDoc(coachId).get()).data();
@@ -72,7 +83,14 @@ async function bookedCoach(mode: Mode) {
   const studentId = uniqueId("student");
   const student = { uid: studentId, isAdmin: false };
   const { bookingId } = await createBooking(
-    { coachId: c.coachId, eventTypeId: c.eventTypeId, offeringId: "sixty", userId: studentId, startTime: "2030-01-07T09:00:00.000Z", endTime: "2030-01-07T10:00:00.000Z" },
+    {
+      coachId: c.coachId,
+      eventTypeId: c.eventTypeId,
+      offeringId: "sixty",
+      userId: studentId,
+      startTime: "2030-01-07T09:00:00.000Z",
+      endTime: "2030-01-07T10:00:00.000Z",
+    },
     student,
     c.deps,
   );
@@ -94,11 +112,27 @@ describe.each(["organization", "connected"] as const)("the Cal.com account of a 
   it("refuses a switch to another Cal.com account while a booking is live, and the booking keeps working", async () => {
     const s = await bookedCoach(mode);
     const other = standIns.calcom.addUser({ email: `${uniqueId("other")}@example.com` });
-    expect(await errorOf(connectCalcomAccount({ apiKey: other.apiKey }, s.coach, s.deps))).toEqual({ code: "failed-precondition", message: expect.stringContaining("sessions booked") as string });
-    expect((await coachDoc(s.coachId).get()).data()).toMatchObject({ calcomUserId: s.calcomUserId, customOfferings: [{ calcomEventTypeId: s.eventTypeId }] });
+    expect(await errorOf(connectCalcomAccount({ apiKey: other.apiKey }, s.coach, s.deps))).toEqual({
+      code: "failed-precondition",
+      message: expect.stringContaining("sessions booked") as string,
+    });
+    expect((await coachDoc(s.coachId).get()).data()).toMatchObject({
+      calcomUserId: s.calcomUserId,
+      customOfferings: [{ calcomEventTypeId: s.eventTypeId }],
+    });
     expect(standIns.calcom.webhooksOf(other.userId)).toEqual([]);
     // Moved and cancelled in the account it was made in.
-    await rescheduleBooking({ bookingId: s.bookingId, newStartTime: "2030-01-07T10:00:00.000Z", newEndTime: "2030-01-07T11:00:00.000Z", refundDifference: true, reason: "Later" }, s.student, s.deps);
+    await rescheduleBooking(
+      {
+        bookingId: s.bookingId,
+        newStartTime: "2030-01-07T10:00:00.000Z",
+        newEndTime: "2030-01-07T11:00:00.000Z",
+        refundDifference: true,
+        reason: "Later",
+      },
+      s.student,
+      s.deps,
+    );
     const moved = await storedBooking(s.bookingId);
     expect(moved).toMatchObject({ startTime: "2030-01-07T10:00:00.000Z", reschedule: null });
     await cancelBooking({ bookingId: s.bookingId, reason: "Ill" }, s.coach, s.deps);
@@ -112,10 +146,22 @@ describe.each(["organization", "connected"] as const)("the Cal.com account of a 
     await cancelBooking({ bookingId: s.bookingId, reason: "Ill" }, s.coach, s.deps);
     await runBookingEffects(s.bookingId, s.deps);
     const other = standIns.calcom.addUser({ email: `${uniqueId("other")}@example.com` });
-    await expect(connectCalcomAccount({ apiKey: other.apiKey }, s.coach, s.deps)).resolves.toEqual({ calcomUserId: other.userId, mode: "connected" });
+    await expect(connectCalcomAccount({ apiKey: other.apiKey }, s.coach, s.deps)).resolves.toEqual({
+      calcomUserId: other.userId,
+      mode: "connected",
+    });
     expect(standIns.calcom.eventType(s.eventTypeId)).toBeUndefined();
-    expect((await coachDoc(s.coachId).get()).data()).toMatchObject({ calcomUserId: other.userId, calcomScheduleId: null, calcomMode: "connected", customOfferings: [{ calcomEventTypeId: null }] });
-    await syncAvailability({ coachId: s.coachId, availability: { timeZone: "UTC", slots: [{ day: "monday", startTime: "08:00", endTime: "12:00" }] } }, s.coach, s.deps);
+    expect((await coachDoc(s.coachId).get()).data()).toMatchObject({
+      calcomUserId: other.userId,
+      calcomScheduleId: null,
+      calcomMode: "connected",
+      customOfferings: [{ calcomEventTypeId: null }],
+    });
+    await syncAvailability(
+      { coachId: s.coachId, availability: { timeZone: "UTC", slots: [{ day: "monday", startTime: "08:00", endTime: "12:00" }] } },
+      s.coach,
+      s.deps,
+    );
     await syncOfferingEventTypes(s.coachId, s.deps);
     const linked = (await coachDoc(s.coachId).get()).data()?.customOfferings[0]?.calcomEventTypeId ?? 0;
     expect(linked).not.toBe(s.eventTypeId);
@@ -166,7 +212,12 @@ describe.each(["organization", "connected"] as const)("the Cal.com account of a 
     await runBookingEffects(s.bookingId, s.deps);
     expect(standIns.calcom.booking(s.uid)?.status).toBe("cancelled");
     const oldKey = mode === "connected" ? s.own?.apiKey : standIns.calcom.orgAdminKey;
-    expect(standIns.calcom.callsTo("cancelBooking").filter((r) => r.status === 200).map(keyOf)).toEqual([oldKey]);
+    expect(
+      standIns.calcom
+        .callsTo("cancelBooking")
+        .filter((r) => r.status === 200)
+        .map(keyOf),
+    ).toEqual([oldKey]);
   });
 });
 
@@ -174,7 +225,14 @@ describe("a connected coach's Cal.com account", () => {
   it("gets one webhook of ours at connect, adopted by a repeated connect", async () => {
     const s = await coachIn("connected");
     const own = s.own ?? { userId: 0, apiKey: "" };
-    expect(standIns.calcom.webhooksOf(own.userId)).toMatchObject([{ subscriberUrl: receiverUrl, active: true, secret: SECRET, triggers: ["BOOKING_REQUESTED", "BOOKING_CREATED", "BOOKING_CANCELLED", "BOOKING_RESCHEDULED", "BOOKING_REJECTED"] }]);
+    expect(standIns.calcom.webhooksOf(own.userId)).toMatchObject([
+      {
+        subscriberUrl: receiverUrl,
+        active: true,
+        secret: SECRET,
+        triggers: ["BOOKING_REQUESTED", "BOOKING_CREATED", "BOOKING_CANCELLED", "BOOKING_RESCHEDULED", "BOOKING_REJECTED"],
+      },
+    ]);
     await connectCalcomAccount({ apiKey: own.apiKey }, s.coach, s.deps);
     expect(standIns.calcom.webhooksOf(own.userId)).toHaveLength(1);
     expect(standIns.calcom.callsTo("createWebhook")).toHaveLength(1);
@@ -196,7 +254,9 @@ describe("a connected coach's Cal.com account", () => {
     const s = await bookedCoach("connected");
     await calcomApi.cancelBooking(new CalcomClient({ baseUrl: standIns.calcom.url }), s.own?.apiKey ?? "", s.uid, "Coach double-booked");
     await standIns.calcom.flushWebhooks();
-    expect(standIns.calcom.webhookDeliveries.filter((d) => d.triggerEvent === "BOOKING_CANCELLED").map((d) => [d.url, d.status])).toEqual([[receiverUrl, 200]]);
+    expect(standIns.calcom.webhookDeliveries.filter((d) => d.triggerEvent === "BOOKING_CANCELLED").map((d) => [d.url, d.status])).toEqual([
+      [receiverUrl, 200],
+    ]);
     expect(await storedBooking(s.bookingId)).toMatchObject({ status: "cancelled", cancellation: { by: "coach", refundCents: 10_000 } });
     await runBookingEffects(s.bookingId, s.deps);
     expect(refundsOf(s.paymentIntentId)).toEqual([10_000]);
@@ -219,7 +279,13 @@ describe("a connected coach's Cal.com account", () => {
 
   it("is polled by reconciliation in a deployment with no organization", async () => {
     const s = await bookedCoach("connected");
-    const noOrg = testDependencies(standIns.calcom, { stripe: standIns.stripe, now: () => new Date(Date.now() + 5 * 60_000), calcomOrganizationId: null, calcomTeamId: null, calcomApiKey: null });
+    const noOrg = testDependencies(standIns.calcom, {
+      stripe: standIns.stripe,
+      now: () => new Date(Date.now() + 5 * 60_000),
+      calcomOrganizationId: null,
+      calcomTeamId: null,
+      calcomApiKey: null,
+    });
     standIns.calcom.dropNextWebhooks(1);
     await calcomApi.cancelBooking(new CalcomClient({ baseUrl: standIns.calcom.url }), s.own?.apiKey ?? "", s.uid, "Coach away");
     const run = await reconcileRecent({ dryRun: false }, noOrg);

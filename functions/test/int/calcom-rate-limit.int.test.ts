@@ -44,7 +44,11 @@ describe("a Cal.com rate-limit block while a paid booking is confirmed", () => {
     q.holder.deps = deps;
     const { coachId, eventTypeId } = await readyCoach(deps, { priceCents: 10_000, currency: "eur" });
     const student = { uid: uniqueId("student"), isAdmin: false };
-    const { bookingId } = await createBooking({ coachId, eventTypeId, offeringId: "sixty", userId: student.uid, startTime: START, endTime: END }, student, deps);
+    const { bookingId } = await createBooking(
+      { coachId, eventTypeId, offeringId: "sixty", userId: student.uid, startTime: START, endTime: END },
+      student,
+      deps,
+    );
     await payAndConfirm(bookingId, standIns.stripe, deps);
 
     // Cal.com blocks the key for 40 s at the confirmation.
@@ -70,7 +74,11 @@ describe("a Cal.com rate-limit block while a paid booking is confirmed", () => {
     expect((await bookingDoc(bookingId).get()).data()).toMatchObject({ status: "confirmed", calcomStatus: "accepted" });
     expect((await bookingDoc(bookingId).get()).data()?.sideEffectAttempts["calcom-confirm"] ?? 0).toBe(0);
     expect(standIns.calcom.callsTo("confirmBooking").map((c) => c.status)).toEqual([429, 200]);
-    const told = await getDb().collection("notifications").where("bookingId", "==", bookingId).where("recipientId", "==", student.uid).get();
+    const told = await getDb()
+      .collection("notifications")
+      .where("bookingId", "==", bookingId)
+      .where("recipientId", "==", student.uid)
+      .get();
     expect(told.docs.map((d) => d.get("title") as string)).toEqual(["Your session is booked"]);
   });
 });
@@ -98,7 +106,10 @@ describe.each(["organization", "connected"] as const)("a 60 s Cal.com rate-limit
   it("#17.5: during an event-type sync, the write is done once, within a minute of the block's end", async () => {
     const { clock, q, deps, drain } = blockedQueue();
     const { coachId, eventTypeId } = await readyCoach(deps, { priceCents: 10_000, currency: "eur" }, connectedIn());
-    await saveOffering({ offering: { id: "sixty", title: "Renamed", durationMinutes: 60, priceCents: 10_000, currency: "eur" } }, { uid: coachId, isAdmin: false });
+    await saveOffering(
+      { offering: { id: "sixty", title: "Renamed", durationMinutes: 60, priceCents: 10_000, currency: "eur" } },
+      { uid: coachId, isAdmin: false },
+    );
     standIns.calcom.rateLimitNext(1, 60, updateEventType);
     const blockedAt = clock.now.getTime();
     await q.queue.enqueue({ action: "coach-event-types", coachId, key: `coach-${coachId}-event-types-test` });
@@ -113,12 +124,20 @@ describe.each(["organization", "connected"] as const)("a 60 s Cal.com rate-limit
     const { clock, deps, drain } = blockedQueue();
     const { coachId, eventTypeId } = await readyCoach(deps, { priceCents: 10_000, currency: "eur" }, connectedIn());
     const student = { uid: uniqueId("student"), isAdmin: false };
-    const { bookingId } = await createBooking({ coachId, eventTypeId, offeringId: "sixty", userId: student.uid, startTime: START, endTime: END }, student, deps);
+    const { bookingId } = await createBooking(
+      { coachId, eventTypeId, offeringId: "sixty", userId: student.uid, startTime: START, endTime: END },
+      student,
+      deps,
+    );
     await payAndConfirm(bookingId, standIns.stripe, deps);
     standIns.calcom.rateLimitNext(1, 60, "confirmBooking");
     const blockedAt = clock.now.getTime();
     const doneAt = await drain();
-    expect((await bookingDoc(bookingId).get()).data()).toMatchObject({ status: "confirmed", calcomStatus: "accepted", needsReconciliation: false });
+    expect((await bookingDoc(bookingId).get()).data()).toMatchObject({
+      status: "confirmed",
+      calcomStatus: "accepted",
+      needsReconciliation: false,
+    });
     expect(standIns.calcom.callsTo("confirmBooking").map((c) => c.status)).toEqual([429, 200]);
     expect(doneAt).toBeGreaterThanOrEqual(blockedAt + 60_000);
     expect(doneAt).toBeLessThanOrEqual(blockedAt + 120_000);
@@ -137,7 +156,9 @@ describe("a Cal.com write the queue gave up on", () => {
     // Every attempt the queue makes fails (Cal.com down); the last one leaves the record behind.
     standIns.calcom.failNext(4, 503, "cancelBooking");
     await expect(runCalcomWrite(write, deps)).rejects.toMatchObject({ code: "upstream/unavailable" });
-    expect((await getDb().collection("unfinishedCalcomWrites").get()).docs.map((d) => d.get("write.calcomBookingUid") as string)).toContain(stray.uid);
+    expect((await getDb().collection("unfinishedCalcomWrites").get()).docs.map((d) => d.get("write.calcomBookingUid") as string)).toContain(
+      stray.uid,
+    );
 
     // Too soon: the queue may still be retrying it.
     expect((await reconcileRecent({ dryRun: false }, deps)).requeuedCalcomWrites).toEqual([]);

@@ -33,7 +33,11 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const out = await handleCalcomWebhook(
-      { method: req.method ?? "POST", rawBody: Buffer.concat(chunks), header: (name: string) => req.headers[name.toLowerCase()] as string | undefined } as never,
+      {
+        method: req.method ?? "POST",
+        rawBody: Buffer.concat(chunks),
+        header: (name: string) => req.headers[name.toLowerCase()] as string | undefined,
+      } as never,
       hookDeps ?? testDependencies(calcom, { stripe, calcomWebhookSecret: SECRET }),
     );
     res.writeHead(out.status, { "content-type": "application/json" }).end(JSON.stringify(out.body));
@@ -57,11 +61,29 @@ async function confirmedBooking() {
   const deps = testDependencies(calcom, { stripe });
   const studentId = uniqueId("student");
   const { coachId, eventTypeId } = await readyCoach(deps, { priceCents: 8_000, currency: "usd" });
-  const { bookingId } = await createBooking({ coachId, eventTypeId, offeringId: "sixty", userId: studentId, startTime: "2030-01-07T09:00:00.000Z", endTime: "2030-01-07T10:00:00.000Z" }, { uid: studentId, isAdmin: false }, deps);
+  const { bookingId } = await createBooking(
+    {
+      coachId,
+      eventTypeId,
+      offeringId: "sixty",
+      userId: studentId,
+      startTime: "2030-01-07T09:00:00.000Z",
+      endTime: "2030-01-07T10:00:00.000Z",
+    },
+    { uid: studentId, isAdmin: false },
+    deps,
+  );
   await payAndConfirm(bookingId, stripe, deps);
   calcom.subscribe(receiverUrl, SECRET);
   const booking = (await bookingDoc(bookingId).get()).data();
-  return { deps, bookingId, coachId, studentId, uid: booking?.calcomBookingUid ?? "", paymentIntentId: booking?.stripePaymentIntentId ?? "" };
+  return {
+    deps,
+    bookingId,
+    coachId,
+    studentId,
+    uid: booking?.calcomBookingUid ?? "",
+    paymentIntentId: booking?.stripePaymentIntentId ?? "",
+  };
 }
 
 const refundsOf = (pi: string) => [...stripe.refunds.values()].filter((r) => r.payment_intent === pi).map((r) => r.amount);
@@ -73,7 +95,11 @@ describe("calcomWebhook (in-process) with the stand-in's signed deliveries", () 
     await calcom.flushWebhooks();
     expect(calcom.webhookDeliveries.map((d) => [d.triggerEvent, d.status])).toEqual([["BOOKING_CANCELLED", 200]]);
     const cancelled = (await bookingDoc(s.bookingId).get()).data();
-    expect(cancelled).toMatchObject({ status: "cancelled", calcomStatus: "cancelled", cancellation: { by: "coach", reason: "Coach double-booked", refundCents: 8_000 } });
+    expect(cancelled).toMatchObject({
+      status: "cancelled",
+      calcomStatus: "cancelled",
+      cancellation: { by: "coach", reason: "Coach double-booked", refundCents: 8_000 },
+    });
     await runBookingEffects(s.bookingId, s.deps);
     expect(refundsOf(s.paymentIntentId)).toEqual([8_000]);
     // Cal.com already had it cancelled: no second cancel call.
@@ -106,7 +132,11 @@ describe("calcomWebhook (in-process) with the stand-in's signed deliveries", () 
 
   it("answers 401 and writes nothing for a bad or missing signature", async () => {
     const s = await confirmedBooking();
-    const raw = JSON.stringify({ triggerEvent: "BOOKING_CANCELLED", createdAt: new Date().toISOString(), payload: { uid: s.uid, status: "CANCELLED" } });
+    const raw = JSON.stringify({
+      triggerEvent: "BOOKING_CANCELLED",
+      createdAt: new Date().toISOString(),
+      payload: { uid: s.uid, status: "CANCELLED" },
+    });
     for (const signature of [calcomSignature(raw, "wrong-secret"), "no-secret-provided", null]) {
       const headers: Record<string, string> = { "content-type": "application/json" };
       if (signature !== null) headers["x-cal-signature-256"] = signature;
@@ -120,11 +150,20 @@ describe("calcomWebhook (in-process) with the stand-in's signed deliveries", () 
   it("follows a move made in Cal.com: new time and uid, the old uid kept, the pending new booking confirmed", async () => {
     const s = await confirmedBooking();
     // Moved in Cal.com by someone other than the coach: the new booking is left pending.
-    await calcomApi.rescheduleBooking(new CalcomClient({ baseUrl: calcom.url }), calcom.orgAdminKey, s.uid, { start: "2030-01-07T11:00:00Z", reschedulingReason: "Moved in Cal.com" });
+    await calcomApi.rescheduleBooking(new CalcomClient({ baseUrl: calcom.url }), calcom.orgAdminKey, s.uid, {
+      start: "2030-01-07T11:00:00Z",
+      reschedulingReason: "Moved in Cal.com",
+    });
     await calcom.flushWebhooks();
     expect(calcom.webhookDeliveries.map((d) => [d.triggerEvent, d.status])).toEqual([["BOOKING_REQUESTED", 200]]);
     const moved = (await bookingDoc(s.bookingId).get()).data();
-    expect(moved).toMatchObject({ status: "confirmed", startTime: "2030-01-07T11:00:00.000Z", endTime: "2030-01-07T12:00:00.000Z", calcomStatus: "pending", previousCalcomBookingUids: [s.uid] });
+    expect(moved).toMatchObject({
+      status: "confirmed",
+      startTime: "2030-01-07T11:00:00.000Z",
+      endTime: "2030-01-07T12:00:00.000Z",
+      calcomStatus: "pending",
+      previousCalcomBookingUids: [s.uid],
+    });
     const newUid = moved?.calcomBookingUid ?? "";
     expect(newUid).not.toBe(s.uid);
     await runBookingEffects(s.bookingId, s.deps);
@@ -138,11 +177,24 @@ describe("calcomWebhook (in-process) with the stand-in's signed deliveries", () 
   it("changes nothing when Cal.com echoes our own move", async () => {
     const s = await confirmedBooking();
     const { rescheduleBooking } = await import("../../src/features/reschedules/reschedules.service.js");
-    await rescheduleBooking({ bookingId: s.bookingId, newStartTime: "2030-01-07T10:00:00.000Z", newEndTime: "2030-01-07T11:00:00.000Z", refundDifference: true, reason: "" }, { uid: s.studentId, isAdmin: false }, s.deps);
+    await rescheduleBooking(
+      {
+        bookingId: s.bookingId,
+        newStartTime: "2030-01-07T10:00:00.000Z",
+        newEndTime: "2030-01-07T11:00:00.000Z",
+        refundDifference: true,
+        reason: "",
+      },
+      { uid: s.studentId, isAdmin: false },
+      s.deps,
+    );
     const after = (await bookingDoc(s.bookingId).get()).data();
     await calcom.flushWebhooks();
     expect(calcom.webhookDeliveries.map((d) => [d.triggerEvent, d.status])).toEqual([["BOOKING_RESCHEDULED", 200]]);
-    const markers = await getDb().collection("webhookEvents").where("uid", "==", after?.calcomBookingUid ?? "").get();
+    const markers = await getDb()
+      .collection("webhookEvents")
+      .where("uid", "==", after?.calcomBookingUid ?? "")
+      .get();
     expect(markers.docs.map((d) => d.data().outcome as string)).toEqual(["echo"]);
     expect((await bookingDoc(s.bookingId).get()).data()).toEqual({ ...after, updatedAt: after?.updatedAt });
   });
@@ -158,22 +210,40 @@ describe("calcomWebhook (in-process) with the stand-in's signed deliveries", () 
 
     it("regression #16.12: the coach's move keeps the rules: followed, nothing escalated", async () => {
       const s = await twoHoursBefore();
-      await calcomApi.rescheduleBooking(new CalcomClient({ baseUrl: calcom.url }), calcom.orgAdminKey, s.uid, { start: "2030-01-07T11:00:00Z", rescheduledBy: `${s.coachId}@example.com`, reschedulingReason: "Coach moved it" });
+      await calcomApi.rescheduleBooking(new CalcomClient({ baseUrl: calcom.url }), calcom.orgAdminKey, s.uid, {
+        start: "2030-01-07T11:00:00Z",
+        rescheduledBy: `${s.coachId}@example.com`,
+        reschedulingReason: "Coach moved it",
+      });
       await calcom.flushWebhooks();
       const moved = (await bookingDoc(s.bookingId).get()).data();
-      expect(moved).toMatchObject({ status: "confirmed", startTime: "2030-01-07T11:00:00.000Z", endTime: "2030-01-07T12:00:00.000Z", calcomStatus: "accepted", escalations: [] });
+      expect(moved).toMatchObject({
+        status: "confirmed",
+        startTime: "2030-01-07T11:00:00.000Z",
+        endTime: "2030-01-07T12:00:00.000Z",
+        calcomStatus: "accepted",
+        escalations: [],
+      });
       expect((await getDb().collection("adminAlerts").where("bookingId", "==", s.bookingId).get()).size).toBe(0);
     });
 
     it("regression #16.12: the student's move inside the policy window breaks them: followed, escalated to an admin", async () => {
       const s = await twoHoursBefore();
       // The attendee moves it in Cal.com two hours before the start (the policy allows a free move only 24 h ahead).
-      await calcomApi.rescheduleBooking(new CalcomClient({ baseUrl: calcom.url }), null, s.uid, { start: "2030-01-07T11:00:00Z", reschedulingReason: "Student moved it" });
+      await calcomApi.rescheduleBooking(new CalcomClient({ baseUrl: calcom.url }), null, s.uid, {
+        start: "2030-01-07T11:00:00Z",
+        reschedulingReason: "Student moved it",
+      });
       await calcom.flushWebhooks();
       const moved = (await bookingDoc(s.bookingId).get()).data();
       expect(moved).toMatchObject({ status: "confirmed", startTime: "2030-01-07T11:00:00.000Z", previousCalcomBookingUids: [s.uid] });
       expect(moved?.escalations.map((e) => [e.kind, e.rules])).toEqual([["calcom-move", ["student-window"]]]);
-      const audit = await getDb().collection("bookings").doc(s.bookingId).collection("events").where("type", "==", "calcom-move-escalated").get();
+      const audit = await getDb()
+        .collection("bookings")
+        .doc(s.bookingId)
+        .collection("events")
+        .where("type", "==", "calcom-move-escalated")
+        .get();
       expect(audit.size).toBe(1);
       const alerts = await getDb().collection("adminAlerts").where("bookingId", "==", s.bookingId).get();
       expect(alerts.docs.map((d) => d.get("kind") as string)).toEqual(["calcom-move"]);

@@ -15,7 +15,8 @@ const at = (hoursBeforeStart: number) => new Date(Date.parse(START) - hoursBefor
 /** A confirmed, paid booking of 100.00 EUR at START, with a clock the test moves. */
 const paidBooking = () => confirmedBooking(standIns);
 
-const refundsOf = (paymentIntentId: string | null) => [...standIns.stripe.refunds.values()].filter((r) => r.payment_intent === paymentIntentId).map((r) => r.amount);
+const refundsOf = (paymentIntentId: string | null) =>
+  [...standIns.stripe.refunds.values()].filter((r) => r.payment_intent === paymentIntentId).map((r) => r.amount);
 
 describe("cancelBooking refunds by the frozen policy", () => {
   it.each([
@@ -26,13 +27,20 @@ describe("cancelBooking refunds by the frozen policy", () => {
   ] as const)("%s refunds as the frozen policy says", async (_label, who, hoursBefore, refund, tier, paymentStatus) => {
     const s = await paidBooking();
     s.clock.now = at(hoursBefore);
-    const out = await cancelBooking({ bookingId: s.bookingId, reason: "Something came up" }, who === "student" ? s.student : s.coach, s.deps);
+    const out = await cancelBooking(
+      { bookingId: s.bookingId, reason: "Something came up" },
+      who === "student" ? s.student : s.coach,
+      s.deps,
+    );
     expect(out).toMatchObject({ status: "cancelled", refundCents: refund, tier, currency: "eur", cancelledBy: who });
     await runBookingEffects(s.bookingId, s.deps);
     const after = await booking(s.bookingId);
     expect(after).toMatchObject({ status: "cancelled", paymentStatus, refundedCents: refund, calcomStatus: "cancelled" });
     expect(refundsOf(after.stripePaymentIntentId)).toEqual(refund > 0 ? [refund] : []);
-    expect(standIns.calcom.booking(after.calcomBookingUid ?? "")).toMatchObject({ status: "cancelled", cancellationReason: "Something came up" });
+    expect(standIns.calcom.booking(after.calcomBookingUid ?? "")).toMatchObject({
+      status: "cancelled",
+      cancellationReason: "Something came up",
+    });
   });
 
   it("answers the first result to a second cancel, and to two at once", async () => {
@@ -78,7 +86,13 @@ describe("cancelBooking refunds by the frozen policy", () => {
     await cancelBooking({ bookingId: s.bookingId, reason: "Sick" }, s.coach, s.deps);
     for (let i = 0; i < 3; i++) await runBookingEffects(s.bookingId, s.deps);
     const after = await booking(s.bookingId);
-    expect(after).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: 10_000, needsReconciliation: true, lastError: { action: "calcom-release" } });
+    expect(after).toMatchObject({
+      status: "cancelled",
+      paymentStatus: "refunded",
+      refundedCents: 10_000,
+      needsReconciliation: true,
+      lastError: { action: "calcom-release" },
+    });
     expect(refundsOf(after.stripePaymentIntentId)).toEqual([10_000]);
     standIns.calcom.clearFaults();
   });
@@ -90,7 +104,11 @@ describe("cancelBooking rules", () => {
     const deps = testDependencies(calcom, { stripe });
     const studentId = uniqueId("student");
     const { coachId, eventTypeId } = await readyCoach(deps, { priceCents: 10_000, currency: "eur" });
-    const { bookingId } = await createBooking({ coachId, eventTypeId, offeringId: "sixty", userId: studentId, startTime: START, endTime: "2030-01-07T10:00:00.000Z" }, { uid: studentId, isAdmin: false }, deps);
+    const { bookingId } = await createBooking(
+      { coachId, eventTypeId, offeringId: "sixty", userId: studentId, startTime: START, endTime: "2030-01-07T10:00:00.000Z" },
+      { uid: studentId, isAdmin: false },
+      deps,
+    );
     const out = await cancelBooking({ bookingId, reason: "Changed my mind" }, { uid: studentId, isAdmin: false }, deps);
     expect(out).toMatchObject({ refundCents: 0, tier: "unpaid-hold" });
     await runBookingEffects(bookingId, deps);
@@ -102,9 +120,17 @@ describe("cancelBooking rules", () => {
     const s = await paidBooking();
     s.clock.now = at(1);
     const admin = { uid: "admin-1", isAdmin: true };
-    await expect(cancelBooking({ bookingId: s.bookingId, reason: "x", refundAmount: 100 }, s.student, s.deps)).rejects.toMatchObject({ code: "auth/permission-denied" });
-    await expect(cancelBooking({ bookingId: s.bookingId, reason: "x", refundAmount: 10_001 }, admin, s.deps)).rejects.toMatchObject({ code: "request/invalid" });
-    const out = await cancelBooking({ bookingId: s.bookingId, reason: "Partial goodwill", refundAmount: 3_000, refundReason: "half the prep was done" }, admin, s.deps);
+    await expect(cancelBooking({ bookingId: s.bookingId, reason: "x", refundAmount: 100 }, s.student, s.deps)).rejects.toMatchObject({
+      code: "auth/permission-denied",
+    });
+    await expect(cancelBooking({ bookingId: s.bookingId, reason: "x", refundAmount: 10_001 }, admin, s.deps)).rejects.toMatchObject({
+      code: "request/invalid",
+    });
+    const out = await cancelBooking(
+      { bookingId: s.bookingId, reason: "Partial goodwill", refundAmount: 3_000, refundReason: "half the prep was done" },
+      admin,
+      s.deps,
+    );
     expect(out).toMatchObject({ refundCents: 3_000, tier: "set-by-admin" });
     await runBookingEffects(s.bookingId, s.deps);
     expect(await booking(s.bookingId)).toMatchObject({ paymentStatus: "refunded", refundedCents: 3_000 });
@@ -112,7 +138,11 @@ describe("cancelBooking rules", () => {
 
   it("refuses anyone but the booking's student, coach or an admin", async () => {
     const s = await paidBooking();
-    await expect(cancelBooking({ bookingId: s.bookingId, reason: "x" }, { uid: "someone-else", isAdmin: false }, s.deps)).rejects.toMatchObject({ code: "auth/permission-denied" });
-    await expect(cancelBooking({ bookingId: s.bookingId, reason: "Platform decision" }, { uid: "admin-1", isAdmin: true }, s.deps)).resolves.toMatchObject({ cancelledBy: "admin", refundCents: 10_000 });
+    await expect(
+      cancelBooking({ bookingId: s.bookingId, reason: "x" }, { uid: "someone-else", isAdmin: false }, s.deps),
+    ).rejects.toMatchObject({ code: "auth/permission-denied" });
+    await expect(
+      cancelBooking({ bookingId: s.bookingId, reason: "Platform decision" }, { uid: "admin-1", isAdmin: true }, s.deps),
+    ).resolves.toMatchObject({ cancelledBy: "admin", refundCents: 10_000 });
   });
 });

@@ -27,7 +27,11 @@ async function moveWithin(s: ConfirmedBooking, startTime: string) {
   const end = new Date(Date.parse(startTime) + HOUR).toISOString();
   const quote = await quoteReschedule({ bookingId: s.bookingId, newStartTime: startTime, newEndTime: end }, s.student, s.deps);
   expect(quote).toMatchObject({ newOfferingId: "sixty", differenceCents: 0, kind: "none" });
-  const out = await rescheduleBooking({ bookingId: s.bookingId, newStartTime: startTime, newEndTime: end, refundDifference: true, reason: "" }, s.student, s.deps);
+  const out = await rescheduleBooking(
+    { bookingId: s.bookingId, newStartTime: startTime, newEndTime: end, refundDifference: true, reason: "" },
+    s.student,
+    s.deps,
+  );
   expect(out).toMatchObject({ status: "rescheduled", difference: { kind: "none", amountCents: 0 }, startTime, endTime: end });
   await runBookingEffects(s.bookingId, s.deps);
   return storedBooking(s.bookingId);
@@ -56,7 +60,9 @@ describe.each(["organization", "connected"] as const)("a coach changes an offeri
     // Its slots: the offering's event type is no longer its own; asked for the booking, 60-minute
     // slots of its own event type, its own time free to move within.
     const range = { coachId: s.coachId, dateFrom: "2030-01-07", dateTo: "2030-01-07", timeZone: "UTC" };
-    await expect(getAvailableSlots({ ...range, eventTypeId: firstEventType }, s.student, s.deps)).rejects.toMatchObject({ code: "offering/not-found" });
+    await expect(getAvailableSlots({ ...range, eventTypeId: firstEventType }, s.student, s.deps)).rejects.toMatchObject({
+      code: "offering/not-found",
+    });
     const own = await getAvailableSlots({ ...range, eventTypeId: firstEventType, bookingId: s.bookingId }, s.student, s.deps);
     expect(own.slots.map((x) => [x.start, x.end])).toEqual([
       ["2030-01-07T08:00:00.000Z", "2030-01-07T09:00:00.000Z"],
@@ -65,26 +71,60 @@ describe.each(["organization", "connected"] as const)("a coach changes an offeri
       ["2030-01-07T11:00:00.000Z", "2030-01-07T12:00:00.000Z"],
     ]);
     const stranger = { uid: uniqueId("student"), isAdmin: false };
-    await expect(getAvailableSlots({ ...range, eventTypeId: firstEventType, bookingId: s.bookingId }, stranger, s.deps)).rejects.toMatchObject({ code: "booking/not-found" });
+    await expect(
+      getAvailableSlots({ ...range, eventTypeId: firstEventType, bookingId: s.bookingId }, stranger, s.deps),
+    ).rejects.toMatchObject({ code: "booking/not-found" });
     const moved = await moveWithin(s, "2030-01-07T08:00:00.000Z");
-    expect(moved).toMatchObject({ calcomEventTypeId: firstEventType, priceCents: 10_000, amountCents: 10_000, refundedCents: 0, startTime: "2030-01-07T08:00:00.000Z", endTime: "2030-01-07T09:00:00.000Z" });
+    expect(moved).toMatchObject({
+      calcomEventTypeId: firstEventType,
+      priceCents: 10_000,
+      amountCents: 10_000,
+      refundedCents: 0,
+      startTime: "2030-01-07T08:00:00.000Z",
+      endTime: "2030-01-07T09:00:00.000Z",
+    });
     const inCalcom = standIns.calcom.booking(moved.calcomBookingUid ?? "");
     expect(inCalcom).toMatchObject({ status: "accepted", start: "2030-01-07T08:00:00.000Z", end: "2030-01-07T09:00:00.000Z" });
     expect([...standIns.stripe.refunds.values()].filter((r) => r.payment_intent === s.paymentIntentId)).toEqual([]);
 
     // Another offering: its current price against what was paid (150.00 − 100.00).
-    const toDeep = { bookingId: s.bookingId, newStartTime: "2030-01-07T10:00:00.000Z", newEndTime: "2030-01-07T11:00:00.000Z", newOfferingId: "deep" };
+    const toDeep = {
+      bookingId: s.bookingId,
+      newStartTime: "2030-01-07T10:00:00.000Z",
+      newEndTime: "2030-01-07T11:00:00.000Z",
+      newOfferingId: "deep",
+    };
     await expect(quoteReschedule(toDeep, s.student, s.deps)).resolves.toMatchObject({ differenceCents: 5_000, kind: "charge" });
-    await expect(rescheduleBooking({ ...toDeep, refundDifference: true, reason: "" }, s.student, s.deps)).resolves.toMatchObject({ status: "awaiting-payment", difference: { kind: "charge", amountCents: 5_000 } });
+    await expect(rescheduleBooking({ ...toDeep, refundDifference: true, reason: "" }, s.student, s.deps)).resolves.toMatchObject({
+      status: "awaiting-payment",
+      difference: { kind: "charge", amountCents: 5_000 },
+    });
   });
 
   it("regression #17.4: removing an offering with a live booking archives it: the booking still moves and cancels, its event type stays until it ends, a new booking is refused, and re-adding the id never rebinds it", async () => {
     const s = await confirmedBooking(standIns, { mode });
-    await expect(removeOffering({ offeringId: "sixty" }, s.coach, s.deps)).resolves.toEqual({ offeringId: "sixty", removed: true, liveBookings: 1 });
+    await expect(removeOffering({ offeringId: "sixty" }, s.coach, s.deps)).resolves.toEqual({
+      offeringId: "sixty",
+      removed: true,
+      liveBookings: 1,
+    });
     await handleCoachWritten(s.coachId, s.deps);
     expect(standIns.calcom.eventType(s.eventTypeId)).toBeDefined();
     const other = { uid: uniqueId("student"), isAdmin: false };
-    await expect(createBooking({ coachId: s.coachId, eventTypeId: s.eventTypeId, offeringId: "sixty", userId: other.uid, startTime: "2030-01-07T11:00:00.000Z", endTime: "2030-01-07T12:00:00.000Z" }, other, s.deps)).rejects.toMatchObject({ code: "offering/not-found" });
+    await expect(
+      createBooking(
+        {
+          coachId: s.coachId,
+          eventTypeId: s.eventTypeId,
+          offeringId: "sixty",
+          userId: other.uid,
+          startTime: "2030-01-07T11:00:00.000Z",
+          endTime: "2030-01-07T12:00:00.000Z",
+        },
+        other,
+        s.deps,
+      ),
+    ).rejects.toMatchObject({ code: "offering/not-found" });
 
     await moveWithin(s, "2030-01-07T10:00:00.000Z");
 

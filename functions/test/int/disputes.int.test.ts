@@ -14,7 +14,8 @@ const at = (hoursBeforeStart: number) => new Date(Date.parse(START) - hoursBefor
 /** A confirmed, paid booking of 100.00 EUR at START (a 150.00 offering `deep` beside it), with a clock the test moves. */
 const paidBooking = () => confirmedBooking(standIns, { beside: { deep: 15_000 }, config: { stripeWebhookSecret: SECRET } });
 
-const post = (type: string, object: unknown, deps: ReturnType<typeof testDependencies>) => postSignedStripe(standIns.stripe, SECRET, type, object, deps);
+const post = (type: string, object: unknown, deps: ReturnType<typeof testDependencies>) =>
+  postSignedStripe(standIns.stripe, SECRET, type, object, deps);
 
 async function calendarOf(coachId: string) {
   const data = (await getDb().collection("coachCalendars").doc(coachId).get()).data() as { intervals: { bookingId: string }[] } | undefined;
@@ -30,7 +31,10 @@ describe("disputes arrive in any order", () => {
     // The earlier events, delivered late.
     await post("charge.dispute.updated", { ...created, status: "under_review" }, s.deps);
     await post("charge.dispute.created", created, s.deps);
-    expect(await booking(s.bookingId)).toMatchObject({ disputedCents: 0, dispute: { id: created.id, status: "won", fundsWithdrawn: false } });
+    expect(await booking(s.bookingId)).toMatchObject({
+      disputedCents: 0,
+      dispute: { id: created.id, status: "won", fundsWithdrawn: false },
+    });
 
     s.clock.now = at(30);
     await cancelBooking({ bookingId: s.bookingId, reason: "Trip" }, s.student, s.deps);
@@ -40,7 +44,11 @@ describe("disputes arrive in any order", () => {
 
   it("regression #16.4: two disputes on one booking (the first payment and a move's difference) each count once, whatever the order of their events", async () => {
     const s = await paidBooking();
-    await moveAndPay(standIns.stripe, SECRET, s, { offeringId: "deep", start: "2030-01-07T10:00:00.000Z", end: "2030-01-07T11:00:00.000Z" });
+    await moveAndPay(standIns.stripe, SECRET, s, {
+      offeringId: "deep",
+      start: "2030-01-07T10:00:00.000Z",
+      end: "2030-01-07T11:00:00.000Z",
+    });
     const moved = await booking(s.bookingId);
     expect(moved).toMatchObject({ amountCents: 15_000, reschedule: null });
     const differencePi = moved.charges.find((c) => c.cause === "price-difference")?.paymentIntentId ?? "";
@@ -58,16 +66,31 @@ describe("disputes arrive in any order", () => {
     await post("charge.dispute.updated", { ...second, status: "under_review" }, s.deps); // late
     const after = await booking(s.bookingId);
     expect(after.disputedCents).toBe(10_000);
-    expect(after.disputes.map((d) => [d.id, d.status, d.fundsWithdrawn]).sort()).toEqual([[first.id, "lost", true], [second.id, "won", false]].sort());
+    expect(after.disputes.map((d) => [d.id, d.status, d.fundsWithdrawn]).sort()).toEqual(
+      [
+        [first.id, "lost", true],
+        [second.id, "won", false],
+      ].sort(),
+    );
     const ledger = await getDb().collection(`bookings/${s.bookingId}/ledger`).get();
     expect(ledger.docs.map((d) => [String(d.get("kind")), Number(d.get("amountCents"))]).sort()).toEqual(
-      [["captured", 10_000], ["captured", 5_000], ["dispute-withdrawn", -10_000], ["dispute-withdrawn", -5_000], ["dispute-reinstated", 5_000]].sort(),
+      [
+        ["captured", 10_000],
+        ["captured", 5_000],
+        ["dispute-withdrawn", -10_000],
+        ["dispute-withdrawn", -5_000],
+        ["dispute-reinstated", 5_000],
+      ].sort(),
     );
   });
 
   it("regression #16.4: a refund waits while any dispute of the booking is open, not only the latest one", async () => {
     const s = await paidBooking();
-    await moveAndPay(standIns.stripe, SECRET, s, { offeringId: "deep", start: "2030-01-07T10:00:00.000Z", end: "2030-01-07T11:00:00.000Z" });
+    await moveAndPay(standIns.stripe, SECRET, s, {
+      offeringId: "deep",
+      start: "2030-01-07T10:00:00.000Z",
+      end: "2030-01-07T11:00:00.000Z",
+    });
     const differencePi = (await booking(s.bookingId)).charges.find((c) => c.cause === "price-difference")?.paymentIntentId ?? "";
     const first = structuredClone(standIns.stripe.openDispute(s.paymentIntentId));
     await post("charge.dispute.created", first, s.deps);
@@ -109,7 +132,12 @@ describe("a cancellation while a dispute is open", () => {
     await post("charge.dispute.closed", standIns.stripe.closeDispute(s.dispute.id, "won"), s.deps);
     await runBookingEffects(s.bookingId, s.deps);
     await runBookingEffects(s.bookingId, s.deps);
-    expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: 10_000, disputedCents: 0 });
+    expect(await booking(s.bookingId)).toMatchObject({
+      status: "cancelled",
+      paymentStatus: "refunded",
+      refundedCents: 10_000,
+      disputedCents: 0,
+    });
     expect([...standIns.stripe.refunds.values()].map((r) => r.amount)).toEqual([10_000]);
   });
 
@@ -117,7 +145,12 @@ describe("a cancellation while a dispute is open", () => {
     const s = await cancelledWhileDisputed();
     await post("charge.dispute.closed", standIns.stripe.closeDispute(s.dispute.id, "lost"), s.deps);
     await runBookingEffects(s.bookingId, s.deps);
-    expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "paid", refundedCents: 0, disputedCents: 10_000 });
+    expect(await booking(s.bookingId)).toMatchObject({
+      status: "cancelled",
+      paymentStatus: "paid",
+      refundedCents: 0,
+      disputedCents: 10_000,
+    });
     expect(standIns.stripe.refunds.size).toBe(0);
     const ledger = await getDb().collection(`bookings/${s.bookingId}/ledger`).get();
     expect(ledger.docs.reduce((sum, d) => sum + Number(d.get("amountCents")), 0)).toBe(0);

@@ -76,23 +76,47 @@ describe("the typed Firestore layer", () => {
 
   it("fails loudly when a stored booking breaks its schema", async () => {
     const id = uniqueId("booking");
-    await getDb().doc(`bookings/${id}`).set({ ...aBooking(), startTime: Timestamp.now(), status: "teleported" });
-    await expect(bookingDoc(id).get().then((s) => s.data())).rejects.toBeInstanceOf(ZodError);
+    await getDb()
+      .doc(`bookings/${id}`)
+      .set({ ...aBooking(), startTime: Timestamp.now(), status: "teleported" });
+    await expect(
+      bookingDoc(id)
+        .get()
+        .then((s) => s.data()),
+    ).rejects.toBeInstanceOf(ZodError);
   });
 
   it("refuses a booking whose refunds exceed its amount, on write and on read", async () => {
     const id = uniqueId("booking");
     expect(() => void bookingDoc(id).set(aBooking({ refundedCents: 9_000 }))).toThrow(/refundedCents/);
     expect((await getDb().doc(`bookings/${id}`).get()).exists).toBe(false);
-    await getDb().doc(`bookings/${id}`).set({ ...aBooking(), startTime: Timestamp.fromDate(new Date("2026-12-10T10:00:00.000Z")), endTime: Timestamp.fromDate(new Date("2026-12-10T11:00:00.000Z")), refundedCents: 9_000 });
-    await expect(bookingDoc(id).get().then((s) => s.data())).rejects.toThrow(/refundedCents/);
+    await getDb()
+      .doc(`bookings/${id}`)
+      .set({
+        ...aBooking(),
+        startTime: Timestamp.fromDate(new Date("2026-12-10T10:00:00.000Z")),
+        endTime: Timestamp.fromDate(new Date("2026-12-10T11:00:00.000Z")),
+        refundedCents: 9_000,
+      });
+    await expect(
+      bookingDoc(id)
+        .get()
+        .then((s) => s.data()),
+    ).rejects.toThrow(/refundedCents/);
   });
 
   it("regression #16.1: a change that could not be read back is refused before it is stored (one schema for write and read)", async () => {
     const id = uniqueId("booking");
     const booking = aBooking();
     await bookingDoc(id).set(booking);
-    const tooLong = { by: "student" as const, reason: "r".repeat(501), at: "2026-12-01T10:00:00.000Z", refundCents: 0, refundedBeforeCents: 0, tier: "unpaid-hold" };
+    const tooLong = {
+      by: "student" as const,
+      reason: "r".repeat(501),
+      at: "2026-12-01T10:00:00.000Z",
+      refundCents: 0,
+      refundedBeforeCents: 0,
+      tier: "unpaid-hold",
+    };
     const cancelTooLong = getDb().runTransaction((tx) => {
       writeBooking(tx, id, booking, { status: "cancelled", paymentStatus: "pending" }, { cancellation: tooLong }, new Date());
       return Promise.resolve();

@@ -8,7 +8,12 @@ import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { ConnectCalcomAccountInputSchema } from "../../src/features/calcom-accounts/calcom-accounts.schemas.js";
 import { CancelBookingInputSchema } from "../../src/features/cancellations/cancellations.schemas.js";
 import { SaveSchedulingLimitsInputSchema } from "../../src/features/limits/limits.schemas.js";
-import { CoachStatementInputSchema, QuoteCancellationInputSchema, QuoteRescheduleInputSchema, SaveCancellationPolicyInputSchema } from "../../src/features/money/money.schemas.js";
+import {
+  CoachStatementInputSchema,
+  QuoteCancellationInputSchema,
+  QuoteRescheduleInputSchema,
+  SaveCancellationPolicyInputSchema,
+} from "../../src/features/money/money.schemas.js";
 import { RemoveOfferingInputSchema, SaveOfferingInputSchema } from "../../src/features/offerings/offerings.schemas.js";
 import { saveOffering } from "../../src/features/offerings/offerings.service.js";
 import { syncOfferingEventTypes } from "../../src/features/offerings/event-type-sync.js";
@@ -53,15 +58,45 @@ const SCHEMAS: Record<Exclude<CallableName, "getHealth">, z.ZodType> = {
 };
 
 const standIns = useStandIns();
-const ids = { student: uniqueId("student"), otherStudent: uniqueId("student"), coach: uniqueId("coach"), otherCoach: uniqueId("coach"), admin: uniqueId("admin") };
+const ids = {
+  student: uniqueId("student"),
+  otherStudent: uniqueId("student"),
+  coach: uniqueId("coach"),
+  otherCoach: uniqueId("coach"),
+  admin: uniqueId("admin"),
+};
 const fixture = { bookingId: "", eventTypeId: 0 };
 
 const HUGE = "x".repeat(1_000_000);
 const hostileString = fc.oneof(
   fc.string({ maxLength: 50 }),
-  fc.constantFrom(HUGE, "", " ", "\u0000", "../../bookings/x", "bookings/x/ledger/y", "<script>alert(1)</script>", "'; DROP TABLE bookings; --", "__proto__", "${jndi:ldap://x}", "🙂".repeat(300)),
+  fc.constantFrom(
+    HUGE,
+    "",
+    " ",
+    "\u0000",
+    "../../bookings/x",
+    "bookings/x/ledger/y",
+    "<script>alert(1)</script>",
+    "'; DROP TABLE bookings; --",
+    "__proto__",
+    "${jndi:ldap://x}",
+    "🙂".repeat(300),
+  ),
 );
-const hostileDate = fc.constantFrom("0001-01-01T00:00:00Z", "1900-01-01T00:00:00.000Z", "9999-12-31T23:59:59Z", "+275760-09-13T00:00:00.000Z", "-000001-01-01T00:00:00Z", "2030-02-30T10:00:00Z", "2030-01-07T09:00:00", "2030-01-07T25:00:00Z", "yesterday", "2030-01-07", "1970-01-01T00:00:00Z");
+const hostileDate = fc.constantFrom(
+  "0001-01-01T00:00:00Z",
+  "1900-01-01T00:00:00.000Z",
+  "9999-12-31T23:59:59Z",
+  "+275760-09-13T00:00:00.000Z",
+  "-000001-01-01T00:00:00Z",
+  "2030-02-30T10:00:00Z",
+  "2030-01-07T09:00:00",
+  "2030-01-07T25:00:00Z",
+  "yesterday",
+  "2030-01-07",
+  "1970-01-01T00:00:00Z",
+);
 const otherUsersIds = fc.constantFrom(...Object.values(ids), "someone-else", "admin");
 const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   hostileString,
@@ -72,7 +107,23 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.constant(null),
   fc.jsonValue({ maxDepth: 3 }),
 );
-const INJECTED = ["__proto__", "constructor", "prototype", "status", "paymentStatus", "refundedCents", "amountCents", "isAdmin", "admin", "userId", "coachId", "bookingId", "$where", "a.b", "toString"];
+const INJECTED = [
+  "__proto__",
+  "constructor",
+  "prototype",
+  "status",
+  "paymentStatus",
+  "refundedCents",
+  "amountCents",
+  "isAdmin",
+  "admin",
+  "userId",
+  "coachId",
+  "bookingId",
+  "$where",
+  "a.b",
+  "toString",
+];
 
 /** A payload shaped like the callable's (its own keys, hostile values, injected keys) or anything at all. */
 function hostilePayload(keys: string[]): fc.Arbitrary<unknown> {
@@ -84,7 +135,11 @@ function hostilePayload(keys: string[]): fc.Arbitrary<unknown> {
       for (const [k, v] of entries) Object.defineProperty(out, k, { value: v, enumerable: true, configurable: true, writable: true });
       return out;
     });
-  return fc.oneof({ weight: 3, arbitrary: shaped }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 4 }) }, { weight: 1, arbitrary: fc.constantFrom(undefined, null, "", [], 0, HUGE) });
+  return fc.oneof(
+    { weight: 3, arbitrary: shaped },
+    { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 4 }) },
+    { weight: 1, arbitrary: fc.constantFrom(undefined, null, "", [], 0, HUGE) },
+  );
 }
 
 function keysOf(schema: z.ZodType): string[] {
@@ -92,22 +147,55 @@ function keysOf(schema: z.ZodType): string[] {
   return shape ? Object.keys(shape) : [];
 }
 
-const callerArb = fc.constantFrom<Caller | null>(null, { uid: ids.student }, { uid: ids.otherStudent }, { uid: ids.coach }, { uid: ids.otherCoach }, { uid: ids.admin, admin: true });
+const callerArb = fc.constantFrom<Caller | null>(
+  null,
+  { uid: ids.student },
+  { uid: ids.otherStudent },
+  { uid: ids.coach },
+  { uid: ids.otherCoach },
+  { uid: ids.admin, admin: true },
+);
 
 describe("hostile input", () => {
-  const EVERY_DAY = (["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] as const).map((day) => ({ day, startTime: "00:00", endTime: "23:59" }));
+  const EVERY_DAY = (["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] as const).map((day) => ({
+    day,
+    startTime: "00:00",
+    endTime: "23:59",
+  }));
   let before: string[] = [];
 
   beforeAll(async () => {
     await clearDatabase();
     useStandInsForDeployedCode(standIns.calcom, standIns.stripe);
-    const deps = testDependencies(standIns.calcom, { stripe: standIns.stripe, calcomWebhookSecret: "calcom_test_secret", stripeWebhookSecret: "whsec_test_x" });
+    const deps = testDependencies(standIns.calcom, {
+      stripe: standIns.stripe,
+      calcomWebhookSecret: "calcom_test_secret",
+      stripeWebhookSecret: "whsec_test_x",
+    });
     await ensureAuthUsers(Object.values(ids));
-    await syncAvailability({ coachId: ids.coach, availability: { timeZone: "UTC", slots: EVERY_DAY } }, { uid: ids.coach, isAdmin: false }, deps);
-    await saveOffering({ offering: { id: "sixty", title: "60 min", durationMinutes: 60, priceCents: 5_000, currency: "eur" } }, { uid: ids.coach, isAdmin: false });
+    await syncAvailability(
+      { coachId: ids.coach, availability: { timeZone: "UTC", slots: EVERY_DAY } },
+      { uid: ids.coach, isAdmin: false },
+      deps,
+    );
+    await saveOffering(
+      { offering: { id: "sixty", title: "60 min", durationMinutes: 60, priceCents: 5_000, currency: "eur" } },
+      { uid: ids.coach, isAdmin: false },
+    );
     await syncOfferingEventTypes(ids.coach, deps);
     fixture.eventTypeId = (await coachDoc(ids.coach).get()).data()?.customOfferings[0]?.calcomEventTypeId ?? 0;
-    const { bookingId } = await createBooking({ coachId: ids.coach, eventTypeId: fixture.eventTypeId, offeringId: "sixty", userId: ids.student, startTime: "2030-01-08T09:00:00.000Z", endTime: "2030-01-08T10:00:00.000Z" }, { uid: ids.student, isAdmin: false }, deps);
+    const { bookingId } = await createBooking(
+      {
+        coachId: ids.coach,
+        eventTypeId: fixture.eventTypeId,
+        offeringId: "sixty",
+        userId: ids.student,
+        startTime: "2030-01-08T09:00:00.000Z",
+        endTime: "2030-01-08T10:00:00.000Z",
+      },
+      { uid: ids.student, isAdmin: false },
+      deps,
+    );
     await payAndConfirm(bookingId, standIns.stripe, deps);
     fixture.bookingId = bookingId;
     before = await databaseFingerprint();
@@ -122,7 +210,8 @@ describe("hostile input", () => {
     await fc.assert(
       fc.asyncProperty(hostilePayload([]), callerArb, async (data, caller) => {
         const out = await invoke("getHealth", data, caller);
-        const empty = data === null || data === undefined || (typeof data === "object" && !Array.isArray(data) && Object.keys(data).length === 0);
+        const empty =
+          data === null || data === undefined || (typeof data === "object" && !Array.isArray(data) && Object.keys(data).length === 0);
         expect(out.ok ? "ok" : out.code).toBe(empty ? "ok" : "invalid-argument");
       }),
       { numRuns: RUNS },
@@ -148,20 +237,54 @@ describe("hostile input", () => {
     const bodies = fc.oneof(
       fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
       fc.string({ maxLength: 200 }),
-      fc.constantFrom("", "null", "[]", "{}", '{"id":"evt_1","object":"event"}', '{"triggerEvent":"BOOKING_CANCELLED"}', '{"triggerEvent":"BOOKING_CANCELLED","payload":null}', HUGE),
+      fc.constantFrom(
+        "",
+        "null",
+        "[]",
+        "{}",
+        '{"id":"evt_1","object":"event"}',
+        '{"triggerEvent":"BOOKING_CANCELLED"}',
+        '{"triggerEvent":"BOOKING_CANCELLED","payload":null}',
+        HUGE,
+      ),
     );
     // How the delivery is signed: not at all, garbage, another body's signature (a replay), a stale
     // Stripe timestamp, or correctly over this (malformed) body.
     const signing = fc.constantFrom("none", "garbage", "replayed", "stale", "valid-over-malformed");
     const method = fc.constantFrom("POST", "POST", "POST", "GET", "PUT");
-    const deps = testDependencies(standIns.calcom, { stripe: standIns.stripe, calcomWebhookSecret: "calcom_test_secret", stripeWebhookSecret: "whsec_test_x" });
-    const replayedStripe = standIns.stripe.signedEvent("checkout.session.completed", { id: "cs_test_x", object: "checkout.session" }, "whsec_test_x");
+    const deps = testDependencies(standIns.calcom, {
+      stripe: standIns.stripe,
+      calcomWebhookSecret: "calcom_test_secret",
+      stripeWebhookSecret: "whsec_test_x",
+    });
+    const replayedStripe = standIns.stripe.signedEvent(
+      "checkout.session.completed",
+      { id: "cs_test_x", object: "checkout.session" },
+      "whsec_test_x",
+    );
     const replayedCalcom = '{"triggerEvent":"BOOKING_CANCELLED","createdAt":"2030-01-01T00:00:00Z","payload":{"uid":"x"}}';
     await fc.assert(
       fc.asyncProperty(bodies, signing, method, async (body, how, verb) => {
-        const stripeSig = how === "none" ? undefined : how === "garbage" ? "t=1,v1=deadbeef" : how === "replayed" ? replayedStripe.signature : how === "stale" ? stripeTestSignature(body, "whsec_test_x", Math.floor(Date.now() / 1000) - 3_600) : stripeTestSignature(body, "whsec_test_x");
-        const calcomSig = how === "none" ? undefined : how === "garbage" ? "deadbeef" : how === "replayed" ? calcomSignature(replayedCalcom, "calcom_test_secret") : calcomSignature(body, "calcom_test_secret");
-        const request = (sig: string | undefined, header: string) => ({ method: verb, rawBody: Buffer.from(body), header: (n: string) => (n.toLowerCase() === header ? sig : undefined) }) as never;
+        const stripeSig =
+          how === "none"
+            ? undefined
+            : how === "garbage"
+              ? "t=1,v1=deadbeef"
+              : how === "replayed"
+                ? replayedStripe.signature
+                : how === "stale"
+                  ? stripeTestSignature(body, "whsec_test_x", Math.floor(Date.now() / 1000) - 3_600)
+                  : stripeTestSignature(body, "whsec_test_x");
+        const calcomSig =
+          how === "none"
+            ? undefined
+            : how === "garbage"
+              ? "deadbeef"
+              : how === "replayed"
+                ? calcomSignature(replayedCalcom, "calcom_test_secret")
+                : calcomSignature(body, "calcom_test_secret");
+        const request = (sig: string | undefined, header: string) =>
+          ({ method: verb, rawBody: Buffer.from(body), header: (n: string) => (n.toLowerCase() === header ? sig : undefined) }) as never;
         const stripeOut = await handleStripeWebhook(request(stripeSig, "stripe-signature"), deps);
         const calcomOut = await handleCalcomWebhook(request(calcomSig, "x-cal-signature-256"), deps);
         for (const out of [stripeOut, calcomOut]) {

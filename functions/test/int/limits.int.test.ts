@@ -41,7 +41,11 @@ afterEach(async () => {
   clock.ms = Date.parse("2030-01-07T09:30:00.000Z");
 });
 
-const EVERY_DAY = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].map((day) => ({ day, startTime: "08:00", endTime: "20:00" }));
+const EVERY_DAY = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].map((day) => ({
+  day,
+  startTime: "08:00",
+  endTime: "20:00",
+}));
 
 async function coachWith(mode: "organization" | "connected", limits: Record<string, number | null>) {
   const deps = testDependencies(calcom, { stripe, now: () => new Date(clock.ms) });
@@ -76,11 +80,29 @@ describe.each(["organization", "connected"] as const)("scheduling limits (%s mod
     expect(today).not.toContain("2030-01-07T10:00:00.000Z"); // 30 min away
     expect(today).toContain("2030-01-07T11:00:00.000Z");
     const someone = student();
-    const err = await errorOf(createBooking({ coachId: s.coachId, eventTypeId: s.sixty, offeringId: "sixty", userId: someone.uid, startTime: "2030-01-07T10:00:00.000Z", endTime: "2030-01-07T11:00:00.000Z" }, someone, s.deps));
+    const err = await errorOf(
+      createBooking(
+        {
+          coachId: s.coachId,
+          eventTypeId: s.sixty,
+          offeringId: "sixty",
+          userId: someone.uid,
+          startTime: "2030-01-07T10:00:00.000Z",
+          endTime: "2030-01-07T11:00:00.000Z",
+        },
+        someone,
+        s.deps,
+      ),
+    );
     expect(err.code).toBe("failed-precondition");
     expect(err.message).toMatch(/60 minutes' notice/);
     for (const id of [s.sixty, s.thirty]) {
-      expect(calcom.eventType(id)).toMatchObject({ minimumBookingNotice: 60, beforeEventBuffer: 15, afterEventBuffer: 15, bookingWindow: { type: "calendarDays", value: 60, rolling: true } });
+      expect(calcom.eventType(id)).toMatchObject({
+        minimumBookingNotice: 60,
+        beforeEventBuffer: 15,
+        afterEventBuffer: 15,
+        bookingWindow: { type: "calendarDays", value: 60, rolling: true },
+      });
     }
     // Changing a limit updates the event types, once.
     await saveSchedulingLimits({ limits: { minimumNoticeMinutes: 30 } }, s.coach);
@@ -106,7 +128,20 @@ describe.each(["organization", "connected"] as const)("scheduling limits (%s mod
     expect(lastDay.at(-1)).toBe("2030-03-31T17:00:00.000Z");
     expect(await starts(s, s.sixty, "2030-04-01")).toEqual([]);
     const someone = student();
-    const err = await errorOf(createBooking({ coachId: s.coachId, eventTypeId: s.sixty, offeringId: "sixty", userId: someone.uid, startTime: "2030-04-01T06:00:00.000Z", endTime: "2030-04-01T07:00:00.000Z" }, someone, s.deps));
+    const err = await errorOf(
+      createBooking(
+        {
+          coachId: s.coachId,
+          eventTypeId: s.sixty,
+          offeringId: "sixty",
+          userId: someone.uid,
+          startTime: "2030-04-01T06:00:00.000Z",
+          endTime: "2030-04-01T07:00:00.000Z",
+        },
+        someone,
+        s.deps,
+      ),
+    );
     expect(err.message).toMatch(/up to 30 days ahead/);
   });
 
@@ -114,15 +149,50 @@ describe.each(["organization", "connected"] as const)("scheduling limits (%s mod
     const s = await coachWith(mode, { minimumNoticeMinutes: 0, bufferBeforeMinutes: 15, bufferAfterMinutes: 15, slotIntervalMinutes: 15 });
     const someone = student();
     // Tuesday 10:00-11:00 in Paris blocks 09:45-11:15.
-    await createBooking({ coachId: s.coachId, eventTypeId: s.sixty, offeringId: "sixty", userId: someone.uid, startTime: "2030-01-08T09:00:00.000Z", endTime: "2030-01-08T10:00:00.000Z" }, someone, s.deps);
+    await createBooking(
+      {
+        coachId: s.coachId,
+        eventTypeId: s.sixty,
+        offeringId: "sixty",
+        userId: someone.uid,
+        startTime: "2030-01-08T09:00:00.000Z",
+        endTime: "2030-01-08T10:00:00.000Z",
+      },
+      someone,
+      s.deps,
+    );
     const thirty = await starts(s, s.thirty, "2030-01-08");
     expect(thirty).toContain("2030-01-08T08:00:00.000Z"); // 09:00-09:30, its own buffer ends 09:45
     expect(thirty).not.toContain("2030-01-08T08:30:00.000Z"); // 09:30-10:00 runs into 09:45
     expect(thirty).not.toContain("2030-01-08T10:00:00.000Z"); // 11:00-11:30 starts inside the after-buffer
     const other = student();
-    const err = await errorOf(createBooking({ coachId: s.coachId, eventTypeId: s.thirty, offeringId: "thirty", userId: other.uid, startTime: "2030-01-08T10:00:00.000Z", endTime: "2030-01-08T10:30:00.000Z" }, other, s.deps));
+    const err = await errorOf(
+      createBooking(
+        {
+          coachId: s.coachId,
+          eventTypeId: s.thirty,
+          offeringId: "thirty",
+          userId: other.uid,
+          startTime: "2030-01-08T10:00:00.000Z",
+          endTime: "2030-01-08T10:30:00.000Z",
+        },
+        other,
+        s.deps,
+      ),
+    );
     expect(err.code).toBe("already-exists");
-    const next = await createBooking({ coachId: s.coachId, eventTypeId: s.thirty, offeringId: "thirty", userId: other.uid, startTime: "2030-01-08T10:30:00.000Z", endTime: "2030-01-08T11:00:00.000Z" }, other, s.deps);
+    const next = await createBooking(
+      {
+        coachId: s.coachId,
+        eventTypeId: s.thirty,
+        offeringId: "thirty",
+        userId: other.uid,
+        startTime: "2030-01-08T10:30:00.000Z",
+        endTime: "2030-01-08T11:00:00.000Z",
+      },
+      other,
+      s.deps,
+    );
     expect(next.bookingId).toBeTruthy(); // 11:30 Paris: free, as Cal.com would say
   });
 });
@@ -132,15 +202,27 @@ describe("the student cut-off", () => {
     const s = await coachWith("organization", { minimumNoticeMinutes: 0, studentCutoffMinutes: 240 });
     const someone = student();
     const start = "2030-01-08T09:00:00.000Z";
-    const { bookingId } = await createBooking({ coachId: s.coachId, eventTypeId: s.sixty, offeringId: "sixty", userId: someone.uid, startTime: start, endTime: hourFrom(start) }, someone, s.deps);
+    const { bookingId } = await createBooking(
+      { coachId: s.coachId, eventTypeId: s.sixty, offeringId: "sixty", userId: someone.uid, startTime: start, endTime: hourFrom(start) },
+      someone,
+      s.deps,
+    );
     await payAndConfirm(bookingId, stripe, s.deps);
     await saveSchedulingLimits({ limits: { studentCutoffMinutes: 0 } }, s.coach); // later bookings only
     clock.ms = Date.parse(start) - 3 * 3_600_000;
     const before = (await bookingDoc(bookingId).get()).data();
     const cancel = await errorOf(cancelBooking({ bookingId, reason: "Late" }, someone, s.deps));
     expect(cancel.code).toBe("failed-precondition");
-    expect(cancel.message).toBe("Students cannot cancel a session less than 240 minutes before it starts (studentCutoffMinutes): that point passed at 2030-01-08T05:00:00.000Z. Ask the coach.");
-    const move = await errorOf(rescheduleBooking({ bookingId, newStartTime: "2030-01-08T12:00:00.000Z", newEndTime: "2030-01-08T13:00:00.000Z", refundDifference: true, reason: "" }, someone, s.deps));
+    expect(cancel.message).toBe(
+      "Students cannot cancel a session less than 240 minutes before it starts (studentCutoffMinutes): that point passed at 2030-01-08T05:00:00.000Z. Ask the coach.",
+    );
+    const move = await errorOf(
+      rescheduleBooking(
+        { bookingId, newStartTime: "2030-01-08T12:00:00.000Z", newEndTime: "2030-01-08T13:00:00.000Z", refundDifference: true, reason: "" },
+        someone,
+        s.deps,
+      ),
+    );
     expect(move.message).toMatch(/^Students cannot move a session/);
     expect((await bookingDoc(bookingId).get()).data()).toEqual(before);
 
@@ -155,12 +237,43 @@ describe("no hold squatting", () => {
   it("lets a student hold one unpaid slot per coach, even under 20 concurrent attempts, until it expires", async () => {
     const s = await coachWith("organization", { minimumNoticeMinutes: 0 });
     const someone = student();
-    const book = (hour: number) => createBooking({ coachId: s.coachId, eventTypeId: s.thirty, offeringId: "thirty", userId: someone.uid, startTime: `2030-01-09T${String(hour).padStart(2, "0")}:00:00.000Z`, endTime: `2030-01-09T${String(hour).padStart(2, "0")}:30:00.000Z` }, someone, s.deps);
-    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => createBooking({ coachId: s.coachId, eventTypeId: s.thirty, offeringId: "thirty", userId: someone.uid, startTime: new Date(Date.parse("2030-01-10T07:00:00.000Z") + i * 30 * 60_000).toISOString(), endTime: new Date(Date.parse("2030-01-10T07:30:00.000Z") + i * 30 * 60_000).toISOString() }, someone, s.deps)));
+    const book = (hour: number) =>
+      createBooking(
+        {
+          coachId: s.coachId,
+          eventTypeId: s.thirty,
+          offeringId: "thirty",
+          userId: someone.uid,
+          startTime: `2030-01-09T${String(hour).padStart(2, "0")}:00:00.000Z`,
+          endTime: `2030-01-09T${String(hour).padStart(2, "0")}:30:00.000Z`,
+        },
+        someone,
+        s.deps,
+      );
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        createBooking(
+          {
+            coachId: s.coachId,
+            eventTypeId: s.thirty,
+            offeringId: "thirty",
+            userId: someone.uid,
+            startTime: new Date(Date.parse("2030-01-10T07:00:00.000Z") + i * 30 * 60_000).toISOString(),
+            endTime: new Date(Date.parse("2030-01-10T07:30:00.000Z") + i * 30 * 60_000).toISOString(),
+          },
+          someone,
+          s.deps,
+        ),
+      ),
+    );
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
-    for (const r of results) if (r.status === "rejected") expect(["resource-exhausted", "aborted"]).toContain((toHttpsError(r.reason) as { code: string }).code);
+    for (const r of results)
+      if (r.status === "rejected") expect(["resource-exhausted", "aborted"]).toContain((toHttpsError(r.reason) as { code: string }).code);
     const second = await errorOf(book(8));
-    expect(second).toEqual({ code: "resource-exhausted", message: "You already have an unpaid booking with this coach. Pay for it or cancel it before booking another." });
+    expect(second).toEqual({
+      code: "resource-exhausted",
+      message: "You already have an unpaid booking with this coach. Pay for it or cancel it before booking another.",
+    });
     clock.ms += 36 * 60_000; // the hold expires
     expect((await book(8)).bookingId).toBeTruthy();
   }, 60_000);
@@ -168,10 +281,38 @@ describe("no hold squatting", () => {
   it("caps a student at three unpaid holds in all", async () => {
     const someone = student();
     const coaches = await Promise.all([1, 2, 3, 4].map(() => coachWith("organization", { minimumNoticeMinutes: 0 })));
-    for (const s of coaches.slice(0, 3)) await createBooking({ coachId: s.coachId, eventTypeId: s.sixty, offeringId: "sixty", userId: someone.uid, startTime: "2030-01-08T09:00:00.000Z", endTime: "2030-01-08T10:00:00.000Z" }, someone, s.deps);
+    for (const s of coaches.slice(0, 3))
+      await createBooking(
+        {
+          coachId: s.coachId,
+          eventTypeId: s.sixty,
+          offeringId: "sixty",
+          userId: someone.uid,
+          startTime: "2030-01-08T09:00:00.000Z",
+          endTime: "2030-01-08T10:00:00.000Z",
+        },
+        someone,
+        s.deps,
+      );
     const fourth = coaches[3];
     if (!fourth) throw new Error("missing coach");
-    const err = await errorOf(createBooking({ coachId: fourth.coachId, eventTypeId: fourth.sixty, offeringId: "sixty", userId: someone.uid, startTime: "2030-01-08T09:00:00.000Z", endTime: "2030-01-08T10:00:00.000Z" }, someone, fourth.deps));
-    expect(err).toEqual({ code: "resource-exhausted", message: "You have 3 unpaid bookings. Pay for one or cancel it before booking another." });
+    const err = await errorOf(
+      createBooking(
+        {
+          coachId: fourth.coachId,
+          eventTypeId: fourth.sixty,
+          offeringId: "sixty",
+          userId: someone.uid,
+          startTime: "2030-01-08T09:00:00.000Z",
+          endTime: "2030-01-08T10:00:00.000Z",
+        },
+        someone,
+        fourth.deps,
+      ),
+    );
+    expect(err).toEqual({
+      code: "resource-exhausted",
+      message: "You have 3 unpaid bookings. Pay for one or cancel it before booking another.",
+    });
   });
 });

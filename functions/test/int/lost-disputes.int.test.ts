@@ -16,11 +16,15 @@ const iso = (h: number, m = 0) => `2030-01-07T${String(h).padStart(2, "0")}:${St
 type Deps = ReturnType<typeof testDependencies>;
 
 /** A confirmed booking of `sixty` (60 min) at 09:00, with `deep` (60 min) and `thirty` (30 min) offerings beside it. */
-const paidBooking = () => confirmedBooking(standIns, { beside: { deep: 15_000, thirty: 5_000 }, config: { stripeWebhookSecret: STRIPE_SECRET } });
+const paidBooking = () =>
+  confirmedBooking(standIns, { beside: { deep: 15_000, thirty: 5_000 }, config: { stripeWebhookSecret: STRIPE_SECRET } });
 
 const postStripe = (type: string, object: unknown, deps: Deps) => postSignedStripe(standIns.stripe, STRIPE_SECRET, type, object, deps);
 
-const refundedFor = (bookingId: string) => [...standIns.stripe.refunds.values()].filter((r) => r.metadata.bookingId === bookingId && (r.status === "succeeded" || r.status === "pending")).reduce((sum, r) => sum + r.amount, 0);
+const refundedFor = (bookingId: string) =>
+  [...standIns.stripe.refunds.values()]
+    .filter((r) => r.metadata.bookingId === bookingId && (r.status === "succeeded" || r.status === "pending"))
+    .reduce((sum, r) => sum + r.amount, 0);
 
 describe("a lost dispute is money already returned to the student", () => {
   it("regression #16.19: a student's cancellation after a lost dispute refunds the same in either order: the policy's 75.00 less the 50.00 the bank returned", async () => {
@@ -42,7 +46,10 @@ describe("a lost dispute is money already returned to the student", () => {
     const a = await disputedDifference();
     await postStripe("charge.dispute.closed", standIns.stripe.closeDispute(a.dispute.id, "lost"), a.s.deps);
     // The quote says what the cancel will refund through Stripe.
-    expect(await quoteCancellation({ bookingId: a.s.bookingId }, a.s.student, a.s.deps)).toMatchObject({ refundCents: 2_500, policyRefundCents: 7_500 });
+    expect(await quoteCancellation({ bookingId: a.s.bookingId }, a.s.student, a.s.deps)).toMatchObject({
+      refundCents: 2_500,
+      policyRefundCents: 7_500,
+    });
     await cancelBooking({ bookingId: a.s.bookingId, reason: "Plans changed" }, a.s.student, a.s.deps);
     await runBookingEffects(a.s.bookingId, a.s.deps);
 
@@ -58,7 +65,12 @@ describe("a lost dispute is money already returned to the student", () => {
     expect({ refundedInB: refundedFor(b.s.bookingId) }).toEqual({ refundedInB: refundedFor(a.s.bookingId) });
     for (const s of [a.s, b.s]) {
       const after = await booking(s.bookingId);
-      expect({ refunded: refundedFor(s.bookingId), refundedCents: after.refundedCents, kept: after.amountCents - after.refundedCents - after.disputedCents, paymentStatus: after.paymentStatus }).toEqual({ refunded: 2_500, refundedCents: 2_500, kept: 7_500, paymentStatus: "refunded" });
+      expect({
+        refunded: refundedFor(s.bookingId),
+        refundedCents: after.refundedCents,
+        kept: after.amountCents - after.refundedCents - after.disputedCents,
+        paymentStatus: after.paymentStatus,
+      }).toEqual({ refunded: 2_500, refundedCents: 2_500, kept: 7_500, paymentStatus: "refunded" });
     }
   });
 
@@ -72,7 +84,10 @@ describe("a lost dispute is money already returned to the student", () => {
     const move = { bookingId: s.bookingId, newStartTime: iso(11), newEndTime: iso(11, 30), newOfferingId: "thirty" };
     const quote = await quoteReschedule(move, s.student, s.deps);
     await rescheduleBooking({ ...move, refundDifference: true, reason: "" }, s.student, s.deps);
-    const effects = await runBookingEffects(s.bookingId, s.deps).then(() => "ok", (err: unknown) => (err instanceof Error ? err.message : String(err)));
+    const effects = await runBookingEffects(s.bookingId, s.deps).then(
+      () => "ok",
+      (err: unknown) => (err instanceof Error ? err.message : String(err)),
+    );
     const after = await booking(s.bookingId);
     expect({ quote: quote.kind, effects, refundsOwed: after.refundsOwed }).toEqual({ quote: "none", effects: "ok", refundsOwed: [] });
   });
@@ -82,14 +97,31 @@ describe("a lost dispute is money already returned to the student", () => {
     const dispute = structuredClone(standIns.stripe.openDispute(s.paymentIntentId));
     await postStripe("charge.dispute.created", dispute, s.deps);
     // The cheaper move owes 50.00 back, which waits for the dispute's outcome.
-    await rescheduleBooking({ bookingId: s.bookingId, newStartTime: iso(11), newEndTime: iso(11, 30), newOfferingId: "thirty", refundDifference: true, reason: "" }, s.student, s.deps);
+    await rescheduleBooking(
+      {
+        bookingId: s.bookingId,
+        newStartTime: iso(11),
+        newEndTime: iso(11, 30),
+        newOfferingId: "thirty",
+        refundDifference: true,
+        reason: "",
+      },
+      s.student,
+      s.deps,
+    );
     await runBookingEffects(s.bookingId, s.deps);
     expect((await booking(s.bookingId)).refundsOwed.map((o) => o.amountCents)).toEqual([5_000]);
     // Lost: the bank returned the whole 100.00, the 50.00 owed among it.
     await postStripe("charge.dispute.closed", standIns.stripe.closeDispute(dispute.id, "lost"), s.deps);
-    const effects = await runBookingEffects(s.bookingId, s.deps).then(() => "ok", (err: unknown) => (err instanceof Error ? err.message : String(err)));
+    const effects = await runBookingEffects(s.bookingId, s.deps).then(
+      () => "ok",
+      (err: unknown) => (err instanceof Error ? err.message : String(err)),
+    );
     const after = await booking(s.bookingId);
-    expect({ effects, refunded: refundedFor(s.bookingId), lastError: after.lastError }).toEqual({ effects: "ok", refunded: 0, lastError: null });
+    expect({ effects, refunded: refundedFor(s.bookingId), lastError: after.lastError }).toEqual({
+      effects: "ok",
+      refunded: 0,
+      lastError: null,
+    });
   });
 });
-

@@ -50,30 +50,44 @@ afterAll(async () => {
 });
 
 it(`keeps money and calendars right over ${RUNS} generated runs`, { timeout: TIME_LIMIT_MS + 10 * 60_000 }, async () => {
-  const property = fc.asyncProperty(fc.commands(commands, { maxCommands: MAX_COMMANDS, size: "max", ...(REPLAY_PATH ? { replayPath: REPLAY_PATH } : {}) }), async (cmds) => {
-    const { day } = await world.beginExecution();
-    const run = newRunState(day, [uniqueId("ms0"), uniqueId("ms1"), uniqueId("ms2")]);
-    await fc.asyncModelRun(() => ({ model: run, real: world }), cmds);
-    await quiesce(world, run);
-    const docs = await runDocs(run);
-    observe(run, docs, world.clockMs);
-    run.violations.push(...(await settledViolations(world, run, docs)).map((v) => `settled: ${v}`));
-    figures.steps += run.steps;
-    if (run.violations.length > 0) {
-      figures.counterexample = [...new Set(run.violations)];
-      throw new Error(`${figures.counterexample.join("\n")}\ncommands: ${run.trail.join(" → ")}`);
-    }
+  const property = fc.asyncProperty(
+    fc.commands(commands, { maxCommands: MAX_COMMANDS, size: "max", ...(REPLAY_PATH ? { replayPath: REPLAY_PATH } : {}) }),
+    async (cmds) => {
+      const { day } = await world.beginExecution();
+      const run = newRunState(day, [uniqueId("ms0"), uniqueId("ms1"), uniqueId("ms2")]);
+      await fc.asyncModelRun(() => ({ model: run, real: world }), cmds);
+      await quiesce(world, run);
+      const docs = await runDocs(run);
+      observe(run, docs, world.clockMs);
+      run.violations.push(...(await settledViolations(world, run, docs)).map((v) => `settled: ${v}`));
+      figures.steps += run.steps;
+      if (run.violations.length > 0) {
+        figures.counterexample = [...new Set(run.violations)];
+        throw new Error(`${figures.counterexample.join("\n")}\ncommands: ${run.trail.join(" → ")}`);
+      }
+    },
+  );
+  const result = await fc.check(property, {
+    numRuns: RUNS,
+    seed: SEED,
+    ...(PATH ? { path: PATH } : {}),
+    interruptAfterTimeLimit: TIME_LIMIT_MS,
   });
-  const result = await fc.check(property, { numRuns: RUNS, seed: SEED, ...(PATH ? { path: PATH } : {}), interruptAfterTimeLimit: TIME_LIMIT_MS });
   figures.runs = result.numRuns;
-  if (result.failed && figures.counterexample.length === 0) figures.counterexample = [`a step threw: ${String(result.errorInstance).slice(0, 300)}`];
+  if (result.failed && figures.counterexample.length === 0)
+    figures.counterexample = [`a step threw: ${String(result.errorInstance).slice(0, 300)}`];
   figures.violations = result.failed ? figures.counterexample.length : 0;
   console.log(`[model] coverage ${JSON.stringify(coverage)}`);
-  console.log(`[model] seed ${SEED}${result.failed ? `, path ${result.counterexamplePath ?? ""}` : ""}: ${result.numRuns} runs, ${figures.steps} steps`);
+  console.log(
+    `[model] seed ${SEED}${result.failed ? `, path ${result.counterexamplePath ?? ""}` : ""}: ${result.numRuns} runs, ${figures.steps} steps`,
+  );
   if (result.failed) {
     const replayPath = /replayPath="([^"]*)"/.exec(fc.defaultReportMessage(result) ?? "")?.[1] ?? "";
     figures.path = `${result.counterexamplePath ?? ""} MODEL_REPLAY_PATH=${replayPath}`;
-    throw new Error(`model-based run failed: replay with MODEL_RUNS=${RUNS} MODEL_SEED=${SEED} MODEL_PATH=${result.counterexamplePath ?? ""} MODEL_REPLAY_PATH='${replayPath}'\n${figures.counterexample.join("\n")}\n${fc.defaultReportMessage(result) ?? ""}`, { cause: result.errorInstance });
+    throw new Error(
+      `model-based run failed: replay with MODEL_RUNS=${RUNS} MODEL_SEED=${SEED} MODEL_PATH=${result.counterexamplePath ?? ""} MODEL_REPLAY_PATH='${replayPath}'\n${figures.counterexample.join("\n")}\n${fc.defaultReportMessage(result) ?? ""}`,
+      { cause: result.errorInstance },
+    );
   }
   expect(result.interrupted, "the runs did not finish within MODEL_TIME_LIMIT_MS").toBe(false);
 });

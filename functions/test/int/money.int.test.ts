@@ -35,7 +35,18 @@ async function paid(s: Awaited<ReturnType<typeof coachWithTwoCurrencies>>, start
   const student = { uid: studentId, isAdmin: false };
   const coach = (await coachDoc(s.coachId).get()).data();
   const eventTypeId = coach?.customOfferings.find((o) => o.id === offeringId)?.calcomEventTypeId ?? 0;
-  const { bookingId } = await createBooking({ coachId: s.coachId, eventTypeId, offeringId, userId: studentId, startTime, endTime: new Date(Date.parse(startTime) + HOUR).toISOString() }, student, s.deps);
+  const { bookingId } = await createBooking(
+    {
+      coachId: s.coachId,
+      eventTypeId,
+      offeringId,
+      userId: studentId,
+      startTime,
+      endTime: new Date(Date.parse(startTime) + HOUR).toISOString(),
+    },
+    student,
+    s.deps,
+  );
   await payAndConfirm(bookingId, standIns.stripe, s.deps);
   const booking = (await bookingDoc(bookingId).get()).data();
   return { bookingId, student, pi: booking?.stripePaymentIntentId ?? "" };
@@ -43,7 +54,14 @@ async function paid(s: Awaited<ReturnType<typeof coachWithTwoCurrencies>>, start
 
 async function postSigned(type: string, object: unknown, deps: ReturnType<typeof testDependencies>, eventId?: string) {
   const signed = standIns.stripe.signedEvent(type, object, SECRET, eventId ? { eventId } : {});
-  const out = await handleStripeWebhook({ method: "POST", rawBody: Buffer.from(signed.rawBody), header: (n: string) => (n.toLowerCase() === "stripe-signature" ? signed.signature : undefined) } as never, deps);
+  const out = await handleStripeWebhook(
+    {
+      method: "POST",
+      rawBody: Buffer.from(signed.rawBody),
+      header: (n: string) => (n.toLowerCase() === "stripe-signature" ? signed.signature : undefined),
+    } as never,
+    deps,
+  );
   return { ...out, eventId: signed.eventId };
 }
 
@@ -62,7 +80,18 @@ describe("the policy frozen at booking", () => {
 
   it("refuses a bad policy naming the tier", async () => {
     const s = await coachWithTwoCurrencies();
-    const err = await errorOf(saveCancellationPolicy({ tiers: [{ minNoticeHours: 24, refundPercent: 50 }, { minNoticeHours: 2, refundPercent: 80 }, { minNoticeHours: 0, refundPercent: 0 }] }, s.coach));
+    const err = await errorOf(
+      saveCancellationPolicy(
+        {
+          tiers: [
+            { minNoticeHours: 24, refundPercent: 50 },
+            { minNoticeHours: 2, refundPercent: 80 },
+            { minNoticeHours: 0, refundPercent: 0 },
+          ],
+        },
+        s.coach,
+      ),
+    );
     expect(err.code).toBe("invalid-argument");
     expect(err.message).toContain("tier 2 (2 h notice) must not refund more than tier 1 (24 h notice)");
   });
@@ -74,11 +103,20 @@ describe("a quote before any money moves", () => {
     const b = await paid(s);
     s.clock.now = at(24, -1_000);
     const quote = await quoteCancellation({ bookingId: b.bookingId }, b.student, s.deps);
-    expect(quote).toMatchObject({ refundCents: 10_000, currency: "eur", tier: "notice-24h", policyVersion: 1, quotedAt: at(24, -1_000).toISOString(), validUntil: at(24).toISOString() });
+    expect(quote).toMatchObject({
+      refundCents: 10_000,
+      currency: "eur",
+      tier: "notice-24h",
+      policyVersion: 1,
+      quotedAt: at(24, -1_000).toISOString(),
+      validUntil: at(24).toISOString(),
+    });
 
     s.clock.now = at(24, 1);
     const before = (await bookingDoc(b.bookingId).get()).data();
-    const err = await errorOf(cancelBooking({ bookingId: b.bookingId, reason: "Trip", expectedRefundCents: quote.refundCents }, b.student, s.deps));
+    const err = await errorOf(
+      cancelBooking({ bookingId: b.bookingId, reason: "Trip", expectedRefundCents: quote.refundCents }, b.student, s.deps),
+    );
     expect(err.code).toBe("failed-precondition");
     expect(err.details?.quote).toMatchObject({ refundCents: 5_000, tier: "notice-2h", validUntil: at(2).toISOString() });
     expect((await bookingDoc(b.bookingId).get()).data()).toEqual(before);
@@ -93,10 +131,19 @@ describe("a quote before any money moves", () => {
   it("quotes a dearer move at what the Checkout Session then charges", async () => {
     const s = await coachWithTwoCurrencies();
     const b = await paid(s);
-    const move = { bookingId: b.bookingId, newStartTime: "2030-01-07T10:00:00.000Z", newEndTime: "2030-01-07T11:00:00.000Z", newOfferingId: "deep" };
+    const move = {
+      bookingId: b.bookingId,
+      newStartTime: "2030-01-07T10:00:00.000Z",
+      newEndTime: "2030-01-07T11:00:00.000Z",
+      newOfferingId: "deep",
+    };
     const quote = await quoteReschedule(move, b.student, s.deps);
     expect(quote).toMatchObject({ differenceCents: 5_000, kind: "charge", currency: "eur" });
-    const out = await rescheduleBooking({ ...move, refundDifference: true, reason: "", expectedDifferenceCents: quote.differenceCents }, b.student, s.deps);
+    const out = await rescheduleBooking(
+      { ...move, refundDifference: true, reason: "", expectedDifferenceCents: quote.differenceCents },
+      b.student,
+      s.deps,
+    );
     const sessionId = (await bookingDoc(b.bookingId).get()).data()?.reschedule?.checkoutSessionId ?? "";
     expect(standIns.stripe.sessions.get(sessionId)?.amount_total).toBe(quote.differenceCents);
     expect(out.difference.amountCents).toBe(quote.differenceCents);
@@ -105,7 +152,9 @@ describe("a quote before any money moves", () => {
   it("lets only the booking's people ask for a quote", async () => {
     const s = await coachWithTwoCurrencies();
     const b = await paid(s);
-    expect((await errorOf(quoteCancellation({ bookingId: b.bookingId }, { uid: uniqueId("x"), isAdmin: false }, s.deps))).code).toBe("permission-denied");
+    expect((await errorOf(quoteCancellation({ bookingId: b.bookingId }, { uid: uniqueId("x"), isAdmin: false }, s.deps))).code).toBe(
+      "permission-denied",
+    );
     expect((await quoteCancellation({ bookingId: b.bookingId }, s.coach, s.deps)).tier).toBe("coach-cancellation");
   });
 });
@@ -120,7 +169,11 @@ describe("disputes", () => {
     const again = await postSigned("charge.dispute.created", dispute, s.deps, created.eventId);
     expect(again.body).toMatchObject({ outcome: "duplicate" });
     const booking = (await bookingDoc(b.bookingId).get()).data();
-    expect(booking).toMatchObject({ status: "confirmed", disputedCents: 10_000, dispute: { id: dispute.id, amountCents: 10_000, reason: "product_not_received", status: "needs_response", fundsWithdrawn: true } });
+    expect(booking).toMatchObject({
+      status: "confirmed",
+      disputedCents: 10_000,
+      dispute: { id: dispute.id, amountCents: 10_000, reason: "product_not_received", status: "needs_response", fundsWithdrawn: true },
+    });
     expect(booking?.dispute?.evidenceDueBy).toMatch(/Z$/);
     const note = await getDb().collection("notifications").doc(`${b.bookingId}_dispute-${dispute.id}_${s.coachId}`).get();
     expect(note.data()).toMatchObject({ recipientId: s.coachId, title: "A payment is disputed" });
@@ -128,10 +181,18 @@ describe("disputes", () => {
     expect(audit.size).toBe(1);
 
     s.clock.now = at(30);
-    expect(await quoteCancellation({ bookingId: b.bookingId }, b.student, s.deps)).toMatchObject({ refundCents: 10_000, refundWaitsFor: expect.stringContaining("This payment is disputed") as string, blockedBy: null });
+    expect(await quoteCancellation({ bookingId: b.bookingId }, b.student, s.deps)).toMatchObject({
+      refundCents: 10_000,
+      refundWaitsFor: expect.stringContaining("This payment is disputed") as string,
+      blockedBy: null,
+    });
     await cancelBooking({ bookingId: b.bookingId, reason: "Never mind" }, b.student, s.deps);
     await runBookingEffects(b.bookingId, s.deps);
-    expect((await bookingDoc(b.bookingId).get()).data()).toMatchObject({ status: "cancelled", paymentStatus: "paid", calcomStatus: "cancelled" });
+    expect((await bookingDoc(b.bookingId).get()).data()).toMatchObject({
+      status: "cancelled",
+      paymentStatus: "paid",
+      calcomStatus: "cancelled",
+    });
     expect(standIns.stripe.refunds.size).toBe(0);
 
     const closed = standIns.stripe.closeDispute(dispute.id, "lost");
@@ -139,7 +200,10 @@ describe("disputes", () => {
     await postSigned("charge.dispute.closed", closed, s.deps); // a second delivery, another event id
     expect(first.body).toMatchObject({ outcome: "processed" });
     const ledger = await getDb().collection(`bookings/${b.bookingId}/ledger`).get();
-    expect(ledger.docs.map((d) => [String(d.get("kind")), Number(d.get("amountCents"))]).sort()).toEqual([["captured", 10_000], ["dispute-withdrawn", -10_000]]);
+    expect(ledger.docs.map((d) => [String(d.get("kind")), Number(d.get("amountCents"))]).sort()).toEqual([
+      ["captured", 10_000],
+      ["dispute-withdrawn", -10_000],
+    ]);
     expect((await bookingDoc(b.bookingId).get()).data()).toMatchObject({ disputedCents: 10_000, dispute: { status: "lost" } });
   });
 
@@ -149,7 +213,10 @@ describe("disputes", () => {
     const dispute = standIns.stripe.openDispute(b.pi);
     await postSigned("charge.dispute.created", dispute, s.deps);
     await postSigned("charge.dispute.closed", standIns.stripe.closeDispute(dispute.id, "won"), s.deps);
-    expect((await bookingDoc(b.bookingId).get()).data()).toMatchObject({ disputedCents: 0, dispute: { status: "won", fundsWithdrawn: false } });
+    expect((await bookingDoc(b.bookingId).get()).data()).toMatchObject({
+      disputedCents: 0,
+      dispute: { status: "won", fundsWithdrawn: false },
+    });
     s.clock.now = at(30);
     await cancelBooking({ bookingId: b.bookingId, reason: "Trip" }, b.student, s.deps);
     await runBookingEffects(b.bookingId, s.deps);
@@ -170,7 +237,12 @@ describe("coachStatement", () => {
       { currency: "eur", capturedCents: 10_000, refundedCents: 5_000, disputedCents: 0, netCents: 5_000 },
       { currency: "usd", capturedCents: 5_000, refundedCents: 0, disputedCents: 0, netCents: 5_000 },
     ]);
-    expect(statement.bookings.map((l) => [l.bookingId, l.currency, l.netCents]).sort()).toEqual([[eur.bookingId, "eur", 5_000], [usd.bookingId, "usd", 5_000]].sort());
+    expect(statement.bookings.map((l) => [l.bookingId, l.currency, l.netCents]).sort()).toEqual(
+      [
+        [eur.bookingId, "eur", 5_000],
+        [usd.bookingId, "usd", 5_000],
+      ].sort(),
+    );
     for (const line of statement.bookings) {
       const ledger = await getDb().collection(`bookings/${line.bookingId}/ledger`).get();
       expect(ledger.docs.reduce((sum, d) => sum + Number(d.get("amountCents")), 0)).toBe(line.netCents);

@@ -107,7 +107,9 @@ describe.each(["organization", "connected"] as const)("offerings → Cal.com eve
     const records = await getDb().collection(`coaches/${coachId}/eventTypes`).get();
     await Promise.all(records.docs.map((d) => d.ref.delete()));
     const coach = await readCoach(coachId);
-    await getDb().doc(`coaches/${coachId}`).update({ customOfferings: coach.customOfferings.map((o) => ({ ...o, calcomEventTypeId: null })) });
+    await getDb()
+      .doc(`coaches/${coachId}`)
+      .update({ customOfferings: coach.customOfferings.map((o) => ({ ...o, calcomEventTypeId: null })) });
 
     await handleCoachWritten(coachId, deps);
     expect(fake.listEventTypes()).toHaveLength(3);
@@ -132,7 +134,11 @@ describe.each(["organization", "connected"] as const)("offerings → Cal.com eve
     await handleCoachWritten(coachId, deps);
     const fortyFive = (await readCoach(coachId)).customOfferings.find((o) => o.id === "sixty");
     expect(fortyFive?.calcomEventTypeId).not.toBe(sixty!.calcomEventTypeId);
-    expect(fake.eventType(fortyFive!.calcomEventTypeId!)).toMatchObject({ lengthInMinutes: 45, title: "45 min session", slug: eventTypeSlug(coachId, "sixty", 2) });
+    expect(fake.eventType(fortyFive!.calcomEventTypeId!)).toMatchObject({
+      lengthInMinutes: 45,
+      title: "45 min session",
+      slug: eventTypeSlug(coachId, "sixty", 2),
+    });
     expect(fake.eventType(sixty!.calcomEventTypeId!)).toBeUndefined();
     // A price change alone is ours: no Cal.com call.
     await saveOffering({ offering: { ...offerings[1]!, durationMinutes: 45, title: "45 min session", priceCents: 9_900 } }, caller);
@@ -140,7 +146,11 @@ describe.each(["organization", "connected"] as const)("offerings → Cal.com eve
     await handleCoachWritten(coachId, deps);
     expect(fake.requests.length).toBe(beforePrice);
 
-    await expect(removeOffering({ offeringId: "sixty" }, caller, deps)).resolves.toEqual({ offeringId: "sixty", removed: true, liveBookings: 0 });
+    await expect(removeOffering({ offeringId: "sixty" }, caller, deps)).resolves.toEqual({
+      offeringId: "sixty",
+      removed: true,
+      liveBookings: 0,
+    });
     await handleCoachWritten(coachId, deps);
     expect(fake.eventType(fortyFive!.calcomEventTypeId!)).toBeUndefined();
     expect(fake.listEventTypes()).toHaveLength(2);
@@ -175,6 +185,8 @@ describe("offering sync failures", () => {
     const parsed = SaveOfferingInputSchema.safeParse({ offering: { ...offerings[0], id: "Thirty_Min" } });
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues[0]?.path).toEqual(["offering", "id"]);
-    await expect(removeOffering({ offeringId: "nope" }, caller, testDependencies(fake))).rejects.toMatchObject({ code: "offering/not-found" });
+    await expect(removeOffering({ offeringId: "nope" }, caller, testDependencies(fake))).rejects.toMatchObject({
+      code: "offering/not-found",
+    });
   });
 });

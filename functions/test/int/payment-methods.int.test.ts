@@ -23,7 +23,11 @@ async function heldBooking() {
   const deps = testDependencies(calcom, { stripe, now: () => clock.now, stripeWebhookSecret: SECRET });
   const { coachId, eventTypeId } = await readyCoach(deps, { priceCents: 10_000, currency: "eur" });
   const studentId = uniqueId("student");
-  const { bookingId } = await createBooking({ coachId, eventTypeId, offeringId: "sixty", userId: studentId, startTime: START, endTime: "2030-01-07T10:00:00.000Z" }, { uid: studentId, isAdmin: false }, deps);
+  const { bookingId } = await createBooking(
+    { coachId, eventTypeId, offeringId: "sixty", userId: studentId, startTime: START, endTime: "2030-01-07T10:00:00.000Z" },
+    { uid: studentId, isAdmin: false },
+    deps,
+  );
   const b = await booking(bookingId);
   expect(b).toMatchObject({ status: "requested", paymentStatus: "pending", calcomStatus: "pending" });
   return { deps, clock, coachId, bookingId, sessionId: b.stripeCheckoutSessionId ?? "", calcomUid: b.calcomBookingUid ?? "" };
@@ -33,9 +37,13 @@ async function heldBooking() {
 const paidBooking = () => confirmedBooking(standIns, { beside: { deep: 15_000 }, config: { stripeWebhookSecret: SECRET } });
 
 /** What Stripe has refunded (or is refunding) of a booking's payments. */
-const refundedFor = (bookingId: string) => [...standIns.stripe.refunds.values()].filter((r) => r.metadata.bookingId === bookingId && (r.status === "succeeded" || r.status === "pending")).reduce((sum, r) => sum + r.amount, 0);
+const refundedFor = (bookingId: string) =>
+  [...standIns.stripe.refunds.values()]
+    .filter((r) => r.metadata.bookingId === bookingId && (r.status === "succeeded" || r.status === "pending"))
+    .reduce((sum, r) => sum + r.amount, 0);
 
-const post = (type: string, object: unknown, deps: ReturnType<typeof testDependencies>) => postSignedStripe(standIns.stripe, SECRET, type, object, deps);
+const post = (type: string, object: unknown, deps: ReturnType<typeof testDependencies>) =>
+  postSignedStripe(standIns.stripe, SECRET, type, object, deps);
 
 async function calendarOf(coachId: string) {
   const data = (await getDb().collection("coachCalendars").doc(coachId).get()).data() as { intervals: { bookingId: string }[] } | undefined;
@@ -51,7 +59,12 @@ describe("a declined card", () => {
     const s = await heldBooking();
     await post("payment_intent.payment_failed", standIns.stripe.failPayment(s.sessionId), s.deps);
     await runBookingEffects(s.bookingId, s.deps);
-    expect(await booking(s.bookingId)).toMatchObject({ status: "requested", paymentStatus: "pending", calcomStatus: "pending", cancellation: null });
+    expect(await booking(s.bookingId)).toMatchObject({
+      status: "requested",
+      paymentStatus: "pending",
+      calcomStatus: "pending",
+      cancellation: null,
+    });
     expect(await calendarOf(s.coachId)).toEqual([s.bookingId]);
     expect(standIns.calcom.booking(s.calcomUid)).toMatchObject({ status: "pending" });
     const audit = await getDb().collection(`bookings/${s.bookingId}/events`).where("type", "==", "payment-declined").get();
@@ -68,7 +81,12 @@ describe("a delayed payment method", () => {
   it("regression #16.6: keeps the hold while the completed session's payment is processing, past the 35-minute expiry; its success confirms the booking", async () => {
     const s = await heldBooking();
     await post("checkout.session.completed", standIns.stripe.sessionOut(standIns.stripe.payDelayed(s.sessionId)), s.deps);
-    expect(await booking(s.bookingId)).toMatchObject({ status: "requested", paymentStatus: "pending", paymentProcessing: true, holdExpiresAt: START });
+    expect(await booking(s.bookingId)).toMatchObject({
+      status: "requested",
+      paymentStatus: "pending",
+      paymentProcessing: true,
+      holdExpiresAt: START,
+    });
 
     later(s, 3 * 60);
     await expireStaleHolds(s.deps);
@@ -76,9 +94,18 @@ describe("a delayed payment method", () => {
     expect(await booking(s.bookingId)).toMatchObject({ status: "requested", paymentStatus: "pending" });
     expect(await calendarOf(s.coachId)).toEqual([s.bookingId]);
 
-    await post("checkout.session.async_payment_succeeded", standIns.stripe.sessionOut(standIns.stripe.settleDelayedPayment(s.sessionId, "succeeded")), s.deps);
+    await post(
+      "checkout.session.async_payment_succeeded",
+      standIns.stripe.sessionOut(standIns.stripe.settleDelayedPayment(s.sessionId, "succeeded")),
+      s.deps,
+    );
     await runBookingEffects(s.bookingId, s.deps);
-    expect(await booking(s.bookingId)).toMatchObject({ status: "confirmed", paymentStatus: "paid", paymentProcessing: false, refundedCents: 0 });
+    expect(await booking(s.bookingId)).toMatchObject({
+      status: "confirmed",
+      paymentStatus: "paid",
+      paymentProcessing: false,
+      refundedCents: 0,
+    });
     expect(standIns.calcom.booking(s.calcomUid)).toMatchObject({ status: "accepted" });
     expect(standIns.stripe.refunds.size).toBe(0);
   });
@@ -87,9 +114,18 @@ describe("a delayed payment method", () => {
     const s = await heldBooking();
     await post("checkout.session.completed", standIns.stripe.sessionOut(standIns.stripe.payDelayed(s.sessionId)), s.deps);
     later(s, 24 * 60);
-    await post("checkout.session.async_payment_failed", standIns.stripe.sessionOut(standIns.stripe.settleDelayedPayment(s.sessionId, "failed")), s.deps);
+    await post(
+      "checkout.session.async_payment_failed",
+      standIns.stripe.sessionOut(standIns.stripe.settleDelayedPayment(s.sessionId, "failed")),
+      s.deps,
+    );
     await runBookingEffects(s.bookingId, s.deps);
-    expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "pending", paymentProcessing: false, calcomStatus: "cancelled" });
+    expect(await booking(s.bookingId)).toMatchObject({
+      status: "cancelled",
+      paymentStatus: "pending",
+      paymentProcessing: false,
+      calcomStatus: "cancelled",
+    });
     expect(await calendarOf(s.coachId)).toEqual([]);
   });
 
@@ -101,7 +137,11 @@ describe("a delayed payment method", () => {
     expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "pending", calcomStatus: "cancelled" });
     expect(await calendarOf(s.coachId)).toEqual([]);
 
-    await post("checkout.session.async_payment_succeeded", standIns.stripe.sessionOut(standIns.stripe.settleDelayedPayment(s.sessionId, "succeeded")), s.deps);
+    await post(
+      "checkout.session.async_payment_succeeded",
+      standIns.stripe.sessionOut(standIns.stripe.settleDelayedPayment(s.sessionId, "succeeded")),
+      s.deps,
+    );
     await runBookingEffects(s.bookingId, s.deps);
     expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: 10_000 });
   });
@@ -117,10 +157,18 @@ describe("a delayed payment whose checkout.session.completed is late or lost", (
     const afterExpiry = await booking(s.bookingId);
     // The late delivery, then the payment succeeds days later.
     await post("checkout.session.completed", completed, s.deps);
-    await post("checkout.session.async_payment_succeeded", standIns.stripe.sessionOut(standIns.stripe.settleDelayedPayment(s.sessionId, "succeeded")), s.deps);
+    await post(
+      "checkout.session.async_payment_succeeded",
+      standIns.stripe.sessionOut(standIns.stripe.settleDelayedPayment(s.sessionId, "succeeded")),
+      s.deps,
+    );
     await runBookingEffects(s.bookingId, s.deps);
     const after = await booking(s.bookingId);
-    expect({ afterExpiry: afterExpiry.status, status: after.status, refunded: refundedFor(s.bookingId) }).toEqual({ afterExpiry: "requested", status: "confirmed", refunded: 0 });
+    expect({ afterExpiry: afterExpiry.status, status: after.status, refunded: refundedFor(s.bookingId) }).toEqual({
+      afterExpiry: "requested",
+      status: "confirmed",
+      refunded: 0,
+    });
     expect(afterExpiry).toMatchObject({ paymentProcessing: true, holdExpiresAt: START });
   });
 
@@ -130,13 +178,27 @@ describe("a delayed payment whose checkout.session.completed is late or lost", (
     later(s, 40);
     const run = await reconcileBooking(s.bookingId, { dryRun: false, runId: "p1" }, s.deps);
     expect(run.drifts.map((d) => d.kind)).toEqual(["payment-processing-not-recorded"]);
-    expect(await booking(s.bookingId)).toMatchObject({ status: "requested", paymentStatus: "pending", paymentProcessing: true, holdExpiresAt: START });
+    expect(await booking(s.bookingId)).toMatchObject({
+      status: "requested",
+      paymentStatus: "pending",
+      paymentProcessing: true,
+      holdExpiresAt: START,
+    });
     expect(await calendarOf(s.coachId)).toEqual([s.bookingId]);
     expect((await reconcileBooking(s.bookingId, { dryRun: true, runId: "p2" }, s.deps)).drifts).toEqual([]);
 
-    await post("checkout.session.async_payment_succeeded", standIns.stripe.sessionOut(standIns.stripe.settleDelayedPayment(s.sessionId, "succeeded")), s.deps);
+    await post(
+      "checkout.session.async_payment_succeeded",
+      standIns.stripe.sessionOut(standIns.stripe.settleDelayedPayment(s.sessionId, "succeeded")),
+      s.deps,
+    );
     await runBookingEffects(s.bookingId, s.deps);
-    expect(await booking(s.bookingId)).toMatchObject({ status: "confirmed", paymentStatus: "paid", paymentProcessing: false, refundedCents: 0 });
+    expect(await booking(s.bookingId)).toMatchObject({
+      status: "confirmed",
+      paymentStatus: "paid",
+      paymentProcessing: false,
+      refundedCents: 0,
+    });
     expect(refundedFor(s.bookingId)).toBe(0);
   });
 
@@ -153,7 +215,11 @@ describe("a delayed payment whose checkout.session.completed is late or lost", (
 describe("a move's difference paid by a delayed method", () => {
   async function moveAwaitingPayment() {
     const s = await paidBooking();
-    const out = await rescheduleBooking({ bookingId: s.bookingId, newStartTime: iso(10), newEndTime: iso(11), newOfferingId: "deep", refundDifference: true, reason: "" }, s.student, s.deps);
+    const out = await rescheduleBooking(
+      { bookingId: s.bookingId, newStartTime: iso(10), newEndTime: iso(11), newOfferingId: "deep", refundDifference: true, reason: "" },
+      s.student,
+      s.deps,
+    );
     expect(out.status).toBe("awaiting-payment");
     return { ...s, sessionId: (await booking(s.bookingId)).reschedule?.checkoutSessionId ?? "" };
   }
@@ -161,13 +227,25 @@ describe("a move's difference paid by a delayed method", () => {
   it("regression #16.18: a move's difference paid by a delayed method keeps the move's hold past 35 minutes; its success completes the move, nothing refunded", async () => {
     const s = await moveAwaitingPayment();
     await post("checkout.session.completed", standIns.stripe.sessionOut(standIns.stripe.payDelayed(s.sessionId)), s.deps);
-    expect((await booking(s.bookingId)).reschedule).toMatchObject({ state: "awaiting-payment", paymentProcessing: true, holdExpiresAt: START });
+    expect((await booking(s.bookingId)).reschedule).toMatchObject({
+      state: "awaiting-payment",
+      paymentProcessing: true,
+      holdExpiresAt: START,
+    });
     s.clock.now = new Date(s.clock.now.getTime() + 3 * HOUR);
     await reconcileRecent({ dryRun: false }, s.deps);
-    await post("checkout.session.async_payment_succeeded", standIns.stripe.sessionOut(standIns.stripe.settleDelayedPayment(s.sessionId, "succeeded")), s.deps);
+    await post(
+      "checkout.session.async_payment_succeeded",
+      standIns.stripe.sessionOut(standIns.stripe.settleDelayedPayment(s.sessionId, "succeeded")),
+      s.deps,
+    );
     await runBookingEffects(s.bookingId, s.deps);
     const after = await booking(s.bookingId);
-    expect({ startTime: after.startTime, offeringId: after.offeringId, refunded: refundedFor(s.bookingId) }).toEqual({ startTime: iso(10), offeringId: "deep", refunded: 0 });
+    expect({ startTime: after.startTime, offeringId: after.offeringId, refunded: refundedFor(s.bookingId) }).toEqual({
+      startTime: iso(10),
+      offeringId: "deep",
+      refunded: 0,
+    });
     expect(after).toMatchObject({ reschedule: null, amountCents: 15_000 });
     expect(await calendarOf(s.coachId)).toEqual([s.bookingId]);
   });
@@ -176,10 +254,23 @@ describe("a move's difference paid by a delayed method", () => {
     const s = await moveAwaitingPayment();
     await post("checkout.session.completed", standIns.stripe.sessionOut(standIns.stripe.payDelayed(s.sessionId)), s.deps);
     s.clock.now = new Date(s.clock.now.getTime() + 3 * HOUR);
-    await post("checkout.session.async_payment_failed", standIns.stripe.sessionOut(standIns.stripe.settleDelayedPayment(s.sessionId, "failed")), s.deps);
+    await post(
+      "checkout.session.async_payment_failed",
+      standIns.stripe.sessionOut(standIns.stripe.settleDelayedPayment(s.sessionId, "failed")),
+      s.deps,
+    );
     await runBookingEffects(s.bookingId, s.deps);
-    expect(await booking(s.bookingId)).toMatchObject({ status: "confirmed", startTime: START, offeringId: "sixty", amountCents: 10_000, reschedule: null, refundsOwed: [] });
-    const calendar = (await getDb().collection("coachCalendars").doc(s.coachId).get()).data() as { intervals: { bookingId: string; start: string }[] };
+    expect(await booking(s.bookingId)).toMatchObject({
+      status: "confirmed",
+      startTime: START,
+      offeringId: "sixty",
+      amountCents: 10_000,
+      reschedule: null,
+      refundsOwed: [],
+    });
+    const calendar = (await getDb().collection("coachCalendars").doc(s.coachId).get()).data() as {
+      intervals: { bookingId: string; start: string }[];
+    };
     expect(calendar.intervals.map((i) => i.start)).toEqual([START]);
     expect(refundedFor(s.bookingId)).toBe(0);
   });
@@ -189,8 +280,16 @@ describe("a move's difference paid by a delayed method", () => {
     standIns.stripe.payDelayed(s.sessionId);
     s.clock.now = new Date(s.clock.now.getTime() + 40 * MINUTE);
     await reconcileRecent({ dryRun: false }, s.deps);
-    expect((await booking(s.bookingId)).reschedule).toMatchObject({ state: "awaiting-payment", paymentProcessing: true, holdExpiresAt: START });
-    await post("checkout.session.async_payment_succeeded", standIns.stripe.sessionOut(standIns.stripe.settleDelayedPayment(s.sessionId, "succeeded")), s.deps);
+    expect((await booking(s.bookingId)).reschedule).toMatchObject({
+      state: "awaiting-payment",
+      paymentProcessing: true,
+      holdExpiresAt: START,
+    });
+    await post(
+      "checkout.session.async_payment_succeeded",
+      standIns.stripe.sessionOut(standIns.stripe.settleDelayedPayment(s.sessionId, "succeeded")),
+      s.deps,
+    );
     await runBookingEffects(s.bookingId, s.deps);
     expect(await booking(s.bookingId)).toMatchObject({ startTime: iso(10), offeringId: "deep", reschedule: null, refundedCents: 0 });
     expect(refundedFor(s.bookingId)).toBe(0);

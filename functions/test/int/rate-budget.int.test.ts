@@ -22,7 +22,9 @@ const someone = () => ({ uid: uniqueId("student"), isAdmin: false });
 describe("slots shared, not fetched per student", () => {
   it("answers 50 concurrent requests for one coach and range with one Cal.com call", async () => {
     const s = await coach();
-    const answers = await Promise.all(Array.from({ length: 50 }, () => getAvailableSlots({ coachId: s.coachId, eventTypeId: s.eventTypeId, ...MONDAY }, someone(), s.deps)));
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () => getAvailableSlots({ coachId: s.coachId, eventTypeId: s.eventTypeId, ...MONDAY }, someone(), s.deps)),
+    );
     expect(standIns.calcom.callsTo("getSlots")).toHaveLength(1);
     const first = answers[0]?.slots.map((x) => x.start);
     for (const a of answers) expect(a.slots.map((x) => x.start)).toEqual(first);
@@ -35,7 +37,18 @@ describe("slots shared, not fetched per student", () => {
     const s = await coach();
     await getAvailableSlots({ coachId: s.coachId, eventTypeId: s.eventTypeId, ...MONDAY }, someone(), s.deps);
     const student = someone();
-    await createBooking({ coachId: s.coachId, eventTypeId: s.eventTypeId, offeringId: "sixty", userId: student.uid, startTime: "2030-01-07T09:00:00.000Z", endTime: "2030-01-07T10:00:00.000Z" }, student, s.deps);
+    await createBooking(
+      {
+        coachId: s.coachId,
+        eventTypeId: s.eventTypeId,
+        offeringId: "sixty",
+        userId: student.uid,
+        startTime: "2030-01-07T09:00:00.000Z",
+        endTime: "2030-01-07T10:00:00.000Z",
+      },
+      student,
+      s.deps,
+    );
     const next = await getAvailableSlots({ coachId: s.coachId, eventTypeId: s.eventTypeId, ...MONDAY }, someone(), s.deps);
     expect(next.slots.map((x) => x.start)).not.toContain("2030-01-07T09:00:00.000Z");
   });
@@ -58,7 +71,18 @@ describe("interactive calls under a blocked key", () => {
     standIns.calcom.rateLimitNext(10, 60, "createBooking");
     let error: unknown;
     try {
-      await createBooking({ coachId: s.coachId, eventTypeId: s.eventTypeId, offeringId: "sixty", userId: student.uid, startTime: "2030-01-07T09:00:00.000Z", endTime: "2030-01-07T10:00:00.000Z" }, student, s.deps);
+      await createBooking(
+        {
+          coachId: s.coachId,
+          eventTypeId: s.eventTypeId,
+          offeringId: "sixty",
+          userId: student.uid,
+          startTime: "2030-01-07T09:00:00.000Z",
+          endTime: "2030-01-07T10:00:00.000Z",
+        },
+        student,
+        s.deps,
+      );
     } catch (err) {
       error = toHttpsError(err);
     }
@@ -71,12 +95,36 @@ describe("interactive calls under a blocked key", () => {
     expect(standIns.stripe.sessions.size).toBe(0);
     // Inside Cal.com's 60 s block the client does not call again: it would only meet another 429.
     const calls = standIns.calcom.callsTo("createBooking").length;
-    await expect(createBooking({ coachId: s.coachId, eventTypeId: s.eventTypeId, offeringId: "sixty", userId: student.uid, startTime: "2030-01-07T09:00:00.000Z", endTime: "2030-01-07T10:00:00.000Z" }, student, s.deps)).rejects.toMatchObject({ code: "upstream/rate-limited" });
+    await expect(
+      createBooking(
+        {
+          coachId: s.coachId,
+          eventTypeId: s.eventTypeId,
+          offeringId: "sixty",
+          userId: student.uid,
+          startTime: "2030-01-07T09:00:00.000Z",
+          endTime: "2030-01-07T10:00:00.000Z",
+        },
+        student,
+        s.deps,
+      ),
+    ).rejects.toMatchObject({ code: "upstream/rate-limited" });
     expect(standIns.calcom.callsTo("createBooking")).toHaveLength(calls);
     // The slot is free again, and the student may book once the block is over (a client that has not met it).
     standIns.calcom.clearFaults();
     const recovered = testDependencies(standIns.calcom, { stripe: standIns.stripe, now: () => new Date(s.clock.ms) });
-    const again = await createBooking({ coachId: s.coachId, eventTypeId: s.eventTypeId, offeringId: "sixty", userId: student.uid, startTime: "2030-01-07T09:00:00.000Z", endTime: "2030-01-07T10:00:00.000Z" }, student, recovered);
+    const again = await createBooking(
+      {
+        coachId: s.coachId,
+        eventTypeId: s.eventTypeId,
+        offeringId: "sixty",
+        userId: student.uid,
+        startTime: "2030-01-07T09:00:00.000Z",
+        endTime: "2030-01-07T10:00:00.000Z",
+      },
+      student,
+      recovered,
+    );
     expect((await bookingDoc(again.bookingId).get()).data()?.status).toBe("requested");
   });
 });

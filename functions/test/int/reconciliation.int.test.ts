@@ -32,7 +32,11 @@ async function setup() {
   const { coachId, eventTypeId } = await readyCoach(deps, { priceCents: 10_000, currency: "eur" });
   const studentId = uniqueId("student");
   const student = { uid: studentId, isAdmin: false };
-  const { bookingId } = await createBooking({ coachId, eventTypeId, offeringId: "sixty", userId: studentId, startTime: START, endTime: END }, student, deps);
+  const { bookingId } = await createBooking(
+    { coachId, eventTypeId, offeringId: "sixty", userId: studentId, startTime: START, endTime: END },
+    student,
+    deps,
+  );
   /** Moves our clock past the settle window, as a later reconciliation pass sees the booking. */
   const later = (minutes = 3) => {
     clock.now = new Date(Date.now() + minutes * MINUTE);
@@ -103,12 +107,23 @@ describe("reconcileBooking heals each kind of drift, through the paths the trigg
     s.clock.now = new Date(Date.parse(START) - 23 * 3_600_000);
     const out = await reconcileBooking(s.bookingId, { dryRun: false, runId: "r4" }, s.deps);
     expect(out.drifts).toEqual([{ kind: "cancelled-in-calcom", by: "student", calcomStatus: "cancelled" }]);
-    expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: 5_000, calcomStatus: "cancelled", cancellation: { by: "student" } });
+    expect(await booking(s.bookingId)).toMatchObject({
+      status: "cancelled",
+      paymentStatus: "refunded",
+      refundedCents: 5_000,
+      calcomStatus: "cancelled",
+      cancellation: { by: "student" },
+    });
 
     // The coach cancels in Cal.com (with their key): a full refund.
     const c = await setup();
     await payAndConfirm(c.bookingId, standIns.stripe, c.deps);
-    await calcomApi.cancelBooking(client, standIns.calcom.orgAdminKey, (await booking(c.bookingId)).calcomBookingUid ?? "", "Double-booked");
+    await calcomApi.cancelBooking(
+      client,
+      standIns.calcom.orgAdminKey,
+      (await booking(c.bookingId)).calcomBookingUid ?? "",
+      "Double-booked",
+    );
     c.clock.now = new Date(Date.parse(START) - 23 * 3_600_000);
     const coachOut = await reconcileBooking(c.bookingId, { dryRun: false, runId: "r4c" }, c.deps);
     expect(coachOut.drifts).toEqual([{ kind: "cancelled-in-calcom", by: "coach", calcomStatus: "cancelled" }]);
@@ -120,13 +135,19 @@ describe("reconcileBooking heals each kind of drift, through the paths the trigg
     const s = await setup();
     await payAndConfirm(s.bookingId, standIns.stripe, s.deps);
     const pi = (await booking(s.bookingId)).stripePaymentIntentId ?? "";
-    const res = await fetch(`${standIns.stripe.url}/v1/refunds`, { method: "POST", headers: { authorization: "Bearer sk_test_dashboard", "content-type": "application/x-www-form-urlencoded" }, body: `payment_intent=${pi}&amount=2500` });
+    const res = await fetch(`${standIns.stripe.url}/v1/refunds`, {
+      method: "POST",
+      headers: { authorization: "Bearer sk_test_dashboard", "content-type": "application/x-www-form-urlencoded" },
+      body: `payment_intent=${pi}&amount=2500`,
+    });
     const refundId = ((await res.json()) as { id: string }).id;
     s.later();
     const out = await reconcileBooking(s.bookingId, { dryRun: false, runId: "r5" }, s.deps);
     expect(out.drifts).toEqual([{ kind: "refund-outside-flow", refundId, paymentIntentId: pi, amountCents: 2_500 }]);
     expect(await booking(s.bookingId)).toMatchObject({ status: "confirmed", refundedCents: 2_500 });
-    expect((await getDb().collection("bookings").doc(s.bookingId).collection("ledger").doc(refundId).get()).get("cause")).toBe("outside-flow");
+    expect((await getDb().collection("bookings").doc(s.bookingId).collection("ledger").doc(refundId).get()).get("cause")).toBe(
+      "outside-flow",
+    );
     expect(kinds(await reconcileBooking(s.bookingId, { dryRun: false, runId: "r5b" }, s.deps))).toEqual([]);
   });
 
@@ -137,7 +158,11 @@ describe("reconcileBooking heals each kind of drift, through the paths the trigg
     await cancelBooking({ bookingId: s.bookingId, reason: "Coach unwell" }, { uid: s.coachId, isAdmin: false }, s.deps);
     for (let i = 0; i < 3; i++) await runBookingEffects(s.bookingId, s.deps);
     const pi = (await booking(s.bookingId)).stripePaymentIntentId ?? "";
-    await fetch(`${standIns.stripe.url}/v1/refunds`, { method: "POST", headers: { authorization: "Bearer sk_test_dashboard", "content-type": "application/x-www-form-urlencoded" }, body: `payment_intent=${pi}&amount=10000` });
+    await fetch(`${standIns.stripe.url}/v1/refunds`, {
+      method: "POST",
+      headers: { authorization: "Bearer sk_test_dashboard", "content-type": "application/x-www-form-urlencoded" },
+      body: `payment_intent=${pi}&amount=10000`,
+    });
     s.later();
     const out = await reconcileBooking(s.bookingId, { dryRun: false, runId: "r5c" }, s.deps);
     expect(kinds(out)).toEqual(["refund-outside-flow"]);
@@ -166,7 +191,10 @@ describe("reconcileBooking heals each kind of drift, through the paths the trigg
     expect(await databaseFingerprint()).toEqual(before);
     expect(await booking(s.bookingId)).toMatchObject({ paymentStatus: "pending" });
     // The real pass then heals what the dry run reported.
-    expect(await reconcileBooking(s.bookingId, { dryRun: false, runId: "r7b" }, s.deps)).toMatchObject({ applied: true, drifts: [{ kind: "paid-not-recorded" }] });
+    expect(await reconcileBooking(s.bookingId, { dryRun: false, runId: "r7b" }, s.deps)).toMatchObject({
+      applied: true,
+      drifts: [{ kind: "paid-not-recorded" }],
+    });
     expect(await booking(s.bookingId)).toMatchObject({ status: "confirmed", paymentStatus: "paid" });
   });
 });
@@ -176,11 +204,32 @@ describe("the scheduled pass", () => {
     const s = await setup();
     const client = new CalcomClient({ baseUrl: standIns.calcom.url, baseDelayMs: 5, maxDelayMs: 20 });
     // A create whose answer was lost left a second booking naming ours; another names no booking we have.
-    const leftover = await calcomApi.createBooking(client, standIns.calcom.orgAdminKey, { start: "2030-01-07T11:00:00Z", eventTypeId: s.eventTypeId, attendee: { name: "S", email: "s@example.com", timeZone: "UTC" }, metadata: { bookingId: s.bookingId } });
-    const ghost = await calcomApi.createBooking(client, standIns.calcom.orgAdminKey, { start: "2030-01-07T10:00:00Z", eventTypeId: s.eventTypeId, attendee: { name: "G", email: "g@example.com", timeZone: "UTC" }, metadata: { bookingId: "no-such-booking" } });
+    const leftover = await calcomApi.createBooking(client, standIns.calcom.orgAdminKey, {
+      start: "2030-01-07T11:00:00Z",
+      eventTypeId: s.eventTypeId,
+      attendee: { name: "S", email: "s@example.com", timeZone: "UTC" },
+      metadata: { bookingId: s.bookingId },
+    });
+    const ghost = await calcomApi.createBooking(client, standIns.calcom.orgAdminKey, {
+      start: "2030-01-07T10:00:00Z",
+      eventTypeId: s.eventTypeId,
+      attendee: { name: "G", email: "g@example.com", timeZone: "UTC" },
+      metadata: { bookingId: "no-such-booking" },
+    });
     const own = standIns.calcom.seedBooking({ eventTypeId: s.eventTypeId, start: "2030-01-07T08:00:00Z", status: "accepted" });
     const payments = await s.deps.payments();
-    const orphanSession = await payments.createCheckoutSession({ bookingId: "no-such-booking", amountCents: 1_000, currency: "eur", title: "x", description: "x", customerEmail: null, expiresAt: new Date(Date.now() + 3_600_000), successUrl: "http://localhost/ok", cancelUrl: "http://localhost/no", idempotencyKey: uniqueId("orphan") });
+    const orphanSession = await payments.createCheckoutSession({
+      bookingId: "no-such-booking",
+      amountCents: 1_000,
+      currency: "eur",
+      title: "x",
+      description: "x",
+      customerEmail: null,
+      expiresAt: new Date(Date.now() + 3_600_000),
+      successUrl: "http://localhost/ok",
+      cancelUrl: "http://localhost/no",
+      idempotencyKey: uniqueId("orphan"),
+    });
     s.later(11);
 
     const dry = await reconcileRecent({ dryRun: true }, s.deps);
@@ -208,7 +257,18 @@ async function cheaperMoveWithLostRefund() {
   const coach = { uid: s.coachId, isAdmin: false };
   await saveOffering({ offering: { id: "thirty", title: "Check-in", durationMinutes: 30, priceCents: 6_000, currency: "eur" } }, coach);
   await syncOfferingEventTypes(s.coachId, s.deps);
-  await rescheduleBooking({ bookingId: s.bookingId, newStartTime: "2030-01-07T11:00:00.000Z", newEndTime: "2030-01-07T11:30:00.000Z", newOfferingId: "thirty", refundDifference: true, reason: "Shorter" }, coach, s.deps);
+  await rescheduleBooking(
+    {
+      bookingId: s.bookingId,
+      newStartTime: "2030-01-07T11:00:00.000Z",
+      newEndTime: "2030-01-07T11:30:00.000Z",
+      newOfferingId: "thirty",
+      refundDifference: true,
+      reason: "Shorter",
+    },
+    coach,
+    s.deps,
+  );
   standIns.stripe.loseNextResponses(3, "POST /v1/refunds");
   await runBookingEffects(s.bookingId, s.deps);
   return s;
@@ -243,7 +303,17 @@ describe("regressions of issue 16", () => {
       const b = current.data();
       if (!b || !refund) throw new Error("setup");
       tx.update(bookingDoc(s.bookingId), { refundedCents: 4_000, charges: b.charges.map((c) => ({ ...c, refundedCents: 4_000 })) });
-      tx.set(getDb().collection("bookings").doc(s.bookingId).collection("ledger").doc(refund.id), { bookingId: s.bookingId, coachId: s.coachId, kind: "refunded", amountCents: -4_000, currency: "eur", stripeObjectId: refund.id, paymentIntentId: refund.payment_intent, cause: "outside-flow", at: new Date() });
+      tx.set(getDb().collection("bookings").doc(s.bookingId).collection("ledger").doc(refund.id), {
+        bookingId: s.bookingId,
+        coachId: s.coachId,
+        kind: "refunded",
+        amountCents: -4_000,
+        currency: "eur",
+        stripeObjectId: refund.id,
+        paymentIntentId: refund.payment_intent,
+        cause: "outside-flow",
+        at: new Date(),
+      });
     });
     await runBookingEffects(s.bookingId, s.deps); // the key replays the same refund
     expect(await booking(s.bookingId)).toMatchObject({ refundedCents: 4_000, refundsOwed: [] });
@@ -258,15 +328,30 @@ const NEW_END = "2030-01-07T12:00:00.000Z";
 async function movingToDearer() {
   const s = await setup();
   await payAndConfirm(s.bookingId, standIns.stripe, s.deps);
-  await saveOffering({ offering: { id: "deep", title: "Deep dive", durationMinutes: 60, priceCents: 15_000, currency: "eur" } }, { uid: s.coachId, isAdmin: false });
+  await saveOffering(
+    { offering: { id: "deep", title: "Deep dive", durationMinutes: 60, priceCents: 15_000, currency: "eur" } },
+    { uid: s.coachId, isAdmin: false },
+  );
   await syncOfferingEventTypes(s.coachId, s.deps);
   const deepEventTypeId = (await coachDoc(s.coachId).get()).data()?.customOfferings.find((o) => o.id === "deep")?.calcomEventTypeId ?? 0;
-  await rescheduleBooking({ bookingId: s.bookingId, newStartTime: NEW_START, newEndTime: NEW_END, newOfferingId: "deep", refundDifference: true, reason: "" }, s.student, s.deps);
+  await rescheduleBooking(
+    { bookingId: s.bookingId, newStartTime: NEW_START, newEndTime: NEW_END, newOfferingId: "deep", refundDifference: true, reason: "" },
+    s.student,
+    s.deps,
+  );
   const sessionId = (await booking(s.bookingId)).reschedule?.checkoutSessionId ?? "";
   /** Pays the difference; the event reaches us only when `deliver`. */
   const payDifference = async (deliver: boolean) => {
     const session = standIns.stripe.pay(sessionId);
-    if (deliver) await applyStripeEvent({ id: uniqueId("evt"), type: "checkout.session.completed", data: { object: standIns.stripe.sessionOut(session) } } as unknown as Stripe.Event, s.deps);
+    if (deliver)
+      await applyStripeEvent(
+        {
+          id: uniqueId("evt"),
+          type: "checkout.session.completed",
+          data: { object: standIns.stripe.sessionOut(session) },
+        } as unknown as Stripe.Event,
+        s.deps,
+      );
     return session;
   };
   return { ...s, deepEventTypeId, sessionId, payDifference };
@@ -283,12 +368,22 @@ describe("regression #16.3: stuck states are repaired", () => {
     standIns.calcom.failNext(1_000, 503, "createBooking");
     await s.payDifference(true);
     for (let i = 0; i < 3; i++) await runBookingEffects(s.bookingId, s.deps);
-    expect(await booking(s.bookingId)).toMatchObject({ startTime: START, reschedule: { state: "ready" }, sideEffectAttempts: { "calcom-reschedule": 3 } });
+    expect(await booking(s.bookingId)).toMatchObject({
+      startTime: START,
+      reschedule: { state: "ready" },
+      sideEffectAttempts: { "calcom-reschedule": 3 },
+    });
     standIns.calcom.clearFaults();
     s.later();
     const out = await reconcileBooking(s.bookingId, { dryRun: false, runId: "r16-3a" }, s.deps);
     expect(kinds(out)).toEqual(["move-stuck"]);
-    expect(await booking(s.bookingId)).toMatchObject({ startTime: NEW_START, offeringId: "deep", reschedule: null, amountCents: 15_000, refundedCents: 0 });
+    expect(await booking(s.bookingId)).toMatchObject({
+      startTime: NEW_START,
+      offeringId: "deep",
+      reschedule: null,
+      amountCents: 15_000,
+      refundedCents: 0,
+    });
     expect(await intervalsOf(s.coachId)).toEqual([NEW_START]);
   });
 
@@ -302,7 +397,14 @@ describe("regression #16.3: stuck states are repaired", () => {
     s.later();
     const out = await reconcileBooking(s.bookingId, { dryRun: false, runId: "r16-3a2" }, s.deps);
     expect(kinds(out)).toEqual(["move-stuck"]);
-    expect(await booking(s.bookingId)).toMatchObject({ startTime: START, offeringId: "sixty", reschedule: null, amountCents: 15_000, refundedCents: 5_000, refundsOwed: [] });
+    expect(await booking(s.bookingId)).toMatchObject({
+      startTime: START,
+      offeringId: "sixty",
+      reschedule: null,
+      amountCents: 15_000,
+      refundedCents: 5_000,
+      refundsOwed: [],
+    });
     expect(await intervalsOf(s.coachId)).toEqual([START]);
   });
 
@@ -312,22 +414,44 @@ describe("regression #16.3: stuck states are repaired", () => {
     standIns.calcom.failNext(1_000, 503, "confirmBooking");
     await payAndConfirm(s.bookingId, standIns.stripe, s.deps);
     standIns.calcom.clearFaults();
-    await calcomApi.declineBooking(client, standIns.calcom.orgAdminKey, (await booking(s.bookingId)).calcomBookingUid ?? "", "Not available");
+    await calcomApi.declineBooking(
+      client,
+      standIns.calcom.orgAdminKey,
+      (await booking(s.bookingId)).calcomBookingUid ?? "",
+      "Not available",
+    );
     s.later();
     const out = await reconcileBooking(s.bookingId, { dryRun: false, runId: "r16-3b" }, s.deps);
     expect(out.drifts).toEqual([{ kind: "cancelled-in-calcom", by: "coach", calcomStatus: "rejected" }]);
-    expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: 10_000, calcomStatus: "rejected", cancellation: { by: "coach" } });
+    expect(await booking(s.bookingId)).toMatchObject({
+      status: "cancelled",
+      paymentStatus: "refunded",
+      refundedCents: 10_000,
+      calcomStatus: "rejected",
+      cancellation: { by: "coach" },
+    });
     expect(kinds(await reconcileBooking(s.bookingId, { dryRun: false, runId: "r16-3b2" }, s.deps))).toEqual([]);
   });
 
   it("regression #16.3: confirming a booking Cal.com has rejected cancels it as the coach's, without counting attempts", async () => {
     const s = await setup();
     const client = new CalcomClient({ baseUrl: standIns.calcom.url, baseDelayMs: 5, maxDelayMs: 20 });
-    await calcomApi.declineBooking(client, standIns.calcom.orgAdminKey, (await booking(s.bookingId)).calcomBookingUid ?? "", "Not available");
+    await calcomApi.declineBooking(
+      client,
+      standIns.calcom.orgAdminKey,
+      (await booking(s.bookingId)).calcomBookingUid ?? "",
+      "Not available",
+    );
     await payAndConfirm(s.bookingId, standIns.stripe, s.deps);
     await runBookingEffects(s.bookingId, s.deps);
     const b = await booking(s.bookingId);
-    expect(b).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: 10_000, calcomStatus: "rejected", cancellation: { by: "coach" } });
+    expect(b).toMatchObject({
+      status: "cancelled",
+      paymentStatus: "refunded",
+      refundedCents: 10_000,
+      calcomStatus: "rejected",
+      cancellation: { by: "coach" },
+    });
     expect(b.sideEffectAttempts["calcom-confirm"] ?? 0).toBe(0);
   });
 
@@ -375,7 +499,11 @@ describe("regression #16.16: a move made in Cal.com whose webhook was lost is fo
     await payAndConfirm(s.bookingId, standIns.stripe, s.deps);
     const oldUid = (await booking(s.bookingId)).calcomBookingUid ?? "";
     const client = new CalcomClient({ baseUrl: standIns.calcom.url, baseDelayMs: 5, maxDelayMs: 20 });
-    const moved = await calcomApi.rescheduleBooking(client, standIns.calcom.orgAdminKey, oldUid, { start: "2030-01-07T11:00:00Z", rescheduledBy: `${s.coachId}@example.com`, reschedulingReason: "Coach moved it" });
+    const moved = await calcomApi.rescheduleBooking(client, standIns.calcom.orgAdminKey, oldUid, {
+      start: "2030-01-07T11:00:00Z",
+      rescheduledBy: `${s.coachId}@example.com`,
+      reschedulingReason: "Coach moved it",
+    });
     return { ...s, oldUid, newUid: moved.uid };
   }
 
@@ -433,8 +561,15 @@ describe("a hold released before its payment's event arrived", () => {
     s.later();
     await reconcileRecent({ dryRun: false }, s.deps);
     const paymentIntentId = (await booking(s.bookingId)).stripePaymentIntentId ?? "";
-    expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: 10_000, cancellation: { tier: "late-payment" } });
-    expect([...standIns.stripe.refunds.values()].filter((r) => r.payment_intent === paymentIntentId).map((r) => r.amount)).toEqual([10_000]);
+    expect(await booking(s.bookingId)).toMatchObject({
+      status: "cancelled",
+      paymentStatus: "refunded",
+      refundedCents: 10_000,
+      cancellation: { tier: "late-payment" },
+    });
+    expect([...standIns.stripe.refunds.values()].filter((r) => r.payment_intent === paymentIntentId).map((r) => r.amount)).toEqual([
+      10_000,
+    ]);
   });
 });
 
@@ -444,7 +579,10 @@ describe("a dispute whose closing event never came", () => {
     await payAndConfirm(s.bookingId, standIns.stripe, s.deps);
     const paymentIntentId = (await booking(s.bookingId)).stripePaymentIntentId ?? "";
     const opened = standIns.stripe.openDispute(paymentIntentId);
-    await applyStripeEvent({ id: uniqueId("evt"), type: "charge.dispute.created", data: { object: opened } } as unknown as Stripe.Event, s.deps);
+    await applyStripeEvent(
+      { id: uniqueId("evt"), type: "charge.dispute.created", data: { object: opened } } as unknown as Stripe.Event,
+      s.deps,
+    );
     // The coach cancels: the full refund waits for the dispute; Stripe's closing event is lost.
     await cancelBooking({ bookingId: s.bookingId, reason: "Coach unwell" }, { uid: s.coachId, isAdmin: false }, s.deps);
     await runBookingEffects(s.bookingId, s.deps);
@@ -452,8 +590,15 @@ describe("a dispute whose closing event never came", () => {
     s.later();
     const out = await reconcileBooking(s.bookingId, { dryRun: false, runId: uniqueId("r") }, s.deps);
     expect(kinds(out)).toContain("dispute-stale");
-    expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: 10_000, disputedCents: 0, disputes: [{ id: opened.id, status: "won", fundsWithdrawn: false }] });
-    expect([...standIns.stripe.refunds.values()].filter((r) => r.payment_intent === paymentIntentId).map((r) => r.amount)).toEqual([10_000]);
+    expect(await booking(s.bookingId)).toMatchObject({
+      status: "cancelled",
+      paymentStatus: "refunded",
+      refundedCents: 10_000,
+      disputedCents: 0,
+      disputes: [{ id: opened.id, status: "won", fundsWithdrawn: false }],
+    });
+    expect([...standIns.stripe.refunds.values()].filter((r) => r.payment_intent === paymentIntentId).map((r) => r.amount)).toEqual([
+      10_000,
+    ]);
   });
 });
-

@@ -38,7 +38,14 @@ const refundsOf = (pi: string) => [...standIns.stripe.refunds.values()].filter((
 async function deliverCalcom(triggerEvent: string, payload: Record<string, unknown>, deps: ReturnType<typeof testDependencies>) {
   const rawBody = JSON.stringify({ triggerEvent, createdAt: new Date().toISOString(), payload });
   const signature = calcomSignature(rawBody, CALCOM_SECRET);
-  const out = await handleCalcomWebhook({ method: "POST", rawBody: Buffer.from(rawBody), header: (n: string) => (n.toLowerCase() === "x-cal-signature-256" ? signature : undefined) } as never, deps);
+  const out = await handleCalcomWebhook(
+    {
+      method: "POST",
+      rawBody: Buffer.from(rawBody),
+      header: (n: string) => (n.toLowerCase() === "x-cal-signature-256" ? signature : undefined),
+    } as never,
+    deps,
+  );
   expect(out.status).toBe(200);
   return out;
 }
@@ -58,7 +65,17 @@ describe("#16.1: a long reason never makes a booking unreadable", () => {
   it("regression #16.1: a 5,000-character Cal.com cancellationReason leaves a readable booking, refunded", async () => {
     const s = await paidBooking();
     await calcomApi.cancelBooking(new CalcomClient({ baseUrl: standIns.calcom.url }), null, s.calcomUid, "Cannot make it");
-    await deliverCalcom("BOOKING_CANCELLED", { uid: s.calcomUid, status: "CANCELLED", cancellationReason: "c".repeat(5_000), cancelledBy: `${s.studentId}@example.com`, attendees: [{ email: `${s.studentId}@example.com` }] }, s.deps);
+    await deliverCalcom(
+      "BOOKING_CANCELLED",
+      {
+        uid: s.calcomUid,
+        status: "CANCELLED",
+        cancellationReason: "c".repeat(5_000),
+        cancelledBy: `${s.studentId}@example.com`,
+        attendees: [{ email: `${s.studentId}@example.com` }],
+      },
+      s.deps,
+    );
     await runBookingEffects(s.bookingId, s.deps);
     const after = await booking(s.bookingId);
     expect(after).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: 10_000, cancellation: { by: "student" } });
@@ -72,7 +89,18 @@ describe("#16.2: a refund still owed counts as refunded when a move is priced", 
     const s = await paidBooking();
     await saveOffering({ offering: { id: "thirty", title: "Check-in", durationMinutes: 30, priceCents: 5_000, currency: "eur" } }, s.coach);
     await syncOfferingEventTypes(s.coachId, s.deps);
-    const cheaper = await rescheduleBooking({ bookingId: s.bookingId, newStartTime: iso(11), newEndTime: iso(11, 30), newOfferingId: "thirty", refundDifference: true, reason: "" }, s.student, s.deps);
+    const cheaper = await rescheduleBooking(
+      {
+        bookingId: s.bookingId,
+        newStartTime: iso(11),
+        newEndTime: iso(11, 30),
+        newOfferingId: "thirty",
+        refundDifference: true,
+        reason: "",
+      },
+      s.student,
+      s.deps,
+    );
     expect(cheaper).toMatchObject({ status: "rescheduled", difference: { kind: "refund", amountCents: 5_000 } });
     // The 50.00 is owed but not refunded yet (the trigger has not run).
     expect((await booking(s.bookingId)).refundsOwed).toHaveLength(1);
@@ -91,11 +119,30 @@ describe("#16.8: a coach's cancel or cheaper move always gives the money back", 
     const s = await paidBooking();
     await saveOffering({ offering: { id: "thirty", title: "Check-in", durationMinutes: 30, priceCents: 5_000, currency: "eur" } }, s.coach);
     await syncOfferingEventTypes(s.coachId, s.deps);
-    await expect(cancelBooking({ bookingId: s.bookingId, reason: "Keeping it", refundAmount: 0 }, s.coach, s.deps)).rejects.toMatchObject({ code: "auth/permission-denied", message: expect.stringContaining("Only an admin") as string });
-    await expect(rescheduleBooking({ bookingId: s.bookingId, newStartTime: iso(11), newEndTime: iso(11, 30), newOfferingId: "thirty", refundDifference: false, reason: "" }, s.coach, s.deps)).rejects.toMatchObject({ code: "auth/permission-denied", message: expect.stringContaining("Only an admin") as string });
+    await expect(cancelBooking({ bookingId: s.bookingId, reason: "Keeping it", refundAmount: 0 }, s.coach, s.deps)).rejects.toMatchObject({
+      code: "auth/permission-denied",
+      message: expect.stringContaining("Only an admin") as string,
+    });
+    await expect(
+      rescheduleBooking(
+        {
+          bookingId: s.bookingId,
+          newStartTime: iso(11),
+          newEndTime: iso(11, 30),
+          newOfferingId: "thirty",
+          refundDifference: false,
+          reason: "",
+        },
+        s.coach,
+        s.deps,
+      ),
+    ).rejects.toMatchObject({ code: "auth/permission-denied", message: expect.stringContaining("Only an admin") as string });
     expect(await booking(s.bookingId)).toMatchObject({ status: "confirmed", startTime: START, reschedule: null, cancellation: null });
     // The coach's plain cancel refunds in full.
-    await expect(cancelBooking({ bookingId: s.bookingId, reason: "Ill" }, s.coach, s.deps)).resolves.toMatchObject({ refundCents: 10_000, tier: "coach-cancellation" });
+    await expect(cancelBooking({ bookingId: s.bookingId, reason: "Ill" }, s.coach, s.deps)).resolves.toMatchObject({
+      refundCents: 10_000,
+      tier: "coach-cancellation",
+    });
   });
 });
 
@@ -111,7 +158,11 @@ describe("#16.15: a quote says what the cancel will do", () => {
     const refused = cancelBooking({ bookingId: s.bookingId, reason: "Late" }, s.student, s.deps);
     await expect(refused).rejects.toMatchObject({ code: "booking/cutoff-passed", message: quote.blockedBy });
     s.clock.now = at(5);
-    await expect(quoteCancellation({ bookingId: s.bookingId }, s.student, s.deps)).resolves.toMatchObject({ blockedBy: null, blockedCode: null, refundCents: 5_000 });
+    await expect(quoteCancellation({ bookingId: s.bookingId }, s.student, s.deps)).resolves.toMatchObject({
+      blockedBy: null,
+      blockedCode: null,
+      refundCents: 5_000,
+    });
   });
 });
 
@@ -127,14 +178,28 @@ describe("#16.10: a session's after-buffer outlives the session", () => {
     await syncOfferingEventTypes(coachId, deps);
     const eventTypeId = (await coachDoc(coachId).get()).data()?.customOfferings.find((o) => o.id === "thirty")?.calcomEventTypeId ?? 0;
     const first = uniqueId("student");
-    const { bookingId } = await createBooking({ coachId, eventTypeId, offeringId: "thirty", userId: first, startTime: iso(9, 30), endTime: iso(10) }, { uid: first, isAdmin: false }, deps);
+    const { bookingId } = await createBooking(
+      { coachId, eventTypeId, offeringId: "thirty", userId: first, startTime: iso(9, 30), endTime: iso(10) },
+      { uid: first, isAdmin: false },
+      deps,
+    );
     await payAndConfirm(bookingId, stripe, deps);
     // 10:05: the session ended 5 minutes ago; its buffer keeps the coach free until 11:00.
     clock.now = new Date(Date.parse(iso(10, 5)));
-    const slots = await getAvailableSlots({ coachId, eventTypeId, dateFrom: iso(10), dateTo: iso(12), timeZone: "UTC" }, { uid: first, isAdmin: false }, deps);
+    const slots = await getAvailableSlots(
+      { coachId, eventTypeId, dateFrom: iso(10), dateTo: iso(12), timeZone: "UTC" },
+      { uid: first, isAdmin: false },
+      deps,
+    );
     expect(slots.slots.map((s) => s.start)).toEqual([iso(11), iso(11, 30)]);
     const second = uniqueId("student");
-    await expect(createBooking({ coachId, eventTypeId, offeringId: "thirty", userId: second, startTime: iso(10, 30), endTime: iso(11) }, { uid: second, isAdmin: false }, deps)).rejects.toMatchObject({ code: "booking/slot-unavailable" });
+    await expect(
+      createBooking(
+        { coachId, eventTypeId, offeringId: "thirty", userId: second, startTime: iso(10, 30), endTime: iso(11) },
+        { uid: second, isAdmin: false },
+        deps,
+      ),
+    ).rejects.toMatchObject({ code: "booking/slot-unavailable" });
   });
 });
 
@@ -146,12 +211,33 @@ describe("#16.7: a cancellation made in Cal.com is the student's only when an at
     const s = await paidBooking();
     // 23 h before: a student's cancellation would refund 50 %.
     s.clock.now = at(23);
-    await calcomApi.cancelBooking(new CalcomClient({ baseUrl: standIns.calcom.url }), standIns.calcom.orgAdminKey, s.calcomUid, "Double-booked");
+    await calcomApi.cancelBooking(
+      new CalcomClient({ baseUrl: standIns.calcom.url }),
+      standIns.calcom.orgAdminKey,
+      s.calcomUid,
+      "Double-booked",
+    );
     const record = standIns.calcom.booking(s.calcomUid);
     if (record) record.cancelledByEmail = cancelledBy ?? null;
-    await deliverCalcom("BOOKING_CANCELLED", { uid: s.calcomUid, status: "CANCELLED", cancellationReason: "Double-booked", ...(cancelledBy ? { cancelledBy } : {}), organizer: { email: "host@example.com" }, attendees: [{ email: `${s.studentId}@example.com` }] }, s.deps);
+    await deliverCalcom(
+      "BOOKING_CANCELLED",
+      {
+        uid: s.calcomUid,
+        status: "CANCELLED",
+        cancellationReason: "Double-booked",
+        ...(cancelledBy ? { cancelledBy } : {}),
+        organizer: { email: "host@example.com" },
+        attendees: [{ email: `${s.studentId}@example.com` }],
+      },
+      s.deps,
+    );
     await runBookingEffects(s.bookingId, s.deps);
-    expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: 10_000, cancellation: { by: "coach", tier: "coach-cancellation" } });
+    expect(await booking(s.bookingId)).toMatchObject({
+      status: "cancelled",
+      paymentStatus: "refunded",
+      refundedCents: 10_000,
+      cancellation: { by: "coach", tier: "coach-cancellation" },
+    });
     expect(refundsOf(s.paymentIntentId)).toEqual([10_000]);
   });
 
@@ -159,9 +245,17 @@ describe("#16.7: a cancellation made in Cal.com is the student's only when an at
     const s = await paidBooking();
     s.clock.now = at(23);
     await calcomApi.cancelBooking(new CalcomClient({ baseUrl: standIns.calcom.url }), null, s.calcomUid, "Cannot make it");
-    await deliverCalcom("BOOKING_CANCELLED", { uid: s.calcomUid, status: "CANCELLED", cancellationReason: "Cannot make it", attendees: [{ email: `${s.studentId}@example.com` }] }, s.deps);
+    await deliverCalcom(
+      "BOOKING_CANCELLED",
+      { uid: s.calcomUid, status: "CANCELLED", cancellationReason: "Cannot make it", attendees: [{ email: `${s.studentId}@example.com` }] },
+      s.deps,
+    );
     await runBookingEffects(s.bookingId, s.deps);
-    expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", refundedCents: 5_000, cancellation: { by: "student", tier: "notice-2h" } });
+    expect(await booking(s.bookingId)).toMatchObject({
+      status: "cancelled",
+      refundedCents: 5_000,
+      cancellation: { by: "student", tier: "notice-2h" },
+    });
   });
 });
 
@@ -172,33 +266,52 @@ describe("#16.11: refunds Stripe can make, counted only when Stripe makes them",
   ])("regression #16.11: a half refund in %s (price %i) is rounded down to what Stripe accepts: %i", async (currency, price, refund) => {
     const s = await paidBooking({ priceCents: price, currency });
     s.clock.now = at(23);
-    await expect(cancelBooking({ bookingId: s.bookingId, reason: "Plans changed" }, s.student, s.deps)).resolves.toMatchObject({ refundCents: refund, tier: "notice-2h" });
+    await expect(cancelBooking({ bookingId: s.bookingId, reason: "Plans changed" }, s.student, s.deps)).resolves.toMatchObject({
+      refundCents: refund,
+      tier: "notice-2h",
+    });
     await runBookingEffects(s.bookingId, s.deps);
-    expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: refund, lastError: null });
+    expect(await booking(s.bookingId)).toMatchObject({
+      status: "cancelled",
+      paymentStatus: "refunded",
+      refundedCents: refund,
+      lastError: null,
+    });
     expect(refundsOf(s.paymentIntentId)).toEqual([refund]);
   });
 
-  it.each(["failed", "canceled"] as const)("regression #16.11: a refund Stripe answers %s is not recorded; it is retried under a new idempotency key", async (status) => {
-    const s = await paidBooking();
-    standIns.stripe.nextRefundStatuses(status);
-    await cancelBooking({ bookingId: s.bookingId, reason: "Ill" }, s.coach, s.deps);
-    await runBookingEffects(s.bookingId, s.deps);
-    const after = await booking(s.bookingId);
-    expect(after).toMatchObject({ status: "cancelled", paymentStatus: "paid", refundedCents: 0, lastError: { action: "stripe-refund" } });
-    expect(after.sideEffectAttempts["stripe-refund"]).toBe(1);
-    await runBookingEffects(s.bookingId, s.deps);
-    expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: 10_000 });
-    expect([...standIns.stripe.refunds.values()].filter((r) => r.payment_intent === s.paymentIntentId).map((r) => r.status)).toEqual([status, "succeeded"]);
-    const keys = standIns.stripe.requests.filter((r) => r.method === "POST" && r.path === "/v1/refunds").map((r) => r.idempotencyKey);
-    expect(new Set(keys).size).toBe(2);
-  });
+  it.each(["failed", "canceled"] as const)(
+    "regression #16.11: a refund Stripe answers %s is not recorded; it is retried under a new idempotency key",
+    async (status) => {
+      const s = await paidBooking();
+      standIns.stripe.nextRefundStatuses(status);
+      await cancelBooking({ bookingId: s.bookingId, reason: "Ill" }, s.coach, s.deps);
+      await runBookingEffects(s.bookingId, s.deps);
+      const after = await booking(s.bookingId);
+      expect(after).toMatchObject({ status: "cancelled", paymentStatus: "paid", refundedCents: 0, lastError: { action: "stripe-refund" } });
+      expect(after.sideEffectAttempts["stripe-refund"]).toBe(1);
+      await runBookingEffects(s.bookingId, s.deps);
+      expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "refunded", refundedCents: 10_000 });
+      expect([...standIns.stripe.refunds.values()].filter((r) => r.payment_intent === s.paymentIntentId).map((r) => r.status)).toEqual([
+        status,
+        "succeeded",
+      ]);
+      const keys = standIns.stripe.requests.filter((r) => r.method === "POST" && r.path === "/v1/refunds").map((r) => r.idempotencyKey);
+      expect(new Set(keys).size).toBe(2);
+    },
+  );
 
   it("regression #16.11: a refund that requires action is not recorded as made: it is a failure to look at", async () => {
     const s = await paidBooking();
     standIns.stripe.nextRefundStatuses("requires_action");
     await cancelBooking({ bookingId: s.bookingId, reason: "Ill" }, s.coach, s.deps);
     await runBookingEffects(s.bookingId, s.deps);
-    expect(await booking(s.bookingId)).toMatchObject({ status: "cancelled", paymentStatus: "paid", refundedCents: 0, lastError: { action: "stripe-refund", message: expect.stringContaining("requires_action") as string } });
+    expect(await booking(s.bookingId)).toMatchObject({
+      status: "cancelled",
+      paymentStatus: "paid",
+      refundedCents: 0,
+      lastError: { action: "stripe-refund", message: expect.stringContaining("requires_action") as string },
+    });
   });
 
   it("regression #16.11: a pending refund is recorded as made (accepted, the money on its way)", async () => {

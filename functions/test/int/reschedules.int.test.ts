@@ -23,7 +23,8 @@ const iso = (h: number, m = 0) => `2030-01-07T${String(h).padStart(2, "0")}:${St
 const paidBooking = () => confirmedBooking(standIns, { beside: { deep: 15_000, thirty: 6_000 }, config: { stripeWebhookSecret: SECRET } });
 
 async function calendarOf(coachId: string) {
-  const data = (await getDb().collection("coachCalendars").doc(coachId).get()).data() as { intervals: { bookingId: string; start: string; end: string }[] } | undefined;
+  const data = (await getDb().collection("coachCalendars").doc(coachId).get()).data() as
+    { intervals: { bookingId: string; start: string; end: string }[] } | undefined;
   return (data?.intervals ?? []).map((i) => [i.start, i.end]).sort();
 }
 
@@ -33,7 +34,14 @@ const refundsOf = (pi: string) => [...standIns.stripe.refunds.values()].filter((
 async function paySigned(sessionId: string, deps: ReturnType<typeof testDependencies>) {
   const session = standIns.stripe.pay(sessionId);
   const signed = standIns.stripe.signedEvent("checkout.session.completed", standIns.stripe.sessionOut(session), SECRET);
-  const out = await handleStripeWebhook({ method: "POST", rawBody: Buffer.from(signed.rawBody), header: (name: string) => (name.toLowerCase() === "stripe-signature" ? signed.signature : undefined) } as never, deps);
+  const out = await handleStripeWebhook(
+    {
+      method: "POST",
+      rawBody: Buffer.from(signed.rawBody),
+      header: (name: string) => (name.toLowerCase() === "stripe-signature" ? signed.signature : undefined),
+    } as never,
+    deps,
+  );
   expect(out.status).toBe(200);
   return session;
 }
@@ -41,10 +49,23 @@ async function paySigned(sessionId: string, deps: ReturnType<typeof testDependen
 describe("rescheduleBooking", () => {
   it("moves a booking within its offering in one Cal.com step, keeping the uid chain", async () => {
     const s = await paidBooking();
-    const out = await rescheduleBooking({ bookingId: s.bookingId, newStartTime: iso(11), newEndTime: iso(12), refundDifference: true, reason: "Clash at work" }, s.student, s.deps);
+    const out = await rescheduleBooking(
+      { bookingId: s.bookingId, newStartTime: iso(11), newEndTime: iso(12), refundDifference: true, reason: "Clash at work" },
+      s.student,
+      s.deps,
+    );
     expect(out).toMatchObject({ status: "rescheduled", startTime: iso(11), difference: { kind: "none", amountCents: 0 } });
     const after = await booking(s.bookingId);
-    expect(after).toMatchObject({ status: "confirmed", paymentStatus: "paid", startTime: iso(11), endTime: iso(12), calcomStatus: "accepted", previousCalcomBookingUids: [s.calcomUid], reschedule: null, amountCents: 10_000 });
+    expect(after).toMatchObject({
+      status: "confirmed",
+      paymentStatus: "paid",
+      startTime: iso(11),
+      endTime: iso(12),
+      calcomStatus: "accepted",
+      previousCalcomBookingUids: [s.calcomUid],
+      reschedule: null,
+      amountCents: 10_000,
+    });
     expect(after.calcomBookingUid).not.toBe(s.calcomUid);
     // The coach named as the mover: Cal.com accepts the new booking at once and cancelled the old.
     expect(standIns.calcom.booking(after.calcomBookingUid ?? "")).toMatchObject({ status: "accepted", rescheduledFromUid: s.calcomUid });
@@ -57,17 +78,42 @@ describe("rescheduleBooking", () => {
 
   it("charges a dearer offering's difference through Checkout and completes the move on the signed webhook", async () => {
     const s = await paidBooking();
-    const out = await rescheduleBooking({ bookingId: s.bookingId, newStartTime: iso(10), newEndTime: iso(11), newOfferingId: "deep", refundDifference: true, reason: "" }, s.student, s.deps);
-    expect(out).toMatchObject({ status: "awaiting-payment", startTime: iso(10), offeringId: "deep", difference: { kind: "charge", amountCents: 5_000, currency: "eur" } });
+    const out = await rescheduleBooking(
+      { bookingId: s.bookingId, newStartTime: iso(10), newEndTime: iso(11), newOfferingId: "deep", refundDifference: true, reason: "" },
+      s.student,
+      s.deps,
+    );
+    expect(out).toMatchObject({
+      status: "awaiting-payment",
+      startTime: iso(10),
+      offeringId: "deep",
+      difference: { kind: "charge", amountCents: 5_000, currency: "eur" },
+    });
     expect(out.checkoutUrl).toMatch(/^http/);
     const waiting = await booking(s.bookingId);
-    expect(waiting).toMatchObject({ startTime: START, offeringId: "sixty", calcomBookingUid: s.calcomUid, reschedule: { state: "awaiting-payment" } });
+    expect(waiting).toMatchObject({
+      startTime: START,
+      offeringId: "sixty",
+      calcomBookingUid: s.calcomUid,
+      reschedule: { state: "awaiting-payment" },
+    });
     // Both intervals are held while the student pays: nobody else can take the new slot.
-    expect(await calendarOf(s.coachId)).toEqual([[START, iso(10)], [iso(10), iso(11)]]);
+    expect(await calendarOf(s.coachId)).toEqual([
+      [START, iso(10)],
+      [iso(10), iso(11)],
+    ]);
     const sessionId = waiting.reschedule?.checkoutSessionId ?? "";
-    expect(standIns.stripe.sessions.get(sessionId)).toMatchObject({ amount_total: 5_000, currency: "eur", metadata: { bookingId: s.bookingId, purpose: "reschedule" } });
+    expect(standIns.stripe.sessions.get(sessionId)).toMatchObject({
+      amount_total: 5_000,
+      currency: "eur",
+      metadata: { bookingId: s.bookingId, purpose: "reschedule" },
+    });
     // A retried request answers with the same session.
-    const again = await rescheduleBooking({ bookingId: s.bookingId, newStartTime: iso(10), newEndTime: iso(11), newOfferingId: "deep", refundDifference: true, reason: "" }, s.student, s.deps);
+    const again = await rescheduleBooking(
+      { bookingId: s.bookingId, newStartTime: iso(10), newEndTime: iso(11), newOfferingId: "deep", refundDifference: true, reason: "" },
+      s.student,
+      s.deps,
+    );
     expect(again.checkoutUrl).toBe(out.checkoutUrl);
 
     const session = await paySigned(sessionId, s.deps);
@@ -75,8 +121,20 @@ describe("rescheduleBooking", () => {
     await runBookingEffects(s.bookingId, s.deps);
     const moved = await booking(s.bookingId);
     const deepEventType = (await coachDoc(s.coachId).get()).data()?.customOfferings.find((o) => o.id === "deep")?.calcomEventTypeId;
-    expect(moved).toMatchObject({ status: "confirmed", startTime: iso(10), offeringId: "deep", calcomEventTypeId: deepEventType, amountCents: 15_000, refundedCents: 0, reschedule: null, previousCalcomBookingUids: [s.calcomUid] });
-    expect(moved.charges.map((c) => [c.cause, c.amountCents])).toEqual([["checkout", 10_000], ["price-difference", 5_000]]);
+    expect(moved).toMatchObject({
+      status: "confirmed",
+      startTime: iso(10),
+      offeringId: "deep",
+      calcomEventTypeId: deepEventType,
+      amountCents: 15_000,
+      refundedCents: 0,
+      reschedule: null,
+      previousCalcomBookingUids: [s.calcomUid],
+    });
+    expect(moved.charges.map((c) => [c.cause, c.amountCents])).toEqual([
+      ["checkout", 10_000],
+      ["price-difference", 5_000],
+    ]);
     expect(moved.charges[1]?.paymentIntentId).toBe(session.payment_intent);
     // Another event type: a new Cal.com booking made and confirmed first, then the old one cancelled.
     expect(standIns.calcom.booking(moved.calcomBookingUid ?? "")).toMatchObject({ status: "accepted", eventTypeId: deepEventType });
@@ -100,12 +158,31 @@ describe("rescheduleBooking", () => {
 
   it("refunds a cheaper offering's difference once the move is made, once", async () => {
     const s = await paidBooking();
-    const out = await rescheduleBooking({ bookingId: s.bookingId, newStartTime: iso(11), newEndTime: iso(11, 30), newOfferingId: "thirty", refundDifference: true, reason: "Shorter is fine" }, s.coach, s.deps);
+    const out = await rescheduleBooking(
+      {
+        bookingId: s.bookingId,
+        newStartTime: iso(11),
+        newEndTime: iso(11, 30),
+        newOfferingId: "thirty",
+        refundDifference: true,
+        reason: "Shorter is fine",
+      },
+      s.coach,
+      s.deps,
+    );
     expect(out).toMatchObject({ status: "rescheduled", difference: { kind: "refund", amountCents: 4_000 } });
     await Promise.all([runBookingEffects(s.bookingId, s.deps), runBookingEffects(s.bookingId, s.deps)]);
     await runBookingEffects(s.bookingId, s.deps);
     expect(refundsOf(s.paymentIntentId)).toEqual([4_000]);
-    expect(await booking(s.bookingId)).toMatchObject({ status: "confirmed", paymentStatus: "paid", amountCents: 10_000, refundedCents: 4_000, refundsOwed: [], offeringId: "thirty", endTime: iso(11, 30) });
+    expect(await booking(s.bookingId)).toMatchObject({
+      status: "confirmed",
+      paymentStatus: "paid",
+      amountCents: 10_000,
+      refundedCents: 4_000,
+      refundsOwed: [],
+      offeringId: "thirty",
+      endTime: iso(11, 30),
+    });
     const ledger = await getDb().collection("bookings").doc(s.bookingId).collection("ledger").get();
     expect(ledger.docs.map((d) => d.data().amountCents as number).sort((a, b) => a - b)).toEqual([-4_000, 10_000]);
   });
@@ -113,11 +190,24 @@ describe("rescheduleBooking", () => {
   it("refuses a slot another booking holds: failed-precondition, nothing changed", async () => {
     const s = await paidBooking();
     const other = uniqueId("student");
-    await createBooking({ coachId: s.coachId, eventTypeId: s.eventTypeId, offeringId: "sixty", userId: other, startTime: iso(10), endTime: iso(11) }, { uid: other, isAdmin: false }, s.deps);
+    await createBooking(
+      { coachId: s.coachId, eventTypeId: s.eventTypeId, offeringId: "sixty", userId: other, startTime: iso(10), endTime: iso(11) },
+      { uid: other, isAdmin: false },
+      s.deps,
+    );
     const before = await booking(s.bookingId);
     const calendarBefore = await calendarOf(s.coachId);
-    const err = await errorOf(rescheduleBooking({ bookingId: s.bookingId, newStartTime: iso(10, 30), newEndTime: iso(11, 30), refundDifference: true, reason: "" }, s.student, s.deps));
-    expect(err).toEqual({ code: "failed-precondition", message: "This time is no longer available. Please pick another slot: your booking is unchanged." });
+    const err = await errorOf(
+      rescheduleBooking(
+        { bookingId: s.bookingId, newStartTime: iso(10, 30), newEndTime: iso(11, 30), refundDifference: true, reason: "" },
+        s.student,
+        s.deps,
+      ),
+    );
+    expect(err).toEqual({
+      code: "failed-precondition",
+      message: "This time is no longer available. Please pick another slot: your booking is unchanged.",
+    });
     expect(await booking(s.bookingId)).toEqual(before);
     expect(await calendarOf(s.coachId)).toEqual(calendarBefore);
     expect(standIns.calcom.callsTo("rescheduleBooking")).toHaveLength(0);
@@ -127,20 +217,42 @@ describe("rescheduleBooking", () => {
     const s = await paidBooking();
     standIns.calcom.seedBooking({ eventTypeId: s.eventTypeId, start: iso(11), status: "accepted" });
     const before = await booking(s.bookingId);
-    const err = await errorOf(rescheduleBooking({ bookingId: s.bookingId, newStartTime: iso(11), newEndTime: iso(12), refundDifference: true, reason: "" }, s.student, s.deps));
+    const err = await errorOf(
+      rescheduleBooking(
+        { bookingId: s.bookingId, newStartTime: iso(11), newEndTime: iso(12), refundDifference: true, reason: "" },
+        s.student,
+        s.deps,
+      ),
+    );
     expect(err.code).toBe("failed-precondition");
-    expect(await booking(s.bookingId)).toMatchObject({ startTime: START, calcomBookingUid: before.calcomBookingUid, reschedule: null, status: "confirmed" });
+    expect(await booking(s.bookingId)).toMatchObject({
+      startTime: START,
+      calcomBookingUid: before.calcomBookingUid,
+      reschedule: null,
+      status: "confirmed",
+    });
     expect(standIns.calcom.booking(s.calcomUid)).toMatchObject({ status: "accepted" });
     expect(await calendarOf(s.coachId)).toEqual([[START, iso(10)]]);
   });
 
   it("frees the new slot when the difference is not paid in time", async () => {
     const s = await paidBooking();
-    await rescheduleBooking({ bookingId: s.bookingId, newStartTime: iso(10), newEndTime: iso(11), newOfferingId: "deep", refundDifference: true, reason: "" }, s.student, s.deps);
+    await rescheduleBooking(
+      { bookingId: s.bookingId, newStartTime: iso(10), newEndTime: iso(11), newOfferingId: "deep", refundDifference: true, reason: "" },
+      s.student,
+      s.deps,
+    );
     const sessionId = (await booking(s.bookingId)).reschedule?.checkoutSessionId ?? "";
     const session = standIns.stripe.expire(sessionId);
     const signed = standIns.stripe.signedEvent("checkout.session.expired", standIns.stripe.sessionOut(session), SECRET);
-    await handleStripeWebhook({ method: "POST", rawBody: Buffer.from(signed.rawBody), header: (n: string) => (n.toLowerCase() === "stripe-signature" ? signed.signature : undefined) } as never, s.deps);
+    await handleStripeWebhook(
+      {
+        method: "POST",
+        rawBody: Buffer.from(signed.rawBody),
+        header: (n: string) => (n.toLowerCase() === "stripe-signature" ? signed.signature : undefined),
+      } as never,
+      s.deps,
+    );
     expect(await booking(s.bookingId)).toMatchObject({ startTime: START, offeringId: "sixty", reschedule: null, status: "confirmed" });
     expect(await calendarOf(s.coachId)).toEqual([[START, iso(10)]]);
   });
@@ -148,25 +260,86 @@ describe("rescheduleBooking", () => {
   it("applies the policy's windows to a student's move, never to the coach's", async () => {
     const s = await paidBooking();
     s.clock.now = at(23);
-    const err = await errorOf(rescheduleBooking({ bookingId: s.bookingId, newStartTime: iso(11), newEndTime: iso(12), refundDifference: true, reason: "" }, s.student, s.deps));
-    expect(err).toEqual({ code: "failed-precondition", message: "Too close to the start to move this session: cancelling now would refund 50 %." });
-    const byCoach = await rescheduleBooking({ bookingId: s.bookingId, newStartTime: iso(11), newEndTime: iso(12), refundDifference: true, reason: "" }, s.coach, s.deps);
+    const err = await errorOf(
+      rescheduleBooking(
+        { bookingId: s.bookingId, newStartTime: iso(11), newEndTime: iso(12), refundDifference: true, reason: "" },
+        s.student,
+        s.deps,
+      ),
+    );
+    expect(err).toEqual({
+      code: "failed-precondition",
+      message: "Too close to the start to move this session: cancelling now would refund 50 %.",
+    });
+    const byCoach = await rescheduleBooking(
+      { bookingId: s.bookingId, newStartTime: iso(11), newEndTime: iso(12), refundDifference: true, reason: "" },
+      s.coach,
+      s.deps,
+    );
     expect(byCoach.status).toBe("rescheduled");
   });
 
   it("refuses another person's booking, a wrong length, and an unpaid hold", async () => {
     const s = await paidBooking();
     const stranger = { uid: uniqueId("stranger"), isAdmin: false };
-    expect((await errorOf(rescheduleBooking({ bookingId: s.bookingId, newStartTime: iso(11), newEndTime: iso(12), refundDifference: true, reason: "" }, stranger, s.deps))).code).toBe("permission-denied");
-    expect((await errorOf(rescheduleBooking({ bookingId: s.bookingId, newStartTime: iso(11), newEndTime: iso(11, 30), refundDifference: true, reason: "" }, s.student, s.deps))).code).toBe("invalid-argument");
+    expect(
+      (
+        await errorOf(
+          rescheduleBooking(
+            { bookingId: s.bookingId, newStartTime: iso(11), newEndTime: iso(12), refundDifference: true, reason: "" },
+            stranger,
+            s.deps,
+          ),
+        )
+      ).code,
+    ).toBe("permission-denied");
+    expect(
+      (
+        await errorOf(
+          rescheduleBooking(
+            { bookingId: s.bookingId, newStartTime: iso(11), newEndTime: iso(11, 30), refundDifference: true, reason: "" },
+            s.student,
+            s.deps,
+          ),
+        )
+      ).code,
+    ).toBe("invalid-argument");
     const other = uniqueId("student");
-    const { bookingId: hold } = await createBooking({ coachId: s.coachId, eventTypeId: s.eventTypeId, offeringId: "sixty", userId: other, startTime: iso(8), endTime: iso(9) }, { uid: other, isAdmin: false }, s.deps);
-    expect((await errorOf(rescheduleBooking({ bookingId: hold, newStartTime: iso(11), newEndTime: iso(12), refundDifference: true, reason: "" }, { uid: other, isAdmin: false }, s.deps))).code).toBe("failed-precondition");
+    const { bookingId: hold } = await createBooking(
+      { coachId: s.coachId, eventTypeId: s.eventTypeId, offeringId: "sixty", userId: other, startTime: iso(8), endTime: iso(9) },
+      { uid: other, isAdmin: false },
+      s.deps,
+    );
+    expect(
+      (
+        await errorOf(
+          rescheduleBooking(
+            { bookingId: hold, newStartTime: iso(11), newEndTime: iso(12), refundDifference: true, reason: "" },
+            { uid: other, isAdmin: false },
+            s.deps,
+          ),
+        )
+      ).code,
+    ).toBe("failed-precondition");
   });
 
   it("refuses a quoted difference that no longer holds, changing nothing", async () => {
     const s = await paidBooking();
-    const err = await errorOf(rescheduleBooking({ bookingId: s.bookingId, newStartTime: iso(10), newEndTime: iso(11), newOfferingId: "deep", refundDifference: true, reason: "", expectedDifferenceCents: 4_000 }, s.student, s.deps));
+    const err = await errorOf(
+      rescheduleBooking(
+        {
+          bookingId: s.bookingId,
+          newStartTime: iso(10),
+          newEndTime: iso(11),
+          newOfferingId: "deep",
+          refundDifference: true,
+          reason: "",
+          expectedDifferenceCents: 4_000,
+        },
+        s.student,
+        s.deps,
+      ),
+    );
     expect(err.code).toBe("failed-precondition");
     expect((await booking(s.bookingId)).reschedule).toBeNull();
   });

@@ -32,7 +32,11 @@ describe("a coach's changes meeting a Cal.com that answers late or not at all (#
     const coach = { uid: coachId, isAdmin: false };
     const first = calcom.addUser({ email: `${coachId}@example.com`, timeZone: "UTC" });
     await connectCalcomAccount({ apiKey: first.apiKey }, coach, deps);
-    await syncAvailability({ coachId, availability: { timeZone: "UTC", slots: [{ day: "monday", startTime: "08:00", endTime: "12:00" }] } }, coach, deps);
+    await syncAvailability(
+      { coachId, availability: { timeZone: "UTC", slots: [{ day: "monday", startTime: "08:00", endTime: "12:00" }] } },
+      coach,
+      deps,
+    );
     await saveOffering({ offering: sixty }, coach);
     await syncOfferingEventTypes(coachId, deps);
     const oldEventType = (await offeringOf(coachId, "sixty"))?.calcomEventTypeId ?? 0;
@@ -42,19 +46,38 @@ describe("a coach's changes meeting a Cal.com that answers late or not at all (#
     calcom.failNext(20, 503, "deleteEventType");
     await connectCalcomAccount({ apiKey: second.apiKey }, coach, deps);
     calcom.clearFaults();
-    await syncAvailability({ coachId, availability: { timeZone: "UTC", slots: [{ day: "monday", startTime: "08:00", endTime: "12:00" }] } }, coach, deps);
+    await syncAvailability(
+      { coachId, availability: { timeZone: "UTC", slots: [{ day: "monday", startTime: "08:00", endTime: "12:00" }] } },
+      coach,
+      deps,
+    );
     await syncOfferingEventTypes(coachId, deps);
 
     // ... and comes back to the first account (still nothing live).
     await connectCalcomAccount({ apiKey: first.apiKey }, coach, deps);
-    await syncAvailability({ coachId, availability: { timeZone: "UTC", slots: [{ day: "monday", startTime: "08:00", endTime: "12:00" }] } }, coach, deps);
+    await syncAvailability(
+      { coachId, availability: { timeZone: "UTC", slots: [{ day: "monday", startTime: "08:00", endTime: "12:00" }] } },
+      coach,
+      deps,
+    );
     await syncOfferingEventTypes(coachId, deps);
     const current = (await offeringOf(coachId, "sixty"))?.calcomEventTypeId ?? 0;
     expect(calcom.eventType(current)?.ownerId).toBe(first.userId);
 
     // A student books it and pays.
     const student = { uid: uniqueId("student"), isAdmin: false };
-    const { bookingId } = await createBooking({ coachId, eventTypeId: current, offeringId: "sixty", userId: student.uid, startTime: "2030-01-07T09:00:00.000Z", endTime: "2030-01-07T10:00:00.000Z" }, student, deps);
+    const { bookingId } = await createBooking(
+      {
+        coachId,
+        eventTypeId: current,
+        offeringId: "sixty",
+        userId: student.uid,
+        startTime: "2030-01-07T09:00:00.000Z",
+        endTime: "2030-01-07T10:00:00.000Z",
+      },
+      student,
+      deps,
+    );
     await payAndConfirm(bookingId, stripe, deps);
     expect(await storedBooking(bookingId)).toMatchObject({ status: "confirmed", calcomEventTypeId: current });
 
@@ -121,7 +144,18 @@ describe("a coach's changes meeting a Cal.com that answers late or not at all (#
     expect(standIns.calcom.eventType(s.eventTypeId)).toBeDefined();
     // The student moves to deep (same price); Cal.com refuses the old booking's cancellation for now.
     standIns.calcom.failNext(20, 503, "cancelBooking");
-    await rescheduleBooking({ bookingId: s.bookingId, newStartTime: "2030-01-07T10:00:00.000Z", newEndTime: "2030-01-07T11:00:00.000Z", newOfferingId: "deep", refundDifference: true, reason: "" }, s.student, s.deps);
+    await rescheduleBooking(
+      {
+        bookingId: s.bookingId,
+        newStartTime: "2030-01-07T10:00:00.000Z",
+        newEndTime: "2030-01-07T11:00:00.000Z",
+        newOfferingId: "deep",
+        refundDifference: true,
+        reason: "",
+      },
+      s.student,
+      s.deps,
+    );
     await runBookingEffects(s.bookingId, s.deps).catch(() => undefined);
     standIns.calcom.clearFaults();
     expect((await storedBooking(s.bookingId)).calcomUidsToCancel).toEqual([oldUid]);
@@ -132,7 +166,10 @@ describe("a coach's changes meeting a Cal.com that answers late or not at all (#
     await reconcileRecent({ dryRun: false }, s.deps);
     await runBookingEffects(s.bookingId, s.deps).catch(() => undefined);
     // The leftover is cancelled in the end (the stand-in lets the coach's account cancel it without its event type)...
-    expect({ leftover: standIns.calcom.booking(oldUid)?.status, toCancel: (await storedBooking(s.bookingId)).calcomUidsToCancel }).toEqual({ leftover: "cancelled", toCancel: [] });
+    expect({ leftover: standIns.calcom.booking(oldUid)?.status, toCancel: (await storedBooking(s.bookingId)).calcomUidsToCancel }).toEqual({
+      leftover: "cancelled",
+      toCancel: [],
+    });
     // … and the sync kept its event type while the Cal.com booking in it was still accepted.
     expect(state).toEqual({ eventType: true, leftover: "accepted" });
     // Once it is cancelled nothing needs the event type: the next sync deletes it.
@@ -147,7 +184,13 @@ describe("a coach's changes meeting a Cal.com that answers late or not at all (#
     await syncOfferingEventTypes(s.coachId, s.deps);
     expect((await offeringOf(s.coachId, "sixty"))?.calcomEventTypeId).toBe(s.eventTypeId);
     const end = "2030-01-07T11:00:00.000Z";
-    await expect(rescheduleBooking({ bookingId: s.bookingId, newStartTime: "2030-01-07T10:00:00.000Z", newEndTime: end, refundDifference: true, reason: "" }, s.student, s.deps)).resolves.toMatchObject({ status: "rescheduled", difference: { kind: "none" } });
+    await expect(
+      rescheduleBooking(
+        { bookingId: s.bookingId, newStartTime: "2030-01-07T10:00:00.000Z", newEndTime: end, refundDifference: true, reason: "" },
+        s.student,
+        s.deps,
+      ),
+    ).resolves.toMatchObject({ status: "rescheduled", difference: { kind: "none" } });
     expect(await storedBooking(s.bookingId)).toMatchObject({ priceCents: 10_000, refundedCents: 0 });
   });
 
@@ -155,9 +198,17 @@ describe("a coach's changes meeting a Cal.com that answers late or not at all (#
     await clearDatabase();
     const syncs = getDb().collection("eventTypeSyncs");
     const at = Timestamp.fromMillis(Date.parse("2030-01-01T00:00:00.000Z"));
-    for (let i = 0; i < 100; i += 1) await syncs.doc(`a-kept-${String(i).padStart(3, "0")}`).set({ wanted: 1, synced: 1, behind: false, retiredKept: 1, keepsRetired: true, touchedAt: at });
-    await syncs.doc("z-behind").set({ wanted: 2, synced: 1, behind: true, retiredKept: 0, keepsRetired: false, touchedAt: Timestamp.fromMillis(at.toMillis() + 1) });
-    const ids = await resyncOutstandingEventTypes({ dryRun: true, runId: "r" }, { calcomQueue: { enqueue: () => Promise.resolve("ran" as const) } });
+    for (let i = 0; i < 100; i += 1)
+      await syncs
+        .doc(`a-kept-${String(i).padStart(3, "0")}`)
+        .set({ wanted: 1, synced: 1, behind: false, retiredKept: 1, keepsRetired: true, touchedAt: at });
+    await syncs
+      .doc("z-behind")
+      .set({ wanted: 2, synced: 1, behind: true, retiredKept: 0, keepsRetired: false, touchedAt: Timestamp.fromMillis(at.toMillis() + 1) });
+    const ids = await resyncOutstandingEventTypes(
+      { dryRun: true, runId: "r" },
+      { calcomQueue: { enqueue: () => Promise.resolve("ran" as const) } },
+    );
     expect(ids).toContain("z-behind");
   });
 });

@@ -28,7 +28,10 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const rawBody = Buffer.concat(chunks);
-    const out = await handleStripeWebhook({ method: req.method ?? "POST", rawBody, header: (name: string) => req.headers[name.toLowerCase()] as string | undefined } as never, deps());
+    const out = await handleStripeWebhook(
+      { method: req.method ?? "POST", rawBody, header: (name: string) => req.headers[name.toLowerCase()] as string | undefined } as never,
+      deps(),
+    );
     res.writeHead(out.status, { "content-type": "application/json" }).end(JSON.stringify(out.body));
   });
   receiver = { url: `http://127.0.0.1:${server.port}/stripe`, close: () => server.close() };
@@ -48,7 +51,18 @@ async function heldBooking() {
   const deps = testDependencies(calcom, { stripe });
   const { coachId, eventTypeId } = await readyCoach(deps, { priceCents: 4_200, currency: "usd" });
   const studentId = uniqueId("student");
-  const { bookingId } = await createBooking({ coachId, eventTypeId, offeringId: "sixty", userId: studentId, startTime: "2030-01-07T09:00:00.000Z", endTime: "2030-01-07T10:00:00.000Z" }, { uid: studentId, isAdmin: false }, deps);
+  const { bookingId } = await createBooking(
+    {
+      coachId,
+      eventTypeId,
+      offeringId: "sixty",
+      userId: studentId,
+      startTime: "2030-01-07T09:00:00.000Z",
+      endTime: "2030-01-07T10:00:00.000Z",
+    },
+    { uid: studentId, isAdmin: false },
+    deps,
+  );
   stripe.subscribe(receiver.url, SECRET);
   return { bookingId, sessionId: (await bookingDoc(bookingId).get()).data()?.stripeCheckoutSessionId ?? "" };
 }
@@ -84,18 +98,45 @@ describe("stripeWebhook (in-process) with the stand-in's signed events", () => {
     const post = async (type: string) => {
       const e = held.find((x) => x.type === type);
       if (!e) throw new Error(`no ${type} held`);
-      return (await fetch(receiver.url, { method: "POST", headers: { "stripe-signature": stripeTestSignature(e.rawBody, SECRET), "content-type": "application/json" }, body: e.rawBody })).status;
+      return (
+        await fetch(receiver.url, {
+          method: "POST",
+          headers: { "stripe-signature": stripeTestSignature(e.rawBody, SECRET), "content-type": "application/json" },
+          body: e.rawBody,
+        })
+      ).status;
     };
     expect(await post("charge.dispute.created")).toBe(500);
-    expect((await getDb().collection("webhookEvents").where("type", "==", "charge.dispute.created").where("bookingId", "==", bookingId).get()).size).toBe(0);
+    expect(
+      (await getDb().collection("webhookEvents").where("type", "==", "charge.dispute.created").where("bookingId", "==", bookingId).get())
+        .size,
+    ).toBe(0);
     expect(await post("checkout.session.completed")).toBe(200);
     expect(await post("charge.dispute.created")).toBe(200);
-    expect((await bookingDoc(bookingId).get()).data()).toMatchObject({ paymentStatus: "paid", disputedCents: 4_200, disputes: [{ paymentIntentId, status: "needs_response", fundsWithdrawn: true }] });
+    expect((await bookingDoc(bookingId).get()).data()).toMatchObject({
+      paymentStatus: "paid",
+      disputedCents: 4_200,
+      disputes: [{ paymentIntentId, status: "needs_response", fundsWithdrawn: true }],
+    });
   });
 
   it("answers 200 for a session that belongs to no booking of ours, writing only the marker", async () => {
-    const { rawBody, signature, eventId } = stripe.signedEvent("checkout.session.completed", { id: "cs_test_orphan", object: "checkout.session", metadata: { bookingId: "no-such-booking" }, payment_status: "paid", payment_intent: "pi_test_x" }, SECRET);
-    const res = await fetch(receiver.url, { method: "POST", headers: { "stripe-signature": signature, "content-type": "application/json" }, body: rawBody });
+    const { rawBody, signature, eventId } = stripe.signedEvent(
+      "checkout.session.completed",
+      {
+        id: "cs_test_orphan",
+        object: "checkout.session",
+        metadata: { bookingId: "no-such-booking" },
+        payment_status: "paid",
+        payment_intent: "pi_test_x",
+      },
+      SECRET,
+    );
+    const res = await fetch(receiver.url, {
+      method: "POST",
+      headers: { "stripe-signature": signature, "content-type": "application/json" },
+      body: rawBody,
+    });
     expect(res.status).toBe(200);
     expect((await getDb().doc(`webhookEvents/stripe_${eventId}`).get()).get("outcome")).toBe("unknown-booking");
   });

@@ -72,7 +72,12 @@ abstract class Step implements fc.AsyncCommand<RunState, World> {
 }
 
 class Book extends Step {
-  constructor(readonly student: number, readonly offering: OfferingId, readonly slot: number, readonly payNow: boolean) {
+  constructor(
+    readonly student: number,
+    readonly offering: OfferingId,
+    readonly slot: number,
+    readonly payNow: boolean,
+  ) {
     super();
   }
   label() {
@@ -90,12 +95,18 @@ class Book extends Step {
     // The event type a student's client reads from the coach's catalog.
     const listed = (await coachDoc(world.coachId).get()).data()?.customOfferings.find((o) => o.id === this.offering);
     const out = await call(run, "createBooking", () =>
-      createBooking({ coachId: world.coachId, eventTypeId: listed?.calcomEventTypeId ?? 1, offeringId: this.offering, userId, startTime, endTime }, { uid: userId, isAdmin: false }, world.deps),
+      createBooking(
+        { coachId: world.coachId, eventTypeId: listed?.calcomEventTypeId ?? 1, offeringId: this.offering, userId, startTime, endTime },
+        { uid: userId, isAdmin: false },
+        world.deps,
+      ),
     );
     if (out instanceof AppError) {
-      if (out.code === "offering/not-found" && !offering.removed) run.violations.push(`${this.offering} is on sale, yet booking it was refused (offering/not-found)`);
+      if (out.code === "offering/not-found" && !offering.removed)
+        run.violations.push(`${this.offering} is on sale, yet booking it was refused (offering/not-found)`);
       if (out.code === "offering/not-found" || out.code === "coach/not-synced") covered(`book refused (${out.code})`);
-      if (out.code === "request/invalid" && /lasts exactly|does not belong/.test(out.message)) run.violations.push(`booking ${this.offering} for ${offering.lengthMinutes} min was refused: ${out.message}`);
+      if (out.code === "request/invalid" && /lasts exactly|does not belong/.test(out.message))
+        run.violations.push(`booking ${this.offering} for ${offering.lengthMinutes} min was refused: ${out.message}`);
       return;
     }
     if (offering.removed) run.violations.push(`${out.bookingId}: ${this.offering} was removed, yet it was booked`);
@@ -113,7 +124,11 @@ class Book extends Step {
 }
 
 /** The `index`-th booking of the run (wrapping) among those whose document passes `wanted`: commands aim at bookings they can act on. */
-async function choose(run: RunState, index: number, wanted: (b: Booking) => boolean): Promise<{ model: ModelBooking; doc: Booking } | undefined> {
+async function choose(
+  run: RunState,
+  index: number,
+  wanted: (b: Booking) => boolean,
+): Promise<{ model: ModelBooking; doc: Booking } | undefined> {
   const docs = await runDocs(run);
   const fit = run.bookings.flatMap((model) => {
     const doc = docs.find((d) => d.id === model.id)?.booking;
@@ -127,7 +142,10 @@ const isLivePaid = (b: Booking) => b.status !== "cancelled" && b.paymentStatus =
 /** The session a booking waits on: its first Checkout, or its move's difference. */
 async function openSessionOf(world: World, bookingId: string): Promise<string | null> {
   // An unreadable booking is reported by the step invariants; here it simply has no session to pay.
-  const b = await bookingDoc(bookingId).get().then((s) => s.data()).catch(() => undefined);
+  const b = await bookingDoc(bookingId)
+    .get()
+    .then((s) => s.data())
+    .catch(() => undefined);
   for (const id of [b?.reschedule?.checkoutSessionId, b?.stripeCheckoutSessionId]) {
     if (id && world.stripe.sessions.get(id)?.status === "open") return id;
   }
@@ -135,7 +153,10 @@ async function openSessionOf(world: World, bookingId: string): Promise<string | 
 }
 
 class Pay extends Step {
-  constructor(readonly booking: number, readonly method: "card" | "card declined first" | "delayed") {
+  constructor(
+    readonly booking: number,
+    readonly method: "card" | "card declined first" | "delayed",
+  ) {
     super();
   }
   label() {
@@ -147,7 +168,10 @@ class Pay extends Step {
       const session = await openSessionOf(world, b.id);
       if (session) sessions.set(b.id, session);
     }
-    const b = pick(run.bookings.filter((x) => sessions.has(x.id)), this.booking);
+    const b = pick(
+      run.bookings.filter((x) => sessions.has(x.id)),
+      this.booking,
+    );
     const session = b ? sessions.get(b.id) : undefined;
     if (!b || !session) return;
     if (this.method === "card declined first") world.stripe.failPayment(session);
@@ -160,7 +184,10 @@ class Pay extends Step {
 
 /** A delayed payment method's outcome arrives (days later, in reality). */
 class Settle extends Step {
-  constructor(readonly index: number, readonly outcome: "succeeded" | "failed") {
+  constructor(
+    readonly index: number,
+    readonly outcome: "succeeded" | "failed",
+  ) {
     super();
   }
   label() {
@@ -179,7 +206,13 @@ class Settle extends Step {
 }
 
 class Cancel extends Step {
-  constructor(readonly booking: number, readonly who: "student" | "coach" | "admin", readonly longReason: boolean, readonly quoted: boolean, readonly adminRefund: number | null) {
+  constructor(
+    readonly booking: number,
+    readonly who: "student" | "coach" | "admin",
+    readonly longReason: boolean,
+    readonly quoted: boolean,
+    readonly adminRefund: number | null,
+  ) {
     super();
   }
   label() {
@@ -189,12 +222,22 @@ class Cancel extends Step {
     const chosen = await choose(run, this.booking, isLive);
     if (!chosen) return;
     const { model: b, doc } = chosen;
-    const caller = this.who === "student" ? { uid: run.students[b.student] ?? "", isAdmin: false } : this.who === "coach" ? { uid: world.coachId, isAdmin: false } : ADMIN;
+    const caller =
+      this.who === "student"
+        ? { uid: run.students[b.student] ?? "", isAdmin: false }
+        : this.who === "coach"
+          ? { uid: world.coachId, isAdmin: false }
+          : ADMIN;
     const paid = doc.paymentStatus === "paid" && b.paidSeen;
     const percent = this.who === "student" ? studentRefundPercent(Date.parse(doc.startTime) - world.clockMs) : 100;
     // Only an admin may choose the refund; a coach who asks for less still refunds in full.
-    const refundAmount = this.who !== "student" && this.adminRefund !== null && paid ? Math.floor((b.entitled * this.adminRefund) / 100) : undefined;
-    const keep = !paid ? 0 : refundAmount !== undefined && this.who === "admin" ? b.entitled - refundAmount : afterCancellation(b.entitled, percent);
+    const refundAmount =
+      this.who !== "student" && this.adminRefund !== null && paid ? Math.floor((b.entitled * this.adminRefund) / 100) : undefined;
+    const keep = !paid
+      ? 0
+      : refundAmount !== undefined && this.who === "admin"
+        ? b.entitled - refundAmount
+        : afterCancellation(b.entitled, percent);
     let expectedRefundCents: number | undefined;
     let quoteBlocked: string | null = null;
     if (this.quoted) {
@@ -206,7 +249,17 @@ class Cancel extends Step {
     }
     const reason = this.longReason ? "r".repeat(500) : "Cannot make it";
     const out = await call(run, "cancelBooking", () =>
-      cancelBooking({ bookingId: b.id, reason, ...(this.longReason ? { refundReason: "x".repeat(500) } : {}), ...(refundAmount !== undefined ? { refundAmount } : {}), ...(expectedRefundCents !== undefined ? { expectedRefundCents } : {}) }, caller, world.deps),
+      cancelBooking(
+        {
+          bookingId: b.id,
+          reason,
+          ...(this.longReason ? { refundReason: "x".repeat(500) } : {}),
+          ...(refundAmount !== undefined ? { refundAmount } : {}),
+          ...(expectedRefundCents !== undefined ? { expectedRefundCents } : {}),
+        },
+        caller,
+        world.deps,
+      ),
     );
     if (out instanceof AppError) {
       if (this.quoted && quoteBlocked === null && (out.code === "booking/cutoff-passed" || out.code === "payment/disputed")) {
@@ -223,7 +276,12 @@ class Cancel extends Step {
 }
 
 class Reschedule extends Step {
-  constructor(readonly booking: number, readonly who: "student" | "coach", readonly offering: OfferingId | "back" | null, readonly slot: number) {
+  constructor(
+    readonly booking: number,
+    readonly who: "student" | "coach",
+    readonly offering: OfferingId | "back" | null,
+    readonly slot: number,
+  ) {
     super();
   }
   label() {
@@ -238,14 +296,29 @@ class Reschedule extends Step {
     const offering = this.offering === "back" ? b.previousOfferingId : this.offering;
     // The terms the model gives the move now, as it is asked for: they are what it must cost.
     const terms = moveTerms(b, offering ?? b.offeringId, run.offerings);
-    const lengthMinutes = terms.ok ? terms.sale.lengthMinutes : (run.offerings[(offering ?? b.offeringId) as OfferingId].lengthMinutes as number | undefined ?? 60);
+    const lengthMinutes = terms.ok
+      ? terms.sale.lengthMinutes
+      : ((run.offerings[(offering ?? b.offeringId) as OfferingId].lengthMinutes as number | undefined) ?? 60);
     const newEndTime = new Date(Date.parse(newStartTime) + lengthMinutes * MINUTE).toISOString();
     const out = await call(run, "rescheduleBooking", () =>
-      rescheduleBooking({ bookingId: b.id, newStartTime, newEndTime, ...(offering ? { newOfferingId: offering } : {}), refundDifference: true, reason: "Moved" }, caller, world.deps),
+      rescheduleBooking(
+        {
+          bookingId: b.id,
+          newStartTime,
+          newEndTime,
+          ...(offering ? { newOfferingId: offering } : {}),
+          refundDifference: true,
+          reason: "Moved",
+        },
+        caller,
+        world.deps,
+      ),
     );
     if (out instanceof AppError) {
-      if (out.code === "request/invalid" && /lasts exactly/.test(out.message)) run.violations.push(`${b.id}: a move for ${lengthMinutes} min was refused: ${out.message}`);
-      if (terms.ok && (out.code === "offering/not-found" || out.code === "booking/currency-mismatch")) run.violations.push(`${b.id}: a move to ${offering ?? "its own offering"} was refused (${out.code})`);
+      if (out.code === "request/invalid" && /lasts exactly/.test(out.message))
+        run.violations.push(`${b.id}: a move for ${lengthMinutes} min was refused: ${out.message}`);
+      if (terms.ok && (out.code === "offering/not-found" || out.code === "booking/currency-mismatch"))
+        run.violations.push(`${b.id}: a move to ${offering ?? "its own offering"} was refused (${out.code})`);
       if (!terms.ok) covered(`move refused (${terms.why})`);
       return;
     }
@@ -253,7 +326,8 @@ class Reschedule extends Step {
       run.violations.push(`${b.id}: a move to ${offering ?? b.offeringId} (${terms.why}) was accepted`);
       return;
     }
-    if (terms.same && out.difference.kind !== "none") run.violations.push(`${b.id}: a move within its offering costs ${out.difference.kind} ${out.difference.amountCents}`);
+    if (terms.same && out.difference.kind !== "none")
+      run.violations.push(`${b.id}: a move within its offering costs ${out.difference.kind} ${out.difference.amountCents}`);
     // A move already under way answers a repeated request with itself, on its own terms.
     if (!terms.same && chosen.doc.reschedule === null) b.moves.push({ offeringId: offering ?? b.offeringId, ...terms.sale });
     covered(`move ${out.status} (${out.difference.kind})`);
@@ -276,7 +350,11 @@ type OfferingChange = "price up" | "price down" | "price 0" | "other currency" |
 
 /** The coach edits an offering while sessions are booked (on an offering removed, it is added again with the change). */
 class CoachSave extends Step {
-  constructor(readonly offering: OfferingId, readonly change: OfferingChange, readonly queueGaveUp: boolean) {
+  constructor(
+    readonly offering: OfferingId,
+    readonly change: OfferingChange,
+    readonly queueGaveUp: boolean,
+  ) {
     super();
   }
   label() {
@@ -291,7 +369,18 @@ class CoachSave extends Step {
     else if (this.change === "other currency") next.currency = o.currency === "eur" ? "usd" : "eur";
     else next.lengthMinutes = Number(this.change.slice("length ".length));
     const out = await call(run, "saveOffering", () =>
-      saveOffering({ offering: { id: this.offering, title: this.offering, durationMinutes: next.lengthMinutes, priceCents: next.priceCents, currency: next.currency } }, { uid: world.coachId, isAdmin: false }),
+      saveOffering(
+        {
+          offering: {
+            id: this.offering,
+            title: this.offering,
+            durationMinutes: next.lengthMinutes,
+            priceCents: next.priceCents,
+            currency: next.currency,
+          },
+        },
+        { uid: world.coachId, isAdmin: false },
+      ),
     );
     if (out instanceof AppError) {
       run.violations.push(`saveOffering(${this.offering}) refused: ${out.code}`);
@@ -305,7 +394,10 @@ class CoachSave extends Step {
 
 /** The coach takes an offering off sale, booked or not. */
 class CoachRemove extends Step {
-  constructor(readonly offering: OfferingId, readonly queueGaveUp: boolean) {
+  constructor(
+    readonly offering: OfferingId,
+    readonly queueGaveUp: boolean,
+  ) {
     super();
   }
   label() {
@@ -313,7 +405,9 @@ class CoachRemove extends Step {
   }
   async act(run: RunState, world: World) {
     const o = run.offerings[this.offering];
-    const out = await call(run, "removeOffering", () => removeOffering({ offeringId: this.offering }, { uid: world.coachId, isAdmin: false }, world.deps));
+    const out = await call(run, "removeOffering", () =>
+      removeOffering({ offeringId: this.offering }, { uid: world.coachId, isAdmin: false }, world.deps),
+    );
     if (out instanceof AppError) {
       if (!(o.removed && out.code === "offering/not-found")) run.violations.push(`removeOffering(${this.offering}) refused: ${out.code}`);
       return;
@@ -327,14 +421,22 @@ class CoachRemove extends Step {
 
 /** The coach changes the buffers around sessions: new event-type settings, new limits for what is booked or moved next. */
 class CoachBuffers extends Step {
-  constructor(readonly before: number, readonly after: number) {
+  constructor(
+    readonly before: number,
+    readonly after: number,
+  ) {
     super();
   }
   label() {
     return `coach sets buffers ${this.before}/${this.after} min`;
   }
   async act(run: RunState, world: World) {
-    const out = await call(run, "saveSchedulingLimits", () => saveSchedulingLimits({ limits: { bufferBeforeMinutes: this.before, bufferAfterMinutes: this.after } }, { uid: world.coachId, isAdmin: false }));
+    const out = await call(run, "saveSchedulingLimits", () =>
+      saveSchedulingLimits(
+        { limits: { bufferBeforeMinutes: this.before, bufferAfterMinutes: this.after } },
+        { uid: world.coachId, isAdmin: false },
+      ),
+    );
     if (out instanceof AppError) {
       run.violations.push(`saveSchedulingLimits refused: ${out.code}`);
       return;
@@ -347,14 +449,22 @@ class CoachBuffers extends Step {
 
 /** Somebody acts in Cal.com itself: the coach (host) cancels or rejects, or the student (attendee) cancels. */
 class CalcomAct extends Step {
-  constructor(readonly booking: number, readonly act_: "host-cancel" | "attendee-cancel" | "host-reject" | "host-move" | "attendee-move", readonly slot = 0) {
+  constructor(
+    readonly booking: number,
+    readonly act_: "host-cancel" | "attendee-cancel" | "host-reject" | "host-move" | "attendee-move",
+    readonly slot = 0,
+  ) {
     super();
   }
   label() {
     return `calcom ${this.act_}(b${this.booking}${this.act_.endsWith("move") ? `, slot ${this.slot}` : ""})`;
   }
   async act(run: RunState, world: World) {
-    const chosen = await choose(run, this.booking, (x) => x.calcomBookingUid !== null && world.calcom.booking(x.calcomBookingUid)?.status !== "cancelled");
+    const chosen = await choose(
+      run,
+      this.booking,
+      (x) => x.calcomBookingUid !== null && world.calcom.booking(x.calcomBookingUid)?.status !== "cancelled",
+    );
     if (!chosen) return;
     const { model: b, doc } = chosen;
     const uid = doc.calcomBookingUid ?? "";
@@ -365,7 +475,11 @@ class CalcomAct extends Step {
       if (this.act_ === "host-reject") await calcomApi.declineBooking(client, world.calcom.orgAdminKey, uid, "Not available");
       else if (move) {
         const start = slotStart(run, this.slot, SLOT_HOURS);
-        await calcomApi.rescheduleBooking(client, host ? world.calcom.orgAdminKey : null, uid, { start, ...(host ? { rescheduledBy: `${world.coachId}@example.com` } : {}), reschedulingReason: "Moved in Cal.com" });
+        await calcomApi.rescheduleBooking(client, host ? world.calcom.orgAdminKey : null, uid, {
+          start,
+          ...(host ? { rescheduledBy: `${world.coachId}@example.com` } : {}),
+          reschedulingReason: "Moved in Cal.com",
+        });
       } else await calcomApi.cancelBooking(client, host ? world.calcom.orgAdminKey : null, uid, "Changed plans");
     } catch {
       // Cal.com refused, or a fault injected for our backend took the answer: what counts is what Cal.com now holds.
@@ -378,13 +492,19 @@ class CalcomAct extends Step {
     }
     covered(`calcom ${this.act_}`);
     b.mayEnd = true;
-    b.calcomCancel = { by: this.act_ === "attendee-cancel" ? "attendee" : "host", percentThen: studentRefundPercent(Date.parse(doc.startTime) - world.clockMs) };
+    b.calcomCancel = {
+      by: this.act_ === "attendee-cancel" ? "attendee" : "host",
+      percentThen: studentRefundPercent(Date.parse(doc.startTime) - world.clockMs),
+    };
   }
 }
 
 /** A held event reaches its webhook: once, twice at once, or never. Stripe redelivers what it got a 5xx for; Cal.com does not. */
 class Deliver extends Step {
-  constructor(readonly index: number, readonly mode: "once" | "twice" | "never") {
+  constructor(
+    readonly index: number,
+    readonly mode: "once" | "twice" | "never",
+  ) {
     super();
   }
   label() {
@@ -418,7 +538,8 @@ class Clock extends Step {
 export async function advance(run: RunState, world: World, minutes: number): Promise<void> {
   world.clockMs += minutes * MINUTE;
   for (const s of world.stripe.sessions.values()) {
-    if (s.status === "open" && s.expires_at * 1000 <= world.clockMs && run.bookings.some((b) => b.id === s.metadata.bookingId)) world.stripe.expire(s.id);
+    if (s.status === "open" && s.expires_at * 1000 <= world.clockMs && run.bookings.some((b) => b.id === s.metadata.bookingId))
+      world.stripe.expire(s.id);
   }
   for (const b of run.bookings) {
     const doc = (await bookingDoc(b.id).get()).data();
@@ -428,7 +549,10 @@ export async function advance(run: RunState, world: World, minutes: number): Pro
 }
 
 class Housekeeping extends Step {
-  constructor(readonly what: "expire-holds" | "reconcile" | "trigger-twice", readonly booking: number) {
+  constructor(
+    readonly what: "expire-holds" | "reconcile" | "trigger-twice",
+    readonly booking: number,
+  ) {
     super();
   }
   label() {
@@ -439,14 +563,27 @@ class Housekeeping extends Step {
     else if (this.what === "reconcile") await call(run, "reconcileBookings", () => reconcileRecent({ dryRun: false }, world.deps));
     else {
       const b = pick(run.bookings, this.booking);
-      if (b) await Promise.all([runBookingEffects(b.id, world.deps).catch(() => undefined), runBookingEffects(b.id, world.deps).catch(() => undefined)]);
+      if (b)
+        await Promise.all([
+          runBookingEffects(b.id, world.deps).catch(() => undefined),
+          runBookingEffects(b.id, world.deps).catch(() => undefined),
+        ]);
     }
   }
 }
 
 type FaultKind = "fails before acting" | "answer lost" | "429";
 class Fault extends Step {
-  constructor(readonly target: "calcom:createBooking" | "calcom:confirmBooking" | "calcom:cancelBooking" | "calcom:rescheduleBooking" | "stripe:POST /v1/refunds" | "stripe:POST /v1/checkout/sessions", readonly kind: FaultKind) {
+  constructor(
+    readonly target:
+      | "calcom:createBooking"
+      | "calcom:confirmBooking"
+      | "calcom:cancelBooking"
+      | "calcom:rescheduleBooking"
+      | "stripe:POST /v1/refunds"
+      | "stripe:POST /v1/checkout/sessions",
+    readonly kind: FaultKind,
+  ) {
     super();
   }
   label() {
@@ -466,14 +603,20 @@ class Fault extends Step {
 }
 
 class Dispute extends Step {
-  constructor(readonly booking: number, readonly payment: number, readonly outcome: "won" | "lost") {
+  constructor(
+    readonly booking: number,
+    readonly payment: number,
+    readonly outcome: "won" | "lost",
+  ) {
     super();
   }
   label() {
     return `dispute(b${this.booking} payment ${this.payment}, will be ${this.outcome})`;
   }
   act(run: RunState, world: World) {
-    const pis = [...world.stripe.paymentIntents.values()].filter((pi) => run.bookings.some((b) => b.id === pi.metadata.bookingId) && pi.status === "succeeded");
+    const pis = [...world.stripe.paymentIntents.values()].filter(
+      (pi) => run.bookings.some((b) => b.id === pi.metadata.bookingId) && pi.status === "succeeded",
+    );
     const pi = pick(pis, this.booking + this.payment);
     const b = run.bookings.find((x) => x.id === pi?.metadata.bookingId);
     const charge = pi ? world.stripe.charges.get(pi.latest_charge) : undefined;
@@ -486,7 +629,10 @@ class Dispute extends Step {
 }
 
 class DisputeMoves extends Step {
-  constructor(readonly dispute: number, readonly move: "update" | "close") {
+  constructor(
+    readonly dispute: number,
+    readonly move: "update" | "close",
+  ) {
     super();
   }
   label() {
@@ -518,41 +664,113 @@ const steps: fc.Arbitrary<Step>[] = [
   ...weighted(
     2,
     fc
-      .tuple(fc.nat({ max: 2 }), fc.constantFrom<OfferingId>("sixty", "sixty", "dear", "half", "free"), index, fc.constantFrom(true, true, true, false))
+      .tuple(
+        fc.nat({ max: 2 }),
+        fc.constantFrom<OfferingId>("sixty", "sixty", "dear", "half", "free"),
+        index,
+        fc.constantFrom(true, true, true, false),
+      )
       .map(([s, o, slot, payNow]) => new Book(s, o, slot, payNow)),
   ),
-  ...weighted(3, fc.tuple(index, payment).map(([b, m]) => new Pay(b, m))),
+  ...weighted(
+    3,
+    fc.tuple(index, payment).map(([b, m]) => new Pay(b, m)),
+  ),
   fc.tuple(index, fc.constantFrom("succeeded" as const, "succeeded" as const, "failed" as const)).map(([i, o]) => new Settle(i, o)),
-  ...weighted(2, fc.tuple(index, fc.constantFrom("student" as const, "coach" as const, "admin" as const), fc.boolean(), fc.boolean(), fc.option(fc.constantFrom(0, 30, 100), { nil: null })).map(([b, w, long, quoted, refund]) => new Cancel(b, w, long, quoted, refund))),
-  ...weighted(3, fc.tuple(index, who, fc.option(fc.constantFrom(...OFFERING_IDS), { nil: null }), index).map(([b, w, o, slot]) => new Reschedule(b, w, o, slot))),
-  ...weighted(2, fc.tuple(index, who, index).map(([b, w, slot]) => new Reschedule(b, w, "back", slot))),
-  fc.tuple(index, fc.constantFrom("host-cancel" as const, "attendee-cancel" as const, "host-reject" as const, "host-move" as const, "attendee-move" as const), index).map(([b, a, slot]) => new CalcomAct(b, a, slot)),
-  ...weighted(3, fc.tuple(index, fc.constantFrom("once" as const, "once" as const, "twice" as const, "never" as const)).map(([i, m]) => new Deliver(i, m))),
+  ...weighted(
+    2,
+    fc
+      .tuple(
+        index,
+        fc.constantFrom("student" as const, "coach" as const, "admin" as const),
+        fc.boolean(),
+        fc.boolean(),
+        fc.option(fc.constantFrom(0, 30, 100), { nil: null }),
+      )
+      .map(([b, w, long, quoted, refund]) => new Cancel(b, w, long, quoted, refund)),
+  ),
+  ...weighted(
+    3,
+    fc
+      .tuple(index, who, fc.option(fc.constantFrom(...OFFERING_IDS), { nil: null }), index)
+      .map(([b, w, o, slot]) => new Reschedule(b, w, o, slot)),
+  ),
+  ...weighted(
+    2,
+    fc.tuple(index, who, index).map(([b, w, slot]) => new Reschedule(b, w, "back", slot)),
+  ),
+  fc
+    .tuple(
+      index,
+      fc.constantFrom(
+        "host-cancel" as const,
+        "attendee-cancel" as const,
+        "host-reject" as const,
+        "host-move" as const,
+        "attendee-move" as const,
+      ),
+      index,
+    )
+    .map(([b, a, slot]) => new CalcomAct(b, a, slot)),
+  ...weighted(
+    3,
+    fc
+      .tuple(index, fc.constantFrom("once" as const, "once" as const, "twice" as const, "never" as const))
+      .map(([i, m]) => new Deliver(i, m)),
+  ),
   fc.constantFrom(1, 10, 40, 6 * 60, 22 * 60).map((m) => new Clock(m)),
-  fc.tuple(fc.constantFrom("expire-holds" as const, "reconcile" as const, "trigger-twice" as const), index).map(([w, b]) => new Housekeeping(w, b)),
+  fc
+    .tuple(fc.constantFrom("expire-holds" as const, "reconcile" as const, "trigger-twice" as const), index)
+    .map(([w, b]) => new Housekeeping(w, b)),
   ...weighted(
     2,
     fc
       .tuple(
         // Refunds weigh most: they are where a fault costs money.
-        fc.constantFrom("stripe:POST /v1/refunds" as const, "stripe:POST /v1/refunds" as const, "stripe:POST /v1/refunds" as const, "calcom:createBooking" as const, "calcom:confirmBooking" as const, "calcom:cancelBooking" as const, "calcom:rescheduleBooking" as const, "stripe:POST /v1/checkout/sessions" as const),
+        fc.constantFrom(
+          "stripe:POST /v1/refunds" as const,
+          "stripe:POST /v1/refunds" as const,
+          "stripe:POST /v1/refunds" as const,
+          "calcom:createBooking" as const,
+          "calcom:confirmBooking" as const,
+          "calcom:cancelBooking" as const,
+          "calcom:rescheduleBooking" as const,
+          "stripe:POST /v1/checkout/sessions" as const,
+        ),
         fc.constantFrom("fails before acting" as const, "answer lost" as const, "answer lost" as const, "429" as const),
       )
       .map(([t, k]) => new Fault(t, k)),
   ),
-  ...weighted(2, fc.tuple(index, fc.nat({ max: 1 }), fc.constantFrom("won" as const, "lost" as const)).map(([b, p, o]) => new Dispute(b, p, o))),
-  ...weighted(2, fc.tuple(index, fc.constantFrom("update" as const, "close" as const)).map(([d, m]) => new DisputeMoves(d, m))),
+  ...weighted(
+    2,
+    fc.tuple(index, fc.nat({ max: 1 }), fc.constantFrom("won" as const, "lost" as const)).map(([b, p, o]) => new Dispute(b, p, o)),
+  ),
+  ...weighted(
+    2,
+    fc.tuple(index, fc.constantFrom("update" as const, "close" as const)).map(([d, m]) => new DisputeMoves(d, m)),
+  ),
   ...weighted(
     COACH_WEIGHT,
     fc
       .tuple(
         fc.constantFrom<OfferingId>("sixty", "sixty", "dear", "half", "free"),
-        fc.constantFrom<OfferingChange>("price up", "price down", "price 0", "other currency", "length 30", "length 45", "length 60", "length 60"),
+        fc.constantFrom<OfferingChange>(
+          "price up",
+          "price down",
+          "price 0",
+          "other currency",
+          "length 30",
+          "length 45",
+          "length 60",
+          "length 60",
+        ),
         fc.constantFrom(false, false, false, true),
       )
       .map(([o, c, lost]) => new CoachSave(o, c, lost)),
   ),
-  fc.tuple(fc.constantFrom<OfferingId>("sixty", "sixty", "dear", "half", "free"), fc.constantFrom(false, false, false, true)).map(([o, lost]) => new CoachRemove(o, lost)),
+  fc
+    .tuple(fc.constantFrom<OfferingId>("sixty", "sixty", "dear", "half", "free"), fc.constantFrom(false, false, false, true))
+    .map(([o, lost]) => new CoachRemove(o, lost)),
   fc.tuple(fc.constantFrom(0, 0, 15), fc.constantFrom(0, 15, 30)).map(([before, after]) => new CoachBuffers(before, after)),
 ];
 

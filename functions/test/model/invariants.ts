@@ -16,14 +16,19 @@ export function stripeMoney(world: World, bookingId: string) {
   const disputes = [...world.stripe.disputes.values()].filter((d) => charges.has(d.charge));
   const lost = disputes.filter((d) => d.status === "lost").reduce((s, d) => s + d.amount, 0);
   const held = pis.reduce((s, pi) => s + world.stripe.heldFor(pi.id), 0);
-  const perPaymentOver = pis.filter((pi) => refunds.filter((r) => r.payment_intent === pi.id).reduce((s, r) => s + r.amount, 0) > pi.amount).map((pi) => pi.id);
+  const perPaymentOver = pis
+    .filter((pi) => refunds.filter((r) => r.payment_intent === pi.id).reduce((s, r) => s + r.amount, 0) > pi.amount)
+    .map((pi) => pi.id);
   return { captured, refunded, lost, held, perPaymentOver };
 }
 
 function overlaps(a: Booking, b: Booking): boolean {
   const before = (x: Booking) => (x.limits?.bufferBeforeMinutes ?? 0) * 60_000;
   const after = (x: Booking) => (x.limits?.bufferAfterMinutes ?? 0) * 60_000;
-  return Date.parse(a.startTime) - before(a) < Date.parse(b.endTime) + after(b) && Date.parse(b.startTime) - before(b) < Date.parse(a.endTime) + after(a);
+  return (
+    Date.parse(a.startTime) - before(a) < Date.parse(b.endTime) + after(b) &&
+    Date.parse(b.startTime) - before(b) < Date.parse(a.endTime) + after(a)
+  );
 }
 
 /** The invariants that hold after every step, whatever is still in flight. */
@@ -35,7 +40,8 @@ export function stepViolations(world: World, run: RunState, docs: Docs): string[
     if (m.perPaymentOver.length > 0) out.push(`${b.id}: refunded more than captured on ${m.perPaymentOver.join(",")}`);
     const net = m.captured - m.refunded - m.lost;
     const [floor] = expectedNetRange(b.entitledLow, b.entitled, m.captured, m.lost);
-    if (net < floor) out.push(`${b.id}: the student holds ${floor} of value but has paid net ${net} (refunded ${m.refunded} of ${m.captured})`);
+    if (net < floor)
+      out.push(`${b.id}: the student holds ${floor} of value but has paid net ${net} (refunded ${m.refunded} of ${m.captured})`);
   }
   const live = docs.map((d) => d.booking).filter((b): b is Booking => b !== null && b.status !== "cancelled");
   out.push(...calendarViolations(world, live));
@@ -60,7 +66,8 @@ function calendarViolations(world: World, live: Booking[]): string[] {
   for (const b of live) {
     if (Date.parse(b.endTime) <= world.clockMs) continue;
     for (const id of [b.calcomEventTypeId, b.reschedule?.newEventTypeId ?? null]) {
-      if (id !== null && !world.calcom.eventType(id)) out.push(`${b.startTime} (${b.offeringId}): its event type ${id} is gone from Cal.com`);
+      if (id !== null && !world.calcom.eventType(id))
+        out.push(`${b.startTime} (${b.offeringId}): its event type ${id} is gone from Cal.com`);
     }
     const c = b.calcomBookingUid ? world.calcom.booking(b.calcomBookingUid) : undefined;
     if (!b.reschedule && c && (c.status === "accepted" || c.status === "pending")) {
@@ -89,11 +96,18 @@ async function eventTypeViolations(world: World, run: RunState, docs: Docs): Pro
       out.push(`${id}: on sale, yet not an offering`);
       continue;
     }
-    if (o.priceCents !== m.priceCents || o.currency !== m.currency || o.durationMinutes !== m.lengthMinutes) out.push(`${id}: ${o.priceCents} ${o.currency} ${o.durationMinutes} min, the coach saved ${m.priceCents} ${m.currency} ${m.lengthMinutes} min`);
+    if (o.priceCents !== m.priceCents || o.currency !== m.currency || o.durationMinutes !== m.lengthMinutes)
+      out.push(
+        `${id}: ${o.priceCents} ${o.currency} ${o.durationMinutes} min, the coach saved ${m.priceCents} ${m.currency} ${m.lengthMinutes} min`,
+      );
     const et = o.calcomEventTypeId !== null ? world.calcom.eventType(o.calcomEventTypeId) : undefined;
     if (!et) out.push(`${id}: no event type in Cal.com (${o.calcomEventTypeId ?? "unlinked"})`);
-    else if (et.lengthInMinutes !== m.lengthMinutes) out.push(`${id}: its event type lasts ${et.lengthInMinutes} min, the offering ${m.lengthMinutes}`);
-    else if (et.beforeEventBuffer !== run.buffers.before || et.afterEventBuffer !== run.buffers.after) out.push(`${id}: its event type has buffers ${et.beforeEventBuffer}/${et.afterEventBuffer}, the coach set ${run.buffers.before}/${run.buffers.after}`);
+    else if (et.lengthInMinutes !== m.lengthMinutes)
+      out.push(`${id}: its event type lasts ${et.lengthInMinutes} min, the offering ${m.lengthMinutes}`);
+    else if (et.beforeEventBuffer !== run.buffers.before || et.afterEventBuffer !== run.buffers.after)
+      out.push(
+        `${id}: its event type has buffers ${et.beforeEventBuffer}/${et.afterEventBuffer}, the coach set ${run.buffers.before}/${run.buffers.after}`,
+      );
     if (o.calcomEventTypeId !== null) current.add(o.calcomEventTypeId);
   }
   if (current.size !== offerings.length) out.push(`${offerings.length} offerings share ${current.size} event types`);
@@ -104,7 +118,8 @@ async function eventTypeViolations(world: World, run: RunState, docs: Docs): Pro
       .flatMap((b) => [b.calcomEventTypeId, b.reschedule?.newEventTypeId ?? null]),
   );
   for (const et of world.calcom.listEventTypes()) {
-    if (!current.has(et.id) && !needed.has(et.id)) out.push(`event type ${et.id} (${et.slug}, ${et.lengthInMinutes} min) left in Cal.com, retired and needed by no live booking`);
+    if (!current.has(et.id) && !needed.has(et.id))
+      out.push(`event type ${et.id} (${et.slug}, ${et.lengthInMinutes} min) left in Cal.com, retired and needed by no live booking`);
   }
   return out;
 }
@@ -120,9 +135,13 @@ export async function settledViolations(world: World, run: RunState, docs: Docs)
     const net = m.captured - m.refunded - m.lost;
     if (model) {
       const [low, high] = expectedNetRange(model.entitledLow, model.entitled, m.captured, m.lost);
-      if (net < low || net > high) out.push(`${id}: the student paid net ${net} (captured ${m.captured}, refunded ${m.refunded}, lost ${m.lost}); owed ${low === high ? low : `${low}..${high}`}`);
+      if (net < low || net > high)
+        out.push(
+          `${id}: the student paid net ${net} (captured ${m.captured}, refunded ${m.refunded}, lost ${m.lost}); owed ${low === high ? low : `${low}..${high}`}`,
+        );
     } else if (net !== 0) out.push(`${id}: a booking whose creation failed holds ${net} of the student's money`);
-    if (b.status === "requested") out.push(`${id}: still requested/${b.paymentStatus} (${b.lastError?.action ?? ""} ${b.lastError?.code ?? ""})`);
+    if (b.status === "requested")
+      out.push(`${id}: still requested/${b.paymentStatus} (${b.lastError?.action ?? ""} ${b.lastError?.code ?? ""})`);
     if (b.reschedule) out.push(`${id}: a move (${b.reschedule.state}) still under way`);
     // Work left for Stripe: what the bank returned through a lost dispute needs no refund (the
     // amounts themselves are checked against the model above).
@@ -136,14 +155,18 @@ export async function settledViolations(world: World, run: RunState, docs: Docs)
     if (inLedger !== m.held) out.push(`${id}: ledger ${inLedger}, Stripe holds ${m.held}`);
     const mine = calcomLive.filter((x) => x.metadata.bookingId === id);
     if (b.status === "confirmed") {
-      if (mine.length !== 1 || mine[0]?.uid !== b.calcomBookingUid || mine[0].status !== "accepted") out.push(`${id}: confirmed, Cal.com has ${mine.map((x) => `${x.uid}:${x.status}`).join(",") || "nothing"} live`);
-      else if (mine[0].eventTypeId !== b.calcomEventTypeId) out.push(`${id}: of event type ${b.calcomEventTypeId ?? "none"}, in Cal.com of ${mine[0].eventTypeId}`);
+      if (mine.length !== 1 || mine[0]?.uid !== b.calcomBookingUid || mine[0].status !== "accepted")
+        out.push(`${id}: confirmed, Cal.com has ${mine.map((x) => `${x.uid}:${x.status}`).join(",") || "nothing"} live`);
+      else if (mine[0].eventTypeId !== b.calcomEventTypeId)
+        out.push(`${id}: of event type ${b.calcomEventTypeId ?? "none"}, in Cal.com of ${mine[0].eventTypeId}`);
     } else if (mine.some((x) => Date.parse(x.end) > world.clockMs)) {
       // Cal.com refuses to cancel a booking that has ended: only one still to come must be gone.
       out.push(`${id}: ${b.status}, yet live in Cal.com (${mine.map((x) => x.status).join(",")})`);
     }
     // Every dispute Stripe has on the booking's payments, with the status Stripe gives it.
-    const charges = new Set([...world.stripe.paymentIntents.values()].filter((pi) => pi.metadata.bookingId === id).map((pi) => pi.latest_charge));
+    const charges = new Set(
+      [...world.stripe.paymentIntents.values()].filter((pi) => pi.metadata.bookingId === id).map((pi) => pi.latest_charge),
+    );
     for (const d of [...world.stripe.disputes.values()].filter((x) => charges.has(x.charge))) {
       const recorded = disputesOf(b).find((x) => x.id === d.id);
       if (recorded?.status !== d.status) out.push(`${id}: dispute ${d.id} is ${d.status} at Stripe, ${recorded?.status ?? "unknown"} here`);

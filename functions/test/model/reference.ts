@@ -64,7 +64,22 @@ export interface ModelOffering extends Sale {
 }
 
 export function newModelBooking(id: string, student: number, offeringId: string, startTime: string, sold: Sale): ModelBooking {
-  return { id, student, entitled: 0, entitledLow: 0, paidSeen: false, cancelled: false, mayEnd: false, offeringId, previousOfferingId: offeringId, startTime, calcomCancel: null, paidAtStripe: false, sold: { ...sold }, moves: [] };
+  return {
+    id,
+    student,
+    entitled: 0,
+    entitledLow: 0,
+    paidSeen: false,
+    cancelled: false,
+    mayEnd: false,
+    offeringId,
+    previousOfferingId: offeringId,
+    startTime,
+    calcomCancel: null,
+    paidAtStripe: false,
+    sold: { ...sold },
+    moves: [],
+  };
 }
 
 /**
@@ -73,7 +88,11 @@ export function newModelBooking(id: string, student: number, offeringId: string,
  * now, or a refusal: a removed offering cannot be sold, and a booking paid in one currency cannot
  * move to an offering priced in another.
  */
-export function moveTerms(b: ModelBooking, offeringId: string, offerings: Readonly<Record<string, ModelOffering>>): { ok: true; sale: Sale; same: boolean } | { ok: false; why: string } {
+export function moveTerms(
+  b: ModelBooking,
+  offeringId: string,
+  offerings: Readonly<Record<string, ModelOffering>>,
+): { ok: true; sale: Sale; same: boolean } | { ok: false; why: string } {
   if (offeringId === b.offeringId) return { ok: true, sale: b.sold, same: true };
   const o = offerings[offeringId];
   if (!o || o.removed) return { ok: false, why: "removed" };

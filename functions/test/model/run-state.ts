@@ -33,7 +33,19 @@ export function covered(what: string): void {
 }
 
 export function newRunState(day: number, students: string[]): RunState {
-  return { day, students, bookings: [], pending: [], disputes: [], violations: [], steps: 0, trail: [], offerings: baseOfferings(), coachTriggerPending: false, buffers: { before: 0, after: 0 } };
+  return {
+    day,
+    students,
+    bookings: [],
+    pending: [],
+    disputes: [],
+    violations: [],
+    steps: 0,
+    trail: [],
+    offerings: baseOfferings(),
+    coachTriggerPending: false,
+    buffers: { before: 0, after: 0 },
+  };
 }
 
 export function slotStart(run: RunState, slot: number, hours: readonly number[]): string {
@@ -119,13 +131,18 @@ export function observe(run: RunState, docs: Awaited<ReturnType<typeof runDocs>>
     const length = Math.round((Date.parse(doc.endTime) - Date.parse(doc.startTime)) / 60_000);
     if (length !== b.sold.lengthMinutes) run.violations.push(`${b.id}: lasts ${length} min, sold for ${b.sold.lengthMinutes}`);
     if (doc.currency !== b.sold.currency) run.violations.push(`${b.id}: in ${doc.currency}, sold in ${b.sold.currency}`);
-    if (doc.priceCents !== null && doc.priceCents !== b.sold.priceCents) run.violations.push(`${b.id}: price ${doc.priceCents} recorded, sold at ${b.sold.priceCents}`);
+    if (doc.priceCents !== null && doc.priceCents !== b.sold.priceCents)
+      run.violations.push(`${b.id}: price ${doc.priceCents} recorded, sold at ${b.sold.priceCents}`);
     if (!live && !b.cancelled) {
       const c = b.calcomCancel;
       if (c?.by === "attendee") {
         // The student cancelled in Cal.com: the tier of that moment, or of the moment we heard of it.
         const percentNow = studentRefundPercent(Date.parse(doc.startTime) - nowMs);
-        cancelInModel(b, afterCancellation(b.entitled, Math.min(c.percentThen, percentNow)), afterCancellation(b.entitled, Math.max(c.percentThen, percentNow)));
+        cancelInModel(
+          b,
+          afterCancellation(b.entitled, Math.min(c.percentThen, percentNow)),
+          afterCancellation(b.entitled, Math.max(c.percentThen, percentNow)),
+        );
       } else {
         if (!b.mayEnd) run.violations.push(`${b.id}: cancelled (${doc.cancellation?.tier ?? "?"}) though nothing asked for it to end`);
         // The host, Cal.com's rejection, a released hold, or the system: the student keeps nothing owed.
@@ -138,7 +155,11 @@ export function observe(run: RunState, docs: Awaited<ReturnType<typeof runDocs>>
 /** The run's Checkout Sessions whose delayed payment is still processing. */
 export function processingSessions(world: World, run: RunState) {
   return [...world.stripe.sessions.values()].filter(
-    (s) => s.status === "complete" && s.payment_status === "unpaid" && world.stripe.paymentIntents.get(s.payment_intent ?? "")?.status === "processing" && run.bookings.some((b) => b.id === s.metadata.bookingId),
+    (s) =>
+      s.status === "complete" &&
+      s.payment_status === "unpaid" &&
+      world.stripe.paymentIntents.get(s.payment_intent ?? "")?.status === "processing" &&
+      run.bookings.some((b) => b.id === s.metadata.bookingId),
   );
 }
 

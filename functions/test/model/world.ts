@@ -29,7 +29,9 @@ export type OfferingId = keyof typeof OFFERINGS;
 export const OFFERING_IDS = Object.keys(OFFERINGS) as OfferingId[];
 /** Every run starts from these: the four offerings at their prices, in euros, 60 minutes each. */
 export function baseOfferings(): Record<OfferingId, ModelOffering> {
-  return Object.fromEntries(OFFERING_IDS.map((id) => [id, { priceCents: OFFERINGS[id], currency: "eur", lengthMinutes: 60, removed: false }])) as Record<OfferingId, ModelOffering>;
+  return Object.fromEntries(
+    OFFERING_IDS.map((id) => [id, { priceCents: OFFERINGS[id], currency: "eur", lengthMinutes: 60, removed: false }]),
+  ) as Record<OfferingId, ModelOffering>;
 }
 /** Slots of a run's day: 08:00 … 15:00 UTC, an hour each. */
 export const SLOT_HOURS = [8, 9, 10, 11, 12, 13, 14, 15];
@@ -56,14 +58,34 @@ export class World {
     const now = () => this.clockMs;
     this.calcom = await FakeCalcom.start({ now });
     this.stripe = await FakeStripe.start({ now });
-    const base = testDependencies(this.calcom, { stripe: this.stripe, now: () => new Date(this.clockMs), calcomWebhookSecret: CALCOM_SECRET, stripeWebhookSecret: STRIPE_SECRET });
+    const base = testDependencies(this.calcom, {
+      stripe: this.stripe,
+      now: () => new Date(this.clockMs),
+      calcomWebhookSecret: CALCOM_SECRET,
+      stripeWebhookSecret: STRIPE_SECRET,
+    });
     // A short Stripe timeout, so that a slow answer is a timeout here as it would be in production.
     const payments = new StripePaymentsGateway(createStripeClient({ secretKey: "sk_test_x", apiBaseUrl: this.stripe.url, timeoutMs: 500 }));
     this.deps = Object.assign(base, { payments: () => Promise.resolve(payments) });
     this.coachId = uniqueId("model-coach");
     const coach = { uid: this.coachId, isAdmin: false };
-    await syncAvailability({ coachId: this.coachId, availability: { timeZone: "UTC", slots: ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].map((day) => ({ day: day as "monday", startTime: "06:00", endTime: "20:00" })) } }, coach, this.deps);
-    for (const id of OFFERING_IDS) await saveOffering({ offering: { id, title: id, durationMinutes: 60, priceCents: OFFERINGS[id], currency: "eur" } }, coach);
+    await syncAvailability(
+      {
+        coachId: this.coachId,
+        availability: {
+          timeZone: "UTC",
+          slots: ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].map((day) => ({
+            day: day as "monday",
+            startTime: "06:00",
+            endTime: "20:00",
+          })),
+        },
+      },
+      coach,
+      this.deps,
+    );
+    for (const id of OFFERING_IDS)
+      await saveOffering({ offering: { id, title: id, durationMinutes: 60, priceCents: OFFERINGS[id], currency: "eur" } }, coach);
     await syncOfferingEventTypes(this.coachId, this.deps);
     // Deliveries are held for the commands to deliver.
     this.calcom.subscribe("http://127.0.0.1:9/held", CALCOM_SECRET);
@@ -111,8 +133,18 @@ export class World {
     for (const id of OFFERING_IDS) {
       const o = current.find((x) => x.id === id);
       const b = base[id];
-      if (o && o.priceCents === b.priceCents && o.currency === b.currency && o.durationMinutes === b.lengthMinutes && o.calcomEventTypeId !== null) continue;
-      await saveOffering({ offering: { id, title: id, durationMinutes: b.lengthMinutes, priceCents: b.priceCents, currency: b.currency } }, coach);
+      if (
+        o &&
+        o.priceCents === b.priceCents &&
+        o.currency === b.currency &&
+        o.durationMinutes === b.lengthMinutes &&
+        o.calcomEventTypeId !== null
+      )
+        continue;
+      await saveOffering(
+        { offering: { id, title: id, durationMinutes: b.lengthMinutes, priceCents: b.priceCents, currency: b.currency } },
+        coach,
+      );
       changed = true;
     }
     if (changed || this.calcom.listEventTypes().length !== OFFERING_IDS.length) await syncOfferingEventTypes(this.coachId, this.deps);
@@ -120,8 +152,12 @@ export class World {
 
   /** The events both far ends have sent since the last call. */
   collect(): Delivery[] {
-    const stripe = this.stripe.takeHeldWebhooks().map((e): Delivery => ({ far: "stripe", label: e.type, rawBody: e.rawBody, secret: null }));
-    const calcom = this.calcom.takeHeldWebhooks().map((w): Delivery => ({ far: "calcom", label: w.triggerEvent, rawBody: w.rawBody, secret: w.secret }));
+    const stripe = this.stripe
+      .takeHeldWebhooks()
+      .map((e): Delivery => ({ far: "stripe", label: e.type, rawBody: e.rawBody, secret: null }));
+    const calcom = this.calcom
+      .takeHeldWebhooks()
+      .map((w): Delivery => ({ far: "calcom", label: w.triggerEvent, rawBody: w.rawBody, secret: w.secret }));
     return [...stripe, ...calcom];
   }
 
@@ -129,9 +165,12 @@ export class World {
   async deliver(d: Delivery): Promise<number> {
     const rawBody = Buffer.from(d.rawBody, "utf8");
     const headers: Record<string, string> =
-      d.far === "stripe" ? { "stripe-signature": stripeTestSignature(d.rawBody, STRIPE_SECRET) } : { "x-cal-signature-256": calcomSignature(d.rawBody, d.secret ?? "") };
+      d.far === "stripe"
+        ? { "stripe-signature": stripeTestSignature(d.rawBody, STRIPE_SECRET) }
+        : { "x-cal-signature-256": calcomSignature(d.rawBody, d.secret ?? "") };
     const req = { method: "POST", rawBody, header: (name: string) => headers[name.toLowerCase()] };
-    const out = d.far === "stripe" ? await handleStripeWebhook(req as never, this.deps) : await handleCalcomWebhook(req as never, this.deps);
+    const out =
+      d.far === "stripe" ? await handleStripeWebhook(req as never, this.deps) : await handleCalcomWebhook(req as never, this.deps);
     return out.status;
   }
 

@@ -68,7 +68,12 @@ beforeEach(async () => {
       await setDoc(doc(db, `bookings/${b}/events/e1`), { type: "created" });
       await setDoc(doc(db, `bookings/${b}/ledger/pi_1`), { amountCents: 6_000, kind: "captured" });
     }
-    for (const [id, recipientId] of [["n-s1", "student-1"], ["n-s2", "student-2"], ["n-c1", "coach-1"], ["n-c2", "coach-2"]] as const) {
+    for (const [id, recipientId] of [
+      ["n-s1", "student-1"],
+      ["n-s2", "student-2"],
+      ["n-c1", "coach-1"],
+      ["n-c2", "coach-2"],
+    ] as const) {
       await setDoc(doc(db, `notifications/${id}`), { recipientId, title: "Booked", createdAt: Timestamp.now() });
     }
     await setDoc(doc(db, "calcomCredentials/coach-1"), { apiKey: "cal_live_secret" });
@@ -96,7 +101,11 @@ describe("coaches", () => {
     ["coach", "read their own coach document", read("coaches/coach-1")],
     ["otherCoach", "read their own coach document", read("coaches/coach-2")],
     ["coach", "change their display name", (c) => updateDoc(doc(c.firestore(), "coaches/coach-1"), { displayName: "Ada L." })],
-    ["student", "create their own coach profile with profile fields only", (c) => setDoc(doc(c.firestore(), "coaches/student-1"), { displayName: "New", timeZone: "UTC" })],
+    [
+      "student",
+      "create their own coach profile with profile fields only",
+      (c) => setDoc(doc(c.firestore(), "coaches/student-1"), { displayName: "New", timeZone: "UTC" }),
+    ],
     ["otherStudent", "create their own coach profile", (c) => setDoc(doc(c.firestore(), "coaches/student-2"), { timeZone: "Asia/Tokyo" })],
     ["admin", "read any coach document", read("coaches/coach-2")],
   ]);
@@ -104,11 +113,19 @@ describe("coaches", () => {
     ["anonymous", "read a coach document", read("coaches/coach-1")],
     ["anonymous", "create a coach document", (c) => setDoc(doc(c.firestore(), "coaches/x"), { timeZone: "UTC" })],
     ["student", "read a coach document", read("coaches/coach-1")],
-    ["otherStudent", "create a coach profile carrying a Cal.com id", (c) => setDoc(doc(c.firestore(), "coaches/student-2"), { timeZone: "UTC", calcomUserId: 1 })],
+    [
+      "otherStudent",
+      "create a coach profile carrying a Cal.com id",
+      (c) => setDoc(doc(c.firestore(), "coaches/student-2"), { timeZone: "UTC", calcomUserId: 1 }),
+    ],
     ["student", "create a coach profile for someone else", (c) => setDoc(doc(c.firestore(), "coaches/student-9"), { timeZone: "UTC" })],
     ["coach", "read another coach's document", read("coaches/coach-2")],
     ["coach", "write their own Cal.com user id", (c) => updateDoc(doc(c.firestore(), "coaches/coach-1"), { calcomUserId: 99 })],
-    ["coach", "write their own offerings (prices are server-owned)", (c) => updateDoc(doc(c.firestore(), "coaches/coach-1"), { customOfferings: [{ id: "x", priceCents: 1 }] })],
+    [
+      "coach",
+      "write their own offerings (prices are server-owned)",
+      (c) => updateDoc(doc(c.firestore(), "coaches/coach-1"), { customOfferings: [{ id: "x", priceCents: 1 }] }),
+    ],
     ["coach", "delete their coach document", (c) => deleteDoc(doc(c.firestore(), "coaches/coach-1"))],
     ["otherCoach", "edit another coach", (c) => updateDoc(doc(c.firestore(), "coaches/coach-1"), { displayName: "Mallory" })],
   ]);
@@ -121,8 +138,16 @@ describe("bookings", () => {
     ["coach", "read a booking they coach", read("bookings/b1")],
     ["otherCoach", "read a booking they coach", read("bookings/b2")],
     ["admin", "read any booking", read("bookings/b2")],
-    ["student", "list their own bookings", (c) => getDocs(query(collection(c.firestore(), "bookings"), where("userId", "==", "student-1")))],
-    ["coach", "list the bookings they coach", (c) => getDocs(query(collection(c.firestore(), "bookings"), where("coachId", "==", "coach-1")))],
+    [
+      "student",
+      "list their own bookings",
+      (c) => getDocs(query(collection(c.firestore(), "bookings"), where("userId", "==", "student-1"))),
+    ],
+    [
+      "coach",
+      "list the bookings they coach",
+      (c) => getDocs(query(collection(c.firestore(), "bookings"), where("coachId", "==", "coach-1"))),
+    ],
   ]);
   denied([
     ["anonymous", "read a booking", read("bookings/b1")],
@@ -167,7 +192,11 @@ describe("notifications", () => {
     ["otherStudent", "read their notification", read("notifications/n-s2")],
     ["coach", "read their notification", read("notifications/n-c1")],
     ["otherCoach", "mark their notification read", markRead("notifications/n-c2")],
-    ["student", "list their notifications", (c) => getDocs(query(collection(c.firestore(), "notifications"), where("recipientId", "==", "student-1")))],
+    [
+      "student",
+      "list their notifications",
+      (c) => getDocs(query(collection(c.firestore(), "notifications"), where("recipientId", "==", "student-1"))),
+    ],
   ]);
   denied([
     ["anonymous", "read a notification", read("notifications/n-s1")],
@@ -182,9 +211,13 @@ describe("notifications", () => {
 describe("server-only collections", () => {
   const roles: Role[] = ["anonymous", "student", "otherStudent", "coach", "otherCoach", "admin"];
   denied(roles.map((role): Case => [role, "read a coach's Cal.com credential", read("calcomCredentials/coach-1")]));
-  denied(roles.map((role): Case => [role, "write a Cal.com credential", (c) => setDoc(doc(c.firestore(), "calcomCredentials/coach-1"), { apiKey: "x" })]));
+  denied(
+    roles.map((role): Case => [
+      role,
+      "write a Cal.com credential",
+      (c) => setDoc(doc(c.firestore(), "calcomCredentials/coach-1"), { apiKey: "x" }),
+    ]),
+  );
   denied(roles.map((role): Case => [role, "read the webhook ledger", read("webhookEvents/stripe_evt_1")]));
-  allowed([
-    ["coach", "still read their own coach document (the credential lives apart)", read("coaches/coach-1")],
-  ]);
+  allowed([["coach", "still read their own coach document (the credential lives apart)", read("coaches/coach-1")]]);
 });

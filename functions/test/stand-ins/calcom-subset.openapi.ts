@@ -37,7 +37,11 @@ const availabilityRow: Schema = {
   type: "object",
   required: ["days", "startTime", "endTime"],
   properties: {
-    days: { type: "array", minItems: 1, items: { type: "string", enum: ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] } },
+    days: {
+      type: "array",
+      minItems: 1,
+      items: { type: "string", enum: ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] },
+    },
     startTime: { type: "string", pattern: "^([01]\\d|2[0-3]):[0-5]\\d$" },
     endTime: { type: "string", pattern: "^([01]\\d|2[0-3]):[0-5]\\d$" },
   },
@@ -74,7 +78,12 @@ const eventTypeFields: Record<string, Schema> = {
   slotInterval: { type: "number", minimum: 1 },
   bookingWindow: {
     oneOf: [
-      { type: "object", required: ["type", "value"], properties: { type: { type: "string", enum: ["businessDays", "calendarDays"] }, value: { type: "number" }, rolling: bool }, additionalProperties: false },
+      {
+        type: "object",
+        required: ["type", "value"],
+        properties: { type: { type: "string", enum: ["businessDays", "calendarDays"] }, value: { type: "number" }, rolling: bool },
+        additionalProperties: false,
+      },
       { type: "object", required: ["disabled"], properties: { disabled: { type: "boolean", enum: [true] } }, additionalProperties: false },
     ],
   },
@@ -125,11 +134,23 @@ const createBooking: Schema = {
 const webhookFields: Record<string, Schema> = {
   active: bool,
   subscriberUrl: { type: "string", pattern: "^https?://" },
-  triggers: { type: "array", minItems: 1, items: { type: "string", enum: ["BOOKING_REQUESTED", "BOOKING_CREATED", "BOOKING_CANCELLED", "BOOKING_RESCHEDULED", "BOOKING_REJECTED"] } },
+  triggers: {
+    type: "array",
+    minItems: 1,
+    items: {
+      type: "string",
+      enum: ["BOOKING_REQUESTED", "BOOKING_CREATED", "BOOKING_CANCELLED", "BOOKING_RESCHEDULED", "BOOKING_REJECTED"],
+    },
+  },
   secret: { type: "string", minLength: 1 },
   version: { type: "string", enum: ["2021-10-20"] },
 };
-const webhook: Schema = { type: "object", required: ["active", "subscriberUrl", "triggers", "secret", "version"], properties: webhookFields, additionalProperties: false };
+const webhook: Schema = {
+  type: "object",
+  required: ["active", "subscriberUrl", "triggers", "secret", "version"],
+  properties: webhookFields,
+  additionalProperties: false,
+};
 
 export const CALCOM_SUBSET_OPENAPI = {
   openapi: "3.0.0",
@@ -147,7 +168,12 @@ export const CALCOM_SUBSET_OPENAPI = {
     },
     "/v2/schedules": {
       get: { operationId: "listSchedules", parameters: [auth, version("2024-06-11")], responses: ok },
-      post: { operationId: "createSchedule", parameters: [auth, version("2024-06-11")], requestBody: body(createSchedule), responses: created },
+      post: {
+        operationId: "createSchedule",
+        parameters: [auth, version("2024-06-11")],
+        requestBody: body(createSchedule),
+        responses: created,
+      },
     },
     "/v2/schedules/{scheduleId}": {
       patch: {
@@ -163,7 +189,12 @@ export const CALCOM_SUBSET_OPENAPI = {
         parameters: [optionalAuth, version("2024-06-14"), query("username", str), query("eventSlug", str)],
         responses: ok,
       },
-      post: { operationId: "createEventType", parameters: [auth, version("2024-06-14")], requestBody: body(createEventType), responses: created },
+      post: {
+        operationId: "createEventType",
+        parameters: [auth, version("2024-06-14")],
+        requestBody: body(createEventType),
+        responses: created,
+      },
     },
     "/v2/event-types/{eventTypeId}": {
       patch: {
@@ -194,10 +225,22 @@ export const CALCOM_SUBSET_OPENAPI = {
     "/v2/bookings": {
       get: {
         operationId: "listBookings",
-        parameters: [version("2024-08-13"), auth, query("afterUpdatedAt", str), query("sortUpdatedAt", { type: "string", enum: ["asc", "desc"] }), query("take", num), query("skip", num)],
+        parameters: [
+          version("2024-08-13"),
+          auth,
+          query("afterUpdatedAt", str),
+          query("sortUpdatedAt", { type: "string", enum: ["asc", "desc"] }),
+          query("take", num),
+          query("skip", num),
+        ],
         responses: ok,
       },
-      post: { operationId: "createBooking", parameters: [version("2024-08-13"), optionalAuth], requestBody: body(createBooking), responses: created },
+      post: {
+        operationId: "createBooking",
+        parameters: [version("2024-08-13"), optionalAuth],
+        requestBody: body(createBooking),
+        responses: created,
+      },
     },
     "/v2/bookings/{bookingUid}": {
       get: { operationId: "getBooking", parameters: [version("2024-08-13"), optionalAuth, pathParam("bookingUid", str)], responses: ok },
@@ -217,7 +260,12 @@ export const CALCOM_SUBSET_OPENAPI = {
       post: {
         operationId: "cancelBooking",
         parameters: [version("2024-08-13"), optionalAuth, pathParam("bookingUid", str)],
-        requestBody: body({ type: "object", required: ["cancellationReason"], properties: { cancellationReason: { type: "string", minLength: 1 } }, additionalProperties: false }),
+        requestBody: body({
+          type: "object",
+          required: ["cancellationReason"],
+          properties: { cancellationReason: { type: "string", minLength: 1 } },
+          additionalProperties: false,
+        }),
         responses: ok,
       },
     },
@@ -235,14 +283,24 @@ export const CALCOM_SUBSET_OPENAPI = {
       },
     },
     "/v2/organizations/{orgId}/users": {
-      get: { operationId: "listOrgUsers", parameters: [auth, pathParam("orgId", num), query("emails", { type: "array", items: str })], responses: ok },
+      get: {
+        operationId: "listOrgUsers",
+        parameters: [auth, pathParam("orgId", num), query("emails", { type: "array", items: str })],
+        responses: ok,
+      },
       post: {
         operationId: "createOrgUser",
         parameters: [auth, pathParam("orgId", num)],
         requestBody: body({
           type: "object",
           required: ["email"],
-          properties: { email: { type: "string", pattern: "^[^@\\s]+@[^@\\s]+$" }, username: str, timeZone: str, organizationRole: { type: "string", enum: ["MEMBER"] }, autoAccept: bool },
+          properties: {
+            email: { type: "string", pattern: "^[^@\\s]+@[^@\\s]+$" },
+            username: str,
+            timeZone: str,
+            organizationRole: { type: "string", enum: ["MEMBER"] },
+            autoAccept: bool,
+          },
           additionalProperties: false,
         }),
         responses: created,
@@ -279,7 +337,11 @@ export const CALCOM_SUBSET_OPENAPI = {
       },
     },
     "/v2/organizations/{orgId}/teams/{teamId}/event-types": {
-      get: { operationId: "listTeamEventTypes", parameters: [auth, pathParam("orgId", num), pathParam("teamId", num), query("eventSlug", str)], responses: ok },
+      get: {
+        operationId: "listTeamEventTypes",
+        parameters: [auth, pathParam("orgId", num), pathParam("teamId", num), query("eventSlug", str)],
+        responses: ok,
+      },
       post: {
         operationId: "createTeamEventType",
         parameters: [auth, pathParam("orgId", num), pathParam("teamId", num)],

@@ -204,7 +204,12 @@ export class FakeCalcom {
   /** Starts a stand-in on 127.0.0.1 (port 0 picks a free port). */
   static async start(options: FakeCalcomOptions = {}): Promise<FakeCalcom> {
     const fake = new FakeCalcom(options);
-    fake.api = new OpenAPIBackend({ definition: structuredClone(CALCOM_SUBSET_OPENAPI) as never, validate: true, strict: true, quick: false });
+    fake.api = new OpenAPIBackend({
+      definition: structuredClone(CALCOM_SUBSET_OPENAPI) as never,
+      validate: true,
+      strict: true,
+      quick: false,
+    });
     await fake.api.init();
     fake.seedOrganization();
     fake.server = await listenOnLoopback((req, res) => fake.handle(req, res), options.port);
@@ -309,7 +314,9 @@ export class FakeCalcom {
       title: eventType?.title ?? "",
       startTime: booking.start,
       endTime: booking.end,
-      organizer: host ? { id: host.id, name: host.name, email: host.email, username: host.username, timeZone: host.timeZone, language: { locale: "en" } } : null,
+      organizer: host
+        ? { id: host.id, name: host.name, email: host.email, username: host.username, timeZone: host.timeZone, language: { locale: "en" } }
+        : null,
       attendees: [{ ...booking.attendee, language: { locale: "en" } }],
       uid: booking.uid,
       bookingId: booking.id,
@@ -417,7 +424,13 @@ export class FakeCalcom {
   /** Puts a booking straight into Cal.com's state (e.g. one made in Cal.com's own booker). */
   seedBooking(input: { eventTypeId: number; start: string; status?: FakeBookingStatus; email?: string }): FakeBooking {
     const eventType = this.requireEventType(input.eventTypeId);
-    return this.insertBooking(eventType, input.start, { name: "Seeded", email: input.email ?? "seeded@example.com", timeZone: "UTC" }, {}, input.status ?? "accepted");
+    return this.insertBooking(
+      eventType,
+      input.start,
+      { name: "Seeded", email: input.email ?? "seeded@example.com", timeZone: "UTC" },
+      {},
+      input.status ?? "accepted",
+    );
   }
 
   // ---- HTTP ----
@@ -439,18 +452,42 @@ export class FakeCalcom {
       }
     }
     const method = (req.method ?? "GET").toUpperCase();
-    const record: RecordedRequest = { method, path: url.pathname, query, headers, body, operationId: null, status: 0, at: this.now(), durationMs: 0 };
+    const record: RecordedRequest = {
+      method,
+      path: url.pathname,
+      query,
+      headers,
+      body,
+      operationId: null,
+      status: 0,
+      at: this.now(),
+      durationMs: 0,
+    };
     this.requests.push(record);
     const arrived = performance.now();
 
     const send = (status: number, payload: unknown, extraHeaders: Record<string, string> = {}) => {
       record.status = status;
-      res.writeHead(status, { "content-type": "application/json", "x-request-id": randomUUID(), ...this.rateLimitHeaders(headers), ...extraHeaders });
+      res.writeHead(status, {
+        "content-type": "application/json",
+        "x-request-id": randomUUID(),
+        ...this.rateLimitHeaders(headers),
+        ...extraHeaders,
+      });
       res.end(JSON.stringify(payload));
       record.durationMs = performance.now() - arrived;
     };
     const sendError = (status: number, code: string, message: string, extraHeaders: Record<string, string> = {}) => {
-      send(status, { status: "error", timestamp: new Date(this.now()).toISOString(), path: url.pathname, error: { code, message, details: { message, error: code, statusCode: status } } }, extraHeaders);
+      send(
+        status,
+        {
+          status: "error",
+          timestamp: new Date(this.now()).toISOString(),
+          path: url.pathname,
+          error: { code, message, details: { message, error: code, statusCode: status } },
+        },
+        extraHeaders,
+      );
     };
 
     const operation = this.api.router.matchOperation({ method, path: url.pathname, headers, query });
@@ -496,14 +533,27 @@ export class FakeCalcom {
 
     try {
       const principal = this.authenticate(headers);
-      const params = this.api.router.parseRequest({ method, path: url.pathname, headers, query, body }, operation).params as Record<string, string>;
+      const params = this.api.router.parseRequest({ method, path: url.pathname, headers, query, body }, operation).params as Record<
+        string,
+        string
+      >;
       const result = this.dispatch(record.operationId ?? "", { principal, params, query, body, headers });
       if (fault?.kind === "lost") {
         record.status = -1;
         res.destroy();
         return;
       }
-      const status = ["createSchedule", "createEventType", "createBooking", "rescheduleBooking", "createOrgUser", "createOrgUserSchedule", "createOrgTeamMembership", "createTeamEventType", "createWebhook"].includes(record.operationId ?? "")
+      const status = [
+        "createSchedule",
+        "createEventType",
+        "createBooking",
+        "rescheduleBooking",
+        "createOrgUser",
+        "createOrgUserSchedule",
+        "createOrgTeamMembership",
+        "createTeamEventType",
+        "createWebhook",
+      ].includes(record.operationId ?? "")
         ? 201
         : 200;
       send(status, { status: "success", data: result });
@@ -529,7 +579,11 @@ export class FakeCalcom {
     const w = this.windows.get(this.tracker(headers));
     const now = this.now();
     const remaining = w ? Math.max(0, this.rateLimit.limit - w.count) : this.rateLimit.limit;
-    const resetMs = w ? (w.blockedUntil > now ? w.blockedUntil - now : Math.max(0, w.start + this.rateLimit.windowMs - now)) : this.rateLimit.windowMs;
+    const resetMs = w
+      ? w.blockedUntil > now
+        ? w.blockedUntil - now
+        : Math.max(0, w.start + this.rateLimit.windowMs - now)
+      : this.rateLimit.windowMs;
     return {
       "x-ratelimit-limit-default": String(this.rateLimit.limit),
       "x-ratelimit-remaining-default": String(remaining),
@@ -568,7 +622,13 @@ export class FakeCalcom {
 
   private dispatch(
     operationId: string,
-    ctx: { principal: Principal | null; params: Record<string, string | number>; query: Record<string, string>; body: unknown; headers: Record<string, string> },
+    ctx: {
+      principal: Principal | null;
+      params: Record<string, string | number>;
+      query: Record<string, string>;
+      body: unknown;
+      headers: Record<string, string>;
+    },
   ): unknown {
     const body = (ctx.body ?? {}) as Record<string, unknown>;
     const p = ctx.params;
@@ -600,7 +660,8 @@ export class FakeCalcom {
         const orgId = Number(p.orgId);
         this.requireOrgAdmin(ctx.principal, orgId);
         const email = String(body.email);
-        if (this.listUsers().some((u) => u.email === email)) throw new HttpError(409, "ConflictException", "Invalid Input: Trying to create a record that already exists.");
+        if (this.listUsers().some((u) => u.email === email))
+          throw new HttpError(409, "ConflictException", "Invalid Input: Trying to create a record that already exists.");
         return this.userOut(this.createUser(email, typeof body.timeZone === "string" ? body.timeZone : "UTC", orgId));
       }
       case "listOrgUserSchedules": {
@@ -619,7 +680,8 @@ export class FakeCalcom {
         this.requireTeam(ctx.principal, Number(p.orgId), Number(p.teamId));
         const user = this.orgUser(ctx.principal, Number(p.orgId), Number(body.userId));
         const key = `${p.teamId}:${user.id}`;
-        if (this.memberships.has(key)) throw new HttpError(409, "ConflictException", "Invalid Input: Trying to create a record that already exists.");
+        if (this.memberships.has(key))
+          throw new HttpError(409, "ConflictException", "Invalid Input: Trying to create a record that already exists.");
         const membership = { id: this.id(), teamId: Number(p.teamId), userId: user.id, role: "MEMBER", accepted: true };
         this.memberships.set(key, membership);
         return membership;
@@ -635,26 +697,46 @@ export class FakeCalcom {
         this.requireTeam(ctx.principal, Number(p.orgId), teamId);
         const hosts = (body.hosts as { userId: number }[] | undefined) ?? [];
         for (const h of hosts) {
-          if (!this.memberships.has(`${teamId}:${h.userId}`)) throw new HttpError(400, "BadRequestException", `User with id ${h.userId} is not a member of team ${teamId}`);
+          if (!this.memberships.has(`${teamId}:${h.userId}`))
+            throw new HttpError(400, "BadRequestException", `User with id ${h.userId} is not a member of team ${teamId}`);
         }
-        return this.eventTypeOut(this.createEventType(null, teamId, body, hosts.map((h) => h.userId)));
+        return this.eventTypeOut(
+          this.createEventType(
+            null,
+            teamId,
+            body,
+            hosts.map((h) => h.userId),
+          ),
+        );
       }
       case "updateTeamEventType":
-        return this.eventTypeOut(this.updateEventType(this.teamEventType(ctx.principal, Number(p.orgId), Number(p.teamId), Number(p.eventTypeId)), body));
+        return this.eventTypeOut(
+          this.updateEventType(this.teamEventType(ctx.principal, Number(p.orgId), Number(p.teamId), Number(p.eventTypeId)), body),
+        );
       case "deleteTeamEventType":
         return this.deleteEventType(this.teamEventType(ctx.principal, Number(p.orgId), Number(p.teamId), Number(p.eventTypeId)));
       case "listWebhooks": {
         const take = ctx.query.take ? Number(ctx.query.take) : 250;
-        return this.webhooksOf(this.requirePrincipal(ctx.principal).userId).slice(0, take).map((w) => this.webhookOut(w));
+        return this.webhooksOf(this.requirePrincipal(ctx.principal).userId)
+          .slice(0, take)
+          .map((w) => this.webhookOut(w));
       }
       case "createWebhook": {
-        const hook: FakeUserWebhook = { id: this.id(), userId: this.requirePrincipal(ctx.principal).userId, subscriberUrl: "", triggers: [], active: true, secret: null };
+        const hook: FakeUserWebhook = {
+          id: this.id(),
+          userId: this.requirePrincipal(ctx.principal).userId,
+          subscriberUrl: "",
+          triggers: [],
+          active: true,
+          secret: null,
+        };
         this.userWebhooks.set(hook.id, Object.assign(hook, this.webhookFields(body)));
         return this.webhookOut(hook);
       }
       case "updateWebhook": {
         const hook = this.userWebhooks.get(Number(p.webhookId));
-        if (!hook || hook.userId !== this.requirePrincipal(ctx.principal).userId) throw new HttpError(404, "NotFoundException", `Webhook (${p.webhookId}) not found`);
+        if (!hook || hook.userId !== this.requirePrincipal(ctx.principal).userId)
+          throw new HttpError(404, "NotFoundException", `Webhook (${p.webhookId}) not found`);
         Object.assign(hook, this.webhookFields(body));
         return this.webhookOut(hook);
       }
@@ -671,7 +753,9 @@ export class FakeCalcom {
       case "declineBooking":
         return this.bookingOut(this.decline(ctx.principal, String(p.bookingUid), typeof body.reason === "string" ? body.reason : null));
       case "cancelBooking":
-        return this.bookingOut(this.cancel(ctx.principal, String(p.bookingUid), typeof body.cancellationReason === "string" ? body.cancellationReason : null));
+        return this.bookingOut(
+          this.cancel(ctx.principal, String(p.bookingUid), typeof body.cancellationReason === "string" ? body.cancellationReason : null),
+        );
       case "rescheduleBooking":
         return this.bookingOut(this.reschedule(String(p.bookingUid), body));
       default:
@@ -690,7 +774,15 @@ export class FakeCalcom {
 
   private webhookOut(w: FakeUserWebhook): Record<string, unknown> {
     // Cal.com answers the secret too; our client never reads it.
-    return { id: w.id, userId: w.userId, subscriberUrl: w.subscriberUrl, triggers: w.triggers, active: w.active, payloadTemplate: "", ...(w.secret === null ? {} : { secret: w.secret }) };
+    return {
+      id: w.id,
+      userId: w.userId,
+      subscriberUrl: w.subscriberUrl,
+      triggers: w.triggers,
+      active: w.active,
+      payloadTemplate: "",
+      ...(w.secret === null ? {} : { secret: w.secret }),
+    };
   }
 
   private id(): number {
@@ -704,7 +796,11 @@ export class FakeCalcom {
   }
 
   private createUser(email: string, timeZone: string, orgId: number | null, name?: string): User {
-    const base = email.split("@")[0]?.replace(/[^a-z0-9-]/gi, "-").toLowerCase() ?? "user";
+    const base =
+      email
+        .split("@")[0]
+        ?.replace(/[^a-z0-9-]/gi, "-")
+        .toLowerCase() ?? "user";
     let username = base;
     for (let n = 2; this.listUsers().some((u) => u.username === username); n++) username = `${base}-${n}`;
     const user: User = { id: this.id(), email, username, name: name ?? base, timeZone, defaultScheduleId: null, orgId };
@@ -723,7 +819,8 @@ export class FakeCalcom {
   }
   private requireOrgAdmin(principal: Principal | null, orgId: number): void {
     const p = this.requirePrincipal(principal);
-    if (p.kind !== "orgAdmin" || p.orgId !== orgId) throw new HttpError(403, "ForbiddenException", "You are not an admin of this organization");
+    if (p.kind !== "orgAdmin" || p.orgId !== orgId)
+      throw new HttpError(403, "ForbiddenException", "You are not an admin of this organization");
   }
   private requireTeam(principal: Principal | null, orgId: number, teamId: number): void {
     this.requireOrgAdmin(principal, orgId);
@@ -732,7 +829,8 @@ export class FakeCalcom {
   private orgUser(principal: Principal | null, orgId: number, userId: number): User {
     this.requireOrgAdmin(principal, orgId);
     const user = this.users.get(userId);
-    if (!user || user.orgId !== orgId) throw new HttpError(404, "NotFoundException", `User with id ${userId} is not part of organization ${orgId}`);
+    if (!user || user.orgId !== orgId)
+      throw new HttpError(404, "NotFoundException", `User with id ${userId} is not part of organization ${orgId}`);
     return user;
   }
 
@@ -753,7 +851,8 @@ export class FakeCalcom {
   private updateSchedule(ownerId: number, id: number, body: Record<string, unknown>): Schedule {
     const schedule = this.schedules.get(id);
     if (!schedule) throw new HttpError(404, "NotFoundException", `Schedule with ID=${id} does not exist.`);
-    if (schedule.ownerId !== ownerId) throw new HttpError(403, "ForbiddenException", `User with ID=${ownerId} does not own schedule with ID=${id}`);
+    if (schedule.ownerId !== ownerId)
+      throw new HttpError(403, "ForbiddenException", `User with ID=${ownerId} does not own schedule with ID=${id}`);
     if (typeof body.name === "string") schedule.name = body.name;
     if (typeof body.timeZone === "string") schedule.timeZone = body.timeZone;
     // Passing availability replaces every weekly row.
@@ -785,7 +884,8 @@ export class FakeCalcom {
     if (clash) throw new HttpError(409, "ConflictException", "Invalid Input: Trying to create a record that already exists.");
     if (typeof body.scheduleId === "number") {
       const schedule = this.schedules.get(body.scheduleId);
-      if (!schedule || schedule.ownerId !== ownerId) throw new HttpError(400, "BadRequestException", `Schedule with id ${body.scheduleId} is not owned by the user`);
+      if (!schedule || schedule.ownerId !== ownerId)
+        throw new HttpError(400, "BadRequestException", `Schedule with id ${body.scheduleId} is not owned by the user`);
     }
     const policy = body.confirmationPolicy as { type?: string; blockUnconfirmedBookingsInBooker?: boolean } | undefined;
     const eventType: EventType = {
@@ -820,7 +920,8 @@ export class FakeCalcom {
     if (typeof body.lengthInMinutes === "number") eventType.lengthInMinutes = body.lengthInMinutes;
     if (typeof body.scheduleId === "number") eventType.scheduleId = body.scheduleId;
     if (typeof body.hidden === "boolean") eventType.hidden = body.hidden;
-    if (typeof body.bookingRequiresAuthentication === "boolean") eventType.bookingRequiresAuthentication = body.bookingRequiresAuthentication;
+    if (typeof body.bookingRequiresAuthentication === "boolean")
+      eventType.bookingRequiresAuthentication = body.bookingRequiresAuthentication;
     const policy = body.confirmationPolicy as { type?: string; blockUnconfirmedBookingsInBooker?: boolean } | undefined;
     if (policy) {
       eventType.requiresConfirmation = policy.type === "always";
@@ -911,7 +1012,9 @@ export class FakeCalcom {
     const zone = query.timeZone ?? "UTC";
     const parseBound = (value: string | undefined, endOfDay: boolean): number => {
       if (!value) throw new HttpError(400, "BadRequestException", "start and end are required");
-      const dt = /^\d{4}-\d{2}-\d{2}$/.test(value) ? DateTime.fromISO(value, { zone: "utc" }).plus(endOfDay ? { hours: 23, minutes: 59, seconds: 59 } : {}) : DateTime.fromISO(value, { zone: "utc" });
+      const dt = /^\d{4}-\d{2}-\d{2}$/.test(value)
+        ? DateTime.fromISO(value, { zone: "utc" }).plus(endOfDay ? { hours: 23, minutes: 59, seconds: 59 } : {})
+        : DateTime.fromISO(value, { zone: "utc" });
       if (!dt.isValid) throw new HttpError(400, "BadRequestException", `Invalid date ${value}`);
       return dt.toMillis();
     };
@@ -937,7 +1040,8 @@ export class FakeCalcom {
     const eventType = this.requireEventType(Number(body.eventTypeId));
     if (eventType.bookingRequiresAuthentication) {
       if (!principal) throw new HttpError(401, "UnauthorizedException", "This event type requires authentication");
-      if (!this.canManage(principal, eventType)) throw new HttpError(403, "ForbiddenException", "You are not allowed to book this event type");
+      if (!this.canManage(principal, eventType))
+        throw new HttpError(403, "ForbiddenException", "You are not allowed to book this event type");
     }
     const startMs = Date.parse(String(body.start));
     if (startMs < this.now()) throw new HttpError(400, "BadRequestException", "Attempting to book a meeting in the past.");
@@ -945,21 +1049,39 @@ export class FakeCalcom {
     const email = attendee.email ?? "";
     // Cal.com answers a create of a booking needing confirmation with the pending booking of the same
     // event type, attendee email and start when one exists (docs/calcom.md, "What Cal.com does").
-    const existing = this.listBookings().find((b) => b.status === "pending" && b.eventTypeId === eventType.id && b.attendee.email === email && Date.parse(b.start) === startMs);
+    const existing = this.listBookings().find(
+      (b) => b.status === "pending" && b.eventTypeId === eventType.id && b.attendee.email === email && Date.parse(b.start) === startMs,
+    );
     if (existing && eventType.requiresConfirmation) return existing;
     if (!this.freeSlotStarts(eventType, startMs, startMs + eventType.lengthInMinutes * 60_000).includes(startMs)) {
       throw new HttpError(400, "BadRequestException", "User either already has booking at this time or is not available");
     }
     const status: FakeBookingStatus = eventType.requiresConfirmation ? "pending" : "accepted";
-    if (status === "accepted" && this.listBookings().some((b) => b.status === "accepted" && b.hostId === eventType.hostIds[0] && Date.parse(b.start) === startMs)) {
+    if (
+      status === "accepted" &&
+      this.listBookings().some((b) => b.status === "accepted" && b.hostId === eventType.hostIds[0] && Date.parse(b.start) === startMs)
+    ) {
       throw new HttpError(409, "ConflictException", "Invalid Input: Trying to create a record that already exists.");
     }
-    const booking = this.insertBooking(eventType, new Date(startMs).toISOString(), { name: attendee.name, email, timeZone: attendee.timeZone }, (body.metadata as Record<string, string> | undefined) ?? {}, status);
+    const booking = this.insertBooking(
+      eventType,
+      new Date(startMs).toISOString(),
+      { name: attendee.name, email, timeZone: attendee.timeZone },
+      (body.metadata as Record<string, string> | undefined) ?? {},
+      status,
+    );
     this.emit(status === "pending" ? "BOOKING_REQUESTED" : "BOOKING_CREATED", booking);
     return booking;
   }
 
-  private insertBooking(eventType: EventType, start: string, attendee: FakeBooking["attendee"], metadata: Record<string, string>, status: FakeBookingStatus, rescheduledFromUid: string | null = null): FakeBooking {
+  private insertBooking(
+    eventType: EventType,
+    start: string,
+    attendee: FakeBooking["attendee"],
+    metadata: Record<string, string>,
+    status: FakeBookingStatus,
+    rescheduledFromUid: string | null = null,
+  ): FakeBooking {
     const now = new Date(this.now()).toISOString();
     const booking: FakeBooking = {
       id: this.id(),
@@ -1044,21 +1166,32 @@ export class FakeCalcom {
     const booking = this.requireBooking(uid);
     if (booking.status === "cancelled") throw new HttpError(400, "BadRequestException", "This booking has already been cancelled.");
     const eventType = this.eventTypes.get(booking.eventTypeId);
-    const isHost = principal !== null && (booking.hostId === principal.userId || (eventType !== undefined && this.canManage(principal, eventType)));
+    const isHost =
+      principal !== null && (booking.hostId === principal.userId || (eventType !== undefined && this.canManage(principal, eventType)));
     if (isHost && !reason) throw new HttpError(400, "BadRequestException", "Cancellation reason is required when you are the host");
-    if (Date.parse(booking.end) < this.now()) throw new HttpError(400, "BadRequestException", "Cannot cancel a booking that has already ended");
+    if (Date.parse(booking.end) < this.now())
+      throw new HttpError(400, "BadRequestException", "Cannot cancel a booking that has already ended");
     booking.status = "cancelled";
     booking.cancellationReason = reason;
     const canceller = isHost ? this.users.get(booking.hostId)?.email : booking.attendee.email;
     booking.cancelledByEmail = canceller ?? null;
-    this.emit("BOOKING_CANCELLED", booking, { cancellationReason: reason, cancelledBy: canceller ?? null, requestReschedule: false }, false);
+    this.emit(
+      "BOOKING_CANCELLED",
+      booking,
+      { cancellationReason: reason, cancelledBy: canceller ?? null, requestReschedule: false },
+      false,
+    );
     return this.touch(booking);
   }
 
   private reschedule(uid: string, body: Record<string, unknown>): FakeBooking {
     const old = this.requireBooking(uid);
     if (old.status === "cancelled" || old.status === "rejected") {
-      throw new HttpError(400, "BadRequestException", `Can't reschedule booking with uid=${uid} because it has been cancelled and rescheduled already to booking with uid=${old.rescheduledToUid ?? "none"}`);
+      throw new HttpError(
+        400,
+        "BadRequestException",
+        `Can't reschedule booking with uid=${uid} because it has been cancelled and rescheduled already to booking with uid=${old.rescheduledToUid ?? "none"}`,
+      );
     }
     const eventType = this.requireEventType(old.eventTypeId);
     const startMs = Date.parse(String(body.start));
@@ -1075,7 +1208,13 @@ export class FakeCalcom {
     old.rescheduledByEmail = typeof body.rescheduledBy === "string" ? body.rescheduledBy : null;
     this.touch(old);
     // No BOOKING_CANCELLED for the old booking of a reschedule.
-    const rescheduled = { rescheduleUid: old.uid, rescheduleId: old.id, rescheduleStartTime: old.start, rescheduleEndTime: old.end, rescheduledBy: typeof body.rescheduledBy === "string" ? body.rescheduledBy : null };
+    const rescheduled = {
+      rescheduleUid: old.uid,
+      rescheduleId: old.id,
+      rescheduleStartTime: old.start,
+      rescheduleEndTime: old.end,
+      rescheduledBy: typeof body.rescheduledBy === "string" ? body.rescheduledBy : null,
+    };
     this.emit(status === "accepted" ? "BOOKING_RESCHEDULED" : "BOOKING_REQUESTED", next, rescheduled);
     return next;
   }
@@ -1083,7 +1222,15 @@ export class FakeCalcom {
   // ---- output shapes ----
 
   private userOut(user: User) {
-    return { id: user.id, email: user.email, username: user.username, name: user.name, timeZone: user.timeZone, defaultScheduleId: user.defaultScheduleId, organizationId: user.orgId };
+    return {
+      id: user.id,
+      email: user.email,
+      username: user.username,
+      name: user.name,
+      timeZone: user.timeZone,
+      defaultScheduleId: user.defaultScheduleId,
+      organizationId: user.orgId,
+    };
   }
 
   private eventTypeOut(e: EventType) {
@@ -1099,7 +1246,9 @@ export class FakeCalcom {
       ownerId: e.ownerId,
       teamId: e.teamId,
       hosts: e.hostIds.map((userId) => ({ userId })),
-      confirmationPolicy: e.requiresConfirmation ? { type: "always", blockUnconfirmedBookingsInBooker: e.blockUnconfirmed } : { disabled: true },
+      confirmationPolicy: e.requiresConfirmation
+        ? { type: "always", blockUnconfirmedBookingsInBooker: e.blockUnconfirmed }
+        : { disabled: true },
       minimumBookingNotice: e.minimumBookingNotice,
       beforeEventBuffer: e.beforeEventBuffer,
       afterEventBuffer: e.afterEventBuffer,
@@ -1137,4 +1286,3 @@ export class FakeCalcom {
     };
   }
 }
-

@@ -108,7 +108,19 @@ function id(prefix: string): string {
 export class FakeStripe {
   readonly requests: StripeRecordedRequest[] = [];
   readonly sessions = new Map<string, FakeSession>();
-  readonly paymentIntents = new Map<string, { id: string; object: "payment_intent"; amount: number; currency: string; status: string; latest_charge: string; metadata: Record<string, string>; last_payment_error?: Record<string, string> }>();
+  readonly paymentIntents = new Map<
+    string,
+    {
+      id: string;
+      object: "payment_intent";
+      amount: number;
+      currency: string;
+      status: string;
+      latest_charge: string;
+      metadata: Record<string, string>;
+      last_payment_error?: Record<string, string>;
+    }
+  >();
   readonly charges = new Map<string, FakeCharge>();
   readonly refunds = new Map<string, FakeRefund>();
   readonly disputes = new Map<string, FakeDispute>();
@@ -219,8 +231,26 @@ export class FakeStripe {
     if (session.status !== "open") throw new StripeHttpError(400, "invalid_request_error", `Session ${sessionId} is ${session.status}`);
     const paymentIntentId = id("pi");
     const chargeId = id("ch");
-    this.charges.set(chargeId, { id: chargeId, object: "charge", amount: session.amount_total, amount_refunded: 0, refunded: false, currency: session.currency, payment_intent: paymentIntentId, disputed: false, metadata: {} });
-    const paymentIntent = { id: paymentIntentId, object: "payment_intent" as const, amount: session.amount_total, currency: session.currency, status: "succeeded", latest_charge: chargeId, metadata: session.payment_intent_metadata };
+    this.charges.set(chargeId, {
+      id: chargeId,
+      object: "charge",
+      amount: session.amount_total,
+      amount_refunded: 0,
+      refunded: false,
+      currency: session.currency,
+      payment_intent: paymentIntentId,
+      disputed: false,
+      metadata: {},
+    });
+    const paymentIntent = {
+      id: paymentIntentId,
+      object: "payment_intent" as const,
+      amount: session.amount_total,
+      currency: session.currency,
+      status: "succeeded",
+      latest_charge: chargeId,
+      metadata: session.payment_intent_metadata,
+    };
     this.paymentIntents.set(paymentIntentId, paymentIntent);
     session.status = "complete";
     session.payment_status = "paid";
@@ -240,7 +270,15 @@ export class FakeStripe {
     const session = this.requireSession(sessionId);
     if (session.status !== "open") throw new StripeHttpError(400, "invalid_request_error", `Session ${sessionId} is ${session.status}`);
     const paymentIntentId = id("pi");
-    this.paymentIntents.set(paymentIntentId, { id: paymentIntentId, object: "payment_intent", amount: session.amount_total, currency: session.currency, status: "processing", latest_charge: "", metadata: session.payment_intent_metadata });
+    this.paymentIntents.set(paymentIntentId, {
+      id: paymentIntentId,
+      object: "payment_intent",
+      amount: session.amount_total,
+      currency: session.currency,
+      status: "processing",
+      latest_charge: "",
+      metadata: session.payment_intent_metadata,
+    });
     session.status = "complete";
     session.payment_intent = paymentIntentId;
     session.url = null;
@@ -264,7 +302,17 @@ export class FakeStripe {
       return session;
     }
     const chargeId = id("ch");
-    this.charges.set(chargeId, { id: chargeId, object: "charge", amount: session.amount_total, amount_refunded: 0, refunded: false, currency: session.currency, payment_intent: pi.id, disputed: false, metadata: {} });
+    this.charges.set(chargeId, {
+      id: chargeId,
+      object: "charge",
+      amount: session.amount_total,
+      amount_refunded: 0,
+      refunded: false,
+      currency: session.currency,
+      payment_intent: pi.id,
+      disputed: false,
+      metadata: {},
+    });
     pi.status = "succeeded";
     pi.latest_charge = chargeId;
     session.payment_status = "paid";
@@ -285,7 +333,12 @@ export class FakeStripe {
       status: "requires_payment_method",
       latest_charge: "",
       metadata: session.payment_intent_metadata,
-      last_payment_error: { type: "card_error", code: "card_declined", decline_code: "insufficient_funds", message: "Your card has insufficient funds." },
+      last_payment_error: {
+        type: "card_error",
+        code: "card_declined",
+        decline_code: "insufficient_funds",
+        message: "Your card has insufficient funds.",
+      },
     };
     this.paymentIntents.set(paymentIntentId, paymentIntent);
     this.emit("payment_intent.payment_failed", paymentIntent);
@@ -295,7 +348,12 @@ export class FakeStripe {
   /** Test-only: the session reaches its expiry (as Stripe does on its own at `expires_at`). */
   expire(sessionId: string): FakeSession {
     const session = this.requireSession(sessionId);
-    if (session.status !== "open") throw new StripeHttpError(400, "invalid_request_error", `Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of \`${session.status}\`.`);
+    if (session.status !== "open")
+      throw new StripeHttpError(
+        400,
+        "invalid_request_error",
+        `Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of \`${session.status}\`.`,
+      );
     session.status = "expired";
     session.url = null;
     this.emit("checkout.session.expired", this.sessionOut(session));
@@ -310,7 +368,8 @@ export class FakeStripe {
   openDispute(paymentIntentId: string, options: { reason?: string; inquiry?: boolean } = {}): FakeDispute {
     const pi = this.paymentIntents.get(paymentIntentId);
     const charge = pi ? this.charges.get(pi.latest_charge) : undefined;
-    if (!pi || !charge) throw new StripeHttpError(404, "invalid_request_error", `No such payment_intent: '${paymentIntentId}'`, "resource_missing");
+    if (!pi || !charge)
+      throw new StripeHttpError(404, "invalid_request_error", `No such payment_intent: '${paymentIntentId}'`, "resource_missing");
     const created = Math.floor(this.now() / 1000);
     const dispute: FakeDispute = {
       id: id("dp"),
@@ -359,12 +418,19 @@ export class FakeStripe {
     const pi = this.paymentIntents.get(paymentIntentId);
     const charge = pi ? this.charges.get(pi.latest_charge) : undefined;
     if (!charge) return 0;
-    const withdrawn = [...this.disputes.values()].filter((d) => d.charge === charge.id && !d.status.startsWith("warning_") && d.status !== "won").reduce((sum, d) => sum + d.amount, 0);
+    const withdrawn = [...this.disputes.values()]
+      .filter((d) => d.charge === charge.id && !d.status.startsWith("warning_") && d.status !== "won")
+      .reduce((sum, d) => sum + d.amount, 0);
     return charge.amount - charge.amount_refunded - withdrawn;
   }
 
   /** A signed event body and header for `type`, as Stripe would send it (for direct posting in tests). */
-  signedEvent(type: string, object: unknown, secret: string, options: { eventId?: string; timestamp?: number } = {}): { rawBody: string; signature: string; eventId: string } {
+  signedEvent(
+    type: string,
+    object: unknown,
+    secret: string,
+    options: { eventId?: string; timestamp?: number } = {},
+  ): { rawBody: string; signature: string; eventId: string } {
     const eventId = options.eventId ?? id("evt");
     const rawBody = JSON.stringify(this.event(eventId, type, object), null, 2);
     return { rawBody, signature: stripeTestSignature(rawBody, secret, options.timestamp), eventId };
@@ -398,7 +464,14 @@ export class FakeStripe {
       record.durationMs = performance.now() - arrived;
     };
     const sendError = (err: StripeHttpError) => {
-      send(err.status, { error: { type: err.type, message: err.message, ...(err.code ? { code: err.code } : {}), ...(err.param ? { param: err.param } : {}) } });
+      send(err.status, {
+        error: {
+          type: err.type,
+          message: err.message,
+          ...(err.code ? { code: err.code } : {}),
+          ...(err.param ? { param: err.param } : {}),
+        },
+      });
     };
 
     try {
@@ -407,12 +480,18 @@ export class FakeStripe {
         throw new StripeHttpError(401, "invalid_request_error", "Invalid API Key provided.");
       }
       const route = `${method} ${url.pathname.replace(/\/(cs|pi|re|ch|dp)_test_[0-9a-f]+/, "/{id}")}`;
-      const hash = createHash("sha256").update(`${route} ${JSON.stringify(params)}`).digest("hex");
+      const hash = createHash("sha256")
+        .update(`${route} ${JSON.stringify(params)}`)
+        .digest("hex");
       // Stripe keeps a key for 24 hours: after that the same key is a new request.
       const kept = method === "POST" && idempotencyKey ? this.idempotency.get(idempotencyKey) : undefined;
       const stored = kept && this.now() - kept.at < IDEMPOTENCY_KEPT_MS ? kept : undefined;
       if (stored && idempotencyKey && stored.hash !== hash) {
-        throw new StripeHttpError(400, "idempotency_error", `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`);
+        throw new StripeHttpError(
+          400,
+          "idempotency_error",
+          `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
+        );
       }
       // A failure before the endpoint runs never meets a replay (the SDK's retry of a stored request).
       const fault = this.faults.find((f) => f.remaining > 0 && (f.route === null || f.route === route) && !(stored && f.kind === "before"));
@@ -456,13 +535,21 @@ export class FakeStripe {
     if (method === "GET" && path === "/v1/checkout/sessions") {
       const created = (p.created ?? {}) as { gte?: string };
       const sessions = [...this.sessions.values()]
-        .filter((x) => (typeof p.status !== "string" || x.status === p.status) && (created.gte === undefined || x.created >= Number(created.gte)))
+        .filter(
+          (x) => (typeof p.status !== "string" || x.status === p.status) && (created.gte === undefined || x.created >= Number(created.gte)),
+        )
         .sort((a, b) => b.created - a.created);
       const limit = Number(p.limit ?? 10);
-      return { object: "list", url: "/v1/checkout/sessions", has_more: sessions.length > limit, data: sessions.slice(0, limit).map((x) => this.sessionOut(x)) };
+      return {
+        object: "list",
+        url: "/v1/checkout/sessions",
+        has_more: sessions.length > limit,
+        data: sessions.slice(0, limit).map((x) => this.sessionOut(x)),
+      };
     }
     if (method === "GET" && (m = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(path))) return this.sessionOut(this.requireSession(m[1] ?? ""));
-    if (method === "POST" && (m = /^\/v1\/checkout\/sessions\/([^/]+)\/expire$/.exec(path))) return this.sessionOut(this.expire(m[1] ?? ""));
+    if (method === "POST" && (m = /^\/v1\/checkout\/sessions\/([^/]+)\/expire$/.exec(path)))
+      return this.sessionOut(this.expire(m[1] ?? ""));
     if (method === "GET" && (m = /^\/v1\/disputes\/([^/]+)$/.exec(path))) {
       const dispute = this.disputes.get(m[1] ?? "");
       if (!dispute) throw new StripeHttpError(404, "invalid_request_error", `No such dispute: '${m[1] ?? ""}'`, "resource_missing");
@@ -475,7 +562,9 @@ export class FakeStripe {
     }
     if (method === "POST" && path === "/v1/refunds") return this.createRefund(p);
     if (method === "GET" && path === "/v1/refunds") {
-      const refunds = [...this.refunds.values()].filter((r) => typeof p.payment_intent !== "string" || r.payment_intent === p.payment_intent);
+      const refunds = [...this.refunds.values()].filter(
+        (r) => typeof p.payment_intent !== "string" || r.payment_intent === p.payment_intent,
+      );
       const limit = Number(p.limit ?? 10);
       return { object: "list", url: "/v1/refunds", has_more: refunds.length > limit, data: refunds.slice(0, limit) };
     }
@@ -484,11 +573,16 @@ export class FakeStripe {
       if (!refund) throw new StripeHttpError(404, "invalid_request_error", `No such refund: '${m[1] ?? ""}'`, "resource_missing");
       return refund;
     }
-    if (method === "POST" && (m = /^\/__standin\/checkout\/sessions\/([^/]+)\/pay$/.exec(path))) return this.sessionOut(this.pay(m[1] ?? ""));
-    if (method === "POST" && (m = /^\/__standin\/checkout\/sessions\/([^/]+)\/pay-delayed$/.exec(path))) return this.sessionOut(this.payDelayed(m[1] ?? ""));
-    if (method === "POST" && (m = /^\/__standin\/checkout\/sessions\/([^/]+)\/settle$/.exec(path))) return this.sessionOut(this.settleDelayedPayment(m[1] ?? "", p.outcome === "failed" ? "failed" : "succeeded"));
-    if (method === "POST" && (m = /^\/__standin\/payment_intents\/([^/]+)\/dispute$/.exec(path))) return this.openDispute(m[1] ?? "", { reason: typeof p.reason === "string" ? p.reason : "fraudulent" });
-    if (method === "POST" && (m = /^\/__standin\/disputes\/([^/]+)\/close$/.exec(path))) return this.closeDispute(m[1] ?? "", p.outcome === "won" ? "won" : "lost");
+    if (method === "POST" && (m = /^\/__standin\/checkout\/sessions\/([^/]+)\/pay$/.exec(path)))
+      return this.sessionOut(this.pay(m[1] ?? ""));
+    if (method === "POST" && (m = /^\/__standin\/checkout\/sessions\/([^/]+)\/pay-delayed$/.exec(path)))
+      return this.sessionOut(this.payDelayed(m[1] ?? ""));
+    if (method === "POST" && (m = /^\/__standin\/checkout\/sessions\/([^/]+)\/settle$/.exec(path)))
+      return this.sessionOut(this.settleDelayedPayment(m[1] ?? "", p.outcome === "failed" ? "failed" : "succeeded"));
+    if (method === "POST" && (m = /^\/__standin\/payment_intents\/([^/]+)\/dispute$/.exec(path)))
+      return this.openDispute(m[1] ?? "", { reason: typeof p.reason === "string" ? p.reason : "fraudulent" });
+    if (method === "POST" && (m = /^\/__standin\/disputes\/([^/]+)\/close$/.exec(path)))
+      return this.closeDispute(m[1] ?? "", p.outcome === "won" ? "won" : "lost");
     throw new StripeHttpError(404, "invalid_request_error", `Unrecognized request URL (${method}: ${path}).`);
   }
 
@@ -499,16 +593,24 @@ export class FakeStripe {
   }
 
   private createSession(p: Record<string, unknown>): FakeSession {
-    if (p.mode !== "payment") throw new StripeHttpError(400, "invalid_request_error", "Only mode=payment is supported here.", undefined, "mode");
+    if (p.mode !== "payment")
+      throw new StripeHttpError(400, "invalid_request_error", "Only mode=payment is supported here.", undefined, "mode");
     const items = (p.line_items ?? []) as { quantity?: string; price_data?: { currency?: string; unit_amount?: string } }[];
     if (items.length === 0) throw new StripeHttpError(400, "invalid_request_error", "line_items is required", undefined, "line_items");
     const amount = items.reduce((sum, item) => sum + Number(item.price_data?.unit_amount ?? NaN) * Number(item.quantity ?? 1), 0);
-    if (!Number.isInteger(amount) || amount < 0) throw new StripeHttpError(400, "invalid_request_error", "Invalid unit_amount", undefined, "line_items");
+    if (!Number.isInteger(amount) || amount < 0)
+      throw new StripeHttpError(400, "invalid_request_error", "Invalid unit_amount", undefined, "line_items");
     const currency = items[0]?.price_data?.currency ?? "";
     const created = Math.floor(this.now() / 1000);
     const expiresAt = p.expires_at === undefined ? created + 86_400 : Number(p.expires_at);
     if (expiresAt - created < 1_800 || expiresAt - created > 86_400) {
-      throw new StripeHttpError(400, "invalid_request_error", "The expires_at timestamp must be between 30 minutes and 24 hours from Checkout Session creation.", undefined, "expires_at");
+      throw new StripeHttpError(
+        400,
+        "invalid_request_error",
+        "The expires_at timestamp must be between 30 minutes and 24 hours from Checkout Session creation.",
+        undefined,
+        "expires_at",
+      );
     }
     const sessionId = id("cs");
     const session: FakeSession = {
@@ -531,7 +633,7 @@ export class FakeStripe {
       cancel_url: typeof p.cancel_url === "string" ? p.cancel_url : null,
       payment_intent: null,
       ui_mode: "hosted_page",
-      payment_intent_metadata: ((p.payment_intent_data as { metadata?: Record<string, string> } | undefined)?.metadata) ?? {},
+      payment_intent_metadata: (p.payment_intent_data as { metadata?: Record<string, string> } | undefined)?.metadata ?? {},
     };
     this.sessions.set(sessionId, session);
     return session;
@@ -539,18 +641,47 @@ export class FakeStripe {
 
   private createRefund(p: Record<string, unknown>): FakeRefund {
     const pi = this.paymentIntents.get(String(p.payment_intent));
-    if (!pi) throw new StripeHttpError(400, "invalid_request_error", `No such payment_intent: '${String(p.payment_intent)}'`, "resource_missing", "payment_intent");
+    if (!pi)
+      throw new StripeHttpError(
+        400,
+        "invalid_request_error",
+        `No such payment_intent: '${String(p.payment_intent)}'`,
+        "resource_missing",
+        "payment_intent",
+      );
     const charge = this.charges.get(pi.latest_charge);
     if (!charge) throw new StripeHttpError(400, "invalid_request_error", "This PaymentIntent has no charge to refund.");
-    if (charge.disputed) throw new StripeHttpError(400, "invalid_request_error", `Charge ${charge.id} has been charged back; cannot issue a refund.`, "charge_disputed");
-    if (charge.refunded) throw new StripeHttpError(400, "invalid_request_error", `Charge ${charge.id} has already been refunded.`, "charge_already_refunded");
+    if (charge.disputed)
+      throw new StripeHttpError(
+        400,
+        "invalid_request_error",
+        `Charge ${charge.id} has been charged back; cannot issue a refund.`,
+        "charge_disputed",
+      );
+    if (charge.refunded)
+      throw new StripeHttpError(400, "invalid_request_error", `Charge ${charge.id} has already been refunded.`, "charge_already_refunded");
     const remaining = charge.amount - charge.amount_refunded;
     const amount = p.amount === undefined ? remaining : Number(p.amount);
-    if (!Number.isInteger(amount) || amount < 1) throw new StripeHttpError(400, "invalid_request_error", "This value must be greater than or equal to 1.", undefined, "amount");
-    if (amount > remaining) throw new StripeHttpError(400, "invalid_request_error", `Refund amount (${amount}) is greater than unrefunded amount on charge (${remaining})`, undefined, "amount");
+    if (!Number.isInteger(amount) || amount < 1)
+      throw new StripeHttpError(400, "invalid_request_error", "This value must be greater than or equal to 1.", undefined, "amount");
+    if (amount > remaining)
+      throw new StripeHttpError(
+        400,
+        "invalid_request_error",
+        `Refund amount (${amount}) is greater than unrefunded amount on charge (${remaining})`,
+        undefined,
+        "amount",
+      );
     // Stripe's own currency rules: three-decimal currencies in steps of 10, ISK and UGX in whole units (steps of 100).
     const step = ["bhd", "jod", "kwd", "omr", "tnd"].includes(charge.currency) ? 10 : ["isk", "ugx"].includes(charge.currency) ? 100 : 1;
-    if (amount % step !== 0) throw new StripeHttpError(400, "invalid_request_error", `Invalid amount: ${charge.currency.toUpperCase()} amounts must be divisible by ${step}.`, "amount_invalid", "amount");
+    if (amount % step !== 0)
+      throw new StripeHttpError(
+        400,
+        "invalid_request_error",
+        `Invalid amount: ${charge.currency.toUpperCase()} amounts must be divisible by ${step}.`,
+        "amount_invalid",
+        "amount",
+      );
     const status = this.refundStatuses.shift() ?? "succeeded";
     const refund: FakeRefund = {
       id: id("re"),

@@ -7,7 +7,10 @@ export interface LoopbackServer {
 }
 
 /** An HTTP server on 127.0.0.1 (port 0 picks a free one), for the stand-ins. */
-export async function listenOnLoopback(handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>, port = 0): Promise<LoopbackServer> {
+export async function listenOnLoopback(
+  handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  port = 0,
+): Promise<LoopbackServer> {
   const server = createServer((req, res) => {
     void handler(req, res);
   });
@@ -21,9 +24,11 @@ export async function listenOnLoopback(handler: (req: IncomingMessage, res: Serv
     port: (server.address() as AddressInfo).port,
     close: async () => {
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => {
-        resolve();
-      }));
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
     },
   };
 }

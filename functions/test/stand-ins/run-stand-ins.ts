@@ -24,13 +24,16 @@ const secrets = readEnvFile(".secret.local");
 const calcomUrl = new URL(env.CALCOM_API_URL ?? "http://127.0.0.1:5601/v2");
 
 const loopback = (url: URL) => url.hostname === "127.0.0.1" || url.hostname === "localhost";
-const calcom = !loopback(calcomUrl) ? null : await FakeCalcom.start({
-  port: Number(calcomUrl.port),
-  ...(env.CALCOM_ORGANIZATION_ID ? { orgId: Number(env.CALCOM_ORGANIZATION_ID) } : {}),
-  ...(env.CALCOM_TEAM_ID ? { teamId: Number(env.CALCOM_TEAM_ID) } : {}),
-  ...(secrets.CALCOM_API_KEY ? { orgAdminKey: secrets.CALCOM_API_KEY } : {}),
-});
-if (calcom) console.log(`[stand-in] Cal.com API v2 stand-in listening at ${calcom.url} (organization ${calcom.orgId}, team ${calcom.teamId})`);
+const calcom = !loopback(calcomUrl)
+  ? null
+  : await FakeCalcom.start({
+      port: Number(calcomUrl.port),
+      ...(env.CALCOM_ORGANIZATION_ID ? { orgId: Number(env.CALCOM_ORGANIZATION_ID) } : {}),
+      ...(env.CALCOM_TEAM_ID ? { teamId: Number(env.CALCOM_TEAM_ID) } : {}),
+      ...(secrets.CALCOM_API_KEY ? { orgAdminKey: secrets.CALCOM_API_KEY } : {}),
+    });
+if (calcom)
+  console.log(`[stand-in] Cal.com API v2 stand-in listening at ${calcom.url} (organization ${calcom.orgId}, team ${calcom.teamId})`);
 
 const stripeUrl = env.STRIPE_API_BASE_URL ? new URL(env.STRIPE_API_BASE_URL) : null;
 const stripe = stripeUrl && loopback(stripeUrl) ? await FakeStripe.start({ port: Number(stripeUrl.port) }) : null;

@@ -1,7 +1,8 @@
 import { CALCOM_API_KEY } from "../../config/params.js";
 import { defineCallable } from "../../shared/callable.js";
 
-const modules = () => Promise.all([import("./availability.schemas.js"), import("./availability.service.js"), import("../../composition-root.js")]);
+const modules = () =>
+  Promise.all([import("./availability.schemas.js"), import("./availability.service.js"), import("../../composition-root.js")]);
 
 /** `syncAvailability`: the coach saves their weekly availability and syncs it with Cal.com. */
 export const syncAvailability = defineCallable({
@@ -10,7 +11,10 @@ export const syncAvailability = defineCallable({
   options: { secrets: [CALCOM_API_KEY] },
   load: async () => {
     const [schemas, service, { getDependencies }] = await modules();
-    return { input: schemas.SyncAvailabilityInputSchema, handler: (input, caller) => service.syncAvailability(input, caller, getDependencies()) };
+    return {
+      input: schemas.SyncAvailabilityInputSchema,
+      handler: (input, caller) => service.syncAvailability(input, caller, getDependencies()),
+    };
   },
 });
 
@@ -21,6 +25,9 @@ export const getAvailableSlots = defineCallable({
   options: { secrets: [CALCOM_API_KEY] },
   load: async () => {
     const [schemas, service, { getDependencies }] = await modules();
-    return { input: schemas.GetAvailableSlotsInputSchema, handler: (input, caller) => service.getAvailableSlots(input, caller, getDependencies()) };
+    return {
+      input: schemas.GetAvailableSlotsInputSchema,
+      handler: (input, caller) => service.getAvailableSlots(input, caller, getDependencies()),
+    };
   },
 });

@@ -2,7 +2,15 @@ import { DateTime } from "luxon";
 import { AppError } from "../../domain/errors.js";
 import { AvailabilitySchema, type Availability, type Interval } from "../../domain/availability.js";
 import type { Coach } from "../../domain/coach.js";
-import { MAX_BUFFER_MINUTES, bookingRefusal, busyUntilMs, clashes, effectiveLimits, type BufferedInterval, type SchedulingLimits } from "../../domain/limits.js";
+import {
+  MAX_BUFFER_MINUTES,
+  bookingRefusal,
+  busyUntilMs,
+  clashes,
+  effectiveLimits,
+  type BufferedInterval,
+  type SchedulingLimits,
+} from "../../domain/limits.js";
 import { localSlots } from "../../domain/slots.js";
 import { cachedSlots, slotCacheKey } from "./slot-cache.js";
 import { MINUTE_MS, epochMs, toUtcIso } from "../../domain/time.js";
@@ -111,7 +119,12 @@ async function liveBookingIntervals(coachId: string, from: string, to: string, e
   return snap.docs
     .filter((d) => d.id !== except)
     .map((d) => d.data())
-    .map((b) => ({ start: b.startTime, end: b.endTime, bufferBeforeMinutes: b.limits?.bufferBeforeMinutes ?? 0, bufferAfterMinutes: b.limits?.bufferAfterMinutes ?? 0 }))
+    .map((b) => ({
+      start: b.startTime,
+      end: b.endTime,
+      bufferBeforeMinutes: b.limits?.bufferBeforeMinutes ?? 0,
+      bufferAfterMinutes: b.limits?.bufferAfterMinutes ?? 0,
+    }))
     .filter((i) => busyUntilMs(i) + reachMs > epochMs(from));
 }
 
@@ -127,12 +140,21 @@ async function slotSubject(
   if (input.bookingId === undefined) {
     const offering = coach.customOfferings.find((o) => o.calcomEventTypeId === input.eventTypeId);
     if (!offering) throw new AppError("offering/not-found", "This coach has no offering with that event type.");
-    return { durationMinutes: offering.durationMinutes, limits: effectiveLimits(coach.schedulingLimits, offering.schedulingLimits), ownBookingId: null, ownCalcomUid: undefined };
+    return {
+      durationMinutes: offering.durationMinutes,
+      limits: effectiveLimits(coach.schedulingLimits, offering.schedulingLimits),
+      ownBookingId: null,
+      ownCalcomUid: undefined,
+    };
   }
   const booking = (await bookingDoc(input.bookingId).get()).data();
-  if (!booking || (booking.userId !== caller.uid && booking.coachId !== caller.uid && !caller.isAdmin)) throw new AppError("booking/not-found", "There is no booking with this id.");
+  if (!booking || (booking.userId !== caller.uid && booking.coachId !== caller.uid && !caller.isAdmin))
+    throw new AppError("booking/not-found", "There is no booking with this id.");
   if (booking.coachId !== input.coachId || booking.calcomEventTypeId !== input.eventTypeId) {
-    throw new AppError("request/invalid", `This booking is in event type ${booking.calcomEventTypeId ?? "none"} of coach ${booking.coachId}: ask for the slots of those.`);
+    throw new AppError(
+      "request/invalid",
+      `This booking is in event type ${booking.calcomEventTypeId ?? "none"} of coach ${booking.coachId}: ask for the slots of those.`,
+    );
   }
   const { durationMinutes, limits } = sameOfferingTarget(booking, coach);
   return { durationMinutes, limits, ownBookingId: input.bookingId, ownCalcomUid: booking.calcomBookingUid ?? undefined };
@@ -143,7 +165,11 @@ async function slotSubject(
  * coach (Cal.com blocks a pending booking only within its own event type); when Cal.com cannot
  * answer, slots computed from our copy of the availability, marked `source: "local"`.
  */
-export async function getAvailableSlots(input: GetAvailableSlotsInput, caller: CallerContext, deps: Dependencies): Promise<AvailableSlotsOut> {
+export async function getAvailableSlots(
+  input: GetAvailableSlotsInput,
+  caller: CallerContext,
+  deps: Dependencies,
+): Promise<AvailableSlotsOut> {
   requireUid(caller);
   const coach = (await coachDoc(input.coachId).get()).data();
   if (!coach) throw new AppError("coach/not-found", "There is no coach with this id.");
@@ -160,8 +186,20 @@ export async function getAvailableSlots(input: GetAvailableSlotsInput, caller: C
   let slots: Interval[];
   try {
     const query = { eventTypeId: input.eventTypeId, start: from, end: to, timeZone: zone, bookingUidToReschedule: ownCalcomUid };
-    const key = slotCacheKey({ coachId: input.coachId, eventTypeId: input.eventTypeId, from, to, timeZone: zone, bookingUidToReschedule: ownCalcomUid });
-    const cached = await cachedSlots(key, input.coachId, () => deps.now().getTime(), () => deps.scheduling.getSlots(query));
+    const key = slotCacheKey({
+      coachId: input.coachId,
+      eventTypeId: input.eventTypeId,
+      from,
+      to,
+      timeZone: zone,
+      bookingUidToReschedule: ownCalcomUid,
+    });
+    const cached = await cachedSlots(
+      key,
+      input.coachId,
+      () => deps.now().getTime(),
+      () => deps.scheduling.getSlots(query),
+    );
     slots = cached.slots;
     source = cached.source;
     ageSeconds = cached.ageSeconds;
@@ -178,7 +216,10 @@ export async function getAvailableSlots(input: GetAvailableSlotsInput, caller: C
   const buffers = { bufferBeforeMinutes: limits.bufferBeforeMinutes, bufferAfterMinutes: limits.bufferAfterMinutes };
   const nowDate = deps.now();
   const free = slots.filter(
-    (s) => epochMs(s.start) >= epochMs(now) && !busy.some((b) => clashes(b, { ...s, ...buffers })) && bookingRefusal({ start: s.start, now: nowDate, limits, coachTimeZone: coach.timeZone }) === null,
+    (s) =>
+      epochMs(s.start) >= epochMs(now) &&
+      !busy.some((b) => clashes(b, { ...s, ...buffers })) &&
+      bookingRefusal({ start: s.start, now: nowDate, limits, coachTimeZone: coach.timeZone }) === null,
   );
   return {
     coachId: input.coachId,

@@ -18,7 +18,14 @@ export const SLOT_CACHE_TTL_MS = 30_000;
 const CLAIM_MS = 5_000;
 const POLL_MS = 100;
 
-export function slotCacheKey(input: { coachId: string; eventTypeId: number; from: string; to: string; timeZone: string; bookingUidToReschedule?: string | undefined }): string {
+export function slotCacheKey(input: {
+  coachId: string;
+  eventTypeId: number;
+  from: string;
+  to: string;
+  timeZone: string;
+  bookingUidToReschedule?: string | undefined;
+}): string {
   const raw = `${input.coachId}|${input.eventTypeId}|${input.from}|${input.to}|${input.timeZone}${input.bookingUidToReschedule !== undefined ? `|${input.bookingUidToReschedule}` : ""}`;
   return `${input.coachId}_${createHash("sha256").update(raw).digest("hex").slice(0, 32)}`;
 }
@@ -51,8 +58,16 @@ export function cachedSlots(key: string, coachId: string, nowMs: () => number, f
 }
 
 async function load(key: string, coachId: string, nowMs: () => number, fetch: () => Promise<Interval[]>): Promise<CachedSlots> {
-  const isFresh = async (e: SlotCacheEntry | null): Promise<boolean> => e !== null && e.fetchedAtMs !== null && nowMs() - e.fetchedAtMs < SLOT_CACHE_TTL_MS && e.freedVersion === (await calendarFreedVersion(coachId));
-  const answer = (e: SlotCacheEntry): CachedSlots => ({ slots: e.slots, source: "cache", ageSeconds: Math.floor((nowMs() - (e.fetchedAtMs ?? nowMs())) / 1000) });
+  const isFresh = async (e: SlotCacheEntry | null): Promise<boolean> =>
+    e !== null &&
+    e.fetchedAtMs !== null &&
+    nowMs() - e.fetchedAtMs < SLOT_CACHE_TTL_MS &&
+    e.freedVersion === (await calendarFreedVersion(coachId));
+  const answer = (e: SlotCacheEntry): CachedSlots => ({
+    slots: e.slots,
+    source: "cache",
+    ageSeconds: Math.floor((nowMs() - (e.fetchedAtMs ?? nowMs())) / 1000),
+  });
   const entry = await readEntry(key);
   if (entry && (await isFresh(entry))) return answer(entry);
 
@@ -83,7 +98,8 @@ async function load(key: string, coachId: string, nowMs: () => number, fetch: ()
   } catch (err) {
     await rawSlotCacheDoc(key).set({ claimUntilMs: null }, { merge: true });
     const stale = await readEntry(key);
-    if (stale?.fetchedAtMs != null) return { slots: stale.slots, source: "cache", ageSeconds: Math.floor((nowMs() - stale.fetchedAtMs) / 1000) };
+    if (stale?.fetchedAtMs != null)
+      return { slots: stale.slots, source: "cache", ageSeconds: Math.floor((nowMs() - stale.fetchedAtMs) / 1000) };
     throw err;
   }
 }

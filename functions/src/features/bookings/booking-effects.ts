@@ -32,7 +32,13 @@ export function exhausted(booking: Booking, action: Action): boolean {
  * reconciliation and the trigger leaves it alone. Cal.com's rate limit is no failure: nothing is
  * recorded and the block's end is returned, for the queue to run the write again then.
  */
-export async function recordFailure(bookingId: string, action: Action, err: unknown, now: Date, patch: (booking: Booking) => Partial<Booking> = () => ({})): Promise<Date | null> {
+export async function recordFailure(
+  bookingId: string,
+  action: Action,
+  err: unknown,
+  now: Date,
+  patch: (booking: Booking) => Partial<Booking> = () => ({}),
+): Promise<Date | null> {
   const blockEnds = action === "stripe-refund" ? null : rateLimitedUntil(err, now);
   if (blockEnds !== null) {
     log.info("booking.side-effect-rate-limited", { bookingId, action, until: blockEnds.toISOString() });
@@ -44,12 +50,18 @@ export async function recordFailure(bookingId: string, action: Action, err: unkn
   await getDb().runTransaction(async (tx) => {
     const booking = await requireBooking(bookingId, tx);
     const attempts = (booking.sideEffectAttempts[action] ?? 0) + 1;
-    patchBooking(tx, bookingId, booking, {
-      sideEffectAttempts: { ...booking.sideEffectAttempts, [action]: attempts },
-      lastError: { action, code, message },
-      needsReconciliation: attempts >= MAX_AUTOMATIC_ATTEMPTS || booking.needsReconciliation,
-      ...patch(booking),
-    }, now);
+    patchBooking(
+      tx,
+      bookingId,
+      booking,
+      {
+        sideEffectAttempts: { ...booking.sideEffectAttempts, [action]: attempts },
+        lastError: { action, code, message },
+        needsReconciliation: attempts >= MAX_AUTOMATIC_ATTEMPTS || booking.needsReconciliation,
+        ...patch(booking),
+      },
+      now,
+    );
   });
   return null;
 }
@@ -59,14 +71,29 @@ export async function recordFailure(bookingId: string, action: Action, err: unkn
  * cancelled/pending, its slot freed, one audit entry under `auditId`. Returns false, changing
  * nothing, when the booking is no longer an unpaid hold.
  */
-export async function releaseHoldInTx(tx: Transaction, bookingId: string, booking: Booking, reason: string, auditId: string, now: Date, audit: Record<string, unknown> = {}): Promise<boolean> {
+export async function releaseHoldInTx(
+  tx: Transaction,
+  bookingId: string,
+  booking: Booking,
+  reason: string,
+  auditId: string,
+  now: Date,
+  audit: Record<string, unknown> = {},
+): Promise<boolean> {
   if (booking.status !== "requested" || booking.paymentStatus !== "pending") return false;
   const release = await releaseInTx(tx, booking.coachId, bookingId);
-  writeBooking(tx, bookingId, booking, { status: "cancelled", paymentStatus: "pending" }, {
-    holdExpiresAt: null,
-    paymentProcessing: false,
-    cancellation: { by: "system", reason, at: now.toISOString(), refundCents: 0, refundedBeforeCents: 0, tier: "hold-released" },
-  }, now);
+  writeBooking(
+    tx,
+    bookingId,
+    booking,
+    { status: "cancelled", paymentStatus: "pending" },
+    {
+      holdExpiresAt: null,
+      paymentProcessing: false,
+      cancellation: { by: "system", reason, at: now.toISOString(), refundCents: 0, refundedBeforeCents: 0, tier: "hold-released" },
+    },
+    now,
+  );
   release();
   appendAudit(tx, bookingId, auditId, { type: "hold-released", reason, ...audit }, now);
   return true;
@@ -90,7 +117,14 @@ export async function releaseHold(bookingId: string, reason: string, deps: Depen
  * reconciliation: the event may be late or lost). False, changing nothing, when the booking is no
  * longer an unpaid hold or its start has come (the hold is then released as any expired one).
  */
-export function recordPaymentProcessingInTx(tx: Transaction, bookingId: string, booking: Booking, paymentIntentId: string | null, stripeEventId: string, now: Date): boolean {
+export function recordPaymentProcessingInTx(
+  tx: Transaction,
+  bookingId: string,
+  booking: Booking,
+  paymentIntentId: string | null,
+  stripeEventId: string,
+  now: Date,
+): boolean {
   if (booking.status !== "requested" || booking.paymentStatus !== "pending") return false;
   const deadline = processingDeadline([booking.startTime]);
   if (!mayWaitForProcessing(deadline, now)) return false;
@@ -105,19 +139,82 @@ export function recordPaymentProcessingInTx(tx: Transaction, bookingId: string, 
  * done by the caller). A held booking becomes paid; a hold already released becomes
  * cancelled/paid owing a full refund (its slot may be taken); anything else stays as it is.
  */
-export function recordPaymentInTx(tx: Transaction, bookingId: string, booking: Booking, paymentIntentId: string, stripeEventId: string, now: Date): "paid" | "late-payment" | "already-recorded" {
+export function recordPaymentInTx(
+  tx: Transaction,
+  bookingId: string,
+  booking: Booking,
+  paymentIntentId: string,
+  stripeEventId: string,
+  now: Date,
+): "paid" | "late-payment" | "already-recorded" {
   if (booking.paymentStatus !== "pending") return "already-recorded";
   const ledger = ledgerEntryDoc(bookingId, paymentIntentId);
-  tx.set(ledger, { bookingId, coachId: booking.coachId, kind: "captured", amountCents: booking.amountCents, currency: booking.currency, stripeObjectId: paymentIntentId, cause: "checkout", at: Timestamp.fromDate(now) });
+  tx.set(ledger, {
+    bookingId,
+    coachId: booking.coachId,
+    kind: "captured",
+    amountCents: booking.amountCents,
+    currency: booking.currency,
+    stripeObjectId: paymentIntentId,
+    cause: "checkout",
+    at: Timestamp.fromDate(now),
+  });
   const charges = [{ paymentIntentId, amountCents: booking.amountCents, refundedCents: 0, cause: "checkout" as const }];
   if (booking.status === "requested") {
-    writeBooking(tx, bookingId, booking, { status: "requested", paymentStatus: "paid" }, { stripePaymentIntentId: paymentIntentId, charges, paymentIntentIds: [paymentIntentId], paidAt: now.toISOString(), holdExpiresAt: null, paymentProcessing: false }, now);
-    appendAudit(tx, bookingId, `payment-${stripeEventId}`, { type: "payment-received", paymentIntentId, amountCents: booking.amountCents }, now);
+    writeBooking(
+      tx,
+      bookingId,
+      booking,
+      { status: "requested", paymentStatus: "paid" },
+      {
+        stripePaymentIntentId: paymentIntentId,
+        charges,
+        paymentIntentIds: [paymentIntentId],
+        paidAt: now.toISOString(),
+        holdExpiresAt: null,
+        paymentProcessing: false,
+      },
+      now,
+    );
+    appendAudit(
+      tx,
+      bookingId,
+      `payment-${stripeEventId}`,
+      { type: "payment-received", paymentIntentId, amountCents: booking.amountCents },
+      now,
+    );
     return "paid";
   }
-  const cancellation = { by: "system" as const, reason: booking.cancellation?.reason ?? "Hold released before payment", at: booking.cancellation?.at ?? now.toISOString(), refundCents: booking.amountCents, refundedBeforeCents: 0, tier: "late-payment" };
-  writeBooking(tx, bookingId, booking, { status: "cancelled", paymentStatus: "paid" }, { stripePaymentIntentId: paymentIntentId, charges, paymentIntentIds: [paymentIntentId], paidAt: now.toISOString(), paymentProcessing: false, cancellation }, now);
-  appendAudit(tx, bookingId, `late-payment-${stripeEventId}`, { type: "late-payment", paymentIntentId, amountCents: booking.amountCents }, now);
+  const cancellation = {
+    by: "system" as const,
+    reason: booking.cancellation?.reason ?? "Hold released before payment",
+    at: booking.cancellation?.at ?? now.toISOString(),
+    refundCents: booking.amountCents,
+    refundedBeforeCents: 0,
+    tier: "late-payment",
+  };
+  writeBooking(
+    tx,
+    bookingId,
+    booking,
+    { status: "cancelled", paymentStatus: "paid" },
+    {
+      stripePaymentIntentId: paymentIntentId,
+      charges,
+      paymentIntentIds: [paymentIntentId],
+      paidAt: now.toISOString(),
+      paymentProcessing: false,
+      cancellation,
+    },
+    now,
+  );
+  appendAudit(
+    tx,
+    bookingId,
+    `late-payment-${stripeEventId}`,
+    { type: "late-payment", paymentIntentId, amountCents: booking.amountCents },
+    now,
+  );
   return "late-payment";
 }
 
@@ -130,7 +227,9 @@ export function recordPaymentInTx(tx: Transaction, bookingId: string, booking: B
  */
 async function cancelledInCalcomMeanwhile(bookingId: string, booking: Booking, err: unknown, deps: Dependencies): Promise<boolean> {
   if (!(err instanceof AppError) || err.code !== "upstream/rejected" || booking.calcomBookingUid === null) return false;
-  const there = await deps.bookingCalendar.getBooking(await accountOfBooking(booking, deps.config), booking.calcomBookingUid).catch(() => null);
+  const there = await deps.bookingCalendar
+    .getBooking(await accountOfBooking(booking, deps.config), booking.calcomBookingUid)
+    .catch(() => null);
   if (there === null || (there.status !== "cancelled" && there.status !== "rejected")) return false;
   if (there.status === "cancelled" && there.rescheduledToUid) {
     const by = calcomMover({ rescheduledBy: there.rescheduledByEmail, hostEmails: there.hostEmails ?? [] });
@@ -141,7 +240,13 @@ async function cancelledInCalcomMeanwhile(bookingId: string, booking: Booking, e
   await getDb().runTransaction(async (tx) => {
     const current = await requireBooking(bookingId, tx);
     if (current.status === "cancelled") return;
-    await recordCancellationInTx(tx, bookingId, current, { by: "coach", reason: calcomStatus === "rejected" ? "Declined in Cal.com" : "Cancelled in Cal.com", calcomStatus }, deps.now());
+    await recordCancellationInTx(
+      tx,
+      bookingId,
+      current,
+      { by: "coach", reason: calcomStatus === "rejected" ? "Declined in Cal.com" : "Cancelled in Cal.com", calcomStatus },
+      deps.now(),
+    );
   });
   return true;
 }
@@ -150,7 +255,11 @@ async function cancelledInCalcomMeanwhile(bookingId: string, booking: Booking, e
  * Confirms a paid booking in Cal.com, then records it confirmed and notifies both sides. Returns
  * the end of a Cal.com rate-limit block that stopped it (null otherwise).
  */
-export async function confirmInCalcom(bookingId: string, deps: Dependencies, options: { manual: boolean } = { manual: false }): Promise<Date | null> {
+export async function confirmInCalcom(
+  bookingId: string,
+  deps: Dependencies,
+  options: { manual: boolean } = { manual: false },
+): Promise<Date | null> {
   const booking = await requireBooking(bookingId);
   if (booking.status !== "requested" || booking.paymentStatus !== "paid") return null;
   if (!options.manual && exhausted(booking, "calcom-confirm")) return null;
@@ -170,10 +279,37 @@ export async function confirmInCalcom(bookingId: string, deps: Dependencies, opt
   await getDb().runTransaction(async (tx) => {
     const current = await requireBooking(bookingId, tx);
     if (current.status !== "requested" || current.paymentStatus !== "paid") return;
-    writeBooking(tx, bookingId, current, { status: "confirmed", paymentStatus: "paid" }, { calcomStatus: "accepted", needsReconciliation: false, lastError: null }, now);
+    writeBooking(
+      tx,
+      bookingId,
+      current,
+      { status: "confirmed", paymentStatus: "paid" },
+      { calcomStatus: "accepted", needsReconciliation: false, lastError: null },
+      now,
+    );
     appendAudit(tx, bookingId, "confirmed", { type: "confirmed", calcomBookingUid: current.calcomBookingUid }, now);
-    notify(tx, { bookingId, recipientId: current.userId, kind: "booking-confirmed", title: "Your session is booked", body: `Your session starts at ${current.startTime}.` }, now);
-    notify(tx, { bookingId, recipientId: current.coachId, kind: "booking-confirmed", title: "New session booked", body: `A paid session starts at ${current.startTime}.` }, now);
+    notify(
+      tx,
+      {
+        bookingId,
+        recipientId: current.userId,
+        kind: "booking-confirmed",
+        title: "Your session is booked",
+        body: `Your session starts at ${current.startTime}.`,
+      },
+      now,
+    );
+    notify(
+      tx,
+      {
+        bookingId,
+        recipientId: current.coachId,
+        kind: "booking-confirmed",
+        title: "New session booked",
+        body: `A paid session starts at ${current.startTime}.`,
+      },
+      now,
+    );
   });
   log.info("booking.confirmed", { bookingId });
   return null;
@@ -227,7 +363,12 @@ export const CANCELLATION_OBLIGATION = "cancellation-refund";
  * first part is); an owed refund counts it and is dropped once paid. The one place for that
  * rule: our refunds, and ours found by reconciliation, go through it.
  */
-export function settleObligation(current: Booking, key: string, cents: number, refundedAfterCents: number): { toState?: BookingState; patch: Partial<Booking> } {
+export function settleObligation(
+  current: Booking,
+  key: string,
+  cents: number,
+  refundedAfterCents: number,
+): { toState?: BookingState; patch: Partial<Booking> } {
   if (key === CANCELLATION_OBLIGATION) {
     const done = current.status === "cancelled" && refundedAfterCents >= cancellationRefundTarget(current);
     return done ? { toState: { status: "cancelled", paymentStatus: "refunded" }, patch: {} } : { patch: {} };
@@ -268,10 +409,28 @@ export async function recordRefundInTx(
     return false;
   }
   const refundedCents = Math.min(current.amountCents, current.refundedCents + refund.amountCents);
-  const charges = current.charges.map((c) => (c.paymentIntentId === refund.paymentIntentId ? { ...c, refundedCents: Math.min(c.amountCents, c.refundedCents + refund.amountCents) } : c));
-  const { toState, patch } = obligationKey === null ? { toState: undefined, patch: {} } : settleObligation(current, obligationKey, refund.amountCents, refundedCents);
+  const charges = current.charges.map((c) =>
+    c.paymentIntentId === refund.paymentIntentId
+      ? { ...c, refundedCents: Math.min(c.amountCents, c.refundedCents + refund.amountCents) }
+      : c,
+  );
+  const { toState, patch } =
+    obligationKey === null
+      ? { toState: undefined, patch: {} }
+      : settleObligation(current, obligationKey, refund.amountCents, refundedCents);
   writeBooking(tx, bookingId, current, toState ?? current, { ...patch, refundedCents, charges }, now);
-  tx.set(ledger, { bookingId, coachId: current.coachId, kind: "refunded", amountCents: -refund.amountCents, currency: current.currency, stripeObjectId: refund.refundId, paymentIntentId: refund.paymentIntentId, cause: refund.cause, obligationKey, at: Timestamp.fromDate(now) });
+  tx.set(ledger, {
+    bookingId,
+    coachId: current.coachId,
+    kind: "refunded",
+    amountCents: -refund.amountCents,
+    currency: current.currency,
+    stripeObjectId: refund.refundId,
+    paymentIntentId: refund.paymentIntentId,
+    cause: refund.cause,
+    obligationKey,
+    at: Timestamp.fromDate(now),
+  });
   return true;
 }
 
@@ -281,7 +440,12 @@ export async function recordRefundInTx(
  * a retry; the refund's metadata names the booking and the obligation. Each part is recorded
  * against its obligation in its own transaction.
  */
-async function refundParts(bookingId: string, booking: Booking, obligation: { key: string; amountCents: number; cause: string }, deps: Dependencies): Promise<void> {
+async function refundParts(
+  bookingId: string,
+  booking: Booking,
+  obligation: { key: string; amountCents: number; cause: string },
+  deps: Dependencies,
+): Promise<void> {
   if (obligation.amountCents <= 0 || exhausted(booking, "stripe-refund")) return;
   // Stripe refuses a refund of a disputed charge: wait until every dispute of the booking is
   // closed (each close is written to the booking, which runs this again).
@@ -303,7 +467,9 @@ async function refundParts(bookingId: string, booking: Booking, obligation: { ke
     const generation = booking.refundKeyGenerations[generationKey] ?? 0;
     let refund;
     try {
-      refund = await (await deps.payments()).refund({
+      refund = await (
+        await deps.payments()
+      ).refund({
         paymentIntentId: part.paymentIntentId,
         amountCents: part.amountCents,
         bookingId,
@@ -321,10 +487,38 @@ async function refundParts(bookingId: string, booking: Booking, obligation: { ke
     }
     await getDb().runTransaction(async (tx) => {
       const current = await requireBooking(bookingId, tx);
-      const recorded = await recordRefundInTx(tx, bookingId, current, { refundId: refund.refundId, paymentIntentId: part.paymentIntentId, amountCents: refund.amountCents, cause: obligation.cause, obligationKey: obligation.key }, now);
+      const recorded = await recordRefundInTx(
+        tx,
+        bookingId,
+        current,
+        {
+          refundId: refund.refundId,
+          paymentIntentId: part.paymentIntentId,
+          amountCents: refund.amountCents,
+          cause: obligation.cause,
+          obligationKey: obligation.key,
+        },
+        now,
+      );
       if (!recorded) return;
-      appendAudit(tx, bookingId, `refund-${refund.refundId}`, { type: "refunded", refundId: refund.refundId, amountCents: refund.amountCents, cause: obligation.cause }, now);
-      notify(tx, { bookingId, recipientId: current.userId, kind: `refunded-${refund.refundId}`, title: "Refund issued", body: `${refund.amountCents} ${current.currency.toUpperCase()} minor units are on their way back to you.` }, now);
+      appendAudit(
+        tx,
+        bookingId,
+        `refund-${refund.refundId}`,
+        { type: "refunded", refundId: refund.refundId, amountCents: refund.amountCents, cause: obligation.cause },
+        now,
+      );
+      notify(
+        tx,
+        {
+          bookingId,
+          recipientId: current.userId,
+          kind: `refunded-${refund.refundId}`,
+          title: "Refund issued",
+          body: `${refund.amountCents} ${current.currency.toUpperCase()} minor units are on their way back to you.`,
+        },
+        now,
+      );
     });
   }
 }
@@ -335,16 +529,25 @@ async function refundParts(bookingId: string, booking: Booking, obligation: { ke
  * and with it the idempotency key); `requires_action` waits for a person (lastError says so).
  * Either way it counts as a failed attempt, so it is retried, then left to reconciliation.
  */
-async function recordRefundNotMade(bookingId: string, refund: { refundId: string; status: string; generationKey: string; generation: number }, now: Date): Promise<void> {
+async function recordRefundNotMade(
+  bookingId: string,
+  refund: { refundId: string; status: string; generationKey: string; generation: number },
+  now: Date,
+): Promise<void> {
   const retryable = refund.status === "failed" || refund.status === "canceled";
   const message = retryable
     ? `Stripe did not make refund ${refund.refundId} (status ${refund.status}): it is tried again as a new refund.`
     : `Refund ${refund.refundId} waits for an action in Stripe (status ${refund.status}): look at it in the Stripe Dashboard.`;
   log.warn("booking.refund-not-made", { bookingId, refundId: refund.refundId, status: refund.status });
-  await recordFailure(bookingId, "stripe-refund", new AppError("upstream/rejected", message, { details: { refundId: refund.refundId, status: refund.status } }), now, (current) =>
-    retryable && (current.refundKeyGenerations[refund.generationKey] ?? 0) === refund.generation
-      ? { refundKeyGenerations: { ...current.refundKeyGenerations, [refund.generationKey]: refund.generation + 1 } }
-      : {},
+  await recordFailure(
+    bookingId,
+    "stripe-refund",
+    new AppError("upstream/rejected", message, { details: { refundId: refund.refundId, status: refund.status } }),
+    now,
+    (current) =>
+      retryable && (current.refundKeyGenerations[refund.generationKey] ?? 0) === refund.generation
+        ? { refundKeyGenerations: { ...current.refundKeyGenerations, [refund.generationKey]: refund.generation + 1 } }
+        : {},
   );
 }
 
@@ -357,7 +560,8 @@ async function refundCancellation(bookingId: string, booking: Booking, deps: Dep
     // Refunded in full by refunds recorded elsewhere (reconciliation found them at Stripe).
     await getDb().runTransaction(async (tx) => {
       const current = await requireBooking(bookingId, tx);
-      if (current.paymentStatus === "paid" && current.refundedCents >= cancellationRefundTarget(current)) writeBooking(tx, bookingId, current, { status: "cancelled", paymentStatus: "refunded" }, {}, deps.now());
+      if (current.paymentStatus === "paid" && current.refundedCents >= cancellationRefundTarget(current))
+        writeBooking(tx, bookingId, current, { status: "cancelled", paymentStatus: "refunded" }, {}, deps.now());
     });
     return;
   }
@@ -391,7 +595,13 @@ async function cancelLeftovers(bookingId: string, booking: Booking, deps: Depend
     await getDb().runTransaction(async (tx) => {
       const current = await requireBooking(bookingId, tx);
       patchBooking(tx, bookingId, current, { calcomUidsToCancel: current.calcomUidsToCancel.filter((u) => u !== uid) }, now);
-      appendAudit(tx, bookingId, `calcom-cancelled-${uid}`, { type: "calcom-cancelled", calcomBookingUid: uid, reason: "rescheduled" }, now);
+      appendAudit(
+        tx,
+        bookingId,
+        `calcom-cancelled-${uid}`,
+        { type: "calcom-cancelled", calcomBookingUid: uid, reason: "rescheduled" },
+        now,
+      );
     });
   }
   return null;
@@ -401,22 +611,33 @@ async function cancelLeftovers(bookingId: string, booking: Booking, deps: Depend
 export function calcomWriteKey(bookingId: string, booking: Booking): string | null {
   const [leftover] = booking.calcomUidsToCancel;
   if (leftover !== undefined && !exhausted(booking, "calcom-release")) return `booking-${bookingId}-cancel-${leftover}`;
-  if (booking.status === "requested" && booking.paymentStatus === "paid" && !exhausted(booking, "calcom-confirm")) return `booking-${bookingId}-confirm`;
+  if (booking.status === "requested" && booking.paymentStatus === "paid" && !exhausted(booking, "calcom-confirm"))
+    return `booking-${bookingId}-confirm`;
   if (booking.status === "cancelled") {
     const live = booking.calcomBookingUid !== null && (booking.calcomStatus === "pending" || booking.calcomStatus === "accepted");
     return live && !exhausted(booking, "calcom-release") ? `booking-${bookingId}-release` : null;
   }
-  if (booking.status === "confirmed" && booking.calcomStatus === "pending" && booking.calcomBookingUid !== null && !exhausted(booking, "calcom-confirm")) {
+  if (
+    booking.status === "confirmed" &&
+    booking.calcomStatus === "pending" &&
+    booking.calcomBookingUid !== null &&
+    !exhausted(booking, "calcom-confirm")
+  ) {
     return `booking-${bookingId}-confirm-${booking.calcomBookingUid}`;
   }
-  if (moveDueInBackground(booking) && !exhausted(booking, "calcom-reschedule")) return `booking-${bookingId}-move-${booking.reschedule?.id ?? ""}`;
+  if (moveDueInBackground(booking) && !exhausted(booking, "calcom-reschedule"))
+    return `booking-${bookingId}-move-${booking.reschedule?.id ?? ""}`;
   return null;
 }
 
 /** A paid move for the queue to make: one its caller is making is left to the caller, unless the caller's attempt failed. */
 function moveDueInBackground(booking: Booking): boolean {
   const move = booking.reschedule;
-  return booking.status !== "cancelled" && move?.state === "ready" && (move.driver === "trigger" || (booking.sideEffectAttempts["calcom-reschedule"] ?? 0) > 0);
+  return (
+    booking.status !== "cancelled" &&
+    move?.state === "ready" &&
+    (move.driver === "trigger" || (booking.sideEffectAttempts["calcom-reschedule"] ?? 0) > 0)
+  );
 }
 
 function failures(booking: Booking | undefined): number {
@@ -443,7 +664,8 @@ export async function runCalcomBookingWrites(bookingId: string, deps: Dependenci
   if (blocked === null) {
     if (booking.status === "requested" && booking.paymentStatus === "paid") blocked = await confirmInCalcom(bookingId, deps);
     else if (booking.status === "cancelled") blocked = await releaseInCalcom(bookingId, booking, deps);
-    else if (booking.status === "confirmed" && booking.calcomStatus === "pending") blocked = await reconfirmInCalcom(bookingId, booking, deps);
+    else if (booking.status === "confirmed" && booking.calcomStatus === "pending")
+      blocked = await reconfirmInCalcom(bookingId, booking, deps);
   }
   if (blocked === null && moveDueInBackground(booking)) {
     const moved = await moveInCalcom(bookingId, deps, { interactive: false });
@@ -465,7 +687,8 @@ export async function runBookingEffects(bookingId: string, deps: Dependencies, o
   if (!booking) return;
   const key = calcomWriteKey(bookingId, booking);
   // Reconciliation names its own occurrence: the queue refuses a task id it has already run.
-  if (key !== null) await deps.calcomQueue.enqueue({ action: "booking", bookingId, key: options.keySuffix ? `${key}-${options.keySuffix}` : key });
+  if (key !== null)
+    await deps.calcomQueue.enqueue({ action: "booking", bookingId, key: options.keySuffix ? `${key}-${options.keySuffix}` : key });
   const fresh = await readBooking(bookingId);
   if (!fresh) return;
   if (fresh.status === "cancelled") await refundCancellation(bookingId, fresh, deps);

@@ -21,6 +21,9 @@ export const confirmBooking = defineCallable({
   options: { secrets: [CALCOM_API_KEY, STRIPE_SECRET_KEY] },
   load: async () => {
     const [schemas, service, { getDependencies }] = await modules();
-    return { input: schemas.ConfirmBookingInputSchema, handler: (input, caller) => service.confirmBookingByCaller(input, caller, getDependencies()) };
+    return {
+      input: schemas.ConfirmBookingInputSchema,
+      handler: (input, caller) => service.confirmBookingByCaller(input, caller, getDependencies()),
+    };
   },
 });

@@ -4,7 +4,15 @@ import { BOOKING_INSTANT_FIELDS, BookingSchema, type Booking } from "../../domai
 import { transition, type BookingState } from "../../domain/booking-state.js";
 import { AppError } from "../../domain/errors.js";
 import { epochMs } from "../../domain/time.js";
-import { bookingDoc, bookingEventDoc, coachCalendarDoc, getDb, notificationDoc, rawBookingDoc, studentHoldsDoc } from "../../shared/firestore.js";
+import {
+  bookingDoc,
+  bookingEventDoc,
+  coachCalendarDoc,
+  getDb,
+  notificationDoc,
+  rawBookingDoc,
+  studentHoldsDoc,
+} from "../../shared/firestore.js";
 import { CoachCalendarSchema, type CoachCalendar } from "../../shared/firestore-records.js";
 
 /** The version of a coach's freed intervals (see CoachCalendarSchema), read outside any transaction. */
@@ -45,7 +53,8 @@ export async function reserveAndCreate(bookingId: string, booking: Booking, nowM
       if (err instanceof AppError) throw err;
       if (!isContention(err)) throw err;
       // Many callers on one coach's calendar at once: nothing was written; wait a little and try again.
-      if (round >= CONTENTION_ROUNDS) throw new AppError("request/in-progress", "Many people are booking this coach right now. Please try again.", { cause: err });
+      if (round >= CONTENTION_ROUNDS)
+        throw new AppError("request/in-progress", "Many people are booking this coach right now. Please try again.", { cause: err });
       await new Promise((r) => setTimeout(r, 50 + Math.random() * 200 * round));
     }
   }
@@ -64,13 +73,21 @@ async function reserveAndCreateOnce(bookingId: string, booking: Booking, nowMs: 
       const holds = await liveHolds(tx, booking.userId, nowMs);
       const perCoach = booking.limits?.maxUnpaidHoldsPerCoach ?? DEFAULT_SCHEDULING_LIMITS.maxUnpaidHoldsPerCoach;
       if (holds.filter((h) => h.coachId === booking.coachId).length >= perCoach) {
-        throw new AppError("booking/too-many-holds", `You already have ${perCoach === 1 ? "an unpaid booking" : `${perCoach} unpaid bookings`} with this coach. Pay for it or cancel it before booking another.`);
+        throw new AppError(
+          "booking/too-many-holds",
+          `You already have ${perCoach === 1 ? "an unpaid booking" : `${perCoach} unpaid bookings`} with this coach. Pay for it or cancel it before booking another.`,
+        );
       }
       if (holds.length >= MAX_UNPAID_HOLDS_TOTAL) {
-        throw new AppError("booking/too-many-holds", `You have ${MAX_UNPAID_HOLDS_TOTAL} unpaid bookings. Pay for one or cancel it before booking another.`);
+        throw new AppError(
+          "booking/too-many-holds",
+          `You have ${MAX_UNPAID_HOLDS_TOTAL} unpaid bookings. Pay for one or cancel it before booking another.`,
+        );
       }
       tx.set(coachCalendarDoc(booking.coachId), { intervals: [...live, { bookingId, ...wanted }], freedVersion: calendar.freedVersion });
-      tx.set(studentHoldsDoc(booking.userId), { holds: [...holds, { bookingId, coachId: booking.coachId, expiresAt: booking.holdExpiresAt ?? new Date(nowMs).toISOString() }] });
+      tx.set(studentHoldsDoc(booking.userId), {
+        holds: [...holds, { bookingId, coachId: booking.coachId, expiresAt: booking.holdExpiresAt ?? new Date(nowMs).toISOString() }],
+      });
       tx.create(ref, booking);
     },
     { maxAttempts: 50 },
@@ -92,11 +109,20 @@ async function liveHolds(tx: Transaction, userId: string, nowMs: number) {
  * transaction (reads first: call before any write). Overlap with the booking's own intervals is
  * allowed (moving by half an hour); with anyone else's, it is `booking/cannot-reschedule`.
  */
-export async function reserveMoveInTx(tx: Transaction, coachId: string, bookingId: string, wanted: { start: string; end: string; bufferBeforeMinutes?: number; bufferAfterMinutes?: number }, nowMs: number): Promise<() => void> {
+export async function reserveMoveInTx(
+  tx: Transaction,
+  coachId: string,
+  bookingId: string,
+  wanted: { start: string; end: string; bufferBeforeMinutes?: number; bufferAfterMinutes?: number },
+  nowMs: number,
+): Promise<() => void> {
   const calendar = await readCalendar(tx, coachId);
   const live = calendar.intervals.filter((i) => busyUntilMs(i) > nowMs || i.bookingId === bookingId);
   if (live.some((i) => i.bookingId !== bookingId && clashes(i, wanted))) {
-    throw new AppError("booking/cannot-reschedule", "This time is no longer available. Please pick another slot: your booking is unchanged.");
+    throw new AppError(
+      "booking/cannot-reschedule",
+      "This time is no longer available. Please pick another slot: your booking is unchanged.",
+    );
   }
   return () => {
     tx.set(coachCalendarDoc(coachId), { intervals: [...live, { bookingId, ...wanted }], freedVersion: calendar.freedVersion });
@@ -104,21 +130,46 @@ export async function reserveMoveInTx(tx: Transaction, coachId: string, bookingI
 }
 
 /** Drops one interval of a booking (the old one after a move, or the new one of an abandoned move), read first. */
-export async function releaseIntervalInTx(tx: Transaction, coachId: string, bookingId: string, interval: { start: string; end: string }): Promise<() => void> {
+export async function releaseIntervalInTx(
+  tx: Transaction,
+  coachId: string,
+  bookingId: string,
+  interval: { start: string; end: string },
+): Promise<() => void> {
   const calendar = await readCalendar(tx, coachId);
-  const index = calendar.intervals.findIndex((i) => i.bookingId === bookingId && epochMs(i.start) === epochMs(interval.start) && epochMs(i.end) === epochMs(interval.end));
+  const index = calendar.intervals.findIndex(
+    (i) => i.bookingId === bookingId && epochMs(i.start) === epochMs(interval.start) && epochMs(i.end) === epochMs(interval.end),
+  );
   return () => {
-    if (index >= 0) tx.set(coachCalendarDoc(coachId), { intervals: calendar.intervals.filter((_, n) => n !== index), freedVersion: calendar.freedVersion + 1 });
+    if (index >= 0)
+      tx.set(coachCalendarDoc(coachId), {
+        intervals: calendar.intervals.filter((_, n) => n !== index),
+        freedVersion: calendar.freedVersion + 1,
+      });
   };
 }
 
 /** Replaces one interval of a booking by another (a move made in Cal.com, which checked the slot), read first. */
-export async function moveIntervalInTx(tx: Transaction, coachId: string, bookingId: string, from: { start: string; end: string }, to: { start: string; end: string }): Promise<() => void> {
+export async function moveIntervalInTx(
+  tx: Transaction,
+  coachId: string,
+  bookingId: string,
+  from: { start: string; end: string },
+  to: { start: string; end: string },
+): Promise<() => void> {
   const calendar = await readCalendar(tx, coachId);
-  const index = calendar.intervals.findIndex((i) => i.bookingId === bookingId && epochMs(i.start) === epochMs(from.start) && epochMs(i.end) === epochMs(from.end));
+  const index = calendar.intervals.findIndex(
+    (i) => i.bookingId === bookingId && epochMs(i.start) === epochMs(from.start) && epochMs(i.end) === epochMs(from.end),
+  );
   return () => {
-    const buffers = { bufferBeforeMinutes: calendar.intervals[index]?.bufferBeforeMinutes ?? 0, bufferAfterMinutes: calendar.intervals[index]?.bufferAfterMinutes ?? 0 };
-    tx.set(coachCalendarDoc(coachId), { intervals: [...calendar.intervals.filter((_, n) => n !== index), { bookingId, ...to, ...buffers }], freedVersion: calendar.freedVersion + 1 });
+    const buffers = {
+      bufferBeforeMinutes: calendar.intervals[index]?.bufferBeforeMinutes ?? 0,
+      bufferAfterMinutes: calendar.intervals[index]?.bufferAfterMinutes ?? 0,
+    };
+    tx.set(coachCalendarDoc(coachId), {
+      intervals: [...calendar.intervals.filter((_, n) => n !== index), { bookingId, ...to, ...buffers }],
+      freedVersion: calendar.freedVersion + 1,
+    });
   };
 }
 
@@ -131,7 +182,10 @@ export async function otherLiveIntervalsInTx(tx: Transaction, coachId: string, b
 export async function releaseInTx(tx: Transaction, coachId: string, bookingId: string): Promise<() => void> {
   const calendar = await readCalendar(tx, coachId);
   return () => {
-    tx.set(coachCalendarDoc(coachId), { intervals: calendar.intervals.filter((i) => i.bookingId !== bookingId), freedVersion: calendar.freedVersion + 1 });
+    tx.set(coachCalendarDoc(coachId), {
+      intervals: calendar.intervals.filter((i) => i.bookingId !== bookingId),
+      freedVersion: calendar.freedVersion + 1,
+    });
   };
 }
 
@@ -157,13 +211,28 @@ type BookingPatch = Partial<Omit<Booking, "status" | "paymentStatus">>;
  */
 export function writeBooking(tx: Transaction, bookingId: string, from: Booking, to: BookingState, patch: BookingPatch, now: Date): void {
   const next = transition(from, to);
-  const after = BookingSchema.safeParse({ ...from, ...patch, status: next.status, paymentStatus: next.paymentStatus, updatedAt: now.toISOString() });
+  const after = BookingSchema.safeParse({
+    ...from,
+    ...patch,
+    status: next.status,
+    paymentStatus: next.paymentStatus,
+    updatedAt: now.toISOString(),
+  });
   if (!after.success) {
-    throw new AppError("booking/unstorable", "This change would leave the booking in a state that cannot be read back; nothing was changed.", {
-      details: { issues: after.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) },
-    });
+    throw new AppError(
+      "booking/unstorable",
+      "This change would leave the booking in a state that cannot be read back; nothing was changed.",
+      {
+        details: { issues: after.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) },
+      },
+    );
   }
-  const data: Record<string, unknown> = { ...patch, status: next.status, paymentStatus: next.paymentStatus, updatedAt: Timestamp.fromDate(now) };
+  const data: Record<string, unknown> = {
+    ...patch,
+    status: next.status,
+    paymentStatus: next.paymentStatus,
+    updatedAt: Timestamp.fromDate(now),
+  };
   for (const field of BOOKING_INSTANT_FIELDS) {
     const v = data[field];
     if (typeof v === "string") data[field] = Timestamp.fromDate(new Date(v));
@@ -182,7 +251,11 @@ export function appendAudit(tx: Transaction, bookingId: string, eventId: string,
 }
 
 /** One notification per booking, kind and recipient (its id), so a retried step sends it once. */
-export function notify(tx: Transaction, input: { bookingId: string; recipientId: string; kind: string; title: string; body: string }, now: Date): void {
+export function notify(
+  tx: Transaction,
+  input: { bookingId: string; recipientId: string; kind: string; title: string; body: string },
+  now: Date,
+): void {
   const id = `${input.bookingId}_${input.kind}_${input.recipientId}`;
   tx.set(notificationDoc(id), { ...input, createdAt: Timestamp.fromDate(now), readAt: null });
 }

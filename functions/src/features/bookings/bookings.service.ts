@@ -23,7 +23,11 @@ export const HOLD_MINUTES = 35;
  * at any step undoes the earlier ones: the hold is released and the Cal.com booking cancelled (or,
  * if that fails too, the booking is marked for reconciliation).
  */
-export async function createBooking(input: CreateBookingInput, caller: CallerContext, deps: Dependencies): Promise<{ bookingId: string; checkoutUrl: string | null }> {
+export async function createBooking(
+  input: CreateBookingInput,
+  caller: CallerContext,
+  deps: Dependencies,
+): Promise<{ bookingId: string; checkoutUrl: string | null }> {
   const uid = requireUid(caller);
   if (input.userId !== uid) throw new AppError("auth/permission-denied", "You can only book sessions for yourself.");
   const coach = (await coachDoc(input.coachId).get()).data();
@@ -32,7 +36,8 @@ export async function createBooking(input: CreateBookingInput, caller: CallerCon
   const offering = coach.customOfferings.find((o) => o.id === input.offeringId);
   if (!offering) throw new AppError("offering/not-found", "This coach has no such offering.");
   if (offering.calcomEventTypeId === null) throw new AppError("coach/not-synced", OFFERING_NOT_SYNCED_MESSAGE);
-  if (offering.calcomEventTypeId !== input.eventTypeId) throw new AppError("request/invalid", "eventTypeId does not belong to this offering.");
+  if (offering.calcomEventTypeId !== input.eventTypeId)
+    throw new AppError("request/invalid", "eventTypeId does not belong to this offering.");
   if (epochMs(input.endTime) - epochMs(input.startTime) !== offering.durationMinutes * MINUTE_MS) {
     throw new AppError("request/invalid", `A session of this offering lasts exactly ${offering.durationMinutes} minutes.`);
   }
@@ -114,7 +119,12 @@ export async function createBooking(input: CreateBookingInput, caller: CallerCon
     await releaseHold(bookingId, "Cal.com refused the booking", deps);
     throw err;
   }
-  const recordCalcom = ref.update({ calcomBookingId: calcom.calcomBookingId, calcomBookingUid: calcom.calcomBookingUid, calcomStatus: calcom.status, calcomAccount: accountRefOf(account, coach.calcomUserId) });
+  const recordCalcom = ref.update({
+    calcomBookingId: calcom.calcomBookingId,
+    calcomBookingUid: calcom.calcomBookingUid,
+    calcomStatus: calcom.status,
+    calcomAccount: accountRefOf(account, coach.calcomUserId),
+  });
 
   if (booking.amountCents === 0) {
     await recordCalcom;
@@ -130,18 +140,22 @@ export async function createBooking(input: CreateBookingInput, caller: CallerCon
   let session;
   try {
     // The Checkout Session is asked for while the Cal.com booking is recorded; both must land.
-    [, session] = await Promise.all([recordCalcom, (async () => (await deps.payments()).createCheckoutSession({
-      bookingId,
-      amountCents: booking.amountCents,
-      currency: booking.currency,
-      title: offering.title,
-      description: `${offering.title} on ${input.startTime}`,
-      customerEmail: email,
-      expiresAt: new Date(epochMs(booking.holdExpiresAt ?? nowIso)),
-      successUrl: `${deps.config.appUrl}/bookings/${bookingId}?checkout=success`,
-      cancelUrl: `${deps.config.appUrl}/bookings/${bookingId}?checkout=cancelled`,
-      idempotencyKey: `booking-${bookingId}-checkout`,
-    }))()]);
+    [, session] = await Promise.all([
+      recordCalcom,
+      (async () =>
+        (await deps.payments()).createCheckoutSession({
+          bookingId,
+          amountCents: booking.amountCents,
+          currency: booking.currency,
+          title: offering.title,
+          description: `${offering.title} on ${input.startTime}`,
+          customerEmail: email,
+          expiresAt: new Date(epochMs(booking.holdExpiresAt ?? nowIso)),
+          successUrl: `${deps.config.appUrl}/bookings/${bookingId}?checkout=success`,
+          cancelUrl: `${deps.config.appUrl}/bookings/${bookingId}?checkout=cancelled`,
+          idempotencyKey: `booking-${bookingId}-checkout`,
+        }))(),
+    ]);
   } catch (err) {
     await recordCalcom.catch(() => undefined);
     await releaseHold(bookingId, "Payment could not be started", deps);
@@ -161,8 +175,10 @@ export async function createBooking(input: CreateBookingInput, caller: CallerCon
 export async function confirmBookingByCaller(input: ConfirmBookingInput, caller: CallerContext, deps: Dependencies) {
   const uid = requireUid(caller);
   const booking = await requireBooking(input.bookingId);
-  if (booking.coachId !== uid && !caller.isAdmin) throw new AppError("auth/permission-denied", "Only the coach of this booking can confirm it.");
-  if (booking.calcomBookingId !== input.calcomBookingId) throw new AppError("request/invalid", "calcomBookingId does not match this booking.");
+  if (booking.coachId !== uid && !caller.isAdmin)
+    throw new AppError("auth/permission-denied", "Only the coach of this booking can confirm it.");
+  if (booking.calcomBookingId !== input.calcomBookingId)
+    throw new AppError("request/invalid", "calcomBookingId does not match this booking.");
   if (booking.status === "confirmed") return { bookingId: input.bookingId, status: booking.status, paymentStatus: booking.paymentStatus };
   if (booking.paymentStatus !== "paid" || booking.status !== "requested") {
     throw new AppError("payment/not-paid", "This booking is not paid: it can be confirmed only once payment has succeeded.");

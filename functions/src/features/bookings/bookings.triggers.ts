@@ -11,8 +11,11 @@ export const BOOKING_DOC = "bookings/{bookingId}";
  * release in Cal.com and refund once cancelled). Failures are recorded on the booking, and that
  * write is what runs the effect again, up to a bound.
  */
-export const onBookingWritten = onDocumentWritten({ document: BOOKING_DOC, secrets: [CALCOM_API_KEY, STRIPE_SECRET_KEY] }, async (event) => {
-  if (!event.data?.after.exists) return;
-  const [{ runBookingEffects }, { getDependencies }] = await Promise.all([import("./booking-effects.js"), dependencies()]);
-  await runBookingEffects(event.params.bookingId, getDependencies());
-});
+export const onBookingWritten = onDocumentWritten(
+  { document: BOOKING_DOC, secrets: [CALCOM_API_KEY, STRIPE_SECRET_KEY] },
+  async (event) => {
+    if (!event.data?.after.exists) return;
+    const [{ runBookingEffects }, { getDependencies }] = await Promise.all([import("./booking-effects.js"), dependencies()]);
+    await runBookingEffects(event.params.bookingId, getDependencies());
+  },
+);

@@ -28,7 +28,10 @@ export interface CalcomMove {
  * silently kept. A new booking Cal.com left pending is confirmed by the booking trigger.
  * Returns Cal.com's record of the new booking, which may itself have been moved since.
  */
-export async function followCalcomMove(move: CalcomMove, deps: Dependencies): Promise<{ outcome: "processed" | "echo"; calcom: CalcomBookingRecord }> {
+export async function followCalcomMove(
+  move: CalcomMove,
+  deps: Dependencies,
+): Promise<{ outcome: "processed" | "echo"; calcom: CalcomBookingRecord }> {
   const { bookingId, oldUid, newUid, by } = move;
   const now = deps.now();
   const account = await accountOfBooking(await requireBooking(bookingId), deps.config);
@@ -39,24 +42,71 @@ export async function followCalcomMove(move: CalcomMove, deps: Dependencies): Pr
     // Our own move, announced by Cal.com before we recorded it: the move finishes it.
     if (booking.reschedule && Date.parse(booking.reschedule.newStartTime) === Date.parse(fresh.start)) return "echo";
     const others = await otherLiveIntervalsInTx(tx, booking.coachId, bookingId, now.getTime());
-    const breaches = judgeCalcomMove({ by, now, booking, moved: { start: fresh.start, end: fresh.end, eventTypeId: fresh.eventTypeId }, others });
+    const breaches = judgeCalcomMove({
+      by,
+      now,
+      booking,
+      moved: { start: fresh.start, end: fresh.end, eventTypeId: fresh.eventTypeId },
+      others,
+    });
     const interval = { start: fresh.start, end: fresh.end };
-    const moveInterval = await moveIntervalInTx(tx, booking.coachId, bookingId, { start: booking.startTime, end: booking.endTime }, interval);
-    const escalation = breaches.length === 0 ? null : { id: `calcom-move-${newUid}`, kind: "calcom-move" as const, at: now.toISOString(), rules: breaches.map((b) => b.rule), message: breaches.map((b) => b.message).join(" ") };
-    writeBooking(tx, bookingId, booking, booking, {
-      startTime: interval.start,
-      endTime: interval.end,
-      calcomBookingUid: newUid,
-      calcomBookingId: fresh.calcomBookingId,
-      calcomStatus: fresh.status,
-      previousCalcomBookingUids: [...booking.previousCalcomBookingUids, oldUid],
-      ...(escalation ? { escalations: withEscalation(booking.escalations, escalation) } : {}),
-    }, now);
+    const moveInterval = await moveIntervalInTx(
+      tx,
+      booking.coachId,
+      bookingId,
+      { start: booking.startTime, end: booking.endTime },
+      interval,
+    );
+    const escalation =
+      breaches.length === 0
+        ? null
+        : {
+            id: `calcom-move-${newUid}`,
+            kind: "calcom-move" as const,
+            at: now.toISOString(),
+            rules: breaches.map((b) => b.rule),
+            message: breaches.map((b) => b.message).join(" "),
+          };
+    writeBooking(
+      tx,
+      bookingId,
+      booking,
+      booking,
+      {
+        startTime: interval.start,
+        endTime: interval.end,
+        calcomBookingUid: newUid,
+        calcomBookingId: fresh.calcomBookingId,
+        calcomStatus: fresh.status,
+        previousCalcomBookingUids: [...booking.previousCalcomBookingUids, oldUid],
+        ...(escalation ? { escalations: withEscalation(booking.escalations, escalation) } : {}),
+      },
+      now,
+    );
     moveInterval();
-    appendAudit(tx, bookingId, `rescheduled-in-calcom-${newUid}`, { type: "rescheduled-in-calcom", by, from: booking.startTime, to: interval.start, calcomBookingUid: newUid, previousUid: oldUid }, now);
+    appendAudit(
+      tx,
+      bookingId,
+      `rescheduled-in-calcom-${newUid}`,
+      { type: "rescheduled-in-calcom", by, from: booking.startTime, to: interval.start, calcomBookingUid: newUid, previousUid: oldUid },
+      now,
+    );
     if (escalation) {
-      appendAudit(tx, bookingId, `calcom-move-escalated-${newUid}`, { type: "calcom-move-escalated", rules: escalation.rules, message: escalation.message, calcomBookingUid: newUid }, now);
-      tx.set(adminAlertDoc(`${bookingId}_${escalation.id}`), { bookingId, kind: escalation.kind, rules: escalation.rules, message: escalation.message, createdAt: Timestamp.fromDate(now), resolvedAt: null });
+      appendAudit(
+        tx,
+        bookingId,
+        `calcom-move-escalated-${newUid}`,
+        { type: "calcom-move-escalated", rules: escalation.rules, message: escalation.message, calcomBookingUid: newUid },
+        now,
+      );
+      tx.set(adminAlertDoc(`${bookingId}_${escalation.id}`), {
+        bookingId,
+        kind: escalation.kind,
+        rules: escalation.rules,
+        message: escalation.message,
+        createdAt: Timestamp.fromDate(now),
+        resolvedAt: null,
+      });
       log.warn("calcom.move-escalated", { bookingId, rules: escalation.rules.join(",") });
     }
     const body = `Your session of ${booking.startTime} now starts at ${interval.start}.`;

@@ -25,7 +25,16 @@ export async function expireHold(bookingId: string, booking: Booking, deps: Depe
       return "paid";
     }
     if (session.status === "complete" && session.paymentProcessing) {
-      const kept = await getDb().runTransaction(async (tx) => recordPaymentProcessingInTx(tx, bookingId, await requireBooking(bookingId, tx), session.paymentIntentId, `expiry-check-${session.id}`, now));
+      const kept = await getDb().runTransaction(async (tx) =>
+        recordPaymentProcessingInTx(
+          tx,
+          bookingId,
+          await requireBooking(bookingId, tx),
+          session.paymentIntentId,
+          `expiry-check-${session.id}`,
+          now,
+        ),
+      );
       if (kept) return "processing";
     }
   }

@@ -7,7 +7,14 @@ export const connectCalcomAccount = defineCallable({
   auth: "required",
   options: { secrets: [CALCOM_API_KEY] },
   load: async () => {
-    const [schemas, service, { getDependencies }] = await Promise.all([import("./calcom-accounts.schemas.js"), import("./calcom-accounts.service.js"), import("../../composition-root.js")]);
-    return { input: schemas.ConnectCalcomAccountInputSchema, handler: (input, caller) => service.connectCalcomAccount(input, caller, getDependencies()) };
+    const [schemas, service, { getDependencies }] = await Promise.all([
+      import("./calcom-accounts.schemas.js"),
+      import("./calcom-accounts.service.js"),
+      import("../../composition-root.js"),
+    ]);
+    return {
+      input: schemas.ConnectCalcomAccountInputSchema,
+      handler: (input, caller) => service.connectCalcomAccount(input, caller, getDependencies()),
+    };
   },
 });

@@ -2,7 +2,12 @@ import type { AppConfig } from "../../config/runtime-config.js";
 import type { CalcomAccountRef } from "../../domain/calcom-account.js";
 import { AppError } from "../../domain/errors.js";
 import { CALCOM_KEY_MISSING_MESSAGE } from "../../integrations/calcom/calcom-error-map.js";
-import { calcomCredentialDoc, calcomCredentialsCollection, retiredCalcomAccountDoc, retiredCalcomAccountsCollection } from "../../shared/firestore.js";
+import {
+  calcomCredentialDoc,
+  calcomCredentialsCollection,
+  retiredCalcomAccountDoc,
+  retiredCalcomAccountsCollection,
+} from "../../shared/firestore.js";
 import type { CalcomCredential, RetiredCalcomAccount } from "../../shared/firestore-records.js";
 import type { CalcomAccount } from "../../ports/scheduling.port.js";
 
@@ -69,7 +74,8 @@ export async function accountForCalcomWrite(coachId: string | null, config: AppC
  * user: the coach's current one (a rotated key included) or the one kept when they left it.
  */
 export async function accountOfRef(coachId: string, ref: CalcomAccountRef, config: AppConfig): Promise<CalcomAccount> {
-  if (ref.mode === "organization") return requireOrganization(config, "This booking lives in the marketplace's Cal.com organization, which is no longer configured.");
+  if (ref.mode === "organization")
+    return requireOrganization(config, "This booking lives in the marketplace's Cal.com organization, which is no longer configured.");
   const current = await readCalcomCredential(coachId);
   if (current?.calcomUserId === ref.calcomUserId) return connectedAccount(current);
   const retired = await readRetiredAccount(coachId, ref);
@@ -82,8 +88,13 @@ export async function accountOfRef(coachId: string, ref: CalcomAccountRef, confi
  * reads, queued writes) goes there, whatever the coach has connected since. A booking stored
  * before the account was recorded goes through the coach's current account.
  */
-export async function accountOfBooking(booking: { coachId: string; calcomAccount: CalcomAccountRef | null }, config: AppConfig): Promise<CalcomAccount> {
-  return booking.calcomAccount === null ? resolveCalcomAccount(booking.coachId, config) : accountOfRef(booking.coachId, booking.calcomAccount, config);
+export async function accountOfBooking(
+  booking: { coachId: string; calcomAccount: CalcomAccountRef | null },
+  config: AppConfig,
+): Promise<CalcomAccount> {
+  return booking.calcomAccount === null
+    ? resolveCalcomAccount(booking.coachId, config)
+    : accountOfRef(booking.coachId, booking.calcomAccount, config);
 }
 
 /** What to record on a booking made through `account` for a coach whose Cal.com user is `coachCalcomUserId`. */

@@ -4,7 +4,14 @@ import { AppError, errorCodeOf } from "../../domain/errors.js";
 import { CALCOM_WEBHOOK_TRIGGERS } from "../../integrations/calcom/calcom.schemas.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
 import type { Dependencies } from "../../ports/dependencies.js";
-import { bookingsCollection, coachDoc, eventTypeRecordsCollection, getDb, rawCoachDoc, retiredCalcomAccountDoc } from "../../shared/firestore.js";
+import {
+  bookingsCollection,
+  coachDoc,
+  eventTypeRecordsCollection,
+  getDb,
+  rawCoachDoc,
+  retiredCalcomAccountDoc,
+} from "../../shared/firestore.js";
 import type { RetiredCalcomAccount } from "../../shared/firestore-records.js";
 import { log } from "../../shared/logger.js";
 import type { CalcomAccount } from "../../ports/scheduling.port.js";
@@ -28,7 +35,8 @@ export async function connectCalcomAccount(input: ConnectCalcomAccountInput, cal
   try {
     me = { id: (await deps.scheduling.ownerOfKey(input.apiKey)).calcomUserId };
   } catch (err) {
-    if (err instanceof AppError && err.code === "calcom/unauthorized") throw new AppError("request/invalid", "Cal.com did not accept this API key.");
+    if (err instanceof AppError && err.code === "calcom/unauthorized")
+      throw new AppError("request/invalid", "Cal.com did not accept this API key.");
     throw err;
   }
   const credential = await readCalcomCredential(coachId);
@@ -48,7 +56,11 @@ export async function connectCalcomAccount(input: ConnectCalcomAccountInput, cal
     // Back to an account left earlier: what we left there must be gone first, or the next sync
     // would adopt one of those event types (same slug) that reconciliation is about to delete.
     const { left } = await removeRetiredEventTypes(coachId, { mode: "connected", calcomUserId: me.id }, deps, account);
-    if (left > 0) throw new AppError("upstream/unavailable", "Cal.com could not remove what this marketplace left in that account earlier. Nothing was changed: please try again in a minute.");
+    if (left > 0)
+      throw new AppError(
+        "upstream/unavailable",
+        "Cal.com could not remove what this marketplace left in that account earlier. Nothing was changed: please try again in a minute.",
+      );
   }
   // Registered before anything is recorded: a failure leaves the coach as they were, and a retry adopts the webhook.
   const webhookId = await registerWebhook(coachId, account, deps);
@@ -56,7 +68,13 @@ export async function connectCalcomAccount(input: ConnectCalcomAccountInput, cal
   if (change === "switch" && current !== null) {
     await retireAccount(coachId, current, credential?.apiKey ?? null, deps);
   }
-  await saveCalcomCredential(coachId, { kind: "apiKey", apiKey: input.apiKey, calcomUserId: me.id, connectedAt, webhookId: webhookId ?? credential?.webhookId ?? null });
+  await saveCalcomCredential(coachId, {
+    kind: "apiKey",
+    apiKey: input.apiKey,
+    calcomUserId: me.id,
+    connectedAt,
+    webhookId: webhookId ?? credential?.webhookId ?? null,
+  });
   if (coach && (change === "switch" || coach.calcomUserId !== me.id)) {
     // The next sync makes a fresh schedule, and event types, in the new account.
     await rawCoachDoc(coachId).update({ calcomUserId: me.id, calcomScheduleId: null, calcomMode: "connected" });
@@ -72,7 +90,11 @@ async function hasBookingNeedingItsAccount(coachId: string, now: Date): Promise<
 }
 
 /** Our webhook in the connected account, or null when no endpoint or secret is configured to register. */
-async function registerWebhook(coachId: string, account: CalcomAccount & { mode: "connected" }, deps: Dependencies): Promise<number | null> {
+async function registerWebhook(
+  coachId: string,
+  account: CalcomAccount & { mode: "connected" },
+  deps: Dependencies,
+): Promise<number | null> {
   const { calcomWebhookUrl: subscriberUrl, calcomWebhookSecret: secret } = deps.config;
   if (subscriberUrl === null || secret === null) {
     // Reconciliation still polls the account: its changes are found, only later.
@@ -105,10 +127,18 @@ async function retireAccount(coachId: string, left: CalcomAccountRef, apiKey: st
     const latest = latestSnap.data();
     const before = existing.data()?.eventTypeIdsToRemove ?? [];
     const toRemove = [...new Set([...before, ...ids])];
-    const retired: RetiredCalcomAccount = { coachId, ...left, apiKey, retiredAt: Timestamp.fromDate(deps.now()), eventTypeIdsToRemove: toRemove, removalPending: toRemove.length > 0 };
+    const retired: RetiredCalcomAccount = {
+      coachId,
+      ...left,
+      apiKey,
+      retiredAt: Timestamp.fromDate(deps.now()),
+      eventTypeIdsToRemove: toRemove,
+      removalPending: toRemove.length > 0,
+    };
     tx.set(ref, retired);
     for (const d of records.docs) tx.delete(d.ref);
-    if (latest) tx.update(rawCoachDoc(coachId), { customOfferings: latest.customOfferings.map((o) => ({ ...o, calcomEventTypeId: null })) });
+    if (latest)
+      tx.update(rawCoachDoc(coachId), { customOfferings: latest.customOfferings.map((o) => ({ ...o, calcomEventTypeId: null })) });
   });
 }
 
@@ -117,11 +147,22 @@ async function retireAccount(coachId: string, left: CalcomAccountRef, apiKey: st
  * the key the coach connects it with again), each crossed off once Cal.com has it gone. A
  * failure is logged and left recorded: reconciliation tries again.
  */
-export async function removeRetiredEventTypes(coachId: string, left: CalcomAccountRef, deps: Dependencies, through?: CalcomAccount): Promise<{ removed: number; left: number }> {
+export async function removeRetiredEventTypes(
+  coachId: string,
+  left: CalcomAccountRef,
+  deps: Dependencies,
+  through?: CalcomAccount,
+): Promise<{ removed: number; left: number }> {
   const ref = retiredCalcomAccountDoc(coachId, left);
   const retired = (await ref.get()).data();
   if (retired === undefined) return { removed: 0, left: 0 };
-  const account = through ?? (retired.mode === "organization" ? organizationAccount(deps.config) : retired.apiKey === null ? null : connectedAccount({ apiKey: retired.apiKey, calcomUserId: retired.calcomUserId }));
+  const account =
+    through ??
+    (retired.mode === "organization"
+      ? organizationAccount(deps.config)
+      : retired.apiKey === null
+        ? null
+        : connectedAccount({ apiKey: retired.apiKey, calcomUserId: retired.calcomUserId }));
   if (account === null) {
     log.warn("calcom.retired-account-unreachable", { coachId, mode: retired.mode });
     return { removed: 0, left: retired.eventTypeIdsToRemove.length };

@@ -43,11 +43,18 @@ function unfinishedRef(write: Extract<CalcomWrite, { action: "calcom-orphan" }>)
 
 async function recordUnfinished(write: CalcomWrite, code: string, now: Date): Promise<void> {
   if (write.action !== "calcom-orphan") return;
-  await unfinishedRef(write).set({ write: { ...write, key: write.key.replace(/-after-\d+$/, "") }, code, failedAt: Timestamp.fromDate(now) });
+  await unfinishedRef(write).set({
+    write: { ...write, key: write.key.replace(/-after-\d+$/, "") },
+    code,
+    failedAt: Timestamp.fromDate(now),
+  });
 }
 
 /** Enqueues again every orphan cancellation whose last run failed before `before` (the queue has had its go at it); returns their uids. */
-export async function requeueUnfinishedWrites(options: { dryRun: boolean; runId: string; before: Date }, deps: Pick<Dependencies, "calcomQueue">): Promise<string[]> {
+export async function requeueUnfinishedWrites(
+  options: { dryRun: boolean; runId: string; before: Date },
+  deps: Pick<Dependencies, "calcomQueue">,
+): Promise<string[]> {
   const snap = await unfinishedCalcomWritesCollection().where("failedAt", "<", Timestamp.fromDate(options.before)).limit(100).get();
   const requeued: string[] = [];
   for (const doc of snap.docs) {
@@ -72,7 +79,10 @@ async function carryOut(write: CalcomWrite, deps: Dependencies): Promise<CalcomW
   }
   if (write.action === "calcom-orphan") {
     const { accountForCalcomWrite, accountOfRef } = await import("../calcom-accounts/calcom-accounts.repository.js");
-    const account = write.calcomAccount && write.coachId !== null ? await accountOfRef(write.coachId, write.calcomAccount, deps.config) : await accountForCalcomWrite(write.coachId, deps.config);
+    const account =
+      write.calcomAccount && write.coachId !== null
+        ? await accountOfRef(write.coachId, write.calcomAccount, deps.config)
+        : await accountForCalcomWrite(write.coachId, deps.config);
     // Already cancelled counts as done (the gateway reads it back); other failures are retried.
     await deps.bookingCalendar.cancelBooking(account, write.calcomBookingUid, ORPHAN_REASON);
     log.info("calcom-write.done", { key: write.key, outcome: "orphan-cancelled" });

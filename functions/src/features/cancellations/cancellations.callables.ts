@@ -8,7 +8,11 @@ export const cancelBooking = defineCallable({
   // Cancelling an unpaid hold expires its Checkout Session; the far-end work of a paid one runs in the trigger.
   options: { secrets: [CALCOM_API_KEY, STRIPE_SECRET_KEY] },
   load: async () => {
-    const [schemas, service, { getDependencies }] = await Promise.all([import("./cancellations.schemas.js"), import("./cancellations.service.js"), import("../../composition-root.js")]);
+    const [schemas, service, { getDependencies }] = await Promise.all([
+      import("./cancellations.schemas.js"),
+      import("./cancellations.service.js"),
+      import("../../composition-root.js"),
+    ]);
     return { input: schemas.CancelBookingInputSchema, handler: (input, caller) => service.cancelBooking(input, caller, getDependencies()) };
   },
 });

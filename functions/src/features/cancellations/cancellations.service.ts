@@ -29,11 +29,18 @@ export async function cancelBooking(input: CancelBookingInput, caller: CallerCon
   const now = deps.now();
   const out = await getDb().runTransaction(async (tx) => {
     const booking = await requireBooking(input.bookingId, tx);
-    const role: "coach" | "student" | "admin" | null = booking.coachId === uid ? "coach" : booking.userId === uid ? "student" : caller.isAdmin ? "admin" : null;
+    const role: "coach" | "student" | "admin" | null =
+      booking.coachId === uid ? "coach" : booking.userId === uid ? "student" : caller.isAdmin ? "admin" : null;
     if (role === null) throw new AppError("auth/permission-denied", "Only the student or the coach of this booking can cancel it.");
     if (booking.status === "cancelled") return outOf(input.bookingId, booking);
     const reason = input.refundReason ? `${input.reason} (refund: ${input.refundReason})` : input.reason;
-    return recordCancellationInTx(tx, input.bookingId, booking, { by: role, reason, refundAmount: input.refundAmount, expectedRefundCents: input.expectedRefundCents }, now);
+    return recordCancellationInTx(
+      tx,
+      input.bookingId,
+      booking,
+      { by: role, reason, refundAmount: input.refundAmount, expectedRefundCents: input.expectedRefundCents },
+      now,
+    );
   });
   log.info("booking.cancelled", { bookingId: input.bookingId, by: out.cancelledBy, refundCents: out.refundCents, tier: out.tier });
   return out;
@@ -49,7 +56,13 @@ export async function recordCancellationInTx(
   tx: Transaction,
   bookingId: string,
   booking: Booking,
-  input: { by: "student" | "coach" | "admin"; reason: string; refundAmount?: number | undefined; expectedRefundCents?: number | undefined; calcomStatus?: "cancelled" | "rejected" },
+  input: {
+    by: "student" | "coach" | "admin";
+    reason: string;
+    refundAmount?: number | undefined;
+    expectedRefundCents?: number | undefined;
+    calcomStatus?: "cancelled" | "rejected";
+  },
   now: Date,
 ): Promise<CancelBookingOut> {
   const release = await releaseInTx(tx, booking.coachId, bookingId);
@@ -60,9 +73,14 @@ export async function recordCancellationInTx(
   const quote = decideCancellation(booking, input.by, now, input.refundAmount);
   // A cancellation asked of us is refused as its quote says (the student cut-off); one already
   // made in Cal.com is recorded all the same.
-  if (quote.blockedCode !== null && !input.calcomStatus) throw new AppError(quote.blockedCode, quote.blockedBy ?? "This booking cannot be cancelled now.", { details: { quote } });
+  if (quote.blockedCode !== null && !input.calcomStatus)
+    throw new AppError(quote.blockedCode, quote.blockedBy ?? "This booking cannot be cancelled now.", { details: { quote } });
   if (input.expectedRefundCents !== undefined && input.expectedRefundCents !== quote.refundCents) {
-    throw new AppError("booking/quote-changed", `The refund is no longer the one you were quoted: cancelling now refunds ${quote.refundCents} (${quote.tier}). Nothing was cancelled.`, { details: { quote } });
+    throw new AppError(
+      "booking/quote-changed",
+      `The refund is no longer the one you were quoted: cancelling now refunds ${quote.refundCents} (${quote.tier}). Nothing was cancelled.`,
+      { details: { quote } },
+    );
   }
   // An open dispute does not stop a cancellation: the calendar and Cal.com are freed now, and the
   // refund owed waits for the dispute's outcome (the booking effects make it once it is won; once
@@ -82,19 +100,30 @@ export async function recordCancellationInTx(
   // A move under way is dropped with the booking; a Cal.com booking it already made goes too.
   const leftovers = booking.reschedule?.newCalcomBookingUid ? [booking.reschedule.newCalcomBookingUid] : [];
   // Paid bookings become cancelled/paid; the trigger's refund then makes them cancelled/refunded.
-  const to = { status: "cancelled" as const, paymentStatus: booking.paymentStatus === "pending" ? ("pending" as const) : ("paid" as const) };
-  writeBooking(tx, bookingId, booking, to, {
-    cancellation,
-    holdExpiresAt: null,
-    refundsOwed: [],
-    reschedule: null,
-    calcomUidsToCancel: [...booking.calcomUidsToCancel, ...leftovers],
-    ...(input.calcomStatus ? { calcomStatus: input.calcomStatus } : {}),
-  }, now);
+  const to = {
+    status: "cancelled" as const,
+    paymentStatus: booking.paymentStatus === "pending" ? ("pending" as const) : ("paid" as const),
+  };
+  writeBooking(
+    tx,
+    bookingId,
+    booking,
+    to,
+    {
+      cancellation,
+      holdExpiresAt: null,
+      refundsOwed: [],
+      reschedule: null,
+      calcomUidsToCancel: [...booking.calcomUidsToCancel, ...leftovers],
+      ...(input.calcomStatus ? { calcomStatus: input.calcomStatus } : {}),
+    },
+    now,
+  );
   release();
   appendAudit(tx, bookingId, "cancelled", { type: "cancelled", by: input.by, reason, refundCents, tier }, now);
   const body = `Your session of ${booking.startTime} was cancelled (${reason}).`;
   notify(tx, { bookingId, recipientId: booking.userId, kind: "booking-cancelled", title: "Session cancelled", body }, now);
-  if (input.by !== "coach") notify(tx, { bookingId, recipientId: booking.coachId, kind: "booking-cancelled", title: "Session cancelled", body }, now);
+  if (input.by !== "coach")
+    notify(tx, { bookingId, recipientId: booking.coachId, kind: "booking-cancelled", title: "Session cancelled", body }, now);
   return { bookingId, status: "cancelled", refundCents, currency: booking.currency, tier, cancelledBy: input.by, cancelledAt: at };
 }

@@ -7,7 +7,11 @@ export const getHealth = defineCallable({
   auth: "optional",
   options: { secrets: ALL_SECRETS },
   load: async () => {
-    const [{ z }, { getConfig }, { healthReport }] = await Promise.all([import("zod"), import("../../config/runtime-config.js"), import("./health.service.js")]);
+    const [{ z }, { getConfig }, { healthReport }] = await Promise.all([
+      import("zod"),
+      import("../../config/runtime-config.js"),
+      import("./health.service.js"),
+    ]);
     return { input: z.union([z.null(), z.undefined(), z.object({}).strict()]), handler: () => Promise.resolve(healthReport(getConfig())) };
   },
 });

@@ -18,7 +18,10 @@ export const quoteCancellation = defineCallable({
   auth: "required",
   load: async () => {
     const [schemas, money, { getDependencies }] = await modules();
-    return { input: schemas.QuoteCancellationInputSchema, handler: (input, caller) => money.quoteCancellation(input, caller, getDependencies()) };
+    return {
+      input: schemas.QuoteCancellationInputSchema,
+      handler: (input, caller) => money.quoteCancellation(input, caller, getDependencies()),
+    };
   },
 });
 
@@ -28,7 +31,10 @@ export const quoteReschedule = defineCallable({
   auth: "required",
   load: async () => {
     const [schemas, money, { getDependencies }] = await modules();
-    return { input: schemas.QuoteRescheduleInputSchema, handler: (input, caller) => money.quoteReschedule(input, caller, getDependencies()) };
+    return {
+      input: schemas.QuoteRescheduleInputSchema,
+      handler: (input, caller) => money.quoteReschedule(input, caller, getDependencies()),
+    };
   },
 });
 

@@ -27,5 +27,8 @@ export const CoachStatementInputSchema = z
     coachId: z.string().min(1).max(128).optional(),
   })
   .refine((v) => Date.parse(v.to) > Date.parse(v.from), { path: ["to"], message: "must be after from" })
-  .refine((v) => Date.parse(v.to) - Date.parse(v.from) <= 366 * 86_400_000, { path: ["to"], message: "a statement covers at most 366 days" });
+  .refine((v) => Date.parse(v.to) - Date.parse(v.from) <= 366 * 86_400_000, {
+    path: ["to"],
+    message: "a statement covers at most 366 days",
+  });
 export type CoachStatementInput = z.output<typeof CoachStatementInputSchema>;

@@ -44,7 +44,11 @@ async function bookingFor(bookingId: string, caller: CallerContext) {
  * that holds (`validUntil`, the next tier boundary). Pass `refundCents` back to `cancelBooking`
  * as `expectedRefundCents` to cancel only at that price.
  */
-export async function quoteCancellation(input: QuoteCancellationInput, caller: CallerContext, deps: Dependencies): Promise<CancellationQuote & { bookingId: string }> {
+export async function quoteCancellation(
+  input: QuoteCancellationInput,
+  caller: CallerContext,
+  deps: Dependencies,
+): Promise<CancellationQuote & { bookingId: string }> {
   const { booking, role } = await bookingFor(input.bookingId, caller);
   if (booking.status === "cancelled") throw new AppError("booking/illegal-transition", "This booking is already cancelled.");
   return { bookingId: input.bookingId, ...decideCancellation(booking, role, deps.now()) };
@@ -56,7 +60,15 @@ export async function quoteReschedule(input: QuoteRescheduleInput, caller: Calle
   const coach = (await coachDoc(booking.coachId).get()).data();
   if (!coach) throw new AppError("coach/not-found", "There is no coach with this id.");
   const now = deps.now();
-  const plan = planMove({ booking, coach, role, now, newStartTime: input.newStartTime, newEndTime: input.newEndTime, newOfferingId: input.newOfferingId });
+  const plan = planMove({
+    booking,
+    coach,
+    role,
+    now,
+    newStartTime: input.newStartTime,
+    newEndTime: input.newEndTime,
+    newOfferingId: input.newOfferingId,
+  });
   return {
     bookingId: input.bookingId,
     newOfferingId: plan.offeringId,
@@ -69,11 +81,15 @@ export async function quoteReschedule(input: QuoteRescheduleInput, caller: Calle
 }
 
 /** A coach's money between two instants, from the ledgers of their bookings (entries by time). */
-export async function coachStatement(input: CoachStatementInput, caller: CallerContext): Promise<Statement & { coachId: string; from: string; to: string }> {
+export async function coachStatement(
+  input: CoachStatementInput,
+  caller: CallerContext,
+): Promise<Statement & { coachId: string; from: string; to: string }> {
   const uid = requireUid(caller);
   const coachId = input.coachId ?? uid;
   if (coachId !== uid && !caller.isAdmin) throw new AppError("auth/permission-denied", "You can only see your own statement.");
-  if (!caller.isAdmin && !(await coachDoc(coachId).get()).exists) throw new AppError("auth/permission-denied", "Only coaches have statements.");
+  if (!caller.isAdmin && !(await coachDoc(coachId).get()).exists)
+    throw new AppError("auth/permission-denied", "Only coaches have statements.");
   const snap = await allLedgerEntries()
     .where("coachId", "==", coachId)
     .where("at", ">=", Timestamp.fromDate(new Date(input.from)))

@@ -4,7 +4,16 @@ import type { AppError } from "../../domain/errors.js";
 import { effectiveLimits, type SchedulingLimitsPatch } from "../../domain/limits.js";
 import type { Offering } from "../../domain/offering.js";
 import type { Dependencies } from "../../ports/dependencies.js";
-import { bookingsCollection, coachDoc, eventTypeRecordsCollection, eventTypeSyncDoc, eventTypeSyncsCollection, getDb, rawCoachDoc, rawEventTypeSyncDoc } from "../../shared/firestore.js";
+import {
+  bookingsCollection,
+  coachDoc,
+  eventTypeRecordsCollection,
+  eventTypeSyncDoc,
+  eventTypeSyncsCollection,
+  getDb,
+  rawCoachDoc,
+  rawEventTypeSyncDoc,
+} from "../../shared/firestore.js";
 import { EventTypeSyncStateSchema, type EventTypeRecord } from "../../shared/firestore-records.js";
 import { withLease } from "../../shared/lease.js";
 import { log } from "../../shared/logger.js";
@@ -55,9 +64,23 @@ function recordedLength(record: EventTypeRecord): number | null {
 export async function eventTypeInUse(coachId: string, eventTypeId: number, now: Date): Promise<boolean> {
   const leftovers = await bookingsCollection().where("coachId", "==", coachId).where("calcomUidsToCancel", "!=", []).limit(1).get();
   if (!leftovers.empty) return true;
-  const on = await bookingsCollection().where("coachId", "==", coachId).where("calcomEventTypeId", "==", eventTypeId).where("endTime", ">", now).get();
-  if (on.docs.some((d) => { const b = d.data(); return b.status !== "cancelled" || b.calcomStatus === "pending" || b.calcomStatus === "accepted"; })) return true;
-  const movingTo = await bookingsCollection().where("coachId", "==", coachId).where("reschedule.newEventTypeId", "==", eventTypeId).limit(1).get();
+  const on = await bookingsCollection()
+    .where("coachId", "==", coachId)
+    .where("calcomEventTypeId", "==", eventTypeId)
+    .where("endTime", ">", now)
+    .get();
+  if (
+    on.docs.some((d) => {
+      const b = d.data();
+      return b.status !== "cancelled" || b.calcomStatus === "pending" || b.calcomStatus === "accepted";
+    })
+  )
+    return true;
+  const movingTo = await bookingsCollection()
+    .where("coachId", "==", coachId)
+    .where("reschedule.newEventTypeId", "==", eventTypeId)
+    .limit(1)
+    .get();
   return !movingTo.empty;
 }
 
@@ -124,7 +147,8 @@ async function syncUnderLease(coachId: string, deps: Dependencies): Promise<Sync
       ids.set(offering.id, { eventTypeId: current.eventTypeId, lengthInMinutes: offering.durationMinutes });
       continue;
     }
-    if (record && renewed && record.creating !== version) await save(offering.id, { ...record, creating: version, highestVersion: Math.max(version, highestVersionOf(record)) });
+    if (record && renewed && record.creating !== version)
+      await save(offering.id, { ...record, creating: version, highestVersion: Math.max(version, highestVersionOf(record)) });
     const known = record === undefined ? offering.calcomEventTypeId : renewed ? null : record.eventTypeId;
     const { eventTypeId, created } = await deps.scheduling.saveEventType(await accountFor(), {
       calcomUserId: coach.calcomUserId,
@@ -133,7 +157,16 @@ async function syncUnderLease(coachId: string, deps: Dependencies): Promise<Sync
       spec,
     });
     const retired = record && current && renewed ? [...record.retired, { eventTypeId: current.eventTypeId }] : (record?.retired ?? []);
-    await save(offering.id, { eventTypeId, specKey, scheduleId: coach.calcomScheduleId, deleted: false, version, retired, highestVersion: Math.max(version, record ? highestVersionOf(record) : 1), creating: null });
+    await save(offering.id, {
+      eventTypeId,
+      specKey,
+      scheduleId: coach.calcomScheduleId,
+      deleted: false,
+      version,
+      retired,
+      highestVersion: Math.max(version, record ? highestVersionOf(record) : 1),
+      creating: null,
+    });
     ids.set(offering.id, { eventTypeId, lengthInMinutes: offering.durationMinutes });
     if (current && renewed) counts.retired += 1;
     if (created) counts.created += 1;
@@ -167,7 +200,8 @@ async function syncUnderLease(coachId: string, deps: Dependencies): Promise<Sync
 
   await linkOfferings(coachId, ids);
   await recordSynced(coachId, wanted, retiredKept, now);
-  if (counts.created + counts.updated + counts.deleted + counts.retired > 0) log.info("offerings.event-types-synced", { coachId, ...counts, retiredKept });
+  if (counts.created + counts.updated + counts.deleted + counts.retired > 0)
+    log.info("offerings.event-types-synced", { coachId, ...counts, retiredKept });
   return counts;
 }
 
@@ -201,13 +235,23 @@ async function recordSynced(coachId: string, wanted: number, retiredKept: number
   await getDb().runTransaction(async (tx) => {
     const state = (await tx.get(ref)).data() ?? EventTypeSyncStateSchema.parse({});
     const synced = Math.max(state.synced, wanted);
-    tx.set(ref, { ...state, synced, behind: state.wanted > synced, retiredKept, keepsRetired: retiredKept > 0, touchedAt: Timestamp.fromDate(now) });
+    tx.set(ref, {
+      ...state,
+      synced,
+      behind: state.wanted > synced,
+      retiredKept,
+      keepsRetired: retiredKept > 0,
+      touchedAt: Timestamp.fromDate(now),
+    });
   });
 }
 
 /** Counts a coach write that may change their event types (the trigger, before it enqueues the sync). */
 export async function markEventTypesWanted(coachId: string, now: Date): Promise<void> {
-  await rawEventTypeSyncDoc(coachId).set({ wanted: FieldValue.increment(1), behind: true, touchedAt: Timestamp.fromDate(now) }, { merge: true });
+  await rawEventTypeSyncDoc(coachId).set(
+    { wanted: FieldValue.increment(1), behind: true, touchedAt: Timestamp.fromDate(now) },
+    { merge: true },
+  );
 }
 
 /**
@@ -231,7 +275,10 @@ export async function recordEventTypeSyncError(coachId: string, err: AppError, n
  * a retired event type waiting for its last booking to end); returns their ids. The sync does
  * nothing in Cal.com when all is already in line.
  */
-export async function resyncOutstandingEventTypes(options: { dryRun: boolean; runId: string }, deps: Pick<Dependencies, "calcomQueue">): Promise<string[]> {
+export async function resyncOutstandingEventTypes(
+  options: { dryRun: boolean; runId: string },
+  deps: Pick<Dependencies, "calcomQueue">,
+): Promise<string[]> {
   const syncs = eventTypeSyncsCollection();
   // Those behind first (an offering may be unbookable); then a few keeping retired event types.
   const [behind, keeping] = await Promise.all([
@@ -240,7 +287,12 @@ export async function resyncOutstandingEventTypes(options: { dryRun: boolean; ru
   ]);
   const coachIds = [...new Set([...behind.docs, ...keeping.docs].map((d) => d.id))];
   if (!options.dryRun) {
-    for (const coachId of coachIds) await deps.calcomQueue.enqueue({ action: "coach-event-types", coachId, key: `coach-${coachId}-event-types-reconcile-${options.runId}` });
+    for (const coachId of coachIds)
+      await deps.calcomQueue.enqueue({
+        action: "coach-event-types",
+        coachId,
+        key: `coach-${coachId}-event-types-reconcile-${options.runId}`,
+      });
   }
   return coachIds;
 }

@@ -1,6 +1,7 @@
 import { defineCallable } from "../../shared/callable.js";
 
-const modules = () => Promise.all([import("./offerings.schemas.js"), import("./offerings.service.js"), import("../../composition-root.js")]);
+const modules = () =>
+  Promise.all([import("./offerings.schemas.js"), import("./offerings.service.js"), import("../../composition-root.js")]);
 
 /** `saveOffering`: a coach adds or changes one of their offerings (price, duration, title). */
 export const saveOffering = defineCallable({
@@ -18,6 +19,9 @@ export const removeOffering = defineCallable({
   auth: "required",
   load: async () => {
     const [schemas, service, { getDependencies }] = await modules();
-    return { input: schemas.RemoveOfferingInputSchema, handler: (input, caller) => service.removeOffering(input, caller, getDependencies()) };
+    return {
+      input: schemas.RemoveOfferingInputSchema,
+      handler: (input, caller) => service.removeOffering(input, caller, getDependencies()),
+    };
   },
 });

@@ -17,7 +17,9 @@ export async function saveOffering(input: SaveOfferingInput, caller: CallerConte
     // the new length in the old one, whose bookings keep theirs.
     const sameEventType = previous !== undefined && previous.durationMinutes === input.offering.durationMinutes;
     const offering: Offering = { ...input.offering, calcomEventTypeId: sameEventType ? previous.calcomEventTypeId : null };
-    const customOfferings = previous ? coach.customOfferings.map((o) => (o.id === offering.id ? offering : o)) : [...coach.customOfferings, offering];
+    const customOfferings = previous
+      ? coach.customOfferings.map((o) => (o.id === offering.id ? offering : o))
+      : [...coach.customOfferings, offering];
     tx.update(rawCoachDoc(coachId), { customOfferings });
     return { offering, created: !previous };
   });
@@ -38,6 +40,10 @@ export async function removeOffering(input: RemoveOfferingInput, caller: CallerC
     tx.update(rawCoachDoc(coachId), { customOfferings: coach.customOfferings.filter((o) => o.id !== input.offeringId) });
     return { offeringId: input.offeringId, removed: true };
   });
-  const live = await bookingsCollection().where("coachId", "==", coachId).where("offeringId", "==", input.offeringId).where("endTime", ">", deps.now()).get();
+  const live = await bookingsCollection()
+    .where("coachId", "==", coachId)
+    .where("offeringId", "==", input.offeringId)
+    .where("endTime", ">", deps.now())
+    .get();
   return { ...removed, liveBookings: live.docs.filter((d) => d.data().status !== "cancelled").length };
 }

@@ -33,7 +33,10 @@ export async function handleCoachWritten(coachId: string, deps: Dependencies): P
 export const onCoachWritten = onDocumentWritten({ document: COACH_DOC, retry: true }, async (event) => {
   if (!event.data?.after.exists) return;
   const coachId = event.params.coachId;
-  const [{ getDependencies }, { markEventTypesWanted }] = await Promise.all([import("../../composition-root.js"), import("./event-type-sync.js")]);
+  const [{ getDependencies }, { markEventTypesWanted }] = await Promise.all([
+    import("../../composition-root.js"),
+    import("./event-type-sync.js"),
+  ]);
   // Counted before the task exists, so that reconciliation finds it if the queue never runs it.
   await markEventTypesWanted(coachId, getDependencies().now());
   await getDependencies().calcomQueue.enqueue({ action: "coach-event-types", coachId, key: `coach-${coachId}-event-types-${event.id}` });

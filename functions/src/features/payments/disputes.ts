@@ -13,7 +13,15 @@ import { appendAudit, notify, writeBooking } from "../bookings/bookings.reposito
  * payment at most) and its entries are keyed by it; an event whose status is behind the recorded
  * one (a late delivery) changes nothing, so redelivered or out-of-order events write nothing twice.
  */
-export function recordDisputeInTx(tx: Transaction, bookingId: string, booking: Booking, dispute: Stripe.Dispute, paymentIntentId: string, stripeEventId: string, now: Date): string {
+export function recordDisputeInTx(
+  tx: Transaction,
+  bookingId: string,
+  booking: Booking,
+  dispute: Stripe.Dispute,
+  paymentIntentId: string,
+  stripeEventId: string,
+  now: Date,
+): string {
   const disputes = disputesOf(booking);
   const previous = disputes.find((d) => d.id === dispute.id) ?? null;
   if (previous && isStaleDisputeStatus(previous.status, dispute.status)) return `dispute-stale-${dispute.status}`;
@@ -21,10 +29,20 @@ export function recordDisputeInTx(tx: Transaction, bookingId: string, booking: B
   const at = Timestamp.fromDate(now);
   const entry = { bookingId, coachId: booking.coachId, currency: dispute.currency, stripeObjectId: dispute.id, paymentIntentId, at };
   if (move.withdraw) {
-    tx.set(ledgerEntryDoc(bookingId, `${dispute.id}-withdrawn`), { ...entry, kind: "dispute-withdrawn", amountCents: -dispute.amount, cause: `dispute-${dispute.reason}` });
+    tx.set(ledgerEntryDoc(bookingId, `${dispute.id}-withdrawn`), {
+      ...entry,
+      kind: "dispute-withdrawn",
+      amountCents: -dispute.amount,
+      cause: `dispute-${dispute.reason}`,
+    });
   }
   if (move.reinstate) {
-    tx.set(ledgerEntryDoc(bookingId, `${dispute.id}-reinstated`), { ...entry, kind: "dispute-reinstated", amountCents: dispute.amount, cause: "dispute-won" });
+    tx.set(ledgerEntryDoc(bookingId, `${dispute.id}-reinstated`), {
+      ...entry,
+      kind: "dispute-reinstated",
+      amountCents: dispute.amount,
+      cause: "dispute-won",
+    });
   }
   const dueBy = dispute.evidence_details.due_by ?? null;
   const recorded: Dispute = {
@@ -40,13 +58,39 @@ export function recordDisputeInTx(tx: Transaction, bookingId: string, booking: B
   const all = [...disputes.filter((d) => d.id !== recorded.id), recorded];
   const disputedCents = all.reduce((sum, d) => sum + (d.fundsWithdrawn ? d.amountCents : 0), 0);
   writeBooking(tx, bookingId, booking, booking, { dispute: recorded, disputes: all, disputedCents }, now);
-  appendAudit(tx, bookingId, `dispute-${dispute.id}-${dispute.status}`, { type: "dispute", disputeId: dispute.id, status: dispute.status, amountCents: dispute.amount, reason: dispute.reason, stripeEventId }, now);
+  appendAudit(
+    tx,
+    bookingId,
+    `dispute-${dispute.id}-${dispute.status}`,
+    { type: "dispute", disputeId: dispute.id, status: dispute.status, amountCents: dispute.amount, reason: dispute.reason, stripeEventId },
+    now,
+  );
   if (!previous) {
     const due = recorded.evidenceDueBy ? ` Evidence is due by ${recorded.evidenceDueBy}.` : "";
-    notify(tx, { bookingId, recipientId: booking.coachId, kind: `dispute-${dispute.id}`, title: "A payment is disputed", body: `The student's bank disputes ${dispute.amount} ${dispute.currency.toUpperCase()} minor units (${dispute.reason}).${due}` }, now);
+    notify(
+      tx,
+      {
+        bookingId,
+        recipientId: booking.coachId,
+        kind: `dispute-${dispute.id}`,
+        title: "A payment is disputed",
+        body: `The student's bank disputes ${dispute.amount} ${dispute.currency.toUpperCase()} minor units (${dispute.reason}).${due}`,
+      },
+      now,
+    );
   }
   if (isDisputeClosed(dispute.status) && previous?.status !== dispute.status) {
-    notify(tx, { bookingId, recipientId: booking.coachId, kind: `dispute-${dispute.id}-closed`, title: `Dispute ${dispute.status}`, body: `The dispute on ${dispute.amount} ${dispute.currency.toUpperCase()} minor units is closed: ${dispute.status}.` }, now);
+    notify(
+      tx,
+      {
+        bookingId,
+        recipientId: booking.coachId,
+        kind: `dispute-${dispute.id}-closed`,
+        title: `Dispute ${dispute.status}`,
+        body: `The dispute on ${dispute.amount} ${dispute.currency.toUpperCase()} minor units is closed: ${dispute.status}.`,
+      },
+      now,
+    );
   }
   return `dispute-${dispute.status}`;
 }

@@ -12,7 +12,10 @@ import { abandonRescheduleInTx, recordRescheduleProcessingInTx, recordReschedule
 const OurMetadataSchema = z.looseObject({
   bookingId: z.string().min(1).optional(),
   purpose: z.literal("reschedule").optional(),
-  rescheduleId: z.string().regex(/^r[0-9]+$/).optional(),
+  rescheduleId: z
+    .string()
+    .regex(/^r[0-9]+$/)
+    .optional(),
 });
 
 /** The move a payment is for, when it pays a reschedule's difference. */
@@ -55,7 +58,13 @@ export async function applyStripeEventInTx(tx: Transaction, event: Stripe.Event,
     else if (booking && bookingId && session.payment_status === "paid" && paymentIntentId) {
       const rescheduleId = rescheduleIdOf(session);
       detail = rescheduleId
-        ? recordReschedulePaymentInTx(tx, bookingId, booking, { rescheduleId, paymentIntentId, amountCents: session.amount_total ?? 0, stripeEventId: event.id }, now)
+        ? recordReschedulePaymentInTx(
+            tx,
+            bookingId,
+            booking,
+            { rescheduleId, paymentIntentId, amountCents: session.amount_total ?? 0, stripeEventId: event.id },
+            now,
+          )
         : recordPaymentInTx(tx, bookingId, booking, paymentIntentId, event.id, now);
       outcome = "processed";
     } else if (booking && bookingId && event.type === "checkout.session.completed" && session.payment_status === "unpaid") {
@@ -79,7 +88,19 @@ export async function applyStripeEventInTx(tx: Transaction, event: Stripe.Event,
     if (bookingId && !booking) outcome = "unknown-booking";
     else if (booking && bookingId) {
       const error = intent.last_payment_error;
-      appendAudit(tx, bookingId, `payment-declined-${event.id}`, { type: "payment-declined", paymentIntentId: intent.id, code: error?.code ?? null, declineCode: error?.decline_code ?? null, stripeEventId: event.id }, now);
+      appendAudit(
+        tx,
+        bookingId,
+        `payment-declined-${event.id}`,
+        {
+          type: "payment-declined",
+          paymentIntentId: intent.id,
+          code: error?.code ?? null,
+          declineCode: error?.decline_code ?? null,
+          stripeEventId: event.id,
+        },
+        now,
+      );
       outcome = "processed";
       detail = "payment-declined";
     }
@@ -93,7 +114,11 @@ export async function applyStripeEventInTx(tx: Transaction, event: Stripe.Event,
       const rescheduleId = rescheduleIdOf(object);
       if (rescheduleId) {
         // An unpaid move lapses: the booking keeps its time and the new slot is freed.
-        if (booking.reschedule?.id === rescheduleId && booking.reschedule.state === "awaiting-payment" && (await abandonRescheduleInTx(tx, bookingId, booking, "the difference was not paid.", now))) {
+        if (
+          booking.reschedule?.id === rescheduleId &&
+          booking.reschedule.state === "awaiting-payment" &&
+          (await abandonRescheduleInTx(tx, bookingId, booking, "the difference was not paid.", now))
+        ) {
           outcome = "processed";
           detail = "reschedule-abandoned";
         }
@@ -106,7 +131,9 @@ export async function applyStripeEventInTx(tx: Transaction, event: Stripe.Event,
     const dispute = event.data.object;
     const paymentIntentId = typeof dispute.payment_intent === "string" ? dispute.payment_intent : (dispute.payment_intent?.id ?? null);
     // Disputes carry none of our metadata: the booking is found by the payment it disputes.
-    const found = paymentIntentId ? await tx.get(bookingsCollection().where("paymentIntentIds", "array-contains", paymentIntentId).limit(1)) : null;
+    const found = paymentIntentId
+      ? await tx.get(bookingsCollection().where("paymentIntentIds", "array-contains", paymentIntentId).limit(1))
+      : null;
     const doc = found?.docs[0];
     // Stripe does not keep order: a dispute can arrive before the event of the payment it
     // disputes has been recorded. Answered 500 (nothing recorded), Stripe delivers it again

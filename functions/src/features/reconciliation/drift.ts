@@ -65,22 +65,31 @@ export function findDrifts(view: BookingView): Drift[] {
   // First, so that what waits on a dispute (a refund) is decided on its real state.
   for (const d of disputesOf(booking)) {
     const atStripe = view.openDisputesAtStripe.get(d.id);
-    if (!isDisputeClosed(d.status) && atStripe !== undefined && atStripe !== d.status) drifts.push({ kind: "dispute-stale", disputeId: d.id, paymentIntentId: d.paymentIntentId, status: atStripe });
+    if (!isDisputeClosed(d.status) && atStripe !== undefined && atStripe !== d.status)
+      drifts.push({ kind: "dispute-stale", disputeId: d.id, paymentIntentId: d.paymentIntentId, status: atStripe });
   }
 
   // A hold released before its payment's event arrived (the event lost) is paid all the same:
   // recorded, the payment is late and refunded in full.
-  if (booking.paymentStatus === "pending" && booking.status === "cancelled" && session?.status === "complete" && session.paymentStatus === "paid" && session.paymentIntentId !== null) {
+  if (
+    booking.paymentStatus === "pending" &&
+    booking.status === "cancelled" &&
+    session?.status === "complete" &&
+    session.paymentStatus === "paid" &&
+    session.paymentIntentId !== null
+  ) {
     drifts.push({ kind: "paid-not-recorded", sessionId: session.id, paymentIntentId: session.paymentIntentId });
   }
   if (booking.paymentStatus === "pending" && booking.status === "requested") {
     // A complete session whose payment processes is not an expired hold while the session may
     // still take place (the same bound as when its event arrives in time).
-    const processing = session?.status === "complete" && session.paymentProcessing && mayWaitForProcessing(processingDeadline([booking.startTime]), now);
+    const processing =
+      session?.status === "complete" && session.paymentProcessing && mayWaitForProcessing(processingDeadline([booking.startTime]), now);
     if (session?.status === "complete" && session.paymentStatus === "paid" && session.paymentIntentId !== null) {
       drifts.push({ kind: "paid-not-recorded", sessionId: session.id, paymentIntentId: session.paymentIntentId });
     } else if (processing) {
-      if (!booking.paymentProcessing) drifts.push({ kind: "payment-processing-not-recorded", sessionId: session.id, paymentIntentId: session.paymentIntentId });
+      if (!booking.paymentProcessing)
+        drifts.push({ kind: "payment-processing-not-recorded", sessionId: session.id, paymentIntentId: session.paymentIntentId });
     } else if (booking.holdExpiresAt !== null && Date.parse(booking.holdExpiresAt) <= now.getTime()) {
       drifts.push({ kind: "hold-expired" });
     }
@@ -97,7 +106,10 @@ export function findDrifts(view: BookingView): Drift[] {
     // Rejected is the host's doing, and so is anything done to a paid booking still waiting for
     // the coach's confirmation; otherwise a cancellation is the student's only when Cal.com names
     // an attendee.
-    const by = paidNotConfirmed || current.status === "rejected" ? "coach" : calcomCanceller({ cancelledBy: current.cancelledByEmail, attendeeEmails: current.attendeeEmails ?? [] });
+    const by =
+      paidNotConfirmed || current.status === "rejected"
+        ? "coach"
+        : calcomCanceller({ cancelledBy: current.cancelledByEmail, attendeeEmails: current.attendeeEmails ?? [] });
     drifts.push({ kind: "cancelled-in-calcom", by, calcomStatus: current.status === "rejected" ? "rejected" : "cancelled" });
   } else if (paidNotConfirmed && settled) {
     drifts.push({ kind: "paid-not-confirmed" });
@@ -105,19 +117,28 @@ export function findDrifts(view: BookingView): Drift[] {
 
   const move = booking.status === "cancelled" ? null : booking.reschedule;
   if (move?.state === "ready" && settled) drifts.push({ kind: "move-stuck" });
-  if (move?.state === "awaiting-payment" && move.holdExpiresAt !== null && Date.parse(move.holdExpiresAt) <= now.getTime()) drifts.push({ kind: "move-hold-expired" });
+  if (move?.state === "awaiting-payment" && move.holdExpiresAt !== null && Date.parse(move.holdExpiresAt) <= now.getTime())
+    drifts.push({ kind: "move-hold-expired" });
 
-  const liveInCalcom = booking.status === "cancelled" && booking.calcomBookingUid !== null && (booking.calcomStatus === "pending" || booking.calcomStatus === "accepted");
+  const liveInCalcom =
+    booking.status === "cancelled" &&
+    booking.calcomBookingUid !== null &&
+    (booking.calcomStatus === "pending" || booking.calcomStatus === "accepted");
   // Cal.com refuses to cancel a booking that has ended: past its end there is nothing to free.
-  if ((liveInCalcom || booking.calcomUidsToCancel.length > 0) && settled && Date.parse(booking.endTime) > now.getTime()) drifts.push({ kind: "release-undone" });
+  if ((liveInCalcom || booking.calcomUidsToCancel.length > 0) && settled && Date.parse(booking.endTime) > now.getTime())
+    drifts.push({ kind: "release-undone" });
 
   for (const r of view.refunds) {
     if (view.recordedRefundIds.has(r.refundId) || !settled) continue;
     const { refundId, paymentIntentId, amountCents } = r;
-    if (r.ours !== null && r.ours.bookingId === view.bookingId) drifts.push({ kind: "refund-not-recorded", refundId, paymentIntentId, amountCents, obligationKey: r.ours.obligationKey });
+    if (r.ours !== null && r.ours.bookingId === view.bookingId)
+      drifts.push({ kind: "refund-not-recorded", refundId, paymentIntentId, amountCents, obligationKey: r.ours.obligationKey });
     else drifts.push({ kind: "refund-outside-flow", refundId, paymentIntentId, amountCents });
   }
-  const outside = drifts.reduce((sum, d) => sum + (d.kind === "refund-outside-flow" || d.kind === "refund-not-recorded" ? d.amountCents : 0), 0);
+  const outside = drifts.reduce(
+    (sum, d) => sum + (d.kind === "refund-outside-flow" || d.kind === "refund-not-recorded" ? d.amountCents : 0),
+    0,
+  );
   if (booking.status === "cancelled" && !disputeOpen(booking) && settled) {
     const owed = cancellationRefundTarget(booking) - booking.refundedCents - outside;
     if (owed > 0) drifts.push({ kind: "refund-missing", owedCents: owed });
@@ -147,12 +168,20 @@ export function isOrphanCalcomBooking(listed: CalcomBookingListed, booking: Book
 }
 
 /** An open Checkout Session for a booking that no longer waits for it (or that we do not have). */
-export function isOrphanSession(session: CheckoutSessionOut & { metadata: Record<string, string>; createdAt: string }, booking: Booking | undefined, now: Date): boolean {
+export function isOrphanSession(
+  session: CheckoutSessionOut & { metadata: Record<string, string>; createdAt: string },
+  booking: Booking | undefined,
+  now: Date,
+): boolean {
   const bookingId = session.metadata.bookingId;
   if (!bookingId || session.status !== "open") return false;
   if (now.getTime() - Date.parse(session.createdAt) < SESSION_GRACE_MS) return false;
   if (!booking) return true;
-  const waitingFirst = booking.status === "requested" && booking.paymentStatus === "pending" && booking.stripeCheckoutSessionId === session.id;
-  const waitingMove = booking.status !== "cancelled" && booking.reschedule?.state === "awaiting-payment" && booking.reschedule.checkoutSessionId === session.id;
+  const waitingFirst =
+    booking.status === "requested" && booking.paymentStatus === "pending" && booking.stripeCheckoutSessionId === session.id;
+  const waitingMove =
+    booking.status !== "cancelled" &&
+    booking.reschedule?.state === "awaiting-payment" &&
+    booking.reschedule.checkoutSessionId === session.id;
   return !waitingFirst && !waitingMove;
 }

@@ -11,7 +11,13 @@ import { bookingsCollection, getDb, ledgerCollection, reconciliationCursorsDoc, 
 import { log } from "../../shared/logger.js";
 import type { CalcomAccount, CalcomBookingListed, CalcomBookingRef } from "../../ports/scheduling.port.js";
 import type { CheckoutSessionOut } from "../../ports/payments.port.js";
-import { accountOfBooking, connectedAccount, listConnectedCredentials, listRetiredWithEventTypes, organizationAccount } from "../calcom-accounts/calcom-accounts.repository.js";
+import {
+  accountOfBooking,
+  connectedAccount,
+  listConnectedCredentials,
+  listRetiredWithEventTypes,
+  organizationAccount,
+} from "../calcom-accounts/calcom-accounts.repository.js";
 import { removeRetiredEventTypes } from "../calcom-accounts/calcom-accounts.service.js";
 import { recordPaymentInTx, recordPaymentProcessingInTx, recordRefundInTx, runBookingEffects } from "../bookings/booking-effects.js";
 import { appendAudit, patchBooking, readBooking, requireBooking } from "../bookings/bookings.repository.js";
@@ -112,10 +118,22 @@ async function recordedRefundIds(bookingId: string): Promise<Set<string>> {
  * through the same idempotent paths the triggers use. Every fix is written to the booking's
  * audit trail (`events/reconcile-<kind>-<run>`).
  */
-export async function reconcileBooking(bookingId: string, options: { dryRun: boolean; runId: string; changedInCalcom?: boolean }, deps: Dependencies): Promise<BookingReconciliation> {
+export async function reconcileBooking(
+  bookingId: string,
+  options: { dryRun: boolean; runId: string; changedInCalcom?: boolean },
+  deps: Dependencies,
+): Promise<BookingReconciliation> {
   const booking = await requireBooking(bookingId);
   const payments = await deps.payments();
-  const refunds = (await Promise.all(booking.paymentIntentIds.map(async (pi) => (await payments.listRefunds(pi)).filter((r) => isRefundMade(r.status)).map((r) => ({ paymentIntentId: pi, refundId: r.refundId, amountCents: r.amountCents, ours: r.ours }))))).flat();
+  const refunds = (
+    await Promise.all(
+      booking.paymentIntentIds.map(async (pi) =>
+        (await payments.listRefunds(pi))
+          .filter((r) => isRefundMade(r.status))
+          .map((r) => ({ paymentIntentId: pi, refundId: r.refundId, amountCents: r.amountCents, ours: r.ours })),
+      ),
+    )
+  ).flat();
   const drifts = findDrifts({
     bookingId,
     booking,
@@ -173,8 +191,15 @@ async function heal(bookingId: string, drift: Drift, runId: string, deps: Depend
       // The automatic attempts may be spent: give the effect a fresh budget and let it run again.
       await getDb().runTransaction(async (tx) => {
         const current = await requireBooking(bookingId, tx);
-        const action = drift.kind === "paid-not-confirmed" ? "calcom-confirm" : drift.kind === "refund-missing" ? "stripe-refund" : "calcom-release";
-        patchBooking(tx, bookingId, current, { sideEffectAttempts: { ...current.sideEffectAttempts, [action]: 0 }, needsReconciliation: false }, now);
+        const action =
+          drift.kind === "paid-not-confirmed" ? "calcom-confirm" : drift.kind === "refund-missing" ? "stripe-refund" : "calcom-release";
+        patchBooking(
+          tx,
+          bookingId,
+          current,
+          { sideEffectAttempts: { ...current.sideEffectAttempts, [action]: 0 }, needsReconciliation: false },
+          now,
+        );
         appendAudit(tx, bookingId, auditId, drift.kind === "refund-missing" ? { ...audit, owedCents: drift.owedCents } : audit, now);
       });
       return;
@@ -184,7 +209,17 @@ async function heal(bookingId: string, drift: Drift, runId: string, deps: Depend
       await getDb().runTransaction(async (tx) => {
         const current = await requireBooking(bookingId, tx);
         if (current.reschedule?.state !== "ready") return;
-        patchBooking(tx, bookingId, current, { sideEffectAttempts: { ...current.sideEffectAttempts, "calcom-reschedule": 0 }, reschedule: { ...current.reschedule, driver: "trigger" }, needsReconciliation: false }, now);
+        patchBooking(
+          tx,
+          bookingId,
+          current,
+          {
+            sideEffectAttempts: { ...current.sideEffectAttempts, "calcom-reschedule": 0 },
+            reschedule: { ...current.reschedule, driver: "trigger" },
+            needsReconciliation: false,
+          },
+          now,
+        );
         appendAudit(tx, bookingId, auditId, { ...audit, rescheduleId: current.reschedule.id }, now);
       });
       return;
@@ -198,9 +233,15 @@ async function heal(bookingId: string, drift: Drift, runId: string, deps: Depend
       let hop: CalcomMove = { bookingId, oldUid: drift.fromUid, newUid: drift.toUid, by: drift.by };
       for (let hops = 0; hops < MAX_MOVE_HOPS; hops++) {
         const { outcome, calcom } = await followCalcomMove(hop, deps);
-        if (outcome === "processed") await auditFix(bookingId, `${auditId}-${hop.newUid}`, { ...audit, by: hop.by, from: hop.oldUid, to: hop.newUid }, now);
+        if (outcome === "processed")
+          await auditFix(bookingId, `${auditId}-${hop.newUid}`, { ...audit, by: hop.by, from: hop.oldUid, to: hop.newUid }, now);
         if (outcome !== "processed" || calcom.status !== "cancelled" || !calcom.rescheduledToUid) return;
-        hop = { bookingId, oldUid: hop.newUid, newUid: calcom.rescheduledToUid, by: calcomMover({ rescheduledBy: calcom.rescheduledByEmail, hostEmails: calcom.hostEmails ?? [] }) };
+        hop = {
+          bookingId,
+          oldUid: hop.newUid,
+          newUid: calcom.rescheduledToUid,
+          by: calcomMover({ rescheduledBy: calcom.rescheduledByEmail, hostEmails: calcom.hostEmails ?? [] }),
+        };
       }
       return;
     }
@@ -208,7 +249,13 @@ async function heal(bookingId: string, drift: Drift, runId: string, deps: Depend
       await getDb().runTransaction(async (tx) => {
         const current = await requireBooking(bookingId, tx);
         if (current.status === "cancelled") return;
-        await recordCancellationInTx(tx, bookingId, current, { by: drift.by, reason: "Cancelled in Cal.com", calcomStatus: drift.calcomStatus }, now);
+        await recordCancellationInTx(
+          tx,
+          bookingId,
+          current,
+          { by: drift.by, reason: "Cancelled in Cal.com", calcomStatus: drift.calcomStatus },
+          now,
+        );
         appendAudit(tx, bookingId, auditId, { ...audit, by: drift.by }, now);
       });
       return;
@@ -225,7 +272,13 @@ async function heal(bookingId: string, drift: Drift, runId: string, deps: Depend
       await getDb().runTransaction(async (tx) => {
         const current = await requireBooking(bookingId, tx);
         // A cancellation this refund settles is marked refunded by the effects run after the fixes.
-        const refund = { refundId: drift.refundId, paymentIntentId: drift.paymentIntentId, amountCents: drift.amountCents, cause: "outside-flow", obligationKey: null };
+        const refund = {
+          refundId: drift.refundId,
+          paymentIntentId: drift.paymentIntentId,
+          amountCents: drift.amountCents,
+          cause: "outside-flow",
+          obligationKey: null,
+        };
         if (!(await recordRefundInTx(tx, bookingId, current, refund, now))) return;
         appendAudit(tx, bookingId, auditId, { ...audit, refundId: drift.refundId, amountCents: drift.amountCents }, now);
       });
@@ -235,9 +288,21 @@ async function heal(bookingId: string, drift: Drift, runId: string, deps: Depend
       // a retry past Stripe's idempotency window finds nothing left to refund.
       await getDb().runTransaction(async (tx) => {
         const current = await requireBooking(bookingId, tx);
-        const refund = { refundId: drift.refundId, paymentIntentId: drift.paymentIntentId, amountCents: drift.amountCents, cause: drift.obligationKey, obligationKey: drift.obligationKey };
+        const refund = {
+          refundId: drift.refundId,
+          paymentIntentId: drift.paymentIntentId,
+          amountCents: drift.amountCents,
+          cause: drift.obligationKey,
+          obligationKey: drift.obligationKey,
+        };
         if (!(await recordRefundInTx(tx, bookingId, current, refund, now))) return;
-        appendAudit(tx, bookingId, auditId, { ...audit, refundId: drift.refundId, amountCents: drift.amountCents, obligationKey: drift.obligationKey }, now);
+        appendAudit(
+          tx,
+          bookingId,
+          auditId,
+          { ...audit, refundId: drift.refundId, amountCents: drift.amountCents, obligationKey: drift.obligationKey },
+          now,
+        );
       });
       return;
   }
@@ -253,7 +318,16 @@ async function heal(bookingId: string, drift: Drift, runId: string, deps: Depend
 export async function reconcileRecent(options: { dryRun: boolean }, deps: Dependencies): Promise<ReconciliationRun> {
   const now = deps.now();
   const runId = `${now.getTime()}`;
-  const run: ReconciliationRun = { runId, dryRun: options.dryRun, bookings: [], orphanCalcomBookings: [], eventTypeSyncs: [], requeuedCalcomWrites: [], orphanCheckoutSessions: [], errors: [] };
+  const run: ReconciliationRun = {
+    runId,
+    dryRun: options.dryRun,
+    bookings: [],
+    orphanCalcomBookings: [],
+    eventTypeSyncs: [],
+    requeuedCalcomWrites: [],
+    orphanCheckoutSessions: [],
+    errors: [],
+  };
   const cursorRef = reconciliationCursorsDoc();
   const cursors = CursorsSchema.parse((await cursorRef.get()).data() ?? {});
 
@@ -265,9 +339,15 @@ export async function reconcileRecent(options: { dryRun: boolean }, deps: Depend
     // A move under way (paid and not made, or waiting for a difference whose expiry was lost).
     bookingsCollection().where("reschedule.state", "in", ["ready", "awaiting-payment"]).limit(200),
     // An open dispute: its later events may be lost (the last one reported is the open one).
-    bookingsCollection().where("dispute.status", "in", ["needs_response", "under_review", "warning_needs_response", "warning_under_review"]).limit(200),
+    bookingsCollection()
+      .where("dispute.status", "in", ["needs_response", "under_review", "warning_needs_response", "warning_under_review"])
+      .limit(200),
     // A hold released in the last two days: its payment may have been made and its event lost.
-    bookingsCollection().where("status", "==", "cancelled").where("paymentStatus", "==", "pending").where("updatedAt", ">=", Timestamp.fromDate(new Date(now.getTime() - LOOKBACK_MS))).limit(200),
+    bookingsCollection()
+      .where("status", "==", "cancelled")
+      .where("paymentStatus", "==", "pending")
+      .where("updatedAt", ">=", Timestamp.fromDate(new Date(now.getTime() - LOOKBACK_MS)))
+      .limit(200),
     // A cancellation whose Cal.com release was left undone.
     bookingsCollection().where("status", "==", "cancelled").where("calcomStatus", "in", ["pending", "accepted"]).limit(200),
   ]) {
@@ -290,15 +370,20 @@ export async function reconcileRecent(options: { dryRun: boolean }, deps: Depend
   const settled = new Date(now.getTime() - 2 * 60_000).toISOString();
   for (const poll of await calcomPolls(deps)) {
     try {
-      const since = cursors.calcomCursors[poll.key] ?? (poll.key === "organization" ? cursors.calcomCursor : undefined) ?? new Date(now.getTime() - LOOKBACK_MS).toISOString();
+      const since =
+        cursors.calcomCursors[poll.key] ??
+        (poll.key === "organization" ? cursors.calcomCursor : undefined) ??
+        new Date(now.getTime() - LOOKBACK_MS).toISOString();
       const { bookings, more } = await deps.bookingCalendar.listBookingsChangedSince(poll.account, since);
       for (const listed of bookings) {
         listedInCalcom.push({ listed, poll });
-        if (listed.bookingId !== null && !changedInCalcom.has(listed.bookingId) && (await readBooking(listed.bookingId))) changedInCalcom.add(listed.bookingId);
+        if (listed.bookingId !== null && !changedInCalcom.has(listed.bookingId) && (await readBooking(listed.bookingId)))
+          changedInCalcom.add(listed.bookingId);
       }
       const last = bookings.at(-1)?.updatedAt ?? null;
       // Bookings that changed within the settle window are looked at again next time.
-      nextCursors[poll.key] = more && last !== null && Date.parse(last) < Date.parse(settled) ? new Date(Date.parse(last)).toISOString() : settled;
+      nextCursors[poll.key] =
+        more && last !== null && Date.parse(last) < Date.parse(settled) ? new Date(Date.parse(last)).toISOString() : settled;
     } catch (err) {
       failed(poll.key === "organization" ? "calcom-bookings" : `calcom-bookings-${poll.key}`, err);
     }
@@ -319,7 +404,11 @@ export async function reconcileRecent(options: { dryRun: boolean }, deps: Depend
 
   for (const bookingId of new Set([...candidates, ...changedInCalcom])) {
     try {
-      const result = await reconcileBooking(bookingId, { dryRun: options.dryRun, runId, changedInCalcom: changedInCalcom.has(bookingId) }, deps);
+      const result = await reconcileBooking(
+        bookingId,
+        { dryRun: options.dryRun, runId, changedInCalcom: changedInCalcom.has(bookingId) },
+        deps,
+      );
       if (result.drifts.length > 0) run.bookings.push(result);
     } catch (err) {
       failed(bookingId, err);
@@ -333,7 +422,13 @@ export async function reconcileRecent(options: { dryRun: boolean }, deps: Depend
       run.orphanCalcomBookings.push(listed.calcomBookingUid);
       // Cancelled in the account it was listed in.
       const where = poll.ref === null ? { coachId: null } : { coachId: poll.coachId, calcomAccount: poll.ref };
-      if (!options.dryRun) await deps.calcomQueue.enqueue({ action: "calcom-orphan", calcomBookingUid: listed.calcomBookingUid, ...where, key: `calcom-orphan-${listed.calcomBookingUid}` });
+      if (!options.dryRun)
+        await deps.calcomQueue.enqueue({
+          action: "calcom-orphan",
+          calcomBookingUid: listed.calcomBookingUid,
+          ...where,
+          key: `calcom-orphan-${listed.calcomBookingUid}`,
+        });
     }
   } catch (err) {
     failed("calcom-bookings", err);
@@ -348,7 +443,10 @@ export async function reconcileRecent(options: { dryRun: boolean }, deps: Depend
   try {
     // The queue retries a failed write for about 20 minutes; past that it has given up.
     const { requeueUnfinishedWrites } = await import("../calcom-writes/calcom-writes.service.js");
-    run.requeuedCalcomWrites = await requeueUnfinishedWrites({ dryRun: options.dryRun, runId, before: new Date(now.getTime() - UNFINISHED_WRITE_GRACE_MS) }, deps);
+    run.requeuedCalcomWrites = await requeueUnfinishedWrites(
+      { dryRun: options.dryRun, runId, before: new Date(now.getTime() - UNFINISHED_WRITE_GRACE_MS) },
+      deps,
+    );
   } catch (err) {
     failed("calcom-writes", err);
   }
@@ -363,7 +461,10 @@ export async function reconcileRecent(options: { dryRun: boolean }, deps: Depend
   }
 
   if (!options.dryRun) {
-    await cursorRef.set({ calcomCursors: nextCursors, lastRunAt: Timestamp.fromDate(now) }, { mergeFields: [...Object.keys(nextCursors).map((k) => new FieldPath("calcomCursors", k)), "lastRunAt"] });
+    await cursorRef.set(
+      { calcomCursors: nextCursors, lastRunAt: Timestamp.fromDate(now) },
+      { mergeFields: [...Object.keys(nextCursors).map((k) => new FieldPath("calcomCursors", k)), "lastRunAt"] },
+    );
     await reconciliationRunDoc(runId).set({
       at: Timestamp.fromDate(now),
       bookings: run.bookings.map((b) => ({ bookingId: b.bookingId, kinds: b.drifts.map((d) => d.kind) })),
@@ -372,6 +473,13 @@ export async function reconcileRecent(options: { dryRun: boolean }, deps: Depend
       errors: run.errors,
     });
   }
-  log.info("reconcile.run", { runId, dryRun: options.dryRun, healed: run.bookings.length, orphanCalcomBookings: run.orphanCalcomBookings.length, orphanCheckoutSessions: run.orphanCheckoutSessions.length, errors: run.errors.length });
+  log.info("reconcile.run", {
+    runId,
+    dryRun: options.dryRun,
+    healed: run.bookings.length,
+    orphanCalcomBookings: run.orphanCalcomBookings.length,
+    orphanCheckoutSessions: run.orphanCheckoutSessions.length,
+    errors: run.errors.length,
+  });
   return run;
 }

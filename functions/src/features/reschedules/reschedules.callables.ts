@@ -8,7 +8,14 @@ export const rescheduleBooking = defineCallable({
   // The move is made in Cal.com while the caller waits; a dearer one opens a Checkout Session.
   options: { secrets: [CALCOM_API_KEY, STRIPE_SECRET_KEY] },
   load: async () => {
-    const [schemas, service, { getDependencies }] = await Promise.all([import("./reschedules.schemas.js"), import("./reschedules.service.js"), import("../../composition-root.js")]);
-    return { input: schemas.RescheduleBookingInputSchema, handler: (input, caller) => service.rescheduleBooking(input, caller, getDependencies()) };
+    const [schemas, service, { getDependencies }] = await Promise.all([
+      import("./reschedules.schemas.js"),
+      import("./reschedules.service.js"),
+      import("../../composition-root.js"),
+    ]);
+    return {
+      input: schemas.RescheduleBookingInputSchema,
+      handler: (input, caller) => service.rescheduleBooking(input, caller, getDependencies()),
+    };
   },
 });

@@ -12,14 +12,20 @@ import { abandonRescheduleInTx, moveInCalcom, patchReschedule } from "./reschedu
 import { planMove, type Role } from "../../domain/reschedule-plan.js";
 import type { RescheduleBookingInput, RescheduleBookingOut } from "./reschedules.schemas.js";
 
-export const KEEP_DIFFERENCE_MESSAGE = "Only an admin can keep a cheaper offering's difference: a move to a cheaper offering always refunds it.";
+export const KEEP_DIFFERENCE_MESSAGE =
+  "Only an admin can keep a cheaper offering's difference: a move to a cheaper offering always refunds it.";
 
 export function roleOf(booking: Booking, uid: string, isAdmin: boolean): Role | null {
   return booking.coachId === uid ? "coach" : booking.userId === uid ? "student" : isAdmin ? "admin" : null;
 }
 
 /** The answer for a move `r` of the booking (`r` may already be done: then the booking shows it made). */
-function outOf(bookingId: string, booking: Booking, status: RescheduleBookingOut["status"], r: Reschedule | null = booking.reschedule): RescheduleBookingOut {
+function outOf(
+  bookingId: string,
+  booking: Booking,
+  status: RescheduleBookingOut["status"],
+  r: Reschedule | null = booking.reschedule,
+): RescheduleBookingOut {
   return {
     bookingId,
     status,
@@ -39,7 +45,11 @@ function outOf(bookingId: string, booking: Booking, status: RescheduleBookingOut
  * Checkout URL and the move completes when Stripe reports the payment (the booking trigger). A
  * cheaper offering's difference is refunded by the trigger once the move is made.
  */
-export async function rescheduleBooking(input: RescheduleBookingInput, caller: CallerContext, deps: Dependencies): Promise<RescheduleBookingOut> {
+export async function rescheduleBooking(
+  input: RescheduleBookingInput,
+  caller: CallerContext,
+  deps: Dependencies,
+): Promise<RescheduleBookingOut> {
   const uid = requireUid(caller);
   const now = deps.now();
   const { bookingId } = input;
@@ -50,18 +60,44 @@ export async function rescheduleBooking(input: RescheduleBookingInput, caller: C
     if (!input.refundDifference && role !== "admin") throw new AppError("auth/permission-denied", KEEP_DIFFERENCE_MESSAGE);
     const r = booking.reschedule;
     if (r) {
-      const same = epochMs(r.newStartTime) === epochMs(input.newStartTime) && r.newOfferingId === (input.newOfferingId ?? booking.offeringId);
+      const same =
+        epochMs(r.newStartTime) === epochMs(input.newStartTime) && r.newOfferingId === (input.newOfferingId ?? booking.offeringId);
       // A repeated request (a client retry) answers with the move under way.
       if (same) return { booking, fresh: false };
-      throw new AppError("booking/cannot-reschedule", "A move of this booking is already under way: pay or let it lapse before asking for another.", { details: { checkoutUrl: r.checkoutUrl } });
+      throw new AppError(
+        "booking/cannot-reschedule",
+        "A move of this booking is already under way: pay or let it lapse before asking for another.",
+        { details: { checkoutUrl: r.checkoutUrl } },
+      );
     }
     const coach = (await coachDoc(booking.coachId).get()).data();
     if (!coach) throw new AppError("coach/not-found", "There is no coach with this id.");
-    const plan = planMove({ booking, coach, role, now, newStartTime: input.newStartTime, newEndTime: input.newEndTime, newOfferingId: input.newOfferingId });
+    const plan = planMove({
+      booking,
+      coach,
+      role,
+      now,
+      newStartTime: input.newStartTime,
+      newEndTime: input.newEndTime,
+      newOfferingId: input.newOfferingId,
+    });
     if (input.expectedDifferenceCents !== undefined && input.expectedDifferenceCents !== plan.signedDifferenceCents) {
-      throw new AppError("booking/quote-changed", "The price difference is no longer the one you were quoted: nothing was changed.", { details: { differenceCents: plan.signedDifferenceCents, currency: booking.currency } });
+      throw new AppError("booking/quote-changed", "The price difference is no longer the one you were quoted: nothing was changed.", {
+        details: { differenceCents: plan.signedDifferenceCents, currency: booking.currency },
+      });
     }
-    const reserve = await reserveMoveInTx(tx, booking.coachId, bookingId, { start: input.newStartTime, end: input.newEndTime, bufferBeforeMinutes: plan.limits.bufferBeforeMinutes, bufferAfterMinutes: plan.limits.bufferAfterMinutes }, now.getTime());
+    const reserve = await reserveMoveInTx(
+      tx,
+      booking.coachId,
+      bookingId,
+      {
+        start: input.newStartTime,
+        end: input.newEndTime,
+        bufferBeforeMinutes: plan.limits.bufferBeforeMinutes,
+        bufferAfterMinutes: plan.limits.bufferAfterMinutes,
+      },
+      now.getTime(),
+    );
     const charge = plan.difference.kind === "charge";
     const reschedule = {
       id: `r${booking.rescheduleCount + 1}`,
@@ -87,7 +123,20 @@ export async function rescheduleBooking(input: RescheduleBookingInput, caller: C
     };
     writeBooking(tx, bookingId, booking, booking, { reschedule, rescheduleCount: booking.rescheduleCount + 1 }, now);
     reserve();
-    appendAudit(tx, bookingId, `reschedule-${reschedule.id}-requested`, { type: "reschedule-requested", rescheduleId: reschedule.id, by: role, to: input.newStartTime, offeringId: plan.offeringId, difference: reschedule.difference }, now);
+    appendAudit(
+      tx,
+      bookingId,
+      `reschedule-${reschedule.id}-requested`,
+      {
+        type: "reschedule-requested",
+        rescheduleId: reschedule.id,
+        by: role,
+        to: input.newStartTime,
+        offeringId: plan.offeringId,
+        difference: reschedule.difference,
+      },
+      now,
+    );
     return { booking: { ...booking, reschedule, rescheduleCount: booking.rescheduleCount + 1 }, fresh: true };
   });
 
@@ -99,8 +148,17 @@ export async function rescheduleBooking(input: RescheduleBookingInput, caller: C
   }
   const outcome = await moveInCalcom(bookingId, deps, { interactive: true });
   const after = await requireBooking(bookingId);
-  log.info("booking.reschedule-requested", { bookingId, rescheduleId: r.id, outcome: typeof outcome === "object" ? "rate-limited" : outcome });
-  return outOf(bookingId, after, outcome !== "moved" && outcome !== "nothing-to-do" ? "moving" : after.reschedule !== null ? "moving" : "rescheduled", r);
+  log.info("booking.reschedule-requested", {
+    bookingId,
+    rescheduleId: r.id,
+    outcome: typeof outcome === "object" ? "rate-limited" : outcome,
+  });
+  return outOf(
+    bookingId,
+    after,
+    outcome !== "moved" && outcome !== "nothing-to-do" ? "moving" : after.reschedule !== null ? "moving" : "rescheduled",
+    r,
+  );
 }
 
 /** The Checkout Session for a dearer move's difference (idempotent per move); a failure gives the move up. */
@@ -110,7 +168,9 @@ async function startDifferenceCheckout(bookingId: string, booking: Booking, deps
   let session;
   try {
     const email = await deps.emailOf(booking.userId);
-    session = await (await deps.payments()).createCheckoutSession({
+    session = await (
+      await deps.payments()
+    ).createCheckoutSession({
       bookingId,
       purpose: { kind: "reschedule", rescheduleId: r.id },
       amountCents: r.difference.amountCents,

@@ -55,7 +55,10 @@ async function callerOf(authorization: string | undefined): Promise<CallerContex
  * or `{ error: { status, message, details } }` with the matching HTTP status), so clients without
  * the Firebase SDK can use the API. `POST /api/webhooks/calcom` is the Cal.com webhook itself.
  */
-export async function handleApiRequest(req: RawRequest & Pick<Request, "path" | "query" | "body">, deps: Dependencies): Promise<HttpResponse> {
+export async function handleApiRequest(
+  req: RawRequest & Pick<Request, "path" | "query" | "body">,
+  deps: Dependencies,
+): Promise<HttpResponse> {
   const path = req.path.replace(/\/+$/, "");
   if (path === "/api/webhooks/calcom") return handleCalcomWebhook(req, deps);
   const route = ROUTES[path];

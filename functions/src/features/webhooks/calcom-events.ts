@@ -45,15 +45,26 @@ export async function applyCalcomEvent(hook: CalcomWebhook, deps: Dependencies):
     if (current.status !== "cancelled" && current.status !== "rejected") return { outcome: "ignored", bookingId };
     // Rejecting is the host's doing; a cancellation is the student's only when an attendee made it,
     // by Cal.com's record first (the payload as a fallback), as reconciliation decides.
-    const byCoach = trigger === "BOOKING_REJECTED" || calcomCanceller({
-      cancelledBy: current.cancelledByEmail ?? hook.payload.cancelledBy,
-      attendeeEmails: [...(current.attendeeEmails ?? []), ...(hook.payload.attendees ?? []).map((a) => a.email)],
-    }) === "coach";
-    const reason = storedReason(hook.payload.cancellationReason ?? hook.payload.rejectionReason, trigger === "BOOKING_REJECTED" ? "Rejected in Cal.com" : "Cancelled in Cal.com");
+    const byCoach =
+      trigger === "BOOKING_REJECTED" ||
+      calcomCanceller({
+        cancelledBy: current.cancelledByEmail ?? hook.payload.cancelledBy,
+        attendeeEmails: [...(current.attendeeEmails ?? []), ...(hook.payload.attendees ?? []).map((a) => a.email)],
+      }) === "coach";
+    const reason = storedReason(
+      hook.payload.cancellationReason ?? hook.payload.rejectionReason,
+      trigger === "BOOKING_REJECTED" ? "Rejected in Cal.com" : "Cancelled in Cal.com",
+    );
     await getDb().runTransaction(async (tx) => {
       const fresh = await requireBooking(bookingId, tx);
       if (fresh.status === "cancelled") return;
-      await recordCancellationInTx(tx, bookingId, fresh, { by: byCoach ? "coach" : "student", reason, calcomStatus: current.status === "rejected" ? "rejected" : "cancelled" }, now);
+      await recordCancellationInTx(
+        tx,
+        bookingId,
+        fresh,
+        { by: byCoach ? "coach" : "student", reason, calcomStatus: current.status === "rejected" ? "rejected" : "cancelled" },
+        now,
+      );
     });
     return { outcome: "processed", bookingId };
   }

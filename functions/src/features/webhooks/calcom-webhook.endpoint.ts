@@ -40,7 +40,13 @@ export async function handleCalcomWebhook(req: RawRequest, deps: Dependencies): 
   try {
     // Claim the delivery first (applying it reads Cal.com and runs its own transactions, so the
     // claim cannot share one): Cal.com does not retry, so de-duplication is our replay defence.
-    await marker.create({ source: "calcom", trigger: hook.triggerEvent, uid: hook.payload.uid ?? null, outcome: "processing", receivedAt: Timestamp.fromDate(deps.now()) });
+    await marker.create({
+      source: "calcom",
+      trigger: hook.triggerEvent,
+      uid: hook.payload.uid ?? null,
+      outcome: "processing",
+      receivedAt: Timestamp.fromDate(deps.now()),
+    });
   } catch {
     return { status: 200, body: { received: true, outcome: "duplicate" } };
   }

@@ -4,7 +4,10 @@ import { CALCOM_WEBHOOK_SECRET, CALCOM_API_KEY } from "../../config/params.js";
 /** `calcomWebhook`: receives Cal.com's booking webhooks (POST, `X-Cal-Signature-256`). */
 export const calcomWebhook = onRequest({ secrets: [CALCOM_WEBHOOK_SECRET, CALCOM_API_KEY] }, async (req, res) => {
   // Imported on the first request, not at start-up (cold start, BENCHMARKS.md).
-  const [{ handleCalcomWebhook }, { getDependencies }] = await Promise.all([import("./calcom-webhook.endpoint.js"), import("../../composition-root.js")]);
+  const [{ handleCalcomWebhook }, { getDependencies }] = await Promise.all([
+    import("./calcom-webhook.endpoint.js"),
+    import("../../composition-root.js"),
+  ]);
   const out = await handleCalcomWebhook(req, getDependencies());
   res.status(out.status).json(out.body);
 });

@@ -13,7 +13,10 @@ import { applyStripeEventInTx } from "../payments/stripe-events.js";
  * the body it covers) is refused before anything is recorded.
  */
 const StripeEventEnvelopeSchema = z.looseObject({
-  id: z.string().regex(/^evt_\w+$/).max(255),
+  id: z
+    .string()
+    .regex(/^evt_\w+$/)
+    .max(255),
   object: z.literal("event"),
   type: z.string().min(1).max(255),
   data: z.looseObject({ object: z.looseObject({}) }),
@@ -24,7 +27,10 @@ const StripeEventEnvelopeSchema = z.looseObject({
  * written in the same transaction as the booking change (applying it is Firestore writes only), so
  * a redelivered event (or two deliveries racing) changes nothing the second time.
  */
-export async function applyStripeEvent(event: Stripe.Event, deps: Dependencies): Promise<"duplicate" | "processed" | "ignored" | "unknown-booking"> {
+export async function applyStripeEvent(
+  event: Stripe.Event,
+  deps: Dependencies,
+): Promise<"duplicate" | "processed" | "ignored" | "unknown-booking"> {
   const now = deps.now();
   const marker = webhookEventDoc(`stripe_${event.id}`);
   return getDb().runTransaction(async (tx) => {

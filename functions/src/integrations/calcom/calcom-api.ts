@@ -80,7 +80,13 @@ export const calcomApi = {
 
   // Organization mode: an org-admin key manages users, their schedules and team event types.
   listOrgUsers: (c: CalcomClient, key: string, orgId: number, emails: string[]) =>
-    c.request({ method: "GET", path: `/organizations/${orgId}/users`, credential: key, query: { emails }, data: z.array(CalcomOrgUserSchema) }),
+    c.request({
+      method: "GET",
+      path: `/organizations/${orgId}/users`,
+      credential: key,
+      query: { emails },
+      data: z.array(CalcomOrgUserSchema),
+    }),
   createOrgUser: (c: CalcomClient, key: string, orgId: number, body: { email: string; username?: string; timeZone: string }) =>
     c.request({
       method: "POST",
@@ -90,11 +96,28 @@ export const calcomApi = {
       data: CalcomOrgUserSchema,
     }),
   listOrgUserSchedules: (c: CalcomClient, key: string, orgId: number, userId: number) =>
-    c.request({ method: "GET", path: `/organizations/${orgId}/users/${userId}/schedules`, credential: key, data: z.array(CalcomScheduleSchema) }),
+    c.request({
+      method: "GET",
+      path: `/organizations/${orgId}/users/${userId}/schedules`,
+      credential: key,
+      data: z.array(CalcomScheduleSchema),
+    }),
   createOrgUserSchedule: (c: CalcomClient, key: string, orgId: number, userId: number, body: ScheduleInput) =>
-    c.request({ method: "POST", path: `/organizations/${orgId}/users/${userId}/schedules`, credential: key, body, data: CalcomScheduleSchema }),
+    c.request({
+      method: "POST",
+      path: `/organizations/${orgId}/users/${userId}/schedules`,
+      credential: key,
+      body,
+      data: CalcomScheduleSchema,
+    }),
   updateOrgUserSchedule: (c: CalcomClient, key: string, orgId: number, userId: number, id: number, body: Partial<ScheduleInput>) =>
-    c.request({ method: "PATCH", path: `/organizations/${orgId}/users/${userId}/schedules/${id}`, credential: key, body, data: CalcomScheduleSchema }),
+    c.request({
+      method: "PATCH",
+      path: `/organizations/${orgId}/users/${userId}/schedules/${id}`,
+      credential: key,
+      body,
+      data: CalcomScheduleSchema,
+    }),
   createOrgTeamMembership: (c: CalcomClient, key: string, orgId: number, teamId: number, userId: number) =>
     c.request({
       method: "POST",
@@ -104,7 +127,13 @@ export const calcomApi = {
       data: CalcomMembershipSchema,
     }),
   listTeamEventTypes: (c: CalcomClient, key: string, orgId: number, teamId: number, eventSlug: string) =>
-    c.request({ method: "GET", path: `/organizations/${orgId}/teams/${teamId}/event-types`, credential: key, query: { eventSlug }, data: z.array(CalcomEventTypeSchema) }),
+    c.request({
+      method: "GET",
+      path: `/organizations/${orgId}/teams/${teamId}/event-types`,
+      credential: key,
+      query: { eventSlug },
+      data: z.array(CalcomEventTypeSchema),
+    }),
   createTeamEventType: (c: CalcomClient, key: string, orgId: number, teamId: number, body: EventTypeInput & { hostUserId: number }) => {
     const { hostUserId, ...rest } = body;
     return c.request({
@@ -115,10 +144,28 @@ export const calcomApi = {
       data: CalcomEventTypeSchema,
     });
   },
-  updateTeamEventType: (c: CalcomClient, key: string, orgId: number, teamId: number, id: number, body: Partial<EventTypeInput> & { hosts?: { userId: number }[] }) =>
-    c.request({ method: "PATCH", path: `/organizations/${orgId}/teams/${teamId}/event-types/${id}`, credential: key, body, data: CalcomEventTypeSchema }),
+  updateTeamEventType: (
+    c: CalcomClient,
+    key: string,
+    orgId: number,
+    teamId: number,
+    id: number,
+    body: Partial<EventTypeInput> & { hosts?: { userId: number }[] },
+  ) =>
+    c.request({
+      method: "PATCH",
+      path: `/organizations/${orgId}/teams/${teamId}/event-types/${id}`,
+      credential: key,
+      body,
+      data: CalcomEventTypeSchema,
+    }),
   deleteTeamEventType: (c: CalcomClient, key: string, orgId: number, teamId: number, id: number) =>
-    c.request({ method: "DELETE", path: `/organizations/${orgId}/teams/${teamId}/event-types/${id}`, credential: key, data: CalcomDeletedEventTypeSchema }),
+    c.request({
+      method: "DELETE",
+      path: `/organizations/${orgId}/teams/${teamId}/event-types/${id}`,
+      credential: key,
+      data: CalcomDeletedEventTypeSchema,
+    }),
 
   // Webhooks of the credential's own user (connected-account mode): Cal.com sends them for all of its event types.
   listWebhooks: (c: CalcomClient, key: string) =>
@@ -129,7 +176,10 @@ export const calcomApi = {
     c.request({ method: "PATCH", path: `/webhooks/${id}`, credential: key, body, data: CalcomUserWebhookSchema }),
 
   // Public: Cal.com takes no credential here (and it would count against the key's budget).
-  getSlots: (c: CalcomClient, input: { eventTypeId: number; start: string; end: string; timeZone: string; bookingUidToReschedule?: string | undefined }) =>
+  getSlots: (
+    c: CalcomClient,
+    input: { eventTypeId: number; start: string; end: string; timeZone: string; bookingUidToReschedule?: string | undefined },
+  ) =>
     c.request({
       method: "GET",
       path: "/slots",
@@ -149,19 +199,64 @@ export const calcomApi = {
   createBooking: (
     c: CalcomClient,
     key: string | null,
-    body: { start: string; eventTypeId: number; lengthInMinutes?: number; attendee: { name: string; timeZone: string; email?: string }; metadata: Record<string, string> },
+    body: {
+      start: string;
+      eventTypeId: number;
+      lengthInMinutes?: number;
+      attendee: { name: string; timeZone: string; email?: string };
+      metadata: Record<string, string>;
+    },
   ) => c.request({ method: "POST", path: "/bookings", version: B, credential: key, body, data: CalcomBookingSchema }),
   /** Bookings the key may see changed after `afterUpdatedAt`, oldest change first (a reconciliation poll). */
   listBookings: (c: CalcomClient, key: string, query: { afterUpdatedAt: string; take: number; skip: number }) =>
-    c.request({ method: "GET", path: "/bookings", version: B, credential: key, query: { ...query, sortUpdatedAt: "asc" }, data: z.array(CalcomBookingSchema) }),
+    c.request({
+      method: "GET",
+      path: "/bookings",
+      version: B,
+      credential: key,
+      query: { ...query, sortUpdatedAt: "asc" },
+      data: z.array(CalcomBookingSchema),
+    }),
   getBooking: (c: CalcomClient, key: string | null, uid: string) =>
     c.request({ method: "GET", path: `/bookings/${encodeURIComponent(uid)}`, version: B, credential: key, data: CalcomBookingSchema }),
   confirmBooking: (c: CalcomClient, key: string, uid: string) =>
-    c.request({ method: "POST", path: `/bookings/${encodeURIComponent(uid)}/confirm`, version: B, credential: key, data: CalcomBookingSchema }),
+    c.request({
+      method: "POST",
+      path: `/bookings/${encodeURIComponent(uid)}/confirm`,
+      version: B,
+      credential: key,
+      data: CalcomBookingSchema,
+    }),
   declineBooking: (c: CalcomClient, key: string, uid: string, reason: string) =>
-    c.request({ method: "POST", path: `/bookings/${encodeURIComponent(uid)}/decline`, version: B, credential: key, body: { reason }, data: CalcomBookingSchema }),
+    c.request({
+      method: "POST",
+      path: `/bookings/${encodeURIComponent(uid)}/decline`,
+      version: B,
+      credential: key,
+      body: { reason },
+      data: CalcomBookingSchema,
+    }),
   cancelBooking: (c: CalcomClient, key: string | null, uid: string, cancellationReason: string) =>
-    c.request({ method: "POST", path: `/bookings/${encodeURIComponent(uid)}/cancel`, version: B, credential: key, body: { cancellationReason }, data: CalcomBookingSchema }),
-  rescheduleBooking: (c: CalcomClient, key: string | null, uid: string, body: { start: string; rescheduledBy?: string; reschedulingReason?: string }) =>
-    c.request({ method: "POST", path: `/bookings/${encodeURIComponent(uid)}/reschedule`, version: B, credential: key, body, data: CalcomBookingSchema }),
+    c.request({
+      method: "POST",
+      path: `/bookings/${encodeURIComponent(uid)}/cancel`,
+      version: B,
+      credential: key,
+      body: { cancellationReason },
+      data: CalcomBookingSchema,
+    }),
+  rescheduleBooking: (
+    c: CalcomClient,
+    key: string | null,
+    uid: string,
+    body: { start: string; rescheduledBy?: string; reschedulingReason?: string },
+  ) =>
+    c.request({
+      method: "POST",
+      path: `/bookings/${encodeURIComponent(uid)}/reschedule`,
+      version: B,
+      credential: key,
+      body,
+      data: CalcomBookingSchema,
+    }),
 };

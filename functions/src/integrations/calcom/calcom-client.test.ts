@@ -58,7 +58,9 @@ describe("CalcomClient against the stand-in: each endpoint we use", () => {
       isDefault: true,
       availability: [{ days: ["Monday"], startTime: "09:00", endTime: "12:00" }],
     });
-    const updated = await calcomApi.updateSchedule(c, apiKey, schedule.id, { availability: [{ days: ["Monday", "Tuesday"], startTime: "10:00", endTime: "12:00" }] });
+    const updated = await calcomApi.updateSchedule(c, apiKey, schedule.id, {
+      availability: [{ days: ["Monday", "Tuesday"], startTime: "10:00", endTime: "12:00" }],
+    });
     expect(updated.availability).toEqual([{ days: ["Monday", "Tuesday"], startTime: "10:00", endTime: "12:00" }]);
     expect((await calcomApi.listSchedules(c, apiKey)).map((s) => s.id)).toEqual([schedule.id]);
 
@@ -74,7 +76,12 @@ describe("CalcomClient against the stand-in: each endpoint we use", () => {
     expect((await calcomApi.listEventTypes(c, apiKey, { username, eventSlug: "coachify-60" })).map((e) => e.id)).toEqual([eventType.id]);
     await calcomApi.updateEventType(c, apiKey, eventType.id, { title: "One hour" });
 
-    const slots = await calcomApi.getSlots(c, { eventTypeId: eventType.id, start: FUTURE_MONDAY, end: FUTURE_MONDAY, timeZone: "America/New_York" });
+    const slots = await calcomApi.getSlots(c, {
+      eventTypeId: eventType.id,
+      start: FUTURE_MONDAY,
+      end: FUTURE_MONDAY,
+      timeZone: "America/New_York",
+    });
     // 10:00 and 11:00 in Paris are 04:00 and 05:00 in New York, keyed by New York's date.
     expect(slots).toEqual({
       [FUTURE_MONDAY]: [
@@ -92,7 +99,10 @@ describe("CalcomClient against the stand-in: each endpoint we use", () => {
     expect(booking.status).toBe("pending");
     expect((await calcomApi.getBooking(c, apiKey, booking.uid)).metadata).toEqual({ bookingId: "b-1" });
     expect((await calcomApi.confirmBooking(c, apiKey, booking.uid)).status).toBe("accepted");
-    const moved = await calcomApi.rescheduleBooking(c, apiKey, booking.uid, { start: "2030-01-14T09:00:00Z", rescheduledBy: "coach@example.com" });
+    const moved = await calcomApi.rescheduleBooking(c, apiKey, booking.uid, {
+      start: "2030-01-14T09:00:00Z",
+      rescheduledBy: "coach@example.com",
+    });
     expect(moved.uid).not.toBe(booking.uid);
     expect(moved.rescheduledFromUid).toBe(booking.uid);
     expect((await calcomApi.cancelBooking(c, apiKey, moved.uid, "Coach unavailable")).status).toBe("cancelled");
@@ -107,11 +117,15 @@ describe("CalcomClient against the stand-in: each endpoint we use", () => {
     expect((await calcomApi.deleteEventType(c, apiKey, eventType.id)).id).toBe(eventType.id);
 
     const expectedVersion = (path: string) =>
-      path.startsWith("/v2/bookings") ? CAL_API_VERSIONS.bookings
-      : path.startsWith("/v2/slots") ? CAL_API_VERSIONS.slots
-      : path.startsWith("/v2/event-types") ? CAL_API_VERSIONS.eventTypes
-      : path.startsWith("/v2/schedules") ? CAL_API_VERSIONS.schedules
-      : undefined;
+      path.startsWith("/v2/bookings")
+        ? CAL_API_VERSIONS.bookings
+        : path.startsWith("/v2/slots")
+          ? CAL_API_VERSIONS.slots
+          : path.startsWith("/v2/event-types")
+            ? CAL_API_VERSIONS.eventTypes
+            : path.startsWith("/v2/schedules")
+              ? CAL_API_VERSIONS.schedules
+              : undefined;
     expect(fake.requests).toHaveLength(16);
     for (const r of fake.requests) expect([r.path, r.headers["cal-api-version"]]).toEqual([r.path, expectedVersion(r.path)]);
   });
@@ -121,7 +135,12 @@ describe("CalcomClient against the stand-in: each endpoint we use", () => {
     const key = fake.orgAdminKey;
     const user = await calcomApi.createOrgUser(c, key, fake.orgId, { email: "ada@example.com", timeZone: "Europe/Paris" });
     expect((await calcomApi.listOrgUsers(c, key, fake.orgId, ["ada@example.com"])).map((u) => u.id)).toEqual([user.id]);
-    const schedule = await calcomApi.createOrgUserSchedule(c, key, fake.orgId, user.id, { name: "Coachify", timeZone: "Europe/Paris", isDefault: true, availability: [{ days: ["Monday"], startTime: "09:00", endTime: "11:00" }] });
+    const schedule = await calcomApi.createOrgUserSchedule(c, key, fake.orgId, user.id, {
+      name: "Coachify",
+      timeZone: "Europe/Paris",
+      isDefault: true,
+      availability: [{ days: ["Monday"], startTime: "09:00", endTime: "11:00" }],
+    });
     await calcomApi.updateOrgUserSchedule(c, key, fake.orgId, user.id, schedule.id, { timeZone: "Europe/Berlin" });
     expect((await calcomApi.listOrgUserSchedules(c, key, fake.orgId, user.id))[0]?.timeZone).toBe("Europe/Berlin");
     await calcomApi.createOrgTeamMembership(c, key, fake.orgId, fake.teamId, user.id);
@@ -161,7 +180,14 @@ describe("CalcomClient errors", () => {
   it("types 409 as conflict (the same slug twice)", async () => {
     const c = client();
     const { apiKey } = fake.addUser({ email: "c@example.com" });
-    const body = { title: "T", slug: "same", lengthInMinutes: 30, confirmationPolicy: { type: "always", blockUnconfirmedBookingsInBooker: true } as const, hidden: true, bookingRequiresAuthentication: false };
+    const body = {
+      title: "T",
+      slug: "same",
+      lengthInMinutes: 30,
+      confirmationPolicy: { type: "always", blockUnconfirmedBookingsInBooker: true } as const,
+      hidden: true,
+      bookingRequiresAuthentication: false,
+    };
     await calcomApi.createEventType(c, apiKey, body);
     expect(await failure(calcomApi.createEventType(c, apiKey, body))).toMatchObject({ kind: "conflict", status: 409 });
   });
@@ -169,9 +195,27 @@ describe("CalcomClient errors", () => {
   it("types other 400s as bad-request without retrying (confirming an accepted booking)", async () => {
     const c = client();
     const { apiKey } = fake.addUser({ email: "c@example.com" });
-    const schedule = await calcomApi.createSchedule(c, apiKey, { name: "S", timeZone: "UTC", isDefault: true, availability: [{ days: ["Monday"], startTime: "09:00", endTime: "17:00" }] });
-    const et = await calcomApi.createEventType(c, apiKey, { title: "T", slug: "t", lengthInMinutes: 60, scheduleId: schedule.id, confirmationPolicy: { type: "always", blockUnconfirmedBookingsInBooker: true }, hidden: false, bookingRequiresAuthentication: false });
-    const b = await calcomApi.createBooking(c, null, { start: "2030-01-07T09:00:00Z", eventTypeId: et.id, attendee: { name: "S", email: "s@example.com", timeZone: "UTC" }, metadata: {} });
+    const schedule = await calcomApi.createSchedule(c, apiKey, {
+      name: "S",
+      timeZone: "UTC",
+      isDefault: true,
+      availability: [{ days: ["Monday"], startTime: "09:00", endTime: "17:00" }],
+    });
+    const et = await calcomApi.createEventType(c, apiKey, {
+      title: "T",
+      slug: "t",
+      lengthInMinutes: 60,
+      scheduleId: schedule.id,
+      confirmationPolicy: { type: "always", blockUnconfirmedBookingsInBooker: true },
+      hidden: false,
+      bookingRequiresAuthentication: false,
+    });
+    const b = await calcomApi.createBooking(c, null, {
+      start: "2030-01-07T09:00:00Z",
+      eventTypeId: et.id,
+      attendee: { name: "S", email: "s@example.com", timeZone: "UTC" },
+      metadata: {},
+    });
     await calcomApi.confirmBooking(c, apiKey, b.uid);
     const before = fake.requests.length;
     const err = await failure(calcomApi.confirmBooking(c, apiKey, b.uid));
@@ -233,7 +277,9 @@ describe("CalcomClient errors", () => {
   it("does not retry a write that timed out (it may have been applied)", async () => {
     const { apiKey } = fake.addUser({ email: "c@example.com" });
     fake.timeoutNext(1, "createSchedule");
-    const err = await failure(calcomApi.createSchedule(client({ timeoutMs: 200 }), apiKey, { name: "S", timeZone: "UTC", isDefault: true, availability: [] }));
+    const err = await failure(
+      calcomApi.createSchedule(client({ timeoutMs: 200 }), apiKey, { name: "S", timeZone: "UTC", isDefault: true, availability: [] }),
+    );
     expect(err.kind).toBe("timeout");
     expect(fake.callsTo("createSchedule")).toHaveLength(1);
   });

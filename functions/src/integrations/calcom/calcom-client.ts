@@ -108,7 +108,11 @@ export class CalcomClient {
       const blockedMs = (this.blockedUntil.get(tracker) ?? 0) - this.now();
       if (blockedMs > 0) {
         if (last || blockedMs > this.maxRateLimitWaitMs) {
-          throw new CalcomApiError("rate-limited", `Cal.com's rate limit blocks ${req.method} ${req.path} for ${Math.ceil(blockedMs / 1000)} s more`, { status: 429, resetSeconds: Math.ceil(blockedMs / 1000) });
+          throw new CalcomApiError(
+            "rate-limited",
+            `Cal.com's rate limit blocks ${req.method} ${req.path} for ${Math.ceil(blockedMs / 1000)} s more`,
+            { status: 429, resetSeconds: Math.ceil(blockedMs / 1000) },
+          );
         }
         await this.sleep(blockedMs);
         this.blockedUntil.delete(tracker);
@@ -124,7 +128,9 @@ export class CalcomClient {
       } catch (err) {
         const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
         if (timedOut && (req.method !== "GET" || last)) {
-          throw new CalcomApiError("timeout", `Cal.com did not answer ${req.method} ${req.path} within ${this.timeoutMs} ms`, { cause: err });
+          throw new CalcomApiError("timeout", `Cal.com did not answer ${req.method} ${req.path} within ${this.timeoutMs} ms`, {
+            cause: err,
+          });
         }
         if (last) throw new CalcomApiError("unavailable", `Cal.com could not be reached for ${req.method} ${req.path}`, { cause: err });
         await this.sleep(this.backoff(attempt));
@@ -172,11 +178,15 @@ export class CalcomClient {
     try {
       json = text === "" ? {} : JSON.parse(text);
     } catch (err) {
-      throw new CalcomApiError("invalid-response", `Cal.com answered ${req.method} ${req.path} with something other than JSON`, { cause: err });
+      throw new CalcomApiError("invalid-response", `Cal.com answered ${req.method} ${req.path} with something other than JSON`, {
+        cause: err,
+      });
     }
     const parsed = successEnvelope(req.data).safeParse(json);
     if (!parsed.success) {
-      throw new CalcomApiError("invalid-response", `Cal.com's answer to ${req.method} ${req.path} did not match the expected shape`, { cause: parsed.error });
+      throw new CalcomApiError("invalid-response", `Cal.com's answer to ${req.method} ${req.path} did not match the expected shape`, {
+        cause: parsed.error,
+      });
     }
     return parsed.data.data;
   }

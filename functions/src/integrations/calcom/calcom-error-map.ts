@@ -11,7 +11,10 @@ export function calcomToAppError(err: unknown): unknown {
     case "not-configured":
       return new AppError("config/missing", CALCOM_KEY_MISSING_MESSAGE, { cause: err });
     case "unauthorized":
-      return new AppError("calcom/unauthorized", "Cal.com refused our credential: check the Cal.com API key or reconnect the account.", { details, cause: err });
+      return new AppError("calcom/unauthorized", "Cal.com refused our credential: check the Cal.com API key or reconnect the account.", {
+        details,
+        cause: err,
+      });
     case "not-found":
       return new AppError("calcom/not-found", "Cal.com has no such record.", { details, cause: err });
     case "conflict":

@@ -22,7 +22,13 @@ export class CalcomApiError extends Error {
   constructor(
     kind: CalcomErrorKind,
     message: string,
-    init: { status?: number | null; calcomCode?: string | null; calcomMessage?: string | null; resetSeconds?: number | null; cause?: unknown } = {},
+    init: {
+      status?: number | null;
+      calcomCode?: string | null;
+      calcomMessage?: string | null;
+      resetSeconds?: number | null;
+      cause?: unknown;
+    } = {},
   ) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
     this.name = "CalcomApiError";

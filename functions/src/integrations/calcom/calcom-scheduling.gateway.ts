@@ -3,7 +3,16 @@ import { DateTime } from "luxon";
 import type { Interval } from "../../domain/availability.js";
 import { toUtcIso } from "../../domain/time.js";
 import { AppError } from "../../domain/errors.js";
-import type { BookingCalendarGateway, CalcomAccount, CalcomBookingListed, CalcomBookingRecord, CalcomBookingRef, EventTypeSpec, SchedulingGateway, WeeklyRow } from "../../ports/scheduling.port.js";
+import type {
+  BookingCalendarGateway,
+  CalcomAccount,
+  CalcomBookingListed,
+  CalcomBookingRecord,
+  CalcomBookingRef,
+  EventTypeSpec,
+  SchedulingGateway,
+  WeeklyRow,
+} from "../../ports/scheduling.port.js";
 import { calcomApi, type EventTypeInput } from "./calcom-api.js";
 import type { CalcomBooking } from "./calcom.schemas.js";
 import type { CalcomClient } from "./calcom-client.js";
@@ -102,14 +111,20 @@ export class CalcomSchedulingGateway implements SchedulingGateway {
         minimumBookingNotice: input.spec.minimumBookingNotice,
         beforeEventBuffer: input.spec.beforeEventBuffer,
         afterEventBuffer: input.spec.afterEventBuffer,
-        bookingWindow: input.spec.bookingWindowDays === null ? { disabled: true } : { type: "calendarDays", value: input.spec.bookingWindowDays, rolling: true },
+        bookingWindow:
+          input.spec.bookingWindowDays === null
+            ? { disabled: true }
+            : { type: "calendarDays", value: input.spec.bookingWindowDays, rolling: true },
         slotInterval: input.spec.slotInterval,
       };
       const scheduled = account.mode === "connected" && input.scheduleId !== null ? { ...body, scheduleId: input.scheduleId } : body;
       const update = (id: number) =>
         account.mode === "connected"
           ? calcomApi.updateEventType(this.client, account.apiKey, id, scheduled)
-          : calcomApi.updateTeamEventType(this.client, account.apiKey, account.orgId, account.teamId, id, { ...body, hosts: [{ userId: input.calcomUserId }] });
+          : calcomApi.updateTeamEventType(this.client, account.apiKey, account.orgId, account.teamId, id, {
+              ...body,
+              hosts: [{ userId: input.calcomUserId }],
+            });
       if (input.eventTypeId !== null) {
         try {
           await update(input.eventTypeId);
@@ -122,7 +137,10 @@ export class CalcomSchedulingGateway implements SchedulingGateway {
         const created =
           account.mode === "connected"
             ? await calcomApi.createEventType(this.client, account.apiKey, scheduled)
-            : await calcomApi.createTeamEventType(this.client, account.apiKey, account.orgId, account.teamId, { ...body, hostUserId: input.calcomUserId });
+            : await calcomApi.createTeamEventType(this.client, account.apiKey, account.orgId, account.teamId, {
+                ...body,
+                hostUserId: input.calcomUserId,
+              });
         return { eventTypeId: created.id, created: true };
       } catch (err) {
         if (!isKind(err, "conflict")) throw err;
@@ -151,7 +169,13 @@ export class CalcomSchedulingGateway implements SchedulingGateway {
     input: { subscriberUrl: string; secret: string; triggers: readonly string[] },
   ): Promise<{ webhookId: number; created: boolean }> {
     return this.mapped(async () => {
-      const body = { active: true, subscriberUrl: input.subscriberUrl, triggers: [...input.triggers], secret: input.secret, version: "2021-10-20" as const };
+      const body = {
+        active: true,
+        subscriberUrl: input.subscriberUrl,
+        triggers: [...input.triggers],
+        secret: input.secret,
+        version: "2021-10-20" as const,
+      };
       // Ours is adopted by its subscriber URL: a repeated connect updates it (the secret may have changed) rather than adding one.
       const ours = (await calcomApi.listWebhooks(this.client, account.apiKey)).find((w) => w.subscriberUrl === input.subscriberUrl);
       if (ours) return { webhookId: (await calcomApi.updateWebhook(this.client, account.apiKey, ours.id, body)).id, created: false };
@@ -159,7 +183,13 @@ export class CalcomSchedulingGateway implements SchedulingGateway {
     });
   }
 
-  async getSlots(input: { eventTypeId: number; start: string; end: string; timeZone: string; bookingUidToReschedule?: string | undefined }): Promise<Interval[]> {
+  async getSlots(input: {
+    eventTypeId: number;
+    start: string;
+    end: string;
+    timeZone: string;
+    bookingUidToReschedule?: string | undefined;
+  }): Promise<Interval[]> {
     return this.mapped(async () => {
       const byDate = await calcomApi.getSlots(this.client, input);
       const intervals: Interval[] = [];
@@ -223,7 +253,9 @@ const LIST_PAGE = 100;
 
 /** A booking's instants as Cal.com gives them (with an offset), as our UTC ISO strings. */
 const CalcomInstantSchema = z.iso.datetime({ offset: true }).transform((v) => new Date(v).toISOString());
-const CalcomBookingTimesSchema = z.object({ start: CalcomInstantSchema, end: CalcomInstantSchema }).refine((t) => Date.parse(t.end) > Date.parse(t.start), { message: "end must be after start" });
+const CalcomBookingTimesSchema = z
+  .object({ start: CalcomInstantSchema, end: CalcomInstantSchema })
+  .refine((t) => Date.parse(t.end) > Date.parse(t.start), { message: "end must be after start" });
 
 /**
  * BookingCalendarGateway on Cal.com. Cal.com's confirm and cancel are not idempotent (a second
@@ -265,7 +297,8 @@ export class CalcomBookingGateway implements BookingCalendarGateway {
     try {
       const b = await calcomApi.getBooking(this.client, account.apiKey, uid);
       const times = CalcomBookingTimesSchema.safeParse({ start: b.start, end: b.end });
-      if (!times.success) throw new CalcomApiError("invalid-response", `Cal.com's booking ${uid} has no valid start and end`, { cause: times.error });
+      if (!times.success)
+        throw new CalcomApiError("invalid-response", `Cal.com's booking ${uid} has no valid start and end`, { cause: times.error });
       return { ...bookingRef(b), ...times.data, eventTypeId: b.eventTypeId ?? null };
     } catch (err) {
       throw calcomToAppError(err);
@@ -275,7 +308,11 @@ export class CalcomBookingGateway implements BookingCalendarGateway {
   async listBookingsChangedSince(account: CalcomAccount, since: string): Promise<{ bookings: CalcomBookingListed[]; more: boolean }> {
     try {
       const page = await calcomApi.listBookings(this.client, account.apiKey, { afterUpdatedAt: since, take: LIST_PAGE, skip: 0 });
-      const bookings = page.map((b) => ({ ...bookingRef(b), bookingId: typeof b.metadata?.bookingId === "string" ? b.metadata.bookingId : null, updatedAt: typeof b.updatedAt === "string" ? b.updatedAt : null }));
+      const bookings = page.map((b) => ({
+        ...bookingRef(b),
+        bookingId: typeof b.metadata?.bookingId === "string" ? b.metadata.bookingId : null,
+        updatedAt: typeof b.updatedAt === "string" ? b.updatedAt : null,
+      }));
       return { bookings, more: page.length === LIST_PAGE };
     } catch (err) {
       throw calcomToAppError(err);
@@ -294,7 +331,11 @@ export class CalcomBookingGateway implements BookingCalendarGateway {
     }
   }
 
-  async rescheduleBooking(account: CalcomAccount, uid: string, input: { start: string; rescheduledBy: string | null; reason: string }): Promise<CalcomBookingRef> {
+  async rescheduleBooking(
+    account: CalcomAccount,
+    uid: string,
+    input: { start: string; rescheduledBy: string | null; reason: string },
+  ): Promise<CalcomBookingRef> {
     try {
       const b = await calcomApi.rescheduleBooking(this.client, account.apiKey, uid, {
         start: input.start.replace(/\.\d{3}Z$/, "Z"),

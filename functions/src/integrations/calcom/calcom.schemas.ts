@@ -82,10 +82,23 @@ export const CalcomDeletedEventTypeSchema = z.looseObject({ id: z.number().int()
  * exist in Cal.com (a confirmation is a BOOKING_CREATED); the brief names it, so it is accepted
  * as an alias. Other triggers are acknowledged and ignored.
  */
-export const CALCOM_HANDLED_TRIGGERS = ["BOOKING_REQUESTED", "BOOKING_CREATED", "BOOKING_CONFIRMED", "BOOKING_CANCELLED", "BOOKING_RESCHEDULED", "BOOKING_REJECTED"] as const;
+export const CALCOM_HANDLED_TRIGGERS = [
+  "BOOKING_REQUESTED",
+  "BOOKING_CREATED",
+  "BOOKING_CONFIRMED",
+  "BOOKING_CANCELLED",
+  "BOOKING_RESCHEDULED",
+  "BOOKING_REJECTED",
+] as const;
 
 /** The triggers we register our webhook for in a connected account (Cal.com's own names). */
-export const CALCOM_WEBHOOK_TRIGGERS = ["BOOKING_REQUESTED", "BOOKING_CREATED", "BOOKING_CANCELLED", "BOOKING_RESCHEDULED", "BOOKING_REJECTED"] as const;
+export const CALCOM_WEBHOOK_TRIGGERS = [
+  "BOOKING_REQUESTED",
+  "BOOKING_CREATED",
+  "BOOKING_CANCELLED",
+  "BOOKING_RESCHEDULED",
+  "BOOKING_REJECTED",
+] as const;
 
 /** A user-level webhook as `GET|POST|PATCH /v2/webhooks` answers it (the secret is never read). */
 export const CalcomUserWebhookSchema = z.looseObject({
@@ -112,7 +125,10 @@ export const CalcomWebhookSchema = z.looseObject({
       rejectionReason: z.string().nullable().optional(),
       cancelledBy: z.string().nullable().optional(),
       organizer: z.looseObject({ email: z.string().optional() }).nullable().optional(),
-      attendees: z.array(z.looseObject({ email: z.string().optional() })).nullable().optional(),
+      attendees: z
+        .array(z.looseObject({ email: z.string().optional() }))
+        .nullable()
+        .optional(),
     })
     .default({}),
 });

@@ -7,10 +7,17 @@ export const STRIPE_API_VERSION = "2026-10-28.endive" as const;
  * the emulator and tests only, the API base of the Stripe stand-in (host/port/protocol).
  */
 export function createStripeClient(cfg: { secretKey: string; apiBaseUrl: string | null; timeoutMs?: number }): Stripe {
-  const base = cfg.apiBaseUrl === null ? {} : (() => {
-    const url = new URL(cfg.apiBaseUrl);
-    return { host: url.hostname, port: Number(url.port || (url.protocol === "https:" ? 443 : 80)), protocol: url.protocol.replace(":", "") as "http" | "https" };
-  })();
+  const base =
+    cfg.apiBaseUrl === null
+      ? {}
+      : (() => {
+          const url = new URL(cfg.apiBaseUrl);
+          return {
+            host: url.hostname,
+            port: Number(url.port || (url.protocol === "https:" ? 443 : 80)),
+            protocol: url.protocol.replace(":", "") as "http" | "https",
+          };
+        })();
   return new Stripe(cfg.secretKey, {
     apiVersion: STRIPE_API_VERSION,
     maxNetworkRetries: 2,

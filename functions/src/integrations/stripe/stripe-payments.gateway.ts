@@ -31,15 +31,25 @@ export function stripeToAppError(err: unknown): unknown {
   if (!(err instanceof Stripe.errors.StripeError)) return err;
   const details = { stripeCode: err.code ?? null, requestId: err.requestId };
   if (err instanceof Stripe.errors.StripeCardError) {
-    return new AppError("payment/card-declined", "The card was declined.", { details: { ...details, declineCode: err.decline_code }, cause: err });
+    return new AppError("payment/card-declined", "The card was declined.", {
+      details: { ...details, declineCode: err.decline_code },
+      cause: err,
+    });
   }
   if (err.code === "charge_disputed") {
-    return new AppError("payment/disputed", "This payment is disputed: no refund can be made while the dispute is open.", { details, cause: err });
+    return new AppError("payment/disputed", "This payment is disputed: no refund can be made while the dispute is open.", {
+      details,
+      cause: err,
+    });
   }
   if (err.code === "charge_already_refunded") {
     return new AppError("payment/already-refunded", "This payment has already been refunded in full.", { details, cause: err });
   }
-  if (err instanceof Stripe.errors.StripeRateLimitError || err instanceof Stripe.errors.StripeConnectionError || err instanceof Stripe.errors.StripeAPIError) {
+  if (
+    err instanceof Stripe.errors.StripeRateLimitError ||
+    err instanceof Stripe.errors.StripeConnectionError ||
+    err instanceof Stripe.errors.StripeAPIError
+  ) {
     return new AppError("upstream/unavailable", "Stripe is not answering right now. Please try again shortly.", { details, cause: err });
   }
   log.error("stripe.rejected", { code: err.code ?? null, requestId: err.requestId ?? null, type: err.type });
@@ -71,7 +81,11 @@ export class StripePaymentsGateway implements PaymentsGateway {
           line_items: [
             {
               quantity: 1,
-              price_data: { currency: input.currency, unit_amount: input.amountCents, product_data: { name: input.title, description: input.description } },
+              price_data: {
+                currency: input.currency,
+                unit_amount: input.amountCents,
+                product_data: { name: input.title, description: input.description },
+              },
             },
           ],
           client_reference_id: input.bookingId,
@@ -121,7 +135,15 @@ export class StripePaymentsGateway implements PaymentsGateway {
       } catch (err) {
         // No such session (never made, or another account): nothing can be paid through it.
         if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code === "resource_missing") {
-          return { id: sessionId, url: null, status: "expired" as const, paymentStatus: "unpaid" as const, paymentIntentId: null, paymentProcessing: false, expiresAt: new Date().toISOString() };
+          return {
+            id: sessionId,
+            url: null,
+            status: "expired" as const,
+            paymentStatus: "unpaid" as const,
+            paymentIntentId: null,
+            paymentProcessing: false,
+            expiresAt: new Date().toISOString(),
+          };
         }
         throw err;
       }
@@ -133,7 +155,17 @@ export class StripePaymentsGateway implements PaymentsGateway {
   async refund(input: Parameters<PaymentsGateway["refund"]>[0]) {
     return this.mapped(async () => {
       const refund = await this.stripe.refunds.create(
-        { payment_intent: input.paymentIntentId, amount: input.amountCents, reason: "requested_by_customer", metadata: { bookingId: input.bookingId, obligationKey: input.obligationKey, paymentIntentId: input.paymentIntentId, cause: input.cause } },
+        {
+          payment_intent: input.paymentIntentId,
+          amount: input.amountCents,
+          reason: "requested_by_customer",
+          metadata: {
+            bookingId: input.bookingId,
+            obligationKey: input.obligationKey,
+            paymentIntentId: input.paymentIntentId,
+            cause: input.cause,
+          },
+        },
         { idempotencyKey: input.idempotencyKey },
       );
       return { refundId: refund.id, amountCents: refund.amount, status: refund.status ?? "pending" };
@@ -154,7 +186,11 @@ export class StripePaymentsGateway implements PaymentsGateway {
   async listOpenCheckoutSessions(createdSince: Date) {
     return this.mapped(async () => {
       const out: (CheckoutSessionOut & { metadata: Record<string, string>; createdAt: string })[] = [];
-      for await (const s of this.stripe.checkout.sessions.list({ status: "open", created: { gte: Math.floor(createdSince.getTime() / 1000) }, limit: 100 })) {
+      for await (const s of this.stripe.checkout.sessions.list({
+        status: "open",
+        created: { gte: Math.floor(createdSince.getTime() / 1000) },
+        limit: 100,
+      })) {
         out.push({ ...sessionOut(s), metadata: s.metadata ?? {}, createdAt: new Date(s.created * 1000).toISOString() });
       }
       return out;

@@ -11,7 +11,9 @@ function isDuplicate(err: unknown): boolean {
 export class CloudTasksQueue implements CalcomWriteQueue {
   async enqueue(write: CalcomWrite, options: { scheduleTime?: Date } = {}): Promise<"enqueued" | "duplicate"> {
     try {
-      await getFunctions().taskQueue<CalcomWrite>(CALCOM_WRITES_QUEUE).enqueue(write, { id: taskId(write.key), ...(options.scheduleTime ? { scheduleTime: options.scheduleTime } : {}) });
+      await getFunctions()
+        .taskQueue<CalcomWrite>(CALCOM_WRITES_QUEUE)
+        .enqueue(write, { id: taskId(write.key), ...(options.scheduleTime ? { scheduleTime: options.scheduleTime } : {}) });
       return "enqueued";
     } catch (err) {
       if (isDuplicate(err)) return "duplicate";
