@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["lib/**", "node_modules/**"] },
+  { ignores: ["lib/**", "node_modules/**", ".dependency-cruiser.cjs"] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

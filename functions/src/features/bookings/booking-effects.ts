@@ -1,13 +1,12 @@
 import { Timestamp, type Transaction } from "firebase-admin/firestore";
 import { disputeOpen, refundableCharges, refundsOwedThroughStripe, type Booking } from "../../domain/booking.js";
 import type { BookingState } from "../../domain/booking-state.js";
-import { AppError, errorCodeOf } from "../../domain/errors.js";
+import { AppError } from "../../domain/errors.js";
 import { mayWaitForProcessing, processingDeadline, processingHoldExpiry } from "../../domain/delayed-payment.js";
 import { isRefundMade } from "../../domain/money.js";
 import { allocateRefund } from "../../domain/refund-allocation.js";
 import { cancellationRefundTarget } from "../../domain/cancellation-decision.js";
 import { moveInCalcom } from "../reschedules/reschedule-effects.js";
-import { rateLimitedUntil } from "../../ports/calcom-queue.port.js";
 import type { Dependencies } from "../../ports/dependencies.js";
 import { getDb, ledgerEntryDoc } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
@@ -16,55 +15,7 @@ import { recordCancellationInTx } from "../cancellations/cancellations.service.j
 import { calcomMover } from "../../domain/calcom-move.js";
 import { followCalcomMove } from "./follow-calcom-move.js";
 import { appendAudit, notify, patchBooking, readBooking, releaseInTx, requireBooking, writeBooking } from "./bookings.repository.js";
-
-/** Automatic attempts of one side effect before it is left to reconciliation (or a person). */
-export const MAX_AUTOMATIC_ATTEMPTS = 3;
-
-export type Action = "calcom-confirm" | "calcom-release" | "calcom-reschedule" | "stripe-refund";
-
-export function exhausted(booking: Booking, action: Action): boolean {
-  return (booking.sideEffectAttempts[action] ?? 0) >= MAX_AUTOMATIC_ATTEMPTS;
-}
-
-/**
- * Records a failed side effect on the booking. The write fires the booking trigger again, which
- * is what retries the effect; after MAX_AUTOMATIC_ATTEMPTS the booking is marked for
- * reconciliation and the trigger leaves it alone. Cal.com's rate limit is no failure: nothing is
- * recorded and the block's end is returned, for the queue to run the write again then.
- */
-export async function recordFailure(
-  bookingId: string,
-  action: Action,
-  err: unknown,
-  now: Date,
-  patch: (booking: Booking) => Partial<Booking> = () => ({}),
-): Promise<Date | null> {
-  const blockEnds = action === "stripe-refund" ? null : rateLimitedUntil(err, now);
-  if (blockEnds !== null) {
-    log.info("booking.side-effect-rate-limited", { bookingId, action, until: blockEnds.toISOString() });
-    return blockEnds;
-  }
-  const code = errorCodeOf(err);
-  const message = err instanceof AppError ? err.message : "Unexpected failure";
-  log.warn("booking.side-effect-failed", { bookingId, action, code });
-  await getDb().runTransaction(async (tx) => {
-    const booking = await requireBooking(bookingId, tx);
-    const attempts = (booking.sideEffectAttempts[action] ?? 0) + 1;
-    patchBooking(
-      tx,
-      bookingId,
-      booking,
-      {
-        sideEffectAttempts: { ...booking.sideEffectAttempts, [action]: attempts },
-        lastError: { action, code, message },
-        needsReconciliation: attempts >= MAX_AUTOMATIC_ATTEMPTS || booking.needsReconciliation,
-        ...patch(booking),
-      },
-      now,
-    );
-  });
-  return null;
-}
+import { exhausted, recordFailure } from "./side-effect-attempts.js";
 
 /**
  * Releases an unpaid hold inside the caller's transaction (the booking already read by it):

@@ -8,7 +8,7 @@ import { withLease } from "../../shared/lease.js";
 import { log } from "../../shared/logger.js";
 import type { CalcomBookingRef } from "../../ports/scheduling.port.js";
 import { accountOfBooking } from "../calcom-accounts/calcom-accounts.repository.js";
-import { exhausted, recordFailure } from "../bookings/booking-effects.js";
+import { exhausted, recordFailure } from "../bookings/side-effect-attempts.js";
 import { appendAudit, notify, patchBooking, releaseIntervalInTx, requireBooking, writeBooking } from "../bookings/bookings.repository.js";
 
 /**

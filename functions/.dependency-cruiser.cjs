@@ -1,0 +1,62 @@
+/**
+ * The layering of functions/src, checked in the lint step (dependency-cruiser):
+ *   domain (pure) ← ports ← shared ← integrations (adapters) ← features (use cases) ← composition root ← entry
+ * and no import cycle anywhere. Known violations (features importing each other until the booking
+ * core exists) are listed in .dependency-cruiser-known-violations.json: new ones fail.
+ */
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: "no-circular",
+      severity: "error",
+      comment: "An import cycle (between files, and so between folders).",
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: "domain-is-pure",
+      severity: "error",
+      comment: "domain/ holds pure decisions: it imports only itself (and libraries).",
+      from: { path: "^src/domain/" },
+      to: { path: "^src/", pathNot: "^src/domain/" },
+    },
+    {
+      name: "ports-see-domain-only",
+      severity: "error",
+      comment: "Ports describe what the use cases need: domain types and the config type only.",
+      from: { path: "^src/ports/" },
+      to: { path: "^src/", pathNot: "^src/(domain|ports|config)/" },
+    },
+    {
+      name: "shared-below-features",
+      severity: "error",
+      comment: "shared/ serves everyone and knows no use case, adapter or composition root.",
+      from: { path: "^src/shared/" },
+      to: { path: "^src/(features|integrations|composition-root)" },
+    },
+    {
+      name: "adapters-below-features",
+      severity: "error",
+      comment: "integrations/ implement ports: they never reach into use cases or the composition root.",
+      from: { path: "^src/integrations/" },
+      to: { path: "^src/(features|composition-root)" },
+    },
+    {
+      name: "composition-root-from-entries-only",
+      severity: "error",
+      comment: "Only the files that define functions build the dependencies.",
+      from: {
+        path: "^src/",
+        pathNot: ["^src/index\\.cts$", "\\.(callables|triggers|tasks|schedules|function)\\.ts$", "^src/composition-root\\.ts$"],
+      },
+      to: { path: "^src/composition-root\\.ts$" },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    enhancedResolveOptions: { extensions: [".ts", ".cts", ".js"] },
+  },
+};
