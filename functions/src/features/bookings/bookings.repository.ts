@@ -14,6 +14,7 @@ import {
   studentHoldsDoc,
 } from "../../shared/firestore.js";
 import { CoachCalendarSchema, type CoachCalendar } from "../../shared/firestore-records.js";
+import { isContention } from "../../shared/contention.js";
 
 /** The version of a coach's freed intervals (see CoachCalendarSchema), read outside any transaction. */
 export async function calendarFreedVersion(coachId: string): Promise<number> {
@@ -28,17 +29,6 @@ function buffersOf(booking: Booking) {
 async function readCalendar(tx: Transaction, coachId: string): Promise<CoachCalendar> {
   const snap = await tx.get(coachCalendarDoc(coachId));
   return snap.data() ?? CoachCalendarSchema.parse({});
-}
-
-/**
- * Whether Firestore gave up on a transaction because others kept winning the same documents: the
- * gRPC ABORTED code, or the SDK's own backoff running out (a plain Error: it stops after ten
- * retries whatever `maxAttempts` says).
- */
-export function isContention(err: unknown): boolean {
-  if (typeof err !== "object" || err === null) return false;
-  if ("code" in err && err.code === 10) return true;
-  return err instanceof Error && err.message === "Exceeded maximum number of retries allowed.";
 }
 
 const CONTENTION_ROUNDS = 4;

@@ -3,6 +3,7 @@ import type Stripe from "stripe";
 import { z } from "zod";
 import { AppError } from "../../domain/errors.js";
 import type { Dependencies } from "../../ports/dependencies.js";
+import { retryingContention } from "../../shared/contention.js";
 import { getDb, webhookEventDoc } from "../../shared/firestore.js";
 import type { HttpResponse, RawRequest } from "../../shared/http.js";
 import { log } from "../../shared/logger.js";
@@ -33,13 +34,16 @@ export async function applyStripeEvent(
 ): Promise<"duplicate" | "processed" | "ignored" | "unknown-booking"> {
   const now = deps.now();
   const marker = webhookEventDoc(`stripe_${event.id}`);
-  return getDb().runTransaction(async (tx) => {
-    if ((await tx.get(marker)).exists) return "duplicate";
-    const { outcome, bookingId, detail } = await applyStripeEventInTx(tx, event, now);
-    tx.create(marker, { source: "stripe", type: event.type, bookingId, outcome, detail, receivedAt: Timestamp.fromDate(now) });
-    log.info("stripe.event", { eventId: event.id, type: event.type, bookingId, outcome, detail });
-    return outcome;
-  });
+  // Deliveries of one event arriving at once contend for its claim: the losers run again and find it taken.
+  return retryingContention(() =>
+    getDb().runTransaction(async (tx) => {
+      if ((await tx.get(marker)).exists) return "duplicate";
+      const { outcome, bookingId, detail } = await applyStripeEventInTx(tx, event, now);
+      tx.create(marker, { source: "stripe", type: event.type, bookingId, outcome, detail, receivedAt: Timestamp.fromDate(now) });
+      log.info("stripe.event", { eventId: event.id, type: event.type, bookingId, outcome, detail });
+      return outcome;
+    }),
+  );
 }
 
 /**
