@@ -18,7 +18,7 @@ export async function retryingContention<T>(work: () => Promise<T>, rounds = 4):
       return await work();
     } catch (err) {
       if (round >= rounds || !isContention(err)) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 20 * round + Math.floor(Math.random() * 30)));
+      await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 200 * round));
     }
   }
 }

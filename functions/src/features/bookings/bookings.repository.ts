@@ -14,7 +14,7 @@ import {
   studentHoldsDoc,
 } from "../../shared/firestore.js";
 import { CoachCalendarSchema, type CoachCalendar } from "../../shared/firestore-records.js";
-import { isContention } from "../../shared/contention.js";
+import { isContention, retryingContention } from "../../shared/contention.js";
 
 /** The version of a coach's freed intervals (see CoachCalendarSchema), read outside any transaction. */
 export async function calendarFreedVersion(coachId: string): Promise<number> {
@@ -35,18 +35,13 @@ const CONTENTION_ROUNDS = 4;
 
 /** Reserves the booking's interval for its coach and creates the booking, atomically. */
 export async function reserveAndCreate(bookingId: string, booking: Booking, nowMs: number): Promise<void> {
-  for (let round = 1; ; round++) {
-    try {
-      await reserveAndCreateOnce(bookingId, booking, nowMs);
-      return;
-    } catch (err) {
-      if (err instanceof AppError) throw err;
-      if (!isContention(err)) throw err;
-      // Many callers on one coach's calendar at once: nothing was written; wait a little and try again.
-      if (round >= CONTENTION_ROUNDS)
-        throw new AppError("request/in-progress", "Many people are booking this coach right now. Please try again.", { cause: err });
-      await new Promise((r) => setTimeout(r, 50 + Math.random() * 200 * round));
-    }
+  try {
+    // Many callers on one coach's calendar at once: a transaction that lost wrote nothing and runs again.
+    await retryingContention(() => reserveAndCreateOnce(bookingId, booking, nowMs), CONTENTION_ROUNDS);
+  } catch (err) {
+    if (isContention(err))
+      throw new AppError("request/in-progress", "Many people are booking this coach right now. Please try again.", { cause: err });
+    throw err;
   }
 }
 
