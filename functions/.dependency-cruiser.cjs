@@ -1,8 +1,9 @@
 /**
  * The layering of functions/src, checked in the lint step (dependency-cruiser):
- *   domain (pure) ← ports ← shared ← integrations (adapters) ← features (use cases) ← composition root ← entry
- * and no import cycle anywhere. Known violations (features importing each other until the booking
- * core exists) are listed in .dependency-cruiser-known-violations.json: new ones fail.
+ *   domain (pure) ← ports ← shared ← core (the booking core) ← features (use cases) ← rest-api, composition root ← entry
+ *   integrations (adapters) implement ports and are built by the composition root
+ * Use cases never import each other: what two of them share lives in core/ or domain/. No import
+ * cycle between files (no-circular) nor between folders (../scripts/folder-cycles.mjs).
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -33,14 +34,28 @@ module.exports = {
       severity: "error",
       comment: "shared/ serves everyone and knows no use case, adapter or composition root.",
       from: { path: "^src/shared/" },
-      to: { path: "^src/(features|integrations|composition-root)" },
+      to: { path: "^src/(core|features|integrations|rest-api|composition-root)" },
+    },
+    {
+      name: "core-below-features",
+      comment: "core/ is the booking core the use cases share: it knows no use case, adapter, entry or composition root.",
+      severity: "error",
+      from: { path: "^src/core/" },
+      to: { path: "^src/(features|integrations|rest-api|composition-root|index)" },
+    },
+    {
+      name: "use-cases-apart",
+      comment: "A use case never imports another: what they share belongs in core/ or domain/.",
+      severity: "error",
+      from: { path: "^src/features/([^/]+)/" },
+      to: { path: "^src/features/", pathNot: "^src/features/$1/" },
     },
     {
       name: "adapters-below-features",
       severity: "error",
       comment: "integrations/ implement ports: they never reach into use cases or the composition root.",
       from: { path: "^src/integrations/" },
-      to: { path: "^src/(features|composition-root)" },
+      to: { path: "^src/(core|features|rest-api|composition-root)" },
     },
     {
       name: "composition-root-from-entries-only",

@@ -33,7 +33,7 @@ const FUNCTIONS = {
   calcomWebhook: "./features/webhooks/calcom-webhook.function.js",
   reconcileBooking: "./features/reconciliation/reconciliation.callables.js",
   reconcileBookings: "./features/reconciliation/reconciliation.schedules.js",
-  api: "./features/rest-api/rest-api.function.js",
+  api: "./rest-api/rest-api.function.js",
 } as const satisfies Record<string, string>;
 
 // Global options before any function is defined.

@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { epochMs } from "./time.js";
 
+/** What a caller is told when the Cal.com key it needs is not configured. */
+export const CALCOM_KEY_MISSING_MESSAGE = "Cal.com API key not configured";
+
 /**
  * The Cal.com account a booking lives in: enough to find its credential (the organization's key,
  * or the connected key of that Cal.com user) whatever the coach has connected since.

@@ -5,6 +5,9 @@ import { CancellationPolicySchema } from "./policy.js";
 import { SchedulingLimitsPatchSchema } from "./limits.js";
 import { TimeZoneSchema } from "./time.js";
 
+/** What a caller is told when a coach has no Cal.com user or schedule yet (their first sync has not run). */
+export const COACH_NOT_SYNCED_MESSAGE = "Coach not synced with Cal.com";
+
 /** `coaches/{coachId}`, coachId being the coach's Auth uid. Field names are the brief's. */
 export const CoachSchema = z.object({
   displayName: z.string().max(200).optional(),

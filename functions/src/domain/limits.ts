@@ -56,6 +56,9 @@ export const DEFAULT_SCHEDULING_LIMITS: SchedulingLimits = Object.freeze({
 /** Live unpaid holds one student may have across all coaches. */
 export const MAX_UNPAID_HOLDS_TOTAL = 3;
 
+/** How long an unpaid hold keeps its slot: Stripe's shortest Checkout expiry (30 min) plus margin. */
+export const HOLD_MINUTES = 35;
+
 export function effectiveLimits(coach: SchedulingLimitsPatch | undefined, offering: SchedulingLimitsPatch | undefined): SchedulingLimits {
   return { ...DEFAULT_SCHEDULING_LIMITS, ...coach, ...offering };
 }

@@ -171,3 +171,8 @@ function lessLostDisputes(difference: PriceDifference, lostCents: number): Price
   const amountCents = difference.amountCents - lostCents;
   return amountCents > 0 ? { ...difference, amountCents } : { kind: "none", amountCents: 0, currency: difference.currency };
 }
+
+/** Who the caller is to this booking: its coach, its student, an admin, or nobody. */
+export function roleOf(booking: Booking, uid: string, isAdmin: boolean): Role | null {
+  return booking.coachId === uid ? "coach" : booking.userId === uid ? "student" : isAdmin ? "admin" : null;
+}

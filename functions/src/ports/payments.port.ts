@@ -1,25 +1,7 @@
 import type Stripe from "stripe";
+import type { CheckoutSessionOut, OurRefund } from "../domain/stripe-views.js";
+
 /** The Stripe operations the features need, in our own types. Implemented by the Stripe gateway. */
-export interface CheckoutSessionOut {
-  id: string;
-  url: string | null;
-  status: "open" | "complete" | "expired";
-  paymentStatus: "paid" | "unpaid" | "no_payment_required";
-  paymentIntentId: string | null;
-  /**
-   * Complete, unpaid, its PaymentIntent `processing`: paid by a delayed method (SEPA debit and
-   * the like) whose outcome Stripe reports later. Always false for a session still open.
-   */
-  paymentProcessing: boolean;
-  expiresAt: string;
-}
-
-/** What one of our refunds says of itself: the booking and the obligation (cancellation or owed refund) it pays. */
-export interface OurRefund {
-  bookingId: string;
-  obligationKey: string;
-}
-
 export interface PaymentsGateway {
   /** One call; `idempotencyKey` makes a retried create return the same session. */
   createCheckoutSession(input: {

@@ -51,8 +51,8 @@ describe("the function table of docs/api.md", () => {
   });
 
   it("quotes the troubleshooting messages the code produces", async () => {
-    const { CALCOM_KEY_MISSING_MESSAGE } = await import("../../src/integrations/calcom/calcom-error-map.js");
-    const { COACH_NOT_SYNCED_MESSAGE } = await import("../../src/features/availability/availability.service.js");
+    const { CALCOM_KEY_MISSING_MESSAGE } = await import("../../src/domain/calcom-account.js");
+    const { COACH_NOT_SYNCED_MESSAGE } = await import("../../src/domain/coach.js");
     for (const message of [CALCOM_KEY_MISSING_MESSAGE, COACH_NOT_SYNCED_MESSAGE]) expect(OPERATIONS_DOC).toContain(`"${message}"`);
   });
 });

@@ -4,7 +4,7 @@ import { createDependencies } from "../../src/composition-root.js";
 import type { Dependencies } from "../../src/ports/dependencies.js";
 import { createStripeClient } from "../../src/integrations/stripe/stripe-client.js";
 import { StripePaymentsGateway } from "../../src/integrations/stripe/stripe-payments.gateway.js";
-import { runCalcomWrite } from "../../src/features/calcom-writes/calcom-writes.service.js";
+import { runCalcomWrite } from "../../src/core/effects/calcom-writes.js";
 import type { CalcomWriteQueue } from "../../src/ports/calcom-queue.port.js";
 import type { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
 import type { FakeStripe } from "../stand-ins/fake-stripe.server.js";

@@ -3,7 +3,7 @@ import { syncAvailability } from "../../src/features/availability/availability.s
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { saveSchedulingLimits } from "../../src/features/limits/limits.service.js";
 import { saveOffering } from "../../src/features/offerings/offerings.service.js";
-import { syncOfferingEventTypes } from "../../src/features/offerings/event-type-sync.js";
+import { syncOfferingEventTypes } from "../../src/core/event-types/event-type-sync.js";
 import { bookingDoc, coachDoc } from "../../src/shared/firestore.js";
 import { uniqueId } from "../helpers/admin.js";
 import { CALLABLES, ensureAuthUsers, invoke, useStandInsForDeployedCode, type CallableName, type Caller } from "../helpers/callables.js";

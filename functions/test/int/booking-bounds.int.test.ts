@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
+import { runBookingEffects } from "../../src/core/effects/runner.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
 import { handleCalcomWebhook } from "../../src/features/webhooks/calcom-webhook.endpoint.js";
 import { calcomApi } from "../../src/integrations/calcom/calcom-api.js";

@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { syncAvailability } from "../../src/features/availability/availability.service.js";
-import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
+import { runBookingEffects } from "../../src/core/effects/runner.js";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
-import { expireStaleHolds } from "../../src/features/bookings/hold-expiry.js";
+import { expireStaleHolds } from "../../src/core/effects/hold-expiry.js";
 import { saveOffering } from "../../src/features/offerings/offerings.service.js";
-import { syncOfferingEventTypes } from "../../src/features/offerings/event-type-sync.js";
+import { syncOfferingEventTypes } from "../../src/core/event-types/event-type-sync.js";
 import { bookingDoc, coachDoc, getDb } from "../../src/shared/firestore.js";
 import { initAdminFor, uniqueId } from "../helpers/admin.js";
 import { testDependencies } from "../helpers/deps.js";

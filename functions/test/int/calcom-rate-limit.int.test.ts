@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
-import { runCalcomWrite } from "../../src/features/calcom-writes/calcom-writes.service.js";
+import { runCalcomWrite } from "../../src/core/effects/calcom-writes.js";
 import { saveOffering } from "../../src/features/offerings/offerings.service.js";
 import { reconcileRecent } from "../../src/features/reconciliation/reconciliation.service.js";
 import type { CalcomWrite, CalcomWriteQueue } from "../../src/ports/calcom-queue.port.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
+import { runBookingEffects } from "../../src/core/effects/runner.js";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { cancelBooking } from "../../src/features/cancellations/cancellations.service.js";
 import { uniqueId } from "../helpers/admin.js";

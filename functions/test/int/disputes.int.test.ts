@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
+import { runBookingEffects } from "../../src/core/effects/runner.js";
 import { cancelBooking } from "../../src/features/cancellations/cancellations.service.js";
 import { getDb } from "../../src/shared/firestore.js";
 import type { testDependencies } from "../helpers/deps.js";

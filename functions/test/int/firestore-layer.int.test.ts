@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ZodError } from "zod";
 import { DEFAULT_CANCELLATION_POLICY } from "../../src/domain/policy.js";
 import type { Booking } from "../../src/domain/booking.js";
-import { patchBooking, writeBooking } from "../../src/features/bookings/bookings.repository.js";
+import { patchBooking, writeBooking } from "../../src/core/bookings.repository.js";
 import { bookingDoc, coachDoc, getDb } from "../../src/shared/firestore.js";
 import { initAdminFor, uniqueId } from "../helpers/admin.js";
 

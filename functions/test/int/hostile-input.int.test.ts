@@ -16,7 +16,7 @@ import {
 } from "../../src/features/money/money.schemas.js";
 import { RemoveOfferingInputSchema, SaveOfferingInputSchema } from "../../src/features/offerings/offerings.schemas.js";
 import { saveOffering } from "../../src/features/offerings/offerings.service.js";
-import { syncOfferingEventTypes } from "../../src/features/offerings/event-type-sync.js";
+import { syncOfferingEventTypes } from "../../src/core/event-types/event-type-sync.js";
 import { ReconcileBookingInputSchema } from "../../src/features/reconciliation/reconciliation.schemas.js";
 import { RescheduleBookingInputSchema } from "../../src/features/reschedules/reschedules.schemas.js";
 import { handleCalcomWebhook } from "../../src/features/webhooks/calcom-webhook.endpoint.js";

@@ -1,12 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { getAvailableSlots, syncAvailability } from "../../src/features/availability/availability.service.js";
-import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
+import { runBookingEffects } from "../../src/core/effects/runner.js";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { connectCalcomAccount } from "../../src/features/calcom-accounts/calcom-accounts.service.js";
 import { cancelBooking } from "../../src/features/cancellations/cancellations.service.js";
 import { saveSchedulingLimits } from "../../src/features/limits/limits.service.js";
 import { saveOffering } from "../../src/features/offerings/offerings.service.js";
-import { syncOfferingEventTypes } from "../../src/features/offerings/event-type-sync.js";
+import { syncOfferingEventTypes } from "../../src/core/event-types/event-type-sync.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
 import { toHttpsError } from "../../src/shared/errors.js";
 import { bookingDoc, coachDoc } from "../../src/shared/firestore.js";

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
+import { runBookingEffects } from "../../src/core/effects/runner.js";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { cancelBooking } from "../../src/features/cancellations/cancellations.service.js";
 import { coachStatement, quoteCancellation, quoteReschedule, saveCancellationPolicy } from "../../src/features/money/money.service.js";
 import { saveOffering } from "../../src/features/offerings/offerings.service.js";
-import { syncOfferingEventTypes } from "../../src/features/offerings/event-type-sync.js";
+import { syncOfferingEventTypes } from "../../src/core/event-types/event-type-sync.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
 import { handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
 import { bookingDoc, coachDoc, getDb } from "../../src/shared/firestore.js";

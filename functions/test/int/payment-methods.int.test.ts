@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
+import { runBookingEffects } from "../../src/core/effects/runner.js";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
-import { expireStaleHolds } from "../../src/features/bookings/hold-expiry.js";
+import { expireStaleHolds } from "../../src/core/effects/hold-expiry.js";
 import { reconcileBooking, reconcileRecent } from "../../src/features/reconciliation/reconciliation.service.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
 import { getDb } from "../../src/shared/firestore.js";

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
+import { runBookingEffects } from "../../src/core/effects/runner.js";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { cancelBooking } from "../../src/features/cancellations/cancellations.service.js";
 import { quoteCancellation, quoteReschedule } from "../../src/features/money/money.service.js";
 import { DEFAULT_SCHEDULING_LIMITS } from "../../src/domain/limits.js";
 import { saveOffering } from "../../src/features/offerings/offerings.service.js";
-import { syncOfferingEventTypes } from "../../src/features/offerings/event-type-sync.js";
+import { syncOfferingEventTypes } from "../../src/core/event-types/event-type-sync.js";
 import { getAvailableSlots } from "../../src/features/availability/availability.service.js";
 import { saveSchedulingLimits } from "../../src/features/limits/limits.service.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";

@@ -1,10 +1,10 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { describe, expect, it } from "vitest";
 import { syncAvailability } from "../../src/features/availability/availability.service.js";
-import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
+import { runBookingEffects } from "../../src/core/effects/runner.js";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { connectCalcomAccount } from "../../src/features/calcom-accounts/calcom-accounts.service.js";
-import { eventTypeSlug, resyncOutstandingEventTypes, syncOfferingEventTypes } from "../../src/features/offerings/event-type-sync.js";
+import { eventTypeSlug, resyncOutstandingEventTypes, syncOfferingEventTypes } from "../../src/core/event-types/event-type-sync.js";
 import { removeOffering, saveOffering } from "../../src/features/offerings/offerings.service.js";
 import { reconcileRecent } from "../../src/features/reconciliation/reconciliation.service.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";

@@ -1,13 +1,13 @@
 import fc from "fast-check";
 import { AppError } from "../../src/domain/errors.js";
-import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
+import { runBookingEffects } from "../../src/core/effects/runner.js";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
-import { expireStaleHolds } from "../../src/features/bookings/hold-expiry.js";
+import { expireStaleHolds } from "../../src/core/effects/hold-expiry.js";
 import { cancelBooking } from "../../src/features/cancellations/cancellations.service.js";
 import { quoteCancellation } from "../../src/features/money/money.service.js";
 import { reconcileRecent } from "../../src/features/reconciliation/reconciliation.service.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
-import { markEventTypesWanted } from "../../src/features/offerings/event-type-sync.js";
+import { markEventTypesWanted } from "../../src/core/event-types/event-type-sync.js";
 import { calcomApi } from "../../src/integrations/calcom/calcom-api.js";
 import { CalcomClient } from "../../src/integrations/calcom/calcom-client.js";
 import { saveSchedulingLimits } from "../../src/features/limits/limits.service.js";

@@ -1,5 +1,5 @@
-import { expireStaleHolds } from "../../src/features/bookings/hold-expiry.js";
-import { resyncOutstandingEventTypes } from "../../src/features/offerings/event-type-sync.js";
+import { expireStaleHolds } from "../../src/core/effects/hold-expiry.js";
+import { resyncOutstandingEventTypes } from "../../src/core/event-types/event-type-sync.js";
 import { reconcileBooking, reconcileRecent } from "../../src/features/reconciliation/reconciliation.service.js";
 import { advance } from "./commands.js";
 import { deliverAll, observe, processingSessions, runDocs, triggers, type RunState } from "./run-state.js";

@@ -1,9 +1,9 @@
 import type { Booking } from "../../src/domain/booking.js";
-import { runBookingEffects } from "../../src/features/bookings/booking-effects.js";
+import { runBookingEffects } from "../../src/core/effects/runner.js";
 import { bookingDoc, bookingsCollection } from "../../src/shared/firestore.js";
 import { AppError } from "../../src/domain/errors.js";
-import { markEventTypesWanted } from "../../src/features/offerings/event-type-sync.js";
-import { handleCoachWritten } from "../../src/features/offerings/offerings.triggers.js";
+import { markEventTypesWanted } from "../../src/core/event-types/event-type-sync.js";
+import { handleCoachWritten } from "../../src/core/event-types/coach-written.js";
 import { baseOfferings, type Delivery, type OfferingId, type World } from "./world.js";
 import { cancelInModel, movedTo, studentRefundPercent, afterCancellation, type ModelBooking, type ModelOffering } from "./reference.js";
 

@@ -2,7 +2,7 @@ import type Stripe from "stripe";
 import { syncAvailability } from "../../src/features/availability/availability.service.js";
 import { saveSchedulingLimits } from "../../src/features/limits/limits.service.js";
 import { saveOffering } from "../../src/features/offerings/offerings.service.js";
-import { syncOfferingEventTypes } from "../../src/features/offerings/event-type-sync.js";
+import { syncOfferingEventTypes } from "../../src/core/event-types/event-type-sync.js";
 import { handleCalcomWebhook } from "../../src/features/webhooks/calcom-webhook.endpoint.js";
 import { handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
 import { calcomSignature } from "../../src/integrations/calcom/calcom-webhook.js";

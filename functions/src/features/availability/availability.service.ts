@@ -1,7 +1,7 @@
 import { DateTime } from "luxon";
 import { AppError } from "../../domain/errors.js";
 import { AvailabilitySchema, type Availability, type Interval } from "../../domain/availability.js";
-import type { Coach } from "../../domain/coach.js";
+import { COACH_NOT_SYNCED_MESSAGE, type Coach } from "../../domain/coach.js";
 import {
   MAX_BUFFER_MINUTES,
   bookingRefusal,
@@ -20,11 +20,10 @@ import { bookingDoc, bookingsCollection, coachDoc, rawCoachDoc } from "../../sha
 import { withLease } from "../../shared/lease.js";
 import { log } from "../../shared/logger.js";
 import type { WeeklyRow } from "../../ports/scheduling.port.js";
-import { resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
+import { resolveCalcomAccount } from "../../core/calcom-accounts.repository.js";
 import { sameOfferingTarget } from "../../domain/reschedule-plan.js";
 import type { AvailableSlotsOut, GetAvailableSlotsInput, SyncAvailabilityInput } from "./availability.schemas.js";
 
-export const COACH_NOT_SYNCED_MESSAGE = "Coach not synced with Cal.com";
 const MAX_RANGE_DAYS = 62;
 
 const DAY_NAME = {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Interval } from "../../domain/availability.js";
 import { getDb, rawSlotCacheDoc, slotCacheDoc } from "../../shared/firestore.js";
 import type { SlotCacheEntry } from "../../shared/firestore-records.js";
-import { calendarFreedVersion } from "../bookings/bookings.repository.js";
+import { calendarFreedVersion } from "../../core/calendar.repository.js";
 
 /**
  * Cal.com's slots, shared by every student who asks for the same coach, event type, range and

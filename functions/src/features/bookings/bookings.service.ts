@@ -1,21 +1,22 @@
 import { DEFAULT_CANCELLATION_POLICY } from "../../domain/policy.js";
 import type { Booking } from "../../domain/booking.js";
 import { AppError } from "../../domain/errors.js";
-import { bookingRefusal, effectiveLimits } from "../../domain/limits.js";
+import { HOLD_MINUTES, bookingRefusal, effectiveLimits } from "../../domain/limits.js";
 import { MINUTE_MS, epochMs } from "../../domain/time.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
 import type { Dependencies } from "../../ports/dependencies.js";
 import { coachDoc, getDb, newBookingId, rawBookingDoc } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
-import { accountRefOf, resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
+import { accountRefOf, resolveCalcomAccount } from "../../core/calcom-accounts.repository.js";
 import { OFFERING_NOT_SYNCED_MESSAGE } from "../../domain/offering.js";
-import { COACH_NOT_SYNCED_MESSAGE } from "../availability/availability.service.js";
-import { confirmInCalcom, releaseHold, runBookingEffects } from "./booking-effects.js";
-import { appendAudit, requireBooking, reserveAndCreate, writeBooking } from "./bookings.repository.js";
+import { COACH_NOT_SYNCED_MESSAGE } from "../../domain/coach.js";
+import { confirmInCalcom } from "../../core/effects/calcom-booking.js";
+import { releaseHold } from "../../core/effects/holds.js";
+import { runBookingEffects } from "../../core/effects/runner.js";
+import { appendAudit } from "../../core/audit.js";
+import { requireBooking, writeBooking } from "../../core/bookings.repository.js";
+import { reserveAndCreate } from "../../core/calendar.repository.js";
 import type { ConfirmBookingInput, CreateBookingInput } from "./bookings.schemas.js";
-
-/** How long an unpaid hold keeps its slot: Stripe's shortest Checkout expiry (30 min) plus margin. */
-export const HOLD_MINUTES = 35;
 
 /**
  * Books a slot: reserves it for the coach (no overlap with any live booking of theirs), creates

@@ -15,7 +15,7 @@ export const onBookingWritten = onDocumentWritten(
   { document: BOOKING_DOC, secrets: [CALCOM_API_KEY, STRIPE_SECRET_KEY] },
   async (event) => {
     if (!event.data?.after.exists) return;
-    const [{ runBookingEffects }, { getDependencies }] = await Promise.all([import("./booking-effects.js"), dependencies()]);
+    const [{ runBookingEffects }, { getDependencies }] = await Promise.all([import("../../core/effects/runner.js"), dependencies()]);
     await runBookingEffects(event.params.bookingId, getDependencies());
   },
 );

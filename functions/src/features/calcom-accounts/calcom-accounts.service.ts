@@ -1,6 +1,6 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { connectionChange, needsItsCalcomAccount, type CalcomAccountRef } from "../../domain/calcom-account.js";
-import { AppError, errorCodeOf } from "../../domain/errors.js";
+import { AppError } from "../../domain/errors.js";
 import { CALCOM_WEBHOOK_TRIGGERS } from "../../integrations/calcom/calcom.schemas.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
 import type { Dependencies } from "../../ports/dependencies.js";
@@ -15,13 +15,12 @@ import {
 import type { RetiredCalcomAccount } from "../../shared/firestore-records.js";
 import { log } from "../../shared/logger.js";
 import type { CalcomAccount } from "../../ports/scheduling.port.js";
-import { eventTypeInUse } from "../offerings/event-type-sync.js";
-import { connectedAccount, organizationAccount, readCalcomCredential, saveCalcomCredential } from "./calcom-accounts.repository.js";
+import { connectedAccount, readCalcomCredential, saveCalcomCredential } from "../../core/calcom-accounts.repository.js";
 import type { ConnectCalcomAccountInput } from "./calcom-accounts.schemas.js";
+import { removeRetiredEventTypes } from "../../core/event-types/retired-accounts.js";
 
 export const BOOKINGS_LIVE_MESSAGE =
   "You have sessions booked in the Cal.com account you are connected to now: they must stay there. Connect a different Cal.com account once your last booked session has ended or been cancelled (a new key for the same Cal.com account is always accepted).";
-
 /**
  * Connects the caller's own Cal.com account: the key is checked against Cal.com (`GET /v2/me`)
  * and kept where no client can read it, and our webhook is registered in the account. A new key
@@ -83,12 +82,10 @@ export async function connectCalcomAccount(input: ConnectCalcomAccountInput, cal
   log.info("calcom.account-connected", { coachId, calcomUserId: me.id, change });
   return { calcomUserId: me.id, mode: "connected" as const };
 }
-
 async function hasBookingNeedingItsAccount(coachId: string, now: Date): Promise<boolean> {
   const snaps = await bookingsCollection().where("coachId", "==", coachId).where("status", "in", ["requested", "confirmed"]).get();
   return snaps.docs.some((d) => needsItsCalcomAccount(d.data(), now));
 }
-
 /** Our webhook in the connected account, or null when no endpoint or secret is configured to register. */
 async function registerWebhook(
   coachId: string,
@@ -105,7 +102,6 @@ async function registerWebhook(
   log.info("calcom.webhook-registered", { coachId, webhookId, created });
   return webhookId;
 }
-
 /**
  * Records the account the coach leaves, with the event types of ours in it to remove, and
  * resets the coach's event-type records and links so the next sync makes them in the new account.
@@ -140,52 +136,4 @@ async function retireAccount(coachId: string, left: CalcomAccountRef, apiKey: st
     if (latest)
       tx.update(rawCoachDoc(coachId), { customOfferings: latest.customOfferings.map((o) => ({ ...o, calcomEventTypeId: null })) });
   });
-}
-
-/**
- * Removes the event types of ours left in a retired account (through its kept key, or `through`
- * the key the coach connects it with again), each crossed off once Cal.com has it gone. A
- * failure is logged and left recorded: reconciliation tries again.
- */
-export async function removeRetiredEventTypes(
-  coachId: string,
-  left: CalcomAccountRef,
-  deps: Dependencies,
-  through?: CalcomAccount,
-): Promise<{ removed: number; left: number }> {
-  const ref = retiredCalcomAccountDoc(coachId, left);
-  const retired = (await ref.get()).data();
-  if (retired === undefined) return { removed: 0, left: 0 };
-  const account =
-    through ??
-    (retired.mode === "organization"
-      ? organizationAccount(deps.config)
-      : retired.apiKey === null
-        ? null
-        : connectedAccount({ apiKey: retired.apiKey, calcomUserId: retired.calcomUserId }));
-  if (account === null) {
-    log.warn("calcom.retired-account-unreachable", { coachId, mode: retired.mode });
-    return { removed: 0, left: retired.eventTypeIdsToRemove.length };
-  }
-  let removed = 0;
-  for (const eventTypeId of retired.eventTypeIdsToRemove) {
-    // A booking made in the old account while the coach was switching may still hold one: it waits.
-    if (await eventTypeInUse(coachId, eventTypeId, deps.now())) continue;
-    try {
-      await deps.scheduling.deleteEventType(account, eventTypeId);
-    } catch (err) {
-      log.warn("calcom.retired-event-type-not-removed", { coachId, eventTypeId, code: errorCodeOf(err) });
-      continue;
-    }
-    removed += 1;
-    await getDb().runTransaction(async (tx) => {
-      const fresh = (await tx.get(ref)).data();
-      if (fresh === undefined) return; // never deleted: nothing left to cross off
-      const rest = fresh.eventTypeIdsToRemove.filter((id) => id !== eventTypeId);
-      tx.update(ref, { eventTypeIdsToRemove: rest, removalPending: rest.length > 0 });
-    });
-  }
-  const rest = retired.eventTypeIdsToRemove.length - removed;
-  log.info("calcom.retired-event-types-removed", { coachId, removed, left: rest });
-  return { removed, left: rest };
 }

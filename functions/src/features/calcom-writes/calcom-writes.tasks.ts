@@ -19,7 +19,7 @@ export const calcomWrites = onTaskDispatched(
   async (request) => {
     const [{ CalcomWriteSchema }, { runCalcomWrite }, { getDependencies }] = await Promise.all([
       import("../../ports/calcom-queue.port.js"),
-      import("./calcom-writes.service.js"),
+      import("../../core/effects/calcom-writes.js"),
       import("../../composition-root.js"),
     ]);
     const write = CalcomWriteSchema.parse(request.data);

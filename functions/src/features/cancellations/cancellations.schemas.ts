@@ -12,14 +12,3 @@ export const CancelBookingInputSchema = z.object({
   expectedRefundCents: CentsSchema.optional(),
 });
 export type CancelBookingInput = z.output<typeof CancelBookingInputSchema>;
-
-export interface CancelBookingOut {
-  bookingId: string;
-  status: "cancelled";
-  /** What this cancellation refunds (carried out right after, by the booking trigger). */
-  refundCents: number;
-  currency: string;
-  tier: string;
-  cancelledBy: "student" | "coach" | "admin" | "system";
-  cancelledAt: string;
-}

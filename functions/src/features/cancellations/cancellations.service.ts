@@ -1,14 +1,13 @@
-import type { Transaction } from "firebase-admin/firestore";
 import { stripeRefundTargetCents, type Booking } from "../../domain/booking.js";
 import { AppError } from "../../domain/errors.js";
-import { storedReason } from "../../domain/text.js";
-import { cancellationRefundTarget, decideCancellation } from "../../domain/cancellation-decision.js";
+import { cancellationRefundTarget } from "../../domain/cancellation-decision.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
 import type { Dependencies } from "../../ports/dependencies.js";
 import { getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
-import { appendAudit, notify, releaseInTx, requireBooking, writeBooking } from "../bookings/bookings.repository.js";
-import type { CancelBookingInput, CancelBookingOut } from "./cancellations.schemas.js";
+import { requireBooking } from "../../core/bookings.repository.js";
+import type { CancelBookingInput } from "./cancellations.schemas.js";
+import { recordCancellationInTx, type CancelBookingOut } from "../../core/effects/cancellation.js";
 
 function outOf(bookingId: string, booking: Booking): CancelBookingOut {
   const c = booking.cancellation;
@@ -17,7 +16,6 @@ function outOf(bookingId: string, booking: Booking): CancelBookingOut {
   const refundCents = Math.max(0, cancellationRefundTarget(booking) - stripeRefundTargetCents(booking, c.refundedBeforeCents));
   return { bookingId, status: "cancelled", refundCents, currency: booking.currency, tier: c.tier, cancelledBy: c.by, cancelledAt: c.at };
 }
-
 /**
  * Decides and records a cancellation; the booking trigger carries it out (Cal.com cancel with the
  * reason, Stripe refund with an idempotency key, notifications). The student's refund follows
@@ -44,86 +42,4 @@ export async function cancelBooking(input: CancelBookingInput, caller: CallerCon
   });
   log.info("booking.cancelled", { bookingId: input.bookingId, by: out.cancelledBy, refundCents: out.refundCents, tier: out.tier });
   return out;
-}
-
-/**
- * Records a cancellation inside a transaction whose only read so far is the booking: decides the
- * refund (policy for a student, full for a coach or admin, or the amount an admin gave), frees the slot,
- * notifies, and leaves the Cal.com cancel and the refund to the booking trigger.
- * `calcomStatus` is set when Cal.com already has it cancelled (a cancellation made there).
- */
-export async function recordCancellationInTx(
-  tx: Transaction,
-  bookingId: string,
-  booking: Booking,
-  input: {
-    by: "student" | "coach" | "admin";
-    reason: string;
-    refundAmount?: number | undefined;
-    expectedRefundCents?: number | undefined;
-    calcomStatus?: "cancelled" | "rejected";
-  },
-  now: Date,
-): Promise<CancelBookingOut> {
-  const release = await releaseInTx(tx, booking.coachId, bookingId);
-  const at = now.toISOString();
-  const reason = storedReason(input.reason, "Cancelled");
-  // Refunds already owed (a cheaper move's difference not yet paid back) are taken over by the
-  // cancellation: the policy applies to what the student still has paid, net of them.
-  const quote = decideCancellation(booking, input.by, now, input.refundAmount);
-  // A cancellation asked of us is refused as its quote says (the student cut-off); one already
-  // made in Cal.com is recorded all the same.
-  if (quote.blockedCode !== null && !input.calcomStatus)
-    throw new AppError(quote.blockedCode, quote.blockedBy ?? "This booking cannot be cancelled now.", { details: { quote } });
-  if (input.expectedRefundCents !== undefined && input.expectedRefundCents !== quote.refundCents) {
-    throw new AppError(
-      "booking/quote-changed",
-      `The refund is no longer the one you were quoted: cancelling now refunds ${quote.refundCents} (${quote.tier}). Nothing was cancelled.`,
-      { details: { quote } },
-    );
-  }
-  // An open dispute does not stop a cancellation: the calendar and Cal.com are freed now, and the
-  // refund owed waits for the dispute's outcome (the booking effects make it once it is won; once
-  // it is lost, what the bank returned is no longer ours to refund).
-  const { refundCents, policyRefundCents, tier, owedCents } = quote;
-  const committed = booking.refundedCents + owedCents;
-  const cancellation = {
-    by: input.by,
-    reason,
-    at,
-    // What the student gets back in all once the cancellation is carried out, a lost dispute's
-    // return included (cancellationRefundTarget turns it into what Stripe refunds).
-    refundCents: committed + policyRefundCents,
-    refundedBeforeCents: committed,
-    tier,
-  };
-  // A move under way is dropped with the booking; a Cal.com booking it already made goes too.
-  const leftovers = booking.reschedule?.newCalcomBookingUid ? [booking.reschedule.newCalcomBookingUid] : [];
-  // Paid bookings become cancelled/paid; the trigger's refund then makes them cancelled/refunded.
-  const to = {
-    status: "cancelled" as const,
-    paymentStatus: booking.paymentStatus === "pending" ? ("pending" as const) : ("paid" as const),
-  };
-  writeBooking(
-    tx,
-    bookingId,
-    booking,
-    to,
-    {
-      cancellation,
-      holdExpiresAt: null,
-      refundsOwed: [],
-      reschedule: null,
-      calcomUidsToCancel: [...booking.calcomUidsToCancel, ...leftovers],
-      ...(input.calcomStatus ? { calcomStatus: input.calcomStatus } : {}),
-    },
-    now,
-  );
-  release();
-  appendAudit(tx, bookingId, "cancelled", { type: "cancelled", by: input.by, reason, refundCents, tier }, now);
-  const body = `Your session of ${booking.startTime} was cancelled (${reason}).`;
-  notify(tx, { bookingId, recipientId: booking.userId, kind: "booking-cancelled", title: "Session cancelled", body }, now);
-  if (input.by !== "coach")
-    notify(tx, { bookingId, recipientId: booking.coachId, kind: "booking-cancelled", title: "Session cancelled", body }, now);
-  return { bookingId, status: "cancelled", refundCents, currency: booking.currency, tier, cancelledBy: input.by, cancelledAt: at };
 }

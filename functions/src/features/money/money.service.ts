@@ -1,16 +1,15 @@
-import { Timestamp } from "firebase-admin/firestore";
 import { AppError } from "../../domain/errors.js";
 import { CancellationPolicySchema, DEFAULT_CANCELLATION_POLICY } from "../../domain/policy.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
 import type { Dependencies } from "../../ports/dependencies.js";
-import { allLedgerEntries, coachDoc, getDb, rawCoachDoc } from "../../shared/firestore.js";
+import { coachDoc, getDb, rawCoachDoc } from "../../shared/firestore.js";
+import { coachLedgerEntries } from "../../core/ledger.js";
 import { log } from "../../shared/logger.js";
-import { requireBooking } from "../bookings/bookings.repository.js";
+import { requireBooking } from "../../core/bookings.repository.js";
 import { decideCancellation, type CancellationQuote } from "../../domain/cancellation-decision.js";
-import { planMove } from "../../domain/reschedule-plan.js";
-import { roleOf } from "../reschedules/reschedules.service.js";
+import { planMove, roleOf } from "../../domain/reschedule-plan.js";
 import type { CoachStatementInput, QuoteCancellationInput, QuoteRescheduleInput, SaveCancellationPolicyInput } from "./money.schemas.js";
-import { buildStatement, LedgerEntrySchema, type Statement } from "../../domain/statement.js";
+import { buildStatement, type Statement } from "../../domain/statement.js";
 
 /**
  * Sets the caller's cancellation policy, validated (tiers ordered, 0-100 %, the last at 0 h) with
@@ -90,15 +89,6 @@ export async function coachStatement(
   if (coachId !== uid && !caller.isAdmin) throw new AppError("auth/permission-denied", "You can only see your own statement.");
   if (!caller.isAdmin && !(await coachDoc(coachId).get()).exists)
     throw new AppError("auth/permission-denied", "Only coaches have statements.");
-  const snap = await allLedgerEntries()
-    .where("coachId", "==", coachId)
-    .where("at", ">=", Timestamp.fromDate(new Date(input.from)))
-    .where("at", "<", Timestamp.fromDate(new Date(input.to)))
-    .get();
-  const entries = snap.docs.map((d) => {
-    const data = d.data();
-    const at: unknown = data.at;
-    return LedgerEntrySchema.parse({ ...data, at: at instanceof Timestamp ? at.toDate().toISOString() : at });
-  });
+  const entries = await coachLedgerEntries(coachId, new Date(input.from), new Date(input.to));
   return { coachId, from: input.from, to: input.to, ...buildStatement(entries) };
 }

@@ -9,24 +9,28 @@ import { isRefundMade } from "../../domain/money.js";
 import type { Dependencies } from "../../ports/dependencies.js";
 import { bookingsCollection, getDb, ledgerCollection, reconciliationCursorsDoc, reconciliationRunDoc } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
-import type { CalcomAccount, CalcomBookingListed, CalcomBookingRef } from "../../ports/scheduling.port.js";
-import type { CheckoutSessionOut } from "../../ports/payments.port.js";
+import type { CalcomAccount } from "../../ports/scheduling.port.js";
+import type { CalcomBookingListed, CalcomBookingRef } from "../../domain/calcom-views.js";
+import type { CheckoutSessionOut } from "../../domain/stripe-views.js";
 import {
   accountOfBooking,
   connectedAccount,
   listConnectedCredentials,
   listRetiredWithEventTypes,
   organizationAccount,
-} from "../calcom-accounts/calcom-accounts.repository.js";
-import { removeRetiredEventTypes } from "../calcom-accounts/calcom-accounts.service.js";
-import { recordPaymentInTx, recordPaymentProcessingInTx, recordRefundInTx, runBookingEffects } from "../bookings/booking-effects.js";
-import { appendAudit, patchBooking, readBooking, requireBooking } from "../bookings/bookings.repository.js";
-import { followCalcomMove, type CalcomMove } from "../bookings/follow-calcom-move.js";
-import { recordDisputeInTx } from "../payments/disputes.js";
-import { expireHold } from "../bookings/hold-expiry.js";
-import { recordCancellationInTx } from "../cancellations/cancellations.service.js";
-import { expireMoveHold } from "../reschedules/reschedule-effects.js";
-import { findDrifts, isOrphanCalcomBooking, isOrphanSession, type Drift } from "./drift.js";
+} from "../../core/calcom-accounts.repository.js";
+import { removeRetiredEventTypes } from "../../core/event-types/retired-accounts.js";
+import { recordPaymentInTx, recordPaymentProcessingInTx } from "../../core/effects/payments.js";
+import { recordRefundInTx } from "../../core/effects/refunds.js";
+import { runBookingEffects } from "../../core/effects/runner.js";
+import { appendAudit } from "../../core/audit.js";
+import { patchBooking, readBooking, requireBooking } from "../../core/bookings.repository.js";
+import { followCalcomMove, type CalcomMove } from "../../core/effects/follow-calcom-move.js";
+import { recordDisputeInTx } from "../../core/effects/disputes.js";
+import { expireHold } from "../../core/effects/hold-expiry.js";
+import { recordCancellationInTx } from "../../core/effects/cancellation.js";
+import { expireMoveHold } from "../../core/effects/move-payments.js";
+import { findDrifts, isOrphanCalcomBooking, isOrphanSession, type Drift } from "../../domain/drift.js";
 
 export interface BookingReconciliation {
   bookingId: string;
@@ -435,14 +439,14 @@ export async function reconcileRecent(options: { dryRun: boolean }, deps: Depend
   }
 
   try {
-    const { resyncOutstandingEventTypes } = await import("../offerings/event-type-sync.js");
+    const { resyncOutstandingEventTypes } = await import("../../core/event-types/event-type-sync.js");
     run.eventTypeSyncs = await resyncOutstandingEventTypes({ dryRun: options.dryRun, runId }, deps);
   } catch (err) {
     failed("event-types", err);
   }
   try {
     // The queue retries a failed write for about 20 minutes; past that it has given up.
-    const { requeueUnfinishedWrites } = await import("../calcom-writes/calcom-writes.service.js");
+    const { requeueUnfinishedWrites } = await import("../../core/effects/calcom-writes.js");
     run.requeuedCalcomWrites = await requeueUnfinishedWrites(
       { dryRun: options.dryRun, runId, before: new Date(now.getTime() - UNFINISHED_WRITE_GRACE_MS) },
       deps,

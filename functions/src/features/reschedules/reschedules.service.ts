@@ -6,18 +6,17 @@ import { requireUid, type CallerContext } from "../../shared/callable.js";
 import type { Dependencies } from "../../ports/dependencies.js";
 import { coachDoc, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
-import { HOLD_MINUTES } from "../bookings/bookings.service.js";
-import { appendAudit, requireBooking, reserveMoveInTx, writeBooking } from "../bookings/bookings.repository.js";
-import { abandonRescheduleInTx, moveInCalcom, patchReschedule } from "./reschedule-effects.js";
-import { planMove, type Role } from "../../domain/reschedule-plan.js";
+import { HOLD_MINUTES } from "../../domain/limits.js";
+import { appendAudit } from "../../core/audit.js";
+import { requireBooking, writeBooking } from "../../core/bookings.repository.js";
+import { reserveMoveInTx } from "../../core/calendar.repository.js";
+import { abandonRescheduleInTx, patchReschedule } from "../../core/effects/move-payments.js";
+import { moveInCalcom } from "../../core/effects/calcom-move.js";
+import { planMove, roleOf } from "../../domain/reschedule-plan.js";
 import type { RescheduleBookingInput, RescheduleBookingOut } from "./reschedules.schemas.js";
 
 export const KEEP_DIFFERENCE_MESSAGE =
   "Only an admin can keep a cheaper offering's difference: a move to a cheaper offering always refunds it.";
-
-export function roleOf(booking: Booking, uid: string, isAdmin: boolean): Role | null {
-  return booking.coachId === uid ? "coach" : booking.userId === uid ? "student" : isAdmin ? "admin" : null;
-}
 
 /** The answer for a move `r` of the booking (`r` may already be done: then the booking shows it made). */
 function outOf(

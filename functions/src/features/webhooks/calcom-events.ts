@@ -4,10 +4,10 @@ import { storedReason } from "../../domain/text.js";
 import { CALCOM_HANDLED_TRIGGERS, type CalcomWebhook } from "../../integrations/calcom/calcom.schemas.js";
 import type { Dependencies } from "../../ports/dependencies.js";
 import { bookingsCollection, getDb } from "../../shared/firestore.js";
-import { accountOfBooking } from "../calcom-accounts/calcom-accounts.repository.js";
-import { patchBooking, requireBooking } from "../bookings/bookings.repository.js";
-import { followCalcomMove } from "../bookings/follow-calcom-move.js";
-import { recordCancellationInTx } from "../cancellations/cancellations.service.js";
+import { accountOfBooking } from "../../core/calcom-accounts.repository.js";
+import { patchBooking, requireBooking } from "../../core/bookings.repository.js";
+import { followCalcomMove } from "../../core/effects/follow-calcom-move.js";
+import { recordCancellationInTx } from "../../core/effects/cancellation.js";
 
 /** What a Cal.com event did, recorded on its delivery's marker (`echo`: our own change, already applied). */
 interface AppliedCalcomEvent {
@@ -86,7 +86,7 @@ export async function applyCalcomEvent(hook: CalcomWebhook, deps: Dependencies):
 /**
  * A booking moved in Cal.com (`uid` new, `rescheduleUid` old). Our own moves echo back: the new
  * uid is already ours, or the old one already in a booking's chain. Anything else is followed
- * as reconciliation follows a move whose webhook was lost (features/bookings/follow-calcom-move).
+ * as reconciliation follows a move whose webhook was lost (core/effects/follow-calcom-move).
  */
 async function applyCalcomMove(hook: CalcomWebhook, newUid: string, oldUid: string, deps: Dependencies): Promise<AppliedCalcomEvent> {
   const known = await bookingIdByUid(newUid);

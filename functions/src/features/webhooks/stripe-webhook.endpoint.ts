@@ -7,7 +7,7 @@ import { retryingContention } from "../../shared/contention.js";
 import { getDb, webhookEventDoc } from "../../shared/firestore.js";
 import type { HttpResponse, RawRequest } from "../../shared/http.js";
 import { log } from "../../shared/logger.js";
-import { applyStripeEventInTx } from "../payments/stripe-events.js";
+import { applyStripeEventInTx } from "./stripe-events.js";
 
 /**
  * What every Stripe event has: a signed body that is not an event (a signature is only as good as

@@ -1,7 +1,6 @@
+import { CALCOM_KEY_MISSING_MESSAGE } from "../../domain/calcom-account.js";
 import { AppError } from "../../domain/errors.js";
 import { CalcomApiError } from "./calcom-errors.js";
-
-export const CALCOM_KEY_MISSING_MESSAGE = "Cal.com API key not configured";
 
 /** Translates a Cal.com failure into what our callers and clients see; other errors pass through. */
 export function calcomToAppError(err: unknown): unknown {

@@ -3,16 +3,8 @@ import { DateTime } from "luxon";
 import type { Interval } from "../../domain/availability.js";
 import { toUtcIso } from "../../domain/time.js";
 import { AppError } from "../../domain/errors.js";
-import type {
-  BookingCalendarGateway,
-  CalcomAccount,
-  CalcomBookingListed,
-  CalcomBookingRecord,
-  CalcomBookingRef,
-  EventTypeSpec,
-  SchedulingGateway,
-  WeeklyRow,
-} from "../../ports/scheduling.port.js";
+import type { BookingCalendarGateway, CalcomAccount, EventTypeSpec, SchedulingGateway, WeeklyRow } from "../../ports/scheduling.port.js";
+import type { CalcomBookingListed, CalcomBookingRecord, CalcomBookingRef } from "../../domain/calcom-views.js";
 import { calcomApi, type EventTypeInput } from "./calcom-api.js";
 import type { CalcomBooking } from "./calcom.schemas.js";
 import type { CalcomClient } from "./calcom-client.js";

@@ -1,7 +1,8 @@
 import Stripe from "stripe";
 import { z } from "zod";
 import { AppError } from "../../domain/errors.js";
-import type { CheckoutSessionOut, OurRefund, PaymentsGateway } from "../../ports/payments.port.js";
+import type { PaymentsGateway } from "../../ports/payments.port.js";
+import type { CheckoutSessionOut, OurRefund } from "../../domain/stripe-views.js";
 import { log } from "../../shared/logger.js";
 
 /** The metadata our refunds carry (see `refund`); a refund made elsewhere does not match. */

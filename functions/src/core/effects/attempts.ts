@@ -3,7 +3,7 @@ import { AppError, errorCodeOf } from "../../domain/errors.js";
 import { rateLimitedUntil } from "../../ports/calcom-queue.port.js";
 import { getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
-import { patchBooking, requireBooking } from "./bookings.repository.js";
+import { patchBooking, requireBooking } from "../bookings.repository.js";
 
 /** Automatic attempts of one side effect before it is left to reconciliation (or a person). */
 export const MAX_AUTOMATIC_ATTEMPTS = 3;

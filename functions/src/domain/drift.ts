@@ -1,11 +1,11 @@
-import { disputeOpen, disputesOf, refundsOwedThroughStripe, type Booking } from "../../domain/booking.js";
-import { isDisputeClosed } from "../../domain/dispute-status.js";
-import { calcomCanceller } from "../../domain/calcom-cancellation.js";
-import { calcomMover } from "../../domain/calcom-move.js";
-import { mayWaitForProcessing, processingDeadline } from "../../domain/delayed-payment.js";
-import type { CalcomBookingListed, CalcomBookingRef } from "../../ports/scheduling.port.js";
-import type { CheckoutSessionOut, OurRefund } from "../../ports/payments.port.js";
-import { cancellationRefundTarget } from "../../domain/cancellation-decision.js";
+import { disputeOpen, disputesOf, refundsOwedThroughStripe, type Booking } from "./booking.js";
+import { isDisputeClosed } from "./dispute-status.js";
+import { calcomCanceller } from "./calcom-cancellation.js";
+import { calcomMover } from "./calcom-move.js";
+import { mayWaitForProcessing, processingDeadline } from "./delayed-payment.js";
+import type { CalcomBookingListed, CalcomBookingRef } from "./calcom-views.js";
+import type { CheckoutSessionOut, OurRefund } from "./stripe-views.js";
+import { cancellationRefundTarget } from "./cancellation-decision.js";
 
 /**
  * What reconciliation may find wrong with one booking, from Firestore's, Cal.com's and Stripe's

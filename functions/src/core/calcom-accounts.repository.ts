@@ -1,15 +1,14 @@
-import type { AppConfig } from "../../config/runtime-config.js";
-import type { CalcomAccountRef } from "../../domain/calcom-account.js";
-import { AppError } from "../../domain/errors.js";
-import { CALCOM_KEY_MISSING_MESSAGE } from "../../integrations/calcom/calcom-error-map.js";
+import type { AppConfig } from "../config/runtime-config.js";
+import { CALCOM_KEY_MISSING_MESSAGE, type CalcomAccountRef } from "../domain/calcom-account.js";
+import { AppError } from "../domain/errors.js";
 import {
   calcomCredentialDoc,
   calcomCredentialsCollection,
   retiredCalcomAccountDoc,
   retiredCalcomAccountsCollection,
-} from "../../shared/firestore.js";
-import type { CalcomCredential, RetiredCalcomAccount } from "../../shared/firestore-records.js";
-import type { CalcomAccount } from "../../ports/scheduling.port.js";
+} from "../shared/firestore.js";
+import type { CalcomCredential, RetiredCalcomAccount } from "../shared/firestore-records.js";
+import type { CalcomAccount } from "../ports/scheduling.port.js";
 
 export async function saveCalcomCredential(coachId: string, credential: CalcomCredential): Promise<void> {
   await calcomCredentialDoc(coachId).set(credential);

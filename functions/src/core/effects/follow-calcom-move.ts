@@ -4,9 +4,12 @@ import { judgeCalcomMove } from "../../domain/calcom-move.js";
 import type { Dependencies } from "../../ports/dependencies.js";
 import { adminAlertDoc, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
-import type { CalcomBookingRecord } from "../../ports/scheduling.port.js";
-import { accountOfBooking } from "../calcom-accounts/calcom-accounts.repository.js";
-import { appendAudit, moveIntervalInTx, notify, otherLiveIntervalsInTx, requireBooking, writeBooking } from "./bookings.repository.js";
+import type { CalcomBookingRecord } from "../../domain/calcom-views.js";
+import { accountOfBooking } from "../calcom-accounts.repository.js";
+import { appendAudit } from "../audit.js";
+import { moveIntervalInTx, otherLiveIntervalsInTx } from "../calendar.repository.js";
+import { notify } from "../notifications.js";
+import { requireBooking, writeBooking } from "../bookings.repository.js";
 
 export interface CalcomMove {
   bookingId: string;

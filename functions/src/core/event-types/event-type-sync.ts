@@ -18,7 +18,7 @@ import { EventTypeSyncStateSchema, type EventTypeRecord } from "../../shared/fir
 import { withLease } from "../../shared/lease.js";
 import { log } from "../../shared/logger.js";
 import type { CalcomAccount, EventTypeSpec } from "../../ports/scheduling.port.js";
-import { resolveCalcomAccount } from "../calcom-accounts/calcom-accounts.repository.js";
+import { resolveCalcomAccount } from "../calcom-accounts.repository.js";
 
 /**
  * The Cal.com slug of an offering's event type: deterministic, so that a create retried after a

@@ -4,8 +4,10 @@ import { errorCodeOf } from "../../domain/errors.js";
 import type { Dependencies } from "../../ports/dependencies.js";
 import { bookingsCollection, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
-import { recordPaymentInTx, recordPaymentProcessingInTx, releaseHold, runBookingEffects } from "./booking-effects.js";
-import { requireBooking } from "./bookings.repository.js";
+import { recordPaymentInTx, recordPaymentProcessingInTx } from "./payments.js";
+import { releaseHold } from "./holds.js";
+import { runBookingEffects } from "./runner.js";
+import { requireBooking } from "../bookings.repository.js";
 
 /**
  * Ends one unpaid hold past its expiry: its Checkout Session is expired first, and a session that

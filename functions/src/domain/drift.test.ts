@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { BookingSchema, type Booking } from "../../domain/booking.js";
-import { DEFAULT_CANCELLATION_POLICY } from "../../domain/policy.js";
+import { BookingSchema, type Booking } from "./booking.js";
+import { DEFAULT_CANCELLATION_POLICY } from "./policy.js";
 import { findDrifts, isOrphanCalcomBooking, type BookingView } from "./drift.js";
 
 const NOW = new Date("2030-01-06T09:00:00.000Z");

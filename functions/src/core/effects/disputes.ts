@@ -1,9 +1,12 @@
-import { Timestamp, type Transaction } from "firebase-admin/firestore";
+import type { Transaction } from "firebase-admin/firestore";
 import type Stripe from "stripe";
 import { disputesOf, type Booking, type Dispute } from "../../domain/booking.js";
 import { disputeMoneyMove, isDisputeClosed, isStaleDisputeStatus } from "../../domain/dispute-status.js";
-import { ledgerEntryDoc } from "../../shared/firestore.js";
-import { appendAudit, notify, writeBooking } from "../bookings/bookings.repository.js";
+
+import { writeLedgerEntry } from "../ledger.js";
+import { appendAudit } from "../audit.js";
+import { notify } from "../notifications.js";
+import { writeBooking } from "../bookings.repository.js";
 
 /**
  * Records what Stripe says of a dispute on one of the booking's payments (reads done by the
@@ -26,23 +29,14 @@ export function recordDisputeInTx(
   const previous = disputes.find((d) => d.id === dispute.id) ?? null;
   if (previous && isStaleDisputeStatus(previous.status, dispute.status)) return `dispute-stale-${dispute.status}`;
   const move = disputeMoneyMove(previous?.fundsWithdrawn ?? false, dispute.status);
-  const at = Timestamp.fromDate(now);
-  const entry = { bookingId, coachId: booking.coachId, currency: dispute.currency, stripeObjectId: dispute.id, paymentIntentId, at };
+  const entry = { bookingId, coachId: booking.coachId, currency: dispute.currency, stripeObjectId: dispute.id, paymentIntentId };
   if (move.withdraw) {
-    tx.set(ledgerEntryDoc(bookingId, `${dispute.id}-withdrawn`), {
-      ...entry,
-      kind: "dispute-withdrawn",
-      amountCents: -dispute.amount,
-      cause: `dispute-${dispute.reason}`,
-    });
+    const withdrawn = { ...entry, kind: "dispute-withdrawn" as const, amountCents: -dispute.amount, cause: `dispute-${dispute.reason}` };
+    writeLedgerEntry(tx, bookingId, `${dispute.id}-withdrawn`, withdrawn, now);
   }
   if (move.reinstate) {
-    tx.set(ledgerEntryDoc(bookingId, `${dispute.id}-reinstated`), {
-      ...entry,
-      kind: "dispute-reinstated",
-      amountCents: dispute.amount,
-      cause: "dispute-won",
-    });
+    const reinstated = { ...entry, kind: "dispute-reinstated" as const, amountCents: dispute.amount, cause: "dispute-won" };
+    writeLedgerEntry(tx, bookingId, `${dispute.id}-reinstated`, reinstated, now);
   }
   const dueBy = dispute.evidence_details.due_by ?? null;
   const recorded: Dispute = {

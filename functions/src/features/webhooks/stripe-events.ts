@@ -3,10 +3,12 @@ import type Stripe from "stripe";
 import { z } from "zod";
 import { AppError } from "../../domain/errors.js";
 import { bookingsCollection } from "../../shared/firestore.js";
-import { recordPaymentInTx, recordPaymentProcessingInTx, releaseHoldInTx } from "../bookings/booking-effects.js";
-import { appendAudit, readBooking } from "../bookings/bookings.repository.js";
-import { recordDisputeInTx } from "./disputes.js";
-import { abandonRescheduleInTx, recordRescheduleProcessingInTx, recordReschedulePaymentInTx } from "../reschedules/reschedule-effects.js";
+import { recordPaymentInTx, recordPaymentProcessingInTx } from "../../core/effects/payments.js";
+import { releaseHoldInTx } from "../../core/effects/holds.js";
+import { appendAudit } from "../../core/audit.js";
+import { readBooking } from "../../core/bookings.repository.js";
+import { recordDisputeInTx } from "../../core/effects/disputes.js";
+import { abandonRescheduleInTx, recordRescheduleProcessingInTx, recordReschedulePaymentInTx } from "../../core/effects/move-payments.js";
 
 /** The metadata keys we set ourselves on every Stripe object of a booking. */
 const OurMetadataSchema = z.looseObject({

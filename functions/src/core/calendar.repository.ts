@@ -1,38 +1,25 @@
-import { Timestamp, type Transaction } from "firebase-admin/firestore";
-import { DEFAULT_SCHEDULING_LIMITS, MAX_UNPAID_HOLDS_TOTAL, busyUntilMs, clashes } from "../../domain/limits.js";
-import { BOOKING_INSTANT_FIELDS, BookingSchema, type Booking } from "../../domain/booking.js";
-import { transition, type BookingState } from "../../domain/booking-state.js";
-import { AppError } from "../../domain/errors.js";
-import { epochMs } from "../../domain/time.js";
-import {
-  bookingDoc,
-  bookingEventDoc,
-  coachCalendarDoc,
-  getDb,
-  notificationDoc,
-  rawBookingDoc,
-  studentHoldsDoc,
-} from "../../shared/firestore.js";
-import { CoachCalendarSchema, type CoachCalendar } from "../../shared/firestore-records.js";
-import { isContention, retryingContention } from "../../shared/contention.js";
+import type { Transaction } from "firebase-admin/firestore";
+import { DEFAULT_SCHEDULING_LIMITS, MAX_UNPAID_HOLDS_TOTAL, busyUntilMs, clashes } from "../domain/limits.js";
+import type { Booking } from "../domain/booking.js";
+import { AppError } from "../domain/errors.js";
+import { epochMs } from "../domain/time.js";
+import { bookingDoc, coachCalendarDoc, getDb, studentHoldsDoc } from "../shared/firestore.js";
+import { CoachCalendarSchema, type CoachCalendar } from "../shared/firestore-records.js";
+import { isContention, retryingContention } from "../shared/contention.js";
 
 /** The version of a coach's freed intervals (see CoachCalendarSchema), read outside any transaction. */
 export async function calendarFreedVersion(coachId: string): Promise<number> {
   const snap = await coachCalendarDoc(coachId).get();
   return (snap.data() ?? CoachCalendarSchema.parse({})).freedVersion;
 }
-
 function buffersOf(booking: Booking) {
   return { bufferBeforeMinutes: booking.limits?.bufferBeforeMinutes ?? 0, bufferAfterMinutes: booking.limits?.bufferAfterMinutes ?? 0 };
 }
-
 async function readCalendar(tx: Transaction, coachId: string): Promise<CoachCalendar> {
   const snap = await tx.get(coachCalendarDoc(coachId));
   return snap.data() ?? CoachCalendarSchema.parse({});
 }
-
 const CONTENTION_ROUNDS = 4;
-
 /** Reserves the booking's interval for its coach and creates the booking, atomically. */
 export async function reserveAndCreate(bookingId: string, booking: Booking, nowMs: number): Promise<void> {
   try {
@@ -44,7 +31,6 @@ export async function reserveAndCreate(bookingId: string, booking: Booking, nowM
     throw err;
   }
 }
-
 async function reserveAndCreateOnce(bookingId: string, booking: Booking, nowMs: number): Promise<void> {
   const ref = bookingDoc(bookingId);
   await getDb().runTransaction(
@@ -78,7 +64,6 @@ async function reserveAndCreateOnce(bookingId: string, booking: Booking, nowMs: 
     { maxAttempts: 50 },
   );
 }
-
 /** A student's holds that still count: unpaid, unexpired (reads only: call before any write). */
 async function liveHolds(tx: Transaction, userId: string, nowMs: number) {
   const recorded = ((await tx.get(studentHoldsDoc(userId))).data()?.holds ?? []).filter((h) => epochMs(h.expiresAt) > nowMs);
@@ -88,7 +73,6 @@ async function liveHolds(tx: Transaction, userId: string, nowMs: number) {
     return b !== undefined && b.status === "requested" && b.paymentStatus === "pending";
   });
 }
-
 /**
  * Reserves, for a booking being moved, its new interval beside the one it holds, inside a
  * transaction (reads first: call before any write). Overlap with the booking's own intervals is
@@ -113,7 +97,6 @@ export async function reserveMoveInTx(
     tx.set(coachCalendarDoc(coachId), { intervals: [...live, { bookingId, ...wanted }], freedVersion: calendar.freedVersion });
   };
 }
-
 /** Drops one interval of a booking (the old one after a move, or the new one of an abandoned move), read first. */
 export async function releaseIntervalInTx(
   tx: Transaction,
@@ -133,7 +116,6 @@ export async function releaseIntervalInTx(
       });
   };
 }
-
 /** Replaces one interval of a booking by another (a move made in Cal.com, which checked the slot), read first. */
 export async function moveIntervalInTx(
   tx: Transaction,
@@ -157,12 +139,10 @@ export async function moveIntervalInTx(
     });
   };
 }
-
 /** The coach's live intervals other than this booking's, with their buffers, inside a transaction (a read: call before any write). */
 export async function otherLiveIntervalsInTx(tx: Transaction, coachId: string, bookingId: string, nowMs: number) {
   return (await readCalendar(tx, coachId)).intervals.filter((i) => i.bookingId !== bookingId && epochMs(i.end) > nowMs);
 }
-
 /** Drops a booking's interval from its coach's calendar, inside a transaction (read first). */
 export async function releaseInTx(tx: Transaction, coachId: string, bookingId: string): Promise<() => void> {
   const calendar = await readCalendar(tx, coachId);
@@ -172,75 +152,4 @@ export async function releaseInTx(tx: Transaction, coachId: string, bookingId: s
       freedVersion: calendar.freedVersion + 1,
     });
   };
-}
-
-export async function readBooking(bookingId: string, tx?: Transaction): Promise<Booking | undefined> {
-  const snap = tx ? await tx.get(bookingDoc(bookingId)) : await bookingDoc(bookingId).get();
-  return snap.data();
-}
-
-export async function requireBooking(bookingId: string, tx?: Transaction): Promise<Booking> {
-  const booking = await readBooking(bookingId, tx);
-  if (!booking) throw new AppError("booking/not-found", "There is no booking with this id.");
-  return booking;
-}
-
-type BookingPatch = Partial<Omit<Booking, "status" | "paymentStatus">>;
-
-/**
- * Writes a state change through the state machine (refusing illegal moves) with its patch, and
- * stamps `updatedAt`. The document it leaves is checked with the schema every read uses, so a
- * value that could not be read back (a reason too long, a refund above the price) is refused
- * here, before it is stored, instead of making the booking unreadable. Instants in the patch are
- * stored as Timestamps.
- */
-export function writeBooking(tx: Transaction, bookingId: string, from: Booking, to: BookingState, patch: BookingPatch, now: Date): void {
-  const next = transition(from, to);
-  const after = BookingSchema.safeParse({
-    ...from,
-    ...patch,
-    status: next.status,
-    paymentStatus: next.paymentStatus,
-    updatedAt: now.toISOString(),
-  });
-  if (!after.success) {
-    throw new AppError(
-      "booking/unstorable",
-      "This change would leave the booking in a state that cannot be read back; nothing was changed.",
-      {
-        details: { issues: after.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) },
-      },
-    );
-  }
-  const data: Record<string, unknown> = {
-    ...patch,
-    status: next.status,
-    paymentStatus: next.paymentStatus,
-    updatedAt: Timestamp.fromDate(now),
-  };
-  for (const field of BOOKING_INSTANT_FIELDS) {
-    const v = data[field];
-    if (typeof v === "string") data[field] = Timestamp.fromDate(new Date(v));
-  }
-  tx.update(rawBookingDoc(bookingId), data);
-}
-
-/** Changes a booking's fields without a change of state, through the same check as `writeBooking`. */
-export function patchBooking(tx: Transaction, bookingId: string, current: Booking, patch: BookingPatch, now: Date): void {
-  writeBooking(tx, bookingId, current, current, patch, now);
-}
-
-/** Appends to the booking's audit trail; a deterministic id makes a repeated step write nothing new. */
-export function appendAudit(tx: Transaction, bookingId: string, eventId: string, entry: Record<string, unknown>, now: Date): void {
-  tx.set(bookingEventDoc(bookingId, eventId), { ...entry, at: Timestamp.fromDate(now) });
-}
-
-/** One notification per booking, kind and recipient (its id), so a retried step sends it once. */
-export function notify(
-  tx: Transaction,
-  input: { bookingId: string; recipientId: string; kind: string; title: string; body: string },
-  now: Date,
-): void {
-  const id = `${input.bookingId}_${input.kind}_${input.recipientId}`;
-  tx.set(notificationDoc(id), { ...input, createdAt: Timestamp.fromDate(now), readAt: null });
 }

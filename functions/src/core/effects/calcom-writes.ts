@@ -4,8 +4,8 @@ import { busyUntil, rateLimitedUntil, retryAfterBlock, taskId, type CalcomWrite 
 import { unfinishedCalcomWriteDoc, unfinishedCalcomWritesCollection } from "../../shared/firestore.js";
 import type { Dependencies } from "../../ports/dependencies.js";
 import { log } from "../../shared/logger.js";
-import { runCalcomBookingWrites, type CalcomWriteOutcome } from "../bookings/booking-effects.js";
-import { handleCoachWritten } from "../offerings/offerings.triggers.js";
+import { runCalcomBookingWrites, type CalcomWriteOutcome } from "./runner.js";
+import { handleCoachWritten } from "../event-types/coach-written.js";
 
 /** Why an orphan is cancelled: Cal.com shows the host's reason to the attendee. */
 export const ORPHAN_REASON = "This booking was not completed on the marketplace and has been released.";
@@ -78,7 +78,7 @@ async function carryOut(write: CalcomWrite, deps: Dependencies): Promise<CalcomW
     return outcome;
   }
   if (write.action === "calcom-orphan") {
-    const { accountForCalcomWrite, accountOfRef } = await import("../calcom-accounts/calcom-accounts.repository.js");
+    const { accountForCalcomWrite, accountOfRef } = await import("../calcom-accounts.repository.js");
     const account =
       write.calcomAccount && write.coachId !== null
         ? await accountOfRef(write.coachId, write.calcomAccount, deps.config)

@@ -1,0 +1,102 @@
+import type { Transaction } from "firebase-admin/firestore";
+import type { Booking } from "../../domain/booking.js";
+import { AppError } from "../../domain/errors.js";
+import { storedReason } from "../../domain/text.js";
+import { decideCancellation } from "../../domain/cancellation-decision.js";
+import { appendAudit } from "../audit.js";
+import { notify } from "../notifications.js";
+import { releaseInTx } from "../calendar.repository.js";
+import { writeBooking } from "../bookings.repository.js";
+
+export interface CancelBookingOut {
+  bookingId: string;
+  status: "cancelled";
+  /** What this cancellation refunds (carried out right after, by the booking trigger). */
+  refundCents: number;
+  currency: string;
+  tier: string;
+  cancelledBy: "student" | "coach" | "admin" | "system";
+  cancelledAt: string;
+}
+
+/**
+ * Records a cancellation inside a transaction whose only read so far is the booking: decides the
+ * refund (policy for a student, full for a coach or admin, or the amount an admin gave), frees the slot,
+ * notifies, and leaves the Cal.com cancel and the refund to the booking trigger.
+ * `calcomStatus` is set when Cal.com already has it cancelled (a cancellation made there).
+ */
+export async function recordCancellationInTx(
+  tx: Transaction,
+  bookingId: string,
+  booking: Booking,
+  input: {
+    by: "student" | "coach" | "admin";
+    reason: string;
+    refundAmount?: number | undefined;
+    expectedRefundCents?: number | undefined;
+    calcomStatus?: "cancelled" | "rejected";
+  },
+  now: Date,
+): Promise<CancelBookingOut> {
+  const release = await releaseInTx(tx, booking.coachId, bookingId);
+  const at = now.toISOString();
+  const reason = storedReason(input.reason, "Cancelled");
+  // Refunds already owed (a cheaper move's difference not yet paid back) are taken over by the
+  // cancellation: the policy applies to what the student still has paid, net of them.
+  const quote = decideCancellation(booking, input.by, now, input.refundAmount);
+  // A cancellation asked of us is refused as its quote says (the student cut-off); one already
+  // made in Cal.com is recorded all the same.
+  if (quote.blockedCode !== null && !input.calcomStatus)
+    throw new AppError(quote.blockedCode, quote.blockedBy ?? "This booking cannot be cancelled now.", { details: { quote } });
+  if (input.expectedRefundCents !== undefined && input.expectedRefundCents !== quote.refundCents) {
+    throw new AppError(
+      "booking/quote-changed",
+      `The refund is no longer the one you were quoted: cancelling now refunds ${quote.refundCents} (${quote.tier}). Nothing was cancelled.`,
+      { details: { quote } },
+    );
+  }
+  // An open dispute does not stop a cancellation: the calendar and Cal.com are freed now, and the
+  // refund owed waits for the dispute's outcome (the booking effects make it once it is won; once
+  // it is lost, what the bank returned is no longer ours to refund).
+  const { refundCents, policyRefundCents, tier, owedCents } = quote;
+  const committed = booking.refundedCents + owedCents;
+  const cancellation = {
+    by: input.by,
+    reason,
+    at,
+    // What the student gets back in all once the cancellation is carried out, a lost dispute's
+    // return included (cancellationRefundTarget turns it into what Stripe refunds).
+    refundCents: committed + policyRefundCents,
+    refundedBeforeCents: committed,
+    tier,
+  };
+  // A move under way is dropped with the booking; a Cal.com booking it already made goes too.
+  const leftovers = booking.reschedule?.newCalcomBookingUid ? [booking.reschedule.newCalcomBookingUid] : [];
+  // Paid bookings become cancelled/paid; the trigger's refund then makes them cancelled/refunded.
+  const to = {
+    status: "cancelled" as const,
+    paymentStatus: booking.paymentStatus === "pending" ? ("pending" as const) : ("paid" as const),
+  };
+  writeBooking(
+    tx,
+    bookingId,
+    booking,
+    to,
+    {
+      cancellation,
+      holdExpiresAt: null,
+      refundsOwed: [],
+      reschedule: null,
+      calcomUidsToCancel: [...booking.calcomUidsToCancel, ...leftovers],
+      ...(input.calcomStatus ? { calcomStatus: input.calcomStatus } : {}),
+    },
+    now,
+  );
+  release();
+  appendAudit(tx, bookingId, "cancelled", { type: "cancelled", by: input.by, reason, refundCents, tier }, now);
+  const body = `Your session of ${booking.startTime} was cancelled (${reason}).`;
+  notify(tx, { bookingId, recipientId: booking.userId, kind: "booking-cancelled", title: "Session cancelled", body }, now);
+  if (input.by !== "coach")
+    notify(tx, { bookingId, recipientId: booking.coachId, kind: "booking-cancelled", title: "Session cancelled", body }, now);
+  return { bookingId, status: "cancelled", refundCents, currency: booking.currency, tier, cancelledBy: input.by, cancelledAt: at };
+}
