@@ -1,4 +1,6 @@
-import { defineInt, defineSecret, defineString } from "firebase-functions/params";
+import { defineBoolean, defineInt, defineSecret, defineString } from "firebase-functions/params";
+import { DEFAULT_MAX_UPCOMING_PER_STUDENT } from "../domain/limits.js";
+import { DEFAULT_RATE_LIMIT } from "../domain/rate-limit.js";
 
 // Every parameter and secret, declared once. Values are read lazily (config/runtime-config.ts);
 // under the emulator secrets come from functions/.secret.local and strings from .env.local.
@@ -39,6 +41,27 @@ export const CALCOM_QUEUE_DISPATCHES_PER_SECOND = defineInt("CALCOM_QUEUE_DISPAT
   default: 1,
   description:
     "Background Cal.com writes per second (the calcomWrites queue); Cal.com allows 2 a second per key, 1 leaves half for interactive calls",
+});
+
+export const APP_CHECK_ENFORCED = defineBoolean("APP_CHECK_ENFORCED", {
+  default: true,
+  description:
+    "Callables refuse requests without a valid App Check token (set false under the emulator, or while an app has no App Check yet)",
+});
+
+export const RATE_LIMIT_CALLS_PER_MINUTE = defineInt("RATE_LIMIT_CALLS_PER_MINUTE", {
+  default: DEFAULT_RATE_LIMIT.perMinute,
+  description: "Calls one account may make a minute, on average, across all callables and the REST API",
+});
+
+export const RATE_LIMIT_BURST = defineInt("RATE_LIMIT_BURST", {
+  default: DEFAULT_RATE_LIMIT.burst,
+  description: "Calls one account may make at once before the per-minute rate applies",
+});
+
+export const MAX_UPCOMING_SESSIONS_PER_STUDENT = defineInt("MAX_UPCOMING_SESSIONS_PER_STUDENT", {
+  default: DEFAULT_MAX_UPCOMING_PER_STUDENT,
+  description: "Upcoming sessions (paid, free or held) one student may have with one coach at once",
 });
 
 export const ALL_SECRETS = [CALCOM_API_KEY, CALCOM_WEBHOOK_SECRET, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET];

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_MAX_UPCOMING_PER_STUDENT } from "../domain/limits.js";
 import {
   APP_URL,
   CALCOM_API_KEY,
@@ -7,6 +8,7 @@ import {
   CALCOM_TEAM_ID,
   CALCOM_WEBHOOK_SECRET,
   CALCOM_WEBHOOK_URL,
+  MAX_UPCOMING_SESSIONS_PER_STUDENT,
   STRIPE_API_BASE_URL,
   STRIPE_SECRET_KEY,
   STRIPE_WEBHOOK_SECRET,
@@ -32,6 +34,11 @@ const AppConfigSchema = z.object({
   /** Null unless set and we run under the emulator or tests: a stray variable must not redirect payments. */
   stripeApiBaseUrl: z.union([z.literal(""), z.url({ protocol: /^https?$/ })]).transform((u) => (u === "" ? null : u)),
   appUrl: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, "")),
+  /** Upcoming sessions one student may have with one coach (0, as read outside a deployment: the default). */
+  maxUpcomingPerStudent: z
+    .int()
+    .min(0)
+    .transform((n) => (n === 0 ? DEFAULT_MAX_UPCOMING_PER_STUDENT : n)),
   isEmulator: z.boolean(),
 });
 export type AppConfig = Readonly<z.output<typeof AppConfigSchema>>;
@@ -66,6 +73,7 @@ export function getConfig(): AppConfig {
     calcomTeamId: CALCOM_TEAM_ID.value().trim(),
     stripeApiBaseUrl: isEmulator ? STRIPE_API_BASE_URL.value() : "",
     appUrl: APP_URL.value(),
+    maxUpcomingPerStudent: MAX_UPCOMING_SESSIONS_PER_STUDENT.value(),
     isEmulator,
   });
   cached = Object.freeze(parsed);

@@ -1,5 +1,5 @@
 import type { Transaction } from "firebase-admin/firestore";
-import { DEFAULT_SCHEDULING_LIMITS, MAX_UNPAID_HOLDS_TOTAL, busyUntilMs, clashes } from "../domain/limits.js";
+import { DEFAULT_SCHEDULING_LIMITS, MAX_CALENDAR_INTERVALS, MAX_UNPAID_HOLDS_TOTAL, busyUntilMs, clashes } from "../domain/limits.js";
 import type { Booking } from "../domain/booking.js";
 import { AppError } from "../domain/errors.js";
 import { epochMs } from "../domain/time.js";
@@ -20,18 +20,32 @@ async function readCalendar(tx: Transaction, coachId: string): Promise<CoachCale
   return snap.data() ?? CoachCalendarSchema.parse({});
 }
 const CONTENTION_ROUNDS = 4;
-/** Reserves the booking's interval for its coach and creates the booking, atomically. */
-export async function reserveAndCreate(bookingId: string, booking: Booking, nowMs: number): Promise<void> {
+
+/** Refuses one more interval in a calendar already holding `live` ones (the document's bound). */
+function checkRoom(live: CoachCalendar["intervals"]): void {
+  if (live.length >= MAX_CALENDAR_INTERVALS) {
+    throw new AppError(
+      "coach/calendar-full",
+      "This coach's calendar is full for now: no more sessions can be booked until some have taken place or been cancelled.",
+    );
+  }
+}
+
+/**
+ * Reserves the booking's interval for its coach and creates the booking, atomically, refusing a
+ * student who already has `maxUpcoming` upcoming sessions with this coach.
+ */
+export async function reserveAndCreate(bookingId: string, booking: Booking, nowMs: number, maxUpcoming: number): Promise<void> {
   try {
     // Many callers on one coach's calendar at once: a transaction that lost wrote nothing and runs again.
-    await retryingContention(() => reserveAndCreateOnce(bookingId, booking, nowMs), CONTENTION_ROUNDS);
+    await retryingContention(() => reserveAndCreateOnce(bookingId, booking, nowMs, maxUpcoming), CONTENTION_ROUNDS);
   } catch (err) {
     if (isContention(err))
       throw new AppError("request/in-progress", "Many people are booking this coach right now. Please try again.", { cause: err });
     throw err;
   }
 }
-async function reserveAndCreateOnce(bookingId: string, booking: Booking, nowMs: number): Promise<void> {
+async function reserveAndCreateOnce(bookingId: string, booking: Booking, nowMs: number, maxUpcoming: number): Promise<void> {
   const ref = bookingDoc(bookingId);
   await getDb().runTransaction(
     async (tx) => {
@@ -40,6 +54,14 @@ async function reserveAndCreateOnce(bookingId: string, booking: Booking, nowMs: 
       const wanted = { start: booking.startTime, end: booking.endTime, ...buffersOf(booking) };
       if (live.some((i) => clashes(i, wanted))) {
         throw new AppError("booking/slot-unavailable", "This time is no longer available. Please pick another slot.");
+      }
+      checkRoom(live);
+      const upcoming = new Set(live.filter((i) => i.userId === booking.userId).map((i) => i.bookingId));
+      if (upcoming.size >= maxUpcoming) {
+        throw new AppError(
+          "booking/too-many-bookings",
+          `You already have ${maxUpcoming} upcoming sessions with this coach. Book more once some have taken place or been cancelled.`,
+        );
       }
       const holds = await liveHolds(tx, booking.userId, nowMs);
       const perCoach = booking.limits?.maxUnpaidHoldsPerCoach ?? DEFAULT_SCHEDULING_LIMITS.maxUnpaidHoldsPerCoach;
@@ -55,7 +77,10 @@ async function reserveAndCreateOnce(bookingId: string, booking: Booking, nowMs: 
           `You have ${MAX_UNPAID_HOLDS_TOTAL} unpaid bookings. Pay for one or cancel it before booking another.`,
         );
       }
-      tx.set(coachCalendarDoc(booking.coachId), { intervals: [...live, { bookingId, ...wanted }], freedVersion: calendar.freedVersion });
+      tx.set(coachCalendarDoc(booking.coachId), {
+        intervals: [...live, { bookingId, userId: booking.userId, ...wanted }],
+        freedVersion: calendar.freedVersion,
+      });
       tx.set(studentHoldsDoc(booking.userId), {
         holds: [...holds, { bookingId, coachId: booking.coachId, expiresAt: booking.holdExpiresAt ?? new Date(nowMs).toISOString() }],
       });
@@ -93,8 +118,13 @@ export async function reserveMoveInTx(
       "This time is no longer available. Please pick another slot: your booking is unchanged.",
     );
   }
+  checkRoom(live);
+  const userId = live.find((i) => i.bookingId === bookingId)?.userId;
   return () => {
-    tx.set(coachCalendarDoc(coachId), { intervals: [...live, { bookingId, ...wanted }], freedVersion: calendar.freedVersion });
+    tx.set(coachCalendarDoc(coachId), {
+      intervals: [...live, { bookingId, ...(userId === undefined ? {} : { userId }), ...wanted }],
+      freedVersion: calendar.freedVersion,
+    });
   };
 }
 /** Drops one interval of a booking (the old one after a move, or the new one of an abandoned move), read first. */
@@ -129,12 +159,14 @@ export async function moveIntervalInTx(
     (i) => i.bookingId === bookingId && epochMs(i.start) === epochMs(from.start) && epochMs(i.end) === epochMs(from.end),
   );
   return () => {
-    const buffers = {
-      bufferBeforeMinutes: calendar.intervals[index]?.bufferBeforeMinutes ?? 0,
-      bufferAfterMinutes: calendar.intervals[index]?.bufferAfterMinutes ?? 0,
+    const old = calendar.intervals[index];
+    const kept = {
+      ...(old?.userId === undefined ? {} : { userId: old.userId }),
+      bufferBeforeMinutes: old?.bufferBeforeMinutes ?? 0,
+      bufferAfterMinutes: old?.bufferAfterMinutes ?? 0,
     };
     tx.set(coachCalendarDoc(coachId), {
-      intervals: [...calendar.intervals.filter((_, n) => n !== index), { bookingId, ...to, ...buffers }],
+      intervals: [...calendar.intervals.filter((_, n) => n !== index), { bookingId, ...to, ...kept }],
       freedVersion: calendar.freedVersion + 1,
     });
   };

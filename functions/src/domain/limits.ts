@@ -56,6 +56,16 @@ export const DEFAULT_SCHEDULING_LIMITS: SchedulingLimits = Object.freeze({
 /** Live unpaid holds one student may have across all coaches. */
 export const MAX_UNPAID_HOLDS_TOTAL = 3;
 
+/** Upcoming sessions (paid, free or held) one student may have with one coach at once, unless configured otherwise. */
+export const DEFAULT_MAX_UPCOMING_PER_STUDENT = 10;
+
+/**
+ * Live intervals a coach's calendar document holds at most (past ones are pruned at every
+ * reservation). At most ~300 bytes each (a 128-character uid, ids, two instants, two buffers),
+ * so the document stays under ~600 KB, well inside Firestore's 1 MiB per document.
+ */
+export const MAX_CALENDAR_INTERVALS = 2000;
+
 /** How long an unpaid hold keeps its slot: Stripe's shortest Checkout expiry (30 min) plus margin. */
 export const HOLD_MINUTES = 35;
 

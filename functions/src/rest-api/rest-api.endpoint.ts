@@ -2,12 +2,14 @@ import { getAuth } from "firebase-admin/auth";
 import type { Request } from "firebase-functions/v2/https";
 import { HttpsError } from "firebase-functions/v2/https";
 import type { z } from "zod";
+import { callableGuards } from "../config/callable-guards.js";
 import { AppError } from "../domain/errors.js";
-import type { CallerContext } from "../shared/callable.js";
+import { rateLimitKey, type CallerContext } from "../shared/callable.js";
 import type { Dependencies } from "../ports/dependencies.js";
 import { toHttpsError } from "../shared/errors.js";
 import type { HttpResponse, RawRequest } from "../shared/http.js";
 import { log } from "../shared/logger.js";
+import { spendCall } from "../shared/rate-limit.js";
 import { GetAvailableSlotsInputSchema, SyncAvailabilityInputSchema } from "../features/availability/availability.schemas.js";
 import { getAvailableSlots, syncAvailability } from "../features/availability/availability.service.js";
 import { ConfirmBookingInputSchema, CreateBookingInputSchema } from "../features/bookings/bookings.schemas.js";
@@ -66,6 +68,8 @@ export async function handleApiRequest(
   if (req.method !== route.method) return errorResponse(new HttpsError("invalid-argument", `Use ${route.method} for ${path}.`));
   try {
     const caller = await callerOf(req.header("authorization"));
+    // The same budget as the callables: the REST paths are another door to the same handlers.
+    await spendCall(rateLimitKey(caller, undefined), callableGuards().rateLimit, new Date());
     const raw: unknown = route.method === "GET" ? req.query : req.body;
     const input = route.input.parse(raw) as never;
     return { status: 200, body: { result: await route.run(input, caller, deps) } };

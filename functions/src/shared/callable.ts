@@ -1,7 +1,9 @@
 import { onCall, type CallableOptions, type CallableRequest } from "firebase-functions/v2/https";
 import type { z } from "zod";
+import { callableGuards } from "../config/callable-guards.js";
 import { AppError } from "../domain/errors.js";
 import { log } from "./logger.js";
+import { spendCall } from "./rate-limit.js";
 
 export interface CallerContext {
   /** The caller's Auth uid, or null for an anonymous call to a public callable. */
@@ -33,6 +35,12 @@ export interface CallableSpec<S extends z.ZodType, R> {
   name: string;
   /** "required": anonymous callers get `unauthenticated` before the input is read. */
   auth: "required" | "optional";
+  /**
+   * The App Check token of a call is good for that call only (replay protection): the platform
+   * consumes it, and a token already consumed is refused. For the calls that commit money or a
+   * calendar; the app must send a limited-use token (`limitedUseAppCheckTokens: true`).
+   */
+  replayProtected?: boolean;
   options?: CallableOptions;
   /**
    * The schema and the handler, imported on the first call rather than when the module loads: a
@@ -43,15 +51,40 @@ export interface CallableSpec<S extends z.ZodType, R> {
 }
 
 /**
- * A thin onCall entry point: authenticate, parse the input with its zod schema, run the handler,
- * map errors to HttpsError. The handler is also exported for in-process tests and the REST API.
+ * Refuses a call without a valid App Check token while enforcement is on (the platform verified
+ * any token sent and set `request.app` only for a valid one), and a replayed one where the spec
+ * asks for replay protection.
+ */
+function checkAppCheck(request: Pick<CallableRequest, "app">, enforced: boolean, replayProtected: boolean): void {
+  if (!enforced) return;
+  if (request.app === undefined) {
+    throw new AppError("auth/app-check", "This app could not be verified (App Check). Update the app, or try again from it.");
+  }
+  if (replayProtected && request.app.alreadyConsumed === true) {
+    throw new AppError("auth/app-check-replayed", "This request was already made once. Try again from the app.");
+  }
+}
+
+/** Whose budget a call spends: the account's, or for an anonymous call the caller's address. */
+export function rateLimitKey(caller: CallerContext, ip: string | undefined): string {
+  return caller.uid !== null ? `uid:${caller.uid}` : `ip:${ip ?? "unknown"}`;
+}
+
+/**
+ * A thin onCall entry point: App Check, authenticate, spend the caller's rate budget, parse the
+ * input with its zod schema, run the handler, map errors to HttpsError. The handler is also
+ * exported for in-process tests and the REST API.
  */
 export function defineCallable<S extends z.ZodType, R>(spec: CallableSpec<S, R>) {
   let loaded: Promise<CallableHandler<S, R>> | undefined;
-  return onCall<unknown, Promise<R>>(spec.options ?? {}, async (request) => {
+  const options: CallableOptions = { ...spec.options, ...(spec.replayProtected ? { consumeAppCheckToken: true } : {}) };
+  return onCall<unknown, Promise<R>>(options, async (request) => {
     try {
+      const guards = callableGuards();
+      checkAppCheck(request, guards.appCheckEnforced, spec.replayProtected === true);
       const caller = callerFrom(request);
       if (spec.auth === "required") requireUid(caller);
+      await spendCall(rateLimitKey(caller, request.rawRequest.ip), guards.rateLimit, new Date());
       loaded ??= spec.load();
       const { input, handler } = await loaded;
       return await handler(input.parse(request.data), caller);

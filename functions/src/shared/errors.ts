@@ -10,8 +10,11 @@ import { AppError, type AppErrorCode } from "../domain/errors.js";
 const ERROR_TABLE: Record<AppErrorCode, { https: FunctionsErrorCode; retryable: boolean }> = {
   "request/invalid": { https: "invalid-argument", retryable: false },
   "request/in-progress": { https: "aborted", retryable: true },
+  "request/rate-limited": { https: "resource-exhausted", retryable: true },
   "auth/unauthenticated": { https: "unauthenticated", retryable: false },
   "auth/permission-denied": { https: "permission-denied", retryable: false },
+  "auth/app-check": { https: "unauthenticated", retryable: false },
+  "auth/app-check-replayed": { https: "permission-denied", retryable: false },
   "booking/not-found": { https: "not-found", retryable: false },
   "booking/illegal-transition": { https: "failed-precondition", retryable: false },
   "booking/slot-unavailable": { https: "already-exists", retryable: false },
@@ -20,6 +23,7 @@ const ERROR_TABLE: Record<AppErrorCode, { https: FunctionsErrorCode; retryable: 
   "booking/quote-changed": { https: "failed-precondition", retryable: false },
   "booking/outside-limits": { https: "failed-precondition", retryable: false },
   "booking/too-many-holds": { https: "resource-exhausted", retryable: false },
+  "booking/too-many-bookings": { https: "resource-exhausted", retryable: false },
   "booking/cutoff-passed": { https: "failed-precondition", retryable: false },
   // A write the booking schema refuses is our defect, never the caller's: nothing was stored.
   "booking/unstorable": { https: "internal", retryable: false },
@@ -28,6 +32,7 @@ const ERROR_TABLE: Record<AppErrorCode, { https: FunctionsErrorCode; retryable: 
   "coach/not-synced": { https: "failed-precondition", retryable: false },
   "coach/not-connected": { https: "failed-precondition", retryable: false },
   "coach/bookings-live": { https: "failed-precondition", retryable: false },
+  "coach/calendar-full": { https: "resource-exhausted", retryable: false },
   "offering/not-found": { https: "not-found", retryable: false },
   "calcom/unauthorized": { https: "failed-precondition", retryable: false },
   "calcom/not-found": { https: "not-found", retryable: false },

@@ -18,6 +18,8 @@ export const CoachCalendarSchema = z.object({
     .array(
       z.object({
         bookingId: z.string(),
+        /** The booking's student (absent on intervals written before the per-student cap). */
+        userId: z.string().optional(),
         start: z.string(),
         end: z.string(),
         bufferBeforeMinutes: z.int().min(0).optional(),

@@ -12,6 +12,7 @@ import type { z } from "zod";
 import { BOOKING_INSTANT_FIELDS, BookingSchema, type Booking } from "../domain/booking.js";
 import { calcomAccountKey, type CalcomAccountRef } from "../domain/calcom-account.js";
 import { CoachSchema, type Coach } from "../domain/coach.js";
+import { RateBucketSchema } from "../domain/rate-limit.js";
 import {
   CalcomCredentialSchema,
   CoachCalendarSchema,
@@ -75,6 +76,7 @@ const bookingConverter = converterFor(BookingSchema, BOOKING_INSTANT_FIELDS);
 const coachConverter = converterFor(CoachSchema);
 const coachCalendarConverter = converterFor(CoachCalendarSchema);
 const studentHoldsConverter = converterFor(StudentHoldsSchema);
+const rateBucketConverter = converterFor(RateBucketSchema);
 const calcomCredentialConverter = converterFor(CalcomCredentialSchema);
 const retiredCalcomAccountConverter = converterFor(RetiredCalcomAccountSchema);
 const eventTypeRecordConverter = converterFor(EventTypeRecordSchema);
@@ -142,6 +144,11 @@ export function eventTypeRecordsCollection(coachId: string) {
 
 export function coachCalendarDoc(coachId: string) {
   return collection("coachCalendars").doc(coachId).withConverter(coachCalendarConverter);
+}
+
+/** `rateLimits/{key}`: one account's (or, for an anonymous caller, one address's) call budget. */
+export function rateLimitDoc(key: string) {
+  return collection("rateLimits").doc(key).withConverter(rateBucketConverter);
 }
 
 export function studentHoldsDoc(userId: string) {

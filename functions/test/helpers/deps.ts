@@ -1,4 +1,5 @@
 import type { AppConfig } from "../../src/config/runtime-config.js";
+import { DEFAULT_MAX_UPCOMING_PER_STUDENT } from "../../src/domain/limits.js";
 import { CalcomClient } from "../../src/integrations/calcom/calcom-client.js";
 import { createDependencies } from "../../src/composition-root.js";
 import type { Dependencies } from "../../src/ports/dependencies.js";
@@ -31,6 +32,7 @@ export function testDependencies(
     calcomWebhookUrl: null,
     stripeApiBaseUrl: stripe?.url ?? null,
     appUrl: "http://localhost:3000",
+    maxUpcomingPerStudent: DEFAULT_MAX_UPCOMING_PER_STUDENT,
     isEmulator: true,
     ...configOverrides,
   };

@@ -7,6 +7,7 @@ const modules = () => Promise.all([import("./bookings.schemas.js"), import("./bo
 export const createBooking = defineCallable({
   name: "createBooking",
   auth: "required",
+  replayProtected: true,
   options: { secrets: [CALCOM_API_KEY, STRIPE_SECRET_KEY] },
   load: async () => {
     const [schemas, service, { getDependencies }] = await modules();

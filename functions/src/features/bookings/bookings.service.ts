@@ -101,7 +101,7 @@ export async function createBooking(
   const emailRead = deps.emailOf(uid);
   accountRead.catch(() => undefined);
   emailRead.catch(() => undefined);
-  await reserveAndCreate(bookingId, booking, now.getTime());
+  await reserveAndCreate(bookingId, booking, now.getTime(), deps.config.maxUpcomingPerStudent);
   const ref = rawBookingDoc(bookingId);
 
   const [account, email] = await Promise.all([accountRead, emailRead]).catch(async (err: unknown) => {

@@ -5,6 +5,7 @@ import { defineCallable } from "../../shared/callable.js";
 export const cancelBooking = defineCallable({
   name: "cancelBooking",
   auth: "required",
+  replayProtected: true,
   // Cancelling an unpaid hold expires its Checkout Session; the far-end work of a paid one runs in the trigger.
   options: { secrets: [CALCOM_API_KEY, STRIPE_SECRET_KEY] },
   load: async () => {

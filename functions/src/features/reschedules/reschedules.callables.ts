@@ -5,6 +5,7 @@ import { defineCallable } from "../../shared/callable.js";
 export const rescheduleBooking = defineCallable({
   name: "rescheduleBooking",
   auth: "required",
+  replayProtected: true,
   // The move is made in Cal.com while the caller waits; a dearer one opens a Checkout Session.
   options: { secrets: [CALCOM_API_KEY, STRIPE_SECRET_KEY] },
   load: async () => {
