@@ -14,6 +14,7 @@ import { calcomAccountKey, type CalcomAccountRef } from "../domain/calcom-accoun
 import { CoachSchema, type Coach } from "../domain/coach.js";
 import {
   CalcomCredentialSchema,
+  CalcomUserRecordSchema,
   CoachCalendarSchema,
   EventTypeRecordSchema,
   EventTypeSyncStateSchema,
@@ -76,6 +77,7 @@ const coachConverter = converterFor(CoachSchema);
 const coachCalendarConverter = converterFor(CoachCalendarSchema);
 const studentHoldsConverter = converterFor(StudentHoldsSchema);
 const calcomCredentialConverter = converterFor(CalcomCredentialSchema);
+const calcomUserRecordConverter = converterFor(CalcomUserRecordSchema);
 const retiredCalcomAccountConverter = converterFor(RetiredCalcomAccountSchema);
 const eventTypeRecordConverter = converterFor(EventTypeRecordSchema);
 const eventTypeSyncStateConverter = converterFor(EventTypeSyncStateSchema);
@@ -154,6 +156,11 @@ export function calcomCredentialsCollection() {
 
 export function calcomCredentialDoc(coachId: string) {
   return calcomCredentialsCollection().doc(coachId);
+}
+
+/** `calcomUsers/{calcomUserId}`: a Cal.com user we created and the coach it belongs to. */
+export function calcomUserDoc(calcomUserId: number) {
+  return collection("calcomUsers").doc(String(calcomUserId)).withConverter(calcomUserRecordConverter);
 }
 
 export function retiredCalcomAccountsCollection() {
