@@ -46,12 +46,28 @@ async function authCall(e: Endpoints, action: "signUp" | "signInWithPassword", e
   return { ok: res.ok, body: (await res.json()) as { localId?: string; idToken?: string; error?: { message?: string } } };
 }
 
-/** Signs in with the Auth emulator, creating the account the first time. */
+/**
+ * Marks an Auth-emulator account's email verified, standing in for the person following the
+ * verification link (the emulator takes `Bearer owner` as the project's admin). A coach's first
+ * sync in organization mode needs it.
+ */
+export async function verifyEmail(authHost: string, project: string, uid: string): Promise<void> {
+  const res = await fetch(`http://${authHost}/identitytoolkit.googleapis.com/v1/projects/${project}/accounts:update`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: "Bearer owner" },
+    body: JSON.stringify({ localId: uid, emailVerified: true }),
+  });
+  if (!res.ok) throw new Error(`Auth emulator refused to verify ${uid}: ${res.status} ${await res.text()}`);
+}
+
+/** Signs in with the Auth emulator, creating the account (its email verified) the first time. */
 export async function signIn(e: Endpoints, email: string, password = "demo-password-123"): Promise<User> {
   let out = await authCall(e, "signInWithPassword", email, password);
-  if (!out.ok) out = await authCall(e, "signUp", email, password);
+  const created = !out.ok;
+  if (created) out = await authCall(e, "signUp", email, password);
   if (!out.ok || !out.body.localId || !out.body.idToken)
     throw new Error(`Auth emulator refused ${email}: ${out.body.error?.message ?? "unknown"}`);
+  if (created) await verifyEmail(e.auth, e.project, out.body.localId);
   return { uid: out.body.localId, idToken: out.body.idToken, email };
 }
 

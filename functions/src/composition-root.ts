@@ -15,6 +15,10 @@ async function authEmail(uid: string): Promise<string> {
   return user.email;
 }
 
+async function authEmailVerified(uid: string): Promise<boolean> {
+  return (await getAuth().getUser(uid)).emailVerified;
+}
+
 export const STRIPE_KEY_MISSING_MESSAGE = "Stripe API key not configured";
 
 function lazyPayments(config: AppConfig): () => Promise<PaymentsGateway> {
@@ -49,6 +53,7 @@ export function createDependencies(
     bookingCalendar: overrides.bookingCalendar ?? new CalcomBookingGateway(calcomClient),
     payments: overrides.payments ?? lazyPayments(config),
     emailOf: overrides.emailOf ?? authEmail,
+    isEmailVerified: overrides.isEmailVerified ?? authEmailVerified,
     now: overrides.now ?? (() => new Date()),
     calcomQueue: overrides.calcomQueue ?? new CloudTasksQueue(),
   };

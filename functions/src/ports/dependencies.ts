@@ -15,6 +15,8 @@ export interface Dependencies {
   payments: () => Promise<PaymentsGateway>;
   /** The email of an Auth user (Cal.com organization users are keyed by email). */
   emailOf: (uid: string) => Promise<string>;
+  /** Whether the Auth user has verified their email (organization mode hands a Cal.com user only to a verified one). */
+  isEmailVerified: (uid: string) => Promise<boolean>;
   now: () => Date;
   /** Where triggers send their Cal.com writes (the rate-limited task queue). */
   calcomQueue: CalcomWriteQueue;

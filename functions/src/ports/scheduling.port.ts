@@ -26,8 +26,15 @@ export interface EventTypeSpec {
 
 /** The Cal.com operations the features need, in our own types. Implemented by the Cal.com gateway. */
 export interface SchedulingGateway {
-  /** The coach's Cal.com user: created (organization) or read (connected); an existing one is adopted. */
-  provisionUser(account: CalcomAccount, coach: { email: string; timeZone: string }): Promise<{ calcomUserId: number }>;
+  /**
+   * The coach's Cal.com user: created (organization, tagged with `coachId`) or read (connected).
+   * An organization member with the email is adopted only when we created it for this coach
+   * (`adopted`); any other is refused with `calcom/user-not-ours`.
+   */
+  provisionUser(
+    account: CalcomAccount,
+    coach: { coachId: string; email: string; timeZone: string },
+  ): Promise<{ calcomUserId: number; adopted: boolean }>;
   /** The Cal.com user a connected account's API key belongs to (`calcom/unauthorized` when Cal.com refuses the key). */
   ownerOfKey(apiKey: string): Promise<{ calcomUserId: number }>;
   /** Creates or updates the coach's availability schedule, made the user's default; returns its id. */

@@ -15,6 +15,7 @@ const ERROR_TABLE: Record<AppErrorCode, { https: FunctionsErrorCode; retryable: 
   "auth/permission-denied": { https: "permission-denied", retryable: false },
   "auth/app-check": { https: "unauthenticated", retryable: false },
   "auth/app-check-replayed": { https: "permission-denied", retryable: false },
+  "auth/email-unverified": { https: "failed-precondition", retryable: false },
   "booking/not-found": { https: "not-found", retryable: false },
   "booking/illegal-transition": { https: "failed-precondition", retryable: false },
   "booking/slot-unavailable": { https: "already-exists", retryable: false },
@@ -37,6 +38,9 @@ const ERROR_TABLE: Record<AppErrorCode, { https: FunctionsErrorCode; retryable: 
   "calcom/unauthorized": { https: "failed-precondition", retryable: false },
   "calcom/not-found": { https: "not-found", retryable: false },
   "calcom/conflict": { https: "already-exists", retryable: false },
+  // Organization mode: a member with the coach's email that we did not create for them, or a user of another coach.
+  "calcom/user-not-ours": { https: "failed-precondition", retryable: false },
+  "calcom/user-taken": { https: "already-exists", retryable: false },
   "config/missing": { https: "failed-precondition", retryable: false },
   "payment/card-declined": { https: "failed-precondition", retryable: false },
   "payment/disputed": { https: "failed-precondition", retryable: false },

@@ -57,6 +57,17 @@ export const CalcomCredentialSchema = z.object({
 export type CalcomCredential = z.output<typeof CalcomCredentialSchema>;
 
 /**
+ * `calcomUsers/{calcomUserId}`: a Cal.com user this backend created (organization mode) and the
+ * coach it belongs to, written in the same transaction that gives the coach that user. A user
+ * recorded for one coach is never given to another, and an organization member with no record is
+ * never adopted: only the coach it was made for gets it back (a first sync whose answer was lost).
+ */
+export const CalcomUserRecordSchema = z.object({
+  coachId: z.string().min(1),
+  createdAt: z.instanceof(Timestamp),
+});
+
+/**
  * `calcomRetiredAccounts/{coachId}_{mode-calcomUserId}`: an account the coach has left. Its key
  * (connected mode) is kept so that a late call for one of its bookings (a queued cancel, an
  * orphan, a reconciliation read) still reaches the account it lives in, and so that the event

@@ -15,6 +15,7 @@ import { CoachSchema, type Coach } from "../domain/coach.js";
 import { RateBucketSchema } from "../domain/rate-limit.js";
 import {
   CalcomCredentialSchema,
+  CalcomUserRecordSchema,
   CoachCalendarSchema,
   EventTypeRecordSchema,
   EventTypeSyncStateSchema,
@@ -78,6 +79,7 @@ const coachCalendarConverter = converterFor(CoachCalendarSchema);
 const studentHoldsConverter = converterFor(StudentHoldsSchema);
 const rateBucketConverter = converterFor(RateBucketSchema);
 const calcomCredentialConverter = converterFor(CalcomCredentialSchema);
+const calcomUserRecordConverter = converterFor(CalcomUserRecordSchema);
 const retiredCalcomAccountConverter = converterFor(RetiredCalcomAccountSchema);
 const eventTypeRecordConverter = converterFor(EventTypeRecordSchema);
 const eventTypeSyncStateConverter = converterFor(EventTypeSyncStateSchema);
@@ -161,6 +163,11 @@ export function calcomCredentialsCollection() {
 
 export function calcomCredentialDoc(coachId: string) {
   return calcomCredentialsCollection().doc(coachId);
+}
+
+/** `calcomUsers/{calcomUserId}`: a Cal.com user we created and the coach it belongs to. */
+export function calcomUserDoc(calcomUserId: number) {
+  return collection("calcomUsers").doc(String(calcomUserId)).withConverter(calcomUserRecordConverter);
 }
 
 export function retiredCalcomAccountsCollection() {

@@ -86,13 +86,14 @@ export function useStandInsForDeployedCode(calcom: FakeCalcom, stripe: FakeStrip
   });
 }
 
-/** Auth users for the given uids (the deployed code reads a student's email from Auth). */
+/** Auth users for the given uids, emails verified (the deployed code reads a student's email from Auth, and a coach's first sync needs it verified). */
 export async function ensureAuthUsers(uids: string[]): Promise<void> {
   for (const uid of uids) {
     await getAuth()
-      .createUser({ uid, email: `${uid.toLowerCase()}@example.com` })
-      .catch((err: unknown) => {
+      .createUser({ uid, email: `${uid.toLowerCase()}@example.com`, emailVerified: true })
+      .catch(async (err: unknown) => {
         if ((err as { code?: string }).code !== "auth/uid-already-exists") throw err;
+        await getAuth().updateUser(uid, { emailVerified: true });
       });
   }
 }

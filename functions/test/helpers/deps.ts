@@ -15,12 +15,14 @@ export function testDependencies(
   fake: FakeCalcom,
   overrides: Partial<AppConfig> & {
     emails?: Record<string, string>;
+    /** Read emails and their verification from the Auth emulator, as deployed (otherwise every email is verified). */
+    authEmulator?: boolean;
     now?: () => Date;
     stripe?: FakeStripe;
     calcomQueue?: CalcomWriteQueue;
   } = {},
 ): Dependencies {
-  const { emails = {}, now, stripe, calcomQueue, ...configOverrides } = overrides;
+  const { emails = {}, authEmulator = false, now, stripe, calcomQueue, ...configOverrides } = overrides;
   const config: AppConfig = {
     calcomApiKey: fake.orgAdminKey,
     calcomWebhookSecret: "calcom_test_secret",
@@ -53,7 +55,9 @@ export function testDependencies(
       timeoutMs: 2_000,
       ...(now ? { now: () => now().getTime() } : {}),
     }),
-    emailOf: (uid) => Promise.resolve(emails[uid] ?? `${uid}@example.com`),
+    ...(authEmulator
+      ? {}
+      : { emailOf: (uid: string) => Promise.resolve(emails[uid] ?? `${uid}@example.com`), isEmailVerified: () => Promise.resolve(true) }),
     ...(now ? { now } : {}),
     ...(stripe
       ? {

@@ -116,6 +116,21 @@ describe.each(["organization", "connected"] as const)("offerings → Cal.com eve
     expect((await readCoach(coachId)).customOfferings.map((o) => o.calcomEventTypeId)).toEqual(firstIds);
   });
 
+  it("adopts an event type whose create answer was lost, through Cal.com's 400 for a slug the owner already has", async () => {
+    const { coachId, deps } = await syncedCoach(mode);
+    const createOp = mode === "organization" ? "createTeamEventType" : "createEventType";
+    // The first create is carried out and its answer lost: the create is tried again (by the
+    // client's retry or the trigger's next run), and Cal.com says the slug is taken.
+    fake.loseNextResponses(1, createOp);
+    await handleCoachWritten(coachId, deps).catch(() => handleCoachWritten(coachId, deps));
+    const refused = fake.callsTo(createOp).filter((r) => r.status === 400);
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    expect(fake.listEventTypes()).toHaveLength(3);
+    const linked = (await readCoach(coachId)).customOfferings.map((o) => o.calcomEventTypeId);
+    expect(new Set(linked).size).toBe(3);
+    expect(linked.every((id) => id !== null && fake.eventType(id) !== undefined)).toBe(true);
+  });
+
   it("updates the event type when an offering changes, gives a new length a new one, and deletes them when no booking needs them", async () => {
     const { coachId, deps, caller } = await syncedCoach(mode);
     await handleCoachWritten(coachId, deps);

@@ -298,6 +298,12 @@ export const CALCOM_SUBSET_OPENAPI = {
             email: { type: "string", pattern: "^[^@\\s]+@[^@\\s]+$" },
             username: str,
             timeZone: str,
+            // Ours names the coach the user is made for; Cal.com's limits on metadata (50 keys, 500-character values).
+            metadata: {
+              type: "object",
+              maxProperties: 50,
+              additionalProperties: { type: "string", maxLength: 500 },
+            },
             organizationRole: { type: "string", enum: ["MEMBER"] },
             autoAccept: bool,
           },

@@ -46,6 +46,7 @@ interface User {
   timeZone: string;
   defaultScheduleId: number | null;
   orgId: number | null;
+  metadata: Record<string, string>;
 }
 interface AvailabilityRow {
   days: string[];
@@ -398,6 +399,13 @@ export class FakeCalcom {
     return { userId: user.id, apiKey, username: user.username };
   }
 
+  /** A member of the organization made outside this backend (the org admin's colleague, a former coach), metadata optional. */
+  addOrgMember(input: { email: string; metadata?: Record<string, string> }): { userId: number } {
+    const user = this.createUser(input.email, "UTC", this.orgId);
+    user.metadata = { ...(input.metadata ?? {}) };
+    return { userId: user.id };
+  }
+
   // ---- state inspection for tests ----
 
   callsTo(operationId: string): RecordedRequest[] {
@@ -660,9 +668,12 @@ export class FakeCalcom {
         const orgId = Number(p.orgId);
         this.requireOrgAdmin(ctx.principal, orgId);
         const email = String(body.email);
+        // Cal.com checks the organization's members first (organizations-users.service.ts).
         if (this.listUsers().some((u) => u.email === email))
-          throw new HttpError(409, "ConflictException", "Invalid Input: Trying to create a record that already exists.");
-        return this.userOut(this.createUser(email, typeof body.timeZone === "string" ? body.timeZone : "UTC", orgId));
+          throw new HttpError(409, "ConflictException", "A user already exists with that email");
+        const user = this.createUser(email, typeof body.timeZone === "string" ? body.timeZone : "UTC", orgId);
+        user.metadata = { ...((body.metadata as Record<string, string> | undefined) ?? {}) };
+        return this.userOut(user);
       }
       case "listOrgUserSchedules": {
         const user = this.orgUser(ctx.principal, Number(p.orgId), Number(p.userId));
@@ -803,7 +814,7 @@ export class FakeCalcom {
         .toLowerCase() ?? "user";
     let username = base;
     for (let n = 2; this.listUsers().some((u) => u.username === username); n++) username = `${base}-${n}`;
-    const user: User = { id: this.id(), email, username, name: name ?? base, timeZone, defaultScheduleId: null, orgId };
+    const user: User = { id: this.id(), email, username, name: name ?? base, timeZone, defaultScheduleId: null, orgId, metadata: {} };
     this.users.set(user.id, user);
     return user;
   }
@@ -881,7 +892,11 @@ export class FakeCalcom {
   private createEventType(ownerId: number | null, teamId: number | null, body: Record<string, unknown>, hostIds: number[] = []): EventType {
     const slug = String(body.slug);
     const clash = this.listEventTypes().some((e) => e.slug === slug && (ownerId !== null ? e.ownerId === ownerId : e.teamId === teamId));
-    if (clash) throw new HttpError(409, "ConflictException", "Invalid Input: Trying to create a record that already exists.");
+    // As Cal.com: 400, not 409. A user's own event type is checked before the insert
+    // (event-types.service.ts checkCanCreateEventType); a team's trips the unique index, which
+    // Cal.com's create handler re-throws as a tRPC BAD_REQUEST.
+    if (clash && ownerId !== null) throw new HttpError(400, "BadRequestException", "User already has an event type with this slug.");
+    if (clash) throw new HttpError(400, "TRPCError", "URL Slug already exists for given user.");
     if (typeof body.scheduleId === "number") {
       const schedule = this.schedules.get(body.scheduleId);
       if (!schedule || schedule.ownerId !== ownerId)
@@ -1230,6 +1245,7 @@ export class FakeCalcom {
       timeZone: user.timeZone,
       defaultScheduleId: user.defaultScheduleId,
       organizationId: user.orgId,
+      metadata: user.metadata,
     };
   }
 

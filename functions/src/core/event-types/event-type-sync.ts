@@ -22,7 +22,8 @@ import { resolveCalcomAccount } from "../calcom-accounts.repository.js";
 
 /**
  * The Cal.com slug of an offering's event type: deterministic, so that a create retried after a
- * lost answer meets a 409 and adopts the event type instead of making a second one. Versions past
+ * lost answer meets Cal.com's "already has an event type with this slug" (a 400) and adopts the
+ * event type instead of making a second one. Versions past
  * the first carry their number: a retired event type keeps its slug while its bookings last.
  */
 export function eventTypeSlug(coachId: string, offeringId: string, version = 1): string {

@@ -21,10 +21,14 @@ import { withLease } from "../../shared/lease.js";
 import { log } from "../../shared/logger.js";
 import type { WeeklyRow } from "../../ports/scheduling.port.js";
 import { resolveCalcomAccount } from "../../core/calcom-accounts.repository.js";
+import { attachCalcomUser } from "../../core/calcom-users.js";
 import { sameOfferingTarget } from "../../domain/reschedule-plan.js";
 import type { AvailableSlotsOut, GetAvailableSlotsInput, SyncAvailabilityInput } from "./availability.schemas.js";
 
 const MAX_RANGE_DAYS = 62;
+
+const EMAIL_UNVERIFIED_MESSAGE =
+  "Verify your email address first (follow the link we sent you), then sync again: your Cal.com account is created for a verified email only.";
 
 const DAY_NAME = {
   monday: "Monday",
@@ -53,7 +57,8 @@ export function toCalcomRows(availability: Availability): WeeklyRow[] {
 /**
  * "Sync with Cal.com": saves the local copy of the availability, then provisions the coach in
  * Cal.com on first sync (user, then schedule, each recorded as soon as it exists) or updates the
- * same schedule on later syncs.
+ * same schedule on later syncs. In organization mode a first sync needs a verified email, and
+ * adopts an existing member only when we created it for this coach (see the gateway and calcom-users).
  */
 export async function syncAvailability(input: SyncAvailabilityInput, caller: CallerContext, deps: Dependencies) {
   const uid = requireUid(caller);
@@ -71,10 +76,16 @@ export async function syncAvailability(input: SyncAvailabilityInput, caller: Cal
     let calcomUserId = coach?.calcomUserId ?? null;
     let provisioned = false;
     if (calcomUserId === null) {
+      // An organization user is found by email: only the owner of a verified one may have it.
+      if (account.mode === "organization" && !(await deps.isEmailVerified(coachId))) {
+        throw new AppError("auth/email-unverified", EMAIL_UNVERIFIED_MESSAGE);
+      }
       const email = await deps.emailOf(coachId);
-      calcomUserId = (await deps.scheduling.provisionUser(account, { email, timeZone: availability.timeZone })).calcomUserId;
-      await ref.set({ calcomUserId, calcomMode: account.mode }, { merge: true });
+      const user = await deps.scheduling.provisionUser(account, { coachId, email, timeZone: availability.timeZone });
+      calcomUserId = user.calcomUserId;
+      await attachCalcomUser(coachId, calcomUserId, account.mode, deps.now());
       provisioned = true;
+      if (user.adopted) log.info("calcom.user-adopted", { coachId, calcomUserId });
     }
     const { scheduleId, created } = await deps.scheduling.saveSchedule(account, {
       calcomUserId,

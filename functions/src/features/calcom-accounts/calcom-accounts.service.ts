@@ -18,6 +18,7 @@ import type { CalcomAccount } from "../../ports/scheduling.port.js";
 import { connectedAccount, readCalcomCredential, saveCalcomCredential } from "../../core/calcom-accounts.repository.js";
 import type { ConnectCalcomAccountInput } from "./calcom-accounts.schemas.js";
 import { removeRetiredEventTypes } from "../../core/event-types/retired-accounts.js";
+import { assertCalcomUserFree } from "../../core/calcom-users.js";
 
 export const BOOKINGS_LIVE_MESSAGE =
   "You have sessions booked in the Cal.com account you are connected to now: they must stay there. Connect a different Cal.com account once your last booked session has ended or been cancelled (a new key for the same Cal.com account is always accepted).";
@@ -38,6 +39,7 @@ export async function connectCalcomAccount(input: ConnectCalcomAccountInput, cal
       throw new AppError("request/invalid", "Cal.com did not accept this API key.");
     throw err;
   }
+  await assertCalcomUserFree(coachId, me.id);
   const credential = await readCalcomCredential(coachId);
   const coach = (await coachDoc(coachId).get()).data();
   const current: CalcomAccountRef | null = credential

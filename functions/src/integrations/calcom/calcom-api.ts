@@ -87,7 +87,12 @@ export const calcomApi = {
       query: { emails },
       data: z.array(CalcomOrgUserSchema),
     }),
-  createOrgUser: (c: CalcomClient, key: string, orgId: number, body: { email: string; username?: string; timeZone: string }) =>
+  createOrgUser: (
+    c: CalcomClient,
+    key: string,
+    orgId: number,
+    body: { email: string; username?: string; timeZone: string; metadata: Record<string, string> },
+  ) =>
     c.request({
       method: "POST",
       path: `/organizations/${orgId}/users`,

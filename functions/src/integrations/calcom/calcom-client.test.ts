@@ -3,6 +3,7 @@ import { FakeCalcom } from "../../../test/stand-ins/fake-calcom.server.js";
 import { calcomApi } from "./calcom-api.js";
 import { CAL_API_VERSIONS, CalcomClient, rateLimitResetSeconds } from "./calcom-client.js";
 import { CalcomApiError } from "./calcom-errors.js";
+import { isDuplicateSlug, isDuplicateUser } from "./calcom-error-map.js";
 
 let fake: FakeCalcom;
 let sleeps: number[];
@@ -133,8 +134,13 @@ describe("CalcomClient against the stand-in: each endpoint we use", () => {
   it("runs the organization flow with the org-admin key", async () => {
     const c = client();
     const key = fake.orgAdminKey;
-    const user = await calcomApi.createOrgUser(c, key, fake.orgId, { email: "ada@example.com", timeZone: "Europe/Paris" });
-    expect((await calcomApi.listOrgUsers(c, key, fake.orgId, ["ada@example.com"])).map((u) => u.id)).toEqual([user.id]);
+    const user = await calcomApi.createOrgUser(c, key, fake.orgId, {
+      email: "ada@example.com",
+      timeZone: "Europe/Paris",
+      metadata: { coachifyCoachId: "ada" },
+    });
+    const listed = await calcomApi.listOrgUsers(c, key, fake.orgId, ["ada@example.com"]);
+    expect(listed.map((u) => [u.id, u.metadata])).toEqual([[user.id, { coachifyCoachId: "ada" }]]);
     const schedule = await calcomApi.createOrgUserSchedule(c, key, fake.orgId, user.id, {
       name: "Coachify",
       timeZone: "Europe/Paris",
@@ -177,7 +183,7 @@ describe("CalcomClient errors", () => {
     expect(fake.requests).toHaveLength(1);
   });
 
-  it("types 409 as conflict (the same slug twice)", async () => {
+  it("answers a slug the user already has with Cal.com's 400, which the error map recognises as a duplicate", async () => {
     const c = client();
     const { apiKey } = fake.addUser({ email: "c@example.com" });
     const body = {
@@ -189,7 +195,37 @@ describe("CalcomClient errors", () => {
       bookingRequiresAuthentication: false,
     };
     await calcomApi.createEventType(c, apiKey, body);
-    expect(await failure(calcomApi.createEventType(c, apiKey, body))).toMatchObject({ kind: "conflict", status: 409 });
+    const err = await failure(calcomApi.createEventType(c, apiKey, body));
+    expect(err).toMatchObject({ kind: "bad-request", status: 400, calcomMessage: "User already has an event type with this slug." });
+    expect(isDuplicateSlug(err)).toBe(true);
+    expect(isDuplicateUser(err)).toBe(false);
+  });
+
+  it("answers a team slug taken with 400 and an organization member's email with 409, each recognised", async () => {
+    const c = client();
+    const key = fake.orgAdminKey;
+    const user = await calcomApi.createOrgUser(c, key, fake.orgId, { email: "dup@example.com", timeZone: "UTC", metadata: {} });
+    const again = await failure(calcomApi.createOrgUser(c, key, fake.orgId, { email: "dup@example.com", timeZone: "UTC", metadata: {} }));
+    expect(again).toMatchObject({ kind: "conflict", status: 409, calcomMessage: "A user already exists with that email" });
+    expect(isDuplicateUser(again)).toBe(true);
+    await calcomApi.createOrgTeamMembership(c, key, fake.orgId, fake.teamId, user.id);
+    const body = {
+      title: "T",
+      slug: "team-same",
+      lengthInMinutes: 30,
+      confirmationPolicy: { type: "always", blockUnconfirmedBookingsInBooker: true } as const,
+      hidden: true,
+      bookingRequiresAuthentication: true,
+      hostUserId: user.id,
+    };
+    await calcomApi.createTeamEventType(c, key, fake.orgId, fake.teamId, body);
+    const taken = await failure(calcomApi.createTeamEventType(c, key, fake.orgId, fake.teamId, body));
+    expect(taken).toMatchObject({ kind: "bad-request", status: 400, calcomMessage: "URL Slug already exists for given user." });
+    expect(isDuplicateSlug(taken)).toBe(true);
+    // Any other 400 is not a duplicate.
+    expect(isDuplicateSlug(new CalcomApiError("bad-request", "x", { status: 400, calcomMessage: "Booking already confirmed" }))).toBe(
+      false,
+    );
   });
 
   it("types other 400s as bad-request without retrying (confirming an accepted booking)", async () => {

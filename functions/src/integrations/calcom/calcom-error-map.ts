@@ -31,3 +31,24 @@ export function calcomToAppError(err: unknown): unknown {
       return new AppError("upstream/unavailable", "Cal.com is not answering right now. Please try again shortly.", { details, cause: err });
   }
 }
+
+/*
+ * Cal.com's answers to "that already exists", recognised here and nowhere else. An event type
+ * with a slug the owner already has is refused with 400, not 409: a user's own event type with
+ * "User already has an event type with this slug." (BadRequestException, checked before the
+ * insert), a team's with "URL Slug already exists for given user." (the unique index caught and
+ * re-thrown as BAD_REQUEST). A 409 (Prisma's unique-constraint answer) means the same.
+ */
+const DUPLICATE_SLUG_MESSAGES = [/already has an event type with this slug/i, /slug already exists/i];
+
+/** Whether Cal.com refused an event-type create because the owner already has one with that slug. */
+export function isDuplicateSlug(err: unknown): boolean {
+  if (!(err instanceof CalcomApiError)) return false;
+  if (err.kind === "conflict") return true;
+  return err.kind === "bad-request" && DUPLICATE_SLUG_MESSAGES.some((m) => m.test(err.calcomMessage ?? ""));
+}
+
+/** Whether Cal.com refused an organization-user create because a member with that email exists (409 "A user already exists with that email"). */
+export function isDuplicateUser(err: unknown): boolean {
+  return err instanceof CalcomApiError && err.kind === "conflict";
+}

@@ -9,9 +9,16 @@ import { calcomApi, type EventTypeInput } from "./calcom-api.js";
 import type { CalcomBooking } from "./calcom.schemas.js";
 import type { CalcomClient } from "./calcom-client.js";
 import { CalcomApiError } from "./calcom-errors.js";
-import { calcomToAppError } from "./calcom-error-map.js";
+import { calcomToAppError, isDuplicateSlug, isDuplicateUser } from "./calcom-error-map.js";
 
 export const SCHEDULE_NAME = "Coachify availability";
+
+/** The metadata key naming the coach an organization user was created for (Cal.com keeps it and lists it back). */
+const OWNER_TAG = "coachifyCoachId";
+const ownerTag = (coachId: string) => ({ [OWNER_TAG]: coachId });
+
+const USER_NOT_OURS_MESSAGE =
+  "Your email belongs to a member of the marketplace's Cal.com organization that this marketplace did not create for you, so it cannot be linked to your account. Please contact an administrator.";
 
 function isKind(err: unknown, kind: CalcomApiError["kind"]): boolean {
   return err instanceof CalcomApiError && err.kind === kind;
@@ -19,34 +26,45 @@ function isKind(err: unknown, kind: CalcomApiError["kind"]): boolean {
 
 /**
  * SchedulingGateway on Cal.com API v2, in both modes. Creates are made safe to repeat by
- * adoption: a user with the same email, a schedule with our name, an event type with our
- * deterministic slug already there (409) is found and reused, so a retried sync or trigger never
- * makes a second one. Cal.com errors leave here as AppErrors.
+ * adoption: an organization user we created for the same coach (tagged in its metadata), a
+ * schedule with our name, an event type with our deterministic slug already there is found and
+ * reused, so a retried sync or trigger never makes a second one. Cal.com errors leave here as AppErrors.
  */
 export class CalcomSchedulingGateway implements SchedulingGateway {
   constructor(private readonly client: CalcomClient) {}
 
-  async provisionUser(account: CalcomAccount, coach: { email: string; timeZone: string }): Promise<{ calcomUserId: number }> {
+  async provisionUser(
+    account: CalcomAccount,
+    coach: { coachId: string; email: string; timeZone: string },
+  ): Promise<{ calcomUserId: number; adopted: boolean }> {
     return this.mapped(async () => {
       if (account.mode === "connected") {
         const me = await calcomApi.getMe(this.client, account.apiKey);
-        return { calcomUserId: me.id };
+        return { calcomUserId: me.id, adopted: false };
       }
       let userId: number;
+      let adopted = false;
+      const { coachId, email, timeZone } = coach;
       try {
-        userId = (await calcomApi.createOrgUser(this.client, account.apiKey, account.orgId, coach)).id;
+        userId = (
+          await calcomApi.createOrgUser(this.client, account.apiKey, account.orgId, { email, timeZone, metadata: ownerTag(coachId) })
+        ).id;
       } catch (err) {
-        if (!isKind(err, "conflict")) throw err;
-        const [existing] = await calcomApi.listOrgUsers(this.client, account.apiKey, account.orgId, [coach.email]);
+        if (!isDuplicateUser(err)) throw err;
+        // A member with this email exists. Only one we created for this very coach (an earlier
+        // create whose answer was lost) is theirs: anyone else's schedule is not to be taken over.
+        const [existing] = await calcomApi.listOrgUsers(this.client, account.apiKey, account.orgId, [email]);
         if (!existing) throw err;
+        if (existing.metadata?.[OWNER_TAG] !== coachId) throw new AppError("calcom/user-not-ours", USER_NOT_OURS_MESSAGE, { cause: err });
         userId = existing.id;
+        adopted = true;
       }
       try {
         await calcomApi.createOrgTeamMembership(this.client, account.apiKey, account.orgId, account.teamId, userId);
       } catch (err) {
         if (!isKind(err, "conflict")) throw err; // already a member
       }
-      return { calcomUserId: userId };
+      return { calcomUserId: userId, adopted };
     });
   }
 
@@ -135,8 +153,8 @@ export class CalcomSchedulingGateway implements SchedulingGateway {
               });
         return { eventTypeId: created.id, created: true };
       } catch (err) {
-        if (!isKind(err, "conflict")) throw err;
-        // Our slug is deterministic: a 409 means an earlier attempt created it. Adopt and update it.
+        if (!isDuplicateSlug(err)) throw err;
+        // Our slug is deterministic: "already has this slug" means an earlier attempt created it. Adopt and update it.
         const existing = await this.findBySlug(account, input.spec.slug);
         if (existing === null) throw err;
         await update(existing);

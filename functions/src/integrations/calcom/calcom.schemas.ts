@@ -29,6 +29,8 @@ export const CalcomOrgUserSchema = z.looseObject({
   id: z.number().int(),
   email: z.string(),
   username: z.string().nullable().optional(),
+  /** What we stored at create (the coach the user was made for); any shape from users made otherwise. */
+  metadata: z.record(z.string(), z.unknown()).nullable().optional(),
 });
 
 export const CalcomDayNameSchema = z.enum(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]);
