@@ -4,6 +4,9 @@ import { AppError } from "./domain/errors.js";
 import { CalcomClient } from "./integrations/calcom/calcom-client.js";
 import { CalcomBookingGateway, CalcomSchedulingGateway } from "./integrations/calcom/calcom-scheduling.gateway.js";
 import { CloudTasksQueue } from "./integrations/tasks/cloud-tasks.queue.js";
+import { KmsKeyWrapper } from "./integrations/keys/kms-key-wrapper.js";
+import { LocalKeyWrapper } from "./integrations/keys/local-key-wrapper.js";
+import type { KeyWrapper } from "./ports/key-wrapper.port.js";
 import type { Dependencies } from "./ports/dependencies.js";
 import type { PaymentsGateway } from "./ports/payments.port.js";
 
@@ -37,6 +40,13 @@ function lazyPayments(config: AppConfig): () => Promise<PaymentsGateway> {
   };
 }
 
+/** Cloud KMS when a CryptoKey is named, otherwise the local keyring (its highest version, or the one chosen, wraps). */
+function keyWrapperFor(config: AppConfig): KeyWrapper {
+  if (config.credentialsKmsKey !== null) return new KmsKeyWrapper(config.credentialsKmsKey);
+  const versions = [...config.credentialsKeyring.keys()];
+  return new LocalKeyWrapper({ keys: config.credentialsKeyring, current: config.credentialsKeyVersion ?? Math.max(0, ...versions) });
+}
+
 /**
  * The composition root: a plain factory, overridable piece by piece in tests (`calcomClient`: the
  * HTTP client the Cal.com gateways share, e.g. with short retries). Imported only by the files
@@ -56,6 +66,7 @@ export function createDependencies(
     isEmailVerified: overrides.isEmailVerified ?? authEmailVerified,
     now: overrides.now ?? (() => new Date()),
     calcomQueue: overrides.calcomQueue ?? new CloudTasksQueue(),
+    keyWrapper: overrides.keyWrapper ?? keyWrapperFor(config),
   };
 }
 

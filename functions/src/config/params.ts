@@ -9,6 +9,8 @@ export const CALCOM_API_KEY = defineSecret("CALCOM_API_KEY");
 export const CALCOM_WEBHOOK_SECRET = defineSecret("CALCOM_WEBHOOK_SECRET");
 export const STRIPE_SECRET_KEY = defineSecret("STRIPE_SECRET_KEY");
 export const STRIPE_WEBHOOK_SECRET = defineSecret("STRIPE_WEBHOOK_SECRET");
+/** Local key-encryption keys of coach credentials, `<version>:<base64 of 32 bytes>` comma-separated (docs/operations.md). */
+export const CREDENTIALS_KEYRING = defineSecret("CREDENTIALS_KEYRING");
 
 export const CALCOM_API_URL = defineString("CALCOM_API_URL", {
   default: "https://api.cal.com/v2",
@@ -64,4 +66,14 @@ export const MAX_UPCOMING_SESSIONS_PER_STUDENT = defineInt("MAX_UPCOMING_SESSION
   description: "Upcoming sessions (paid, free or held) one student may have with one coach at once",
 });
 
-export const ALL_SECRETS = [CALCOM_API_KEY, CALCOM_WEBHOOK_SECRET, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET];
+export const CREDENTIALS_KEY_VERSION = defineString("CREDENTIALS_KEY_VERSION", {
+  default: "",
+  description: "The CREDENTIALS_KEYRING version that wraps new coach credentials (empty: the highest listed)",
+});
+export const CREDENTIALS_KMS_KEY = defineString("CREDENTIALS_KMS_KEY", {
+  default: "",
+  description:
+    "Production: the Cloud KMS CryptoKey (projects/…/locations/…/keyRings/…/cryptoKeys/…) that wraps coach credentials' data keys (empty: CREDENTIALS_KEYRING)",
+});
+
+export const ALL_SECRETS = [CALCOM_API_KEY, CALCOM_WEBHOOK_SECRET, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, CREDENTIALS_KEYRING];

@@ -9,6 +9,9 @@ import {
   CALCOM_WEBHOOK_SECRET,
   CALCOM_WEBHOOK_URL,
   MAX_UPCOMING_SESSIONS_PER_STUDENT,
+  CREDENTIALS_KEY_VERSION,
+  CREDENTIALS_KEYRING,
+  CREDENTIALS_KMS_KEY,
   STRIPE_API_BASE_URL,
   STRIPE_SECRET_KEY,
   STRIPE_WEBHOOK_SECRET,
@@ -20,6 +23,29 @@ const optionalId = z
   .transform((v) => (v === "" ? null : Number(v)));
 
 const optionalSecret = z.string().transform((v) => (v.trim() === "" ? null : v.trim()));
+
+/** `CREDENTIALS_KEYRING`: `<version>:<base64 of a 32-byte key>`, comma-separated; empty: none. */
+const KeyringSchema = z
+  .string()
+  .transform((v) =>
+    v
+      .split(",")
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== ""),
+  )
+  .pipe(
+    z.array(
+      z
+        .string()
+        .regex(/^[1-9]\d{0,5}:[A-Za-z0-9+/]{43}=$/, "each entry must be <version>:<base64 of 32 bytes>")
+        .transform((entry) => {
+          const [version, key] = entry.split(":") as [string, string];
+          return [Number(version), Buffer.from(key, "base64")] as const;
+        }),
+    ),
+  )
+  .transform((entries) => new Map<number, Buffer>(entries))
+  .refine((keys) => keys.size === 0 || [...keys.values()].every((k) => k.length === 32), "every key must be 32 bytes");
 
 const AppConfigSchema = z.object({
   calcomApiKey: optionalSecret,
@@ -40,6 +66,17 @@ const AppConfigSchema = z.object({
     .min(0)
     .transform((n) => (n === 0 ? DEFAULT_MAX_UPCOMING_PER_STUDENT : n)),
   isEmulator: z.boolean(),
+  /** The local key-encryption keys of coach credentials by version (empty when KMS is used or none is set). */
+  credentialsKeyring: KeyringSchema,
+  /** The keyring version that wraps new writes; null: the highest listed. */
+  credentialsKeyVersion: z
+    .string()
+    .regex(/^\d*$/, "must be a keyring version number or empty")
+    .transform((v) => (v === "" ? null : Number(v))),
+  /** The Cloud KMS CryptoKey that wraps credentials' data keys in production; null: the local keyring. */
+  credentialsKmsKey: z
+    .union([z.literal(""), z.string().regex(/^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/)])
+    .transform((v) => (v === "" ? null : v)),
 });
 export type AppConfig = Readonly<z.output<typeof AppConfigSchema>>;
 
@@ -75,6 +112,9 @@ export function getConfig(): AppConfig {
     appUrl: APP_URL.value(),
     maxUpcomingPerStudent: MAX_UPCOMING_SESSIONS_PER_STUDENT.value(),
     isEmulator,
+    credentialsKeyring: readSecret(CREDENTIALS_KEYRING),
+    credentialsKeyVersion: CREDENTIALS_KEY_VERSION.value().trim(),
+    credentialsKmsKey: CREDENTIALS_KMS_KEY.value().trim(),
   });
   cached = Object.freeze(parsed);
   return cached;

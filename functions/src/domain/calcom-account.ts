@@ -37,3 +37,23 @@ export function needsItsCalcomAccount(booking: { status: string; endTime: string
   if (booking.status === "cancelled") return false;
   return booking.reschedule != null || epochMs(booking.endTime) > now.getTime();
 }
+
+/** The query parameter of our webhook URL in a connected coach's Cal.com account: the coach whose secret signs its deliveries. */
+export const CALCOM_WEBHOOK_COACH_PARAM = "coach";
+
+/** Whose secret a Cal.com delivery was verified with: the organization's one secret, or one connected coach's own. */
+export type CalcomDeliveryScope = { kind: "organization" } | { kind: "coach"; coachId: string };
+
+/**
+ * Whether a delivery verified in `scope` may speak about `booking`: a coach's secret only about
+ * that coach's own bookings outside the organization, the organization's only about bookings not
+ * in a connected account (a booking recorded before its account was, with either). Otherwise a
+ * coach could sign, with their own secret, a delivery about another coach's booking.
+ */
+export function deliveryMayConcern(
+  scope: CalcomDeliveryScope,
+  booking: { coachId: string; calcomAccount: CalcomAccountRef | null },
+): boolean {
+  if (scope.kind === "organization") return booking.calcomAccount?.mode !== "connected";
+  return booking.coachId === scope.coachId && booking.calcomAccount?.mode !== "organization";
+}

@@ -1,5 +1,6 @@
 import type { AppConfig } from "../config/runtime-config.js";
 import type { CalcomWriteQueue } from "./calcom-queue.port.js";
+import type { KeyWrapper } from "./key-wrapper.port.js";
 import type { PaymentsGateway } from "./payments.port.js";
 import type { BookingCalendarGateway, SchedulingGateway } from "./scheduling.port.js";
 
@@ -20,4 +21,6 @@ export interface Dependencies {
   now: () => Date;
   /** Where triggers send their Cal.com writes (the rate-limited task queue). */
   calcomQueue: CalcomWriteQueue;
+  /** Wraps the data keys of coach credentials stored encrypted (Cloud KMS, or the local keyring). */
+  keyWrapper: KeyWrapper;
 }

@@ -57,7 +57,8 @@ export interface SchedulingGateway {
    */
   ensureWebhook(
     account: CalcomAccount & { mode: "connected" },
-    input: { subscriberUrl: string; secret: string; triggers: readonly string[] },
+    /** `formerSubscriberUrls`: where an earlier webhook of ours pointed; one found there is taken over. */
+    input: { subscriberUrl: string; formerSubscriberUrls?: readonly string[]; secret: string; triggers: readonly string[] },
   ): Promise<{ webhookId: number; created: boolean }>;
   /** Free slots of an event type between two instants (UTC ISO); `bookingUidToReschedule`: that booking's own time counts as free (slots to move it to). */
   getSlots(input: {

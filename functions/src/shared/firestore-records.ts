@@ -45,14 +45,38 @@ export const StudentHoldsSchema = z.object({
   holds: z.array(z.object({ bookingId: z.string(), coachId: z.string(), expiresAt: z.string() })).default([]),
 });
 
+const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64");
+
+/**
+ * A secret stored encrypted (core/credential-vault.ts): AES-256-GCM under its own data key, the
+ * data key wrapped by Cloud KMS or the local keyring under `keyVersion`. Never the secret itself.
+ */
+export const SealedSecretSchema = z.object({
+  alg: z.literal("AES-256-GCM"),
+  ciphertext: base64,
+  iv: base64.length(16),
+  tag: base64.length(24),
+  wrappedKey: base64.min(1),
+  keyVersion: z.string().min(1).max(300),
+});
+export type SealedSecret = z.output<typeof SealedSecretSchema>;
+
+/**
+ * A coach's Cal.com API key as stored: sealed; a plain string is one stored before encryption,
+ * read as it is and sealed on its first use or by reconciliation's re-wrap.
+ */
+const StoredApiKeySchema = z.union([SealedSecretSchema, z.string().min(1)]);
+
 /** `calcomCredentials/{coachId}`: a coach's own Cal.com credential (connected-account mode); it is never logged. */
 export const CalcomCredentialSchema = z.object({
   kind: z.literal("apiKey"),
-  apiKey: z.string().min(1),
+  apiKey: StoredApiKeySchema,
   calcomUserId: z.int().positive(),
   connectedAt: z.instanceof(Timestamp),
   /** Our webhook in this account (registered at connect), null before that existed. */
   webhookId: z.int().positive().nullable().default(null),
+  /** The secret Cal.com signs this coach's deliveries with (their own), null when none was registered with one. */
+  webhookSecret: SealedSecretSchema.nullable().default(null),
 });
 export type CalcomCredential = z.output<typeof CalcomCredentialSchema>;
 
@@ -69,15 +93,15 @@ export const CalcomUserRecordSchema = z.object({
 
 /**
  * `calcomRetiredAccounts/{coachId}_{mode-calcomUserId}`: an account the coach has left. Its key
- * (connected mode) is kept so that a late call for one of its bookings (a queued cancel, an
- * orphan, a reconciliation read) still reaches the account it lives in, and so that the event
- * types we made there are removed until none is left.
+ * (connected mode) is kept, sealed as in the credential, so that a late call for one of its
+ * bookings (a queued cancel, an orphan, a reconciliation read) still reaches the account it
+ * lives in, and so that the event types we made there are removed until none is left.
  */
 export const RetiredCalcomAccountSchema = z.object({
   coachId: z.string().min(1),
   mode: z.enum(["organization", "connected"]),
   calcomUserId: z.int().positive(),
-  apiKey: z.string().min(1).nullable(),
+  apiKey: StoredApiKeySchema.nullable(),
   retiredAt: z.instanceof(Timestamp),
   eventTypeIdsToRemove: z.array(z.int().positive()),
   /** Whether `eventTypeIdsToRemove` is not empty (what reconciliation queries). */

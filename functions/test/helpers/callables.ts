@@ -76,6 +76,7 @@ export function useStandInsForDeployedCode(calcom: FakeCalcom, stripe: FakeStrip
     CALCOM_ORGANIZATION_ID: String(calcom.orgId),
     CALCOM_TEAM_ID: String(calcom.teamId),
     CALCOM_WEBHOOK_SECRET: "calcom_test_secret",
+    CREDENTIALS_KEYRING: `1:${Buffer.alloc(32, 1).toString("base64")}`,
     STRIPE_SECRET_KEY: "sk_test_x",
     STRIPE_WEBHOOK_SECRET: "whsec_test_x",
     STRIPE_API_BASE_URL: stripe.url,

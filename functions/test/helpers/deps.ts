@@ -10,6 +10,9 @@ import type { CalcomWriteQueue } from "../../src/ports/calcom-queue.port.js";
 import type { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
 import type { FakeStripe } from "../stand-ins/fake-stripe.server.js";
 
+/** The tests' key-encryption keys of coach credentials: version 1 (a fixed key, as in .secret.local.example). */
+export const TEST_KEYRING: ReadonlyMap<number, Buffer> = new Map([[1, Buffer.alloc(32, 1)]]);
+
 /** Dependencies for in-process tests: the real gateway and client, pointed at a stand-in. */
 export function testDependencies(
   fake: FakeCalcom,
@@ -36,6 +39,9 @@ export function testDependencies(
     appUrl: "http://localhost:3000",
     maxUpcomingPerStudent: DEFAULT_MAX_UPCOMING_PER_STUDENT,
     isEmulator: true,
+    credentialsKeyring: new Map(TEST_KEYRING),
+    credentialsKeyVersion: null,
+    credentialsKmsKey: null,
     ...configOverrides,
   };
   // In-process, a queued Cal.com write is carried out at once (the queue itself is tested on the emulator).

@@ -38,6 +38,7 @@ beforeAll(async () => {
         method: req.method ?? "POST",
         rawBody: Buffer.concat(chunks),
         header: (name: string) => req.headers[name.toLowerCase()] as string | undefined,
+        query: Object.fromEntries(new URL(req.url ?? "/", "http://x").searchParams),
       } as never,
       hookDeps as Dependencies,
     );
@@ -225,18 +226,64 @@ describe("a connected coach's Cal.com account", () => {
   it("gets one webhook of ours at connect, adopted by a repeated connect", async () => {
     const s = await coachIn("connected");
     const own = s.own ?? { userId: 0, apiKey: "" };
+    const firstSecret = standIns.calcom.webhooksOf(own.userId)[0]?.secret;
     expect(standIns.calcom.webhooksOf(own.userId)).toMatchObject([
       {
-        subscriberUrl: receiverUrl,
+        // The coach in our URL names whose secret verifies the delivery; the secret is theirs alone.
+        subscriberUrl: `${receiverUrl}?coach=${s.coachId}`,
         active: true,
-        secret: SECRET,
+        secret: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) as unknown,
         triggers: ["BOOKING_REQUESTED", "BOOKING_CREATED", "BOOKING_CANCELLED", "BOOKING_RESCHEDULED", "BOOKING_REJECTED"],
       },
     ]);
+    expect(firstSecret).not.toBe(SECRET);
     await connectCalcomAccount({ apiKey: own.apiKey }, s.coach, s.deps);
     expect(standIns.calcom.webhooksOf(own.userId)).toHaveLength(1);
+    // A repeated connect gives the coach a new secret (Cal.com's webhook updated with it).
+    expect(standIns.calcom.webhooksOf(own.userId)[0]?.secret).not.toBe(firstSecret);
     expect(standIns.calcom.callsTo("createWebhook")).toHaveLength(1);
     expect(standIns.calcom.callsTo("updateWebhook")).toHaveLength(1);
+  });
+
+  it("verifies a delivery with its coach's own secret only, and lets a coach report on their own bookings only", async () => {
+    const a = await bookedCoach("connected");
+    const b = await coachIn("connected");
+    const secretOf = (userId: number | undefined) => standIns.calcom.webhooksOf(userId ?? 0)[0]?.secret ?? "";
+    const post = async (query: string, secret: string) => {
+      const { rawBody, signature } = standIns.calcom.signedWebhook("BOOKING_CANCELLED", a.uid, secret);
+      const res = await fetch(`${receiverUrl}${query}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-cal-signature-256": signature },
+        body: rawBody,
+      });
+      return res.status;
+    };
+    // Coach B's secret, claiming to be A's webhook: the signature does not verify.
+    expect(await post(`?coach=${a.coachId}`, secretOf(b.own?.userId))).toBe(401);
+    // B's own webhook, about A's booking: verified, but not B's to report on.
+    expect(await post(`?coach=${b.coachId}`, secretOf(b.own?.userId))).toBe(403);
+    // The organization's shared secret speaks for no connected coach's booking.
+    expect(await post("", SECRET)).toBe(403);
+    expect(await post(`?coach=${a.coachId}`, SECRET)).toBe(401);
+    // A's own: accepted (Cal.com still has it accepted, so nothing changes).
+    expect(await post(`?coach=${a.coachId}`, secretOf(a.own?.userId))).toBe(200);
+    expect(await storedBooking(a.bookingId)).toMatchObject({ status: "confirmed" });
+  });
+
+  it("takes over the webhook registered before each coach had a secret of their own", async () => {
+    const own = standIns.calcom.addUser({ email: `${uniqueId("legacy")}@example.com` });
+    await calcomApi.createWebhook(new CalcomClient({ baseUrl: standIns.calcom.url }), own.apiKey, {
+      active: true,
+      subscriberUrl: receiverUrl,
+      triggers: ["BOOKING_CANCELLED"],
+      secret: SECRET,
+      version: "2021-10-20",
+    });
+    const deps = testDependencies(standIns.calcom, { stripe: standIns.stripe, calcomWebhookUrl: receiverUrl, calcomWebhookSecret: SECRET });
+    const coachId = uniqueId("coach");
+    await connectCalcomAccount({ apiKey: own.apiKey }, { uid: coachId, isAdmin: false }, deps);
+    expect(standIns.calcom.webhooksOf(own.userId)).toMatchObject([{ subscriberUrl: `${receiverUrl}?coach=${coachId}` }]);
+    expect(standIns.calcom.webhooksOf(own.userId)[0]?.secret).not.toBe(SECRET);
   });
 
   it("accepts a new key for the same Cal.com user while a booking is live (rotation), and uses it", async () => {
@@ -255,7 +302,7 @@ describe("a connected coach's Cal.com account", () => {
     await calcomApi.cancelBooking(new CalcomClient({ baseUrl: standIns.calcom.url }), s.own?.apiKey ?? "", s.uid, "Coach double-booked");
     await standIns.calcom.flushWebhooks();
     expect(standIns.calcom.webhookDeliveries.filter((d) => d.triggerEvent === "BOOKING_CANCELLED").map((d) => [d.url, d.status])).toEqual([
-      [receiverUrl, 200],
+      [`${receiverUrl}?coach=${s.coachId}`, 200],
     ]);
     expect(await storedBooking(s.bookingId)).toMatchObject({ status: "cancelled", cancellation: { by: "coach", refundCents: 10_000 } });
     await runBookingEffects(s.bookingId, s.deps);

@@ -21,9 +21,7 @@ import { exhausted, recordFailure } from "./attempts.js";
  */
 async function cancelledInCalcomMeanwhile(bookingId: string, booking: Booking, err: unknown, deps: Dependencies): Promise<boolean> {
   if (!(err instanceof AppError) || err.code !== "upstream/rejected" || booking.calcomBookingUid === null) return false;
-  const there = await deps.bookingCalendar
-    .getBooking(await accountOfBooking(booking, deps.config), booking.calcomBookingUid)
-    .catch(() => null);
+  const there = await deps.bookingCalendar.getBooking(await accountOfBooking(booking, deps), booking.calcomBookingUid).catch(() => null);
   if (there === null || (there.status !== "cancelled" && there.status !== "rejected")) return false;
   if (there.status === "cancelled" && there.rescheduledToUid) {
     const by = calcomMover({ rescheduledBy: there.rescheduledByEmail, hostEmails: there.hostEmails ?? [] });
@@ -60,7 +58,7 @@ export async function confirmInCalcom(
   try {
     if (booking.calcomBookingUid === null) throw new AppError("calcom/not-found", "This booking has no Cal.com booking to confirm.");
     if (booking.calcomStatus !== "accepted") {
-      const account = await accountOfBooking(booking, deps.config);
+      const account = await accountOfBooking(booking, deps);
       await deps.bookingCalendar.confirmBooking(account, booking.calcomBookingUid);
     }
   } catch (err) {
@@ -113,7 +111,7 @@ export async function reconfirmInCalcom(bookingId: string, booking: Booking, dep
   if (uid === null || exhausted(booking, "calcom-confirm")) return null;
   const now = deps.now();
   try {
-    await deps.bookingCalendar.confirmBooking(await accountOfBooking(booking, deps.config), uid);
+    await deps.bookingCalendar.confirmBooking(await accountOfBooking(booking, deps), uid);
   } catch (err) {
     return recordFailure(bookingId, "calcom-confirm", err, now);
   }
@@ -131,7 +129,7 @@ export async function releaseInCalcom(bookingId: string, booking: Booking, deps:
   if (exhausted(booking, "calcom-release")) return null;
   const now = deps.now();
   try {
-    const account = await accountOfBooking(booking, deps.config);
+    const account = await accountOfBooking(booking, deps);
     await deps.bookingCalendar.cancelBooking(account, booking.calcomBookingUid, booking.cancellation?.reason ?? "Cancelled");
   } catch (err) {
     return recordFailure(bookingId, "calcom-release", err, now);
@@ -148,7 +146,7 @@ export async function releaseInCalcom(bookingId: string, booking: Booking, deps:
 export async function cancelLeftovers(bookingId: string, booking: Booking, deps: Dependencies): Promise<Date | null> {
   if (booking.calcomUidsToCancel.length === 0 || exhausted(booking, "calcom-release")) return null;
   const now = deps.now();
-  const account = await accountOfBooking(booking, deps.config);
+  const account = await accountOfBooking(booking, deps);
   for (const uid of booking.calcomUidsToCancel) {
     try {
       await deps.bookingCalendar.cancelBooking(account, uid, "Rescheduled");

@@ -19,7 +19,7 @@ async function newBookingFor(
   r: Reschedule,
   deps: Dependencies,
 ): Promise<{ ref: CalcomBookingRef; leftovers: string[] }> {
-  const account = await accountOfBooking(booking, deps.config);
+  const account = await accountOfBooking(booking, deps);
   const sameEventType = r.newEventTypeId === booking.calcomEventTypeId && booking.calcomBookingUid !== null;
   if (sameEventType && booking.calcomBookingUid !== null) {
     // Naming the coach as the one who moves it gets the new booking accepted at once.

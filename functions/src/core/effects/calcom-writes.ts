@@ -81,8 +81,8 @@ async function carryOut(write: CalcomWrite, deps: Dependencies): Promise<CalcomW
     const { accountForCalcomWrite, accountOfRef } = await import("../calcom-accounts.repository.js");
     const account =
       write.calcomAccount && write.coachId !== null
-        ? await accountOfRef(write.coachId, write.calcomAccount, deps.config)
-        : await accountForCalcomWrite(write.coachId, deps.config);
+        ? await accountOfRef(write.coachId, write.calcomAccount, deps)
+        : await accountForCalcomWrite(write.coachId, deps);
     // Already cancelled counts as done (the gateway reads it back); other failures are retried.
     await deps.bookingCalendar.cancelBooking(account, write.calcomBookingUid, ORPHAN_REASON);
     log.info("calcom-write.done", { key: write.key, outcome: "orphan-cancelled" });

@@ -37,7 +37,7 @@ export async function followCalcomMove(
 ): Promise<{ outcome: "processed" | "echo"; calcom: CalcomBookingRecord }> {
   const { bookingId, oldUid, newUid, by } = move;
   const now = deps.now();
-  const account = await accountOfBooking(await requireBooking(bookingId), deps.config);
+  const account = await accountOfBooking(await requireBooking(bookingId), deps);
   const fresh = await deps.bookingCalendar.getBooking(account, newUid);
   const outcome = await getDb().runTransaction(async (tx): Promise<"processed" | "echo"> => {
     const booking = await requireBooking(bookingId, tx);

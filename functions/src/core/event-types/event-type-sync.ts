@@ -112,7 +112,7 @@ async function syncUnderLease(coachId: string, deps: Dependencies): Promise<Sync
   if (coach?.calcomUserId == null) return counts; // not synced yet: the first sync fires us again
   // Resolved only when there is Cal.com work: most coach writes (a sync, our own links) need none.
   let account: CalcomAccount | undefined;
-  const accountFor = async () => (account ??= await resolveCalcomAccount(coachId, deps.config));
+  const accountFor = async () => (account ??= await resolveCalcomAccount(coachId, deps));
   const recordSnaps = await eventTypeRecordsCollection(coachId).get();
   const records = new Map<string, EventTypeRecord>(recordSnaps.docs.map((d) => [d.id, d.data()]));
   const save = async (offeringId: string, record: EventTypeRecord) => {

@@ -5,7 +5,7 @@ import { getDb, retiredCalcomAccountDoc } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import type { CalcomAccount } from "../../ports/scheduling.port.js";
 import { eventTypeInUse } from "./event-type-sync.js";
-import { connectedAccount, organizationAccount } from "../calcom-accounts.repository.js";
+import { connectedAccount, openApiKey, organizationAccount } from "../calcom-accounts.repository.js";
 
 /**
  * Removes the event types of ours left in a retired account (through its kept key, or `through`
@@ -27,7 +27,7 @@ export async function removeRetiredEventTypes(
       ? organizationAccount(deps.config)
       : retired.apiKey === null
         ? null
-        : connectedAccount({ apiKey: retired.apiKey, calcomUserId: retired.calcomUserId }));
+        : connectedAccount({ apiKey: await openApiKey(coachId, retired.apiKey, deps.keyWrapper), calcomUserId: retired.calcomUserId }));
   if (account === null) {
     log.warn("calcom.retired-account-unreachable", { coachId, mode: retired.mode });
     return { removed: 0, left: retired.eventTypeIdsToRemove.length };

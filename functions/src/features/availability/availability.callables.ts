@@ -1,4 +1,4 @@
-import { CALCOM_API_KEY } from "../../config/params.js";
+import { CALCOM_API_KEY, CREDENTIALS_KEYRING } from "../../config/params.js";
 import { defineCallable } from "../../shared/callable.js";
 
 const modules = () =>
@@ -8,7 +8,7 @@ const modules = () =>
 export const syncAvailability = defineCallable({
   name: "syncAvailability",
   auth: "required",
-  options: { secrets: [CALCOM_API_KEY] },
+  options: { secrets: [CALCOM_API_KEY, CREDENTIALS_KEYRING] },
   load: async () => {
     const [schemas, service, { getDependencies }] = await modules();
     return {
@@ -22,7 +22,7 @@ export const syncAvailability = defineCallable({
 export const getAvailableSlots = defineCallable({
   name: "getAvailableSlots",
   auth: "required",
-  options: { secrets: [CALCOM_API_KEY] },
+  options: { secrets: [CALCOM_API_KEY, CREDENTIALS_KEYRING] },
   load: async () => {
     const [schemas, service, { getDependencies }] = await modules();
     return {

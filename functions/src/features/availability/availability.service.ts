@@ -72,7 +72,7 @@ export async function syncAvailability(input: SyncAvailabilityInput, caller: Cal
 
   return withLease(`calcom-sync-${coachId}`, 60_000, deps.now, async () => {
     const coach = (await coachDoc(coachId).get()).data();
-    const account = await resolveCalcomAccount(coachId, deps.config);
+    const account = await resolveCalcomAccount(coachId, deps);
     let calcomUserId = coach?.calcomUserId ?? null;
     let provisioned = false;
     if (calcomUserId === null) {

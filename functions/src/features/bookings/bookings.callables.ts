@@ -1,4 +1,4 @@
-import { CALCOM_API_KEY, STRIPE_SECRET_KEY } from "../../config/params.js";
+import { CALCOM_API_KEY, CREDENTIALS_KEYRING, STRIPE_SECRET_KEY } from "../../config/params.js";
 import { defineCallable } from "../../shared/callable.js";
 
 const modules = () => Promise.all([import("./bookings.schemas.js"), import("./bookings.service.js"), import("../../composition-root.js")]);
@@ -8,7 +8,7 @@ export const createBooking = defineCallable({
   name: "createBooking",
   auth: "required",
   replayProtected: true,
-  options: { secrets: [CALCOM_API_KEY, STRIPE_SECRET_KEY] },
+  options: { secrets: [CALCOM_API_KEY, CREDENTIALS_KEYRING, STRIPE_SECRET_KEY] },
   load: async () => {
     const [schemas, service, { getDependencies }] = await modules();
     return { input: schemas.CreateBookingInputSchema, handler: (input, caller) => service.createBooking(input, caller, getDependencies()) };
@@ -19,7 +19,7 @@ export const createBooking = defineCallable({
 export const confirmBooking = defineCallable({
   name: "confirmBooking",
   auth: "required",
-  options: { secrets: [CALCOM_API_KEY, STRIPE_SECRET_KEY] },
+  options: { secrets: [CALCOM_API_KEY, CREDENTIALS_KEYRING, STRIPE_SECRET_KEY] },
   load: async () => {
     const [schemas, service, { getDependencies }] = await modules();
     return {

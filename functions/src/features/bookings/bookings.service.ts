@@ -97,7 +97,7 @@ export async function createBooking(
     updatedAt: nowIso,
   };
   // Read while the slot is being reserved: neither depends on it, and the student is waiting.
-  const accountRead = resolveCalcomAccount(input.coachId, deps.config);
+  const accountRead = resolveCalcomAccount(input.coachId, deps);
   const emailRead = deps.emailOf(uid);
   accountRead.catch(() => undefined);
   emailRead.catch(() => undefined);

@@ -1,6 +1,8 @@
+import { randomBytes } from "node:crypto";
 import { Timestamp } from "firebase-admin/firestore";
 import { connectionChange, needsItsCalcomAccount, type CalcomAccountRef } from "../../domain/calcom-account.js";
 import { AppError } from "../../domain/errors.js";
+import { CALCOM_WEBHOOK_COACH_PARAM } from "../../domain/calcom-account.js";
 import { CALCOM_WEBHOOK_TRIGGERS } from "../../integrations/calcom/calcom.schemas.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
 import type { Dependencies } from "../../ports/dependencies.js";
@@ -12,10 +14,10 @@ import {
   rawCoachDoc,
   retiredCalcomAccountDoc,
 } from "../../shared/firestore.js";
-import type { RetiredCalcomAccount } from "../../shared/firestore-records.js";
+import type { RetiredCalcomAccount, SealedSecret } from "../../shared/firestore-records.js";
 import { log } from "../../shared/logger.js";
 import type { CalcomAccount } from "../../ports/scheduling.port.js";
-import { connectedAccount, readCalcomCredential, saveCalcomCredential } from "../../core/calcom-accounts.repository.js";
+import { connectedAccount, readCalcomCredential, saveCalcomCredential, sealedApiKey } from "../../core/calcom-accounts.repository.js";
 import type { ConnectCalcomAccountInput } from "./calcom-accounts.schemas.js";
 import { removeRetiredEventTypes } from "../../core/event-types/retired-accounts.js";
 import { assertCalcomUserFree } from "../../core/calcom-users.js";
@@ -40,7 +42,7 @@ export async function connectCalcomAccount(input: ConnectCalcomAccountInput, cal
     throw err;
   }
   await assertCalcomUserFree(coachId, me.id);
-  const credential = await readCalcomCredential(coachId);
+  const credential = await readCalcomCredential(coachId, deps.keyWrapper);
   const coach = (await coachDoc(coachId).get()).data();
   const current: CalcomAccountRef | null = credential
     ? { mode: "connected", calcomUserId: credential.calcomUserId }
@@ -64,18 +66,22 @@ export async function connectCalcomAccount(input: ConnectCalcomAccountInput, cal
       );
   }
   // Registered before anything is recorded: a failure leaves the coach as they were, and a retry adopts the webhook.
-  const webhookId = await registerWebhook(coachId, account, deps);
+  const webhook = await registerWebhook(coachId, account, deps);
   const connectedAt = Timestamp.fromDate(deps.now());
   if (change === "switch" && current !== null) {
-    await retireAccount(coachId, current, credential?.apiKey ?? null, deps);
+    await retireAccount(coachId, current, credential ? await sealedApiKey(coachId, credential.apiKey, deps.keyWrapper) : null, deps);
   }
-  await saveCalcomCredential(coachId, {
-    kind: "apiKey",
-    apiKey: input.apiKey,
-    calcomUserId: me.id,
-    connectedAt,
-    webhookId: webhookId ?? credential?.webhookId ?? null,
-  });
+  await saveCalcomCredential(
+    coachId,
+    {
+      apiKey: input.apiKey,
+      calcomUserId: me.id,
+      connectedAt,
+      webhookId: webhook?.webhookId ?? credential?.webhookId ?? null,
+      webhookSecret: webhook?.secret ?? credential?.webhookSecret ?? null,
+    },
+    deps.keyWrapper,
+  );
   if (coach && (change === "switch" || coach.calcomUserId !== me.id)) {
     // The next sync makes a fresh schedule, and event types, in the new account.
     await rawCoachDoc(coachId).update({ calcomUserId: me.id, calcomScheduleId: null, calcomMode: "connected" });
@@ -88,27 +94,44 @@ async function hasBookingNeedingItsAccount(coachId: string, now: Date): Promise<
   const snaps = await bookingsCollection().where("coachId", "==", coachId).where("status", "in", ["requested", "confirmed"]).get();
   return snaps.docs.some((d) => needsItsCalcomAccount(d.data(), now));
 }
-/** Our webhook in the connected account, or null when no endpoint or secret is configured to register. */
+/**
+ * Our webhook in the connected account, signed with a secret of this coach's own (made here,
+ * given to Cal.com and stored sealed) and pointed at our endpoint with `?coach=<coachId>`, which
+ * tells the endpoint whose secret verifies the delivery. Null when no endpoint is configured.
+ */
 async function registerWebhook(
   coachId: string,
   account: CalcomAccount & { mode: "connected" },
   deps: Dependencies,
-): Promise<number | null> {
-  const { calcomWebhookUrl: subscriberUrl, calcomWebhookSecret: secret } = deps.config;
-  if (subscriberUrl === null || secret === null) {
+): Promise<{ webhookId: number; secret: string } | null> {
+  const endpoint = deps.config.calcomWebhookUrl;
+  if (endpoint === null) {
     // Reconciliation still polls the account: its changes are found, only later.
-    log.warn("calcom.webhook-not-registered", { coachId, urlConfigured: subscriberUrl !== null, secretConfigured: secret !== null });
+    log.warn("calcom.webhook-not-registered", { coachId });
     return null;
   }
-  const { webhookId, created } = await deps.scheduling.ensureWebhook(account, { subscriberUrl, secret, triggers: CALCOM_WEBHOOK_TRIGGERS });
+  const secret = randomBytes(32).toString("base64url");
+  const { webhookId, created } = await deps.scheduling.ensureWebhook(account, {
+    subscriberUrl: coachWebhookUrl(endpoint, coachId),
+    // The one registered before each coach had their own secret is taken over, not left beside it.
+    formerSubscriberUrls: [endpoint],
+    secret,
+    triggers: CALCOM_WEBHOOK_TRIGGERS,
+  });
   log.info("calcom.webhook-registered", { coachId, webhookId, created });
-  return webhookId;
+  return { webhookId, secret };
+}
+
+function coachWebhookUrl(endpoint: string, coachId: string): string {
+  const url = new URL(endpoint);
+  url.searchParams.set(CALCOM_WEBHOOK_COACH_PARAM, coachId);
+  return url.toString();
 }
 /**
  * Records the account the coach leaves, with the event types of ours in it to remove, and
  * resets the coach's event-type records and links so the next sync makes them in the new account.
  */
-async function retireAccount(coachId: string, left: CalcomAccountRef, apiKey: string | null, deps: Dependencies): Promise<void> {
+async function retireAccount(coachId: string, left: CalcomAccountRef, apiKey: SealedSecret | null, deps: Dependencies): Promise<void> {
   const records = await eventTypeRecordsCollection(coachId).get();
   const coach = (await coachDoc(coachId).get()).data();
   const ids = new Set<number>();

@@ -1,5 +1,5 @@
 import { onTaskDispatched } from "firebase-functions/v2/tasks";
-import { CALCOM_API_KEY, CALCOM_QUEUE_DISPATCHES_PER_SECOND } from "../../config/params.js";
+import { CALCOM_API_KEY, CREDENTIALS_KEYRING, CALCOM_QUEUE_DISPATCHES_PER_SECOND } from "../../config/params.js";
 
 /**
  * `calcomWrites`: the task queue every background write to Cal.com goes through, at a rate that
@@ -10,7 +10,7 @@ import { CALCOM_API_KEY, CALCOM_QUEUE_DISPATCHES_PER_SECOND } from "../../config
  */
 export const calcomWrites = onTaskDispatched(
   {
-    secrets: [CALCOM_API_KEY],
+    secrets: [CALCOM_API_KEY, CREDENTIALS_KEYRING],
     rateLimits: { maxDispatchesPerSecond: CALCOM_QUEUE_DISPATCHES_PER_SECOND, maxConcurrentDispatches: 4 },
     // About 20 minutes of retries (5 s doubling to 5 min) outlast a Cal.com outage's usual length;
     // a write still failing after them is enqueued again by reconciliation.

@@ -1,4 +1,4 @@
-import { CALCOM_API_KEY, STRIPE_SECRET_KEY } from "../../config/params.js";
+import { CALCOM_API_KEY, CREDENTIALS_KEYRING, STRIPE_SECRET_KEY } from "../../config/params.js";
 import { defineCallable } from "../../shared/callable.js";
 
 /** `cancelBooking`: the student or the coach cancels; the refund follows the booking's frozen policy. */
@@ -7,7 +7,7 @@ export const cancelBooking = defineCallable({
   auth: "required",
   replayProtected: true,
   // Cancelling an unpaid hold expires its Checkout Session; the far-end work of a paid one runs in the trigger.
-  options: { secrets: [CALCOM_API_KEY, STRIPE_SECRET_KEY] },
+  options: { secrets: [CALCOM_API_KEY, CREDENTIALS_KEYRING, STRIPE_SECRET_KEY] },
   load: async () => {
     const [schemas, service, { getDependencies }] = await Promise.all([
       import("./cancellations.schemas.js"),

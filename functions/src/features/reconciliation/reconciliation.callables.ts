@@ -1,11 +1,11 @@
-import { CALCOM_API_KEY, STRIPE_SECRET_KEY } from "../../config/params.js";
+import { CALCOM_API_KEY, CREDENTIALS_KEYRING, STRIPE_SECRET_KEY } from "../../config/params.js";
 import { defineCallable } from "../../shared/callable.js";
 
 /** `reconcileBooking`: an admin compares one booking with Cal.com and Stripe and heals the drift (or only reports it, `dryRun`). */
 export const reconcileBooking = defineCallable({
   name: "reconcileBooking",
   auth: "required",
-  options: { secrets: [CALCOM_API_KEY, STRIPE_SECRET_KEY] },
+  options: { secrets: [CALCOM_API_KEY, CREDENTIALS_KEYRING, STRIPE_SECRET_KEY] },
   load: async () => {
     const [schemas, service, { getDependencies }, { AppError }] = await Promise.all([
       import("./reconciliation.schemas.js"),

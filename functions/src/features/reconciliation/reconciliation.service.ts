@@ -75,7 +75,7 @@ interface CalcomPoll {
 async function calcomPolls(deps: Dependencies): Promise<CalcomPoll[]> {
   const org = organizationAccount(deps.config);
   const polls: CalcomPoll[] = org === null ? [] : [{ key: "organization", account: org, coachId: null, ref: null }];
-  for (const { coachId, credential } of await listConnectedCredentials()) {
+  for (const { coachId, credential } of await listConnectedCredentials(deps.keyWrapper)) {
     const ref = { mode: "connected" as const, calcomUserId: credential.calcomUserId };
     // Two coaches on one Cal.com account would be one poll: the key names the account.
     if (polls.some((p) => p.key === calcomAccountKey(ref))) continue;
@@ -92,7 +92,7 @@ async function calcomView(booking: Booking, changedInCalcom: boolean, deps: Depe
   // read, so a pass over many holds does not spend the key's budget.
   const paidLive = booking.status === "confirmed" || (booking.status === "requested" && booking.paymentStatus === "paid");
   if (booking.calcomBookingUid === null || !(paidLive || (changedInCalcom && booking.status !== "cancelled"))) return null;
-  const account = await accountOfBooking(booking, deps.config);
+  const account = await accountOfBooking(booking, deps);
   return deps.bookingCalendar.getBooking(account, booking.calcomBookingUid);
 }
 
@@ -461,6 +461,17 @@ export async function reconcileRecent(options: { dryRun: boolean }, deps: Depend
       for (const retired of await listRetiredWithEventTypes()) await removeRetiredEventTypes(retired.coachId, retired, deps);
     } catch (err) {
       failed("retired-event-types", err);
+    }
+  }
+
+  // Coach credentials under an older key version re-wrapped (and plain ones sealed): key rotation's last step.
+  if (!options.dryRun) {
+    try {
+      const { rewrapCredentials } = await import("../../core/credential-rewrap.js");
+      for (const target of (await rewrapCredentials(deps.keyWrapper)).failed)
+        run.errors.push({ target, code: "credentials/rewrap-failed" });
+    } catch (err) {
+      failed("credentials-rewrap", err);
     }
   }
 

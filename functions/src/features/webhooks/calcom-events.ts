@@ -1,5 +1,6 @@
 import { calcomCanceller } from "../../domain/calcom-cancellation.js";
 import { calcomMover } from "../../domain/calcom-move.js";
+import { deliveryMayConcern, type CalcomDeliveryScope } from "../../domain/calcom-account.js";
 import { storedReason } from "../../domain/text.js";
 import { CALCOM_HANDLED_TRIGGERS, type CalcomWebhook } from "../../integrations/calcom/calcom.schemas.js";
 import type { Dependencies } from "../../ports/dependencies.js";
@@ -18,6 +19,19 @@ interface AppliedCalcomEvent {
 async function bookingIdByUid(uid: string): Promise<string | null> {
   const snap = await bookingsCollection().where("calcomBookingUid", "==", uid).limit(1).get();
   return snap.docs[0]?.id ?? null;
+}
+
+/**
+ * Whether every booking of ours the delivery names (its booking, and for a move the one moved)
+ * may be spoken about in `scope` (domain deliveryMayConcern). A uid we do not know is no one's.
+ */
+export async function deliveryInScope(hook: CalcomWebhook, scope: CalcomDeliveryScope): Promise<boolean> {
+  for (const uid of [hook.payload.uid, hook.payload.rescheduleUid]) {
+    if (!uid) continue;
+    const bookingId = await bookingIdByUid(uid);
+    if (bookingId !== null && !deliveryMayConcern(scope, await requireBooking(bookingId))) return false;
+  }
+  return true;
 }
 
 /**
@@ -40,7 +54,7 @@ export async function applyCalcomEvent(hook: CalcomWebhook, deps: Dependencies):
 
   if (trigger === "BOOKING_CANCELLED" || trigger === "BOOKING_REJECTED") {
     if (booking.status === "cancelled") return { outcome: "echo", bookingId };
-    const account = await accountOfBooking(booking, deps.config);
+    const account = await accountOfBooking(booking, deps);
     const current = await deps.bookingCalendar.getBooking(account, uid);
     if (current.status !== "cancelled" && current.status !== "rejected") return { outcome: "ignored", bookingId };
     // Rejecting is the host's doing; a cancellation is the student's only when an attendee made it,

@@ -176,7 +176,7 @@ export class CalcomSchedulingGateway implements SchedulingGateway {
 
   async ensureWebhook(
     account: CalcomAccount & { mode: "connected" },
-    input: { subscriberUrl: string; secret: string; triggers: readonly string[] },
+    input: { subscriberUrl: string; formerSubscriberUrls?: readonly string[]; secret: string; triggers: readonly string[] },
   ): Promise<{ webhookId: number; created: boolean }> {
     return this.mapped(async () => {
       const body = {
@@ -186,8 +186,10 @@ export class CalcomSchedulingGateway implements SchedulingGateway {
         secret: input.secret,
         version: "2021-10-20" as const,
       };
-      // Ours is adopted by its subscriber URL: a repeated connect updates it (the secret may have changed) rather than adding one.
-      const ours = (await calcomApi.listWebhooks(this.client, account.apiKey)).find((w) => w.subscriberUrl === input.subscriberUrl);
+      // Ours is adopted by its subscriber URL (or a former one): a repeated connect updates it (a new secret) rather than adding one.
+      const urls = [input.subscriberUrl, ...(input.formerSubscriberUrls ?? [])];
+      const existing = await calcomApi.listWebhooks(this.client, account.apiKey);
+      const ours = urls.map((url) => existing.find((w) => w.subscriberUrl === url)).find((w) => w !== undefined);
       if (ours) return { webhookId: (await calcomApi.updateWebhook(this.client, account.apiKey, ours.id, body)).id, created: false };
       return { webhookId: (await calcomApi.createWebhook(this.client, account.apiKey, body)).id, created: true };
     });
