@@ -33,6 +33,9 @@ const FUNCTIONS = {
   calcomWebhook: "./features/webhooks/calcom-webhook.function.js",
   reconcileBooking: "./features/reconciliation/reconciliation.callables.js",
   reconcileBookings: "./features/reconciliation/reconciliation.schedules.js",
+  exportMyData: "./features/personal-data/personal-data.callables.js",
+  deleteMyAccount: "./features/personal-data/personal-data.callables.js",
+  onAuthUserDeleted: "./features/personal-data/personal-data.triggers.js",
   api: "./rest-api/rest-api.function.js",
 } as const satisfies Record<string, string>;
 

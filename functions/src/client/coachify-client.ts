@@ -32,6 +32,9 @@ import {
 import type { coachStatement, quoteCancellation, quoteReschedule, saveCancellationPolicy } from "../features/money/money.service.js";
 import { RemoveOfferingInputSchema, SaveOfferingInputSchema } from "../features/offerings/offerings.schemas.js";
 import type { removeOffering, saveOffering } from "../features/offerings/offerings.service.js";
+import type { deleteMyAccount } from "../features/personal-data/deletion.service.js";
+import type { exportMyData } from "../features/personal-data/export.service.js";
+import { PersonalDataInputSchema } from "../features/personal-data/personal-data.schemas.js";
 import { ReconcileBookingInputSchema } from "../features/reconciliation/reconciliation.schemas.js";
 import type { BookingReconciliation } from "../features/reconciliation/reconciliation.service.js";
 import { RescheduleBookingInputSchema } from "../features/reschedules/reschedules.schemas.js";
@@ -120,6 +123,12 @@ export function coachifyClient(transport: Transport) {
       transport,
       "reconcileBooking",
       ReconcileBookingInputSchema,
+    ),
+    exportMyData: method<typeof PersonalDataInputSchema, Answer<typeof exportMyData>>(transport, "exportMyData", PersonalDataInputSchema),
+    deleteMyAccount: method<typeof PersonalDataInputSchema, Answer<typeof deleteMyAccount>>(
+      transport,
+      "deleteMyAccount",
+      PersonalDataInputSchema,
     ),
   };
 }

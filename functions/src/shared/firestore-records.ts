@@ -167,3 +167,15 @@ export type SlotCacheEntry = z.output<typeof SlotCacheEntrySchema>;
  * and event-type syncs need no such record: reconciliation finds them from their own state.
  */
 export const UnfinishedCalcomWriteSchema = z.object({ write: CalcomWriteSchema, code: z.string(), failedAt: z.instanceof(Timestamp) });
+
+/**
+ * `deletedUsers/{uid}`: an account deleted through `deleteMyAccount` or from Auth. It holds no
+ * personal data: only when and how. While it exists, a booking write about this uid (a late
+ * refund's notice, a reason from Cal.com) is followed by the same erasure, so nothing personal
+ * comes back.
+ */
+export const DeletedUserSchema = z.object({
+  deletedAt: z.instanceof(Timestamp),
+  /** Who asked: the person, an admin for them, or an Auth deletion made elsewhere (the console). */
+  via: z.enum(["self", "admin", "auth"]),
+});

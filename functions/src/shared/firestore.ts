@@ -17,6 +17,7 @@ import {
   CalcomCredentialSchema,
   CalcomUserRecordSchema,
   CoachCalendarSchema,
+  DeletedUserSchema,
   EventTypeRecordSchema,
   EventTypeSyncStateSchema,
   RetiredCalcomAccountSchema,
@@ -85,6 +86,7 @@ const eventTypeRecordConverter = converterFor(EventTypeRecordSchema);
 const eventTypeSyncStateConverter = converterFor(EventTypeSyncStateSchema);
 const slotCacheEntryConverter = converterFor(SlotCacheEntrySchema);
 const unfinishedCalcomWriteConverter = converterFor(UnfinishedCalcomWriteSchema);
+const deletedUserConverter = converterFor(DeletedUserSchema);
 
 const collection = (path: string): CollectionReference => getDb().collection(path);
 
@@ -107,7 +109,12 @@ export function newBookingId(): string {
   return collection("bookings").doc().id;
 }
 
-/** `bookings/{bookingId}/events/{eventId}`: the booking's audit trail. */
+/** `bookings/{bookingId}/events`: the booking's audit trail. */
+export function bookingEventsCollection(bookingId: string): CollectionReference {
+  return rawBookingDoc(bookingId).collection("events");
+}
+
+/** `bookings/{bookingId}/events/{eventId}`: one entry of the booking's audit trail. */
 export function bookingEventDoc(bookingId: string, eventId: string): DocumentReference {
   return rawBookingDoc(bookingId).collection("events").doc(eventId);
 }
@@ -208,12 +215,25 @@ export function unfinishedCalcomWriteDoc(taskId: string) {
 
 /** `notifications/{bookingId}_{kind}_{recipientId}`: what a user is told (clients read their own). */
 export function notificationDoc(notificationId: string): DocumentReference {
-  return collection("notifications").doc(notificationId);
+  return notificationsCollection().doc(notificationId);
+}
+
+export function notificationsCollection(): CollectionReference {
+  return collection("notifications");
 }
 
 /** `adminAlerts/{bookingId}_{escalationId}`: what an administrator has to settle. */
 export function adminAlertDoc(alertId: string): DocumentReference {
-  return collection("adminAlerts").doc(alertId);
+  return adminAlertsCollection().doc(alertId);
+}
+
+export function adminAlertsCollection(): CollectionReference {
+  return collection("adminAlerts");
+}
+
+/** `deletedUsers/{uid}`: an account that was deleted (no personal data), so late writes about it add none back. */
+export function deletedUserDoc(uid: string) {
+  return collection("deletedUsers").doc(uid).withConverter(deletedUserConverter);
 }
 
 /** `webhookEvents/{source}_{id}`: the claim of one webhook delivery, so a redelivery is applied once. */

@@ -8,6 +8,7 @@ import { getHealth } from "../../src/features/health/health.callables.js";
 import { saveSchedulingLimits } from "../../src/features/limits/limits.callables.js";
 import { coachStatement, quoteCancellation, quoteReschedule, saveCancellationPolicy } from "../../src/features/money/money.callables.js";
 import { removeOffering, saveOffering } from "../../src/features/offerings/offerings.callables.js";
+import { deleteMyAccount, exportMyData } from "../../src/features/personal-data/personal-data.callables.js";
 import { reconcileBooking } from "../../src/features/reconciliation/reconciliation.callables.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.callables.js";
 import type { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
@@ -31,6 +32,9 @@ export const CALLABLES = {
   quoteReschedule,
   coachStatement,
   reconcileBooking,
+  exportMyData,
+  // Last: the authorization matrix runs in this order, and a deletion ends the student's account.
+  deleteMyAccount,
 } as const;
 export type CallableName = keyof typeof CALLABLES;
 

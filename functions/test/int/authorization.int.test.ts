@@ -52,6 +52,10 @@ export const AUTHORIZATION_MATRIX: Record<CallableName, Expected> = {
   reconcileBooking: row(U, P, P, P, P, "ok"),
   // The coach has live bookings in the organization: another account is refused (#17), not for who they are.
   connectCalcomAccount: row(U, "ok", "ok", "failed-precondition", "ok", "ok"),
+  // About the student: their own, or an admin's; anyone else naming them is refused.
+  exportMyData: row(U, "ok", P, P, P, "ok"),
+  // Last: the student's account is gone after it (the admin's run finds nothing more to do).
+  deleteMyAccount: row(U, "ok", P, P, P, "ok"),
 };
 
 const standIns = useStandIns();
@@ -164,6 +168,9 @@ describe("who may call what", () => {
         return { from: "2029-01-01T00:00:00Z", to: "2029-12-31T00:00:00Z", coachId: ids.coach };
       case "reconcileBooking":
         return { bookingId: booking.id, dryRun: true };
+      case "exportMyData":
+      case "deleteMyAccount":
+        return { uid: ids.student };
       case "connectCalcomAccount":
         return { apiKey: standIns.calcom.addUser({ email: `${role}-${uniqueId("own")}@example.com` }).apiKey };
     }

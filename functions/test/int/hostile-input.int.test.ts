@@ -15,6 +15,7 @@ import {
   SaveCancellationPolicyInputSchema,
 } from "../../src/features/money/money.schemas.js";
 import { RemoveOfferingInputSchema, SaveOfferingInputSchema } from "../../src/features/offerings/offerings.schemas.js";
+import { PersonalDataInputSchema } from "../../src/features/personal-data/personal-data.schemas.js";
 import { saveOffering } from "../../src/features/offerings/offerings.service.js";
 import { syncOfferingEventTypes } from "../../src/core/event-types/event-type-sync.js";
 import { ReconcileBookingInputSchema } from "../../src/features/reconciliation/reconciliation.schemas.js";
@@ -55,6 +56,8 @@ const SCHEMAS: Record<Exclude<CallableName, "getHealth">, z.ZodType> = {
   quoteReschedule: QuoteRescheduleInputSchema,
   coachStatement: CoachStatementInputSchema,
   reconcileBooking: ReconcileBookingInputSchema,
+  exportMyData: PersonalDataInputSchema,
+  deleteMyAccount: PersonalDataInputSchema,
 };
 
 const standIns = useStandIns();
@@ -142,9 +145,12 @@ function hostilePayload(keys: string[]): fc.Arbitrary<unknown> {
   );
 }
 
+type Wrapped = { shape?: Record<string, unknown>; unwrap?: () => Wrapped };
 function keysOf(schema: z.ZodType): string[] {
-  const shape = (schema as unknown as { shape?: Record<string, unknown> }).shape;
-  return shape ? Object.keys(shape) : [];
+  // An optional or nullable object (`{ uid }` or nothing) is looked into for its keys.
+  let inner = schema as unknown as Wrapped;
+  while (!inner.shape && inner.unwrap) inner = inner.unwrap();
+  return inner.shape ? Object.keys(inner.shape) : [];
 }
 
 const callerArb = fc.constantFrom<Caller | null>(

@@ -7,7 +7,20 @@ import {
   type RulesTestContext,
   type RulesTestEnvironment,
 } from "@firebase/rules-unit-testing";
-import { collection, doc, getDoc, getDocs, query, setDoc, setLogLevel, Timestamp, updateDoc, where, deleteDoc } from "firebase/firestore";
+import {
+  collection,
+  deleteField,
+  doc,
+  getDoc,
+  getDocs,
+  query,
+  setDoc,
+  setLogLevel,
+  Timestamp,
+  updateDoc,
+  where,
+  deleteDoc,
+} from "firebase/firestore";
 import { afterAll, beforeAll, beforeEach, describe, it } from "vitest";
 
 const RULES = fileURLToPath(new URL("../../../firestore.rules", import.meta.url));
@@ -131,6 +144,32 @@ describe("coaches", () => {
   ]);
 });
 
+describe("coach profile field types", () => {
+  const create = (data: Record<string, unknown>) => (c: RulesTestContext) => setDoc(doc(c.firestore(), "coaches/student-1"), data);
+  const update = (data: Record<string, unknown>) => (c: RulesTestContext) => updateDoc(doc(c.firestore(), "coaches/coach-1"), data);
+  allowed([
+    ["student", "create a profile with a 200-character name", create({ displayName: "n".repeat(200), timeZone: "Europe/Paris" })],
+    ["coach", "rename themselves with a string", update({ displayName: "Ada B." })],
+    ["coach", "remove their display name", update({ displayName: deleteField() })],
+    ["coach", "change their time zone to a string", update({ timeZone: "Asia/Tokyo" })],
+  ]);
+  denied([
+    ["student", "create a profile whose name is a number", create({ displayName: 42, timeZone: "UTC" })],
+    ["student", "create a profile whose name is a map", create({ displayName: { first: "A" }, timeZone: "UTC" })],
+    ["student", "create a profile with a 201-character name", create({ displayName: "n".repeat(201), timeZone: "UTC" })],
+    ["student", "create a profile whose time zone is a number", create({ timeZone: 1 })],
+    ["student", "create a profile whose time zone is empty", create({ timeZone: "" })],
+    ["student", "create a profile whose time zone is 65 characters", create({ timeZone: "z".repeat(65) })],
+    ["student", "create a profile without a time zone", create({ displayName: "A" })],
+    ["coach", "set their name to a boolean", update({ displayName: true })],
+    ["coach", "set their name to a list", update({ displayName: ["A", "B"] })],
+    ["coach", "set their name to null", update({ displayName: null })],
+    ["coach", "set their name to 201 characters", update({ displayName: "n".repeat(201) })],
+    ["coach", "set their time zone to a timestamp", update({ timeZone: Timestamp.now() })],
+    ["coach", "remove their time zone", update({ timeZone: deleteField() })],
+  ]);
+});
+
 describe("bookings", () => {
   allowed([
     ["student", "read their own booking", read("bookings/b1")],
@@ -205,6 +244,13 @@ describe("notifications", () => {
     ["otherStudent", "mark someone else's notification read", markRead("notifications/n-s1")],
     ["coach", "create a notification", (c) => setDoc(doc(c.firestore(), "notifications/n-new"), { recipientId: "student-1", title: "x" })],
     ["otherCoach", "read another coach's notification", read("notifications/n-c1")],
+    [
+      "student",
+      "mark their notification read with a string",
+      (c) => updateDoc(doc(c.firestore(), "notifications/n-s1"), { readAt: "now" }),
+    ],
+    ["student", "mark their notification read with a number", (c) => updateDoc(doc(c.firestore(), "notifications/n-s1"), { readAt: 1 })],
+    ["coach", "mark their notification read with null", (c) => updateDoc(doc(c.firestore(), "notifications/n-c1"), { readAt: null })],
   ]);
 });
 
@@ -219,5 +265,13 @@ describe("server-only collections", () => {
     ]),
   );
   denied(roles.map((role): Case => [role, "read the webhook ledger", read("webhookEvents/stripe_evt_1")]));
+  denied(roles.map((role): Case => [role, "read a deleted-account marker", read("deletedUsers/student-1")]));
+  denied(
+    roles.map((role): Case => [
+      role,
+      "write a deleted-account marker",
+      (c) => setDoc(doc(c.firestore(), "deletedUsers/student-1"), { deletedAt: Timestamp.now(), via: "self" }),
+    ]),
+  );
   allowed([["coach", "still read their own coach document (the credential lives apart)", read("coaches/coach-1")]]);
 });
