@@ -1,8 +1,25 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import qs from "qs";
+import type Stripe from "stripe";
 import { stripeTestSignature } from "../../src/integrations/stripe/stripe-webhook.js";
 import { DeliveryPlan, WebhookSender, listenOnLoopback, type LoopbackServer } from "./loopback-server.js";
+import { StripeHttpError, invalidRequest } from "./stripe-error.js";
+import {
+  chargeObject,
+  disputeObject,
+  paymentIntentObject,
+  refundObject,
+  sessionObject,
+  type FakeCharge,
+  type FakeDispute,
+  type FakePaymentIntent,
+  type FakeRefund,
+  type FakeRefundStatus,
+  type FakeSession,
+} from "./stripe-objects.js";
+import { PINNED_STRIPE_VERSION, checkProseRules, checkStripeVersion } from "./stripe-prose-rules.js";
+import { checkAgainstDescription, findStripeOperation } from "./stripe-request-schema.js";
 
 /**
  * A stateful stand-in for the part of Stripe's API this backend uses, on loopback, answering the
@@ -11,93 +28,36 @@ import { DeliveryPlan, WebhookSender, listenOnLoopback, type LoopbackServer } fr
  * parameters → the same answer, replayed; other parameters → `idempotency_error`), the error
  * envelope, and signed webhooks that can be dropped, duplicated or held. A test-only route pays
  * an open session (by card, or by a delayed method that settles later). Test support only: never imported by production code.
+ *
+ * As strict as Stripe (docs/stand-ins.md): every request to /v1 is held against Stripe's
+ * description (stripe-subset.openapi.json) and the rules Stripe states only in prose, and refused
+ * as Stripe refuses; objects carry every field Stripe always sends (stripe-objects.ts); events
+ * name the API request that caused them.
  */
 
-const API_VERSION = "2026-10-28.endive";
+export type { FakeSession, FakeCharge, FakeDispute, FakeRefund, FakeRefundStatus } from "./stripe-objects.js";
 
-export interface FakeSession {
-  id: string;
-  object: "checkout.session";
-  status: "open" | "complete" | "expired";
-  payment_status: "unpaid" | "paid";
-  amount_subtotal: number;
-  amount_total: number;
-  currency: string;
-  url: string | null;
-  expires_at: number;
-  created: number;
-  client_reference_id: string | null;
-  customer_email: string | null;
-  metadata: Record<string, string>;
-  mode: "payment";
-  livemode: false;
-  success_url: string | null;
-  cancel_url: string | null;
-  payment_intent: string | null;
-  ui_mode: "hosted_page";
-  payment_intent_metadata: Record<string, string>;
-}
-export interface FakeCharge {
-  id: string;
-  object: "charge";
-  amount: number;
-  amount_refunded: number;
-  refunded: boolean;
-  currency: string;
-  payment_intent: string;
-  disputed: boolean;
-  metadata: Record<string, string>;
-}
-export interface FakeDispute {
-  id: string;
-  object: "dispute";
-  amount: number;
-  currency: string;
-  charge: string;
-  payment_intent: string;
-  reason: string;
-  status: "needs_response" | "under_review" | "won" | "lost" | "warning_needs_response" | "warning_under_review" | "warning_closed";
-  is_charge_refundable: boolean;
-  evidence_details: { due_by: number | null; has_evidence: boolean; past_due: boolean; submission_count: number };
-  created: number;
-  livemode: false;
-  metadata: Record<string, string>;
-}
-export type FakeRefundStatus = "succeeded" | "pending" | "requires_action" | "failed" | "canceled";
-export interface FakeRefund {
-  id: string;
-  object: "refund";
-  amount: number;
-  currency: string;
-  charge: string;
-  payment_intent: string;
-  status: FakeRefundStatus;
-  reason: string | null;
-  metadata: Record<string, string>;
-  created: number;
-}
 export interface StripeRecordedRequest {
   method: string;
   path: string;
   idempotencyKey: string | null;
   params: Record<string, unknown>;
   status: number;
+  /** The body answered (what the conformance test holds against Stripe's description). */
+  answer: unknown;
+  /** When Stripe's description or its prose rules refused the request: the error it answered. */
+  refusal: { code: string | null; param: string | null; message: string } | null;
   /** When it arrived (epoch ms) and how long the answer took (ms): the far end's own latency. */
   at: number;
   durationMs: number;
 }
 
-class StripeHttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    message: string,
-    readonly code?: string,
-    readonly param?: string,
-  ) {
-    super(message);
-  }
+/** What an event says of the API call that caused it: both null for what Stripe does by itself (a buyer paying, a dispute). */
+interface EventCause {
+  id: string | null;
+  idempotency_key: string | null;
 }
+const AUTOMATIC: EventCause = { id: null, idempotency_key: null };
 
 const IDEMPOTENCY_KEPT_MS = 24 * 3_600_000;
 
@@ -108,19 +68,7 @@ function id(prefix: string): string {
 export class FakeStripe {
   readonly requests: StripeRecordedRequest[] = [];
   readonly sessions = new Map<string, FakeSession>();
-  readonly paymentIntents = new Map<
-    string,
-    {
-      id: string;
-      object: "payment_intent";
-      amount: number;
-      currency: string;
-      status: string;
-      latest_charge: string;
-      metadata: Record<string, string>;
-      last_payment_error?: Record<string, string>;
-    }
-  >();
+  readonly paymentIntents = new Map<string, FakePaymentIntent>();
   readonly charges = new Map<string, FakeCharge>();
   readonly refunds = new Map<string, FakeRefund>();
   readonly disputes = new Map<string, FakeDispute>();
@@ -241,15 +189,18 @@ export class FakeStripe {
       payment_intent: paymentIntentId,
       disputed: false,
       metadata: {},
+      created: Math.floor(this.now() / 1000),
     });
-    const paymentIntent = {
+    const paymentIntent: FakePaymentIntent = {
       id: paymentIntentId,
-      object: "payment_intent" as const,
+      object: "payment_intent",
       amount: session.amount_total,
       currency: session.currency,
       status: "succeeded",
       latest_charge: chargeId,
       metadata: session.payment_intent_metadata,
+      description: session.payment_intent_description,
+      created: Math.floor(this.now() / 1000),
     };
     this.paymentIntents.set(paymentIntentId, paymentIntent);
     session.status = "complete";
@@ -257,7 +208,7 @@ export class FakeStripe {
     session.payment_intent = paymentIntentId;
     session.url = null;
     this.emit("checkout.session.completed", this.sessionOut(session));
-    this.emit("payment_intent.succeeded", paymentIntent);
+    this.emit("payment_intent.succeeded", paymentIntentObject(paymentIntent));
     return session;
   }
 
@@ -278,6 +229,8 @@ export class FakeStripe {
       status: "processing",
       latest_charge: "",
       metadata: session.payment_intent_metadata,
+      description: session.payment_intent_description,
+      created: Math.floor(this.now() / 1000),
     });
     session.status = "complete";
     session.payment_intent = paymentIntentId;
@@ -312,27 +265,30 @@ export class FakeStripe {
       payment_intent: pi.id,
       disputed: false,
       metadata: {},
+      created: Math.floor(this.now() / 1000),
     });
     pi.status = "succeeded";
     pi.latest_charge = chargeId;
     session.payment_status = "paid";
     this.emit("checkout.session.async_payment_succeeded", this.sessionOut(session));
-    this.emit("payment_intent.succeeded", pi);
+    this.emit("payment_intent.succeeded", paymentIntentObject(pi));
     return session;
   }
 
   /** Test-only: the buyer's card is declined; the session stays open and payment_intent.payment_failed is sent. */
-  failPayment(sessionId: string): { id: string; metadata: Record<string, string>; last_payment_error?: Record<string, string> } {
+  failPayment(sessionId: string): FakePaymentIntent {
     const session = this.requireSession(sessionId);
     const paymentIntentId = id("pi");
-    const paymentIntent = {
+    const paymentIntent: FakePaymentIntent = {
       id: paymentIntentId,
-      object: "payment_intent" as const,
+      object: "payment_intent",
       amount: session.amount_total,
       currency: session.currency,
       status: "requires_payment_method",
       latest_charge: "",
       metadata: session.payment_intent_metadata,
+      description: session.payment_intent_description,
+      created: Math.floor(this.now() / 1000),
       last_payment_error: {
         type: "card_error",
         code: "card_declined",
@@ -341,12 +297,15 @@ export class FakeStripe {
       },
     };
     this.paymentIntents.set(paymentIntentId, paymentIntent);
-    this.emit("payment_intent.payment_failed", paymentIntent);
+    this.emit("payment_intent.payment_failed", paymentIntentObject(paymentIntent));
     return paymentIntent;
   }
 
-  /** Test-only: the session reaches its expiry (as Stripe does on its own at `expires_at`). */
-  expire(sessionId: string): FakeSession {
+  /**
+   * Test-only: the session reaches its expiry (as Stripe does on its own at `expires_at`); also the
+   * expire call of the API, whose request then caused the event.
+   */
+  expire(sessionId: string, cause: EventCause = AUTOMATIC): FakeSession {
     const session = this.requireSession(sessionId);
     if (session.status !== "open")
       throw new StripeHttpError(
@@ -356,7 +315,7 @@ export class FakeStripe {
       );
     session.status = "expired";
     session.url = null;
-    this.emit("checkout.session.expired", this.sessionOut(session));
+    this.emit("checkout.session.expired", this.sessionOut(session), cause);
     return session;
   }
 
@@ -388,7 +347,7 @@ export class FakeStripe {
     };
     charge.disputed = true;
     this.disputes.set(dispute.id, dispute);
-    this.emit("charge.dispute.created", dispute);
+    this.emit("charge.dispute.created", disputeObject(dispute));
     return dispute;
   }
 
@@ -398,7 +357,7 @@ export class FakeStripe {
     if (!dispute) throw new StripeHttpError(404, "invalid_request_error", `No such dispute: '${disputeId}'`, "resource_missing");
     if (dispute.status === "needs_response") dispute.status = "under_review";
     else if (dispute.status === "warning_needs_response") dispute.status = "warning_under_review";
-    this.emit("charge.dispute.updated", dispute);
+    this.emit("charge.dispute.updated", disputeObject(dispute));
     return dispute;
   }
 
@@ -409,7 +368,7 @@ export class FakeStripe {
     dispute.status = dispute.status.startsWith("warning_") ? "warning_closed" : outcome;
     const charge = this.charges.get(dispute.charge);
     if (charge && dispute.status !== "lost") charge.disputed = false;
-    this.emit("charge.dispute.closed", dispute);
+    this.emit("charge.dispute.closed", disputeObject(dispute));
     return dispute;
   }
 
@@ -436,10 +395,9 @@ export class FakeStripe {
     return { rawBody, signature: stripeTestSignature(rawBody, secret, options.timestamp), eventId };
   }
 
-  sessionOut(s: FakeSession): Omit<FakeSession, "payment_intent_metadata"> {
-    const out: Partial<FakeSession> = { ...s };
-    delete out.payment_intent_metadata;
-    return out as Omit<FakeSession, "payment_intent_metadata">;
+  /** The session as Stripe sends it (every field it always sends). */
+  sessionOut(s: FakeSession): Stripe.Checkout.Session {
+    return sessionObject(s);
   }
 
   // ---- HTTP ----
@@ -452,32 +410,48 @@ export class FakeStripe {
     const method = (req.method ?? "GET").toUpperCase();
     const params = qs.parse(method === "GET" ? url.search.slice(1) : raw, { depth: 10, arrayLimit: 100 }) as Record<string, unknown>;
     const idempotencyKey = typeof req.headers["idempotency-key"] === "string" ? req.headers["idempotency-key"] : null;
-    const record: StripeRecordedRequest = { method, path: url.pathname, idempotencyKey, params, status: 0, at: Date.now(), durationMs: 0 };
+    const record: StripeRecordedRequest = {
+      method,
+      path: url.pathname,
+      idempotencyKey,
+      params,
+      status: 0,
+      answer: undefined,
+      refusal: null,
+      at: Date.now(),
+      durationMs: 0,
+    };
     this.requests.push(record);
     const arrived = performance.now();
-    const headers: Record<string, string> = { "content-type": "application/json", "request-id": id("req"), "stripe-version": API_VERSION };
+    const requestId = id("req");
+    const headers: Record<string, string> = {
+      "content-type": "application/json",
+      "request-id": requestId,
+      "stripe-version": PINNED_STRIPE_VERSION,
+    };
     if (idempotencyKey) headers["idempotency-key"] = idempotencyKey;
     const send = (status: number, body: unknown, extra: Record<string, string> = {}) => {
       record.status = status;
+      record.answer = body;
       res.writeHead(status, { ...headers, ...extra });
       res.end(JSON.stringify(body));
       record.durationMs = performance.now() - arrived;
     };
     const sendError = (err: StripeHttpError) => {
-      send(err.status, {
-        error: {
-          type: err.type,
-          message: err.message,
-          ...(err.code ? { code: err.code } : {}),
-          ...(err.param ? { param: err.param } : {}),
-        },
-      });
+      send(err.status, err.envelope());
     };
+    const stripeApi = !url.pathname.startsWith("/__standin/");
 
     try {
       const auth = req.headers.authorization ?? "";
-      if (!url.pathname.startsWith("/__standin/") && !/^Bearer sk_test_\S+$/.test(auth)) {
+      if (stripeApi && !/^Bearer sk_test_\S+$/.test(auth)) {
         throw new StripeHttpError(401, "invalid_request_error", "Invalid API Key provided.");
+      }
+      const versionHeader = req.headers["stripe-version"];
+      const badVersion = stripeApi ? checkStripeVersion(typeof versionHeader === "string" ? versionHeader : undefined) : null;
+      if (badVersion) {
+        record.refusal = { code: null, param: null, message: badVersion.message };
+        throw badVersion;
       }
       const route = `${method} ${url.pathname.replace(/\/(cs|pi|re|ch|dp)_test_[0-9a-f]+/, "/{id}")}`;
       const hash = createHash("sha256")
@@ -520,7 +494,17 @@ export class FakeStripe {
         // starts executing is not stored: the SDK's own retry (same key) then goes through.
         throw new StripeHttpError(hit.status, hit.status === 429 ? "rate_limit_error" : "api_error", "Injected failure");
       }
-      const body = this.dispatch(method, url.pathname, params);
+      // What Stripe refuses as malformed is refused before anything runs, and stores nothing under the key.
+      const operation = stripeApi ? findStripeOperation(method, url.pathname) : undefined;
+      const refused = operation
+        ? (checkAgainstDescription(operation, params) ?? checkProseRules(method, operation.template, params, Math.floor(this.now() / 1000)))
+        : null;
+      if (refused) {
+        record.refusal = { code: refused.code ?? null, param: refused.param ?? null, message: refused.message };
+        throw refused;
+      }
+      const cause: EventCause = stripeApi ? { id: requestId, idempotency_key: idempotencyKey } : AUTOMATIC;
+      const body = this.dispatch(method, url.pathname, params, cause);
       if (method === "POST" && idempotencyKey) this.idempotency.set(idempotencyKey, { hash, status: 200, body, at: this.now() });
       await answer(200, body);
     } catch (err) {
@@ -529,7 +513,7 @@ export class FakeStripe {
     }
   }
 
-  private dispatch(method: string, path: string, p: Record<string, unknown>): unknown {
+  private dispatch(method: string, path: string, p: Record<string, unknown>, cause: EventCause): unknown {
     let m: RegExpMatchArray | null;
     if (method === "POST" && path === "/v1/checkout/sessions") return this.sessionOut(this.createSession(p));
     if (method === "GET" && path === "/v1/checkout/sessions") {
@@ -549,29 +533,29 @@ export class FakeStripe {
     }
     if (method === "GET" && (m = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(path))) return this.sessionOut(this.requireSession(m[1] ?? ""));
     if (method === "POST" && (m = /^\/v1\/checkout\/sessions\/([^/]+)\/expire$/.exec(path)))
-      return this.sessionOut(this.expire(m[1] ?? ""));
+      return this.sessionOut(this.expire(m[1] ?? "", cause));
     if (method === "GET" && (m = /^\/v1\/disputes\/([^/]+)$/.exec(path))) {
       const dispute = this.disputes.get(m[1] ?? "");
       if (!dispute) throw new StripeHttpError(404, "invalid_request_error", `No such dispute: '${m[1] ?? ""}'`, "resource_missing");
-      return dispute;
+      return disputeObject(dispute);
     }
     if (method === "GET" && (m = /^\/v1\/payment_intents\/([^/]+)$/.exec(path))) {
       const pi = this.paymentIntents.get(m[1] ?? "");
       if (!pi) throw new StripeHttpError(404, "invalid_request_error", `No such payment_intent: '${m[1] ?? ""}'`, "resource_missing");
-      return pi;
+      return paymentIntentObject(pi);
     }
-    if (method === "POST" && path === "/v1/refunds") return this.createRefund(p);
+    if (method === "POST" && path === "/v1/refunds") return refundObject(this.createRefund(p, cause));
     if (method === "GET" && path === "/v1/refunds") {
       const refunds = [...this.refunds.values()].filter(
         (r) => typeof p.payment_intent !== "string" || r.payment_intent === p.payment_intent,
       );
       const limit = Number(p.limit ?? 10);
-      return { object: "list", url: "/v1/refunds", has_more: refunds.length > limit, data: refunds.slice(0, limit) };
+      return { object: "list", url: "/v1/refunds", has_more: refunds.length > limit, data: refunds.slice(0, limit).map(refundObject) };
     }
     if (method === "GET" && (m = /^\/v1\/refunds\/([^/]+)$/.exec(path))) {
       const refund = this.refunds.get(m[1] ?? "");
       if (!refund) throw new StripeHttpError(404, "invalid_request_error", `No such refund: '${m[1] ?? ""}'`, "resource_missing");
-      return refund;
+      return refundObject(refund);
     }
     if (method === "POST" && (m = /^\/__standin\/checkout\/sessions\/([^/]+)\/pay$/.exec(path)))
       return this.sessionOut(this.pay(m[1] ?? ""));
@@ -580,9 +564,9 @@ export class FakeStripe {
     if (method === "POST" && (m = /^\/__standin\/checkout\/sessions\/([^/]+)\/settle$/.exec(path)))
       return this.sessionOut(this.settleDelayedPayment(m[1] ?? "", p.outcome === "failed" ? "failed" : "succeeded"));
     if (method === "POST" && (m = /^\/__standin\/payment_intents\/([^/]+)\/dispute$/.exec(path)))
-      return this.openDispute(m[1] ?? "", { reason: typeof p.reason === "string" ? p.reason : "fraudulent" });
+      return disputeObject(this.openDispute(m[1] ?? "", { reason: typeof p.reason === "string" ? p.reason : "fraudulent" }));
     if (method === "POST" && (m = /^\/__standin\/disputes\/([^/]+)\/close$/.exec(path)))
-      return this.closeDispute(m[1] ?? "", p.outcome === "won" ? "won" : "lost");
+      return disputeObject(this.closeDispute(m[1] ?? "", p.outcome === "won" ? "won" : "lost"));
     throw new StripeHttpError(404, "invalid_request_error", `Unrecognized request URL (${method}: ${path}).`);
   }
 
@@ -593,25 +577,15 @@ export class FakeStripe {
   }
 
   private createSession(p: Record<string, unknown>): FakeSession {
-    if (p.mode !== "payment")
-      throw new StripeHttpError(400, "invalid_request_error", "Only mode=payment is supported here.", undefined, "mode");
-    const items = (p.line_items ?? []) as { quantity?: string; price_data?: { currency?: string; unit_amount?: string } }[];
-    if (items.length === 0) throw new StripeHttpError(400, "invalid_request_error", "line_items is required", undefined, "line_items");
-    const amount = items.reduce((sum, item) => sum + Number(item.price_data?.unit_amount ?? NaN) * Number(item.quantity ?? 1), 0);
-    if (!Number.isInteger(amount) || amount < 0)
-      throw new StripeHttpError(400, "invalid_request_error", "Invalid unit_amount", undefined, "line_items");
-    const currency = items[0]?.price_data?.currency ?? "";
+    // Stripe's description and prose rules have passed (stripe-request-schema.ts, stripe-prose-rules.ts).
+    if (p.mode !== "payment") throw invalidRequest("The stand-in makes only mode=payment sessions.", "mode");
+    const items = (p.line_items ?? []) as { quantity: string; price_data?: { currency: string; unit_amount?: string } }[];
+    if (items.some((item) => item.price_data?.unit_amount === undefined))
+      throw invalidRequest("The stand-in prices line items only through price_data[unit_amount].", "line_items");
+    const amount = items.reduce((sum, item) => sum + Number(item.price_data?.unit_amount) * Number(item.quantity), 0);
+    const currency = (items[0]?.price_data?.currency ?? "").toLowerCase();
     const created = Math.floor(this.now() / 1000);
     const expiresAt = p.expires_at === undefined ? created + 86_400 : Number(p.expires_at);
-    if (expiresAt - created < 1_800 || expiresAt - created > 86_400) {
-      throw new StripeHttpError(
-        400,
-        "invalid_request_error",
-        "The expires_at timestamp must be between 30 minutes and 24 hours from Checkout Session creation.",
-        undefined,
-        "expires_at",
-      );
-    }
     const sessionId = id("cs");
     const session: FakeSession = {
       id: sessionId,
@@ -634,12 +608,13 @@ export class FakeStripe {
       payment_intent: null,
       ui_mode: "hosted_page",
       payment_intent_metadata: (p.payment_intent_data as { metadata?: Record<string, string> } | undefined)?.metadata ?? {},
+      payment_intent_description: (p.payment_intent_data as { description?: string } | undefined)?.description ?? null,
     };
     this.sessions.set(sessionId, session);
     return session;
   }
 
-  private createRefund(p: Record<string, unknown>): FakeRefund {
+  private createRefund(p: Record<string, unknown>, cause: EventCause): FakeRefund {
     const pi = this.paymentIntents.get(String(p.payment_intent));
     if (!pi)
       throw new StripeHttpError(
@@ -699,29 +674,29 @@ export class FakeStripe {
     if (status !== "succeeded" && status !== "pending") return refund;
     charge.amount_refunded += amount;
     charge.refunded = charge.amount_refunded === charge.amount;
-    this.emit("charge.refunded", charge);
+    this.emit("charge.refunded", chargeObject(charge), cause);
     return refund;
   }
 
   // ---- events ----
 
-  private event(eventId: string, type: string, object: unknown) {
+  private event(eventId: string, type: string, object: unknown, cause: EventCause = AUTOMATIC) {
     return {
       id: eventId,
       object: "event",
-      api_version: API_VERSION,
+      api_version: PINNED_STRIPE_VERSION,
       created: Math.floor(this.now() / 1000),
       data: { object },
       livemode: false,
       pending_webhooks: 1,
-      request: { id: null, idempotency_key: null },
+      request: { ...cause },
       type,
     };
   }
 
-  private emit(type: string, object: unknown): void {
+  private emit(type: string, object: unknown, cause: EventCause = AUTOMATIC): void {
     const eventId = id("evt");
-    const rawBody = JSON.stringify(this.event(eventId, type, structuredClone(object)), null, 2);
+    const rawBody = JSON.stringify(this.event(eventId, type, structuredClone(object), cause), null, 2);
     if (this.holding) {
       this.held.push({ eventId, type, rawBody });
       return;
