@@ -4,6 +4,7 @@ import {
   MoneySchema,
   formatMoney,
   isRefundMade,
+  minimumChargeCents,
   percentOf,
   refundableCents,
   roundDownForStripe,
@@ -79,6 +80,27 @@ describe("priceDifference", () => {
     ).toEqual({ kind: "charge", amountCents: 2_000, currency: "eur" });
   });
 
+  it("waives a difference to pay under Stripe's minimum charge, and charges one at it", () => {
+    expect(priceDifference({ ...paid, newPriceCents: 6_049, newCurrency: "eur" })).toEqual({
+      kind: "none",
+      amountCents: 0,
+      currency: "eur",
+    });
+    expect(priceDifference({ ...paid, newPriceCents: 6_050, newCurrency: "eur" })).toEqual({
+      kind: "charge",
+      amountCents: 50,
+      currency: "eur",
+    });
+    // GBP's minimum is 0.30; a refund of any size is made.
+    const pounds = { capturedCents: 6_000, refundedCents: 0, currency: "gbp" };
+    expect(priceDifference({ ...pounds, newPriceCents: 6_030, newCurrency: "gbp" })).toMatchObject({ kind: "charge", amountCents: 30 });
+    expect(priceDifference({ ...paid, newPriceCents: 5_999, newCurrency: "eur" })).toEqual({
+      kind: "refund",
+      amountCents: 1,
+      currency: "eur",
+    });
+  });
+
   it("refuses to move between currencies", () => {
     expect(() => priceDifference({ ...paid, newPriceCents: 6_000, newCurrency: "usd" })).toThrow(AppError);
   });
@@ -115,5 +137,14 @@ describe("roundDownForStripe", () => {
     expect(isRefundMade("succeeded")).toBe(true);
     expect(isRefundMade("pending")).toBe(true);
     for (const s of ["failed", "canceled", "requires_action", ""]) expect(isRefundMade(s)).toBe(false);
+  });
+});
+
+describe("minimumChargeCents", () => {
+  it("is Stripe's minimum in the currency's smallest unit, whatever the case of the code; none for a currency not listed", () => {
+    expect(minimumChargeCents("EUR")).toBe(50);
+    expect(minimumChargeCents("huf")).toBe(17_500);
+    expect(minimumChargeCents("jpy")).toBe(50);
+    expect(minimumChargeCents("xof")).toBe(0);
   });
 });

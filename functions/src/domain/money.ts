@@ -70,6 +70,43 @@ export function roundDownForStripe(cents: number, currency: string): number {
 }
 
 /**
+ * Stripe's minimum charge per currency, in the currency's smallest unit ("Minimum and maximum
+ * charge amounts"; docs/stand-ins.md shows the table). A currency not listed has none here.
+ * Refunds have no minimum.
+ */
+const MINIMUM_CHARGE: Readonly<Record<string, number>> = {
+  usd: 50,
+  aed: 200,
+  aud: 50,
+  bgn: 100,
+  brl: 50,
+  cad: 50,
+  chf: 50,
+  czk: 1500,
+  dkk: 250,
+  eur: 50,
+  gbp: 30,
+  hkd: 400,
+  huf: 17500,
+  inr: 50,
+  jpy: 50,
+  mxn: 1000,
+  myr: 200,
+  nok: 300,
+  nzd: 50,
+  pln: 200,
+  ron: 200,
+  sek: 300,
+  sgd: 50,
+  thb: 1000,
+};
+
+/** The smallest amount Stripe charges in `currency` (0: none known). */
+export function minimumChargeCents(currency: string): number {
+  return MINIMUM_CHARGE[currency.toLowerCase()] ?? 0;
+}
+
+/**
  * Whether a refund Stripe answered with is made: `succeeded`, or `pending` (accepted, the money
  * on its way). `failed` and `canceled` returned nothing; `requires_action` waits for someone.
  */

@@ -1,5 +1,5 @@
 import { AppError } from "./errors.js";
-import { refundableCents } from "./money.js";
+import { minimumChargeCents, refundableCents } from "./money.js";
 
 export type PriceDifference =
   { kind: "none"; amountCents: 0; currency: string } | { kind: "charge" | "refund"; amountCents: number; currency: string };
@@ -16,8 +16,10 @@ export interface PriceDifferenceInput {
 
 /**
  * What a reschedule to another price costs: the new price against what the student has paid net
- * of refunds. Dearer → the student pays the difference; cheaper → we refund it. Moving between
- * currencies is refused: there is no honest exchange rate to apply.
+ * of refunds. Dearer → the student pays the difference; cheaper → we refund it. A difference to
+ * pay under Stripe's minimum charge for the currency is waived: Stripe would refuse to charge it,
+ * and refusing the move over a few cents would serve nobody. Moving between currencies is
+ * refused: there is no honest exchange rate to apply.
  */
 export function priceDifference(input: PriceDifferenceInput): PriceDifference {
   const currency = input.currency.toLowerCase();
@@ -29,6 +31,6 @@ export function priceDifference(input: PriceDifferenceInput): PriceDifference {
   }
   const netPaid = refundableCents(input.capturedCents, input.refundedCents);
   const delta = input.newPriceCents - netPaid;
-  if (delta === 0) return { kind: "none", amountCents: 0, currency };
+  if (delta === 0 || (delta > 0 && delta < minimumChargeCents(currency))) return { kind: "none", amountCents: 0, currency };
   return delta > 0 ? { kind: "charge", amountCents: delta, currency } : { kind: "refund", amountCents: -delta, currency };
 }

@@ -1,5 +1,6 @@
 import type { StripeHttpError } from "./stripe-error.js";
 import { invalidRequest } from "./stripe-error.js";
+import { minimumChargeCents } from "../../src/domain/money.js";
 
 /**
  * The rules Stripe states only in its prose documentation, not in its API description, for the
@@ -8,37 +9,6 @@ import { invalidRequest } from "./stripe-error.js";
  */
 
 export const PINNED_STRIPE_VERSION = "2026-10-28.endive";
-
-/**
- * Stripe's minimum charge per currency, in the currency's smallest unit ("Minimum and maximum
- * charge amounts"); a currency not listed has no minimum here. docs/stand-ins.md shows the same table.
- */
-export const MINIMUM_CHARGE: Readonly<Record<string, number>> = {
-  usd: 50,
-  aed: 200,
-  aud: 50,
-  bgn: 100,
-  brl: 50,
-  cad: 50,
-  chf: 50,
-  czk: 1500,
-  dkk: 250,
-  eur: 50,
-  gbp: 30,
-  hkd: 400,
-  huf: 17500,
-  inr: 50,
-  jpy: 50,
-  mxn: 1000,
-  myr: 200,
-  nok: 300,
-  nzd: 50,
-  pln: 200,
-  ron: 200,
-  sek: 300,
-  sgd: 50,
-  thb: 1000,
-};
 
 const METADATA_KEYS = 50;
 const METADATA_KEY_LENGTH = 40;
@@ -138,8 +108,8 @@ function checkCheckoutCreate(p: Params, nowS: number): StripeHttpError | null {
     if (unit < 0) return invalidRequest("This value must be greater than or equal to 0.", `${at}[price_data][unit_amount]`);
     total += unit * quantity;
   }
-  const minimum = currency === null ? undefined : MINIMUM_CHARGE[currency];
-  if (currency !== null && minimum !== undefined && total < minimum) {
+  const minimum = currency === null ? 0 : minimumChargeCents(currency);
+  if (currency !== null && total < minimum) {
     return invalidRequest(
       `The Checkout Session's total amount due must add up to at least ${formatMinimum(currency, minimum)}`,
       undefined,
