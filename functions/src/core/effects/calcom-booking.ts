@@ -4,7 +4,7 @@ import type { Dependencies } from "../../ports/dependencies.js";
 import { getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import { accountOfBooking } from "../calcom-accounts.repository.js";
-import { recordCancellationInTx } from "./cancellation.js";
+import { recordCalcomCancellation } from "./cancellation.js";
 import { calcomMover } from "../../domain/calcom-move.js";
 import { followCalcomMove } from "./follow-calcom-move.js";
 import { appendAudit } from "../audit.js";
@@ -29,17 +29,11 @@ async function cancelledInCalcomMeanwhile(bookingId: string, booking: Booking, e
     return true;
   }
   const calcomStatus = there.status;
-  await getDb().runTransaction(async (tx) => {
-    const current = await requireBooking(bookingId, tx);
-    if (current.status === "cancelled") return;
-    await recordCancellationInTx(
-      tx,
-      bookingId,
-      current,
-      { by: "coach", reason: calcomStatus === "rejected" ? "Declined in Cal.com" : "Cancelled in Cal.com", calcomStatus },
-      deps.now(),
-    );
-  });
+  await recordCalcomCancellation(
+    bookingId,
+    { by: "coach", reason: calcomStatus === "rejected" ? "Declined in Cal.com" : "Cancelled in Cal.com", calcomStatus },
+    deps.now(),
+  );
   return true;
 }
 /**

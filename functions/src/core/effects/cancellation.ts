@@ -6,7 +6,8 @@ import { decideCancellation } from "../../domain/cancellation-decision.js";
 import { appendAudit } from "../audit.js";
 import { notify } from "../notifications.js";
 import { releaseInTx } from "../calendar.repository.js";
-import { writeBooking } from "../bookings.repository.js";
+import { requireBooking, writeBooking } from "../bookings.repository.js";
+import { getDb } from "../../shared/firestore.js";
 
 export interface CancelBookingOut {
   bookingId: string;
@@ -99,4 +100,23 @@ export async function recordCancellationInTx(
   if (input.by !== "coach")
     notify(tx, { bookingId, recipientId: booking.coachId, kind: "booking-cancelled", title: "Session cancelled", body }, now);
   return { bookingId, status: "cancelled", refundCents, currency: booking.currency, tier, cancelledBy: input.by, cancelledAt: at };
+}
+
+/**
+ * Records a cancellation Cal.com already has (its webhook, a confirm it refused, reconciliation's
+ * poll) in its own transaction, once: a booking cancelled here meanwhile is left as it is, and
+ * `audit`, when given, is written only with the cancellation.
+ */
+export async function recordCalcomCancellation(
+  bookingId: string,
+  input: { by: "student" | "coach"; reason: string; calcomStatus: "cancelled" | "rejected" },
+  now: Date,
+  audit?: { id: string; entry: Record<string, unknown> },
+): Promise<void> {
+  await getDb().runTransaction(async (tx) => {
+    const current = await requireBooking(bookingId, tx);
+    if (current.status === "cancelled") return;
+    await recordCancellationInTx(tx, bookingId, current, input, now);
+    if (audit) appendAudit(tx, bookingId, audit.id, audit.entry, now);
+  });
 }

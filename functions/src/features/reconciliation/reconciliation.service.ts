@@ -28,7 +28,7 @@ import { patchBooking, readBooking, requireBooking } from "../../core/bookings.r
 import { followCalcomMove, type CalcomMove } from "../../core/effects/follow-calcom-move.js";
 import { recordDisputeInTx } from "../../core/effects/disputes.js";
 import { expireHold } from "../../core/effects/hold-expiry.js";
-import { recordCancellationInTx } from "../../core/effects/cancellation.js";
+import { recordCalcomCancellation } from "../../core/effects/cancellation.js";
 import { expireMoveHold } from "../../core/effects/move-payments.js";
 import { findDrifts, isOrphanCalcomBooking, isOrphanSession, type Drift } from "../../domain/drift.js";
 
@@ -250,17 +250,9 @@ async function heal(bookingId: string, drift: Drift, runId: string, deps: Depend
       return;
     }
     case "cancelled-in-calcom":
-      await getDb().runTransaction(async (tx) => {
-        const current = await requireBooking(bookingId, tx);
-        if (current.status === "cancelled") return;
-        await recordCancellationInTx(
-          tx,
-          bookingId,
-          current,
-          { by: drift.by, reason: "Cancelled in Cal.com", calcomStatus: drift.calcomStatus },
-          now,
-        );
-        appendAudit(tx, bookingId, auditId, { ...audit, by: drift.by }, now);
+      await recordCalcomCancellation(bookingId, { by: drift.by, reason: "Cancelled in Cal.com", calcomStatus: drift.calcomStatus }, now, {
+        id: auditId,
+        entry: { ...audit, by: drift.by },
       });
       return;
     case "dispute-stale": {

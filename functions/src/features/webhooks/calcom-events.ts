@@ -8,7 +8,7 @@ import { bookingsCollection, getDb } from "../../shared/firestore.js";
 import { accountOfBooking } from "../../core/calcom-accounts.repository.js";
 import { patchBooking, requireBooking } from "../../core/bookings.repository.js";
 import { followCalcomMove } from "../../core/effects/follow-calcom-move.js";
-import { recordCancellationInTx } from "../../core/effects/cancellation.js";
+import { recordCalcomCancellation } from "../../core/effects/cancellation.js";
 
 /** What a Cal.com event did, recorded on its delivery's marker (`echo`: our own change, already applied). */
 interface AppliedCalcomEvent {
@@ -69,17 +69,11 @@ export async function applyCalcomEvent(hook: CalcomWebhook, deps: Dependencies):
       hook.payload.cancellationReason ?? hook.payload.rejectionReason,
       trigger === "BOOKING_REJECTED" ? "Rejected in Cal.com" : "Cancelled in Cal.com",
     );
-    await getDb().runTransaction(async (tx) => {
-      const fresh = await requireBooking(bookingId, tx);
-      if (fresh.status === "cancelled") return;
-      await recordCancellationInTx(
-        tx,
-        bookingId,
-        fresh,
-        { by: byCoach ? "coach" : "student", reason, calcomStatus: current.status === "rejected" ? "rejected" : "cancelled" },
-        now,
-      );
-    });
+    await recordCalcomCancellation(
+      bookingId,
+      { by: byCoach ? "coach" : "student", reason, calcomStatus: current.status === "rejected" ? "rejected" : "cancelled" },
+      now,
+    );
     return { outcome: "processed", bookingId };
   }
 
