@@ -3,7 +3,7 @@ import { DEFAULT_SCHEDULING_LIMITS, MAX_CALENDAR_INTERVALS, MAX_UNPAID_HOLDS_TOT
 import type { Booking } from "../domain/booking.js";
 import { AppError } from "../domain/errors.js";
 import { epochMs } from "../domain/time.js";
-import { bookingDoc, coachCalendarDoc, getDb, studentHoldsDoc } from "../shared/firestore.js";
+import { bookingDoc, coachCalendarDoc, deletedUserDoc, getDb, studentHoldsDoc } from "../shared/firestore.js";
 import { CoachCalendarSchema, type CoachCalendar } from "../shared/firestore-records.js";
 import { isContention, retryingContention } from "../shared/contention.js";
 
@@ -49,6 +49,12 @@ async function reserveAndCreateOnce(bookingId: string, booking: Booking, nowMs: 
   const ref = bookingDoc(bookingId);
   await getDb().runTransaction(
     async (tx) => {
+      // An account being deleted (its marker is written before its bookings are listed) gets no
+      // new booking: one reserved after that listing would never be cancelled or erased.
+      const [studentGone, coachGone] = await tx.getAll(deletedUserDoc(booking.userId), deletedUserDoc(booking.coachId));
+      if (studentGone?.exists === true || coachGone?.exists === true) {
+        throw new AppError("auth/permission-denied", "This account was deleted: no session can be booked with it.");
+      }
       const calendar = await readCalendar(tx, booking.coachId);
       const live = calendar.intervals.filter((i) => busyUntilMs(i) > nowMs);
       const wanted = { start: booking.startTime, end: booking.endTime, ...buffersOf(booking) };

@@ -69,7 +69,7 @@ export async function handleApiRequest(
   try {
     const caller = await callerOf(req.header("authorization"));
     // The same budget as the callables: the REST paths are another door to the same handlers.
-    await spendCall(rateLimitKey(caller, undefined), callableGuards().rateLimit, new Date());
+    await spendCall(rateLimitKey(caller, undefined), callableGuards().rateLimit, new Date(), caller.uid);
     const raw: unknown = route.method === "GET" ? req.query : req.body;
     const input = route.input.parse(raw) as never;
     return { status: 200, body: { result: await route.run(input, caller, deps) } };

@@ -84,7 +84,7 @@ export function defineCallable<S extends z.ZodType, R>(spec: CallableSpec<S, R>)
       checkAppCheck(request, guards.appCheckEnforced, spec.replayProtected === true);
       const caller = callerFrom(request);
       if (spec.auth === "required") requireUid(caller);
-      await spendCall(rateLimitKey(caller, request.rawRequest.ip), guards.rateLimit, new Date());
+      await spendCall(rateLimitKey(caller, request.rawRequest.ip), guards.rateLimit, new Date(), caller.uid);
       loaded ??= spec.load();
       const { input, handler } = await loaded;
       return await handler(input.parse(request.data), caller);
