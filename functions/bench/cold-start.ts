@@ -33,8 +33,8 @@ const TARGETS: { name: string; firstRequest: string[] }[] = [
   },
   { name: "stripeWebhook", firstRequest: ["features/webhooks/stripe-webhook.endpoint.js", "composition-root.js"] },
   { name: "calcomWebhook", firstRequest: ["features/webhooks/calcom-webhook.endpoint.js", "composition-root.js"] },
-  { name: "onBookingWritten", firstRequest: ["features/bookings/booking-effects.js", "composition-root.js"] },
-  { name: "calcomWrites", firstRequest: ["features/calcom-writes/calcom-writes.service.js", "composition-root.js"] },
+  { name: "onBookingWritten", firstRequest: ["core/effects/runner.js", "composition-root.js"] },
+  { name: "calcomWrites", firstRequest: ["core/effects/calcom-writes.js", "composition-root.js"] },
 ];
 
 export interface FunctionColdStart {

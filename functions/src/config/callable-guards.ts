@@ -1,4 +1,4 @@
-import { DEFAULT_RATE_LIMIT, type RateLimit } from "../domain/rate-limit.js";
+import { DEFAULT_RATE_LIMIT, type RateLimit } from "../domain/abuse-defaults.js";
 import { APP_CHECK_ENFORCED, RATE_LIMIT_BURST, RATE_LIMIT_CALLS_PER_MINUTE } from "./params.js";
 
 /** What every callable checks before its handler runs (shared/callable.ts). */

@@ -1,6 +1,5 @@
 import { defineBoolean, defineInt, defineSecret, defineString } from "firebase-functions/params";
-import { DEFAULT_MAX_UPCOMING_PER_STUDENT } from "../domain/limits.js";
-import { DEFAULT_RATE_LIMIT } from "../domain/rate-limit.js";
+import { DEFAULT_MAX_UPCOMING_PER_STUDENT, DEFAULT_RATE_LIMIT } from "../domain/abuse-defaults.js";
 
 // Every parameter and secret, declared once. Values are read lazily (config/runtime-config.ts);
 // under the emulator secrets come from functions/.secret.local and strings from .env.local.

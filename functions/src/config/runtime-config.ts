@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DEFAULT_MAX_UPCOMING_PER_STUDENT } from "../domain/limits.js";
+import { DEFAULT_MAX_UPCOMING_PER_STUDENT } from "../domain/abuse-defaults.js";
 import {
   APP_URL,
   CALCOM_API_KEY,

@@ -56,9 +56,6 @@ export const DEFAULT_SCHEDULING_LIMITS: SchedulingLimits = Object.freeze({
 /** Live unpaid holds one student may have across all coaches. */
 export const MAX_UNPAID_HOLDS_TOTAL = 3;
 
-/** Upcoming sessions (paid, free or held) one student may have with one coach at once, unless configured otherwise. */
-export const DEFAULT_MAX_UPCOMING_PER_STUDENT = 10;
-
 /**
  * Live intervals a coach's calendar document holds at most (past ones are pruned at every
  * reservation). At most ~300 bytes each (a 128-character uid, ids, two instants, two buffers),

@@ -1,13 +1,5 @@
 import { z } from "zod";
-
-/** How often one account may call: `perMinute` on average, `burst` at once (a token bucket). */
-export interface RateLimit {
-  perMinute: number;
-  burst: number;
-}
-
-/** The production default: a person using an app never comes near it; a script does. */
-export const DEFAULT_RATE_LIMIT: RateLimit = Object.freeze({ perMinute: 60, burst: 30 });
+import type { RateLimit } from "./abuse-defaults.js";
 
 /** One account's bucket: tokens left at `updatedAtMs` (refilled continuously up to the burst). */
 export const RateBucketSchema = z.object({

@@ -3,7 +3,6 @@ import type { z } from "zod";
 import { callableGuards } from "../config/callable-guards.js";
 import { AppError } from "../domain/errors.js";
 import { log } from "./logger.js";
-import { spendCall } from "./rate-limit.js";
 
 export interface CallerContext {
   /** The caller's Auth uid, or null for an anonymous call to a public callable. */
@@ -84,6 +83,8 @@ export function defineCallable<S extends z.ZodType, R>(spec: CallableSpec<S, R>)
       checkAppCheck(request, guards.appCheckEnforced, spec.replayProtected === true);
       const caller = callerFrom(request);
       if (spec.auth === "required") requireUid(caller);
+      // Loaded on the first call, as the handler is: loading the function needs no Firestore.
+      const { spendCall } = await import("./rate-limit.js");
       await spendCall(rateLimitKey(caller, request.rawRequest.ip), guards.rateLimit, new Date(), caller.uid);
       loaded ??= spec.load();
       const { input, handler } = await loaded;

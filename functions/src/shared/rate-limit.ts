@@ -1,5 +1,6 @@
 import { AppError } from "../domain/errors.js";
-import { takeToken, type RateLimit } from "../domain/rate-limit.js";
+import type { RateLimit } from "../domain/abuse-defaults.js";
+import { takeToken } from "../domain/rate-limit.js";
 import { isContention, retryingContention } from "./contention.js";
 import { deletedUserDoc, getDb, rateLimitDoc } from "./firestore.js";
 

@@ -1,5 +1,5 @@
 import type { AppConfig } from "../../src/config/runtime-config.js";
-import { DEFAULT_MAX_UPCOMING_PER_STUDENT } from "../../src/domain/limits.js";
+import { DEFAULT_MAX_UPCOMING_PER_STUDENT } from "../../src/domain/abuse-defaults.js";
 import { CalcomClient } from "../../src/integrations/calcom/calcom-client.js";
 import { createDependencies } from "../../src/composition-root.js";
 import type { Dependencies } from "../../src/ports/dependencies.js";

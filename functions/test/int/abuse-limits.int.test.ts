@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
-import { DEFAULT_MAX_UPCOMING_PER_STUDENT as MAX_UPCOMING, MAX_CALENDAR_INTERVALS } from "../../src/domain/limits.js";
+import { DEFAULT_MAX_UPCOMING_PER_STUDENT as MAX_UPCOMING } from "../../src/domain/abuse-defaults.js";
+import { MAX_CALENDAR_INTERVALS } from "../../src/domain/limits.js";
 import { coachCalendarDoc } from "../../src/shared/firestore.js";
 import { uniqueId } from "../helpers/admin.js";
 import { invoke, useStandInsForDeployedCode } from "../helpers/callables.js";

@@ -1,6 +1,6 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { describe, expect, it } from "vitest";
-import { resolveCalcomAccount, accountOfRef } from "../../src/core/calcom-accounts.repository.js";
+import { accountOfRef, readCalcomCredential, resolveCalcomAccount } from "../../src/core/calcom-accounts.repository.js";
 import { rewrapCredentials } from "../../src/core/credential-rewrap.js";
 import { connectCalcomAccount } from "../../src/features/calcom-accounts/calcom-accounts.service.js";
 import { calcomCredentialDoc, retiredCalcomAccountDoc } from "../../src/shared/firestore.js";
@@ -117,5 +117,20 @@ describe("a coach's stored Cal.com credential", () => {
     expect(JSON.stringify(stored)).not.toContain(own.apiKey);
     expect(stored?.apiKey).toMatchObject({ keyVersion: "local-2" });
     expect(await accountOfRef(coachId, ref, depsWith([2]))).toMatchObject({ apiKey: own.apiKey });
+  });
+});
+
+describe("a connect that fails after Cal.com took our webhook", () => {
+  it("leaves Cal.com signing with the secret we stored: a new key for the same account keeps the coach's secret", async () => {
+    const { coachId, own, webhookSecret } = await connectedCoach();
+    const deps = depsWith([1]);
+    // Sealing fails (KMS unavailable) after the webhook was updated in Cal.com.
+    const failing = { ...deps, keyWrapper: { ...deps.keyWrapper, wrap: () => Promise.reject(new Error("KMS unavailable")) } };
+    await expect(connectCalcomAccount({ apiKey: own.apiKey }, { uid: coachId, isAdmin: false }, failing)).rejects.toThrow();
+    expect(standIns.calcom.webhooksOf(own.userId).map((w) => w.secret)).toEqual([webhookSecret]);
+    expect((await readCalcomCredential(coachId, deps.keyWrapper))?.webhookSecret).toBe(webhookSecret);
+    // And a rotation that succeeds keeps it too.
+    await connectCalcomAccount({ apiKey: own.apiKey }, { uid: coachId, isAdmin: false }, deps);
+    expect(standIns.calcom.webhooksOf(own.userId).map((w) => w.secret)).toEqual([webhookSecret]);
   });
 });

@@ -65,8 +65,12 @@ export async function connectCalcomAccount(input: ConnectCalcomAccountInput, cal
         "Cal.com could not remove what this marketplace left in that account earlier. Nothing was changed: please try again in a minute.",
       );
   }
-  // Registered before anything is recorded: a failure leaves the coach as they were, and a retry adopts the webhook.
-  const webhook = await registerWebhook(coachId, account, deps);
+  // Registered before anything is recorded: a failure leaves the coach as they were, and a retry
+  // adopts the webhook. A new key for the same account keeps the secret the coach has, so a
+  // connect that fails after Cal.com took it (or two at once) never leaves Cal.com signing with a
+  // secret we did not store.
+  const kept = change === "rotation" ? (credential?.webhookSecret ?? null) : null;
+  const webhook = await registerWebhook(coachId, account, deps, kept);
   const connectedAt = Timestamp.fromDate(deps.now());
   if (change === "switch" && current !== null) {
     await retireAccount(coachId, current, credential ? await sealedApiKey(coachId, credential.apiKey, deps.keyWrapper) : null, deps);
@@ -103,6 +107,7 @@ async function registerWebhook(
   coachId: string,
   account: CalcomAccount & { mode: "connected" },
   deps: Dependencies,
+  kept: string | null,
 ): Promise<{ webhookId: number; secret: string } | null> {
   const endpoint = deps.config.calcomWebhookUrl;
   if (endpoint === null) {
@@ -110,7 +115,7 @@ async function registerWebhook(
     log.warn("calcom.webhook-not-registered", { coachId });
     return null;
   }
-  const secret = randomBytes(32).toString("base64url");
+  const secret = kept ?? randomBytes(32).toString("base64url");
   const { webhookId, created } = await deps.scheduling.ensureWebhook(account, {
     subscriberUrl: coachWebhookUrl(endpoint, coachId),
     // The one registered before each coach had their own secret is taken over, not left beside it.
