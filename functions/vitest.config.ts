@@ -46,7 +46,7 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
-          setupFiles: ["test/setup/emulator-env.ts"],
+          setupFiles: ["test/setup/emulator-env.ts", "test/setup/e2e-isolation.ts"],
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 60_000,

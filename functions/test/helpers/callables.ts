@@ -1,3 +1,4 @@
+import { afterEach, beforeAll } from "vitest";
 import { getAuth } from "firebase-admin/auth";
 import type { HttpsError } from "firebase-functions/v2/https";
 import { connectCalcomAccount } from "../../src/features/calcom-accounts/calcom-accounts.callables.js";
@@ -88,6 +89,26 @@ export function useStandInsForDeployedCode(calcom: FakeCalcom, stripe: FakeStrip
     // Suites that call many times as one account are not about the call budget (abuse-limits is).
     RATE_LIMIT_CALLS_PER_MINUTE: "100000",
     RATE_LIMIT_BURST: "100000",
+  });
+}
+
+/**
+ * `useStandInsForDeployedCode` before the file's tests, and the guards a test may turn on (App
+ * Check, the call budget) put back after each: every test starts with the deployed defaults of
+ * the suite (App Check off, a generous budget).
+ */
+export function useDeployedCodeWithGuardsReset(standIns: { calcom: FakeCalcom; stripe: FakeStripe }): void {
+  let saved: Record<string, string> = {};
+  beforeAll(() => {
+    useStandInsForDeployedCode(standIns.calcom, standIns.stripe);
+    saved = {
+      APP_CHECK_ENFORCED: "false",
+      RATE_LIMIT_CALLS_PER_MINUTE: process.env.RATE_LIMIT_CALLS_PER_MINUTE ?? "",
+      RATE_LIMIT_BURST: process.env.RATE_LIMIT_BURST ?? "",
+    };
+  });
+  afterEach(() => {
+    Object.assign(process.env, saved);
   });
 }
 

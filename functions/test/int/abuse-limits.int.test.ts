@@ -1,10 +1,10 @@
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { DEFAULT_MAX_UPCOMING_PER_STUDENT as MAX_UPCOMING } from "../../src/domain/abuse-defaults.js";
 import { MAX_CALENDAR_INTERVALS } from "../../src/domain/limits.js";
 import { coachCalendarDoc } from "../../src/shared/firestore.js";
 import { uniqueId } from "../helpers/admin.js";
-import { invoke, useStandInsForDeployedCode } from "../helpers/callables.js";
+import { invoke, useDeployedCodeWithGuardsReset } from "../helpers/callables.js";
 import { testDependencies } from "../helpers/deps.js";
 import { errorOf } from "../helpers/errors.js";
 import { readyCoach, useStandIns } from "../helpers/in-process.js";
@@ -13,18 +13,7 @@ import { readyCoach, useStandIns } from "../helpers/in-process.js";
 // the cap on a student's upcoming sessions with one coach, and the bound on a coach's calendar.
 
 const standIns = useStandIns();
-let saved: Record<string, string> = {};
-beforeAll(() => {
-  useStandInsForDeployedCode(standIns.calcom, standIns.stripe);
-  saved = {
-    APP_CHECK_ENFORCED: "false",
-    RATE_LIMIT_CALLS_PER_MINUTE: process.env.RATE_LIMIT_CALLS_PER_MINUTE ?? "",
-    RATE_LIMIT_BURST: process.env.RATE_LIMIT_BURST ?? "",
-  };
-});
-afterEach(() => {
-  Object.assign(process.env, saved);
-});
+useDeployedCodeWithGuardsReset(standIns);
 
 describe("the per-account call budget", () => {
   it("refuses a burst from one account past its budget, saying when to retry, while another account is served", async () => {

@@ -1,11 +1,11 @@
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { runBookingEffects } from "../../src/core/effects/runner.js";
 import { eraseLateData } from "../../src/core/erasure.js";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { eraseAccount } from "../../src/features/personal-data/deletion.service.js";
 import { bookingsCollection, notificationsCollection, studentHoldsDoc } from "../../src/shared/firestore.js";
 import { uniqueId } from "../helpers/admin.js";
-import { invoke, useStandInsForDeployedCode } from "../helpers/callables.js";
+import { invoke, useDeployedCodeWithGuardsReset, useStandInsForDeployedCode } from "../helpers/callables.js";
 import { testDependencies } from "../helpers/deps.js";
 import { errorOf } from "../helpers/errors.js";
 import { payAndConfirm, readyCoach, storedBooking, useStandIns } from "../helpers/in-process.js";
@@ -70,18 +70,7 @@ describe("a payment completing after the student deleted their account", () => {
 });
 
 describe("the call budget under an app's ordinary parallel calls", () => {
-  let saved: Record<string, string> = {};
-  beforeAll(() => {
-    useStandInsForDeployedCode(standIns.calcom, standIns.stripe);
-    saved = {
-      APP_CHECK_ENFORCED: "false",
-      RATE_LIMIT_CALLS_PER_MINUTE: process.env.RATE_LIMIT_CALLS_PER_MINUTE ?? "",
-      RATE_LIMIT_BURST: process.env.RATE_LIMIT_BURST ?? "",
-    };
-  });
-  afterEach(() => {
-    Object.assign(process.env, saved);
-  });
+  useDeployedCodeWithGuardsReset(standIns);
 
   it("serves a handful of calls made at once, well inside the burst", async () => {
     Object.assign(process.env, { RATE_LIMIT_CALLS_PER_MINUTE: "60", RATE_LIMIT_BURST: "30" });
