@@ -1,5 +1,5 @@
 import { defineBoolean, defineInt, defineSecret, defineString } from "firebase-functions/params";
-import { DEFAULT_MAX_UPCOMING_PER_STUDENT, DEFAULT_RATE_LIMIT } from "../domain/abuse-defaults.js";
+import { DEFAULT_COMPLETION_GRACE_HOURS, DEFAULT_MAX_UPCOMING_PER_STUDENT, DEFAULT_RATE_LIMIT } from "../domain/abuse-defaults.js";
 
 // Every parameter and secret, declared once. Values are read lazily (config/runtime-config.ts);
 // under the emulator secrets come from functions/.secret.local and strings from .env.local.
@@ -63,6 +63,11 @@ export const RATE_LIMIT_BURST = defineInt("RATE_LIMIT_BURST", {
 export const MAX_UPCOMING_SESSIONS_PER_STUDENT = defineInt("MAX_UPCOMING_SESSIONS_PER_STUDENT", {
   default: DEFAULT_MAX_UPCOMING_PER_STUDENT,
   description: "Upcoming sessions (paid, free or held) one student may have with one coach at once",
+});
+
+export const COMPLETION_GRACE_HOURS = defineInt("COMPLETION_GRACE_HOURS", {
+  default: DEFAULT_COMPLETION_GRACE_HOURS,
+  description: "Hours after a session's end during which either side may report a no-show; then it is completed",
 });
 
 export const CREDENTIALS_KEY_VERSION = defineString("CREDENTIALS_KEY_VERSION", {

@@ -9,6 +9,7 @@ import {
   CALCOM_WEBHOOK_SECRET,
   CALCOM_WEBHOOK_URL,
   MAX_UPCOMING_SESSIONS_PER_STUDENT,
+  COMPLETION_GRACE_HOURS,
   CREDENTIALS_KEY_VERSION,
   CREDENTIALS_KEYRING,
   CREDENTIALS_KMS_KEY,
@@ -65,6 +66,11 @@ const AppConfigSchema = z.object({
     .int()
     .min(0)
     .transform((n) => (n === 0 ? DEFAULT_MAX_UPCOMING_PER_STUDENT : n)),
+  /** Hours after a session's end before it is completed (0 completes at the end). */
+  completionGraceHours: z
+    .int()
+    .min(0)
+    .max(24 * 30),
   isEmulator: z.boolean(),
   /** The local key-encryption keys of coach credentials by version (empty when KMS is used or none is set). */
   credentialsKeyring: KeyringSchema,
@@ -111,6 +117,7 @@ export function getConfig(): AppConfig {
     stripeApiBaseUrl: isEmulator ? STRIPE_API_BASE_URL.value() : "",
     appUrl: APP_URL.value(),
     maxUpcomingPerStudent: MAX_UPCOMING_SESSIONS_PER_STUDENT.value(),
+    completionGraceHours: COMPLETION_GRACE_HOURS.value(),
     isEmulator,
     credentialsKeyring: readSecret(CREDENTIALS_KEYRING),
     credentialsKeyVersion: CREDENTIALS_KEY_VERSION.value().trim(),

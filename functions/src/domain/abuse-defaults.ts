@@ -1,5 +1,5 @@
 /**
- * The marketplace's defaults against abuse, with no imports: the parameters (config/params.ts)
+ * The marketplace's defaults against abuse (and the session's grace period), with no imports: the parameters (config/params.ts)
  * read them at load, and a function instance must not load zod or Luxon for that (cold start).
  */
 
@@ -14,3 +14,9 @@ export const DEFAULT_RATE_LIMIT: RateLimit = Object.freeze({ perMinute: 60, burs
 
 /** Upcoming sessions (paid, free or held) one student may have with one coach at once, unless configured otherwise. */
 export const DEFAULT_MAX_UPCOMING_PER_STUDENT = 10;
+
+/**
+ * How long after a session's end it is completed when nobody reported a no-show: the time either
+ * side has to report one (Sharetribe waits two days; a day keeps payouts prompt).
+ */
+export const DEFAULT_COMPLETION_GRACE_HOURS = 24;

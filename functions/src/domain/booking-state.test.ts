@@ -27,12 +27,15 @@ const EXPECTED_MOVES = new Set([
   "cancelled/pending -> cancelled/paid",
   "cancelled/pending -> cancelled/refunded",
   "cancelled/paid -> cancelled/refunded",
+  "confirmed/paid -> completed/paid",
+  "confirmed/paid -> no-show/paid",
+  "no-show/paid -> no-show/refunded",
 ]);
 
 describe("booking state machine", () => {
-  it("has exactly six states", () => {
+  it("has exactly nine states", () => {
     expect(ALL_PAIRS.filter(isBookingState).map(key).sort()).toEqual([...BOOKING_STATES].sort());
-    expect(BOOKING_STATES).toHaveLength(6);
+    expect(BOOKING_STATES).toHaveLength(9);
   });
 
   for (const from of ALL_PAIRS) {

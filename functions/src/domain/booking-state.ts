@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { AppError } from "./errors.js";
 
-export const BOOKING_STATUSES = ["requested", "confirmed", "cancelled"] as const;
+export const BOOKING_STATUSES = ["requested", "confirmed", "cancelled", "completed", "no-show"] as const;
 export const PAYMENT_STATUSES = ["pending", "paid", "refunded"] as const;
 export const BookingStatusSchema = z.enum(BOOKING_STATUSES);
 export const PaymentStatusSchema = z.enum(PAYMENT_STATUSES);
@@ -32,6 +32,9 @@ export const BOOKING_STATES: readonly StateKey[] = [
   "cancelled/pending", // hold released (expired, failed or cancelled before payment)
   "cancelled/paid", // cancelled, policy refunded nothing (or the refund is still to be made)
   "cancelled/refunded", // cancelled, money (all or part) went back
+  "completed/paid", // the session took place (its grace period passed, or an admin said so)
+  "no-show/paid", // the student did not come (the payment is kept), or the coach did not and the refund is under way
+  "no-show/refunded", // the coach did not come: the student's payment went back in full
 ];
 
 /**
@@ -41,16 +44,23 @@ export const BOOKING_STATES: readonly StateKey[] = [
 const ALLOWED: Readonly<Record<StateKey, readonly StateKey[]>> = {
   "requested/pending": ["requested/paid", "cancelled/pending"],
   "requested/paid": ["confirmed/paid", "cancelled/paid", "cancelled/refunded"],
-  "confirmed/paid": ["cancelled/paid", "cancelled/refunded"],
+  "confirmed/paid": ["cancelled/paid", "cancelled/refunded", "completed/paid", "no-show/paid"],
   // A payment that completes after its hold was released is recorded, then refunded in full.
   "cancelled/pending": ["cancelled/paid", "cancelled/refunded"],
   // A refund made later (reconciliation, a coach's goodwill) after a no-refund cancellation.
   "cancelled/paid": ["cancelled/refunded"],
   "cancelled/refunded": [],
+  // A session that ended is settled: only a coach no-show's refund still moves money.
+  "completed/paid": [],
+  "no-show/paid": ["no-show/refunded"],
+  "no-show/refunded": [],
   // Pairs that are not states: nothing leads out of them.
   "requested/refunded": [],
   "confirmed/pending": [],
   "confirmed/refunded": [],
+  "completed/pending": [],
+  "completed/refunded": [],
+  "no-show/pending": [],
 };
 
 export function isBookingState(state: BookingState): boolean {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AttendanceSchema } from "./attendance.js";
 import { BookingStatusSchema, PaymentStatusSchema } from "./booking-state.js";
 import { CalcomAccountRefSchema } from "./calcom-account.js";
 import { isDisputeClosed } from "./dispute-status.js";
@@ -207,6 +208,8 @@ export const BookingSchema = z
      * Cal.com call for it goes there. Null on bookings stored before it existed (the coach's current account).
      */
     calcomAccount: CalcomAccountRefSchema.nullable().default(null),
+    /** Who came to the session, once either side reported a no-show or it ended (domain/attendance.ts). */
+    attendance: AttendanceSchema.nullable().default(null),
     createdAt: InstantSchema,
     updatedAt: InstantSchema,
   })

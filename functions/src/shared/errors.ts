@@ -28,6 +28,9 @@ const ERROR_TABLE: Record<AppErrorCode, { https: FunctionsErrorCode; retryable: 
   "booking/cutoff-passed": { https: "failed-precondition", retryable: false },
   // A write the booking schema refuses is our defect, never the caller's: nothing was stored.
   "booking/unstorable": { https: "internal", retryable: false },
+  "booking/not-started": { https: "failed-precondition", retryable: false },
+  "booking/already-settled": { https: "failed-precondition", retryable: false },
+  "booking/move-in-progress": { https: "failed-precondition", retryable: false },
   "policy/invalid": { https: "invalid-argument", retryable: false },
   "coach/not-found": { https: "not-found", retryable: false },
   "coach/not-synced": { https: "failed-precondition", retryable: false },

@@ -1,5 +1,5 @@
 import type { AppConfig } from "../../src/config/runtime-config.js";
-import { DEFAULT_MAX_UPCOMING_PER_STUDENT } from "../../src/domain/abuse-defaults.js";
+import { DEFAULT_COMPLETION_GRACE_HOURS, DEFAULT_MAX_UPCOMING_PER_STUDENT } from "../../src/domain/abuse-defaults.js";
 import { CalcomClient } from "../../src/integrations/calcom/calcom-client.js";
 import { createDependencies } from "../../src/composition-root.js";
 import type { Dependencies } from "../../src/ports/dependencies.js";
@@ -38,6 +38,7 @@ export function testDependencies(
     stripeApiBaseUrl: stripe?.url ?? null,
     appUrl: "http://localhost:3000",
     maxUpcomingPerStudent: DEFAULT_MAX_UPCOMING_PER_STUDENT,
+    completionGraceHours: DEFAULT_COMPLETION_GRACE_HOURS,
     isEmulator: true,
     credentialsKeyring: new Map(TEST_KEYRING),
     credentialsKeyVersion: null,

@@ -50,6 +50,7 @@ function aBooking(overrides: Partial<Booking> = {}): Booking {
     calcomUidsToCancel: [],
     escalations: [],
     calcomAccount: null,
+    attendance: null,
     createdAt: "2026-11-24T08:00:00.000Z",
     updatedAt: "2026-11-24T08:00:00.000Z",
     ...overrides,

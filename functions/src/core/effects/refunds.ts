@@ -1,4 +1,5 @@
 import type { Transaction } from "firebase-admin/firestore";
+import { COACH_NO_SHOW_OBLIGATION } from "../../domain/attendance.js";
 import { disputeOpen, refundableCharges, refundsOwedThroughStripe, type Booking } from "../../domain/booking.js";
 import type { BookingState } from "../../domain/booking-state.js";
 import { AppError } from "../../domain/errors.js";
@@ -32,13 +33,13 @@ export function settleObligation(
     const done = current.status === "cancelled" && refundedAfterCents >= cancellationRefundTarget(current);
     return done ? { toState: { status: "cancelled", paymentStatus: "refunded" }, patch: {} } : { patch: {} };
   }
-  return {
-    patch: {
-      refundsOwed: current.refundsOwed
-        .map((o) => (o.key === key ? { ...o, refundedCents: o.refundedCents + cents } : o))
-        .filter((o) => o.refundedCents < o.amountCents),
-    },
-  };
+  const refundsOwed = current.refundsOwed
+    .map((o) => (o.key === key ? { ...o, refundedCents: o.refundedCents + cents } : o))
+    .filter((o) => o.refundedCents < o.amountCents);
+  // A coach's no-show reads refunded once its full refund is paid.
+  const noShowRefunded =
+    key === COACH_NO_SHOW_OBLIGATION && current.status === "no-show" && !refundsOwed.some((o) => o.key === COACH_NO_SHOW_OBLIGATION);
+  return noShowRefunded ? { toState: { status: "no-show", paymentStatus: "refunded" }, patch: { refundsOwed } } : { patch: { refundsOwed } };
 }
 /**
  * Records one refund Stripe made towards `obligationKey`, once: the ledger entry keyed by the

@@ -93,6 +93,7 @@ export async function createBooking(
     needsReconciliation: false,
     lastError: null,
     calcomAccount: null,
+    attendance: null,
     createdAt: nowIso,
     updatedAt: nowIso,
   };
