@@ -99,7 +99,9 @@ export function findDrifts(view: BookingView): Drift[] {
   const movedTo = current?.status === "cancelled" ? (current.rescheduledToUid ?? null) : null;
   const goneInCalcom = current !== null && (current.status === "cancelled" || current.status === "rejected") && movedTo === null;
   const paidNotConfirmed = booking.status === "requested" && booking.paymentStatus === "paid";
-  if (current !== null && movedTo !== null && booking.status !== "cancelled") {
+  // A session that ended is settled: a later move in Cal.com is not followed.
+  const live = booking.status === "requested" || booking.status === "confirmed";
+  if (current !== null && movedTo !== null && live) {
     const by = calcomMover({ rescheduledBy: current.rescheduledByEmail, hostEmails: current.hostEmails ?? [] });
     drifts.push({ kind: "moved-in-calcom", fromUid: current.calcomBookingUid, toUid: movedTo, by });
   } else if (goneInCalcom && (paidNotConfirmed || booking.status === "confirmed")) {

@@ -39,6 +39,8 @@ export async function recordCancellationInTx(
   },
   now: Date,
 ): Promise<CancelBookingOut> {
+  if (booking.status === "completed" || booking.status === "no-show")
+    throw new AppError("booking/already-settled", `This session has ended (${booking.status}): it can no longer be cancelled.`);
   const release = await releaseInTx(tx, booking.coachId, bookingId);
   const at = now.toISOString();
   const reason = storedReason(input.reason, "Cancelled");
@@ -116,6 +118,11 @@ export async function recordCalcomCancellation(
   await getDb().runTransaction(async (tx) => {
     const current = await requireBooking(bookingId, tx);
     if (current.status === "cancelled") return;
+    if (current.status === "completed" || current.status === "no-show") {
+      // A session that ended stays as it was settled: Cal.com's late cancellation is only noted.
+      appendAudit(tx, bookingId, `calcom-cancelled-after-end`, { type: "calcom-cancelled-after-end", by: input.by, reason: input.reason }, now);
+      return;
+    }
     await recordCancellationInTx(tx, bookingId, current, input, now);
     if (audit) appendAudit(tx, bookingId, audit.id, audit.entry, now);
   });
