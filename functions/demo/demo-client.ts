@@ -60,6 +60,21 @@ export async function verifyEmail(authHost: string, project: string, uid: string
   if (!res.ok) throw new Error(`Auth emulator refused to verify ${uid}: ${res.status} ${await res.text()}`);
 }
 
+/**
+ * Gives an Auth-emulator account the `admin` claim (an operator would set it with the Admin SDK)
+ * and signs it in again, so that its ID token carries the claim.
+ */
+export async function signInAsAdmin(e: Endpoints, email: string): Promise<User> {
+  const user = await signIn(e, email);
+  const res = await fetch(`http://${e.auth}/identitytoolkit.googleapis.com/v1/projects/${e.project}/accounts:update`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: "Bearer owner" },
+    body: JSON.stringify({ localId: user.uid, customAttributes: JSON.stringify({ admin: true }) }),
+  });
+  if (!res.ok) throw new Error(`Auth emulator refused to make ${email} an admin: ${res.status} ${await res.text()}`);
+  return signIn(e, email);
+}
+
 /** Signs in with the Auth emulator, creating the account (its email verified) the first time. */
 export async function signIn(e: Endpoints, email: string, password = "demo-password-123"): Promise<User> {
   let out = await authCall(e, "signInWithPassword", email, password);

@@ -1,7 +1,9 @@
-import { call, payWithStandIn, readDoc, signIn, type Endpoints, type User } from "./demo-client.js";
+import { call, payWithStandIn, readDoc, signIn, signInAsAdmin, type Endpoints, type User } from "./demo-client.js";
 
 export const DEMO_COACH_EMAIL = "coach@demo.coachify.test";
 export const DEMO_STUDENT_EMAIL = "student@demo.coachify.test";
+export const DEMO_ADMIN_EMAIL = "admin@demo.coachify.test";
+const WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 
 const EVERY_DAY = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].map((day) => ({
   day,
@@ -225,12 +227,89 @@ export async function runDemo(e: Endpoints, log: Log = console.log): Promise<Dem
     await record("cancelled and refunded", id);
     check(refunded.refundedCents === 3_000, `3000 refunded (got ${refunded.refundedCents})`);
     log("10. Refunded through Stripe; the Cal.com booking is cancelled.");
+    await sessionThatEnds(e, { coachId, student, log, record });
     return { ok: true, states, money };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     log(`✗ the demo stopped: ${message}`);
     return { ok: false, error: message, states, money };
   }
+}
+
+/**
+ * A session that takes place and ends: the coach opens a window that starts in a minute or two
+ * with no notice and a free 5-minute check-in, the student books its first slot (free: confirmed at
+ * once), the session starts, and an admin completes it without waiting for the grace period.
+ */
+async function sessionThatEnds(
+  e: Endpoints,
+  ctx: { coachId: string; student: User; log: Log; record: (step: string, id: string) => Promise<BookingDoc> },
+): Promise<void> {
+  const { coachId, student, log, record } = ctx;
+  const coach = await signIn(e, DEMO_COACH_EMAIL);
+  // A window from the next whole minute (plus one), in UTC, on today's weekday.
+  const opens = new Date(Math.ceil((Date.now() + 60_000) / 60_000) * 60_000);
+  const closes = new Date(
+    Math.min(opens.getTime() + HOUR, Date.UTC(opens.getUTCFullYear(), opens.getUTCMonth(), opens.getUTCDate(), 23, 59)),
+  );
+  const hhmm = (d: Date) => d.toISOString().slice(11, 16);
+  const weekday = WEEKDAYS[(opens.getUTCDay() + 6) % 7] ?? "monday";
+  await call(
+    e,
+    "syncAvailability",
+    { coachId, availability: { timeZone: "UTC", slots: [{ day: weekday, startTime: hhmm(opens), endTime: hhmm(closes) }] } },
+    coach,
+  );
+  await call(e, "saveSchedulingLimits", { limits: { minimumNoticeMinutes: 0, slotIntervalMinutes: 5 } }, coach);
+  await call(
+    e,
+    "saveOffering",
+    { offering: { id: "check-in", title: "5 min check-in", durationMinutes: 5, priceCents: 0, currency: "eur" } },
+    coach,
+  );
+  const eventTypeId = await waitUntil(
+    "the check-in's Cal.com event type",
+    async () => {
+      const doc = await readDoc(e, `coaches/${coach.uid}`, coach);
+      const o = ((doc?.customOfferings ?? []) as Offering[]).find((x) => x.id === "check-in");
+      return o?.calcomEventTypeId ?? undefined;
+    },
+    ctx.log,
+  );
+  const today = opens.toISOString().slice(0, 10);
+  const slots = await call<Slots>(
+    e,
+    "getAvailableSlots",
+    { coachId, eventTypeId, dateFrom: today, dateTo: today, timeZone: "UTC" },
+    student,
+  );
+  const first = slots.slots[0];
+  check(first !== undefined, `a free 5-minute slot from ${opens.toISOString()}`);
+  if (!first) throw new DemoFailure("unreachable");
+  const { bookingId } = await call<{ bookingId: string }>(
+    e,
+    "createBooking",
+    { coachId, eventTypeId, offeringId: "check-in", userId: student.uid, startTime: first.start, endTime: first.end },
+    student,
+  );
+  await waitUntil(
+    "the free check-in to be confirmed",
+    async () => ((await readDoc(e, `bookings/${bookingId}`, student))?.status === "confirmed" ? true : undefined),
+    log,
+  );
+  await record("free check-in confirmed", bookingId);
+  log(`11. The student books a free 5-minute check-in at ${first.start}; it is confirmed at once.`);
+  await waitUntil(
+    `the check-in to start (${first.start})`,
+    () => Promise.resolve(Date.now() >= Date.parse(first.start) + 1_000 ? true : undefined),
+    log,
+    5 * 60_000,
+  );
+  const admin = await signInAsAdmin(e, DEMO_ADMIN_EMAIL);
+  const done = await call<{ status: string; outcome: string }>(e, "completeBooking", { bookingId }, admin);
+  check(done.status === "completed" && done.outcome === "attended", `the admin completes it (got ${done.status}, ${done.outcome})`);
+  await record("session completed", bookingId);
+  log("12. The session has started; an admin completes it early (otherwise completeSessions does, 24 h after its end).");
 }
 
 /** The closing table a person reads. */

@@ -12,6 +12,8 @@
  * ```
  */
 import type { z } from "zod";
+import { CompleteBookingInputSchema, MarkNoShowInputSchema, ResolveNoShowInputSchema } from "../features/attendance/attendance.schemas.js";
+import type { AttendanceOut } from "../features/attendance/attendance.service.js";
 import { GetAvailableSlotsInputSchema, SyncAvailabilityInputSchema } from "../features/availability/availability.schemas.js";
 import type { getAvailableSlots, syncAvailability } from "../features/availability/availability.service.js";
 import { ConfirmBookingInputSchema, CreateBookingInputSchema } from "../features/bookings/bookings.schemas.js";
@@ -89,6 +91,9 @@ export function coachifyClient(transport: Transport) {
       "confirmBooking",
       ConfirmBookingInputSchema,
     ),
+    markNoShow: method<typeof MarkNoShowInputSchema, AttendanceOut>(transport, "markNoShow", MarkNoShowInputSchema),
+    resolveNoShow: method<typeof ResolveNoShowInputSchema, AttendanceOut>(transport, "resolveNoShow", ResolveNoShowInputSchema),
+    completeBooking: method<typeof CompleteBookingInputSchema, AttendanceOut>(transport, "completeBooking", CompleteBookingInputSchema),
     cancelBooking: method<typeof CancelBookingInputSchema, Answer<typeof cancelBooking>>(
       transport,
       "cancelBooking",

@@ -13,7 +13,6 @@ export const AbsenceMarkSchema = z.object({
   at: InstantSchema,
   via: z.enum(["app", "calcom"]),
 });
-export type AbsenceMark = z.output<typeof AbsenceMarkSchema>;
 
 /**
  * Who came to a session, as each side says and as it was decided. The coach may say the student

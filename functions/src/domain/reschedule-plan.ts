@@ -38,6 +38,10 @@ export function planMove(input: {
   const { booking, coach, role, now } = input;
   if (booking.status === "cancelled")
     throw new AppError("booking/cannot-reschedule", "This booking is cancelled: book a new session instead.");
+  if (booking.status === "completed" || booking.status === "no-show")
+    throw new AppError("booking/cannot-reschedule", `This session has ended (${booking.status}): book a new session instead.`);
+  if (booking.attendance?.coachMark || booking.attendance?.studentMark)
+    throw new AppError("booking/cannot-reschedule", "A no-show was reported for this session: it can no longer be moved.");
   if (booking.paymentStatus !== "paid")
     throw new AppError("booking/cannot-reschedule", "This booking is not paid yet: cancel it and book the new time instead.");
   if (role === "student") {

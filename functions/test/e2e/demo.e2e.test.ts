@@ -31,6 +31,8 @@ describe("npm run demo", () => {
       "confirmed/paid",
       "confirmed/paid",
       "cancelled/refunded",
+      "confirmed/paid",
+      "completed/paid",
     ]);
-  }, 180_000);
+  }, 480_000);
 });

@@ -120,7 +120,13 @@ export async function recordCalcomCancellation(
     if (current.status === "cancelled") return;
     if (current.status === "completed" || current.status === "no-show") {
       // A session that ended stays as it was settled: Cal.com's late cancellation is only noted.
-      appendAudit(tx, bookingId, `calcom-cancelled-after-end`, { type: "calcom-cancelled-after-end", by: input.by, reason: input.reason }, now);
+      appendAudit(
+        tx,
+        bookingId,
+        `calcom-cancelled-after-end`,
+        { type: "calcom-cancelled-after-end", by: input.by, reason: input.reason },
+        now,
+      );
       return;
     }
     await recordCancellationInTx(tx, bookingId, current, input, now);
