@@ -3,6 +3,8 @@ import { AppError } from "../../src/domain/errors.js";
 import { runBookingEffects } from "../../src/core/effects/runner.js";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { expireStaleHolds } from "../../src/core/effects/hold-expiry.js";
+import { completeDueSessions } from "../../src/core/effects/attendance.js";
+import { completeBooking, markNoShow, resolveNoShow } from "../../src/features/attendance/attendance.service.js";
 import { cancelBooking } from "../../src/features/cancellations/cancellations.service.js";
 import { quoteCancellation } from "../../src/features/money/money.service.js";
 import { reconcileRecent } from "../../src/features/reconciliation/reconciliation.service.js";
@@ -14,7 +16,15 @@ import { saveSchedulingLimits } from "../../src/features/limits/limits.service.j
 import { removeOffering, saveOffering } from "../../src/features/offerings/offerings.service.js";
 import { bookingDoc, coachDoc } from "../../src/shared/firestore.js";
 import type { Booking } from "../../src/domain/booking.js";
-import { afterCancellation, cancelInModel, moveTerms, newModelBooking, studentRefundPercent, type ModelBooking } from "./reference.js";
+import {
+  GRACE_MS,
+  afterCancellation,
+  cancelInModel,
+  moveTerms,
+  newModelBooking,
+  studentRefundPercent,
+  type ModelBooking,
+} from "./reference.js";
 import { coachTrigger, covered, observe, pick, processingSessions, runDocs, slotStart, triggers, type RunState } from "./run-state.js";
 import { stepViolations } from "./invariants.js";
 import { OFFERING_IDS, SLOT_HOURS, type OfferingId, type World } from "./world.js";
@@ -128,16 +138,17 @@ async function choose(
   run: RunState,
   index: number,
   wanted: (b: Booking) => boolean,
+  only: string | null = null,
 ): Promise<{ model: ModelBooking; doc: Booking } | undefined> {
   const docs = await runDocs(run);
   const fit = run.bookings.flatMap((model) => {
     const doc = docs.find((d) => d.id === model.id)?.booking;
-    return doc && wanted(doc) ? [{ model, doc }] : [];
+    return doc && wanted(doc) && (only === null || only === model.id) ? [{ model, doc }] : [];
   });
   return pick(fit, index);
 }
-const isLive = (b: Booking) => b.status !== "cancelled";
-const isLivePaid = (b: Booking) => b.status !== "cancelled" && b.paymentStatus === "paid";
+const isLive = (b: Booking) => b.status === "requested" || b.status === "confirmed";
+const isLivePaid = (b: Booking) => isLive(b) && b.paymentStatus === "paid";
 
 /** The session a booking waits on: its first Checkout, or its move's difference. */
 async function openSessionOf(world: World, bookingId: string): Promise<string | null> {
@@ -550,7 +561,7 @@ export async function advance(run: RunState, world: World, minutes: number): Pro
 
 class Housekeeping extends Step {
   constructor(
-    readonly what: "expire-holds" | "reconcile" | "trigger-twice",
+    readonly what: "expire-holds" | "reconcile" | "trigger-twice" | "complete-sessions",
     readonly booking: number,
   ) {
     super();
@@ -560,6 +571,7 @@ class Housekeeping extends Step {
   }
   async act(run: RunState, world: World) {
     if (this.what === "expire-holds") await call(run, "expireHolds", () => expireStaleHolds(world.deps));
+    else if (this.what === "complete-sessions") await call(run, "completeSessions", () => completeDueSessions(world.deps));
     else if (this.what === "reconcile") await call(run, "reconcileBookings", () => reconcileRecent({ dryRun: false }, world.deps));
     else {
       const b = pick(run.bookings, this.booking);
@@ -652,6 +664,138 @@ class DisputeMoves extends Step {
   }
 }
 
+/** Time goes to a booking's session: a few minutes into it, or past its end and grace period. */
+class ToSession extends Step {
+  constructor(
+    readonly booking: number,
+    readonly when: "started" | "grace over",
+    readonly only: string | null = null,
+  ) {
+    super();
+  }
+  label() {
+    return `to session(b${this.booking}, ${this.when})`;
+  }
+  async act(run: RunState, world: World) {
+    const chosen = await choose(run, this.booking, (b) => b.status === "confirmed", this.only);
+    if (!chosen) {
+      covered("to session: nothing confirmed");
+      return;
+    }
+    const target =
+      this.when === "started" ? Date.parse(chosen.doc.startTime) + 10 * MINUTE : Date.parse(chosen.doc.endTime) + GRACE_MS + MINUTE;
+    if (target <= world.clockMs) return;
+    covered(`to session (${this.when})`);
+    await advance(run, world, Math.ceil((target - world.clockMs) / MINUTE));
+  }
+}
+
+/** One side of a session reports a no-show (a coach may name themselves: agreeing to refund). */
+class MarkNoShow extends Step {
+  constructor(
+    readonly booking: number,
+    readonly by: "coach" | "student",
+    readonly absent: "coach" | "student",
+    readonly only: string | null = null,
+  ) {
+    super();
+  }
+  label() {
+    return `no-show(b${this.booking}: the ${this.by} says the ${this.absent} was absent)`;
+  }
+  async act(run: RunState, world: World) {
+    // A session under way when there is one (most marks are made then), else any.
+    const started = (b: Booking) => (b.status === "confirmed" || b.status === "completed") && Date.parse(b.startTime) <= world.clockMs;
+    const chosen =
+      (await choose(run, this.booking, started, this.only)) ??
+      (await choose(run, this.booking, (b) => b.status === "confirmed" || b.status === "completed", this.only));
+    if (!chosen) return;
+    const { model: b, doc } = chosen;
+    const caller = this.by === "student" ? { uid: run.students[b.student] ?? "", isAdmin: false } : { uid: world.coachId, isAdmin: false };
+    const out = await call(run, "markNoShow", () => markNoShow({ bookingId: b.id, absent: this.absent }, caller, world.deps));
+    const open =
+      doc.status === "confirmed" &&
+      doc.reschedule === null &&
+      Date.parse(doc.startTime) <= world.clockMs &&
+      world.clockMs < Date.parse(doc.endTime) + GRACE_MS &&
+      !doc.attendance?.awaitingAdminSince &&
+      !doc.attendance?.outcome &&
+      !(this.by === "student" && this.absent === "student");
+    if (out instanceof AppError) {
+      if (open) run.violations.push(`${b.id}: a no-show the ${this.by} could report was refused (${out.code}: ${out.message})`);
+      covered(`no-show refused (${out.code})`);
+      return;
+    }
+    if (!open) run.violations.push(`${b.id}: a no-show was accepted outside its window (${doc.status}, ${doc.startTime})`);
+    covered(`no-show by ${this.by} (${this.absent} absent)`);
+    if (this.by === "coach") b.marks.coach = this.absent;
+    else b.marks.student = "coach";
+  }
+}
+
+/**
+ * A session plays out in one step (the generated runs seldom reach a session's time otherwise):
+ * time goes to a few minutes into a confirmed session, each given mark is made, and then the
+ * grace period passes and the sweep runs, or an admin decides, or nothing more happens yet.
+ */
+class SessionPlays extends Step {
+  constructor(
+    readonly booking: number,
+    readonly marks: readonly (readonly ["coach" | "student", "coach" | "student"])[],
+    readonly then: "sweep" | "attended" | "student-absent" | "coach-absent" | "complete" | "nothing",
+  ) {
+    super();
+  }
+  label() {
+    return `session plays(b${this.booking}: ${this.marks.map(([by, absent]) => `${by} says ${absent} absent`).join(", ") || "no marks"}; then ${this.then})`;
+  }
+  async act(run: RunState, world: World) {
+    const chosen = await choose(run, this.booking, (b) => b.status === "confirmed" && b.reschedule === null);
+    if (!chosen) return;
+    covered("session plays");
+    const id = chosen.model.id;
+    await new ToSession(0, "started", id).act(run, world);
+    for (const [by, absent] of this.marks) await new MarkNoShow(0, by, absent, id).act(run, world);
+    if (this.then === "sweep") {
+      await new ToSession(0, "grace over", id).act(run, world);
+      await call(run, "completeSessions", () => completeDueSessions(world.deps));
+    } else if (this.then !== "nothing") await new AdminSettles(0, this.then, id).act(run, world);
+  }
+}
+
+/** An admin decides who came, or completes a session early. */
+class AdminSettles extends Step {
+  constructor(
+    readonly booking: number,
+    readonly decision: "attended" | "student-absent" | "coach-absent" | "complete",
+    readonly only: string | null = null,
+  ) {
+    super();
+  }
+  label() {
+    return `admin ${this.decision === "complete" ? "completes" : `decides ${this.decision}`}(b${this.booking})`;
+  }
+  async act(run: RunState, world: World) {
+    const started = (b: Booking) => b.status === "confirmed" && Date.parse(b.startTime) <= world.clockMs;
+    const chosen =
+      (await choose(run, this.booking, started, this.only)) ??
+      (await choose(run, this.booking, (b) => b.status === "confirmed", this.only));
+    if (!chosen) return;
+    const { model: b } = chosen;
+    const out = await call(run, this.decision, () =>
+      this.decision === "complete"
+        ? completeBooking({ bookingId: b.id }, ADMIN, world.deps)
+        : resolveNoShow({ bookingId: b.id, outcome: this.decision, reason: "Looked at it" }, ADMIN, world.deps),
+    );
+    if (out instanceof AppError) {
+      covered(`admin ${this.decision} refused (${out.code})`);
+      return;
+    }
+    covered(`admin ${this.decision}`);
+    b.admin = this.decision;
+  }
+}
+
 const index = fc.nat({ max: 7 });
 /** How often the coach edits an offering, against the other commands' weights. */
 const COACH_WEIGHT = 2;
@@ -719,8 +863,60 @@ const steps: fc.Arbitrary<Step>[] = [
       .map(([i, m]) => new Deliver(i, m)),
   ),
   fc.constantFrom(1, 10, 40, 6 * 60, 22 * 60).map((m) => new Clock(m)),
+  ...weighted(
+    3,
+    fc.tuple(index, fc.constantFrom("started" as const, "started" as const, "grace over" as const)).map(([b, w]) => new ToSession(b, w)),
+  ),
+  ...weighted(
+    4,
+    fc
+      .tuple(
+        index,
+        fc.constantFrom(
+          ["coach", "student"] as const,
+          ["coach", "student"] as const,
+          ["coach", "coach"] as const,
+          ["student", "coach"] as const,
+          ["student", "coach"] as const,
+          ["student", "student"] as const,
+        ),
+      )
+      .map(([b, [by, absent]]) => new MarkNoShow(b, by, absent)),
+  ),
+  ...weighted(
+    2,
+    fc
+      .tuple(index, fc.constantFrom("attended" as const, "student-absent" as const, "coach-absent" as const, "complete" as const))
+      .map(([b, d]) => new AdminSettles(b, d)),
+  ),
+  ...weighted(
+    3,
+    fc
+      .tuple(
+        index,
+        fc.array(
+          fc.constantFrom(
+            ["coach", "student"] as const,
+            ["coach", "coach"] as const,
+            ["student", "coach"] as const,
+            ["student", "student"] as const,
+          ),
+          { maxLength: 3 },
+        ),
+        fc.constantFrom(
+          "sweep" as const,
+          "sweep" as const,
+          "attended" as const,
+          "student-absent" as const,
+          "coach-absent" as const,
+          "complete" as const,
+          "nothing" as const,
+        ),
+      )
+      .map(([b, marks, then]) => new SessionPlays(b, marks, then)),
+  ),
   fc
-    .tuple(fc.constantFrom("expire-holds" as const, "reconcile" as const, "trigger-twice" as const), index)
+    .tuple(fc.constantFrom("expire-holds" as const, "reconcile" as const, "trigger-twice" as const, "complete-sessions" as const), index)
     .map(([w, b]) => new Housekeeping(w, b)),
   ...weighted(
     2,

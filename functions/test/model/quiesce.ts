@@ -1,4 +1,5 @@
 import { expireStaleHolds } from "../../src/core/effects/hold-expiry.js";
+import { completeDueSessions } from "../../src/core/effects/attendance.js";
 import { resyncOutstandingEventTypes } from "../../src/core/event-types/event-type-sync.js";
 import { reconcileBooking, reconcileRecent } from "../../src/features/reconciliation/reconciliation.service.js";
 import { advance } from "./commands.js";
@@ -32,6 +33,7 @@ export async function quiesce(world: World, run: RunState): Promise<void> {
   for (const [round, minutes] of [11, 40, 11, 11].entries()) {
     await advance(run, world, minutes);
     if (round === 1) await expireStaleHolds(world.deps).catch(() => undefined);
+    if (round === 1) await completeDueSessions(world.deps).catch(() => undefined);
     await deliverAll(world, run);
     await reconcileAll(world, run, round);
     await triggers(world, run);

@@ -49,6 +49,26 @@ export interface ModelBooking {
   sold: Sale;
   /** The moves to another offering the code accepted, each priced as the offering was when asked for. */
   moves: (Sale & { offeringId: string })[];
+  /** The no-show marks the code accepted: the coach's (who was absent) and the student's (the coach). */
+  marks: { coach: "student" | "coach" | null; student: "coach" | null };
+  /** What an admin decided or asked for (an early completion), and when a command did. */
+  admin: "attended" | "student-absent" | "coach-absent" | "complete" | null;
+  /** The session's end was seen settled (completed or no-show). */
+  endedSeen: boolean;
+}
+
+/** The grace period after a session's end (the default COMPLETION_GRACE_HOURS). */
+export const GRACE_MS = 24 * HOUR_MS;
+
+/**
+ * What completion decides on its own, from the marks: the student reported the coach and the coach
+ * did not agree → an admin decides (null); the coach's word on the student stands; no word, the
+ * session took place. A coach who said they were absent settled it before completion.
+ */
+export function completionOutcome(marks: ModelBooking["marks"]): "attended" | "student-absent" | "coach-absent" | null {
+  if (marks.coach === "coach") return "coach-absent";
+  if (marks.student === "coach") return null;
+  return marks.coach === "student" ? "student-absent" : "attended";
 }
 
 /** The terms a booking holds: what it costs, in which currency, for how long. */
@@ -79,6 +99,9 @@ export function newModelBooking(id: string, student: number, offeringId: string,
     paidAtStripe: false,
     sold: { ...sold },
     moves: [],
+    marks: { coach: null, student: null },
+    admin: null,
+    endedSeen: false,
   };
 }
 

@@ -5,7 +5,16 @@ import { AppError } from "../../src/domain/errors.js";
 import { markEventTypesWanted } from "../../src/core/event-types/event-type-sync.js";
 import { handleCoachWritten } from "../../src/core/event-types/coach-written.js";
 import { baseOfferings, type Delivery, type OfferingId, type World } from "./world.js";
-import { cancelInModel, movedTo, studentRefundPercent, afterCancellation, type ModelBooking, type ModelOffering } from "./reference.js";
+import {
+  GRACE_MS,
+  afterCancellation,
+  cancelInModel,
+  completionOutcome,
+  movedTo,
+  studentRefundPercent,
+  type ModelBooking,
+  type ModelOffering,
+} from "./reference.js";
 
 /** One execution of the model: its students, the bookings it made, the events not yet delivered. */
 export interface RunState {
@@ -113,6 +122,21 @@ export function observe(run: RunState, docs: Awaited<ReturnType<typeof runDocs>>
     const doc = docs.find((d) => d.id === b.id)?.booking;
     if (!doc) continue;
     const live = doc.status !== "cancelled";
+    if ((doc.status === "completed" || doc.status === "no-show") && !b.endedSeen) {
+      b.endedSeen = true;
+      const outcome = doc.attendance?.outcome ?? null;
+      const due = Date.parse(doc.endTime) + GRACE_MS <= nowMs;
+      const expected = b.admin !== null && b.admin !== "complete" ? b.admin : completionOutcome(b.marks);
+      if (doc.attendance?.decidedBy === "completion" && !due)
+        run.violations.push(`${b.id}: completed by the sweep before its grace period was over`);
+      if (doc.attendance?.decidedBy === "admin" && b.admin === null) run.violations.push(`${b.id}: decided by an admin nobody asked`);
+      if (outcome !== expected)
+        run.violations.push(
+          `${b.id}: settled as ${outcome ?? "nothing"}; the marks (${JSON.stringify(b.marks)}) say ${expected ?? "an admin decides"}`,
+        );
+      // A coach's no-show gives the student everything back; otherwise the session is paid for.
+      if (outcome === "coach-absent") cancelInModel(b, 0);
+    }
     if (live && doc.paymentStatus === "paid" && !b.paidSeen) {
       b.paidSeen = true;
       b.entitled = b.entitledLow = b.sold.priceCents;
@@ -133,7 +157,7 @@ export function observe(run: RunState, docs: Awaited<ReturnType<typeof runDocs>>
     if (doc.currency !== b.sold.currency) run.violations.push(`${b.id}: in ${doc.currency}, sold in ${b.sold.currency}`);
     if (doc.priceCents !== null && doc.priceCents !== b.sold.priceCents)
       run.violations.push(`${b.id}: price ${doc.priceCents} recorded, sold at ${b.sold.priceCents}`);
-    if (!live && !b.cancelled) {
+    if (!live && !b.cancelled && !b.endedSeen) {
       const c = b.calcomCancel;
       if (c?.by === "attendee") {
         // The student cancelled in Cal.com: the tier of that moment, or of the moment we heard of it.
