@@ -109,6 +109,20 @@ export function statusOf(outcome: AttendanceOutcome): "completed" | "no-show" {
   return outcome === "attended" ? "completed" : "no-show";
 }
 
+/**
+ * Whether a coach's no-show has given the student everything back: nothing is left to refund
+ * through Stripe (`throughStripe`: what each open obligation still owes there, lost disputes
+ * having paid their part). The one rule for `no-show/refunded`.
+ */
+export function coachNoShowRefunded(
+  booking: { status: string; amountCents: number; attendance: Attendance | null },
+  throughStripe: Iterable<number>,
+): boolean {
+  if (booking.status !== "no-show" || booking.attendance?.outcome !== "coach-absent" || booking.amountCents === 0) return false;
+  for (const cents of throughStripe) if (cents > 0) return false;
+  return true;
+}
+
 /** What Cal.com's mark-absent should show: whether the host and the attendee are marked absent. */
 export function calcomAbsence(attendance: Attendance): { hostAbsent: boolean; attendeeAbsent: boolean } {
   if (attendance.outcome !== null)

@@ -29,6 +29,7 @@ const EXPECTED_MOVES = new Set([
   "cancelled/paid -> cancelled/refunded",
   "confirmed/paid -> completed/paid",
   "confirmed/paid -> no-show/paid",
+  "confirmed/paid -> no-show/refunded",
   "no-show/paid -> no-show/refunded",
 ]);
 

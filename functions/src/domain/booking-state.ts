@@ -44,7 +44,8 @@ export const BOOKING_STATES: readonly StateKey[] = [
 const ALLOWED: Readonly<Record<StateKey, readonly StateKey[]>> = {
   "requested/pending": ["requested/paid", "cancelled/pending"],
   "requested/paid": ["confirmed/paid", "cancelled/paid", "cancelled/refunded"],
-  "confirmed/paid": ["cancelled/paid", "cancelled/refunded", "completed/paid", "no-show/paid"],
+  // A coach's no-show with everything already refunded (a move to a free offering) reads refunded at once.
+  "confirmed/paid": ["cancelled/paid", "cancelled/refunded", "completed/paid", "no-show/paid", "no-show/refunded"],
   // A payment that completes after its hold was released is recorded, then refunded in full.
   "cancelled/pending": ["cancelled/paid", "cancelled/refunded"],
   // A refund made later (reconciliation, a coach's goodwill) after a no-refund cancellation.

@@ -26,6 +26,7 @@ export const APP_ERROR_CODES = [
   "booking/not-started",
   "booking/already-settled",
   "booking/move-in-progress",
+  "booking/no-show-open",
   "policy/invalid",
   "coach/not-found",
   "coach/not-synced",

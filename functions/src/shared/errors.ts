@@ -31,6 +31,7 @@ const ERROR_TABLE: Record<AppErrorCode, { https: FunctionsErrorCode; retryable: 
   "booking/not-started": { https: "failed-precondition", retryable: false },
   "booking/already-settled": { https: "failed-precondition", retryable: false },
   "booking/move-in-progress": { https: "failed-precondition", retryable: false },
+  "booking/no-show-open": { https: "failed-precondition", retryable: false },
   "policy/invalid": { https: "invalid-argument", retryable: false },
   "coach/not-found": { https: "not-found", retryable: false },
   "coach/not-synced": { https: "failed-precondition", retryable: false },

@@ -125,7 +125,7 @@ describe("no-shows", () => {
     await expectAppError(markNoShow({ bookingId: s.bookingId, absent: "coach" }, s.coach, s.deps), "booking/already-settled");
     await sweepAt(s, GRACE_ENDS);
     expect(await booking(s.bookingId)).toMatchObject({ status: "confirmed", paymentStatus: "paid" });
-    await expectAppError(completeBooking({ bookingId: s.bookingId }, admin, s.deps), "booking/already-settled");
+    await expectAppError(completeBooking({ bookingId: s.bookingId }, admin, s.deps), "booking/no-show-open");
     await expectAppError(
       resolveNoShow({ bookingId: s.bookingId, outcome: "coach-absent", reason: "Video logs" }, s.coach, s.deps),
       "auth/permission-denied",

@@ -1,16 +1,18 @@
-import { Timestamp, type Transaction } from "firebase-admin/firestore";
+import { Timestamp, type QueryDocumentSnapshot, type Transaction } from "firebase-admin/firestore";
 import {
   COACH_NO_SHOW_OBLIGATION,
   NO_ATTENDANCE,
+  coachNoShowRefunded,
   completesAt,
   markAbsence,
+  readMarks,
   settle,
   statusOf,
   type Attendance,
   type AttendanceOutcome,
   type Marker,
 } from "../../domain/attendance.js";
-import { openRefundsOwedCents, type Booking } from "../../domain/booking.js";
+import { lostBeyondOwedCents, openRefundsOwedCents, refundsOwedThroughStripe, type Booking } from "../../domain/booking.js";
 import type { BookingState } from "../../domain/booking-state.js";
 import { AppError } from "../../domain/errors.js";
 import { epochMs } from "../../domain/time.js";
@@ -22,6 +24,10 @@ import { appendAudit } from "../audit.js";
 import { notify } from "../notifications.js";
 import { requireBooking, writeBooking } from "../bookings.repository.js";
 import { runBookingEffects } from "./runner.js";
+
+/** One sweep looks at up to SWEEP_PAGES × SWEEP_PAGE_SIZE due sessions; the rest wait for the next run. */
+const SWEEP_PAGE_SIZE = 200;
+const SWEEP_PAGES = 25;
 
 const OUTCOME_WORDS: Readonly<Record<AttendanceOutcome, string>> = {
   attended: "The session took place.",
@@ -48,19 +54,19 @@ function decided(
     awaitingAdminSince: null,
     revision: attendance.revision + 1,
   };
-  const patch: Partial<Booking> = { attendance: next, needsReconciliation: false };
+  const patch: Partial<Booking> = { attendance: next };
   const status = statusOf(decision.outcome);
   if (decision.outcome !== "coach-absent") return { to: { status, paymentStatus: "paid" }, patch };
-  const owed = booking.amountCents - booking.refundedCents - openRefundsOwedCents(booking.refundsOwed);
-  if (owed <= 0) {
-    // Nothing was paid (a free session) or everything went back already.
-    return { to: { status, paymentStatus: booking.amountCents > 0 ? "refunded" : "paid" }, patch };
-  }
-  patch.refundsOwed = [
-    ...booking.refundsOwed,
-    { key: COACH_NO_SHOW_OBLIGATION, amountCents: owed, refundedCents: 0, cause: "coach-no-show" },
-  ];
-  return { to: { status, paymentStatus: "paid" }, patch };
+  // Everything the student paid and has not had back: from us, or from their bank (a lost dispute).
+  const owed = booking.amountCents - booking.refundedCents - openRefundsOwedCents(booking.refundsOwed) - lostBeyondOwedCents(booking);
+  if (owed > 0)
+    patch.refundsOwed = [
+      ...booking.refundsOwed,
+      { key: COACH_NO_SHOW_OBLIGATION, amountCents: owed, refundedCents: 0, cause: "coach-no-show" },
+    ];
+  const after = { ...booking, ...patch, status };
+  const refunded = coachNoShowRefunded(after, refundsOwedThroughStripe(after).values());
+  return { to: { status, paymentStatus: refunded ? "refunded" : "paid" }, patch };
 }
 
 /** Writes an attendance change: decided (a state change), handed to an admin, or only a new mark. */
@@ -151,7 +157,7 @@ export async function recordAbsenceMark(
 
 /**
  * An admin decides who came: on a confirmed session after its start (a no-show waiting for them,
- * or one they settle early). Decided once; a repeat with the same outcome changes nothing.
+ * or one they settle early). Decided once; the outcome it already has changes nothing.
  */
 export async function resolveAttendance(
   bookingId: string,
@@ -161,7 +167,8 @@ export async function resolveAttendance(
   const now = deps.now();
   const changed = await getDb().runTransaction(async (tx) => {
     const booking = await requireBooking(bookingId, tx);
-    if (booking.attendance?.outcome === input.outcome && booking.attendance.decidedBy === "admin") return false;
+    // Already decided this way (by an admin before, or by the coach's own word): nothing to change.
+    if (booking.attendance?.outcome === input.outcome) return false;
     if (booking.status !== "confirmed")
       throw new AppError("booking/already-settled", `This session is ${booking.status}: there is nothing left to decide.`);
     if (now.getTime() < epochMs(booking.startTime))
@@ -222,7 +229,14 @@ export async function completeSession(
     const settlement = settle(attendance, true);
     if (settlement.kind === "wait") return attendance.awaitingAdminSince !== null ? "awaiting-admin" : ("not-due" as const);
     if (settlement.kind === "await-admin" && options.by === "admin")
-      throw new AppError("booking/already-settled", "The two sides disagree about who did not come: decide it with resolveNoShow.");
+      throw new AppError("booking/no-show-open", "The two sides disagree about who did not come: decide it with resolveNoShow.");
+    const closes = completesAt(booking.endTime, deps.config.completionGraceHours);
+    if (options.by === "admin" && readMarks(attendance).kind === "student-absent" && now.getTime() < epochMs(closes))
+      // The student may still answer the coach's mark until the grace period ends.
+      throw new AppError(
+        "booking/no-show-open",
+        `The coach marked the student absent and the student may answer until ${closes}: decide it with resolveNoShow, or let it complete then.`,
+      );
     writeAttendance(tx, bookingId, booking, attendance, settlement, { by: options.by, reason: null }, now);
     if (settlement.kind === "await-admin") return "awaiting-admin" as const;
     return statusOf(settlement.outcome);
@@ -240,27 +254,35 @@ export async function completeDueSessions(
 ): Promise<{ completed: number; noShow: number; awaitingAdmin: number; failed: number }> {
   const now = deps.now();
   const endedBefore = new Date(now.getTime() - deps.config.completionGraceHours * 3_600_000);
-  const due = await bookingsCollection()
-    .where("status", "==", "confirmed")
-    .where("endTime", "<=", Timestamp.fromDate(endedBefore))
-    .orderBy("endTime")
-    .limit(200)
-    .get();
   const counts = { completed: 0, noShow: 0, awaitingAdmin: 0, failed: 0 };
-  for (const doc of due.docs) {
-    if (doc.data().attendance?.awaitingAdminSince) {
-      counts.awaitingAdmin += 1;
-      continue;
+  // Page through every due session: those waiting for an admin (or a move) stay due, and must
+  // not hide the ones after them.
+  let after: QueryDocumentSnapshot | undefined;
+  for (let page = 0; page < SWEEP_PAGES; page++) {
+    let query = bookingsCollection()
+      .where("status", "==", "confirmed")
+      .where("endTime", "<=", Timestamp.fromDate(endedBefore))
+      .orderBy("endTime")
+      .limit(SWEEP_PAGE_SIZE);
+    if (after) query = query.startAfter(after);
+    const due = await query.get();
+    for (const doc of due.docs) {
+      if (doc.data().attendance?.awaitingAdminSince) {
+        counts.awaitingAdmin += 1;
+        continue;
+      }
+      try {
+        const outcome = await completeSession(doc.id, deps);
+        if (outcome === "completed") counts.completed += 1;
+        else if (outcome === "no-show") counts.noShow += 1;
+        else if (outcome === "awaiting-admin") counts.awaitingAdmin += 1;
+      } catch (err) {
+        counts.failed += 1;
+        log.error("sessions.completion-failed", { bookingId: doc.id, code: errorCodeOf(err) }, err);
+      }
     }
-    try {
-      const outcome = await completeSession(doc.id, deps);
-      if (outcome === "completed") counts.completed += 1;
-      else if (outcome === "no-show") counts.noShow += 1;
-      else if (outcome === "awaiting-admin") counts.awaitingAdmin += 1;
-    } catch (err) {
-      counts.failed += 1;
-      log.error("sessions.completion-failed", { bookingId: doc.id, code: errorCodeOf(err) }, err);
-    }
+    if (due.docs.length < SWEEP_PAGE_SIZE) break;
+    after = due.docs.at(-1);
   }
   if (counts.completed + counts.noShow + counts.awaitingAdmin + counts.failed > 0) log.info("sessions.completed", counts);
   return counts;

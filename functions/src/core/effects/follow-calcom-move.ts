@@ -42,6 +42,11 @@ export async function followCalcomMove(
   const outcome = await getDb().runTransaction(async (tx): Promise<"processed" | "echo"> => {
     const booking = await requireBooking(bookingId, tx);
     if (booking.calcomBookingUid !== oldUid || booking.status === "cancelled") return "echo";
+    if (booking.status === "completed" || booking.status === "no-show") {
+      // A session that ended stays as it was settled: the move is only noted.
+      appendAudit(tx, bookingId, `calcom-moved-after-end-${newUid}`, { type: "calcom-moved-after-end", by, calcomBookingUid: newUid }, now);
+      return "echo";
+    }
     // Our own move, announced by Cal.com before we recorded it: the move finishes it.
     if (booking.reschedule && Date.parse(booking.reschedule.newStartTime) === Date.parse(fresh.start)) return "echo";
     const others = await otherLiveIntervalsInTx(tx, booking.coachId, bookingId, now.getTime());
@@ -53,6 +58,7 @@ export async function followCalcomMove(
       others,
     });
     const interval = { start: fresh.start, end: fresh.end };
+    const marked = booking.attendance !== null && (booking.attendance.coachMark !== null || booking.attendance.studentMark !== null);
     const moveInterval = await moveIntervalInTx(
       tx,
       booking.coachId,
@@ -83,10 +89,17 @@ export async function followCalcomMove(
         calcomStatus: fresh.status,
         previousCalcomBookingUids: [...booking.previousCalcomBookingUids, oldUid],
         ...(escalation ? { escalations: withEscalation(booking.escalations, escalation) } : {}),
+        // No-show marks were about the session at its old time: the moved one starts afresh.
+        ...(marked ? { attendance: null } : {}),
       },
       now,
     );
     moveInterval();
+    if (marked) {
+      appendAudit(tx, bookingId, `no-show-marks-withdrawn-${newUid}`, { type: "no-show-marks-withdrawn", by }, now);
+      if (booking.attendance?.awaitingAdminSince)
+        tx.set(adminAlertDoc(`${bookingId}_no-show`), { resolvedAt: Timestamp.fromDate(now) }, { merge: true });
+    }
     appendAudit(
       tx,
       bookingId,
