@@ -39,7 +39,9 @@ export function settleObligation(
   // A coach's no-show reads refunded once its full refund is paid.
   const noShowRefunded =
     key === COACH_NO_SHOW_OBLIGATION && current.status === "no-show" && !refundsOwed.some((o) => o.key === COACH_NO_SHOW_OBLIGATION);
-  return noShowRefunded ? { toState: { status: "no-show", paymentStatus: "refunded" }, patch: { refundsOwed } } : { patch: { refundsOwed } };
+  return noShowRefunded
+    ? { toState: { status: "no-show", paymentStatus: "refunded" }, patch: { refundsOwed } }
+    : { patch: { refundsOwed } };
 }
 /**
  * Records one refund Stripe made towards `obligationKey`, once: the ledger entry keyed by the
