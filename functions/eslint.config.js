@@ -38,7 +38,7 @@ export default tseslint.config(
   },
   {
     // rules-unit-testing hands out the compat Firestore type, which the modular SDK accepts.
-    files: ["test/rules/**/*.ts"],
+    files: ["test/rules/**/*.ts", "test/int/session-access.int.test.ts"],
     rules: { "@typescript-eslint/no-unsafe-class-instance-assignment": "off" },
   },
   { files: ["eslint.config.js", "bench/baseline-hello.js"], ...tseslint.configs.disableTypeChecked },

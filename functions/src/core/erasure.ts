@@ -1,6 +1,13 @@
 import type { DocumentData, DocumentReference, WriteBatch } from "firebase-admin/firestore";
 import type { Booking } from "../domain/booking.js";
-import { adminAlertsCollection, bookingEventsCollection, deletedUserDoc, getDb, notificationsCollection } from "../shared/firestore.js";
+import {
+  adminAlertsCollection,
+  bookingEventsCollection,
+  deletedUserDoc,
+  getDb,
+  notificationsCollection,
+  sessionAccessDoc,
+} from "../shared/firestore.js";
 import { readBooking, patchBooking } from "./bookings.repository.js";
 
 /**
@@ -93,6 +100,9 @@ export async function eraseFromBooking(bookingId: string, deleted: ReadonlySet<s
   for (const doc of (await adminAlertsCollection().where("bookingId", "==", bookingId).get()).docs) {
     if (doc.get("message") !== ERASED_TEXT) writes.update(doc.ref, { message: ERASED_TEXT });
   }
+  // The session's link and the coach's contact name the coach and serve the student: neither stays.
+  const access = await sessionAccessDoc(bookingId).get();
+  if (access.exists) writes.delete(access.ref);
   changed += await writes.commit();
   return changed;
 }

@@ -16,6 +16,8 @@ export interface CalcomBookingRef {
   rescheduledFromUid?: string | null;
   /** For a moved booking: who Cal.com says moved it (an email), null when it does not say. */
   rescheduledByEmail?: string | null;
+  /** The session's video link (Cal.com's `location`, else `meetingUrl`), null when it has none. */
+  meetingUrl?: string | null;
 }
 
 /** Cal.com's own record of one booking: its times (UTC ISO) and event type, as well as its state. */
@@ -23,6 +25,7 @@ export interface CalcomBookingRecord extends CalcomBookingRef {
   start: string;
   end: string;
   eventTypeId: number | null;
+  meetingUrl: string | null;
 }
 
 /** A Cal.com booking as a reconciliation poll sees it: ours when its metadata names a booking. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { BookingSchema, type Booking } from "./booking.js";
 import { DEFAULT_CANCELLATION_POLICY } from "./policy.js";
 import { findDrifts, isOrphanCalcomBooking, type BookingView } from "./drift.js";
+import { NO_ATTENDANCE } from "./attendance.js";
 
 const NOW = new Date("2030-01-06T09:00:00.000Z");
 const LONG_AGO = "2030-01-06T08:00:00.000Z";
@@ -170,6 +171,15 @@ describe("findDrifts", () => {
     expect(kinds(view(cancelled, { now: new Date("2030-01-07T10:30:00.000Z") }))).toEqual([]);
     expect(kinds(view({ ...cancelled, calcomStatus: "cancelled" }))).toEqual([]);
     expect(kinds(view(booking({ calcomUidsToCancel: ["uid-0"] })))).toEqual(["release-undone"]);
+  });
+
+  it("finds no-show marks Cal.com has not been shown, once settled, on a live booking with a Cal.com booking", () => {
+    const mark = { absent: "student" as const, at: LONG_AGO, via: "app" as const };
+    const attendance = { ...NO_ATTENDANCE, coachMark: mark, revision: 2, mirroredRevision: 1 };
+    expect(kinds(view(booking({ attendance })))).toEqual(["absence-unmirrored"]);
+    expect(kinds(view(booking({ attendance: { ...attendance, mirroredRevision: 2 } })))).toEqual([]);
+    expect(kinds(view(booking({ attendance, calcomBookingUid: null })))).toEqual([]);
+    expect(kinds(view(booking({ attendance, updatedAt: NOW.toISOString() })))).toEqual([]);
   });
 
   it("regression #16.9: tells our refund whose answer was lost from one made outside our flow", () => {

@@ -31,7 +31,9 @@ export type Drift =
   /** A move waiting for its difference past its hold (the expiry event lost): recorded if paid, else given up. */
   | { kind: "move-hold-expired" }
   /** A cancelled booking still live in Cal.com, or a Cal.com booking a move left behind, before the session ends. */
-  | { kind: "release-undone" };
+  | { kind: "release-undone" }
+  /** No-show marks Cal.com has not been shown (mark-absent) while its automatic attempts are spent, or never made. */
+  | { kind: "absence-unmirrored" };
 
 /**
  * Work under way is not drift: a booking the trigger or the queue may still be working on (it
@@ -129,6 +131,16 @@ export function findDrifts(view: BookingView): Drift[] {
   // Cal.com refuses to cancel a booking that has ended: past its end there is nothing to free.
   if ((liveInCalcom || booking.calcomUidsToCancel.length > 0) && settled && Date.parse(booking.endTime) > now.getTime())
     drifts.push({ kind: "release-undone" });
+
+  const attendance = booking.attendance;
+  if (
+    attendance !== null &&
+    attendance.revision > attendance.mirroredRevision &&
+    booking.calcomBookingUid !== null &&
+    booking.status !== "cancelled" &&
+    settled
+  )
+    drifts.push({ kind: "absence-unmirrored" });
 
   for (const r of view.refunds) {
     if (view.recordedRefundIds.has(r.refundId) || !settled) continue;

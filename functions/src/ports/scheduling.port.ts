@@ -95,6 +95,11 @@ export interface BookingCalendarGateway {
     uid: string,
     input: { start: string; rescheduledBy: string | null; reason: string },
   ): Promise<CalcomBookingRef>;
+  /**
+   * Shows in Cal.com who did not come (mark-absent): the host, and every attendee of the booking.
+   * Cal.com refuses it before the booking's start; repeating it changes nothing.
+   */
+  markAbsent(account: CalcomAccount, uid: string, absence: { hostAbsent: boolean; attendeeAbsent: boolean }): Promise<void>;
   /** Cancels with a reason (Cal.com requires one from the host); one already cancelled counts. */
   cancelBooking(account: CalcomAccount, uid: string, reason: string): Promise<CalcomBookingRef>;
 }

@@ -179,3 +179,23 @@ export const DeletedUserSchema = z.object({
   /** Who asked: the person, an admin for them, or an Auth deletion made elsewhere (the console). */
   via: z.enum(["self", "admin", "auth"]),
 });
+
+/**
+ * `sessionAccess/{bookingId}`: what only the paying student of a live session may see (the
+ * protected data): the video link Cal.com made for it and how to reach the coach. Readable by
+ * `userId` alone (firestore.rules), written by functions when the booking is confirmed or moved,
+ * deleted when it is cancelled or either account is deleted.
+ */
+export const SessionAccessSchema = z.object({
+  bookingId: z.string().min(1),
+  /** The booking's student: the only reader. */
+  userId: z.string().min(1),
+  coachId: z.string().min(1),
+  /** Cal.com's link for the session (its `location`); null when it has none. */
+  meetingUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(2_000)
+    .nullable(),
+  coachContact: z.object({ displayName: z.string().max(200).nullable(), email: z.string().max(320).nullable() }),
+  updatedAt: z.instanceof(Timestamp),
+});

@@ -21,6 +21,7 @@ import {
   EventTypeRecordSchema,
   EventTypeSyncStateSchema,
   RetiredCalcomAccountSchema,
+  SessionAccessSchema,
   SlotCacheEntrySchema,
   StudentHoldsSchema,
   UnfinishedCalcomWriteSchema,
@@ -87,6 +88,7 @@ const eventTypeSyncStateConverter = converterFor(EventTypeSyncStateSchema);
 const slotCacheEntryConverter = converterFor(SlotCacheEntrySchema);
 const unfinishedCalcomWriteConverter = converterFor(UnfinishedCalcomWriteSchema);
 const deletedUserConverter = converterFor(DeletedUserSchema);
+const sessionAccessConverter = converterFor(SessionAccessSchema);
 
 const collection = (path: string): CollectionReference => getDb().collection(path);
 
@@ -234,6 +236,11 @@ export function adminAlertsCollection(): CollectionReference {
 /** `deletedUsers/{uid}`: an account that was deleted (no personal data), so late writes about it add none back. */
 export function deletedUserDoc(uid: string) {
   return collection("deletedUsers").doc(uid).withConverter(deletedUserConverter);
+}
+
+/** `sessionAccess/{bookingId}`: a live session's link and the coach's contact, for its student only. */
+export function sessionAccessDoc(bookingId: string) {
+  return collection("sessionAccess").doc(bookingId).withConverter(sessionAccessConverter);
 }
 
 /** `webhookEvents/{source}_{id}`: the claim of one webhook delivery, so a redelivery is applied once. */

@@ -233,7 +233,15 @@ describe("a connected coach's Cal.com account", () => {
         subscriberUrl: `${receiverUrl}?coach=${s.coachId}`,
         active: true,
         secret: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) as unknown,
-        triggers: ["BOOKING_REQUESTED", "BOOKING_CREATED", "BOOKING_CANCELLED", "BOOKING_RESCHEDULED", "BOOKING_REJECTED"],
+        triggers: [
+          "BOOKING_REQUESTED",
+          "BOOKING_CREATED",
+          "BOOKING_CANCELLED",
+          "BOOKING_RESCHEDULED",
+          "BOOKING_REJECTED",
+          "BOOKING_NO_SHOW_UPDATED",
+          "MEETING_ENDED",
+        ],
       },
     ]);
     expect(firstSecret).not.toBe(SECRET);

@@ -139,7 +139,15 @@ const webhookFields: Record<string, Schema> = {
     minItems: 1,
     items: {
       type: "string",
-      enum: ["BOOKING_REQUESTED", "BOOKING_CREATED", "BOOKING_CANCELLED", "BOOKING_RESCHEDULED", "BOOKING_REJECTED"],
+      enum: [
+        "BOOKING_REQUESTED",
+        "BOOKING_CREATED",
+        "BOOKING_CANCELLED",
+        "BOOKING_RESCHEDULED",
+        "BOOKING_REJECTED",
+        "BOOKING_NO_SHOW_UPDATED",
+        "MEETING_ENDED",
+      ],
     },
   },
   secret: { type: "string", minLength: 1 },
@@ -280,6 +288,31 @@ export const CALCOM_SUBSET_OPENAPI = {
           additionalProperties: false,
         }),
         responses: created,
+      },
+    },
+    "/v2/bookings/{bookingUid}/mark-absent": {
+      post: {
+        operationId: "markAbsent",
+        parameters: [version("2024-08-13"), auth, pathParam("bookingUid", str)],
+        // Cal.com refuses an empty attendees list (400); each item needs an email and a boolean.
+        requestBody: body({
+          type: "object",
+          properties: {
+            host: bool,
+            attendees: {
+              type: "array",
+              minItems: 1,
+              items: {
+                type: "object",
+                required: ["email", "absent"],
+                properties: { email: str, absent: bool },
+                additionalProperties: false,
+              },
+            },
+          },
+          additionalProperties: false,
+        }),
+        responses: ok,
       },
     },
     "/v2/organizations/{orgId}/users": {

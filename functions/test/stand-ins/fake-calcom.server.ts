@@ -107,10 +107,22 @@ export interface FakeBooking {
   rescheduledToUid: string | null;
   /** On the old booking of a move: the `rescheduledBy` the move named (Cal.com's v2 GET returns it). */
   rescheduledByEmail?: string | null;
+  /** Marked absent through mark-absent: the host (`absentHost`), the attendee (`attendees[].absent`). */
+  absentHost: boolean;
+  attendeeAbsent: boolean;
+  /** The video call link Cal.com made for the booking (its `location` and `meetingUrl`). */
+  location: string;
   createdAt: string;
   updatedAt: string;
 }
-export type CalcomTrigger = "BOOKING_REQUESTED" | "BOOKING_CREATED" | "BOOKING_CANCELLED" | "BOOKING_RESCHEDULED" | "BOOKING_REJECTED";
+export type CalcomTrigger =
+  | "BOOKING_REQUESTED"
+  | "BOOKING_CREATED"
+  | "BOOKING_CANCELLED"
+  | "BOOKING_RESCHEDULED"
+  | "BOOKING_REJECTED"
+  | "BOOKING_NO_SHOW_UPDATED"
+  | "MEETING_ENDED";
 
 export interface WebhookDelivery {
   triggerEvent: CalcomTrigger;
@@ -141,6 +153,16 @@ interface Fault {
   status: number;
   resetSeconds: number;
   delayMs?: number;
+}
+
+/** A failure Cal.com leaves to Nest's default filter: `{statusCode, message}`, not its own error envelope. */
+class NestDefaultError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 class HttpError extends Error {
@@ -190,7 +212,10 @@ export class FakeCalcom {
   private heldWebhooks: { url: string; secret: string | null; rawBody: string; triggerEvent: CalcomTrigger; uid: string }[] = [];
   private sender = new WebhookSender();
   private rateLimit: { limit: number; windowMs: number; blockMs: number };
-  private readonly now: () => number;
+  private now: () => number;
+  private readonly startClock: () => number;
+  /** Bookings whose MEETING_ENDED has been sent (or dropped as overdue): Cal.com's scheduled job runs once. */
+  private meetingsEnded = new Set<string>();
   private api!: OpenAPIBackend;
   private server!: LoopbackServer;
 
@@ -200,6 +225,12 @@ export class FakeCalcom {
     this.orgAdminKey = options.orgAdminKey ?? "cal_test_standin_key";
     this.rateLimit = options.rateLimit ?? { limit: 120, windowMs: 60_000, blockMs: 60_000 };
     this.now = options.now ?? Date.now;
+    this.startClock = this.now;
+  }
+
+  /** The stand-in's "now" from here on (a test moving its clock past a session's start); `reset` restores the one it started with. */
+  setClock(now: () => number): void {
+    this.now = now;
   }
 
   /** Starts a stand-in on 127.0.0.1 (port 0 picks a free port). */
@@ -245,6 +276,8 @@ export class FakeCalcom {
     this.holdingWebhooks = false;
     this.heldWebhooks = [];
     this.webhookDeliveries.length = 0;
+    this.meetingsEnded.clear();
+    this.now = this.startClock;
     this.seedOrganization();
   }
 
@@ -287,6 +320,50 @@ export class FakeCalcom {
     return { rawBody, signature: calcomSignature(rawBody, secret) };
   }
 
+  /**
+   * Runs Cal.com's scheduled MEETING_ENDED jobs that are due: one per accepted booking whose end
+   * has passed, sent once. A job overdue by more than a day is dropped unsent (Cal.com's cron does
+   * so); a cancelled booking, or the old booking of a move, has no job (Cal.com deletes it).
+   * Returns the uids sent for.
+   */
+  endMeetings(): string[] {
+    const now = this.now();
+    const sent: string[] = [];
+    for (const booking of this.listBookings()) {
+      if (booking.status !== "accepted" || Date.parse(booking.end) > now || this.meetingsEnded.has(booking.uid)) continue;
+      this.meetingsEnded.add(booking.uid);
+      if (now - Date.parse(booking.end) > 24 * 3_600_000) continue;
+      const targets = this.targetsOf("MEETING_ENDED", booking);
+      if (targets.length > 0) this.send("MEETING_ENDED", booking, targets, this.meetingEndedBody(booking));
+      sent.push(booking.uid);
+    }
+    return sent;
+  }
+
+  /** MEETING_ENDED's flat body: the booking row itself beside `triggerEvent`, no payload and no send time. */
+  private meetingEndedBody(booking: FakeBooking): string {
+    const host = this.users.get(booking.hostId);
+    return JSON.stringify({
+      triggerEvent: "MEETING_ENDED",
+      id: booking.id,
+      uid: booking.uid,
+      eventTypeId: booking.eventTypeId,
+      userId: booking.hostId,
+      title: this.eventTypes.get(booking.eventTypeId)?.title ?? "",
+      startTime: booking.start,
+      endTime: booking.end,
+      status: booking.status.toUpperCase(),
+      location: booking.location,
+      metadata: { ...booking.metadata, videoCallUrl: booking.location },
+      createdAt: booking.createdAt,
+      updatedAt: booking.updatedAt,
+      noShowHost: booking.absentHost,
+      user: host ? { id: host.id, name: host.name, email: host.email, username: host.username, timeZone: host.timeZone } : null,
+      attendees: [{ ...booking.attendee, noShow: booking.attendeeAbsent }],
+      userUuid: randomUUID(),
+    });
+  }
+
   /** The webhooks registered through the API in `userId`'s account. */
   webhooksOf(userId: number): FakeUserWebhook[] {
     return [...this.userWebhooks.values()].filter((w) => w.userId === userId);
@@ -294,10 +371,23 @@ export class FakeCalcom {
 
   private emit(triggerEvent: CalcomTrigger, booking: FakeBooking, extra: Record<string, unknown> = {}, withMetadata = true): void {
     // The test's subscribers hear every account; a user's own webhooks hear the bookings they host.
-    const own = this.webhooksOf(booking.hostId).filter((w) => w.active && w.triggers.includes(triggerEvent));
-    const targets = [...this.subscribers, ...own.map((w) => ({ url: w.subscriberUrl, secret: w.secret }))];
+    const targets = this.targetsOf(triggerEvent, booking);
     if (targets.length === 0) return;
-    const rawBody = this.webhookBody(triggerEvent, booking, extra, withMetadata);
+    this.send(triggerEvent, booking, targets, this.webhookBody(triggerEvent, booking, extra, withMetadata));
+  }
+
+  private targetsOf(triggerEvent: CalcomTrigger, booking: FakeBooking): { url: string; secret: string | null }[] {
+    const own = this.webhooksOf(booking.hostId).filter((w) => w.active && w.triggers.includes(triggerEvent));
+    return [...this.subscribers, ...own.map((w) => ({ url: w.subscriberUrl, secret: w.secret }))];
+  }
+
+  /** Sends one body to every target, held, dropped or duplicated as the test asked. */
+  private send(
+    triggerEvent: CalcomTrigger,
+    booking: FakeBooking,
+    targets: { url: string; secret: string | null }[],
+    rawBody: string,
+  ): void {
     for (const sub of targets) {
       const copies = this.webhookPlan.copiesOfNext();
       for (let i = 0; i < copies; i++) {
@@ -567,6 +657,7 @@ export class FakeCalcom {
       send(status, { status: "success", data: result });
     } catch (err) {
       if (err instanceof HttpError) sendError(err.status, err.code, err.message);
+      else if (err instanceof NestDefaultError) send(err.status, { statusCode: err.status, message: err.message });
       else sendError(500, "InternalServerErrorException", err instanceof Error ? err.message : "stand-in failure");
     }
   }
@@ -769,6 +860,8 @@ export class FakeCalcom {
         );
       case "rescheduleBooking":
         return this.bookingOut(this.reschedule(String(p.bookingUid), body));
+      case "markAbsent":
+        return this.bookingOut(this.markAbsent(ctx.principal, String(p.bookingUid), body));
       default:
         throw new HttpError(404, "NotFoundException", `Cannot handle ${operationId}`);
     }
@@ -1111,9 +1204,14 @@ export class FakeCalcom {
       cancellationReason: null,
       rescheduledFromUid,
       rescheduledToUid: null,
+      absentHost: false,
+      attendeeAbsent: false,
+      location: "",
       createdAt: now,
       updatedAt: now,
     };
+    // Cal Video's link: one per booking, so a moved booking (a new uid) has a new one.
+    booking.location = `https://meet.example/${booking.uid}`;
     this.bookings.set(booking.uid, booking);
     return booking;
   }
@@ -1234,6 +1332,47 @@ export class FakeCalcom {
     return next;
   }
 
+  /**
+   * `POST /v2/bookings/{uid}/mark-absent` as Cal.com answers it: a booking we do not find first
+   * (404), then one not started yet (400), then an attendee mark by someone who is not the
+   * booking's owner (Nest's default 500). A cancelled booking is not checked. `host: true` marks
+   * the host (`host: false` changes nothing, as on hosted Cal.com); each attendee named by email
+   * is marked or unmarked, an unknown email skipped. BOOKING_NO_SHOW_UPDATED is sent only when the
+   * body named attendees.
+   */
+  private markAbsent(principal: Principal | null, uid: string, body: Record<string, unknown>): FakeBooking {
+    const p = this.requirePrincipal(principal);
+    const booking = this.bookings.get(uid);
+    if (!booking) throw new HttpError(404, "NotFoundException", `Booking with uid=${uid} not found.`);
+    const now = this.now();
+    if (now < Date.parse(booking.start))
+      throw new HttpError(
+        400,
+        "BadRequestException",
+        `Bookings can only be marked as absent after their scheduled start time. Current time in UTC+0: ${new Date(now).toISOString()}, Booking start time in UTC+0: ${booking.start}`,
+      );
+    const attendees = Array.isArray(body.attendees) ? (body.attendees as { email: string; absent: boolean }[]) : null;
+    const eventType = this.eventTypes.get(booking.eventTypeId);
+    const owner = booking.hostId === p.userId || (eventType !== undefined && this.canManage(p, eventType));
+    if (attendees !== null && !owner) throw new NestDefaultError(500, "Failed to update no-show status");
+    if (body.host === true) booking.absentHost = true;
+    const updated = (attendees ?? []).filter((a) => a.email === booking.attendee.email);
+    for (const a of updated) booking.attendeeAbsent = a.absent;
+    if (body.host === true || updated.length > 0) this.touch(booking);
+    if (attendees !== null && updated.length > 0) {
+      const targets = this.targetsOf("BOOKING_NO_SHOW_UPDATED", booking);
+      const payload = {
+        message: updated.map((a) => `${a.email} ${a.absent ? "marked" : "unmarked"} as no-show`).join(", "),
+        attendees: updated.map((a) => ({ email: a.email, noShow: a.absent })),
+        bookingUid: booking.uid,
+        bookingId: booking.id,
+      };
+      const rawBody = JSON.stringify({ triggerEvent: "BOOKING_NO_SHOW_UPDATED", createdAt: new Date(now).toISOString(), payload });
+      if (targets.length > 0) this.send("BOOKING_NO_SHOW_UPDATED", booking, targets, rawBody);
+    }
+    return booking;
+  }
+
   // ---- output shapes ----
 
   private userOut(user: User) {
@@ -1290,7 +1429,10 @@ export class FakeCalcom {
       eventTypeId: b.eventTypeId,
       eventType: { id: b.eventTypeId, slug: eventType?.slug ?? "" },
       hosts: host ? [{ id: host.id, name: host.name, email: host.email, username: host.username, timeZone: host.timeZone }] : [],
-      attendees: [{ ...b.attendee, absent: false }],
+      attendees: [{ ...b.attendee, absent: b.attendeeAbsent }],
+      absentHost: b.absentHost,
+      location: b.location,
+      meetingUrl: b.location,
       metadata: b.metadata,
       cancellationReason: b.cancellationReason,
       cancelledByEmail: b.cancelledByEmail ?? null,

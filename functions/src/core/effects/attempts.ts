@@ -8,7 +8,7 @@ import { patchBooking, requireBooking } from "../bookings.repository.js";
 /** Automatic attempts of one side effect before it is left to reconciliation (or a person). */
 export const MAX_AUTOMATIC_ATTEMPTS = 3;
 
-export type Action = "calcom-confirm" | "calcom-release" | "calcom-reschedule" | "stripe-refund";
+export type Action = "calcom-confirm" | "calcom-release" | "calcom-reschedule" | "calcom-absent" | "stripe-refund";
 
 export function exhausted(booking: Booking, action: Action): boolean {
   return (booking.sideEffectAttempts[action] ?? 0) >= MAX_AUTOMATIC_ATTEMPTS;

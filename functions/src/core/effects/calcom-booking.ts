@@ -11,6 +11,7 @@ import { appendAudit } from "../audit.js";
 import { notify } from "../notifications.js";
 import { patchBooking, requireBooking, writeBooking } from "../bookings.repository.js";
 import { exhausted, recordFailure } from "./attempts.js";
+import { saveSessionAccess } from "../session-access.js";
 
 /**
  * When Cal.com refused to confirm because the booking was rejected or cancelled there (the
@@ -49,11 +50,13 @@ export async function confirmInCalcom(
   if (booking.status !== "requested" || booking.paymentStatus !== "paid") return null;
   if (!options.manual && exhausted(booking, "calcom-confirm")) return null;
   const now = deps.now();
+  /** Cal.com's answer to our confirm, with the session's link (none when Cal.com had accepted it already). */
+  let answer: { meetingUrl?: string | null } | undefined;
   try {
     if (booking.calcomBookingUid === null) throw new AppError("calcom/not-found", "This booking has no Cal.com booking to confirm.");
     if (booking.calcomStatus !== "accepted") {
       const account = await accountOfBooking(booking, deps);
-      await deps.bookingCalendar.confirmBooking(account, booking.calcomBookingUid);
+      answer = await deps.bookingCalendar.confirmBooking(account, booking.calcomBookingUid);
     }
   } catch (err) {
     if (await cancelledInCalcomMeanwhile(bookingId, booking, err, deps)) return null;
@@ -97,6 +100,7 @@ export async function confirmInCalcom(
     );
   });
   log.info("booking.confirmed", { bookingId });
+  await saveSessionAccess(bookingId, deps, answer);
   return null;
 }
 /** Confirms the new Cal.com booking of a confirmed booking moved in Cal.com by someone other than the coach (left pending there). */
@@ -104,8 +108,9 @@ export async function reconfirmInCalcom(bookingId: string, booking: Booking, dep
   const uid = booking.calcomBookingUid;
   if (uid === null || exhausted(booking, "calcom-confirm")) return null;
   const now = deps.now();
+  let answer;
   try {
-    await deps.bookingCalendar.confirmBooking(await accountOfBooking(booking, deps), uid);
+    answer = await deps.bookingCalendar.confirmBooking(await accountOfBooking(booking, deps), uid);
   } catch (err) {
     return recordFailure(bookingId, "calcom-confirm", err, now);
   }
@@ -115,6 +120,7 @@ export async function reconfirmInCalcom(bookingId: string, booking: Booking, dep
     patchBooking(tx, bookingId, current, { calcomStatus: "accepted" }, now);
     appendAudit(tx, bookingId, `confirmed-${uid}`, { type: "confirmed", calcomBookingUid: uid }, now);
   });
+  await saveSessionAccess(bookingId, deps, answer);
   return null;
 }
 /** Cancels in Cal.com the booking of a cancelled one (with a reason: Cal.com wants one from the host). */

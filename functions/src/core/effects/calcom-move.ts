@@ -11,6 +11,7 @@ import { appendAudit } from "../audit.js";
 import { notify } from "../notifications.js";
 import { releaseIntervalInTx } from "../calendar.repository.js";
 import { requireBooking, writeBooking } from "../bookings.repository.js";
+import { saveSessionAccess } from "../session-access.js";
 import { patchReschedule, abandonReschedule } from "./move-payments.js";
 
 async function newBookingFor(
@@ -166,6 +167,7 @@ async function carryOutMove(
     notify(tx, { bookingId, recipientId: current.userId, kind: `rescheduled-${r.id}`, title: "Session moved", body }, now);
     notify(tx, { bookingId, recipientId: current.coachId, kind: `rescheduled-${r.id}`, title: "Session moved", body }, now);
   });
+  await saveSessionAccess(bookingId, deps, { meetingUrl: moved.ref.meetingUrl });
   log.info("booking.rescheduled", { bookingId, rescheduleId: r.id, difference: r.difference.kind, amountCents: r.difference.amountCents });
   return "moved";
 }

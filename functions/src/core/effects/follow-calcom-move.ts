@@ -10,6 +10,7 @@ import { appendAudit } from "../audit.js";
 import { moveIntervalInTx, otherLiveIntervalsInTx } from "../calendar.repository.js";
 import { notify } from "../notifications.js";
 import { requireBooking, writeBooking } from "../bookings.repository.js";
+import { saveSessionAccess } from "../session-access.js";
 
 export interface CalcomMove {
   bookingId: string;
@@ -130,5 +131,7 @@ export async function followCalcomMove(
     notify(tx, { bookingId, recipientId: booking.coachId, kind: `rescheduled-${newUid}`, title: "Session moved", body }, now);
     return "processed";
   });
+  // The new Cal.com booking has a link of its own.
+  if (outcome === "processed") await saveSessionAccess(bookingId, deps, { meetingUrl: fresh.meetingUrl });
   return { outcome, calcom: fresh };
 }

@@ -5,6 +5,8 @@ import { readBooking } from "../bookings.repository.js";
 import { exhausted } from "./attempts.js";
 import { confirmInCalcom, reconfirmInCalcom, releaseInCalcom, cancelLeftovers } from "./calcom-booking.js";
 import { refundCancellation, refundOwed } from "./refunds.js";
+import { absenceUnmirrored, mirrorAbsenceToCalcom } from "./calcom-absence.js";
+import { removeSessionAccess } from "../session-access.js";
 
 /** The Cal.com write a booking's state asks for, as a queue key naming its occurrence, or null. */
 export function calcomWriteKey(bookingId: string, booking: Booking): string | null {
@@ -26,6 +28,8 @@ export function calcomWriteKey(bookingId: string, booking: Booking): string | nu
   }
   if (moveDueInBackground(booking) && !exhausted(booking, "calcom-reschedule"))
     return `booking-${bookingId}-move-${booking.reschedule?.id ?? ""}`;
+  if (absenceUnmirrored(booking) && !exhausted(booking, "calcom-absent"))
+    return `booking-${bookingId}-absent-r${booking.attendance.revision}`;
   return null;
 }
 /** A paid move for the queue to make: one its caller is making is left to the caller, unless the caller's attempt failed. */
@@ -66,6 +70,10 @@ export async function runCalcomBookingWrites(bookingId: string, deps: Dependenci
     const moved = await moveInCalcom(bookingId, deps, { interactive: false });
     if (typeof moved === "object") blocked = moved.rateLimitedUntil;
   }
+  if (blocked === null) {
+    const latest = (await readBooking(bookingId)) ?? booking;
+    if (latest.status !== "cancelled") blocked = await mirrorAbsenceToCalcom(bookingId, latest, deps);
+  }
   if (blocked !== null) return { retryAt: blocked };
   const after = await readBooking(bookingId);
   return failures(after) > failures(before) && after !== undefined && calcomWriteKey(bookingId, after) !== null ? "retry" : "done";
@@ -85,6 +93,9 @@ export async function runBookingEffects(bookingId: string, deps: Dependencies, o
     await deps.calcomQueue.enqueue({ action: "booking", bookingId, key: options.keySuffix ? `${key}-${options.keySuffix}` : key });
   const fresh = await readBooking(bookingId);
   if (!fresh) return;
-  if (fresh.status === "cancelled") await refundCancellation(bookingId, fresh, deps);
-  else if (fresh.refundsOwed.length > 0) await refundOwed(bookingId, fresh, deps);
+  if (fresh.status === "cancelled") {
+    // A cancelled session's link and the coach's contact are no longer the student's to see.
+    await removeSessionAccess(bookingId);
+    await refundCancellation(bookingId, fresh, deps);
+  } else if (fresh.refundsOwed.length > 0) await refundOwed(bookingId, fresh, deps);
 }

@@ -192,11 +192,18 @@ async function heal(bookingId: string, drift: Drift, runId: string, deps: Depend
     case "paid-not-confirmed":
     case "refund-missing":
     case "release-undone":
+    case "absence-unmirrored":
       // The automatic attempts may be spent: give the effect a fresh budget and let it run again.
       await getDb().runTransaction(async (tx) => {
         const current = await requireBooking(bookingId, tx);
         const action =
-          drift.kind === "paid-not-confirmed" ? "calcom-confirm" : drift.kind === "refund-missing" ? "stripe-refund" : "calcom-release";
+          drift.kind === "paid-not-confirmed"
+            ? "calcom-confirm"
+            : drift.kind === "refund-missing"
+              ? "stripe-refund"
+              : drift.kind === "absence-unmirrored"
+                ? "calcom-absent"
+                : "calcom-release";
         patchBooking(
           tx,
           bookingId,

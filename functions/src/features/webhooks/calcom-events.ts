@@ -9,6 +9,9 @@ import { accountOfBooking } from "../../core/calcom-accounts.repository.js";
 import { patchBooking, requireBooking } from "../../core/bookings.repository.js";
 import { followCalcomMove } from "../../core/effects/follow-calcom-move.js";
 import { recordCalcomCancellation } from "../../core/effects/cancellation.js";
+import { recordAbsenceMark, recordMeetingEnded } from "../../core/effects/attendance.js";
+import { appendAudit } from "../../core/audit.js";
+import { AppError } from "../../domain/errors.js";
 
 /** What a Cal.com event did, recorded on its delivery's marker (`echo`: our own change, already applied). */
 interface AppliedCalcomEvent {
@@ -49,6 +52,13 @@ export async function applyCalcomEvent(hook: CalcomWebhook, deps: Dependencies):
   }
   const bookingId = await bookingIdByUid(uid);
   if (!bookingId) return { outcome: "unknown-booking", bookingId: null };
+  if (trigger === "BOOKING_NO_SHOW_UPDATED") return applyCalcomNoShow(hook, bookingId, deps);
+  if (trigger === "MEETING_ENDED") {
+    const ended = Date.parse(hook.payload.endTime ?? "");
+    if (Number.isNaN(ended)) return { outcome: "ignored", bookingId };
+    const recorded = await recordMeetingEnded(bookingId, new Date(ended).toISOString(), deps);
+    return { outcome: recorded ? "processed" : "echo", bookingId };
+  }
   const booking = await requireBooking(bookingId);
   const now = deps.now();
 
@@ -89,6 +99,43 @@ export async function applyCalcomEvent(hook: CalcomWebhook, deps: Dependencies):
   }
   // BOOKING_REQUESTED without a rescheduleUid is our own create echoing: recorded only.
   return { outcome: "ignored", bookingId };
+}
+
+/**
+ * The coach marked (or unmarked) the attendee absent in Cal.com. Our bookings have one attendee,
+ * the student: `noShow: true` is the coach's mark that the student did not come, applied exactly
+ * as our own (`recordAbsenceMark`; our mirror echoing back is a repeated mark and changes
+ * nothing). An unmark, or a mark our rules refuse (before the start, once settled), is written to
+ * the audit trail only and answered 200: Cal.com does not retry, and marks are withdrawn in our app.
+ */
+async function applyCalcomNoShow(hook: CalcomWebhook, bookingId: string, deps: Dependencies): Promise<AppliedCalcomEvent> {
+  const attendees = hook.payload.attendees ?? [];
+  const auditOnly = async (entry: Record<string, unknown>) => {
+    const now = deps.now();
+    await getDb().runTransaction(async (tx) => {
+      await requireBooking(bookingId, tx);
+      appendAudit(
+        tx,
+        bookingId,
+        `calcom-no-show-${Date.parse(hook.createdAt) || 0}`,
+        { type: "calcom-no-show-not-applied", ...entry },
+        now,
+      );
+    });
+    return { outcome: "ignored" as const, bookingId };
+  };
+  if (!attendees.some((a) => a.noShow === true)) {
+    if (attendees.some((a) => a.noShow === false)) return auditOnly({ reason: "unmarked-in-calcom" });
+    return { outcome: "ignored", bookingId };
+  }
+  try {
+    const { changed } = await recordAbsenceMark(bookingId, { by: "coach", absent: "student", via: "calcom" }, deps);
+    return { outcome: changed ? "processed" : "echo", bookingId };
+  } catch (err) {
+    // Our rules' refusals only: anything else (a transient failure) releases the delivery to fail loudly.
+    if (!(err instanceof AppError) || !(err.code.startsWith("booking/") || err.code.startsWith("request/"))) throw err;
+    return auditOnly({ reason: "refused", code: err.code, message: err.message });
+  }
 }
 
 /**

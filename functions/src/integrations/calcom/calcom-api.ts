@@ -250,6 +250,15 @@ export const calcomApi = {
       body: { cancellationReason },
       data: CalcomBookingSchema,
     }),
+  markAbsent: (c: CalcomClient, key: string, uid: string, body: { host: boolean; attendees: { email: string; absent: boolean }[] }) =>
+    c.request({
+      method: "POST",
+      path: `/bookings/${encodeURIComponent(uid)}/mark-absent`,
+      version: B,
+      credential: key,
+      body,
+      data: CalcomBookingSchema,
+    }),
   rescheduleBooking: (
     c: CalcomClient,
     key: string | null,

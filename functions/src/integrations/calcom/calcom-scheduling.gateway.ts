@@ -258,10 +258,17 @@ function bookingRef(b: CalcomBooking): CalcomBookingRef {
     rescheduledToUid: b.rescheduledToUid ?? null,
     rescheduledFromUid: b.rescheduledFromUid ?? null,
     rescheduledByEmail: b.rescheduledByEmail ?? null,
+    meetingUrl: meetingUrlOf(b),
   };
 }
 
 const LIST_PAGE = 100;
+
+/** The session's link: Cal.com's `location` when it is a web address (else a place or a phone), or the deprecated `meetingUrl`. */
+function meetingUrlOf(b: CalcomBooking): string | null {
+  for (const candidate of [b.location, b.meetingUrl]) if (candidate && /^https?:\/\//.test(candidate)) return candidate;
+  return null;
+}
 
 /** A booking's instants as Cal.com gives them (with an offset), as our UTC ISO strings. */
 const CalcomInstantSchema = z.iso.datetime({ offset: true }).transform((v) => new Date(v).toISOString());
@@ -311,7 +318,7 @@ export class CalcomBookingGateway implements BookingCalendarGateway {
       const times = CalcomBookingTimesSchema.safeParse({ start: b.start, end: b.end });
       if (!times.success)
         throw new CalcomApiError("invalid-response", `Cal.com's booking ${uid} has no valid start and end`, { cause: times.error });
-      return { ...bookingRef(b), ...times.data, eventTypeId: b.eventTypeId ?? null };
+      return { ...bookingRef(b), ...times.data, eventTypeId: b.eventTypeId ?? null, meetingUrl: meetingUrlOf(b) };
     } catch (err) {
       throw calcomToAppError(err);
     }
@@ -362,6 +369,18 @@ export class CalcomBookingGateway implements BookingCalendarGateway {
       if (old.status === "cancelled" && old.rescheduledToUid) return this.getBooking(account, old.rescheduledToUid);
       throw new AppError("booking/slot-unavailable", "This time is no longer available. Please pick another slot.", { cause: err });
     }
+  }
+
+  async markAbsent(account: CalcomAccount, uid: string, absence: { hostAbsent: boolean; attendeeAbsent: boolean }): Promise<void> {
+    return this.mapped(async () => {
+      // Cal.com names attendees by email: the booking's own, read from Cal.com (ours is the student's).
+      const booking = await calcomApi.getBooking(this.client, account.apiKey, uid);
+      const emails = (booking.attendees ?? []).flatMap((a) => (a.email ? [a.email] : []));
+      await calcomApi.markAbsent(this.client, account.apiKey, uid, {
+        host: absence.hostAbsent,
+        attendees: emails.map((email) => ({ email, absent: absence.attendeeAbsent })),
+      });
+    });
   }
 
   async cancelBooking(account: CalcomAccount, uid: string, reason: string): Promise<CalcomBookingRef> {

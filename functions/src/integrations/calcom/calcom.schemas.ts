@@ -72,7 +72,11 @@ export const CalcomBookingSchema = z.looseObject({
   cancellationReason: z.string().nullable().optional(),
   cancelledByEmail: z.string().nullable().optional(),
   hosts: z.array(z.looseObject({ email: z.string().optional() })).optional(),
-  attendees: z.array(z.looseObject({ email: z.string().optional() })).optional(),
+  attendees: z.array(z.looseObject({ email: z.string().optional(), absent: z.boolean().optional() })).optional(),
+  absentHost: z.boolean().optional(),
+  /** The video call link, or the location given (a link location is the URL itself); `meetingUrl` is its deprecated twin. */
+  location: z.string().nullable().optional(),
+  meetingUrl: z.string().nullable().optional(),
 });
 export type CalcomBooking = z.output<typeof CalcomBookingSchema>;
 
@@ -91,6 +95,8 @@ export const CALCOM_HANDLED_TRIGGERS = [
   "BOOKING_CANCELLED",
   "BOOKING_RESCHEDULED",
   "BOOKING_REJECTED",
+  "BOOKING_NO_SHOW_UPDATED",
+  "MEETING_ENDED",
 ] as const;
 
 /** The triggers we register our webhook for in a connected account (Cal.com's own names). */
@@ -100,6 +106,8 @@ export const CALCOM_WEBHOOK_TRIGGERS = [
   "BOOKING_CANCELLED",
   "BOOKING_RESCHEDULED",
   "BOOKING_REJECTED",
+  "BOOKING_NO_SHOW_UPDATED",
+  "MEETING_ENDED",
 ] as const;
 
 /** A user-level webhook as `GET|POST|PATCH /v2/webhooks` answers it (the secret is never read). */
@@ -110,7 +118,25 @@ export const CalcomUserWebhookSchema = z.looseObject({
   active: z.boolean(),
 });
 
-export const CalcomWebhookSchema = z.looseObject({
+/**
+ * Cal.com's meeting events (MEETING_ENDED) are flat: the booking row beside `triggerEvent`, with
+ * `id` for the booking id and the booking's own `createdAt`; BOOKING_NO_SHOW_UPDATED names its
+ * booking `bookingUid`. Both are read into the envelope the others use, with `payload.uid`.
+ */
+function normalisedDelivery(raw: unknown): unknown {
+  if (typeof raw !== "object" || raw === null) return raw;
+  const body = raw as Record<string, unknown>;
+  if (body.payload === undefined && typeof body.uid === "string") {
+    const { triggerEvent, createdAt, id, ...row } = body;
+    return { triggerEvent, createdAt, payload: { ...row, ...(typeof id === "number" ? { bookingId: id } : {}) } };
+  }
+  const payload = body.payload as Record<string, unknown> | undefined;
+  if (payload && payload.uid === undefined && typeof payload.bookingUid === "string")
+    return { ...body, payload: { ...payload, uid: payload.bookingUid } };
+  return body;
+}
+
+const CalcomEnvelopeSchema = z.looseObject({
   triggerEvent: z.string().min(1),
   createdAt: z.string().min(1),
   payload: z
@@ -128,10 +154,11 @@ export const CalcomWebhookSchema = z.looseObject({
       cancelledBy: z.string().nullable().optional(),
       organizer: z.looseObject({ email: z.string().optional() }).nullable().optional(),
       attendees: z
-        .array(z.looseObject({ email: z.string().optional() }))
+        .array(z.looseObject({ email: z.string().optional(), noShow: z.boolean().optional() }))
         .nullable()
         .optional(),
     })
     .default({}),
 });
+export const CalcomWebhookSchema = z.preprocess(normalisedDelivery, CalcomEnvelopeSchema);
 export type CalcomWebhook = z.output<typeof CalcomWebhookSchema>;
