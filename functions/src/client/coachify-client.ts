@@ -22,6 +22,13 @@ import { ConnectCalcomAccountInputSchema } from "../features/calcom-accounts/cal
 import type { connectCalcomAccount } from "../features/calcom-accounts/calcom-accounts.service.js";
 import { CancelBookingInputSchema } from "../features/cancellations/cancellations.schemas.js";
 import type { cancelBooking } from "../features/cancellations/cancellations.service.js";
+import {
+  GetCoachInputSchema,
+  ListCoachesInputSchema,
+  SaveCoachProfileInputSchema,
+  SetCoachListingInputSchema,
+} from "../features/catalog/catalog.schemas.js";
+import type { getCoach, listCoaches, saveCoachProfile, setCoachListing } from "../features/catalog/catalog.service.js";
 import type { HealthReport } from "../features/health/health.service.js";
 import { SaveSchedulingLimitsInputSchema } from "../features/limits/limits.schemas.js";
 import type { saveSchedulingLimits } from "../features/limits/limits.service.js";
@@ -81,6 +88,20 @@ export function coachifyClient(transport: Transport) {
       "saveSchedulingLimits",
       SaveSchedulingLimitsInputSchema,
     ),
+    saveCoachProfile: method<typeof SaveCoachProfileInputSchema, Answer<typeof saveCoachProfile>>(
+      transport,
+      "saveCoachProfile",
+      SaveCoachProfileInputSchema,
+    ),
+    setCoachListing: method<typeof SetCoachListingInputSchema, Answer<typeof setCoachListing>>(
+      transport,
+      "setCoachListing",
+      SetCoachListingInputSchema,
+    ),
+    /** The catalog: a page of listed coaches; `nextPageToken` (null on the last page) fetches the next one. */
+    listCoaches: method<typeof ListCoachesInputSchema, Answer<typeof listCoaches>>(transport, "listCoaches", ListCoachesInputSchema),
+    /** One listed coach: profile, bookable offerings (with the `eventTypeId` getAvailableSlots and createBooking take), prices, policy in words, limits. */
+    getCoach: method<typeof GetCoachInputSchema, Answer<typeof getCoach>>(transport, "getCoach", GetCoachInputSchema),
     createBooking: method<typeof CreateBookingInputSchema, Answer<typeof createBooking>>(
       transport,
       "createBooking",
@@ -138,3 +159,7 @@ export function coachifyClient(transport: Transport) {
   };
 }
 export type CoachifyClient = ReturnType<typeof coachifyClient>;
+/** A coach as the catalog shows them (listCoaches, getCoach). */
+export type { CatalogCoach } from "../features/catalog/catalog.service.js";
+/** One bookable offering of a catalog coach. */
+export type { PublicOffering } from "../domain/catalog.js";

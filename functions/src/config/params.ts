@@ -81,3 +81,14 @@ export const CREDENTIALS_KMS_KEY = defineString("CREDENTIALS_KMS_KEY", {
 });
 
 export const ALL_SECRETS = [CALCOM_API_KEY, CALCOM_WEBHOOK_SECRET, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, CREDENTIALS_KEYRING];
+
+export const CATALOG_PUBLIC_READ = defineBoolean("CATALOG_PUBLIC_READ", {
+  default: false,
+  description:
+    "The public coach catalog is readable without signing in (listCoaches, getCoach, publicCoaches documents); a change reaches a document at its next rewrite",
+});
+
+export const CATALOG_APPROVAL_REQUIRED = defineBoolean("CATALOG_APPROVAL_REQUIRED", {
+  default: false,
+  description: "Coaches appear in the public catalog only once an admin approved them (setCoachListing)",
+});

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { WeeklySlotSchema } from "./availability.js";
+import { CoachListingSchema, CoachProfileSchema } from "./coach-profile.js";
 import { OfferingSchema } from "./offering.js";
 import { CancellationPolicySchema } from "./policy.js";
 import { SchedulingLimitsPatchSchema } from "./limits.js";
@@ -23,5 +24,9 @@ export const CoachSchema = z.object({
   schedulingLimits: SchedulingLimitsPatchSchema.optional(),
   /** The last failure of the offering → event type sync, if it has not succeeded since. */
   eventTypeSyncError: z.object({ code: z.string(), message: z.string() }).nullable().default(null),
+  /** The catalog profile the coach writes (saveCoachProfile); absent on older documents. */
+  profile: CoachProfileSchema.default(CoachProfileSchema.parse({})),
+  /** Admins' approval and unpublishing (setCoachListing). */
+  listing: CoachListingSchema.default(CoachListingSchema.parse({})),
 });
 export type Coach = z.output<typeof CoachSchema>;

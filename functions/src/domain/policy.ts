@@ -68,6 +68,14 @@ export const DEFAULT_CANCELLATION_POLICY: CancellationPolicy = Object.freeze({
   ]) as PolicyTier[],
 });
 
+/** The policy a booking of this offering is sold under: the offering's own, else the coach's, else the marketplace default. */
+export function effectivePolicy(
+  coachPolicy: CancellationPolicy | undefined,
+  offeringPolicy: CancellationPolicy | undefined,
+): CancellationPolicy {
+  return offeringPolicy ?? coachPolicy ?? DEFAULT_CANCELLATION_POLICY;
+}
+
 export type CancelledBy = "student" | "coach";
 
 export interface RefundInput {

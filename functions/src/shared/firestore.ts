@@ -11,6 +11,7 @@ import {
 import type { z } from "zod";
 import { BOOKING_INSTANT_FIELDS, BookingSchema, type Booking } from "../domain/booking.js";
 import { calcomAccountKey, type CalcomAccountRef } from "../domain/calcom-account.js";
+import { PublicCoachSchema, type PublicCoach } from "../domain/catalog.js";
 import { CoachSchema, type Coach } from "../domain/coach.js";
 import { RateBucketSchema } from "../domain/rate-limit.js";
 import {
@@ -77,6 +78,7 @@ export function converterFor<S extends z.ZodType<object>>(
 
 const bookingConverter = converterFor(BookingSchema, BOOKING_INSTANT_FIELDS);
 const coachConverter = converterFor(CoachSchema);
+const publicCoachConverter = converterFor(PublicCoachSchema);
 const coachCalendarConverter = converterFor(CoachCalendarSchema);
 const studentHoldsConverter = converterFor(StudentHoldsSchema);
 const rateBucketConverter = converterFor(RateBucketSchema);
@@ -149,6 +151,16 @@ export function rawCoachDoc(coachId: string): DocumentReference {
 
 export function eventTypeRecordsCollection(coachId: string) {
   return rawCoachDoc(coachId).collection("eventTypes").withConverter(eventTypeRecordConverter);
+}
+
+// publicCoaches/{coachId}: the catalog, written by functions only, read by clients (firestore.rules)
+
+export function publicCoachesCollection(): CollectionReference<PublicCoach> {
+  return collection("publicCoaches").withConverter<PublicCoach>(publicCoachConverter);
+}
+
+export function publicCoachDoc(coachId: string): DocumentReference<PublicCoach> {
+  return publicCoachesCollection().doc(coachId);
 }
 
 // server-only documents (their shapes and meaning: firestore-records.ts)

@@ -5,6 +5,7 @@ import { connectCalcomAccount } from "../../src/features/calcom-accounts/calcom-
 import { getAvailableSlots, syncAvailability } from "../../src/features/availability/availability.callables.js";
 import { confirmBooking, createBooking } from "../../src/features/bookings/bookings.callables.js";
 import { cancelBooking } from "../../src/features/cancellations/cancellations.callables.js";
+import { getCoach, listCoaches, saveCoachProfile, setCoachListing } from "../../src/features/catalog/catalog.callables.js";
 import { getHealth } from "../../src/features/health/health.callables.js";
 import { saveSchedulingLimits } from "../../src/features/limits/limits.callables.js";
 import { coachStatement, quoteCancellation, quoteReschedule, saveCancellationPolicy } from "../../src/features/money/money.callables.js";
@@ -24,6 +25,10 @@ export const CALLABLES = {
   saveOffering,
   removeOffering,
   saveSchedulingLimits,
+  saveCoachProfile,
+  setCoachListing,
+  listCoaches,
+  getCoach,
   createBooking,
   confirmBooking,
   cancelBooking,

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { syncAvailability } from "../../src/features/availability/availability.service.js";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
+import { refreshPublicCoach } from "../../src/features/catalog/catalog.projection.js";
 import { saveSchedulingLimits } from "../../src/features/limits/limits.service.js";
 import { saveOffering } from "../../src/features/offerings/offerings.service.js";
 import { syncOfferingEventTypes } from "../../src/core/event-types/event-type-sync.js";
@@ -42,6 +43,11 @@ export const AUTHORIZATION_MATRIX: Record<CallableName, Expected> = {
   removeOffering: row(U, N, N, "ok", "ok", N),
   saveSchedulingLimits: row(U, N, N, "ok", "ok", N),
   saveCancellationPolicy: row(U, N, N, "ok", "ok", N),
+  saveCoachProfile: row(U, N, N, "ok", "ok", N),
+  setCoachListing: row(U, P, P, P, P, "ok"),
+  // The catalog: anyone signed in (anonymous callers too while CATALOG_PUBLIC_READ is on, off here).
+  listCoaches: row(U, "ok", "ok", "ok", "ok", "ok"),
+  getCoach: row(U, "ok", "ok", "ok", "ok", "ok"),
   createBooking: row(U, "ok", "ok", "ok", "ok", "ok"),
   confirmBooking: row(U, P, P, "ok", P, "ok"),
   quoteCancellation: row(U, "ok", P, "ok", P, "ok"),
@@ -147,6 +153,16 @@ describe("who may call what", () => {
             { minNoticeHours: 0, refundPercent: 50 },
           ],
         };
+      case "saveCoachProfile":
+        return { headline: `${role} coaching`, bio: "", photoUrl: null, languages: ["en"], specialties: ["yoga"], published: true };
+      case "setCoachListing":
+        return { coachId: ids.coach, approved: true };
+      case "listCoaches":
+        return { specialty: "yoga" };
+      case "getCoach":
+        // Listed by the saveCoachProfile row (the catalog trigger's work, run here by hand).
+        await refreshPublicCoach(ids.coach);
+        return { coachId: ids.coach };
       case "createBooking":
         return { coachId: ids.coach, eventTypeId, offeringId: "sixty", userId: caller?.uid ?? ids.student, ...slot };
       case "confirmBooking":

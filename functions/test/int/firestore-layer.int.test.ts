@@ -142,6 +142,8 @@ describe("the typed Firestore layer", () => {
       availabilitySlots: [],
       customOfferings: [],
       eventTypeSyncError: null,
+      profile: { headline: "", bio: "", photoUrl: null, languages: [], specialties: [], published: false },
+      listing: { approval: null, unpublished: null },
     });
   });
 

@@ -7,6 +7,12 @@ import { ConfirmBookingInputSchema, CreateBookingInputSchema } from "../../src/f
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { ConnectCalcomAccountInputSchema } from "../../src/features/calcom-accounts/calcom-accounts.schemas.js";
 import { CancelBookingInputSchema } from "../../src/features/cancellations/cancellations.schemas.js";
+import {
+  GetCoachInputSchema,
+  ListCoachesInputSchema,
+  SaveCoachProfileInputSchema,
+  SetCoachListingInputSchema,
+} from "../../src/features/catalog/catalog.schemas.js";
 import { SaveSchedulingLimitsInputSchema } from "../../src/features/limits/limits.schemas.js";
 import {
   CoachStatementInputSchema,
@@ -47,6 +53,10 @@ const SCHEMAS: Record<Exclude<CallableName, "getHealth">, z.ZodType> = {
   saveOffering: SaveOfferingInputSchema,
   removeOffering: RemoveOfferingInputSchema,
   saveSchedulingLimits: SaveSchedulingLimitsInputSchema,
+  saveCoachProfile: SaveCoachProfileInputSchema,
+  setCoachListing: SetCoachListingInputSchema,
+  listCoaches: ListCoachesInputSchema,
+  getCoach: GetCoachInputSchema,
   createBooking: CreateBookingInputSchema,
   confirmBooking: ConfirmBookingInputSchema,
   cancelBooking: CancelBookingInputSchema,

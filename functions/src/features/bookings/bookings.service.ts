@@ -1,4 +1,4 @@
-import { DEFAULT_CANCELLATION_POLICY } from "../../domain/policy.js";
+import { effectivePolicy } from "../../domain/policy.js";
 import type { Booking } from "../../domain/booking.js";
 import { AppError } from "../../domain/errors.js";
 import { HOLD_MINUTES, bookingRefusal, effectiveLimits } from "../../domain/limits.js";
@@ -69,7 +69,7 @@ export async function createBooking(
     stripeCheckoutSessionId: null,
     stripePaymentIntentId: null,
     // Frozen now: later changes to the coach's policy never touch this booking.
-    cancellationPolicy: offering.cancellationPolicy ?? coach.cancellationPolicy ?? DEFAULT_CANCELLATION_POLICY,
+    cancellationPolicy: effectivePolicy(coach.cancellationPolicy, offering.cancellationPolicy),
     limits,
     holdExpiresAt: new Date(now.getTime() + HOLD_MINUTES * MINUTE_MS).toISOString(),
     paymentProcessing: false,

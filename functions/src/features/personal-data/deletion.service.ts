@@ -1,12 +1,15 @@
+import { isDeepStrictEqual } from "node:util";
 import { getAuth } from "firebase-admin/auth";
 import { FieldValue, Timestamp } from "firebase-admin/firestore";
 import type { Booking } from "../../domain/booking.js";
+import { CoachProfileSchema } from "../../domain/coach-profile.js";
 import { AppError } from "../../domain/errors.js";
 import type { Dependencies } from "../../ports/dependencies.js";
 import type { CallerContext } from "../../shared/callable.js";
 import {
   bookingsCollection,
   deletedUserDoc,
+  publicCoachDoc,
   getDb,
   notificationsCollection,
   rawCoachDoc,
@@ -61,6 +64,8 @@ async function cancelForDeletion(uid: string, bookingId: string, now: Date): Pro
   }
 }
 
+const EMPTY_PROFILE = CoachProfileSchema.parse({});
+
 /** The coach profile's personal fields removed; the Cal.com ids stay, for the bookings still to be cancelled there. */
 async function eraseCoachProfile(uid: string): Promise<number> {
   const snap = await rawCoachDoc(uid).get();
@@ -72,6 +77,8 @@ async function eraseCoachProfile(uid: string): Promise<number> {
   // Off sale: the offering trigger retires their event types in Cal.com.
   if (Array.isArray(data.customOfferings) && data.customOfferings.length > 0) update.customOfferings = [];
   if (Array.isArray(data.availabilitySlots) && data.availabilitySlots.length > 0) update.availabilitySlots = [];
+  // The catalog profile is the coach's own words and photo: back to the empty, unpublished one.
+  if ("profile" in data && !isDeepStrictEqual(data.profile, EMPTY_PROFILE)) update.profile = EMPTY_PROFILE;
   if (Object.keys(update).length === 0) return 0;
   await rawCoachDoc(uid).update(update);
   return 1;
@@ -118,6 +125,12 @@ export async function eraseAccount(
   let documentsChanged = 0;
   for (const bookingId of bookings.keys()) documentsChanged += await eraseFromBooking(bookingId, deleted, now);
   documentsChanged += await eraseCoachProfile(uid);
+  // Off the catalog at once (the catalog trigger, seeing the marker, would also delete it).
+  const listed = await publicCoachDoc(uid).get();
+  if (listed.exists) {
+    await listed.ref.delete();
+    documentsChanged += 1;
+  }
   const holds = await studentHoldsDoc(uid).get();
   if (holds.exists) {
     await holds.ref.delete();
