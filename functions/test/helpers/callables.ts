@@ -2,6 +2,7 @@ import { afterEach, beforeAll } from "vitest";
 import { getAuth } from "firebase-admin/auth";
 import type { HttpsError } from "firebase-functions/v2/https";
 import { connectCalcomAccount } from "../../src/features/calcom-accounts/calcom-accounts.callables.js";
+import { completeBooking, markNoShow, resolveNoShow } from "../../src/features/attendance/attendance.callables.js";
 import { getAvailableSlots, syncAvailability } from "../../src/features/availability/availability.callables.js";
 import { confirmBooking, createBooking } from "../../src/features/bookings/bookings.callables.js";
 import { cancelBooking } from "../../src/features/cancellations/cancellations.callables.js";
@@ -37,6 +38,9 @@ export const CALLABLES = {
   quoteCancellation,
   quoteReschedule,
   coachStatement,
+  markNoShow,
+  resolveNoShow,
+  completeBooking,
   reconcileBooking,
   exportMyData,
   // Last: the authorization matrix runs in this order, and a deletion ends the student's account.

@@ -55,6 +55,10 @@ export const AUTHORIZATION_MATRIX: Record<CallableName, Expected> = {
   cancelBooking: row(U, "ok", P, "ok", P, "ok"),
   rescheduleBooking: row(U, "ok", P, "ok", P, "ok"),
   coachStatement: row(U, P, P, "ok", P, "ok"),
+  // The booking's session has not started: who may mark is checked first, then the window.
+  markNoShow: row(U, "failed-precondition", P, "failed-precondition", P, P),
+  resolveNoShow: row(U, P, P, P, P, "failed-precondition"),
+  completeBooking: row(U, P, P, P, P, "failed-precondition"),
   reconcileBooking: row(U, P, P, P, P, "ok"),
   // The coach has live bookings in the organization: another account is refused (#17), not for who they are.
   connectCalcomAccount: row(U, "ok", "ok", "failed-precondition", "ok", "ok"),
@@ -182,6 +186,12 @@ describe("who may call what", () => {
         };
       case "coachStatement":
         return { from: "2029-01-01T00:00:00Z", to: "2029-12-31T00:00:00Z", coachId: ids.coach };
+      case "markNoShow":
+        return { bookingId: booking.id, absent: role === "student" || role === "otherStudent" ? "coach" : "student" };
+      case "resolveNoShow":
+        return { bookingId: booking.id, outcome: "attended", reason: `Decided by the ${role}` };
+      case "completeBooking":
+        return { bookingId: booking.id };
       case "reconcileBooking":
         return { bookingId: booking.id, dryRun: true };
       case "exportMyData":

@@ -27,6 +27,11 @@ import { syncOfferingEventTypes } from "../../src/core/event-types/event-type-sy
 import { ReconcileBookingInputSchema } from "../../src/features/reconciliation/reconciliation.schemas.js";
 import { RescheduleBookingInputSchema } from "../../src/features/reschedules/reschedules.schemas.js";
 import { handleCalcomWebhook } from "../../src/features/webhooks/calcom-webhook.endpoint.js";
+import {
+  CompleteBookingInputSchema,
+  MarkNoShowInputSchema,
+  ResolveNoShowInputSchema,
+} from "../../src/features/attendance/attendance.schemas.js";
 import { handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
 import { calcomSignature } from "../../src/integrations/calcom/calcom-webhook.js";
 import { stripeTestSignature } from "../../src/integrations/stripe/stripe-webhook.js";
@@ -66,6 +71,9 @@ const SCHEMAS: Record<Exclude<CallableName, "getHealth">, z.ZodType> = {
   quoteReschedule: QuoteRescheduleInputSchema,
   coachStatement: CoachStatementInputSchema,
   reconcileBooking: ReconcileBookingInputSchema,
+  markNoShow: MarkNoShowInputSchema,
+  resolveNoShow: ResolveNoShowInputSchema,
+  completeBooking: CompleteBookingInputSchema,
   exportMyData: PersonalDataInputSchema,
   deleteMyAccount: PersonalDataInputSchema,
 };
