@@ -71,7 +71,59 @@ export async function seedDemo(
   );
   const eventTypes = Object.fromEntries(offerings.map((o) => [o.id, o.calcomEventTypeId ?? 0]));
   log(`2. Offerings became Cal.com event types: ${DEMO_OFFERINGS.map((o) => `${o.id} → ${eventTypes[o.id]}`).join(", ")}.`);
+  await call(e, "saveCoachProfile", DEMO_PROFILE, coach);
+  log(
+    `   The coach publishes their profile: "${DEMO_PROFILE.headline}" (${DEMO_PROFILE.specialties.join(", ")}, in ${DEMO_PROFILE.languages.join(", ")}).`,
+  );
   return { coach, student, eventTypes };
+}
+
+const DEMO_PROFILE = {
+  displayName: "Demo Coach",
+  headline: "Career coaching for engineers",
+  bio: "Twenty years of hiring and growing engineering teams.",
+  photoUrl: null,
+  languages: ["en"],
+  specialties: ["career"],
+  published: true,
+};
+
+interface CatalogEntry {
+  coachId: string;
+  displayName: string | null;
+  headline: string;
+  offerings: {
+    offeringId: string;
+    title: string;
+    priceCents: number;
+    currency: string;
+    eventTypeId: number;
+    cancellationPolicy: { summary: string };
+  }[];
+}
+
+/** What a student's app does first: find a coach in the public catalog (no private document read). */
+async function findInCatalog(e: Endpoints, student: User, coachId: string, log: Log): Promise<CatalogEntry> {
+  const listed = await waitUntil(
+    "the coach in the catalog",
+    async () => {
+      const page = await call<{ coaches: CatalogEntry[] }>(
+        e,
+        "listCoaches",
+        { specialty: "career", language: "en", currency: "eur", maxPriceCents: 5_000, pageSize: 50 },
+        student,
+      );
+      return page.coaches.find((c) => c.coachId === coachId);
+    },
+    log,
+  );
+  const coach = await call<CatalogEntry>(e, "getCoach", { coachId }, student);
+  log(
+    `3. The student finds "${listed.headline}" in the catalog (career, English, EUR, up to 50.00): ${coach.offerings
+      .map((o) => `${o.title} ${(o.priceCents / 100).toFixed(2)} ${o.currency.toUpperCase()}`)
+      .join(", ")}; "${coach.offerings[0]?.cancellationPolicy.summary ?? ""}"`,
+  );
+  return coach;
 }
 
 interface Slots {
@@ -107,8 +159,11 @@ export async function runDemo(e: Endpoints, log: Log = console.log): Promise<Dem
   const states: DemoResult["states"] = [];
   const money = { capturedCents: 0, refundedCents: 0, currency: "eur" };
   try {
-    const { student, eventTypes } = await seedDemo(e, log);
+    const { student } = await seedDemo(e, log);
     const coachId = (await signIn(e, DEMO_COACH_EMAIL)).uid;
+    // Everything the student books with comes from the catalog.
+    const listing = await findInCatalog(e, student, coachId, log);
+    const eventTypes = Object.fromEntries(listing.offerings.map((o) => [o.offeringId, o.eventTypeId]));
     const bookingOf = async (id: string) => (await readDoc(e, `bookings/${id}`, student)) as unknown as BookingDoc;
     const record = async (step: string, id: string) => {
       const b = await bookingOf(id);
@@ -126,7 +181,7 @@ export async function runDemo(e: Endpoints, log: Log = console.log): Promise<Dem
       );
 
     const thirty = await slotsOf("thirty");
-    log(`3. The student lists the coach's free 30-minute slots: ${thirty.slots.length} over three days (source: ${thirty.source}).`);
+    log(`4. The student lists the coach's free 30-minute slots: ${thirty.slots.length} over three days (source: ${thirty.source}).`);
     const first = thirty.slots.find((s) => Date.parse(s.start) >= now + 26 * HOUR);
     check(first !== undefined, "a free 30-minute slot about 26 h ahead");
     if (!first) throw new DemoFailure("unreachable");
@@ -139,18 +194,18 @@ export async function runDemo(e: Endpoints, log: Log = console.log): Promise<Dem
     const id = created.bookingId;
     const held = await record("booked (held, Checkout open)", id);
     check(held.status === "requested" && held.paymentStatus === "pending", "a new booking is an unpaid hold");
-    log(`4. Booked ${first.start} (30 min): booking ${id}, pending in Cal.com; pay at ${created.checkoutUrl}`);
+    log(`5. Booked ${first.start} (30 min): booking ${id}, pending in Cal.com; pay at ${created.checkoutUrl}`);
 
     await payWithStandIn(e, held.stripeCheckoutSessionId ?? "");
     money.capturedCents += 3_500;
-    log("5. The student pays 35.00 EUR (the Stripe stand-in); Stripe's signed webhook reaches stripeWebhook.");
+    log("6. The student pays 35.00 EUR (the Stripe stand-in); Stripe's signed webhook reaches stripeWebhook.");
     await waitUntil(
       "the booking to be confirmed in Cal.com",
       async () => ((await bookingOf(id)).status === "confirmed" ? true : undefined),
       log,
     );
     await record("paid and confirmed", id);
-    log("6. Confirmed: on the coach's Cal.com calendar.");
+    log("7. Confirmed: on the coach's Cal.com calendar.");
 
     const sixty = await slotsOf("sixty");
     const target = sixty.slots.find((s) => Date.parse(s.start) >= now + 22 * HOUR && Date.parse(s.start) < now + 24 * HOUR - 5 * 60_000);
@@ -176,7 +231,7 @@ export async function runDemo(e: Endpoints, log: Log = console.log): Promise<Dem
       student,
     );
     check(moving.status === "awaiting-payment", `a dearer move waits for the difference (got ${moving.status})`);
-    log(`7. The student moves to the 60-minute offering at ${target.start}: 25.00 EUR to pay first.`);
+    log(`8. The student moves to the 60-minute offering at ${target.start}: 25.00 EUR to pay first.`);
     const waiting = await bookingOf(id);
     await payWithStandIn(e, waiting.reschedule?.checkoutSessionId ?? "");
     money.capturedCents += 2_500;
@@ -193,7 +248,7 @@ export async function runDemo(e: Endpoints, log: Log = console.log): Promise<Dem
       moved.status === "confirmed" && Date.parse(moved.startTime) === Date.parse(target.start) && moved.amountCents === 6_000,
       `the moved booking is confirmed at the new time for 60.00 (got ${moved.status} at ${moved.startTime}, ${moved.amountCents})`,
     );
-    log(`8. Paid; the move is done: ${moved.startTime}, new Cal.com booking ${moved.calcomBookingUid ?? "?"}.`);
+    log(`9. Paid; the move is done: ${moved.startTime}, new Cal.com booking ${moved.calcomBookingUid ?? "?"}.`);
 
     const hoursBefore = (Date.parse(moved.startTime) - Date.now()) / HOUR;
     const refundQuote = await call<{ refundCents: number; tier: string; validUntil: string | null }>(
@@ -213,7 +268,7 @@ export async function runDemo(e: Endpoints, log: Log = console.log): Promise<Dem
       student,
     );
     log(
-      `9. The student cancels ${hoursBefore.toFixed(1)} h before the start: the policy gives 50 %, ${(cancelled.refundCents / 100).toFixed(2)} EUR.`,
+      `10. The student cancels ${hoursBefore.toFixed(1)} h before the start: the policy gives 50 %, ${(cancelled.refundCents / 100).toFixed(2)} EUR.`,
     );
     const refunded = await waitUntil(
       "the refund",
@@ -226,7 +281,7 @@ export async function runDemo(e: Endpoints, log: Log = console.log): Promise<Dem
     money.refundedCents = refunded.refundedCents;
     await record("cancelled and refunded", id);
     check(refunded.refundedCents === 3_000, `3000 refunded (got ${refunded.refundedCents})`);
-    log("10. Refunded through Stripe; the Cal.com booking is cancelled.");
+    log("11. Refunded through Stripe; the Cal.com booking is cancelled.");
     await sessionThatEnds(e, { coachId, student, log, record });
     return { ok: true, states, money };
   } catch (err) {
@@ -298,7 +353,7 @@ async function sessionThatEnds(
     log,
   );
   await record("free check-in confirmed", bookingId);
-  log(`11. The student books a free 5-minute check-in at ${first.start}; it is confirmed at once.`);
+  log(`12. The student books a free 5-minute check-in at ${first.start}; it is confirmed at once.`);
   await waitUntil(
     `the check-in to start (${first.start})`,
     () => Promise.resolve(Date.now() >= Date.parse(first.start) + 1_000 ? true : undefined),
@@ -309,7 +364,7 @@ async function sessionThatEnds(
   const done = await call<{ status: string; outcome: string }>(e, "completeBooking", { bookingId }, admin);
   check(done.status === "completed" && done.outcome === "attended", `the admin completes it (got ${done.status}, ${done.outcome})`);
   await record("session completed", bookingId);
-  log("12. The session has started; an admin completes it early (otherwise completeSessions does, 24 h after its end).");
+  log("13. The session has started; an admin completes it early (otherwise completeSessions does, 24 h after its end).");
 }
 
 /** The closing table a person reads. */
