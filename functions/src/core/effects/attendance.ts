@@ -14,14 +14,14 @@ import {
 } from "../../domain/attendance.js";
 import { lostBeyondOwedCents, openRefundsOwedCents, refundsOwedThroughStripe, type Booking } from "../../domain/booking.js";
 import type { BookingState } from "../../domain/booking-state.js";
-import { AppError } from "../../domain/errors.js";
+import { AppError, errorCodeOf } from "../../domain/errors.js";
 import { epochMs } from "../../domain/time.js";
 import type { Dependencies } from "../../ports/dependencies.js";
-import { adminAlertDoc, bookingsCollection, getDb } from "../../shared/firestore.js";
+import { bookingsCollection, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
-import { errorCodeOf } from "../../domain/errors.js";
 import { appendAudit } from "../audit.js";
 import { notify } from "../notifications.js";
+import { closeNoShowAlert, openNoShowAlert } from "../no-show-alert.js";
 import { requireBooking, writeBooking } from "../bookings.repository.js";
 import { runBookingEffects } from "./runner.js";
 
@@ -98,13 +98,7 @@ function writeAttendance(
     const waiting = { ...attendance, awaitingAdminSince: now.toISOString() };
     writeBooking(tx, bookingId, booking, booking, { attendance: waiting }, now);
     appendAudit(tx, bookingId, `attendance-awaiting-admin`, { type: "attendance-awaiting-admin" }, now);
-    tx.set(adminAlertDoc(`${bookingId}_no-show`), {
-      bookingId,
-      kind: "no-show",
-      message: "The coach and the student disagree about who did not come (or the coach did not answer the student's report).",
-      createdAt: Timestamp.fromDate(now),
-      resolvedAt: null,
-    });
+    openNoShowAlert(tx, bookingId, now);
     log.warn("attendance.awaiting-admin", { bookingId });
     return;
   }
@@ -185,7 +179,7 @@ export async function resolveAttendance(
       { by: "admin", reason: input.reason },
       now,
     );
-    tx.set(adminAlertDoc(`${bookingId}_no-show`), { resolvedAt: Timestamp.fromDate(now) }, { merge: true });
+    closeNoShowAlert(tx, bookingId, booking, now);
     return true;
   });
   if (changed) await runBookingEffects(bookingId, deps);
@@ -216,10 +210,8 @@ export async function completeSession(
         );
       return "not-due" as const;
     }
-    const due =
-      options.by === "admin"
-        ? now.getTime() >= epochMs(booking.startTime)
-        : now.getTime() >= epochMs(completesAt(booking.endTime, deps.config.completionGraceHours));
+    const closes = completesAt(booking.endTime, deps.config.completionGraceHours);
+    const due = now.getTime() >= epochMs(options.by === "admin" ? booking.startTime : closes);
     if (!due) {
       if (options.by === "admin")
         throw new AppError("booking/not-started", `This session has not started yet (${booking.startTime}): it cannot be completed.`);
@@ -230,7 +222,6 @@ export async function completeSession(
     if (settlement.kind === "wait") return attendance.awaitingAdminSince !== null ? "awaiting-admin" : ("not-due" as const);
     if (settlement.kind === "await-admin" && options.by === "admin")
       throw new AppError("booking/no-show-open", "The two sides disagree about who did not come: decide it with resolveNoShow.");
-    const closes = completesAt(booking.endTime, deps.config.completionGraceHours);
     if (options.by === "admin" && readMarks(attendance).kind === "student-absent" && now.getTime() < epochMs(closes))
       // The student may still answer the coach's mark until the grace period ends.
       throw new AppError(

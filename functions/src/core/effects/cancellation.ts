@@ -1,13 +1,14 @@
-import { Timestamp, type Transaction } from "firebase-admin/firestore";
+import type { Transaction } from "firebase-admin/firestore";
 import type { Booking } from "../../domain/booking.js";
 import { AppError } from "../../domain/errors.js";
 import { storedReason } from "../../domain/text.js";
 import { decideCancellation } from "../../domain/cancellation-decision.js";
 import { appendAudit } from "../audit.js";
 import { notify } from "../notifications.js";
+import { closeNoShowAlert } from "../no-show-alert.js";
 import { releaseInTx } from "../calendar.repository.js";
 import { requireBooking, writeBooking } from "../bookings.repository.js";
-import { adminAlertDoc, getDb } from "../../shared/firestore.js";
+import { getDb } from "../../shared/firestore.js";
 
 export interface CancelBookingOut {
   bookingId: string;
@@ -97,8 +98,7 @@ export async function recordCancellationInTx(
   );
   release();
   // A no-show an admin was to decide: the cancellation settles it.
-  if (booking.attendance?.awaitingAdminSince)
-    tx.set(adminAlertDoc(`${bookingId}_no-show`), { resolvedAt: Timestamp.fromDate(now) }, { merge: true });
+  closeNoShowAlert(tx, bookingId, booking, now);
   appendAudit(tx, bookingId, "cancelled", { type: "cancelled", by: input.by, reason, refundCents, tier }, now);
   const body = `Your session of ${booking.startTime} was cancelled (${reason}).`;
   notify(tx, { bookingId, recipientId: booking.userId, kind: "booking-cancelled", title: "Session cancelled", body }, now);

@@ -9,6 +9,7 @@ import { accountOfBooking } from "../calcom-accounts.repository.js";
 import { appendAudit } from "../audit.js";
 import { moveIntervalInTx, otherLiveIntervalsInTx } from "../calendar.repository.js";
 import { notify } from "../notifications.js";
+import { closeNoShowAlert } from "../no-show-alert.js";
 import { requireBooking, writeBooking } from "../bookings.repository.js";
 import { saveSessionAccess } from "../session-access.js";
 
@@ -98,8 +99,7 @@ export async function followCalcomMove(
     moveInterval();
     if (marked) {
       appendAudit(tx, bookingId, `no-show-marks-withdrawn-${newUid}`, { type: "no-show-marks-withdrawn", by }, now);
-      if (booking.attendance?.awaitingAdminSince)
-        tx.set(adminAlertDoc(`${bookingId}_no-show`), { resolvedAt: Timestamp.fromDate(now) }, { merge: true });
+      closeNoShowAlert(tx, bookingId, booking, now);
     }
     appendAudit(
       tx,

@@ -240,6 +240,7 @@ export async function refundOwed(bookingId: string, booking: Booking, deps: Depe
     await refundParts(bookingId, current, { key: open.key, amountCents: throughStripe, cause: open.cause }, deps);
   }
   // A coach's no-show whose refund the bank made instead (a lost dispute): nothing is left to refund.
+  if (booking.status !== "no-show") return;
   await getDb().runTransaction(async (tx) => {
     const current = await requireBooking(bookingId, tx);
     if (current.paymentStatus === "paid" && coachNoShowRefunded(current, refundsOwedThroughStripe(current).values()))

@@ -70,7 +70,8 @@ export async function runCalcomBookingWrites(bookingId: string, deps: Dependenci
     const moved = await moveInCalcom(bookingId, deps, { interactive: false });
     if (typeof moved === "object") blocked = moved.rateLimitedUntil;
   }
-  if (blocked === null) {
+  // Marks wait for Cal.com only if they did when this run started (a later mark enqueues its own run).
+  if (blocked === null && absenceUnmirrored(booking)) {
     const latest = (await readBooking(bookingId)) ?? booking;
     if (latest.status !== "cancelled") blocked = await mirrorAbsenceToCalcom(bookingId, latest, deps);
   }
