@@ -1,12 +1,62 @@
-import { Timestamp, type Transaction } from "firebase-admin/firestore";
+import type { Transaction } from "firebase-admin/firestore";
+import type { Booking } from "../domain/booking.js";
+import type { MoneySchema } from "../domain/money.js";
+import { meetingLinkOrNull, sessionFacts, type NotificationTopic, type SessionFacts } from "../domain/notifications.js";
+import type { z } from "zod";
 import { notificationDoc } from "../shared/firestore.js";
 
-/** One notification per booking, kind and recipient (its id), so a retried step sends it once. */
-export function notify(
+export interface NotificationInput {
+  bookingId: string;
+  recipientId: string;
+  /** Names the occurrence (one move among several): with the booking and recipient, the notification's id. */
+  kind: string;
+  topic: NotificationTopic;
+  title: string;
+  body: string;
+  /** The session as it stands after the change the notification is about. */
+  session: SessionFacts;
+  amount?: z.output<typeof MoneySchema> | null;
+  meetingUrl?: string | null;
+  /** The calendar file the email carries (none unless given). */
+  calendar?: "request" | "cancel" | null;
+  previousStartTime?: string | null;
+}
+
+/** The notification's id: one per booking, kind and recipient, so a retried step tells once. */
+export function notificationId(input: Pick<NotificationInput, "bookingId" | "kind" | "recipientId">): string {
+  return `${input.bookingId}_${input.kind}_${input.recipientId}`;
+}
+
+/**
+ * Records a notification in the step's transaction. Its creation is what delivers it (email and
+ * push, per the recipient's preferences: the `onNotificationCreated` trigger), so a step that
+ * never commits tells nobody, and one retried after committing writes the same document again
+ * (an update, which delivers nothing).
+ */
+export function notify(tx: Transaction, input: NotificationInput, now: Date): void {
+  tx.set(notificationDoc(notificationId(input)), {
+    ...input,
+    amount: input.amount ?? null,
+    calendar: input.calendar ?? null,
+    meetingUrl: meetingLinkOrNull(input.meetingUrl),
+    previousStartTime: input.previousStartTime ?? null,
+    createdAt: now.toISOString(),
+    readAt: null,
+  });
+}
+
+/**
+ * The same notification to each party of a booking (the student, then the coach; `only` narrows
+ * it), with the session as `booking` now stands (after the change being told).
+ */
+export function notifyParties(
   tx: Transaction,
-  input: { bookingId: string; recipientId: string; kind: string; title: string; body: string },
+  bookingId: string,
+  booking: Booking,
+  input: Omit<NotificationInput, "bookingId" | "recipientId" | "session"> & { only?: "student" | "coach" },
   now: Date,
 ): void {
-  const id = `${input.bookingId}_${input.kind}_${input.recipientId}`;
-  tx.set(notificationDoc(id), { ...input, createdAt: Timestamp.fromDate(now), readAt: null });
+  const { only, ...rest } = input;
+  const recipients = only === "student" ? [booking.userId] : only === "coach" ? [booking.coachId] : [booking.userId, booking.coachId];
+  for (const recipientId of recipients) notify(tx, { ...rest, bookingId, recipientId, session: sessionFacts(booking) }, now);
 }

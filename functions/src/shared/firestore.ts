@@ -13,6 +13,13 @@ import { BOOKING_INSTANT_FIELDS, BookingSchema, type Booking } from "../domain/b
 import { calcomAccountKey, type CalcomAccountRef } from "../domain/calcom-account.js";
 import { PublicCoachSchema, type PublicCoach } from "../domain/catalog.js";
 import { CoachSchema, type Coach } from "../domain/coach.js";
+import {
+  NOTIFICATION_INSTANT_FIELDS,
+  NotificationPreferencesSchema,
+  NotificationSchema,
+  type Notification,
+  type NotificationPreferences,
+} from "../domain/notifications.js";
 import { RateBucketSchema } from "../domain/rate-limit.js";
 import {
   CalcomCredentialSchema,
@@ -91,6 +98,8 @@ const slotCacheEntryConverter = converterFor(SlotCacheEntrySchema);
 const unfinishedCalcomWriteConverter = converterFor(UnfinishedCalcomWriteSchema);
 const deletedUserConverter = converterFor(DeletedUserSchema);
 const sessionAccessConverter = converterFor(SessionAccessSchema);
+const notificationConverter = converterFor(NotificationSchema, NOTIFICATION_INSTANT_FIELDS);
+const notificationPreferencesConverter = converterFor(NotificationPreferencesSchema, ["updatedAt"]);
 
 const collection = (path: string): CollectionReference => getDb().collection(path);
 
@@ -227,13 +236,44 @@ export function unfinishedCalcomWriteDoc(taskId: string) {
   return unfinishedCalcomWritesCollection().doc(taskId);
 }
 
-/** `notifications/{bookingId}_{kind}_{recipientId}`: what a user is told (clients read their own). */
-export function notificationDoc(notificationId: string): DocumentReference {
+/** `notifications/{bookingId}_{kind}_{recipientId}`: what a user is told (clients read their own and mark them read). */
+export function notificationDoc(notificationId: string): DocumentReference<Notification> {
   return notificationsCollection().doc(notificationId);
 }
 
-export function notificationsCollection(): CollectionReference {
-  return collection("notifications");
+export function notificationsCollection(): CollectionReference<Notification> {
+  return collection("notifications").withConverter<Notification>(notificationConverter);
+}
+
+/** `notificationPreferences/{uid}`: which topics reach the user by email and push (written by setNotificationPreferences). */
+export function notificationPreferencesDoc(uid: string): DocumentReference<NotificationPreferences> {
+  return collection("notificationPreferences").doc(uid).withConverter<NotificationPreferences>(notificationPreferencesConverter);
+}
+
+/** `users/{uid}/pushTokens/{tokenId}`: the user's devices, written by the user's own app (firestore.rules). */
+export function pushTokensCollection(uid: string): CollectionReference {
+  return collection("users").doc(uid).collection("pushTokens");
+}
+
+/** `pushDeliveries/{notificationId}_{tokenId}`: one push of one notification to one device, claimed before it is sent. */
+export function pushDeliveryDoc(deliveryId: string): DocumentReference {
+  return collection("pushDeliveries").doc(deliveryId);
+}
+
+export function pushDeliveriesCollection(): CollectionReference {
+  return collection("pushDeliveries");
+}
+
+/**
+ * `mail/{notificationId}`: the Trigger Email extension's collection (its default name): one
+ * document per email, which the extension sends once and records `delivery` on. Server-only.
+ */
+export function mailDoc(notificationId: string): DocumentReference {
+  return collection("mail").doc(notificationId);
+}
+
+export function mailCollection(): CollectionReference {
+  return collection("mail");
 }
 
 /** `adminAlerts/{bookingId}_{escalationId}`: what an administrator has to settle. */

@@ -20,7 +20,7 @@ import type { Dependencies } from "../../ports/dependencies.js";
 import { bookingsCollection, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import { appendAudit } from "../audit.js";
-import { notify } from "../notifications.js";
+import { notifyParties } from "../notifications.js";
 import { closeNoShowAlert, openNoShowAlert } from "../no-show-alert.js";
 import { requireBooking, writeBooking } from "../bookings.repository.js";
 import { runBookingEffects } from "./runner.js";
@@ -90,8 +90,7 @@ function writeAttendance(
       now,
     );
     const body = OUTCOME_WORDS[settlement.outcome];
-    for (const recipientId of [booking.userId, booking.coachId])
-      notify(tx, { bookingId, recipientId, kind: "attendance-decided", title: "Session settled", body }, now);
+    notifyParties(tx, bookingId, booking, { kind: "attendance-decided", topic: "session-settled", title: "Session settled", body }, now);
     return;
   }
   if (settlement.kind === "await-admin" && attendance.awaitingAdminSince === null) {
@@ -135,14 +134,14 @@ export async function recordAbsenceMark(
       { type: "absence-marked", by: input.by, absent: input.absent, via: input.via },
       now,
     );
-    const other = input.by === "coach" ? booking.userId : booking.coachId;
     const body =
       input.absent === input.by
         ? "The coach says they could not attend: you are refunded in full."
         : input.by === "coach"
           ? "The coach reported that you did not attend. If you did, report the coach absent and an admin decides."
           : "The student reported that you did not attend. Mark yourself absent to agree (they are refunded in full); otherwise an admin decides.";
-    notify(tx, { bookingId, recipientId: other, kind: `absence-mark-${attendance.revision}`, title: "No-show reported", body }, now);
+    const mark = { kind: `absence-mark-${attendance.revision}`, topic: "no-show", title: "No-show reported", body } as const;
+    notifyParties(tx, bookingId, booking, { ...mark, only: input.by === "coach" ? "student" : "coach" }, now);
     return { booking, changed: true };
   });
   if (result.changed) await runBookingEffects(bookingId, deps);

@@ -8,7 +8,7 @@ import { recordCalcomCancellation } from "./cancellation.js";
 import { calcomMover } from "../../domain/calcom-move.js";
 import { followCalcomMove } from "./follow-calcom-move.js";
 import { appendAudit } from "../audit.js";
-import { notify } from "../notifications.js";
+import { notifyParties } from "../notifications.js";
 import { patchBooking, requireBooking, writeBooking } from "../bookings.repository.js";
 import { exhausted, recordFailure } from "./attempts.js";
 import { saveSessionAccess } from "../session-access.js";
@@ -76,25 +76,18 @@ export async function confirmInCalcom(
       now,
     );
     appendAudit(tx, bookingId, "confirmed", { type: "confirmed", calcomBookingUid: current.calcomBookingUid }, now);
-    notify(
+    const title = "Session booked";
+    notifyParties(
       tx,
+      bookingId,
+      current,
       {
-        bookingId,
-        recipientId: current.userId,
         kind: "booking-confirmed",
-        title: "Your session is booked",
-        body: `Your session starts at ${current.startTime}.`,
-      },
-      now,
-    );
-    notify(
-      tx,
-      {
-        bookingId,
-        recipientId: current.coachId,
-        kind: "booking-confirmed",
-        title: "New session booked",
-        body: `A paid session starts at ${current.startTime}.`,
+        topic: "booking-confirmed",
+        calendar: "request",
+        meetingUrl: answer?.meetingUrl ?? null,
+        title,
+        body: `The paid session starts at ${current.startTime}.`,
       },
       now,
     );

@@ -8,7 +8,7 @@ import type { CalcomBookingRef } from "../../domain/calcom-views.js";
 import { accountOfBooking } from "../calcom-accounts.repository.js";
 import { exhausted, recordFailure } from "./attempts.js";
 import { appendAudit } from "../audit.js";
-import { notify } from "../notifications.js";
+import { notifyParties } from "../notifications.js";
 import { releaseIntervalInTx } from "../calendar.repository.js";
 import { requireBooking, writeBooking } from "../bookings.repository.js";
 import { saveSessionAccess } from "../session-access.js";
@@ -164,8 +164,18 @@ async function carryOutMove(
       now,
     );
     const body = `Your session of ${current.startTime} now starts at ${r.newStartTime}.`;
-    notify(tx, { bookingId, recipientId: current.userId, kind: `rescheduled-${r.id}`, title: "Session moved", body }, now);
-    notify(tx, { bookingId, recipientId: current.coachId, kind: `rescheduled-${r.id}`, title: "Session moved", body }, now);
+    const after = {
+      ...current,
+      startTime: r.newStartTime,
+      endTime: r.newEndTime,
+      offeringId: r.newOfferingId,
+      priceCents: r.newPriceCents,
+      previousCalcomBookingUids: current.calcomBookingUid
+        ? [...current.previousCalcomBookingUids, current.calcomBookingUid]
+        : current.previousCalcomBookingUids,
+    };
+    const move = { kind: `rescheduled-${r.id}`, topic: "booking-moved", calendar: "request", title: "Session moved", body } as const;
+    notifyParties(tx, bookingId, after, { ...move, previousStartTime: current.startTime, meetingUrl: moved.ref.meetingUrl ?? null }, now);
   });
   await saveSessionAccess(bookingId, deps, { meetingUrl: moved.ref.meetingUrl });
   log.info("booking.rescheduled", { bookingId, rescheduleId: r.id, difference: r.difference.kind, amountCents: r.difference.amountCents });

@@ -4,7 +4,7 @@ import { AppError } from "../../domain/errors.js";
 import { storedReason } from "../../domain/text.js";
 import { decideCancellation } from "../../domain/cancellation-decision.js";
 import { appendAudit } from "../audit.js";
-import { notify } from "../notifications.js";
+import { notifyParties } from "../notifications.js";
 import { closeNoShowAlert } from "../no-show-alert.js";
 import { releaseInTx } from "../calendar.repository.js";
 import { requireBooking, writeBooking } from "../bookings.repository.js";
@@ -101,9 +101,23 @@ export async function recordCancellationInTx(
   closeNoShowAlert(tx, bookingId, booking, now);
   appendAudit(tx, bookingId, "cancelled", { type: "cancelled", by: input.by, reason, refundCents, tier }, now);
   const body = `Your session of ${booking.startTime} was cancelled (${reason}).`;
-  notify(tx, { bookingId, recipientId: booking.userId, kind: "booking-cancelled", title: "Session cancelled", body }, now);
-  if (input.by !== "coach")
-    notify(tx, { bookingId, recipientId: booking.coachId, kind: "booking-cancelled", title: "Session cancelled", body }, now);
+  // A hold never confirmed put nothing in anyone's calendar, and its coach never heard of it.
+  const wasConfirmed = booking.status === "confirmed";
+  notifyParties(
+    tx,
+    bookingId,
+    booking,
+    {
+      kind: "booking-cancelled",
+      topic: "booking-cancelled",
+      calendar: wasConfirmed ? "cancel" : null,
+      title: "Session cancelled",
+      body,
+      amount: { amountCents: refundCents, currency: booking.currency },
+      ...(wasConfirmed ? {} : { only: "student" as const }),
+    },
+    now,
+  );
   return { bookingId, status: "cancelled", refundCents, currency: booking.currency, tier, cancelledBy: input.by, cancelledAt: at };
 }
 

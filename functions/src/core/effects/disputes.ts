@@ -1,3 +1,4 @@
+import { formatMoney } from "../../domain/money.js";
 import type { Transaction } from "firebase-admin/firestore";
 import type Stripe from "stripe";
 import { disputesOf, type Booking, type Dispute } from "../../domain/booking.js";
@@ -5,7 +6,7 @@ import { disputeMoneyMove, isDisputeClosed, isStaleDisputeStatus } from "../../d
 
 import { writeLedgerEntry } from "../ledger.js";
 import { appendAudit } from "../audit.js";
-import { notify } from "../notifications.js";
+import { notifyParties } from "../notifications.js";
 import { writeBooking } from "../bookings.repository.js";
 
 /**
@@ -61,27 +62,33 @@ export function recordDisputeInTx(
   );
   if (!previous) {
     const due = recorded.evidenceDueBy ? ` Evidence is due by ${recorded.evidenceDueBy}.` : "";
-    notify(
+    notifyParties(
       tx,
+      bookingId,
+      booking,
       {
-        bookingId,
-        recipientId: booking.coachId,
         kind: `dispute-${dispute.id}`,
+        topic: "dispute",
         title: "A payment is disputed",
-        body: `The student's bank disputes ${dispute.amount} ${dispute.currency.toUpperCase()} minor units (${dispute.reason}).${due}`,
+        body: `The student's bank disputes ${formatMoney(dispute.amount, dispute.currency)} (${dispute.reason}).${due}`,
+        amount: { amountCents: dispute.amount, currency: dispute.currency },
+        only: "coach",
       },
       now,
     );
   }
   if (isDisputeClosed(dispute.status) && previous?.status !== dispute.status) {
-    notify(
+    notifyParties(
       tx,
+      bookingId,
+      booking,
       {
-        bookingId,
-        recipientId: booking.coachId,
         kind: `dispute-${dispute.id}-closed`,
+        topic: "dispute",
         title: `Dispute ${dispute.status}`,
-        body: `The dispute on ${dispute.amount} ${dispute.currency.toUpperCase()} minor units is closed: ${dispute.status}.`,
+        body: `The dispute on ${formatMoney(dispute.amount, dispute.currency)} is closed: ${dispute.status}.`,
+        amount: { amountCents: dispute.amount, currency: dispute.currency },
+        only: "coach",
       },
       now,
     );

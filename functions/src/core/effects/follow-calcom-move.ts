@@ -8,7 +8,7 @@ import type { CalcomBookingRecord } from "../../domain/calcom-views.js";
 import { accountOfBooking } from "../calcom-accounts.repository.js";
 import { appendAudit } from "../audit.js";
 import { moveIntervalInTx, otherLiveIntervalsInTx } from "../calendar.repository.js";
-import { notify } from "../notifications.js";
+import { notifyParties } from "../notifications.js";
 import { closeNoShowAlert } from "../no-show-alert.js";
 import { requireBooking, writeBooking } from "../bookings.repository.js";
 import { saveSessionAccess } from "../session-access.js";
@@ -127,8 +127,14 @@ export async function followCalcomMove(
       log.warn("calcom.move-escalated", { bookingId, rules: escalation.rules.join(",") });
     }
     const body = `Your session of ${booking.startTime} now starts at ${interval.start}.`;
-    notify(tx, { bookingId, recipientId: booking.userId, kind: `rescheduled-${newUid}`, title: "Session moved", body }, now);
-    notify(tx, { bookingId, recipientId: booking.coachId, kind: `rescheduled-${newUid}`, title: "Session moved", body }, now);
+    const after = {
+      ...booking,
+      startTime: interval.start,
+      endTime: interval.end,
+      previousCalcomBookingUids: [...booking.previousCalcomBookingUids, oldUid],
+    };
+    const move = { kind: `rescheduled-${newUid}`, topic: "booking-moved", calendar: "request", title: "Session moved", body } as const;
+    notifyParties(tx, bookingId, after, { ...move, previousStartTime: booking.startTime, meetingUrl: fresh.meetingUrl ?? null }, now);
     return "processed";
   });
   // The new Cal.com booking has a link of its own.

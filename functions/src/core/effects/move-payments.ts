@@ -5,7 +5,7 @@ import type { Dependencies } from "../../ports/dependencies.js";
 import { getDb } from "../../shared/firestore.js";
 import { writeLedgerEntry } from "../ledger.js";
 import { appendAudit } from "../audit.js";
-import { notify } from "../notifications.js";
+import { notifyParties } from "../notifications.js";
 import { patchBooking, requireBooking, writeBooking } from "../bookings.repository.js";
 import { releaseIntervalInTx } from "../calendar.repository.js";
 
@@ -38,14 +38,16 @@ export async function abandonRescheduleInTx(
     { type: "reschedule-abandoned", rescheduleId: r.id, why, refundCents: paid },
     now,
   );
-  notify(
+  notifyParties(
     tx,
+    bookingId,
+    booking,
     {
-      bookingId,
-      recipientId: booking.userId,
       kind: `reschedule-${r.id}-abandoned`,
+      topic: "booking-moved",
       title: "Your session was not moved",
       body: `Your session stays at ${booking.startTime}: ${why}`,
+      only: "student",
     },
     now,
   );

@@ -3,7 +3,7 @@ import { coachNoShowRefunded } from "../../domain/attendance.js";
 import { disputeOpen, refundableCharges, refundsOwedThroughStripe, type Booking } from "../../domain/booking.js";
 import type { BookingState } from "../../domain/booking-state.js";
 import { AppError } from "../../domain/errors.js";
-import { isRefundMade } from "../../domain/money.js";
+import { formatMoney, isRefundMade } from "../../domain/money.js";
 import { allocateRefund } from "../../domain/refund-allocation.js";
 import { cancellationRefundTarget } from "../../domain/cancellation-decision.js";
 import type { Dependencies } from "../../ports/dependencies.js";
@@ -11,7 +11,7 @@ import { getDb } from "../../shared/firestore.js";
 import { readLedgerEntryInTx, setLedgerObligation, writeLedgerEntry } from "../ledger.js";
 import { log } from "../../shared/logger.js";
 import { appendAudit } from "../audit.js";
-import { notify } from "../notifications.js";
+import { notifyParties } from "../notifications.js";
 import { requireBooking, writeBooking } from "../bookings.repository.js";
 import { exhausted, recordFailure } from "./attempts.js";
 
@@ -171,14 +171,17 @@ async function refundParts(
         { type: "refunded", refundId: refund.refundId, amountCents: refund.amountCents, cause: obligation.cause },
         now,
       );
-      notify(
+      notifyParties(
         tx,
+        bookingId,
+        current,
         {
-          bookingId,
-          recipientId: current.userId,
           kind: `refunded-${refund.refundId}`,
+          topic: "refund",
           title: "Refund issued",
-          body: `${refund.amountCents} ${current.currency.toUpperCase()} minor units are on their way back to you.`,
+          body: `${formatMoney(refund.amountCents, current.currency)} is on its way back to you.`,
+          amount: { amountCents: refund.amountCents, currency: current.currency },
+          only: "student",
         },
         now,
       );
