@@ -3,12 +3,13 @@ import { getConfig, type AppConfig } from "./config/runtime-config.js";
 import { AppError } from "./domain/errors.js";
 import { CalcomClient } from "./integrations/calcom/calcom-client.js";
 import { CalcomBookingGateway, CalcomSchedulingGateway } from "./integrations/calcom/calcom-scheduling.gateway.js";
-import { CloudTasksQueue } from "./integrations/tasks/cloud-tasks.queue.js";
+import { CloudTasksQueue, CloudTasksReminderQueue } from "./integrations/tasks/cloud-tasks.queue.js";
 import { KmsKeyWrapper } from "./integrations/keys/kms-key-wrapper.js";
 import { LocalKeyWrapper } from "./integrations/keys/local-key-wrapper.js";
 import type { KeyWrapper } from "./ports/key-wrapper.port.js";
 import type { Dependencies } from "./ports/dependencies.js";
 import type { PaymentsGateway } from "./ports/payments.port.js";
+import type { PushSender } from "./ports/push.port.js";
 
 async function authEmail(uid: string): Promise<string> {
   const user = await getAuth().getUser(uid);
@@ -40,6 +41,18 @@ function lazyPayments(config: AppConfig): () => Promise<PaymentsGateway> {
   };
 }
 
+/** FCM through firebase-admin, loaded on the first push; under the emulator, the local stand-in FCM_API_URL names. */
+function lazyPush(config: AppConfig): () => Promise<PushSender> {
+  let sender: PushSender | undefined;
+  return async () => {
+    if (!sender) {
+      const { createFcmPushSender } = await import("./integrations/push/fcm-push.sender.js");
+      sender = createFcmPushSender({ projectId: process.env.GCLOUD_PROJECT ?? "", apiUrl: config.fcmApiUrl });
+    }
+    return sender;
+  };
+}
+
 /** Cloud KMS when a CryptoKey is named, otherwise the local keyring (its highest version, or the one chosen, wraps). */
 function keyWrapperFor(config: AppConfig): KeyWrapper {
   if (config.credentialsKmsKey !== null) return new KmsKeyWrapper(config.credentialsKmsKey);
@@ -66,6 +79,8 @@ export function createDependencies(
     isEmailVerified: overrides.isEmailVerified ?? authEmailVerified,
     now: overrides.now ?? (() => new Date()),
     calcomQueue: overrides.calcomQueue ?? new CloudTasksQueue(),
+    push: overrides.push ?? lazyPush(config),
+    reminderQueue: overrides.reminderQueue ?? new CloudTasksReminderQueue(),
     keyWrapper: overrides.keyWrapper ?? keyWrapperFor(config),
   };
 }

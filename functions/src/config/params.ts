@@ -70,6 +70,16 @@ export const COMPLETION_GRACE_HOURS = defineInt("COMPLETION_GRACE_HOURS", {
   description: "Hours after a session's end during which either side may report a no-show; then it is completed",
 });
 
+export const REMINDER_OFFSETS_MINUTES = defineString("REMINDER_OFFSETS_MINUTES", {
+  default: "1440,60",
+  description: "When reminders go out before a session, in minutes, comma-separated (1440,60: 24 h and 1 h before; empty: none)",
+});
+
+export const FCM_API_URL = defineString("FCM_API_URL", {
+  default: "",
+  description: "Under the emulator only: a local stand-in of FCM's send endpoint that push notifications go to (empty: FCM)",
+});
+
 export const CREDENTIALS_KEY_VERSION = defineString("CREDENTIALS_KEY_VERSION", {
   default: "",
   description: "The CREDENTIALS_KEYRING version that wraps new coach credentials (empty: the highest listed)",

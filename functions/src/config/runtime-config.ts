@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_MAX_UPCOMING_PER_STUDENT } from "../domain/abuse-defaults.js";
+import { parseReminderOffsets } from "../domain/notifications.js";
 import {
   APP_URL,
   CALCOM_API_KEY,
@@ -10,6 +11,8 @@ import {
   CALCOM_WEBHOOK_URL,
   MAX_UPCOMING_SESSIONS_PER_STUDENT,
   COMPLETION_GRACE_HOURS,
+  FCM_API_URL,
+  REMINDER_OFFSETS_MINUTES,
   CREDENTIALS_KEY_VERSION,
   CREDENTIALS_KEYRING,
   CREDENTIALS_KMS_KEY,
@@ -71,6 +74,17 @@ const AppConfigSchema = z.object({
     .int()
     .min(0)
     .max(24 * 30),
+  /** Minutes before a session when its reminders go out, largest first (REMINDER_OFFSETS_MINUTES). */
+  reminderOffsetsMinutes: z.string().transform((text, ctx) => {
+    try {
+      return parseReminderOffsets(text);
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
+  /** Null unless set and we run under the emulator or tests: pushes go to FCM itself otherwise. */
+  fcmApiUrl: z.union([z.literal(""), z.url({ protocol: /^https?$/ })]).transform((u) => (u === "" ? null : u)),
   isEmulator: z.boolean(),
   /** The local key-encryption keys of coach credentials by version (empty when KMS is used or none is set). */
   credentialsKeyring: KeyringSchema,
@@ -118,6 +132,8 @@ export function getConfig(): AppConfig {
     appUrl: APP_URL.value(),
     maxUpcomingPerStudent: MAX_UPCOMING_SESSIONS_PER_STUDENT.value(),
     completionGraceHours: COMPLETION_GRACE_HOURS.value(),
+    reminderOffsetsMinutes: REMINDER_OFFSETS_MINUTES.value(),
+    fcmApiUrl: isEmulator ? FCM_API_URL.value().trim() : "",
     isEmulator,
     credentialsKeyring: readSecret(CREDENTIALS_KEYRING),
     credentialsKeyVersion: CREDENTIALS_KEY_VERSION.value().trim(),

@@ -5,6 +5,7 @@ import {
   bookingEventsCollection,
   deletedUserDoc,
   getDb,
+  mailCollection,
   notificationsCollection,
   sessionAccessDoc,
 } from "../shared/firestore.js";
@@ -97,6 +98,8 @@ export async function eraseFromBooking(bookingId: string, deleted: ReadonlySet<s
     if (typeof recipientId === "string" && deleted.has(recipientId)) writes.delete(doc.ref);
     else if (doc.get("body") !== ERASED_NOTICE) writes.update(doc.ref, { body: ERASED_NOTICE });
   }
+  // Its emails (sent already, or waiting for the extension) name both parties: none stays.
+  for (const doc of (await mailCollection().where("bookingId", "==", bookingId).get()).docs) writes.delete(doc.ref);
   for (const doc of (await adminAlertsCollection().where("bookingId", "==", bookingId).get()).docs) {
     if (doc.get("message") !== ERASED_TEXT) writes.update(doc.ref, { message: ERASED_TEXT });
   }

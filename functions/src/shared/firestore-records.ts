@@ -199,3 +199,55 @@ export const SessionAccessSchema = z.object({
   coachContact: z.object({ displayName: z.string().max(200).nullable(), email: z.string().max(320).nullable() }),
   updatedAt: z.instanceof(Timestamp),
 });
+
+/**
+ * `users/{uid}/pushTokens/{tokenId}`: one device of the user, written by the user's own app
+ * (firestore.rules hold it to these fields). The id is the app's choice (an installation id).
+ */
+export const PushTokenSchema = z.object({
+  token: z.string().min(1).max(4_096),
+  platform: z.enum(["web", "ios", "android"]).optional(),
+});
+
+/**
+ * `mail/{notificationId}`: an email for the Trigger Email extension (firebase/firestore-send-email),
+ * with its field names; the extension adds `delivery` (PENDING → PROCESSING → SUCCESS or ERROR)
+ * and sends each document once. The fields after `message` are ours (the extension ignores
+ * them): whose email it is, for export and erasure.
+ */
+export const MailDocumentSchema = z.object({
+  to: z.array(z.string().min(3).max(320)).min(1),
+  message: z.object({
+    subject: z.string().min(1).max(998),
+    text: z.string(),
+    html: z.string(),
+    attachments: z
+      .array(
+        z.object({
+          filename: z.string().min(1),
+          /** Base64: the extension's SendGrid path passes `content` on as it is, and SendGrid wants base64. */
+          content: z.string(),
+          encoding: z.literal("base64"),
+          contentType: z.string().min(1),
+        }),
+      )
+      .default([]),
+  }),
+  notificationId: z.string().min(1),
+  recipientId: z.string().min(1),
+  bookingId: z.string().min(1),
+  createdAt: z.instanceof(Timestamp),
+});
+export type MailDocument = z.input<typeof MailDocumentSchema>;
+
+/** `pushDeliveries/{notificationId}_{tokenId}`: one notification's push to one device, claimed before sending (a lease), then its outcome. */
+export const PushDeliverySchema = z.object({
+  notificationId: z.string().min(1),
+  recipientId: z.string().min(1),
+  state: z.enum(["sending", "sent", "pruned"]),
+  leaseExpireTime: z.instanceof(Timestamp).nullable(),
+  messageId: z.string().nullable(),
+  /** Why the device was pruned (FCM's answer). */
+  reason: z.string().nullable(),
+  updatedAt: z.instanceof(Timestamp),
+});

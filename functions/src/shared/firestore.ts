@@ -276,6 +276,11 @@ export function mailCollection(): CollectionReference {
   return collection("mail");
 }
 
+/** `reminderSchedules/{bookingId}`: the session time (start and calendar revision) whose reminders are scheduled. */
+export function reminderScheduleDoc(bookingId: string): DocumentReference {
+  return collection("reminderSchedules").doc(bookingId);
+}
+
 /** `adminAlerts/{bookingId}_{escalationId}`: what an administrator has to settle. */
 export function adminAlertDoc(alertId: string): DocumentReference {
   return adminAlertsCollection().doc(alertId);

@@ -1,5 +1,6 @@
 import type { AppConfig } from "../../src/config/runtime-config.js";
 import { DEFAULT_COMPLETION_GRACE_HOURS, DEFAULT_MAX_UPCOMING_PER_STUDENT } from "../../src/domain/abuse-defaults.js";
+import { DEFAULT_REMINDER_OFFSETS_MINUTES } from "../../src/domain/notifications.js";
 import { CalcomClient } from "../../src/integrations/calcom/calcom-client.js";
 import { createDependencies } from "../../src/composition-root.js";
 import type { Dependencies } from "../../src/ports/dependencies.js";
@@ -7,11 +8,16 @@ import { createStripeClient } from "../../src/integrations/stripe/stripe-client.
 import { StripePaymentsGateway } from "../../src/integrations/stripe/stripe-payments.gateway.js";
 import { runCalcomWrite } from "../../src/core/effects/calcom-writes.js";
 import type { CalcomWriteQueue } from "../../src/ports/calcom-queue.port.js";
+import type { PushSender } from "../../src/ports/push.port.js";
+import type { ReminderQueue } from "../../src/ports/reminder-queue.port.js";
 import type { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
 import type { FakeStripe } from "../stand-ins/fake-stripe.server.js";
 
 /** The tests' key-encryption keys of coach credentials: version 1 (a fixed key, as in .secret.local.example). */
 export const TEST_KEYRING: ReadonlyMap<number, Buffer> = new Map([[1, Buffer.alloc(32, 1)]]);
+
+const ACCEPTING_PUSH: PushSender = { send: () => Promise.resolve({ kind: "sent", messageId: "test" }) };
+const IGNORED_REMINDERS: ReminderQueue = { enqueue: () => Promise.resolve("enqueued") };
 
 /** Dependencies for in-process tests: the real gateway and client, pointed at a stand-in. */
 export function testDependencies(
@@ -23,9 +29,13 @@ export function testDependencies(
     now?: () => Date;
     stripe?: FakeStripe;
     calcomQueue?: CalcomWriteQueue;
+    /** Where pushes go (none is sent unless given: a stand-in sender that accepts every token). */
+    push?: PushSender;
+    /** Where reminders are scheduled (none is run unless given). */
+    reminderQueue?: ReminderQueue;
   } = {},
 ): Dependencies {
-  const { emails = {}, authEmulator = false, now, stripe, calcomQueue, ...configOverrides } = overrides;
+  const { emails = {}, authEmulator = false, now, stripe, calcomQueue, push, reminderQueue, ...configOverrides } = overrides;
   const config: AppConfig = {
     calcomApiKey: fake.orgAdminKey,
     calcomWebhookSecret: "calcom_test_secret",
@@ -39,6 +49,8 @@ export function testDependencies(
     appUrl: "http://localhost:3000",
     maxUpcomingPerStudent: DEFAULT_MAX_UPCOMING_PER_STUDENT,
     completionGraceHours: DEFAULT_COMPLETION_GRACE_HOURS,
+    reminderOffsetsMinutes: [...DEFAULT_REMINDER_OFFSETS_MINUTES],
+    fcmApiUrl: null,
     isEmulator: true,
     credentialsKeyring: new Map(TEST_KEYRING),
     credentialsKeyVersion: null,
@@ -55,6 +67,8 @@ export function testDependencies(
   };
   holder.deps = createDependencies(config, {
     calcomQueue: calcomQueue ?? inline,
+    push: () => Promise.resolve(push ?? ACCEPTING_PUSH),
+    reminderQueue: reminderQueue ?? IGNORED_REMINDERS,
     calcomClient: new CalcomClient({
       baseUrl: fake.url,
       baseDelayMs: 5,

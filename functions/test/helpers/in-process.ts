@@ -9,6 +9,8 @@ import { syncOfferingEventTypes } from "../../src/core/event-types/event-type-sy
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
 import { applyStripeEvent, handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
 import type { Dependencies } from "../../src/ports/dependencies.js";
+import type { PushSender } from "../../src/ports/push.port.js";
+import type { ReminderQueue } from "../../src/ports/reminder-queue.port.js";
 import { bookingDoc, coachDoc } from "../../src/shared/firestore.js";
 import { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
 import { FakeStripe } from "../stand-ins/fake-stripe.server.js";
@@ -90,6 +92,9 @@ export interface ConfirmedBookingOptions {
   endTime?: string;
   /** Config for the dependencies, e.g. the webhook secrets a test signs with. */
   config?: { stripeWebhookSecret?: string; calcomWebhookSecret?: string };
+  /** Where pushes and reminders go (the dependencies' inert defaults unless given). */
+  push?: PushSender;
+  reminderQueue?: ReminderQueue;
 }
 
 /**
@@ -105,9 +110,17 @@ export async function confirmedBooking(standIns: { calcom: FakeCalcom; stripe: F
     startTime = "2030-01-07T09:00:00.000Z",
     endTime = "2030-01-07T10:00:00.000Z",
     config = {},
+    push,
+    reminderQueue,
   } = options;
   const clock = { now: new Date() };
-  const deps = testDependencies(calcom, { ...config, stripe, now: () => clock.now });
+  const deps = testDependencies(calcom, {
+    ...config,
+    stripe,
+    now: () => clock.now,
+    ...(push ? { push } : {}),
+    ...(reminderQueue ? { reminderQueue } : {}),
+  });
   const { coachId, eventTypeId } = await readyCoach(deps, price, mode === "connected" ? calcom : undefined);
   const coach = { uid: coachId, isAdmin: false };
   if (beside.deep !== undefined)

@@ -79,7 +79,7 @@ describe("a Cal.com rate-limit block while a paid booking is confirmed", () => {
       .where("bookingId", "==", bookingId)
       .where("recipientId", "==", student.uid)
       .get();
-    expect(told.docs.map((d) => d.get("title") as string)).toEqual(["Your session is booked"]);
+    expect(told.docs.map((d) => d.get("title") as string)).toEqual(["Session booked"]);
   });
 });
 

@@ -7,6 +7,7 @@ import { confirmInCalcom, reconfirmInCalcom, releaseInCalcom, cancelLeftovers } 
 import { refundCancellation, refundOwed } from "./refunds.js";
 import { absenceUnmirrored, mirrorAbsenceToCalcom } from "./calcom-absence.js";
 import { removeSessionAccess } from "../session-access.js";
+import { scheduleReminders } from "../reminders.js";
 
 /** The Cal.com write a booking's state asks for, as a queue key naming its occurrence, or null. */
 export function calcomWriteKey(bookingId: string, booking: Booking): string | null {
@@ -99,4 +100,5 @@ export async function runBookingEffects(bookingId: string, deps: Dependencies, o
     await removeSessionAccess(bookingId);
     await refundCancellation(bookingId, fresh, deps);
   } else if (fresh.refundsOwed.length > 0) await refundOwed(bookingId, fresh, deps);
+  if (fresh.status === "confirmed") await scheduleReminders(bookingId, fresh, deps);
 }

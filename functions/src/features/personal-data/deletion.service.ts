@@ -11,7 +11,11 @@ import {
   deletedUserDoc,
   publicCoachDoc,
   getDb,
+  mailCollection,
+  notificationPreferencesDoc,
   notificationsCollection,
+  pushDeliveriesCollection,
+  pushTokensCollection,
   rawCoachDoc,
   studentHoldsDoc,
 } from "../../shared/firestore.js";
@@ -136,9 +140,22 @@ export async function eraseAccount(
     await holds.ref.delete();
     documentsChanged += 1;
   }
-  const notices = await notificationsCollection().where("recipientId", "==", uid).get();
-  for (const doc of notices.docs) await doc.ref.delete();
-  documentsChanged += notices.size;
+  // What the person was told and how: notices, emails, pushes, devices, preferences.
+  for (const query of [
+    notificationsCollection().where("recipientId", "==", uid),
+    mailCollection().where("recipientId", "==", uid),
+    pushDeliveriesCollection().where("recipientId", "==", uid),
+    pushTokensCollection(uid),
+  ]) {
+    const found = await query.get();
+    for (const doc of found.docs) await doc.ref.delete();
+    documentsChanged += found.size;
+  }
+  const prefs = await notificationPreferencesDoc(uid).get();
+  if (prefs.exists) {
+    await prefs.ref.delete();
+    documentsChanged += 1;
+  }
   const authUserDeleted = via === "auth" ? false : await deleteAuthUser(uid);
   log.info("account.deleted", { uid, via, cancelled: cancelled.length, keptLive: keptLive.length, documentsChanged, authUserDeleted });
   return { uid, cancelled, keptLive, documentsChanged, authUserDeleted };

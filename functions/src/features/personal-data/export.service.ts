@@ -12,7 +12,10 @@ import {
   eventTypeRecordsCollection,
   eventTypeSyncDoc,
   ledgerCollection,
+  mailCollection,
+  notificationPreferencesDoc,
   notificationsCollection,
+  pushTokensCollection,
   retiredCalcomAccountsCollection,
   studentHoldsDoc,
 } from "../../shared/firestore.js";
@@ -90,7 +93,7 @@ async function coachPart(uid: string) {
  */
 export async function exportMyData(input: PersonalDataInput, caller: CallerContext) {
   const { uid, byAdmin } = subjectOf(input, caller, "You can only export your own data.");
-  const [account, coachSide, asStudent, asCoach, notifications, holds, deletion] = await Promise.all([
+  const [account, coachSide, asStudent, asCoach, notifications, holds, deletion, emails, preferences, devices] = await Promise.all([
     authAccount(uid),
     coachPart(uid),
     bookingsCollection().where("userId", "==", uid).get(),
@@ -98,6 +101,9 @@ export async function exportMyData(input: PersonalDataInput, caller: CallerConte
     documentsOf(notificationsCollection().where("recipientId", "==", uid)),
     studentHoldsDoc(uid).get(),
     deletedUserDoc(uid).get(),
+    documentsOf(mailCollection().where("recipientId", "==", uid)),
+    notificationPreferencesDoc(uid).get(),
+    documentsOf(pushTokensCollection(uid)),
   ]);
   const withTrails = (docs: typeof asStudent.docs) => Promise.all(docs.map((d) => bookingWithTrail(d.id, d.data())));
   const ids = [...new Set([...asStudent.docs, ...asCoach.docs].map((d) => d.id))];
@@ -111,6 +117,9 @@ export async function exportMyData(input: PersonalDataInput, caller: CallerConte
     bookingsAsCoach: await withTrails(asCoach.docs),
     adminAlerts: alerts,
     notifications,
+    emails,
+    notificationPreferences: preferences.exists ? plain(preferences.data()) : null,
+    pushDevices: devices,
     studentHolds: holds.exists ? plain(holds.data()) : null,
     deleted: deletion.exists ? plain(deletion.data()) : null,
   };
