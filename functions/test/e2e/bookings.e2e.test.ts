@@ -7,7 +7,7 @@ import { expectLedgersBalanced } from "../helpers/ledger.js";
 import { callCallable, functionsBaseUrl } from "../helpers/call-callable.js";
 import { coachWithOfferings, newUser, ok } from "../helpers/scenario.js";
 import { waitFor } from "../helpers/wait-for.js";
-import { startLocalStandIns } from "../helpers/e2e-stand-ins.js";
+import { startLocalStandIns, type LocalStandIns } from "../helpers/e2e-stand-ins.js";
 import type { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
 import type { FakeStripe } from "../stand-ins/fake-stripe.server.js";
 import { stripeTestSignature } from "../../src/integrations/stripe/stripe-webhook.js";
@@ -18,14 +18,14 @@ const WEBHOOK_SECRET = "whsec_standin_webhook_secret";
 const webhookUrl = () => `${functionsBaseUrl()}/stripeWebhook`;
 let calcom: FakeCalcom;
 let stripe: FakeStripe;
+let standIns: LocalStandIns;
 
 beforeAll(async () => {
   initAdminFor(process.env.GCLOUD_PROJECT ?? "demo-coachify");
-  ({ calcom, stripe } = await startLocalStandIns());
+  ({ calcom, stripe } = standIns = await startLocalStandIns());
 });
 afterAll(async () => {
-  await calcom.stop();
-  await stripe.stop();
+  await standIns.stop();
 });
 afterEach(async () => {
   expect(calcom.violations).toEqual([]);

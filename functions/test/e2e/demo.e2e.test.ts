@@ -1,21 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localEndpoints } from "../../demo/demo-client.js";
 import { runDemo, summary } from "../../demo/demo.js";
-import { startLocalStandIns } from "../helpers/e2e-stand-ins.js";
-import type { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
-import type { FakeStripe } from "../stand-ins/fake-stripe.server.js";
+import { startLocalStandIns, type LocalStandIns } from "../helpers/e2e-stand-ins.js";
 
 // `npm run demo`'s own code, driven in-process against the emulator run of the test command, with
 // the stand-ins where `npm start` puts them.
-let calcom: FakeCalcom;
-let stripe: FakeStripe;
+let standIns: LocalStandIns;
 
 beforeAll(async () => {
-  ({ calcom, stripe } = await startLocalStandIns());
+  standIns = await startLocalStandIns();
 });
 afterAll(async () => {
-  await calcom.stop();
-  await stripe.stop();
+  await standIns.stop();
 });
 
 describe("npm run demo", () => {

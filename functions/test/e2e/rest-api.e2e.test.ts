@@ -3,22 +3,20 @@ import type { AvailableSlotsOut } from "../../src/features/availability/availabi
 import { initAdminFor } from "../helpers/admin.js";
 import { callCallable } from "../helpers/call-callable.js";
 import { PARIS_WEEK, coachWithOfferings, newUser, ok } from "../helpers/scenario.js";
-import { startLocalStandIns } from "../helpers/e2e-stand-ins.js";
+import { startLocalStandIns, type LocalStandIns } from "../helpers/e2e-stand-ins.js";
 import type { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
-import type { FakeStripe } from "../stand-ins/fake-stripe.server.js";
 
 // The brief's REST paths, through the Hosting emulator's rewrite of /api/** to the `api` function.
 const BASE = "http://127.0.0.1:5000";
 let calcom: FakeCalcom;
-let stripe: FakeStripe;
+let standIns: LocalStandIns;
 
 beforeAll(async () => {
   initAdminFor(process.env.GCLOUD_PROJECT ?? "demo-coachify");
-  ({ calcom, stripe } = await startLocalStandIns());
+  ({ calcom } = standIns = await startLocalStandIns());
 });
 afterAll(async () => {
-  await calcom.stop();
-  await stripe.stop();
+  await standIns.stop();
   expect(calcom.violations).toEqual([]);
 });
 

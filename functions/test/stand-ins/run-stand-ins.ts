@@ -1,12 +1,18 @@
 /**
- * Runs the far-end stand-ins for `npm start` when functions/.env.local points at loopback: the
- * local run then needs no Cal.com account. Reads the organization ids and the key the functions
- * will use from functions/.env.local and functions/.secret.local. Stops on SIGINT/SIGTERM.
+ * Runs the far-end stand-ins for `npm start`: Cal.com and Stripe when functions/.env.local points
+ * at loopback (the local run then needs no Cal.com account), and always the FCM stand-in (5603)
+ * and the mail catcher (SMTP 5604, viewer 5605), since FCM has no emulator and the Trigger Email
+ * extension's stand-in (run-mail-extension.ts) sends there. Reads the organization ids and the key
+ * the functions will use from functions/.env.local and functions/.secret.local. Stops on
+ * SIGINT/SIGTERM.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { FakeCalcom } from "./fake-calcom.server.js";
+import { FakeFcm } from "./fake-fcm.server.js";
 import { FakeStripe } from "./fake-stripe.server.js";
+import { LOCAL_PORTS } from "./local-ports.js";
+import { SmtpCatcher } from "./smtp-catcher.js";
 
 function readEnvFile(name: string): Record<string, string> {
   const path = fileURLToPath(new URL(`../../${name}`, import.meta.url));
@@ -46,9 +52,16 @@ if (stripe) {
   console.log(`[stand-in] pay a Checkout Session: curl -X POST ${stripe.url}/__standin/checkout/sessions/<cs_test_…>/pay`);
 }
 
+const fcm = await FakeFcm.start({ port: LOCAL_PORTS.fcm });
+console.log(`[stand-in] FCM stand-in listening at ${fcm.url} (push notifications; nothing reaches a device)`);
+const mail = await SmtpCatcher.start({ smtpPort: LOCAL_PORTS.smtp, httpPort: LOCAL_PORTS.mailViewer });
+console.log(`[stand-in] mail catcher: SMTP at ${mail.smtpUrl}, every message caught at ${mail.viewerUrl}`);
+
 async function stop() {
   await calcom?.stop();
   await stripe?.stop();
+  await fcm.stop();
+  await mail.stop();
   process.exit(0);
 }
 process.on("SIGINT", () => void stop());
