@@ -41,10 +41,7 @@ export interface DeliveryOutcome {
 export async function deliverNotification(notificationId: string, deps: Dependencies): Promise<DeliveryOutcome> {
   const n = (await notificationDoc(notificationId).get()).data();
   if (!n || n.topic === null || n.session === null) return { email: "none", pushed: 0, pruned: 0 };
-  const [prefsSnap, deleted] = await Promise.all([
-    notificationPreferencesDoc(n.recipientId).get(),
-    deletedUserDoc(n.recipientId).get(),
-  ]);
+  const [prefsSnap, deleted] = await Promise.all([notificationPreferencesDoc(n.recipientId).get(), deletedUserDoc(n.recipientId).get()]);
   if (deleted.exists) return { email: "none", pushed: 0, pruned: 0 };
   const prefs = prefsSnap.data();
   const channels = channelsFor(prefs, n.topic);
@@ -163,7 +160,7 @@ async function pushToDevices(
   n: Notification,
   rendered: RenderedMessage,
   deps: Dependencies,
-): Promise<{ pushed: number; pruned: number; failure: unknown }> {
+): Promise<{ pushed: number; pruned: number; failure: Error | null }> {
   const devices = await pushTokensCollection(n.recipientId).get();
   if (devices.empty) return { pushed: 0, pruned: 0, failure: null };
   const sender = await deps.push();
@@ -174,7 +171,7 @@ async function pushToDevices(
   };
   let pushed = 0;
   let pruned = 0;
-  let failure: unknown = null;
+  let failure: Error | null = null;
   for (const device of devices.docs) {
     const parsed = PushTokenSchema.safeParse(device.data());
     if (!parsed.success) continue;
@@ -197,14 +194,19 @@ async function pushToDevices(
       // Not sent: the claim is given back, so the trigger's next run sends it.
       await marker.delete();
       log.warn("push.failed", { notificationId, tokenId: device.id, code: errorCodeOf(err) });
-      failure = err;
+      failure = err instanceof Error ? err : new Error(`push failed: ${errorCodeOf(err)}`);
     }
   }
   return { pushed, pruned, failure };
 }
 
 /** Claims one push for this run: none yet, or a claim whose lease ran out (its run died before recording an outcome). */
-async function claimPush(marker: ReturnType<typeof pushDeliveryDoc>, notificationId: string, recipientId: string, now: Date): Promise<boolean> {
+async function claimPush(
+  marker: ReturnType<typeof pushDeliveryDoc>,
+  notificationId: string,
+  recipientId: string,
+  now: Date,
+): Promise<boolean> {
   return getDb().runTransaction(async (tx) => {
     const seen = await tx.get(marker);
     const lease = seen.get("leaseExpireTime") as Timestamp | null | undefined;

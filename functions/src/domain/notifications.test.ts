@@ -104,7 +104,12 @@ describe("renderNotification", () => {
 
   it("says the refund of a cancellation, and escapes what it puts into HTML", () => {
     const m = renderNotification(
-      note({ topic: "booking-cancelled", kind: "booking-cancelled", body: "Cancelled (<b>sick</b>)", amount: { amountCents: 6_025, currency: "eur" } }),
+      note({
+        topic: "booking-cancelled",
+        kind: "booking-cancelled",
+        body: "Cancelled (<b>sick</b>)",
+        amount: { amountCents: 6_025, currency: "eur" },
+      }),
       reader,
     );
     expect(m.subject).toMatch(/^Cancelled: 60 min/);
@@ -132,7 +137,7 @@ describe("calendarInvite", () => {
     stamp: new Date("2030-01-01T00:00:00.000Z"),
   };
   function parsed(content: string) {
-    const cal = new ICAL.Component(ICAL.parse(content));
+    const cal = new ICAL.Component(ICAL.parse(content) as unknown[]);
     const event = cal.getFirstSubcomponent("vevent");
     if (!event) throw new Error("no VEVENT");
     return { cal, event };

@@ -35,6 +35,9 @@ afterEach(() => {
   fcm.reset();
 });
 
+/** A token shaped as FCM's are (an installation id, a colon, the token proper). */
+const deviceToken = (device: string) => `${device}-install:APA91b_${device}_0123456789abcdefghij`;
+
 const pushSender = () => createFcmPushSender({ projectId: "demo-coachify-int", apiUrl: fcm.url });
 
 /** Delivers every notification of the booking not delivered yet, as `onNotificationCreated` does (a second run changes nothing). */
@@ -50,7 +53,7 @@ const invitesTo = (all: CaughtMail[], email: string) =>
 function eventOf(mail: CaughtMail) {
   const ics = mail.attachments.find((a) => a.contentType.startsWith("text/calendar"));
   if (!ics) throw new Error("no calendar file");
-  const cal = new ICAL.Component(ICAL.parse(ics.content));
+  const cal = new ICAL.Component(ICAL.parse(ics.content) as unknown[]);
   const event = cal.getFirstSubcomponent("vevent");
   if (!event) throw new Error("no VEVENT");
   return {
@@ -103,7 +106,7 @@ describe("email with a calendar file", () => {
     const notes = await notificationsCollection().where("bookingId", "==", s.bookingId).get();
     for (const n of notes.docs) {
       const mail = await mailDoc(n.id).get();
-      await expect.poll(async () => (await mailDoc(n.id).get()).get("delivery.state")).toBe("SUCCESS");
+      await expect.poll(async () => (await mailDoc(n.id).get()).get("delivery.state") as unknown).toBe("SUCCESS");
       expect(mail.get("to")).toHaveLength(1);
       expect((await mailDoc(n.id).get()).get("delivery.attempts")).toBe(1);
     }
@@ -113,16 +116,22 @@ describe("email with a calendar file", () => {
 describe("push", () => {
   it("goes once to each registered device, never on a channel turned off; a device FCM no longer knows is pruned", async () => {
     const s = await confirmedBooking(standIns, { push: pushSender() });
-    await pushTokensCollection(s.studentId).doc("phone").set({ token: "phone-token-0123456789", platform: "android" });
-    await pushTokensCollection(s.studentId).doc("old-tablet").set({ token: "tablet-token-0123456789", platform: "ios" });
-    await pushTokensCollection(s.coachId).doc("laptop").set({ token: "laptop-token-0123456789", platform: "web" });
-    fcm.unregister("tablet-token-0123456789");
+    await pushTokensCollection(s.studentId)
+      .doc("phone")
+      .set({ token: deviceToken("phone"), platform: "android" });
+    await pushTokensCollection(s.studentId)
+      .doc("old-tablet")
+      .set({ token: deviceToken("tablet"), platform: "ios" });
+    await pushTokensCollection(s.coachId)
+      .doc("laptop")
+      .set({ token: deviceToken("laptop"), platform: "web" });
+    fcm.unregister(deviceToken("tablet"));
     await setNotificationPreferences({ channels: { "booking-confirmed": { push: false } } }, s.coach, s.deps);
 
     await deliverAll(s.bookingId, s.deps);
 
-    expect(fcm.sent.map((p) => p.token)).toEqual(["phone-token-0123456789"]);
-    expect(fcm.sent[0]?.message).toMatchObject({ notification: { title: expect.stringMatching(/^Booked: 60 min/) } });
+    expect(fcm.sent.map((p) => p.token)).toEqual([deviceToken("phone")]);
+    expect(fcm.sent[0]?.message).toMatchObject({ notification: { title: expect.stringMatching(/^Booked: 60 min/) as unknown } });
     expect((await pushTokensCollection(s.studentId).get()).docs.map((d) => d.id)).toEqual(["phone"]);
     expect((await pushDeliveryDoc(`${s.bookingId}_booking-confirmed_${s.studentId}_old-tablet`).get()).get("state")).toBe("pruned");
     // The coach still gets the email: only push was turned off.
@@ -131,15 +140,19 @@ describe("push", () => {
 
   it("a retried delivery sends nothing twice, and one that FCM failed sends only what was left", async () => {
     const s = await confirmedBooking(standIns, { push: pushSender() });
-    await pushTokensCollection(s.studentId).doc("a").set({ token: "device-a-0123456789" });
-    await pushTokensCollection(s.studentId).doc("b").set({ token: "device-b-0123456789" });
+    await pushTokensCollection(s.studentId)
+      .doc("a")
+      .set({ token: deviceToken("a") });
+    await pushTokensCollection(s.studentId)
+      .doc("b")
+      .set({ token: deviceToken("b") });
     const id = `${s.bookingId}_booking-confirmed_${s.studentId}`;
-    fcm.failNext(503);
+    fcm.failNext(500); // firebase-admin retries a 503 itself: a 500 reaches us
     await expect(deliverNotification(id, s.deps)).rejects.toThrow();
     expect(fcm.sent).toHaveLength(1);
     await deliverNotification(id, s.deps);
     await deliverNotification(id, s.deps);
-    expect(fcm.sent.map((p) => p.token).sort()).toEqual(["device-a-0123456789", "device-b-0123456789"]);
+    expect(fcm.sent.map((p) => p.token).sort()).toEqual([deviceToken("a"), deviceToken("b")].sort());
     const again = await deliverNotification(id, s.deps);
     expect(again).toMatchObject({ email: "already-queued", pushed: 0 });
     await catcher.waitFor((all) => all.some((m) => m.to.includes(`${s.studentId}@example.com`)));
@@ -199,7 +212,11 @@ describe("reminders", () => {
     const dayBefore = tasks[0]?.reminder as Reminder;
     const newStart = new Date(Date.parse(start) + 7 * 86_400_000).toISOString();
     const newEnd = new Date(Date.parse(newStart) + 3_600_000).toISOString();
-    await rescheduleBooking({ bookingId: s.bookingId, newStartTime: newStart, newEndTime: newEnd, refundDifference: true, reason: "" }, s.student, s.deps);
+    await rescheduleBooking(
+      { bookingId: s.bookingId, newStartTime: newStart, newEndTime: newEnd, refundDifference: true, reason: "" },
+      s.student,
+      s.deps,
+    );
     await runBookingEffects(s.bookingId, s.deps);
     s.clock.now = new Date(reminderDueAt(dayBefore));
     expect(await runReminder(dayBefore, s.deps)).toBe("skipped");

@@ -8,7 +8,10 @@ export const getNotificationPreferences = defineCallable({
   auth: "required",
   load: async () => {
     const [schemas, service] = await modules();
-    return { input: schemas.GetNotificationPreferencesInputSchema, handler: (_input, caller) => service.getNotificationPreferences(caller) };
+    return {
+      input: schemas.GetNotificationPreferencesInputSchema,
+      handler: (_input, caller) => service.getNotificationPreferences(caller),
+    };
   },
 });
 
