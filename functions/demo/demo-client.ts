@@ -9,6 +9,7 @@ export interface Endpoints {
   firestore: string; // 127.0.0.1:8080
   project: string;
   stripeStandIn: string; // http://127.0.0.1:5602
+  mailViewer: string; // http://127.0.0.1:5605: the local mail catcher's viewer
 }
 
 export function localEndpoints(project = process.env.GCLOUD_PROJECT ?? "demo-coachify"): Endpoints {
@@ -18,6 +19,7 @@ export function localEndpoints(project = process.env.GCLOUD_PROJECT ?? "demo-coa
     firestore: process.env.FIRESTORE_EMULATOR_HOST ?? "127.0.0.1:8080",
     project,
     stripeStandIn: "http://127.0.0.1:5602",
+    mailViewer: "http://127.0.0.1:5605",
   };
 }
 
@@ -120,6 +122,14 @@ function plain(v: FirestoreValue): unknown {
 }
 
 /** Reads a document as the signed-in user (the rules decide), as plain JSON. */
+/** The emails the local mail catcher holds about one booking: those whose calendar file is that booking's. */
+export async function caughtEmailsOf(e: Endpoints, bookingId: string): Promise<{ to: string[]; subject: string }[]> {
+  const res = await fetch(`${e.mailViewer}/messages.json`);
+  if (!res.ok) throw new Error(`the mail catcher answered ${res.status}`);
+  const all = (await res.json()) as { to: string[]; subject: string; attachments: { content: string }[] }[];
+  return all.filter((m) => m.attachments.some((a) => a.content.includes(`UID:booking-${bookingId}@`)));
+}
+
 export async function readDoc(e: Endpoints, path: string, user: User): Promise<Record<string, unknown> | null> {
   const res = await fetch(`http://${e.firestore}/v1/projects/${e.project}/databases/(default)/documents/${path}`, {
     headers: { authorization: `Bearer ${user.idToken}` },

@@ -1,4 +1,4 @@
-import { call, payWithStandIn, readDoc, signIn, signInAsAdmin, type Endpoints, type User } from "./demo-client.js";
+import { call, caughtEmailsOf, payWithStandIn, readDoc, signIn, signInAsAdmin, type Endpoints, type User } from "./demo-client.js";
 
 export const DEMO_COACH_EMAIL = "coach@demo.coachify.test";
 export const DEMO_STUDENT_EMAIL = "student@demo.coachify.test";
@@ -147,6 +147,8 @@ export interface DemoResult {
   error?: string;
   states: { step: string; status: string; paymentStatus: string }[];
   money: { capturedCents: number; refundedCents: number; currency: string };
+  /** Where the story's emails can be read, and how many of them carried the booking's calendar file. */
+  mail: { viewer: string; withCalendarFile: number };
 }
 
 /**
@@ -158,6 +160,7 @@ export interface DemoResult {
 export async function runDemo(e: Endpoints, log: Log = console.log): Promise<DemoResult> {
   const states: DemoResult["states"] = [];
   const money = { capturedCents: 0, refundedCents: 0, currency: "eur" };
+  const mail = { viewer: e.mailViewer, withCalendarFile: 0 };
   try {
     const { student } = await seedDemo(e, log);
     const coachId = (await signIn(e, DEMO_COACH_EMAIL)).uid;
@@ -282,12 +285,24 @@ export async function runDemo(e: Endpoints, log: Log = console.log): Promise<Dem
     await record("cancelled and refunded", id);
     check(refunded.refundedCents === 3_000, `3000 refunded (got ${refunded.refundedCents})`);
     log("11. Refunded through Stripe; the Cal.com booking is cancelled.");
+    const emails = await waitUntil(
+      "both sides' emails of the booking, the move and the cancellation in the local mail catcher",
+      async () => {
+        const caught = await caughtEmailsOf(e, id);
+        return caught.length >= 6 ? caught : undefined;
+      },
+      log,
+    );
+    mail.withCalendarFile = emails.length;
+    check(emails.length === 6, `one email per side for the booking, the move and the cancellation (got ${emails.length})`);
+    log(`12. Each side was emailed the booking, the move and the cancellation, each with its calendar file: read them at ${e.mailViewer}`);
+    for (const m of emails) log(`      to ${m.to.join(", ")}: ${m.subject}`);
     await sessionThatEnds(e, { coachId, student, log, record });
-    return { ok: true, states, money };
+    return { ok: true, states, money, mail };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     log(`✗ the demo stopped: ${message}`);
-    return { ok: false, error: message, states, money };
+    return { ok: false, error: message, states, money, mail };
   }
 }
 
@@ -353,7 +368,7 @@ async function sessionThatEnds(
     log,
   );
   await record("free check-in confirmed", bookingId);
-  log(`12. The student books a free 5-minute check-in at ${first.start}; it is confirmed at once.`);
+  log(`13. The student books a free 5-minute check-in at ${first.start}; it is confirmed at once.`);
   await waitUntil(
     `the check-in to start (${first.start})`,
     () => Promise.resolve(Date.now() >= Date.parse(first.start) + 1_000 ? true : undefined),
@@ -364,7 +379,7 @@ async function sessionThatEnds(
   const done = await call<{ status: string; outcome: string }>(e, "completeBooking", { bookingId }, admin);
   check(done.status === "completed" && done.outcome === "attended", `the admin completes it (got ${done.status}, ${done.outcome})`);
   await record("session completed", bookingId);
-  log("13. The session has started; an admin completes it early (otherwise completeSessions does, 24 h after its end).");
+  log("14. The session has started; an admin completes it early (otherwise completeSessions does, 24 h after its end).");
 }
 
 /** The closing table a person reads. */
@@ -377,6 +392,7 @@ export function summary(result: DemoResult): string {
     ...rows,
     "",
     `money: captured ${eur(result.money.capturedCents)} EUR, refunded ${eur(result.money.refundedCents)} EUR, kept ${eur(result.money.capturedCents - result.money.refundedCents)} EUR`,
+    `emails: ${result.mail.withCalendarFile} with calendar files; every email the backend sent is at ${result.mail.viewer}`,
     result.ok ? "demo: every step behaved as described" : `demo: FAILED (${result.error ?? "?"})`,
   ].join("\n");
 }

@@ -43,6 +43,11 @@ import { RemoveOfferingInputSchema, SaveOfferingInputSchema } from "../features/
 import type { removeOffering, saveOffering } from "../features/offerings/offerings.service.js";
 import type { deleteMyAccount } from "../features/personal-data/deletion.service.js";
 import type { exportMyData } from "../features/personal-data/export.service.js";
+import {
+  GetNotificationPreferencesInputSchema,
+  SetNotificationPreferencesInputSchema,
+} from "../features/notifications/notifications.schemas.js";
+import type { getNotificationPreferences, setNotificationPreferences } from "../features/notifications/notifications.service.js";
 import { PersonalDataInputSchema } from "../features/personal-data/personal-data.schemas.js";
 import { ReconcileBookingInputSchema } from "../features/reconciliation/reconciliation.schemas.js";
 import type { BookingReconciliation } from "../features/reconciliation/reconciliation.service.js";
@@ -149,6 +154,16 @@ export function coachifyClient(transport: Transport) {
       transport,
       "reconcileBooking",
       ReconcileBookingInputSchema,
+    ),
+    getNotificationPreferences: method<typeof GetNotificationPreferencesInputSchema, Answer<typeof getNotificationPreferences>>(
+      transport,
+      "getNotificationPreferences",
+      GetNotificationPreferencesInputSchema,
+    ),
+    setNotificationPreferences: method<typeof SetNotificationPreferencesInputSchema, Answer<typeof setNotificationPreferences>>(
+      transport,
+      "setNotificationPreferences",
+      SetNotificationPreferencesInputSchema,
     ),
     exportMyData: method<typeof PersonalDataInputSchema, Answer<typeof exportMyData>>(transport, "exportMyData", PersonalDataInputSchema),
     deleteMyAccount: method<typeof PersonalDataInputSchema, Answer<typeof deleteMyAccount>>(

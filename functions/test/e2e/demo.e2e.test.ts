@@ -21,6 +21,7 @@ describe("npm run demo", () => {
       lines.push(line);
     });
     expect(result.ok, `${lines.join("\n")}\n${summary(result)}`).toBe(true);
+    expect(result.mail).toEqual({ viewer: "http://127.0.0.1:5605", withCalendarFile: 6 });
     expect(result.money).toEqual({ capturedCents: 6_000, refundedCents: 3_000, currency: "eur" });
     expect(result.states.map((s) => `${s.status}/${s.paymentStatus}`)).toEqual([
       "requested/pending",

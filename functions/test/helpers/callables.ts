@@ -12,6 +12,7 @@ import { saveSchedulingLimits } from "../../src/features/limits/limits.callables
 import { coachStatement, quoteCancellation, quoteReschedule, saveCancellationPolicy } from "../../src/features/money/money.callables.js";
 import { removeOffering, saveOffering } from "../../src/features/offerings/offerings.callables.js";
 import { deleteMyAccount, exportMyData } from "../../src/features/personal-data/personal-data.callables.js";
+import { getNotificationPreferences, setNotificationPreferences } from "../../src/features/notifications/notifications.callables.js";
 import { reconcileBooking } from "../../src/features/reconciliation/reconciliation.callables.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.callables.js";
 import type { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
@@ -42,6 +43,8 @@ export const CALLABLES = {
   resolveNoShow,
   completeBooking,
   reconcileBooking,
+  getNotificationPreferences,
+  setNotificationPreferences,
   exportMyData,
   // Last: the authorization matrix runs in this order, and a deletion ends the student's account.
   deleteMyAccount,

@@ -60,6 +60,9 @@ export const AUTHORIZATION_MATRIX: Record<CallableName, Expected> = {
   resolveNoShow: row(U, P, P, P, P, "failed-precondition"),
   completeBooking: row(U, P, P, P, P, "failed-precondition"),
   reconcileBooking: row(U, P, P, P, P, "ok"),
+  // One's own preferences: anyone signed in, about themselves only (there is no uid to name).
+  getNotificationPreferences: row(U, "ok", "ok", "ok", "ok", "ok"),
+  setNotificationPreferences: row(U, "ok", "ok", "ok", "ok", "ok"),
   // The coach has live bookings in the organization: another account is refused (#17), not for who they are.
   connectCalcomAccount: row(U, "ok", "ok", "failed-precondition", "ok", "ok"),
   // About the student: their own, or an admin's; anyone else naming them is refused.
@@ -194,6 +197,10 @@ describe("who may call what", () => {
         return { bookingId: booking.id };
       case "reconcileBooking":
         return { bookingId: booking.id, dryRun: true };
+      case "getNotificationPreferences":
+        return null;
+      case "setNotificationPreferences":
+        return { channels: { reminder: { push: false } }, timeZone: "Europe/Paris" };
       case "exportMyData":
       case "deleteMyAccount":
         return { uid: ids.student };

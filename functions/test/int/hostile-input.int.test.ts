@@ -37,6 +37,10 @@ import { calcomSignature } from "../../src/integrations/calcom/calcom-webhook.js
 import { stripeTestSignature } from "../../src/integrations/stripe/stripe-webhook.js";
 import { coachDoc } from "../../src/shared/firestore.js";
 import { uniqueId } from "../helpers/admin.js";
+import {
+  GetNotificationPreferencesInputSchema,
+  SetNotificationPreferencesInputSchema,
+} from "../../src/features/notifications/notifications.schemas.js";
 import { ensureAuthUsers, invoke, useStandInsForDeployedCode, type CallableName, type Caller } from "../helpers/callables.js";
 import { testDependencies } from "../helpers/deps.js";
 import { clearDatabase, databaseFingerprint } from "../helpers/fingerprint.js";
@@ -74,6 +78,8 @@ const SCHEMAS: Record<Exclude<CallableName, "getHealth">, z.ZodType> = {
   markNoShow: MarkNoShowInputSchema,
   resolveNoShow: ResolveNoShowInputSchema,
   completeBooking: CompleteBookingInputSchema,
+  getNotificationPreferences: GetNotificationPreferencesInputSchema,
+  setNotificationPreferences: SetNotificationPreferencesInputSchema,
   exportMyData: PersonalDataInputSchema,
   deleteMyAccount: PersonalDataInputSchema,
 };

@@ -89,6 +89,14 @@ beforeEach(async () => {
     ] as const) {
       await setDoc(doc(db, `notifications/${id}`), { recipientId, title: "Booked", createdAt: Timestamp.now() });
     }
+    await setDoc(doc(db, "notificationPreferences/student-1"), { channels: { reminder: { push: false } }, timeZone: null });
+    await setDoc(doc(db, "users/student-1/pushTokens/phone"), { token: "phone:APA91b-token", platform: "android" });
+    await setDoc(doc(db, "mail/n-s1"), {
+      to: ["student-1@example.com"],
+      recipientId: "student-1",
+      message: { subject: "Booked", text: "x" },
+    });
+    await setDoc(doc(db, "pushDeliveries/n-s1_phone"), { recipientId: "student-1", state: "sent" });
     await setDoc(doc(db, "calcomCredentials/coach-1"), { apiKey: "cal_live_secret" });
     await setDoc(doc(db, "webhookEvents/stripe_evt_1"), { outcome: "processed" });
   });
@@ -274,4 +282,40 @@ describe("server-only collections", () => {
     ]),
   );
   allowed([["coach", "still read their own coach document (the credential lives apart)", read("coaches/coach-1")]]);
+});
+
+describe("notification preferences, devices and the email queue", () => {
+  const token = (path: string, data: object) => (c: RulesTestContext) => setDoc(doc(c.firestore(), path), data);
+  allowed([
+    ["student", "read their preferences", read("notificationPreferences/student-1")],
+    ["student", "read their device", read("users/student-1/pushTokens/phone")],
+    ["student", "register a device", token("users/student-1/pushTokens/tablet", { token: "tablet:APA91b", platform: "ios" })],
+    [
+      "student",
+      "register a device with its time",
+      token("users/student-1/pushTokens/web", { token: "web:APA91b", updatedAt: Timestamp.now() }),
+    ],
+    ["student", "remove their device", (c) => deleteDoc(doc(c.firestore(), "users/student-1/pushTokens/phone"))],
+  ]);
+  denied([
+    ["otherStudent", "read someone's preferences", read("notificationPreferences/student-1")],
+    [
+      "student",
+      "write their preferences directly (only through the callable)",
+      token("notificationPreferences/student-1", { channels: {} }),
+    ],
+    ["anonymous", "read a device", read("users/student-1/pushTokens/phone")],
+    ["coach", "read a student's device", read("users/student-1/pushTokens/phone")],
+    ["coach", "register a device for someone else", token("users/student-1/pushTokens/x", { token: "x:APA91b" })],
+    ["student", "register a device without a token", token("users/student-1/pushTokens/x", { platform: "ios" })],
+    ["student", "register a device with an empty token", token("users/student-1/pushTokens/x", { token: "" })],
+    ["student", "register a device with a numeric token", token("users/student-1/pushTokens/x", { token: 7 })],
+    ["student", "register a device of an unknown platform", token("users/student-1/pushTokens/x", { token: "x:A", platform: "tv" })],
+    ["student", "register a device with a field of their own", token("users/student-1/pushTokens/x", { token: "x:A", admin: true })],
+    ["student", "register a device with an over-long token", token("users/student-1/pushTokens/x", { token: "x".repeat(4_097) })],
+    ["student", "read their email in the queue", read("mail/n-s1")],
+    ["student", "queue an email", token("mail/n-new", { to: ["victim@example.com"], message: { subject: "Hi", text: "spam" } })],
+    ["student", "read their push record", read("pushDeliveries/n-s1_phone")],
+    ["admin", "queue an email", token("mail/n-admin", { to: ["a@example.com"], message: { subject: "Hi", text: "x" } })],
+  ]);
 });

@@ -14,4 +14,4 @@ export const SetNotificationPreferencesInputSchema = z.strictObject({
 });
 export type SetNotificationPreferencesInput = z.output<typeof SetNotificationPreferencesInputSchema>;
 
-export const GetNotificationPreferencesInputSchema = z.strictObject({}).optional();
+export const GetNotificationPreferencesInputSchema = z.strictObject({}).nullish();
