@@ -1,5 +1,7 @@
 import { Timestamp } from "firebase-admin/firestore";
+import { createHash } from "node:crypto";
 import { calendarInvite } from "../domain/calendar-invite.js";
+import { CoachSchema } from "../domain/coach.js";
 import { errorCodeOf } from "../domain/errors.js";
 import { renderNotification, type Reader, type RenderedMessage } from "../domain/notification-text.js";
 import { channelsFor, type Notification, type NotificationPreferences } from "../domain/notifications.js";
@@ -7,7 +9,6 @@ import type { Dependencies } from "../ports/dependencies.js";
 import type { PushMessage } from "../ports/push.port.js";
 import { MailDocumentSchema, PushDeliverySchema, PushTokenSchema, type MailDocument } from "../shared/firestore-records.js";
 import {
-  coachDoc,
   deletedUserDoc,
   getDb,
   mailDoc,
@@ -15,6 +16,7 @@ import {
   notificationPreferencesDoc,
   pushDeliveryDoc,
   pushTokensCollection,
+  rawCoachDoc,
   sessionAccessDoc,
 } from "../shared/firestore.js";
 import { log } from "../shared/logger.js";
@@ -62,7 +64,9 @@ interface Context {
   studentEmail: string | null;
 }
 
+/** A party's address, or null when they have none or deleted their account (an erased person is named nowhere again). */
 async function emailOrNull(uid: string, deps: Dependencies): Promise<string | null> {
+  if ((await deletedUserDoc(uid).get()).exists) return null;
   try {
     return await deps.emailOf(uid);
   } catch (err) {
@@ -71,14 +75,29 @@ async function emailOrNull(uid: string, deps: Dependencies): Promise<string | nu
   }
 }
 
+/**
+ * What an email says of the coach, read leniently: a coach document the schema refuses (a zone
+ * the rules let through but Luxon does not know) still lets both parties be told, in the
+ * student's zone.
+ */
+async function coachProfile(coachId: string): Promise<{ displayName?: string; timeZone?: string; offeringTitles: Map<string, string> }> {
+  const raw = (await rawCoachDoc(coachId).get()).data();
+  const parsed = CoachSchema.safeParse(raw ?? {});
+  if (parsed.success) {
+    const { displayName, timeZone, customOfferings } = parsed.data;
+    return { ...(displayName ? { displayName } : {}), timeZone, offeringTitles: new Map(customOfferings.map((o) => [o.id, o.title])) };
+  }
+  if (raw) log.warn("notification.coach-unreadable", { coachId, issue: parsed.error.issues[0]?.message ?? "" });
+  const displayName: unknown = raw?.displayName;
+  return { ...(typeof displayName === "string" && displayName !== "" ? { displayName } : {}), offeringTitles: new Map() };
+}
+
 async function readContext(n: Notification, prefs: NotificationPreferences | undefined, deps: Dependencies): Promise<Context> {
   const session = n.session;
   if (session === null) throw new Error("a delivered notification has its session");
   const role = n.recipientId === session.coachId ? "coach" : "student";
   const [coach, coachEmail, studentEmail, access] = await Promise.all([
-    coachDoc(session.coachId)
-      .get()
-      .then((s) => s.data()),
+    coachProfile(session.coachId),
     emailOrNull(session.coachId, deps),
     emailOrNull(session.studentId, deps),
     n.meetingUrl === null && n.topic === "reminder"
@@ -87,12 +106,12 @@ async function readContext(n: Notification, prefs: NotificationPreferences | und
           .then((s) => s.data())
       : Promise.resolve(undefined),
   ]);
-  const coachName = coach?.displayName ?? null;
+  const coachName = coachEmail === null ? null : (coach.displayName ?? null);
   const reader: Reader = {
     role,
-    timeZone: prefs?.timeZone ?? (role === "coach" ? coach?.timeZone : session.studentTimeZone) ?? "UTC",
+    timeZone: prefs?.timeZone ?? (role === "coach" ? coach.timeZone : session.studentTimeZone) ?? "UTC",
     otherParty: role === "student" ? (coachName ?? "your coach") : (studentEmail ?? "your student"),
-    offeringTitle: coach?.customOfferings.find((o) => o.id === session.offeringId)?.title ?? "Session",
+    offeringTitle: coach.offeringTitles.get(session.offeringId) ?? "Session",
     meetingUrl: n.meetingUrl ?? access?.meetingUrl ?? null,
     preferencesUrl: `${deps.config.appUrl}/settings/notifications`,
   };
@@ -175,9 +194,15 @@ async function pushToDevices(
   for (const device of devices.docs) {
     const parsed = PushTokenSchema.safeParse(device.data());
     if (!parsed.success) continue;
-    const marker = pushDeliveryDoc(`${notificationId}_${device.id}`);
-    if (!(await claimPush(marker, notificationId, n.recipientId, deps.now()))) continue;
+    const marker = pushDeliveryDoc(pushDeliveryId(notificationId, device.id));
     try {
+      const claim = await claimPush(marker, notificationId, n.recipientId, deps.now());
+      if (claim === "done") continue;
+      if (claim === "busy") {
+        // Another run holds it: it may have died. Fail, so the platform runs this again after the lease.
+        failure = new Error(`the push to device ${device.id} is claimed by another run`);
+        continue;
+      }
       const outcome = await sender.send(parsed.data.token, message);
       const done = { notificationId, recipientId: n.recipientId, leaseExpireTime: null, updatedAt: Timestamp.fromDate(deps.now()) };
       if (outcome.kind === "sent") {
@@ -192,7 +217,7 @@ async function pushToDevices(
       }
     } catch (err) {
       // Not sent: the claim is given back, so the trigger's next run sends it.
-      await marker.delete();
+      await marker.delete().catch(() => undefined);
       log.warn("push.failed", { notificationId, tokenId: device.id, code: errorCodeOf(err) });
       failure = err instanceof Error ? err : new Error(`push failed: ${errorCodeOf(err)}`);
     }
@@ -200,17 +225,26 @@ async function pushToDevices(
   return { pushed, pruned, failure };
 }
 
-/** Claims one push for this run: none yet, or a claim whose lease ran out (its run died before recording an outcome). */
+/** The push record's id: the device id is the app's choice (any length the rules allow), so it is hashed to keep the id short. */
+export function pushDeliveryId(notificationId: string, tokenId: string): string {
+  return `${notificationId}_${createHash("sha256").update(tokenId).digest("hex").slice(0, 32)}`;
+}
+
+/**
+ * Claims one push for this run: none yet, or a claim whose lease ran out (its run died before
+ * recording an outcome). `done`: sent or pruned already; `busy`: another run's claim is live.
+ */
 async function claimPush(
   marker: ReturnType<typeof pushDeliveryDoc>,
   notificationId: string,
   recipientId: string,
   now: Date,
-): Promise<boolean> {
+): Promise<"claimed" | "done" | "busy"> {
   return getDb().runTransaction(async (tx) => {
     const seen = await tx.get(marker);
     const lease = seen.get("leaseExpireTime") as Timestamp | null | undefined;
-    if (seen.exists && !(seen.get("state") === "sending" && lease && lease.toMillis() <= now.getTime())) return false;
+    if (seen.exists && seen.get("state") !== "sending") return "done";
+    if (seen.exists && lease && lease.toMillis() > now.getTime()) return "busy";
     tx.set(
       marker,
       PushDeliverySchema.parse({
@@ -223,6 +257,6 @@ async function claimPush(
         updatedAt: Timestamp.fromDate(now),
       }),
     );
-    return true;
+    return "claimed" as const;
   });
 }

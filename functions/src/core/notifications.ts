@@ -1,9 +1,10 @@
 import type { Transaction } from "firebase-admin/firestore";
 import type { Booking } from "../domain/booking.js";
 import type { MoneySchema } from "../domain/money.js";
-import { meetingLinkOrNull, sessionFacts, type NotificationTopic, type SessionFacts } from "../domain/notifications.js";
+import { NotificationSchema, meetingLinkOrNull, sessionFacts, type NotificationTopic, type SessionFacts } from "../domain/notifications.js";
 import type { z } from "zod";
 import { notificationDoc } from "../shared/firestore.js";
+import { log } from "../shared/logger.js";
 
 export interface NotificationInput {
   bookingId: string;
@@ -34,7 +35,7 @@ export function notificationId(input: Pick<NotificationInput, "bookingId" | "kin
  * (an update, which delivers nothing).
  */
 export function notify(tx: Transaction, input: NotificationInput, now: Date): void {
-  tx.set(notificationDoc(notificationId(input)), {
+  const full = {
     ...input,
     amount: input.amount ?? null,
     calendar: input.calendar ?? null,
@@ -42,7 +43,22 @@ export function notify(tx: Transaction, input: NotificationInput, now: Date): vo
     previousStartTime: input.previousStartTime ?? null,
     createdAt: now.toISOString(),
     readAt: null,
-  });
+  };
+  // A notification never fails the step it tells of (a payment, a refund, a cancellation): one
+  // whose details do not fit its schema (an old booking's odd fields) is kept as its words only,
+  // shown in the app and delivered nowhere.
+  const checked = NotificationSchema.safeParse(full);
+  if (!checked.success) {
+    log.error("notification.details-dropped", {
+      bookingId: input.bookingId,
+      kind: input.kind,
+      issue: checked.error.issues[0]?.message ?? "",
+    });
+  }
+  tx.set(
+    notificationDoc(notificationId(input)),
+    checked.success ? full : { ...full, session: null, amount: null, calendar: null, meetingUrl: null, previousStartTime: null },
+  );
 }
 
 /**

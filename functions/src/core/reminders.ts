@@ -13,11 +13,12 @@ import { epochMs } from "../domain/time.js";
 import type { Dependencies } from "../ports/dependencies.js";
 import { bookingDoc, getDb, notificationDoc, reminderScheduleDoc } from "../shared/firestore.js";
 import { log } from "../shared/logger.js";
+import { errorCodeOf } from "../domain/errors.js";
 import { readBooking } from "./bookings.repository.js";
 import { notificationId, notifyParties } from "./notifications.js";
 
 /** The session time a booking's reminders are scheduled for: a new start or a move makes new ones. */
-function scheduleKey(booking: Pick<Booking, "startTime" | "rescheduleCount" | "previousCalcomBookingUids">): string {
+function scheduleKey(booking: Pick<Booking, "startTime" | "previousCalcomBookingUids">): string {
   return `${epochMs(booking.startTime)}-s${calendarSequence(booking)}`;
 }
 
@@ -31,8 +32,14 @@ export async function scheduleReminders(bookingId: string, booking: Booking, dep
   const key = scheduleKey(booking);
   const marker = reminderScheduleDoc(bookingId);
   if ((await marker.get()).get("key") === key) return;
-  for (const reminder of remindersOf(bookingId, booking, deps.config.reminderOffsetsMinutes, deps.now()))
-    await enqueueReminder(reminder, deps);
+  try {
+    for (const reminder of remindersOf(bookingId, booking, deps.config.reminderOffsetsMinutes, deps.now()))
+      await enqueueReminder(reminder, deps);
+  } catch (err) {
+    // The booking's other effects go on; the marker is not written, so the booking's next write tries again.
+    log.error("reminder.schedule-failed", { bookingId, code: errorCodeOf(err) }, err);
+    return;
+  }
   await marker.set({ key, scheduledAt: Timestamp.fromDate(deps.now()) });
 }
 

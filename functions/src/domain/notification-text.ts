@@ -77,6 +77,11 @@ export function renderNotification(n: Notification, reader: Reader): RenderedMes
       if (s?.priceCents && reader.role === "student") lines.push(`Paid: ${formatMoney(s.priceCents, s.currency)}.`);
       break;
     case "booking-moved":
+      // A move that was given up (no calendar file) is told in its own words: the session stays.
+      if (n.calendar === null) {
+        lines.push(`${n.title}: your session ${what} stays ${when ?? "as it was"}.`);
+        break;
+      }
       subject = `Moved: ${reader.offeringTitle}, now ${when ?? ""}`;
       lines.push(`Your session ${what} now takes place ${when ?? "at a new time"}.`);
       if (n.previousStartTime) lines.push(`It was to start ${instantWhen(n.previousStartTime, reader.timeZone)}.`);
@@ -103,15 +108,17 @@ export function renderNotification(n: Notification, reader: Reader): RenderedMes
       if (s) lines.push(`Session: ${what}, ${when ?? ""}.`);
       break;
   }
-  if (n.body !== "" && n.topic !== "booking-confirmed" && n.topic !== "booking-moved" && n.topic !== "reminder") lines.push(n.body);
-  if (reader.meetingUrl && (n.topic === "booking-confirmed" || n.topic === "booking-moved" || n.topic === "reminder"))
-    lines.push(`Join: ${reader.meetingUrl}`);
+  const ownWords = n.topic === "booking-confirmed" || (n.topic === "booking-moved" && n.calendar !== null) || n.topic === "reminder";
+  if (n.body !== "" && !ownWords) lines.push(n.body);
+  if (reader.meetingUrl && ownWords) lines.push(`Join: ${reader.meetingUrl}`);
   const footer = `You get this message because of your session. Choose which messages you get: ${reader.preferencesUrl}`;
+  // Only our own links are made clickable: a URL in text someone wrote (a coach's name, a reason) stays text.
+  const ourLinks = [reader.meetingUrl, reader.preferencesUrl].filter((u): u is string => u !== null);
   const text = [...lines, "", footer].join("\n\n").replace(/\n{3,}/g, "\n\n");
   const html = [
     "<!doctype html><html><body>",
-    ...lines.map((l) => `<p>${linkify(escapeHtml(l))}</p>`),
-    `<p style="color:#666;font-size:12px">${linkify(escapeHtml(footer))}</p>`,
+    ...lines.map((l) => `<p>${linkify(escapeHtml(l), ourLinks)}</p>`),
+    `<p style="color:#666;font-size:12px">${linkify(escapeHtml(footer), ourLinks)}</p>`,
     "</body></html>",
   ].join("\n");
   return { subject: oneLine(subject), text, html, pushTitle: oneLine(subject), pushBody: lines[0] ?? n.body };
@@ -128,7 +135,12 @@ export function escapeHtml(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 }
 
-/** Makes escaped http(s) URLs clickable (they were escaped first, so the href holds no markup). */
-function linkify(escaped: string): string {
-  return escaped.replace(/https?:\/\/[^\s<]+[^\s<.,;:)]/g, (url) => `<a href="${url}">${url}</a>`);
+/** Makes the given URLs clickable in escaped text (escaped alike, so the href holds no markup). */
+function linkify(escaped: string, urls: readonly string[]): string {
+  let out = escaped;
+  for (const url of urls) {
+    const safe = escapeHtml(url);
+    out = out.split(safe).join(`<a href="${safe}">${safe}</a>`);
+  }
+  return out;
 }

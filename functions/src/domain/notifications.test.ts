@@ -52,7 +52,7 @@ describe("reminders", () => {
     const at = new Date("2030-01-07T08:00:00.000Z");
     expect(reminderDecision(r, { ...booking, startTime: "2030-01-07T10:00:00.000Z" }, at)).toMatchObject({ why: "moved" });
     // Moved away and back to the same time: a new revision, so the old reminder is still skipped.
-    expect(reminderDecision(r, { ...booking, rescheduleCount: 2 }, at)).toMatchObject({ why: "moved" });
+    expect(reminderDecision(r, { ...booking, previousCalcomBookingUids: ["u1", "u2"] }, at)).toMatchObject({ why: "moved" });
     expect(reminderDecision(r, { ...booking, status: "cancelled" }, at)).toMatchObject({ kind: "skip" });
     expect(reminderDecision(r, booking, new Date("2030-01-07T09:00:00.000Z"))).toMatchObject({ why: "started" });
     expect(reminderDecision(r, undefined, at)).toMatchObject({ why: "booking-gone" });

@@ -75,26 +75,20 @@ export function meetingLinkOrNull(url: string | null | undefined): string | null
   return MeetingUrlSchema.safeParse(url).success ? (url ?? null) : null;
 }
 
-/** The calendar revision of a booking: every move raises it, whichever side made it (ours counts reschedules, Cal.com's new uids). */
-export function calendarSequence(booking: Pick<Booking, "rescheduleCount" | "previousCalcomBookingUids">): number {
-  return Math.max(booking.rescheduleCount, booking.previousCalcomBookingUids.length);
+/**
+ * The calendar revision of a booking: every move, ours or one made in Cal.com, gives it a new
+ * Cal.com booking and keeps the one before in `previousCalcomBookingUids`. A move started and not
+ * (yet) made leaves it as it is, so a reminder still goes out for a session that stays put.
+ */
+export function calendarSequence(booking: Pick<Booking, "previousCalcomBookingUids">): number {
+  return booking.previousCalcomBookingUids.length;
 }
 
 /** A booking's session facts, at the times given (a move's new ones) or its own. */
 export function sessionFacts(
   booking: Pick<
     Booking,
-    | "startTime"
-    | "endTime"
-    | "rescheduleCount"
-    | "previousCalcomBookingUids"
-    | "offeringId"
-    | "coachId"
-    | "userId"
-    | "timeZone"
-    | "priceCents"
-    | "amountCents"
-    | "currency"
+    "startTime" | "endTime" | "previousCalcomBookingUids" | "offeringId" | "coachId" | "userId" | "timeZone" | "priceCents" | "currency"
   >,
 ): SessionFacts {
   return {
@@ -105,7 +99,8 @@ export function sessionFacts(
     coachId: booking.coachId,
     studentId: booking.userId,
     studentTimeZone: booking.timeZone,
-    priceCents: booking.priceCents ?? booking.amountCents,
+    // Bookings stored before priceCents have only the total of their payments: no price is said.
+    priceCents: booking.priceCents,
     currency: booking.currency,
   };
 }
@@ -177,7 +172,7 @@ export function reminderDueAt(reminder: Pick<Reminder, "startTime" | "offsetMinu
 /** The reminders a live session has: one per offset whose time is still ahead. */
 export function remindersOf(
   bookingId: string,
-  booking: Pick<Booking, "status" | "paymentStatus" | "startTime" | "rescheduleCount" | "previousCalcomBookingUids">,
+  booking: Pick<Booking, "status" | "paymentStatus" | "startTime" | "previousCalcomBookingUids">,
   offsets: readonly number[],
   now: Date,
 ): Reminder[] {
@@ -203,7 +198,7 @@ const EARLY_TOLERANCE_MS = MINUTE_MS;
  */
 export function reminderDecision(
   reminder: Reminder,
-  booking: Pick<Booking, "status" | "startTime" | "rescheduleCount" | "previousCalcomBookingUids"> | undefined,
+  booking: Pick<Booking, "status" | "startTime" | "previousCalcomBookingUids"> | undefined,
   now: Date,
 ): { kind: "skip"; why: string } | { kind: "wait"; until: string } | { kind: "send" } {
   if (!booking) return { kind: "skip", why: "booking-gone" };

@@ -4,7 +4,7 @@ import { calendarInvite } from "./calendar-invite.js";
 import { renderNotification, sessionWhen, type Reader } from "./notification-text.js";
 import { NotificationSchema, type Notification } from "./notifications.js";
 
-// Review of issue #21 (notifications), pure cases. "finding" tests fail at b22d607; "holds" tests pass.
+// Review of issue #21 (notifications), pure cases. "finding" tests failed at b22d607 (fixed since); "holds" tests guard edges.
 
 const session = {
   startTime: "2030-01-07T09:00:00.000Z",

@@ -1,6 +1,6 @@
 import ICAL from "ical.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { deliverNotification } from "../../src/core/notification-delivery.js";
+import { deliverNotification, pushDeliveryId } from "../../src/core/notification-delivery.js";
 import { runReminder } from "../../src/core/reminders.js";
 import { runBookingEffects } from "../../src/core/effects/runner.js";
 import { reminderDueAt, type Reminder } from "../../src/domain/notifications.js";
@@ -133,7 +133,9 @@ describe("push", () => {
     expect(fcm.sent.map((p) => p.token)).toEqual([deviceToken("phone")]);
     expect(fcm.sent[0]?.message).toMatchObject({ notification: { title: expect.stringMatching(/^Booked: 60 min/) as unknown } });
     expect((await pushTokensCollection(s.studentId).get()).docs.map((d) => d.id)).toEqual(["phone"]);
-    expect((await pushDeliveryDoc(`${s.bookingId}_booking-confirmed_${s.studentId}_old-tablet`).get()).get("state")).toBe("pruned");
+    expect(
+      (await pushDeliveryDoc(pushDeliveryId(`${s.bookingId}_booking-confirmed_${s.studentId}`, "old-tablet")).get()).get("state"),
+    ).toBe("pruned");
     // The coach still gets the email: only push was turned off.
     await catcher.waitFor((all) => all.some((m) => m.to.includes(`${s.coachId}@example.com`)));
   });

@@ -312,6 +312,7 @@ describe("notification preferences, devices and the email queue", () => {
     ["student", "register a device with a numeric token", token("users/student-1/pushTokens/x", { token: 7 })],
     ["student", "register a device of an unknown platform", token("users/student-1/pushTokens/x", { token: "x:A", platform: "tv" })],
     ["student", "register a device with a field of their own", token("users/student-1/pushTokens/x", { token: "x:A", admin: true })],
+    ["student", "register a device under an over-long id", token(`users/student-1/pushTokens/${"i".repeat(201)}`, { token: "x:A" })],
     ["student", "register a device with an over-long token", token("users/student-1/pushTokens/x", { token: "x".repeat(4_097) })],
     ["student", "read their email in the queue", read("mail/n-s1")],
     ["student", "queue an email", token("mail/n-new", { to: ["victim@example.com"], message: { subject: "Hi", text: "spam" } })],

@@ -113,7 +113,7 @@ export async function recordCancellationInTx(
       calendar: wasConfirmed ? "cancel" : null,
       title: "Session cancelled",
       body,
-      amount: { amountCents: refundCents, currency: booking.currency },
+      amount: booking.paymentStatus === "pending" ? null : { amountCents: refundCents, currency: booking.currency },
       ...(wasConfirmed ? {} : { only: "student" as const }),
     },
     now,
