@@ -8,9 +8,9 @@ import { cancelBooking } from "../../src/features/cancellations/cancellations.se
 import { setNotificationPreferences } from "../../src/features/notifications/notifications.service.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
 import { createFcmPushSender } from "../../src/integrations/push/fcm-push.sender.js";
-import type { ReminderQueue } from "../../src/ports/reminder-queue.port.js";
 import { getDb, mailDoc, notificationsCollection, pushDeliveryDoc, pushTokensCollection } from "../../src/shared/firestore.js";
 import { confirmedBooking, useStandIns } from "../helpers/in-process.js";
+import { recordingReminderQueue } from "../helpers/reminders.js";
 import { FakeFcm } from "../stand-ins/fake-fcm.server.js";
 import { SendEmailExtension } from "../stand-ins/send-email-extension.js";
 import { SmtpCatcher, type CaughtMail } from "../stand-ins/smtp-catcher.js";
@@ -163,19 +163,6 @@ describe("push", () => {
   });
 });
 
-/** A queue that records what is enqueued and refuses an id it has seen (as Cloud Tasks does). */
-function recordingQueue() {
-  const tasks: { reminder: Reminder; id: string; scheduleTime: Date }[] = [];
-  const queue: ReminderQueue = {
-    enqueue(reminder, options) {
-      if (tasks.some((t) => t.id === options.id)) return Promise.resolve("duplicate");
-      tasks.push({ reminder, ...options });
-      return Promise.resolve("enqueued");
-    },
-  };
-  return { tasks, queue };
-}
-
 /** Next Monday 09:00 UTC at least two days ahead (the stand-in coach's availability). */
 function nextMonday(hour: number): string {
   const d = new Date();
@@ -187,7 +174,7 @@ function nextMonday(hour: number): string {
 
 describe("reminders", () => {
   it("are scheduled for their time, sent then once to both parties, and skipped once the session moved or was cancelled", async () => {
-    const { tasks, queue } = recordingQueue();
+    const { tasks, queue } = recordingReminderQueue();
     const start = nextMonday(9);
     const end = new Date(Date.parse(start) + 3_600_000).toISOString();
     const s = await confirmedBooking(standIns, { reminderQueue: queue, startTime: start, endTime: end });

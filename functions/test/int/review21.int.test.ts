@@ -15,7 +15,6 @@ import { rescheduleBooking } from "../../src/features/reschedules/reschedules.se
 import { calcomApi } from "../../src/integrations/calcom/calcom-api.js";
 import { CalcomClient } from "../../src/integrations/calcom/calcom-client.js";
 import type { PushMessage, PushSender } from "../../src/ports/push.port.js";
-import type { ReminderQueue } from "../../src/ports/reminder-queue.port.js";
 import {
   bookingDoc,
   getDb,
@@ -29,6 +28,7 @@ import {
 } from "../../src/shared/firestore.js";
 import { uniqueId } from "../helpers/admin.js";
 import { confirmedBooking, storedBooking, useStandIns } from "../helpers/in-process.js";
+import { recordingReminderQueue } from "../helpers/reminders.js";
 
 // Review of issue #21 (notifications: email with calendar files, push, reminders, preferences),
 // at b22d607. Tests named "finding" failed on that commit (each a defect the review found, fixed since);
@@ -47,19 +47,6 @@ function recordingPush() {
     },
   };
   return { sent, sender };
-}
-
-/** A queue that records what is enqueued and refuses an id it has seen (as Cloud Tasks does). */
-function recordingQueue() {
-  const tasks: { reminder: Reminder; id: string; scheduleTime: Date }[] = [];
-  const queue: ReminderQueue = {
-    enqueue(reminder, options) {
-      if (tasks.some((t) => t.id === options.id)) return Promise.resolve("duplicate");
-      tasks.push({ reminder, ...options });
-      return Promise.resolve("enqueued");
-    },
-  };
-  return { tasks, queue };
 }
 
 const confirmationOf = (bookingId: string, uid: string) => `${bookingId}_booking-confirmed_${uid}`;
@@ -270,7 +257,7 @@ describe("review #21: reminders", () => {
   }
 
   it("holds 21.9: a reminder years ahead hops at most 29 days at a time (Cloud Tasks' limit) and is sent once at its time", async () => {
-    const { tasks, queue } = recordingQueue();
+    const { tasks, queue } = recordingReminderQueue();
     const s = await confirmedBooking(standIns, { reminderQueue: queue });
     expect(tasks).toHaveLength(2);
     for (const t of tasks) expect(t.scheduleTime.getTime() - s.clock.now.getTime()).toBeLessThanOrEqual(MAX_TASK_DELAY_MS);
@@ -292,7 +279,7 @@ describe("review #21: reminders", () => {
   });
 
   it("holds 21.10: moved away and back to the same time, the old reminders are skipped and the new ones sent, each once, even run twice at once", async () => {
-    const { tasks, queue } = recordingQueue();
+    const { tasks, queue } = recordingReminderQueue();
     const s = await confirmedBooking(standIns, { reminderQueue: queue });
     const original = tasks.map((t) => t.reminder);
     const move = (start: string, end: string) =>
@@ -327,7 +314,7 @@ describe("review #21: reminders", () => {
   });
 
   it("holds 21.11: a reminder task run early (even minutes before its time) sends nothing: it is enqueued for its time, or the queue is told to retry", async () => {
-    const { tasks, queue } = recordingQueue();
+    const { tasks, queue } = recordingReminderQueue();
     const s = await confirmedBooking(standIns, { reminderQueue: queue });
     const first = tasks[1]?.reminder as Reminder;
     const due = Date.parse(reminderDueAt(first));
