@@ -105,8 +105,11 @@ describe("review #21: push, delivered late, twice or concurrently", () => {
     // A run that finds the other's live claim fails (so the platform retries it after the lease); the retry finds it sent.
     const outcomes = await Promise.allSettled([deliverNotification(id, s.deps), deliverNotification(id, s.deps)]);
     const retried = await deliverNotification(id, s.deps);
+    // Each run may have failed on the other's claim (after queuing the email): the email is queued once all the same.
     const emails = [...outcomes.flatMap((o) => (o.status === "fulfilled" ? [o.value.email] : [])), retried.email];
-    expect(emails.filter((e) => e === "queued")).toHaveLength(1);
+    expect(emails.filter((e) => e === "queued").length).toBeLessThanOrEqual(1);
+    expect(retried.email).toBe("already-queued");
+    expect((await mailDoc(id).get()).exists).toBe(true);
     expect(push.sent.map((p) => p.token).sort()).toEqual(["tok-phone", "tok-tablet"]);
     expect(retried.pushed).toBe(0);
   });
