@@ -75,6 +75,16 @@ export const REMINDER_OFFSETS_MINUTES = defineString("REMINDER_OFFSETS_MINUTES",
   description: "When reminders go out before a session, in minutes, comma-separated (1440,60: 24 h and 1 h before; empty: none)",
 });
 
+export const PLATFORM_FEE_PERCENT = defineString("PLATFORM_FEE_PERCENT", {
+  default: "15",
+  description: "The platform's fee on what a booking keeps, in percent (e.g. 15 or 12.5), frozen on each booking when it is made",
+});
+
+export const PLATFORM_FEE_FIXED = defineString("PLATFORM_FEE_FIXED", {
+  default: "",
+  description: "A fixed part of the platform's fee per booking, per currency in minor units (e.g. eur:50,usd:50; empty: none)",
+});
+
 export const FCM_API_URL = defineString("FCM_API_URL", {
   default: "",
   description: "Under the emulator only: a local stand-in of FCM's send endpoint that push notifications go to (empty: FCM)",

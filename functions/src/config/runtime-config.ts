@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DEFAULT_MAX_UPCOMING_PER_STUDENT } from "../domain/abuse-defaults.js";
 import { parseReminderOffsets } from "../domain/notifications.js";
+import { FeeScheduleSchema, parseFeePercent, parseFixedFees } from "../domain/payouts.js";
 import {
   APP_URL,
   CALCOM_API_KEY,
@@ -12,6 +13,8 @@ import {
   MAX_UPCOMING_SESSIONS_PER_STUDENT,
   COMPLETION_GRACE_HOURS,
   FCM_API_URL,
+  PLATFORM_FEE_FIXED,
+  PLATFORM_FEE_PERCENT,
   REMINDER_OFFSETS_MINUTES,
   CREDENTIALS_KEY_VERSION,
   CREDENTIALS_KEYRING,
@@ -83,6 +86,15 @@ const AppConfigSchema = z.object({
       return z.NEVER;
     }
   }),
+  /** The platform's fee schedule (PLATFORM_FEE_PERCENT, PLATFORM_FEE_FIXED). */
+  platformFee: z.object({ percent: z.string(), fixed: z.string() }).transform((v, ctx) => {
+    try {
+      return FeeScheduleSchema.parse({ basisPoints: parseFeePercent(v.percent), fixedCents: Object.fromEntries(parseFixedFees(v.fixed)) });
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
   /** Null unless set and we run under the emulator or tests: pushes go to FCM itself otherwise. */
   fcmApiUrl: z.union([z.literal(""), z.url({ protocol: /^https?$/ })]).transform((u) => (u === "" ? null : u)),
   isEmulator: z.boolean(),
@@ -133,6 +145,7 @@ export function getConfig(): AppConfig {
     maxUpcomingPerStudent: MAX_UPCOMING_SESSIONS_PER_STUDENT.value(),
     completionGraceHours: COMPLETION_GRACE_HOURS.value(),
     reminderOffsetsMinutes: REMINDER_OFFSETS_MINUTES.value(),
+    platformFee: { percent: PLATFORM_FEE_PERCENT.value(), fixed: PLATFORM_FEE_FIXED.value() },
     fcmApiUrl: isEmulator ? FCM_API_URL.value().trim() : "",
     isEmulator,
     credentialsKeyring: readSecret(CREDENTIALS_KEYRING),

@@ -1,3 +1,4 @@
+import { PlatformFeeSchema } from "./payouts.js";
 import { z } from "zod";
 import { AttendanceSchema } from "./attendance.js";
 import { BookingStatusSchema, PaymentStatusSchema } from "./booking-state.js";
@@ -160,6 +161,11 @@ export const BookingSchema = z
     stripePaymentIntentId: z.string().min(1).nullable(),
     /** The policy in force when the booking was made: later policy changes never touch it. */
     cancellationPolicy: CancellationPolicySchema,
+    /**
+     * The platform's fee, frozen when the booking was made (the coach's override, else the
+     * platform's); null on bookings made before fees existed (the platform's fee when they are paid out).
+     */
+    platformFee: PlatformFeeSchema.nullable().default(null),
     /** The scheduling limits in force when the booking was made (its student cut-off, its buffers). */
     limits: SchedulingLimitsSchema.nullable().default(null),
     /** Until when an unpaid hold keeps its slot (the Checkout Session's expiry). */

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { WeeklySlotSchema } from "./availability.js";
 import { CoachListingSchema, CoachProfileSchema } from "./coach-profile.js";
 import { OfferingSchema } from "./offering.js";
+import { FeeScheduleSchema } from "./payouts.js";
 import { CancellationPolicySchema } from "./policy.js";
 import { SchedulingLimitsPatchSchema } from "./limits.js";
 import { TimeZoneSchema } from "./time.js";
@@ -20,6 +21,8 @@ export const CoachSchema = z.object({
   availabilitySlots: z.array(WeeklySlotSchema).default([]),
   customOfferings: z.array(OfferingSchema).default([]),
   cancellationPolicy: CancellationPolicySchema.optional(),
+  /** An admin's override of the platform's fee for this coach's new bookings. */
+  platformFee: FeeScheduleSchema.optional(),
   /** The coach's scheduling limits over the marketplace defaults (offerings may override them). */
   schedulingLimits: SchedulingLimitsPatchSchema.optional(),
   /** The last failure of the offering → event type sync, if it has not succeeded since. */

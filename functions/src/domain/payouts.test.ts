@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseFeePercent, parseFixedFees, payoutSteps, shareByPayment, splitKept } from "./payouts.js";
+import { feeFor, parseFeePercent, parseFixedFees, payoutSteps, shareByPayment, splitKept } from "./payouts.js";
 
 const FIFTEEN = { basisPoints: 1_500, fixedCents: 0 };
 
@@ -89,6 +89,15 @@ describe("payoutSteps", () => {
       { kind: "reverse", paymentIntentId: "pi_a", amountCents: 5_000 },
       { kind: "transfer", paymentIntentId: "pi_b", amountCents: 100 },
     ]);
+  });
+});
+
+describe("feeFor", () => {
+  it("takes the coach's override when there is one, else the platform's, with the fixed part of the booking's currency", () => {
+    const platform = { basisPoints: 1_500, fixedCents: { eur: 50 } };
+    expect(feeFor(platform, undefined, "EUR")).toEqual({ basisPoints: 1_500, fixedCents: 50 });
+    expect(feeFor(platform, undefined, "usd")).toEqual({ basisPoints: 1_500, fixedCents: 0 });
+    expect(feeFor(platform, { basisPoints: 1_000, fixedCents: {} }, "eur")).toEqual({ basisPoints: 1_000, fixedCents: 0 });
   });
 });
 

@@ -12,6 +12,22 @@ export const PlatformFeeSchema = z.object({
 });
 export type PlatformFee = z.output<typeof PlatformFeeSchema>;
 
+/**
+ * A fee schedule: the platform's (PLATFORM_FEE_PERCENT, PLATFORM_FEE_FIXED), or one coach's
+ * override of it (set by an admin on the coach). The fixed part is per currency.
+ */
+export const FeeScheduleSchema = z.object({
+  basisPoints: z.int().min(0).max(10_000),
+  fixedCents: z.record(z.string().regex(/^[a-z]{3}$/), z.int().min(0).max(99_999_999)).default({}),
+});
+export type FeeSchedule = z.output<typeof FeeScheduleSchema>;
+
+/** The fee a new booking in `currency` freezes: the coach's override when they have one, else the platform's. */
+export function feeFor(platform: FeeSchedule, coachOverride: FeeSchedule | undefined, currency: string): PlatformFee {
+  const schedule = coachOverride ?? platform;
+  return { basisPoints: schedule.basisPoints, fixedCents: schedule.fixedCents[currency.toLowerCase()] ?? 0 };
+}
+
 /** "15" or "12.5" (percent, at most two decimals) as basis points. */
 export function parseFeePercent(text: string): number {
   const t = text.trim();

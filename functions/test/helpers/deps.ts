@@ -51,6 +51,7 @@ export function testDependencies(
     completionGraceHours: DEFAULT_COMPLETION_GRACE_HOURS,
     reminderOffsetsMinutes: [...DEFAULT_REMINDER_OFFSETS_MINUTES],
     fcmApiUrl: null,
+    platformFee: { basisPoints: 1_500, fixedCents: {} },
     isEmulator: true,
     credentialsKeyring: new Map(TEST_KEYRING),
     credentialsKeyVersion: null,

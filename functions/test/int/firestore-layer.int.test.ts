@@ -51,6 +51,7 @@ function aBooking(overrides: Partial<Booking> = {}): Booking {
     escalations: [],
     calcomAccount: null,
     attendance: null,
+    platformFee: null,
     createdAt: "2026-11-24T08:00:00.000Z",
     updatedAt: "2026-11-24T08:00:00.000Z",
     ...overrides,

@@ -1,3 +1,4 @@
+import { feeFor } from "../../domain/payouts.js";
 import { effectivePolicy } from "../../domain/policy.js";
 import type { Booking } from "../../domain/booking.js";
 import { AppError } from "../../domain/errors.js";
@@ -70,6 +71,7 @@ export async function createBooking(
     stripePaymentIntentId: null,
     // Frozen now: later changes to the coach's policy never touch this booking.
     cancellationPolicy: effectivePolicy(coach.cancellationPolicy, offering.cancellationPolicy),
+    platformFee: feeFor(deps.config.platformFee, coach.platformFee, offering.currency),
     limits,
     holdExpiresAt: new Date(now.getTime() + HOLD_MINUTES * MINUTE_MS).toISOString(),
     paymentProcessing: false,
