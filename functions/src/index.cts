@@ -42,6 +42,7 @@ const FUNCTIONS = {
   resolveNoShow: "./features/attendance/attendance.callables.js",
   completeBooking: "./features/attendance/attendance.callables.js",
   completeSessions: "./features/attendance/attendance.schedules.js",
+  startPayoutOnboarding: "./features/payouts/payouts.callables.js",
   getNotificationPreferences: "./features/notifications/notifications.callables.js",
   setNotificationPreferences: "./features/notifications/notifications.callables.js",
   onNotificationCreated: "./features/notifications/notifications.triggers.js",

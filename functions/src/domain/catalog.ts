@@ -1,3 +1,4 @@
+import { canBePaid } from "./payout-account.js";
 import { z } from "zod";
 import type { Coach } from "./coach.js";
 import { LanguageCodeSchema, SlugSchema } from "./coach-profile.js";
@@ -57,6 +58,8 @@ export const PublicCoachSchema = z
     facets: z.array(z.string()),
     /** The catalog's order without a price filter (then the document id). */
     sortKey: z.string(),
+    /** Whether the coach has finished Stripe onboarding and can be paid (they are bookable either way). */
+    payoutsReady: z.boolean(),
     /** "public": readable without signing in (firestore.rules checks it). */
     visibility: z.enum(["public", "signed-in"]),
   })
@@ -174,6 +177,7 @@ export function projectPublicCoach(coachId: string, coach: Coach, ctx: ListingCo
     priceFrom,
     facets: facetsOf(currencies, profile.languages, profile.specialties),
     sortKey: sortKeyOf(coach.displayName),
+    payoutsReady: canBePaid(coach.payoutAccount),
     visibility: ctx.publicRead ? "public" : "signed-in",
   });
 }

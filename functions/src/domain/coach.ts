@@ -2,6 +2,7 @@ import { z } from "zod";
 import { WeeklySlotSchema } from "./availability.js";
 import { CoachListingSchema, CoachProfileSchema } from "./coach-profile.js";
 import { OfferingSchema } from "./offering.js";
+import { PayoutAccountSchema } from "./payout-account.js";
 import { FeeScheduleSchema } from "./payouts.js";
 import { CancellationPolicySchema } from "./policy.js";
 import { SchedulingLimitsPatchSchema } from "./limits.js";
@@ -21,6 +22,8 @@ export const CoachSchema = z.object({
   availabilitySlots: z.array(WeeklySlotSchema).default([]),
   customOfferings: z.array(OfferingSchema).default([]),
   cancellationPolicy: CancellationPolicySchema.optional(),
+  /** The coach's Stripe connected account (startPayoutOnboarding), kept by `account.updated`; null before onboarding. */
+  payoutAccount: PayoutAccountSchema.nullable().default(null),
   /** An admin's override of the platform's fee for this coach's new bookings. */
   platformFee: FeeScheduleSchema.optional(),
   /** The coach's scheduling limits over the marketplace defaults (offerings may override them). */

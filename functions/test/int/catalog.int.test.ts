@@ -159,6 +159,7 @@ describe("the public catalog", () => {
       calcomUserId: null,
       calcomScheduleId: null,
       calcomMode: null,
+      payoutAccount: null,
       availabilitySlots: [],
       customOfferings: [{ id: "sixty", title: "60", durationMinutes: 60, priceCents: 4_000, currency: "eur", calcomEventTypeId: 77 }],
       eventTypeSyncError: null,

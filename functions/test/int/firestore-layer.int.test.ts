@@ -140,6 +140,7 @@ describe("the typed Firestore layer", () => {
       calcomUserId: null,
       calcomScheduleId: null,
       calcomMode: null,
+      payoutAccount: null,
       availabilitySlots: [],
       customOfferings: [],
       eventTypeSyncError: null,

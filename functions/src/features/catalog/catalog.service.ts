@@ -25,6 +25,7 @@ function asCatalogCoach(doc: PublicCoach): CatalogCoach {
     timeZone: doc.timeZone,
     offerings: doc.offerings,
     priceFrom: doc.priceFrom,
+    payoutsReady: doc.payoutsReady,
   };
 }
 

@@ -8,6 +8,7 @@ import { releaseHoldInTx } from "../../core/effects/holds.js";
 import { appendAudit } from "../../core/audit.js";
 import { readBooking } from "../../core/bookings.repository.js";
 import { recordDisputeInTx } from "../../core/effects/disputes.js";
+import { recordPayoutAccountInTx } from "../../core/payout-accounts.js";
 import { abandonRescheduleInTx, recordRescheduleProcessingInTx, recordReschedulePaymentInTx } from "../../core/effects/move-payments.js";
 
 /** The metadata keys we set ourselves on every Stripe object of a booking. */
@@ -128,6 +129,29 @@ export async function applyStripeEventInTx(tx: Transaction, event: Stripe.Event,
         outcome = "processed";
         detail = "hold-released";
       }
+    }
+  } else if (event.type === "account.updated") {
+    // A coach's connected account (a Connect event: `event.account` is the account itself).
+    const account = event.data.object;
+    const coachId = z.looseObject({ coachId: z.string().min(1).max(128).optional() }).safeParse(account.metadata ?? {}).data?.coachId;
+    if (coachId) {
+      const due = [...(account.requirements?.currently_due ?? []), ...(account.requirements?.past_due ?? [])];
+      detail = `payout-account-${await recordPayoutAccountInTx(
+        tx,
+        coachId,
+        {
+          accountId: account.id,
+          detailsSubmitted: account.details_submitted ?? false,
+          chargesEnabled: account.charges_enabled ?? false,
+          payoutsEnabled: account.payouts_enabled ?? false,
+          transfersActive: account.capabilities?.transfers === "active",
+          requirementsDue: [...new Set(due)],
+          disabledReason: account.requirements?.disabled_reason ?? null,
+        },
+        event.created,
+        now,
+      )}`;
+      outcome = "processed";
     }
   } else if (event.type === "charge.dispute.created" || event.type === "charge.dispute.updated" || event.type === "charge.dispute.closed") {
     const dispute = event.data.object;

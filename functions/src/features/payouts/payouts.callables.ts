@@ -1,0 +1,15 @@
+import { defineCallable } from "../../shared/callable.js";
+
+/** `startPayoutOnboarding`: the coach's Stripe Express account (made once) and a fresh link to Stripe's onboarding. */
+export const startPayoutOnboarding = defineCallable({
+  name: "startPayoutOnboarding",
+  auth: "required",
+  load: async () => {
+    const [schemas, service, { getDependencies }] = await Promise.all([
+      import("./payouts.schemas.js"),
+      import("./payouts.service.js"),
+      import("../../composition-root.js"),
+    ]);
+    return { input: schemas.StartPayoutOnboardingInputSchema, handler: (_input, caller) => service.startPayoutOnboarding(caller, getDependencies()) };
+  },
+});
