@@ -1,4 +1,5 @@
 import { defineBoolean, defineInt, defineSecret, defineString } from "firebase-functions/params";
+import { DEFAULT_PAYOUT_HOLD_HOURS } from "../domain/payout-timing.js";
 import { DEFAULT_COMPLETION_GRACE_HOURS, DEFAULT_MAX_UPCOMING_PER_STUDENT, DEFAULT_RATE_LIMIT } from "../domain/abuse-defaults.js";
 
 // Every parameter and secret, declared once. Values are read lazily (config/runtime-config.ts);
@@ -83,6 +84,12 @@ export const PLATFORM_FEE_PERCENT = defineString("PLATFORM_FEE_PERCENT", {
 export const PLATFORM_FEE_FIXED = defineString("PLATFORM_FEE_FIXED", {
   default: "",
   description: "A fixed part of the platform's fee per booking, per currency in minor units (e.g. eur:50,usd:50; empty: none)",
+});
+
+export const PAYOUT_HOLD_HOURS = defineInt("PAYOUT_HOLD_HOURS", {
+  default: DEFAULT_PAYOUT_HOLD_HOURS,
+  description:
+    "Hours a settled session's money waits before it is transferred to the coach (no-show reports and early disputes land first)",
 });
 
 export const FCM_API_URL = defineString("FCM_API_URL", {

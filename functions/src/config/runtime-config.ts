@@ -13,6 +13,7 @@ import {
   MAX_UPCOMING_SESSIONS_PER_STUDENT,
   COMPLETION_GRACE_HOURS,
   FCM_API_URL,
+  PAYOUT_HOLD_HOURS,
   PLATFORM_FEE_FIXED,
   PLATFORM_FEE_PERCENT,
   REMINDER_OFFSETS_MINUTES,
@@ -86,6 +87,11 @@ const AppConfigSchema = z.object({
       return z.NEVER;
     }
   }),
+  /** Hours a settled session's money waits before it goes to the coach. */
+  payoutHoldHours: z
+    .int()
+    .min(0)
+    .max(24 * 90),
   /** The platform's fee schedule (PLATFORM_FEE_PERCENT, PLATFORM_FEE_FIXED). */
   platformFee: z.object({ percent: z.string(), fixed: z.string() }).transform((v, ctx) => {
     try {
@@ -146,6 +152,7 @@ export function getConfig(): AppConfig {
     completionGraceHours: COMPLETION_GRACE_HOURS.value(),
     reminderOffsetsMinutes: REMINDER_OFFSETS_MINUTES.value(),
     platformFee: { percent: PLATFORM_FEE_PERCENT.value(), fixed: PLATFORM_FEE_FIXED.value() },
+    payoutHoldHours: PAYOUT_HOLD_HOURS.value(),
     fcmApiUrl: isEmulator ? FCM_API_URL.value().trim() : "",
     isEmulator,
     credentialsKeyring: readSecret(CREDENTIALS_KEYRING),

@@ -1,3 +1,4 @@
+import { PayoutRecordSchema } from "./payout-record.js";
 import { PlatformFeeSchema } from "./payouts.js";
 import { z } from "zod";
 import { AttendanceSchema } from "./attendance.js";
@@ -214,6 +215,8 @@ export const BookingSchema = z
      * Cal.com call for it goes there. Null on bookings stored before it existed (the coach's current account).
      */
     calcomAccount: CalcomAccountRefSchema.nullable().default(null),
+    /** What went to the coach of this booking's money (core/effects/payouts.ts); null before the first payout. */
+    payout: PayoutRecordSchema.nullable().default(null),
     /** Who came to the session, once either side reported a no-show or it ended (domain/attendance.ts). */
     attendance: AttendanceSchema.nullable().default(null),
     createdAt: InstantSchema,

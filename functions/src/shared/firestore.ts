@@ -276,6 +276,11 @@ export function mailCollection(): CollectionReference {
   return collection("mail");
 }
 
+/** `coachDebts/{coachId}`: what a coach owes per currency (`cents.<currency>`) from reversals their balance could not cover. */
+export function coachDebtDoc(coachId: string): DocumentReference {
+  return collection("coachDebts").doc(coachId);
+}
+
 /** `reminderSchedules/{bookingId}`: the session time (start and calendar revision) whose reminders are scheduled. */
 export function reminderScheduleDoc(bookingId: string): DocumentReference {
   return collection("reminderSchedules").doc(bookingId);

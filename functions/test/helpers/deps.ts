@@ -52,6 +52,7 @@ export function testDependencies(
     reminderOffsetsMinutes: [...DEFAULT_REMINDER_OFFSETS_MINUTES],
     fcmApiUrl: null,
     platformFee: { basisPoints: 1_500, fixedCents: {} },
+    payoutHoldHours: 48,
     isEmulator: true,
     credentialsKeyring: new Map(TEST_KEYRING),
     credentialsKeyVersion: null,

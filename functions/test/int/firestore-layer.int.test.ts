@@ -52,6 +52,7 @@ function aBooking(overrides: Partial<Booking> = {}): Booking {
     calcomAccount: null,
     attendance: null,
     platformFee: null,
+    payout: null,
     createdAt: "2026-11-24T08:00:00.000Z",
     updatedAt: "2026-11-24T08:00:00.000Z",
     ...overrides,

@@ -96,6 +96,7 @@ export async function createBooking(
     lastError: null,
     calcomAccount: null,
     attendance: null,
+    payout: null,
     createdAt: nowIso,
     updatedAt: nowIso,
   };

@@ -10,6 +10,9 @@ export const startPayoutOnboarding = defineCallable({
       import("./payouts.service.js"),
       import("../../composition-root.js"),
     ]);
-    return { input: schemas.StartPayoutOnboardingInputSchema, handler: (_input, caller) => service.startPayoutOnboarding(caller, getDependencies()) };
+    return {
+      input: schemas.StartPayoutOnboardingInputSchema,
+      handler: (_input, caller) => service.startPayoutOnboarding(caller, getDependencies()),
+    };
   },
 });

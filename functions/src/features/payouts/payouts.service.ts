@@ -20,7 +20,12 @@ export async function startPayoutOnboarding(caller: CallerContext, deps: Depende
   let accountId = coach.payoutAccount?.accountId ?? null;
   if (accountId === null) {
     const email = await deps.emailOf(coachId).catch(() => null);
-    const account = await payments.createConnectedAccount({ coachId, email, country: null, idempotencyKey: `coach-${coachId}-payout-account` });
+    const account = await payments.createConnectedAccount({
+      coachId,
+      email,
+      country: null,
+      idempotencyKey: `coach-${coachId}-payout-account`,
+    });
     await getDb().runTransaction(async (tx) => {
       await recordPayoutAccountInTx(tx, coachId, account, 0, deps.now());
     });
@@ -28,6 +33,10 @@ export async function startPayoutOnboarding(caller: CallerContext, deps: Depende
     log.info("payouts.account-created", { coachId, accountId });
   }
   const base = `${deps.config.appUrl}/coach/payouts`;
-  const link = await payments.createAccountLink({ accountId, refreshUrl: `${base}?onboarding=refresh`, returnUrl: `${base}?onboarding=return` });
+  const link = await payments.createAccountLink({
+    accountId,
+    refreshUrl: `${base}?onboarding=refresh`,
+    returnUrl: `${base}?onboarding=return`,
+  });
   return { accountId, url: link.url, expiresAt: link.expiresAt, payoutsReady: canBePaid(coach.payoutAccount) };
 }
