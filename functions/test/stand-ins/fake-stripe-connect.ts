@@ -142,7 +142,7 @@ export class FakeConnect {
       if (method === "POST") {
         if (p.metadata !== undefined) account.metadata = { ...account.metadata, ...metadataOf(p.metadata) };
         if (typeof p.email === "string") account.email = p.email;
-        this.accountUpdated(account);
+        this.accountUpdated(account, cause);
       }
       if (method === "GET" || method === "POST") return accountObject(account);
     }
@@ -197,9 +197,10 @@ export class FakeConnect {
     return transfer;
   }
 
-  private accountUpdated(account: FakeAccount): void {
+  /** `cause`: the API request that changed the account, or none when Stripe changed it (onboarding, a review). */
+  private accountUpdated(account: FakeAccount, cause: unknown = null): void {
     // A Connect event: it happened on the connected account, which the top-level `account` names.
-    this.host.emit("account.updated", accountObject(account), null, account.id);
+    this.host.emit("account.updated", accountObject(account), cause, account.id);
   }
 
   private createAccount(p: Params): FakeAccount {
