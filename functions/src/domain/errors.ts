@@ -44,6 +44,8 @@ export const APP_ERROR_CODES = [
   "payment/disputed",
   "payment/already-refunded",
   "payment/not-paid",
+  "payment/insufficient-funds",
+  "payment/account-not-ready",
   "upstream/unavailable",
   "upstream/rate-limited",
   "upstream/rejected",

@@ -1,6 +1,38 @@
 import type Stripe from "stripe";
 import type { CheckoutSessionOut, OurRefund } from "../domain/stripe-views.js";
 
+/** A coach's connected account (Stripe Connect, Express) as the core needs it. */
+export interface ConnectedAccountOut {
+  accountId: string;
+  chargesEnabled: boolean;
+  payoutsEnabled: boolean;
+  detailsSubmitted: boolean;
+  /** `capabilities.transfers === "active"`: only then does Stripe accept a transfer to it. */
+  transfersActive: boolean;
+  /** `requirements.currently_due` and `past_due`, without repeats. */
+  requirementsDue: string[];
+  disabledReason: string | null;
+}
+
+/** A transfer from the platform to a connected account. */
+export interface TransferOut {
+  transferId: string;
+  amountCents: number;
+  currency: string;
+  destination: string;
+  sourceTransaction: string | null;
+  transferGroup: string | null;
+  reversedCents: number;
+  metadata: Record<string, string>;
+  createdAt: string;
+}
+
+export interface TransferReversalOut {
+  reversalId: string;
+  transferId: string;
+  amountCents: number;
+}
+
 /** The Stripe operations the features need, in our own types. Implemented by the Stripe gateway. */
 export interface PaymentsGateway {
   /** One call; `idempotencyKey` makes a retried create return the same session. */
@@ -14,6 +46,8 @@ export interface PaymentsGateway {
     description: string;
     customerEmail: string | null;
     expiresAt: Date;
+    /** Becomes `payment_intent_data.transfer_group`: the booking's payments are paid out to the coach as one group. */
+    transferGroup?: string;
     successUrl: string;
     cancelUrl: string;
     idempotencyKey: string;
@@ -39,4 +73,40 @@ export interface PaymentsGateway {
     cause: string;
     idempotencyKey: string;
   }): Promise<{ refundId: string; amountCents: number; status: string }>;
+
+  /** An Express connected account for a coach (`metadata.coachId`), asking for the `transfers` capability. */
+  createConnectedAccount(input: {
+    coachId: string;
+    email: string | null;
+    country: string | null;
+    idempotencyKey: string;
+  }): Promise<ConnectedAccountOut>;
+  retrieveConnectedAccount(accountId: string): Promise<ConnectedAccountOut>;
+  /** A one-time onboarding link (`account_onboarding`); it expires within minutes, so make a fresh one each time. */
+  createAccountLink(input: { accountId: string; refreshUrl: string; returnUrl: string }): Promise<{ url: string; expiresAt: string }>;
+  /** The charge of a payment (its PaymentIntent's `latest_charge`), or null while it has none. */
+  chargeOfPayment(paymentIntentId: string): Promise<{ chargeId: string; amountCents: number; currency: string } | null>;
+  /**
+   * A transfer to a connected account. `payment/account-not-ready` when the account cannot receive
+   * transfers yet; `payment/insufficient-funds` when the platform's available balance cannot cover
+   * a transfer without `sourceTransaction`.
+   */
+  createTransfer(input: {
+    amountCents: number;
+    currency: string;
+    destination: string;
+    sourceTransaction: string | null;
+    transferGroup: string;
+    metadata: Record<string, string>;
+    idempotencyKey: string;
+  }): Promise<TransferOut>;
+  /** Takes back part or all of a transfer; `payment/insufficient-funds` when the connected account's balance cannot cover it. */
+  createTransferReversal(input: {
+    transferId: string;
+    amountCents: number;
+    metadata: Record<string, string>;
+    idempotencyKey: string;
+  }): Promise<TransferReversalOut>;
+  /** Every transfer of a group (reconciliation), newest first. */
+  listTransfers(transferGroup: string): Promise<TransferOut[]>;
 }

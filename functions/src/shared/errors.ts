@@ -50,6 +50,10 @@ const ERROR_TABLE: Record<AppErrorCode, { https: FunctionsErrorCode; retryable: 
   "payment/disputed": { https: "failed-precondition", retryable: false },
   "payment/already-refunded": { https: "failed-precondition", retryable: false },
   "payment/not-paid": { https: "failed-precondition", retryable: false },
+  // Stripe Connect: the balance a transfer or a reversal draws on cannot cover it (the core records a debt or waits).
+  "payment/insufficient-funds": { https: "failed-precondition", retryable: false },
+  // A connected account whose `transfers` capability is not active: payouts wait for onboarding.
+  "payment/account-not-ready": { https: "failed-precondition", retryable: false },
   "upstream/unavailable": { https: "unavailable", retryable: true },
   "upstream/rate-limited": { https: "resource-exhausted", retryable: true },
   "upstream/rejected": { https: "internal", retryable: false },

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import qs from "qs";
 import type Stripe from "stripe";
 import { stripeTestSignature } from "../../src/integrations/stripe/stripe-webhook.js";
+import { FakeConnect } from "./fake-stripe-connect.js";
 import { DeliveryPlan, WebhookSender, listenOnLoopback, type LoopbackServer } from "./loopback-server.js";
 import { StripeHttpError, invalidRequest } from "./stripe-error.js";
 import {
@@ -36,6 +37,7 @@ import { checkAgainstDescription, findStripeOperation } from "./stripe-request-s
  */
 
 export type { FakeSession, FakeCharge, FakeDispute, FakeRefund, FakeRefundStatus } from "./stripe-objects.js";
+export type { FakeAccount, FakeTransfer } from "./stripe-connect-objects.js";
 
 export interface StripeRecordedRequest {
   method: string;
@@ -86,7 +88,20 @@ export class FakeStripe {
   private sender = new WebhookSender();
   private server!: LoopbackServer;
 
-  private constructor(private readonly now: () => number) {}
+  /** Stripe Connect: accounts, onboarding, transfers, reversals, the balance (fake-stripe-connect.ts). */
+  private readonly connect: FakeConnect;
+
+  private constructor(private readonly now: () => number) {
+    this.connect = new FakeConnect({
+      charges: this.charges,
+      now: () => this.now(),
+      newId: id,
+      emit: (type, object, cause, account) => {
+        this.emit(type, object, (cause as EventCause | null) ?? AUTOMATIC, account);
+      },
+      baseUrl: () => this.url,
+    });
+  }
 
   static async start(options: { port?: number; now?: () => number } = {}): Promise<FakeStripe> {
     const fake = new FakeStripe(options.now ?? Date.now);
@@ -117,6 +132,42 @@ export class FakeStripe {
     this.webhookDeliveries.length = 0;
     this.holding = false;
     this.held = [];
+    this.connect.reset();
+  }
+
+  // ---- Connect ----
+
+  /** The connected accounts, by id. */
+  get accounts(): FakeConnect["accounts"] {
+    return this.connect.accounts;
+  }
+  /** The transfers to connected accounts, by id. */
+  get transfers(): FakeConnect["transfers"] {
+    return this.connect.transfers;
+  }
+  /** Test-only: the funds of every charge so far (or of one) become available. */
+  makeAvailable(chargeId?: string): void {
+    this.connect.makeAvailable(chargeId);
+  }
+  /** Test-only: the account's onboarding is done (as a visit to its account link does); sends account.updated. */
+  completeOnboarding(accountId: string): void {
+    this.connect.completeOnboarding(accountId);
+  }
+  /** Test-only: Stripe disables the account's payouts with a requirement due; sends account.updated. */
+  disablePayouts(...args: Parameters<FakeConnect["disablePayouts"]>): void {
+    this.connect.disablePayouts(...args);
+  }
+  /** Test-only: the connected account's available balance becomes `cents`. */
+  setConnectedBalance(accountId: string, cents: number, currency = "eur"): void {
+    this.connect.setConnectedBalance(accountId, cents, currency);
+  }
+  /** The platform's balance per currency, available and pending. */
+  platformBalance(): ReturnType<FakeConnect["platformBalance"]> {
+    return this.connect.platformBalance();
+  }
+  /** A connected account's available balance in a currency. */
+  connectedBalance(accountId: string, currency: string): number {
+    return this.connect.connectedBalance(accountId, currency);
   }
 
   // ---- knobs ----
@@ -190,6 +241,7 @@ export class FakeStripe {
       disputed: false,
       metadata: {},
       created: Math.floor(this.now() / 1000),
+      transfer_group: session.payment_intent_transfer_group,
     });
     const paymentIntent: FakePaymentIntent = {
       id: paymentIntentId,
@@ -200,6 +252,7 @@ export class FakeStripe {
       latest_charge: chargeId,
       metadata: session.payment_intent_metadata,
       description: session.payment_intent_description,
+      transfer_group: session.payment_intent_transfer_group,
       created: Math.floor(this.now() / 1000),
     };
     this.paymentIntents.set(paymentIntentId, paymentIntent);
@@ -230,6 +283,7 @@ export class FakeStripe {
       latest_charge: "",
       metadata: session.payment_intent_metadata,
       description: session.payment_intent_description,
+      transfer_group: session.payment_intent_transfer_group,
       created: Math.floor(this.now() / 1000),
     });
     session.status = "complete";
@@ -266,6 +320,7 @@ export class FakeStripe {
       disputed: false,
       metadata: {},
       created: Math.floor(this.now() / 1000),
+      transfer_group: session.payment_intent_transfer_group,
     });
     pi.status = "succeeded";
     pi.latest_charge = chargeId;
@@ -288,6 +343,7 @@ export class FakeStripe {
       latest_charge: "",
       metadata: session.payment_intent_metadata,
       description: session.payment_intent_description,
+      transfer_group: session.payment_intent_transfer_group,
       created: Math.floor(this.now() / 1000),
       last_payment_error: {
         type: "card_error",
@@ -441,6 +497,22 @@ export class FakeStripe {
       send(err.status, err.envelope());
     };
     const stripeApi = !url.pathname.startsWith("/__standin/");
+    const onboarding = method === "GET" ? /^\/__standin\/connect\/onboard\/([^/]+)$/.exec(url.pathname) : null;
+    if (onboarding) {
+      // The stand-in's onboarding page: visiting it completes onboarding and goes back to the platform.
+      try {
+        this.connect.completeOnboarding(decodeURIComponent(onboarding[1] ?? ""));
+      } catch (err) {
+        if (err instanceof StripeHttpError) sendError(err);
+        else throw err;
+        return;
+      }
+      const back = url.searchParams.get("return") ?? "";
+      record.status = 302;
+      res.writeHead(302, back === "" ? {} : { location: back });
+      res.end();
+      return;
+    }
 
     try {
       const auth = req.headers.authorization ?? "";
@@ -453,7 +525,7 @@ export class FakeStripe {
         record.refusal = { code: null, param: null, message: badVersion.message };
         throw badVersion;
       }
-      const route = `${method} ${url.pathname.replace(/\/(cs|pi|re|ch|dp)_test_[0-9a-f]+/, "/{id}")}`;
+      const route = `${method} ${url.pathname.replace(/\/(cs|pi|re|ch|dp|acct|tr|trr)_test_[0-9a-f]+/g, "/{id}")}`;
       const hash = createHash("sha256")
         .update(`${route} ${JSON.stringify(params)}`)
         .digest("hex");
@@ -504,7 +576,8 @@ export class FakeStripe {
         throw refused;
       }
       const cause: EventCause = stripeApi ? { id: requestId, idempotency_key: idempotencyKey } : AUTOMATIC;
-      const body = this.dispatch(method, url.pathname, params, cause);
+      const account = req.headers["stripe-account"];
+      const body = this.dispatch(method, url.pathname, params, cause, typeof account === "string" ? account : null);
       if (method === "POST" && idempotencyKey) this.idempotency.set(idempotencyKey, { hash, status: 200, body, at: this.now() });
       await answer(200, body);
     } catch (err) {
@@ -513,7 +586,7 @@ export class FakeStripe {
     }
   }
 
-  private dispatch(method: string, path: string, p: Record<string, unknown>, cause: EventCause): unknown {
+  private dispatch(method: string, path: string, p: Record<string, unknown>, cause: EventCause, stripeAccount: string | null): unknown {
     let m: RegExpMatchArray | null;
     if (method === "POST" && path === "/v1/checkout/sessions") return this.sessionOut(this.createSession(p));
     if (method === "GET" && path === "/v1/checkout/sessions") {
@@ -544,6 +617,11 @@ export class FakeStripe {
       if (!pi) throw new StripeHttpError(404, "invalid_request_error", `No such payment_intent: '${m[1] ?? ""}'`, "resource_missing");
       return paymentIntentObject(pi);
     }
+    if (method === "GET" && (m = /^\/v1\/charges\/([^/]+)$/.exec(path))) {
+      const charge = this.charges.get(m[1] ?? "");
+      if (!charge) throw new StripeHttpError(404, "invalid_request_error", `No such charge: '${m[1] ?? ""}'`, "resource_missing");
+      return chargeObject(charge);
+    }
     if (method === "POST" && path === "/v1/refunds") return refundObject(this.createRefund(p, cause));
     if (method === "GET" && path === "/v1/refunds") {
       const refunds = [...this.refunds.values()].filter(
@@ -567,6 +645,8 @@ export class FakeStripe {
       return disputeObject(this.openDispute(m[1] ?? "", { reason: typeof p.reason === "string" ? p.reason : "fraudulent" }));
     if (method === "POST" && (m = /^\/__standin\/disputes\/([^/]+)\/close$/.exec(path)))
       return disputeObject(this.closeDispute(m[1] ?? "", p.outcome === "won" ? "won" : "lost"));
+    const connected = path.startsWith("/v1/") ? this.connect.dispatch(method, path, p, cause, stripeAccount) : undefined;
+    if (connected !== undefined) return connected;
     throw new StripeHttpError(404, "invalid_request_error", `Unrecognized request URL (${method}: ${path}).`);
   }
 
@@ -609,6 +689,7 @@ export class FakeStripe {
       ui_mode: "hosted_page",
       payment_intent_metadata: (p.payment_intent_data as { metadata?: Record<string, string> } | undefined)?.metadata ?? {},
       payment_intent_description: (p.payment_intent_data as { description?: string } | undefined)?.description ?? null,
+      payment_intent_transfer_group: (p.payment_intent_data as { transfer_group?: string } | undefined)?.transfer_group ?? null,
     };
     this.sessions.set(sessionId, session);
     return session;
@@ -680,10 +761,12 @@ export class FakeStripe {
 
   // ---- events ----
 
-  private event(eventId: string, type: string, object: unknown, cause: EventCause = AUTOMATIC) {
+  private event(eventId: string, type: string, object: unknown, cause: EventCause = AUTOMATIC, account?: string) {
     return {
       id: eventId,
       object: "event",
+      // A Connect event names the connected account it happened on.
+      ...(account === undefined ? {} : { account }),
       api_version: PINNED_STRIPE_VERSION,
       created: Math.floor(this.now() / 1000),
       data: { object },
@@ -694,9 +777,9 @@ export class FakeStripe {
     };
   }
 
-  private emit(type: string, object: unknown, cause: EventCause = AUTOMATIC): void {
+  private emit(type: string, object: unknown, cause: EventCause = AUTOMATIC, account?: string): void {
     const eventId = id("evt");
-    const rawBody = JSON.stringify(this.event(eventId, type, structuredClone(object), cause), null, 2);
+    const rawBody = JSON.stringify(this.event(eventId, type, structuredClone(object), cause, account), null, 2);
     if (this.holding) {
       this.held.push({ eventId, type, rawBody });
       return;

@@ -28,6 +28,7 @@ export interface FakeSession {
   ui_mode: "hosted_page";
   payment_intent_metadata: Record<string, string>;
   payment_intent_description: string | null;
+  payment_intent_transfer_group: string | null;
 }
 export interface FakePaymentIntent {
   id: string;
@@ -38,6 +39,7 @@ export interface FakePaymentIntent {
   latest_charge: string;
   metadata: Record<string, string>;
   description: string | null;
+  transfer_group: string | null;
   created: number;
   last_payment_error?: { type: Stripe.PaymentIntent.LastPaymentError.Type; code: string; decline_code: string; message: string };
 }
@@ -52,6 +54,7 @@ export interface FakeCharge {
   disputed: boolean;
   metadata: Record<string, string>;
   created: number;
+  transfer_group: string | null;
 }
 export interface FakeDispute {
   id: string;
@@ -190,7 +193,7 @@ export function paymentIntentObject(pi: FakePaymentIntent): Stripe.PaymentIntent
     statement_descriptor: null,
     statement_descriptor_suffix: null,
     status: pi.status,
-    transfer_group: null,
+    transfer_group: pi.transfer_group,
   };
 }
 
@@ -237,7 +240,7 @@ export function chargeObject(c: FakeCharge): Stripe.Charge {
     statement_descriptor_suffix: null,
     status: "succeeded",
     transfer_data: null,
-    transfer_group: null,
+    transfer_group: c.transfer_group,
   };
 }
 

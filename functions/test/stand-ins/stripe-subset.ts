@@ -34,10 +34,40 @@ export const STRIPE_OPERATIONS = [
   ["post", "/v1/refunds"],
   ["get", "/v1/refunds"],
   ["get", "/v1/refunds/{refund}"],
+  ["get", "/v1/charges/{charge}"],
+  ["post", "/v1/accounts"],
+  ["get", "/v1/accounts"],
+  ["post", "/v1/accounts/{account}"],
+  ["post", "/v1/account_links"],
+  ["get", "/v1/balance"],
+  ["post", "/v1/transfers"],
+  ["get", "/v1/transfers"],
+  ["get", "/v1/transfers/{transfer}"],
+  ["post", "/v1/transfers/{id}/reversals"],
 ] as const;
 
+/**
+ * Operations the SDK calls that the description names under another path: stripe-node 23.1.0's
+ * `accounts.retrieve(id)` sends GET /v1/accounts/{id} (resources/Accounts.js), which the
+ * description, built from the SDK's declarations, lists only as `retrieveCurrent`, GET /v1/account
+ * (the same answer, an `account`). Kept as [method, path, the operation it takes, its path parameter].
+ */
+const ALIASED_OPERATIONS = [["get", "/v1/accounts/{account}", "/v1/account", "account"]] as const;
+
 /** The objects the stand-in answers or sends in events, checked field by field. */
-export const STRIPE_OBJECTS = ["checkout.session", "payment_intent", "charge", "refund", "dispute", "event"] as const;
+export const STRIPE_OBJECTS = [
+  "checkout.session",
+  "payment_intent",
+  "charge",
+  "refund",
+  "dispute",
+  "event",
+  "account",
+  "account_link",
+  "transfer",
+  "transfer_reversal",
+  "balance",
+] as const;
 const EXTRA_ROOTS = ["Event.Data", "Event.Request", "error", "api_errors", "PaymentIntent.LastPaymentError"];
 
 const REF = "#/components/schemas/";
@@ -89,6 +119,13 @@ export function extractStripeSubset(full: OpenApiDocument): OpenApiDocument {
     (paths[path] ??= {})[method] = op;
     pending.push(...refsIn({ parameters: op.parameters, requestBody: op.requestBody }, new Set()));
   }
+  for (const [method, path, from, param] of ALIASED_OPERATIONS) {
+    const op = full.paths[from]?.[method];
+    if (!op) throw new Error(`${method.toUpperCase()} ${from} is not in Stripe's description`);
+    const pathParameter = { name: param, in: "path", required: true, schema: { type: "string", maxLength: 5000 }, style: "simple" };
+    (paths[path] ??= {})[method] = { ...op, parameters: [pathParameter, ...((op.parameters ?? []) as unknown[])] };
+    pending.push(...refsIn({ parameters: op.parameters, requestBody: op.requestBody }, new Set()));
+  }
   while (pending.length > 0) {
     const name = pending.pop() ?? "";
     if (keep.has(name)) continue;
@@ -107,6 +144,12 @@ export function extractStripeSubset(full: OpenApiDocument): OpenApiDocument {
   }
   const kept = Object.fromEntries([...keep].sort().map((name) => [name, prune(schemas[name], keep) as Json]));
   return { openapi: full.openapi, info: full.info, paths: prune(paths, keep) as OpenApiDocument["paths"], components: { schemas: kept } };
+}
+
+/** Where the full description has an operation of the copy: its own path, or the one an alias takes. */
+export function pathInFullDescription(method: string, template: string): string {
+  const alias = ALIASED_OPERATIONS.find(([m, path]) => m === method.toLowerCase() && path === template);
+  return alias ? alias[2] : template;
 }
 
 export const STRIPE_SUBSET_PATH = fileURLToPath(new URL("./stripe-subset.openapi.json", import.meta.url));

@@ -2,6 +2,7 @@ import Stripe from "stripe";
 import { z } from "zod";
 import { AppError } from "../../domain/errors.js";
 import type { PaymentsGateway } from "../../ports/payments.port.js";
+import * as connect from "./stripe-connect.js";
 import type { CheckoutSessionOut, OurRefund } from "../../domain/stripe-views.js";
 import { log } from "../../shared/logger.js";
 
@@ -42,6 +43,10 @@ export function stripeToAppError(err: unknown): unknown {
       details,
       cause: err,
     });
+  }
+  // A transfer the platform's available balance cannot cover (Stripe's documented code for it).
+  if (err.code === "balance_insufficient") {
+    return new AppError("payment/insufficient-funds", "The balance this payout draws on cannot cover it now.", { details, cause: err });
   }
   if (err.code === "charge_already_refunded") {
     return new AppError("payment/already-refunded", "This payment has already been refunded in full.", { details, cause: err });
@@ -91,7 +96,11 @@ export class StripePaymentsGateway implements PaymentsGateway {
           ],
           client_reference_id: input.bookingId,
           metadata,
-          payment_intent_data: { metadata, description: input.description },
+          payment_intent_data: {
+            metadata,
+            description: input.description,
+            ...(input.transferGroup === undefined ? {} : { transfer_group: input.transferGroup }),
+          },
           ...(input.customerEmail ? { customer_email: input.customerEmail } : {}),
           expires_at: Math.floor(input.expiresAt.getTime() / 1000),
           success_url: input.successUrl,
@@ -196,6 +205,34 @@ export class StripePaymentsGateway implements PaymentsGateway {
       }
       return out;
     });
+  }
+
+  async createConnectedAccount(input: Parameters<PaymentsGateway["createConnectedAccount"]>[0]) {
+    return this.mapped(() => connect.createConnectedAccount(this.stripe, input));
+  }
+
+  async retrieveConnectedAccount(accountId: string) {
+    return this.mapped(() => connect.retrieveConnectedAccount(this.stripe, accountId));
+  }
+
+  async createAccountLink(input: Parameters<PaymentsGateway["createAccountLink"]>[0]) {
+    return this.mapped(() => connect.createAccountLink(this.stripe, input));
+  }
+
+  async chargeOfPayment(paymentIntentId: string) {
+    return this.mapped(() => connect.chargeOfPayment(this.stripe, paymentIntentId));
+  }
+
+  async createTransfer(input: Parameters<PaymentsGateway["createTransfer"]>[0]) {
+    return this.mapped(() => connect.createTransfer(this.stripe, input));
+  }
+
+  async createTransferReversal(input: Parameters<PaymentsGateway["createTransferReversal"]>[0]) {
+    return this.mapped(() => connect.createTransferReversal(this.stripe, input));
+  }
+
+  async listTransfers(transferGroup: string) {
+    return this.mapped(() => connect.listTransfers(this.stripe, transferGroup));
   }
 
   private async mapped<T>(work: () => Promise<T>): Promise<T> {
