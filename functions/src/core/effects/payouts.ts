@@ -169,7 +169,7 @@ async function reverse(
         });
         reversed += take;
       } catch (err) {
-        if (errorCodeOf(err) !== "payments/insufficient-funds") throw err;
+        if (errorCodeOf(err) !== "payment/insufficient-funds") throw err;
         asDebt = true;
       }
     }
