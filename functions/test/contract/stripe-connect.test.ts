@@ -259,7 +259,15 @@ describe("transfers of a coach's share", () => {
     const err = await failure(() => gateway.createTransfer(transferInput(fresh, charge, 5_100, "payout-fresh")));
     expect(err.code).toBe("payment/account-not-ready");
     expect(err.details).toMatchObject({ accountId: fresh });
-    expect(fake.requests.find((r) => r.path === "/v1/transfers" && r.method === "POST")?.refusal).toBeNull();
+    // The stand-in refuses it as Stripe does, with no code (Stripe's is not known): the gateway read the account back.
+    const refused = fake.requests.find((r) => r.path === "/v1/transfers" && r.method === "POST");
+    expect(refused?.status).toBe(400);
+    expect((refused?.answer as { error: Record<string, unknown> }).error).toMatchObject({
+      type: "invalid_request_error",
+      param: "destination",
+    });
+    expect((refused?.answer as { error: Record<string, unknown> }).error).not.toHaveProperty("code");
+    expect(fake.requests.some((r) => r.method === "GET" && r.path === `/v1/accounts/${fresh}`)).toBe(true);
     const later = await coachAccount("c-2");
     fake.disablePayouts(later, "requirements.past_due", { transfers: "inactive" });
     expect(await failure(() => gateway.createTransfer(transferInput(later, charge, 5_100, "payout-disabled")))).toMatchObject({
