@@ -48,6 +48,8 @@ import {
   SetNotificationPreferencesInputSchema,
 } from "../features/notifications/notifications.schemas.js";
 import type { getNotificationPreferences, setNotificationPreferences } from "../features/notifications/notifications.service.js";
+import { StartPayoutOnboardingInputSchema } from "../features/payouts/payouts.schemas.js";
+import type { startPayoutOnboarding } from "../features/payouts/payouts.service.js";
 import { PersonalDataInputSchema } from "../features/personal-data/personal-data.schemas.js";
 import { ReconcileBookingInputSchema } from "../features/reconciliation/reconciliation.schemas.js";
 import type { BookingReconciliation } from "../features/reconciliation/reconciliation.service.js";
@@ -164,6 +166,11 @@ export function coachifyClient(transport: Transport) {
       transport,
       "setNotificationPreferences",
       SetNotificationPreferencesInputSchema,
+    ),
+    startPayoutOnboarding: method<typeof StartPayoutOnboardingInputSchema, Answer<typeof startPayoutOnboarding>>(
+      transport,
+      "startPayoutOnboarding",
+      StartPayoutOnboardingInputSchema,
     ),
     exportMyData: method<typeof PersonalDataInputSchema, Answer<typeof exportMyData>>(transport, "exportMyData", PersonalDataInputSchema),
     deleteMyAccount: method<typeof PersonalDataInputSchema, Answer<typeof deleteMyAccount>>(

@@ -63,6 +63,8 @@ export const AUTHORIZATION_MATRIX: Record<CallableName, Expected> = {
   // One's own preferences: anyone signed in, about themselves only (there is no uid to name).
   getNotificationPreferences: row(U, "ok", "ok", "ok", "ok", "ok"),
   setNotificationPreferences: row(U, "ok", "ok", "ok", "ok", "ok"),
+  // A coach's own payout account: anyone else has no coach profile.
+  startPayoutOnboarding: row(U, N, N, "ok", "ok", N),
   // The coach has live bookings in the organization: another account is refused (#17), not for who they are.
   connectCalcomAccount: row(U, "ok", "ok", "failed-precondition", "ok", "ok"),
   // About the student: their own, or an admin's; anyone else naming them is refused.
@@ -198,6 +200,7 @@ describe("who may call what", () => {
       case "reconcileBooking":
         return { bookingId: booking.id, dryRun: true };
       case "getNotificationPreferences":
+      case "startPayoutOnboarding":
         return null;
       case "setNotificationPreferences":
         return { channels: { reminder: { push: false } }, timeZone: "Europe/Paris" };

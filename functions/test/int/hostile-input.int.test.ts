@@ -41,6 +41,7 @@ import {
   GetNotificationPreferencesInputSchema,
   SetNotificationPreferencesInputSchema,
 } from "../../src/features/notifications/notifications.schemas.js";
+import { StartPayoutOnboardingInputSchema } from "../../src/features/payouts/payouts.schemas.js";
 import { ensureAuthUsers, invoke, useStandInsForDeployedCode, type CallableName, type Caller } from "../helpers/callables.js";
 import { testDependencies } from "../helpers/deps.js";
 import { clearDatabase, databaseFingerprint } from "../helpers/fingerprint.js";
@@ -80,6 +81,7 @@ const SCHEMAS: Record<Exclude<CallableName, "getHealth">, z.ZodType> = {
   completeBooking: CompleteBookingInputSchema,
   getNotificationPreferences: GetNotificationPreferencesInputSchema,
   setNotificationPreferences: SetNotificationPreferencesInputSchema,
+  startPayoutOnboarding: StartPayoutOnboardingInputSchema,
   exportMyData: PersonalDataInputSchema,
   deleteMyAccount: PersonalDataInputSchema,
 };

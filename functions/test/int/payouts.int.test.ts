@@ -44,7 +44,11 @@ describe("payouts", () => {
   it("a coach onboards: account link, account.updated, payouts enabled", async () => {
     const s = await confirmedBooking(standIns);
     const accountId = await onboard(s);
-    expect((await coachDoc(s.coachId).get()).data()?.payoutAccount).toMatchObject({ accountId, payoutsEnabled: true, transfersActive: true });
+    expect((await coachDoc(s.coachId).get()).data()?.payoutAccount).toMatchObject({
+      accountId,
+      payoutsEnabled: true,
+      transfersActive: true,
+    });
     // A second call gives a fresh link to the same account.
     expect((await startPayoutOnboarding(s.coach, s.deps)).accountId).toBe(accountId);
   });
@@ -108,13 +112,44 @@ describe("payouts", () => {
       const b = (await tx.get(bookingDoc(first.bookingId))).data();
       if (!b) throw new Error("missing");
       const { patchBooking } = await import("../../src/core/bookings.repository.js");
-      patchBooking(tx, first.bookingId, b, { refundsOwed: [{ key: "admin-goodwill", amountCents: 2_000, refundedCents: 0, cause: "admin" }] }, first.clock.now);
+      patchBooking(
+        tx,
+        first.bookingId,
+        b,
+        { refundsOwed: [{ key: "admin-goodwill", amountCents: 2_000, refundedCents: 0, cause: "admin" }] },
+        first.clock.now,
+      );
     });
     const { runBookingEffects } = await import("../../src/core/effects/runner.js");
     await runBookingEffects(first.bookingId, first.deps);
     expect((await storedBooking(first.bookingId)).refundedCents).toBe(2_000);
     expect(await runPayouts(first.bookingId, first.deps)).toMatchObject({ reversed: 0, debt: 1_700 });
     expect((await coachDebtDoc(first.coachId).get()).get("cents.eur")).toBe(1_700);
-    void accountId;
+    expect(standIns.stripe.connectedBalance(accountId, "eur")).toBe(0);
+
+    // The coach's next session: its 51.00 pays the 17.00 owed first, the rest is transferred.
+    const { createBooking } = await import("../../src/features/bookings/bookings.service.js");
+    const { payAndConfirm } = await import("../helpers/in-process.js");
+    first.clock.now = new Date();
+    const { bookingId } = await createBooking(
+      {
+        coachId: first.coachId,
+        eventTypeId: first.eventTypeId,
+        offeringId: "sixty",
+        userId: first.studentId,
+        startTime: "2030-01-14T09:00:00.000Z",
+        endTime: "2030-01-14T10:00:00.000Z",
+      },
+      first.student,
+      first.deps,
+    );
+    await payAndConfirm(bookingId, standIns.stripe, first.deps);
+    const secondEnd = Date.parse("2030-01-14T10:00:00.000Z");
+    first.clock.now = new Date(secondEnd + 25 * HOUR);
+    await completeSession(bookingId, first.deps);
+    first.clock.now = new Date(secondEnd + 80 * HOUR);
+    expect(await runPayouts(bookingId, first.deps)).toMatchObject({ transferred: 3_400, netted: 1_700 });
+    expect((await coachDebtDoc(first.coachId).get()).get("cents.eur")).toBe(0);
+    expect(await runPayouts(bookingId, first.deps)).toMatchObject({ transferred: 0, netted: 0 });
   });
 });

@@ -159,6 +159,8 @@ export async function createBooking(
           successUrl: `${deps.config.appUrl}/bookings/${bookingId}?checkout=success`,
           cancelUrl: `${deps.config.appUrl}/bookings/${bookingId}?checkout=cancelled`,
           idempotencyKey: `booking-${bookingId}-checkout`,
+          // Every payment of a booking is grouped under it, for the transfers to its coach.
+          transferGroup: bookingId,
         }))(),
     ]);
   } catch (err) {

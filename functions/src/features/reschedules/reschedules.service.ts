@@ -181,6 +181,7 @@ async function startDifferenceCheckout(bookingId: string, booking: Booking, deps
       successUrl: `${deps.config.appUrl}/bookings/${bookingId}?reschedule=success`,
       cancelUrl: `${deps.config.appUrl}/bookings/${bookingId}?reschedule=cancelled`,
       idempotencyKey: `booking-${bookingId}-reschedule-${r.id}-checkout`,
+      transferGroup: bookingId,
     });
   } catch (err) {
     const now = deps.now();
