@@ -50,6 +50,18 @@ function fullCoach(): Coach {
     },
     schedulingLimits: { bookingWindowDays: 30, studentCutoffMinutes: 180, maxUnpaidHoldsPerCoach: 7, slotIntervalMinutes: 25 },
     eventTypeSyncError: { code: "calcom/private-sync-failure", message: "private sync message for ada@example.com" },
+    platformFee: { basisPoints: 1_234, fixedCents: { eur: 77_123 } },
+    payoutAccount: {
+      accountId: "acct_privateAda",
+      detailsSubmitted: true,
+      chargesEnabled: true,
+      payoutsEnabled: true,
+      transfersActive: true,
+      requirementsDue: ["private.requirement.due"],
+      disabledReason: "private-disabled-reason",
+      eventCreated: 918_555,
+      updatedAt: "2030-01-03T04:05:06.000Z",
+    },
     profile: {
       headline: "Yoga for runners",
       bio: "Twenty years on the mat.",
@@ -99,9 +111,19 @@ describe("projectPublicCoach: no private data", () => {
     // The private values, read from the fixture itself (each leaf of each private field), plus the
     // draft offering's and the buffers' and holds' settings that students are not shown.
     const privateCoach = Object.fromEntries(Object.entries(coach).filter(([k]) => !PUBLIC_SOURCES.includes(k)));
-    const privateLeaves = walk(privateCoach).leaves.filter((v) => v !== null);
+    // Yes/no values name nothing (payoutsReady is a public yes/no derived from the payout account).
+    const privateLeaves = walk(privateCoach).leaves.filter((v) => v !== null && typeof v !== "boolean");
     expect(privateLeaves).toEqual(
-      expect.arrayContaining([918_273, 827_364, "connected", "07:13", "admin-private-uid-1", "private sync message for ada@example.com"]),
+      expect.arrayContaining([
+        918_273,
+        827_364,
+        "connected",
+        "07:13",
+        "admin-private-uid-1",
+        "private sync message for ada@example.com",
+        "acct_privateAda",
+        77_123,
+      ]),
     );
     privateLeaves.push("Draft offer", 37, 7, 25);
     for (const secret of privateLeaves) {

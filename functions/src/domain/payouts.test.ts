@@ -105,6 +105,7 @@ describe("fee parameters", () => {
   it("reads percents as basis points and fixed fees per currency, refusing what is not", () => {
     expect(parseFeePercent("15")).toBe(1_500);
     expect(parseFeePercent("12.5")).toBe(1_250);
+    expect(parseFeePercent("")).toBe(0);
     expect(() => parseFeePercent("101")).toThrow(RangeError);
     expect(() => parseFeePercent("-1")).toThrow(RangeError);
     expect(Object.fromEntries(parseFixedFees("EUR:50, usd:30"))).toEqual({ eur: 50, usd: 30 });

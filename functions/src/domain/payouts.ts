@@ -28,9 +28,10 @@ export function feeFor(platform: FeeSchedule, coachOverride: FeeSchedule | undef
   return { basisPoints: schedule.basisPoints, fixedCents: schedule.fixedCents[currency.toLowerCase()] ?? 0 };
 }
 
-/** "15" or "12.5" (percent, at most two decimals) as basis points. */
+/** "15" or "12.5" (percent, at most two decimals) as basis points; empty: none. */
 export function parseFeePercent(text: string): number {
   const t = text.trim();
+  if (t === "") return 0;
   if (!/^\d{1,3}(\.\d{1,2})?$/.test(t)) throw new RangeError(`a fee percent is a number such as 15 or 12.5: "${text}" is not`);
   const bps = Math.round(Number(t) * 100);
   if (bps > 10_000) throw new RangeError(`a fee percent is at most 100: "${text}"`);

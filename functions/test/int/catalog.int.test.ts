@@ -281,11 +281,14 @@ describe("the public catalog", () => {
       "headline",
       "languages",
       "offerings",
+      "payoutsReady",
       "photoUrl",
       "priceFrom",
       "specialties",
       "timeZone",
     ]);
+    // Ada never set up payouts: bookable all the same, shown as not yet payable.
+    expect(ada.payoutsReady).toBe(false);
     for (const name of ["Hidden", "Banned", "Unsynced"]) {
       const out = await invoke("getCoach", { coachId: ids[name] }, student);
       expect(out.ok ? "ok" : out.code, name).toBe("not-found");
