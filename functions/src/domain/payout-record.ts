@@ -16,7 +16,6 @@ export const PayoutTransferSchema = z.object({
   reversedCents: CentsSchema,
   at: InstantSchema,
 });
-export type PayoutTransfer = z.output<typeof PayoutTransferSchema>;
 
 /** A booking's payouts to its coach: what went to them per payment, the fee recorded, and why the last run transferred nothing. */
 export const PayoutRecordSchema = z.object({
