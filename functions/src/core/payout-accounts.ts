@@ -1,17 +1,7 @@
 import type { Transaction } from "firebase-admin/firestore";
 import { PayoutAccountSchema, type PayoutAccount } from "../domain/payout-account.js";
+import type { ConnectedAccountOut } from "../domain/stripe-views.js";
 import { coachDoc, rawCoachDoc } from "../shared/firestore.js";
-
-/** What Stripe says of a connected account, in the fields the coach document keeps. */
-export interface AccountState {
-  accountId: string;
-  detailsSubmitted: boolean;
-  chargesEnabled: boolean;
-  payoutsEnabled: boolean;
-  transfersActive: boolean;
-  requirementsDue: string[];
-  disabledReason: string | null;
-}
 
 /**
  * Records a connected account's state on its coach, inside the caller's transaction: only for the
@@ -22,7 +12,7 @@ export interface AccountState {
 export async function recordPayoutAccountInTx(
   tx: Transaction,
   coachId: string,
-  state: AccountState,
+  state: ConnectedAccountOut,
   eventCreated: number,
   now: Date,
 ): Promise<"recorded" | "stale" | "not-theirs"> {

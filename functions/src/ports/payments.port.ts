@@ -1,18 +1,5 @@
 import type Stripe from "stripe";
-import type { CheckoutSessionOut, OurRefund } from "../domain/stripe-views.js";
-
-/** A coach's connected account (Stripe Connect, Express) as the core needs it. */
-export interface ConnectedAccountOut {
-  accountId: string;
-  chargesEnabled: boolean;
-  payoutsEnabled: boolean;
-  detailsSubmitted: boolean;
-  /** `capabilities.transfers === "active"`: only then does Stripe accept a transfer to it. */
-  transfersActive: boolean;
-  /** `requirements.currently_due` and `past_due`, without repeats. */
-  requirementsDue: string[];
-  disabledReason: string | null;
-}
+import type { CheckoutSessionOut, ConnectedAccountOut, OurRefund } from "../domain/stripe-views.js";
 
 /** A transfer from the platform to a connected account. */
 export interface TransferOut {

@@ -9,6 +9,7 @@ import { appendAudit } from "../../core/audit.js";
 import { readBooking } from "../../core/bookings.repository.js";
 import { recordDisputeInTx } from "../../core/effects/disputes.js";
 import { recordPayoutAccountInTx } from "../../core/payout-accounts.js";
+import { connectedAccountOf } from "../../domain/stripe-views.js";
 import { abandonRescheduleInTx, recordRescheduleProcessingInTx, recordReschedulePaymentInTx } from "../../core/effects/move-payments.js";
 
 /** The metadata keys we set ourselves on every Stripe object of a booking. */
@@ -135,22 +136,7 @@ export async function applyStripeEventInTx(tx: Transaction, event: Stripe.Event,
     const account = event.data.object;
     const coachId = z.looseObject({ coachId: z.string().min(1).max(128).optional() }).safeParse(account.metadata ?? {}).data?.coachId;
     if (coachId) {
-      const due = [...(account.requirements?.currently_due ?? []), ...(account.requirements?.past_due ?? [])];
-      detail = `payout-account-${await recordPayoutAccountInTx(
-        tx,
-        coachId,
-        {
-          accountId: account.id,
-          detailsSubmitted: account.details_submitted,
-          chargesEnabled: account.charges_enabled,
-          payoutsEnabled: account.payouts_enabled,
-          transfersActive: account.capabilities?.transfers === "active",
-          requirementsDue: [...new Set(due)],
-          disabledReason: account.requirements?.disabled_reason ?? null,
-        },
-        event.created,
-        now,
-      )}`;
+      detail = `payout-account-${await recordPayoutAccountInTx(tx, coachId, connectedAccountOf(account), event.created, now)}`;
       outcome = "processed";
     }
   } else if (event.type === "charge.dispute.created" || event.type === "charge.dispute.updated" || event.type === "charge.dispute.closed") {

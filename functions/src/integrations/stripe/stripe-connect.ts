@@ -1,7 +1,8 @@
 import Stripe from "stripe";
 import { z } from "zod";
 import { AppError } from "../../domain/errors.js";
-import type { ConnectedAccountOut, PaymentsGateway, TransferOut, TransferReversalOut } from "../../ports/payments.port.js";
+import { connectedAccountOf, type ConnectedAccountOut } from "../../domain/stripe-views.js";
+import type { PaymentsGateway, TransferOut, TransferReversalOut } from "../../ports/payments.port.js";
 
 /**
  * Stripe Connect for the payments gateway: coaches' Express accounts, onboarding links, transfers
@@ -12,22 +13,6 @@ import type { ConnectedAccountOut, PaymentsGateway, TransferOut, TransferReversa
  */
 
 const MetadataSchema = z.record(z.string(), z.string());
-
-const AccountAnswerSchema = z.looseObject({
-  id: z.string().min(1),
-  object: z.literal("account"),
-  charges_enabled: z.boolean(),
-  payouts_enabled: z.boolean(),
-  details_submitted: z.boolean(),
-  capabilities: z.looseObject({ transfers: z.string().optional() }).optional(),
-  requirements: z
-    .looseObject({
-      currently_due: z.array(z.string()).nullable(),
-      past_due: z.array(z.string()).nullable(),
-      disabled_reason: z.string().nullable(),
-    })
-    .optional(),
-});
 
 const AccountLinkAnswerSchema = z.looseObject({ object: z.literal("account_link"), url: z.url(), expires_at: z.int() });
 
@@ -59,19 +44,7 @@ const ChargeAnswerSchema = z.looseObject({ id: z.string().min(1), amount: z.int(
 
 const BalanceAnswerSchema = z.looseObject({ available: z.array(z.looseObject({ amount: z.int(), currency: z.string() })) });
 
-function accountOut(raw: unknown): ConnectedAccountOut {
-  const a = AccountAnswerSchema.parse(raw);
-  const due = [...(a.requirements?.currently_due ?? []), ...(a.requirements?.past_due ?? [])];
-  return {
-    accountId: a.id,
-    chargesEnabled: a.charges_enabled,
-    payoutsEnabled: a.payouts_enabled,
-    detailsSubmitted: a.details_submitted,
-    transfersActive: a.capabilities?.transfers === "active",
-    requirementsDue: [...new Set(due)],
-    disabledReason: a.requirements?.disabled_reason ?? null,
-  };
-}
+const accountOut = connectedAccountOf;
 
 function transferOut(raw: unknown): TransferOut {
   const t = TransferAnswerSchema.parse(raw);
