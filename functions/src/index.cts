@@ -43,6 +43,7 @@ const FUNCTIONS = {
   completeBooking: "./features/attendance/attendance.callables.js",
   completeSessions: "./features/attendance/attendance.schedules.js",
   startPayoutOnboarding: "./features/payouts/payouts.callables.js",
+  payOutSessions: "./features/payouts/payouts.schedules.js",
   getNotificationPreferences: "./features/notifications/notifications.callables.js",
   setNotificationPreferences: "./features/notifications/notifications.callables.js",
   onNotificationCreated: "./features/notifications/notifications.triggers.js",

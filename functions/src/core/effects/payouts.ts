@@ -1,11 +1,11 @@
-import { FieldValue } from "firebase-admin/firestore";
+import { FieldValue, Timestamp, type QueryDocumentSnapshot } from "firebase-admin/firestore";
 import type { Booking } from "../../domain/booking.js";
 import { AppError, errorCodeOf } from "../../domain/errors.js";
 import { PayoutRecordSchema, transferredByPayment, type PayoutRecord } from "../../domain/payout-record.js";
 import { keptCents, paymentsKept, payoutBlock, payoutReleaseAt } from "../../domain/payout-timing.js";
 import { feeFor, payoutSteps, shareByPayment, splitKept } from "../../domain/payouts.js";
 import type { Dependencies } from "../../ports/dependencies.js";
-import { coachDebtDoc, coachDoc, getDb } from "../../shared/firestore.js";
+import { bookingsCollection, coachDebtDoc, coachDoc, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import { appendAudit } from "../audit.js";
 import { patchBooking, readBooking, requireBooking } from "../bookings.repository.js";
@@ -207,4 +207,47 @@ async function recordFee(bookingId: string, deps: Dependencies): Promise<void> {
     if (record.feeCents === feeCents) return;
     patchBooking(tx, bookingId, current, { payout: { ...record, feeCents } }, deps.now());
   });
+}
+
+/** One sweep looks at up to SWEEP_PAGES × SWEEP_PAGE_SIZE settled sessions; the rest wait for the next run. */
+const SWEEP_PAGE_SIZE = 200;
+const SWEEP_PAGES = 25;
+/** Sessions that ended longer ago than this are left to reconciliation (their payouts are long done). */
+const SWEEP_WINDOW_DAYS = 60;
+
+/**
+ * Pays out every settled session whose hold is over (completed, no-show, or cancelled keeping
+ * money), ended within the sweep window: each run of runPayouts does only what is left, so a
+ * session paid out already costs a read. One booking's failure does not stop the others.
+ */
+export async function payOutDueSessions(deps: Dependencies): Promise<{ transferred: number; held: number; failed: number }> {
+  const now = deps.now();
+  const endedBefore = new Date(now.getTime() - deps.config.payoutHoldHours * 3_600_000);
+  const endedAfter = new Date(now.getTime() - SWEEP_WINDOW_DAYS * 24 * 3_600_000);
+  const counts = { transferred: 0, held: 0, failed: 0 };
+  let after: QueryDocumentSnapshot | undefined;
+  for (let page = 0; page < SWEEP_PAGES; page++) {
+    let query = bookingsCollection()
+      .where("status", "in", ["completed", "no-show", "cancelled"])
+      .where("endTime", "<=", Timestamp.fromDate(endedBefore))
+      .where("endTime", ">=", Timestamp.fromDate(endedAfter))
+      .orderBy("endTime")
+      .limit(SWEEP_PAGE_SIZE);
+    if (after) query = query.startAfter(after);
+    const due = await query.get();
+    for (const doc of due.docs) {
+      if (doc.data().charges.length === 0) continue;
+      try {
+        const run = await runPayouts(doc.id, deps);
+        if (run.transferred > 0) counts.transferred += 1;
+        if (run.heldBy !== null) counts.held += 1;
+      } catch (err) {
+        counts.failed += 1;
+        log.error("payouts.run-failed", { bookingId: doc.id, code: errorCodeOf(err) }, err);
+      }
+    }
+    if (due.docs.length < SWEEP_PAGE_SIZE) break;
+    after = due.docs.at(-1);
+  }
+  return counts;
 }

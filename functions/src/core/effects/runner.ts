@@ -8,6 +8,7 @@ import { refundCancellation, refundOwed } from "./refunds.js";
 import { absenceUnmirrored, mirrorAbsenceToCalcom } from "./calcom-absence.js";
 import { removeSessionAccess } from "../session-access.js";
 import { scheduleReminders } from "../reminders.js";
+import { runPayouts } from "./payouts.js";
 
 /** The Cal.com write a booking's state asks for, as a queue key naming its occurrence, or null. */
 export function calcomWriteKey(bookingId: string, booking: Booking): string | null {
@@ -101,4 +102,6 @@ export async function runBookingEffects(bookingId: string, deps: Dependencies, o
     await refundCancellation(bookingId, fresh, deps);
   } else if (fresh.refundsOwed.length > 0) await refundOwed(bookingId, fresh, deps);
   if (fresh.status === "confirmed") await scheduleReminders(bookingId, fresh, deps);
+  // A booking already paid out that keeps less now (a refund, a lost dispute): the coach's share follows at once.
+  if ((fresh.payout?.transfers.length ?? 0) > 0) await runPayouts(bookingId, deps);
 }
