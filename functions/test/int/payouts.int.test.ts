@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { completeSession } from "../../src/core/effects/attendance.js";
-import { runPayouts } from "../../src/core/effects/payouts.js";
+import { payOutDueSessions, runPayouts } from "../../src/core/effects/payouts.js";
 import { cancelBooking } from "../../src/features/cancellations/cancellations.service.js";
 import { startPayoutOnboarding } from "../../src/features/payouts/payouts.service.js";
 import { handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
@@ -123,7 +123,8 @@ describe("payouts", () => {
     const { runBookingEffects } = await import("../../src/core/effects/runner.js");
     await runBookingEffects(first.bookingId, first.deps);
     expect((await storedBooking(first.bookingId)).refundedCents).toBe(2_000);
-    expect(await runPayouts(first.bookingId, first.deps)).toMatchObject({ reversed: 0, debt: 1_700 });
+    // The booking's effects reversed it at once, as a debt: a later run has nothing left to do.
+    expect(await runPayouts(first.bookingId, first.deps)).toMatchObject({ reversed: 0, debt: 0 });
     expect((await coachDebtDoc(first.coachId).get()).get("cents.eur")).toBe(1_700);
     expect(standIns.stripe.connectedBalance(accountId, "eur")).toBe(0);
 
@@ -151,5 +152,40 @@ describe("payouts", () => {
     expect(await runPayouts(bookingId, first.deps)).toMatchObject({ transferred: 3_400, netted: 1_700 });
     expect((await coachDebtDoc(first.coachId).get()).get("cents.eur")).toBe(0);
     expect(await runPayouts(bookingId, first.deps)).toMatchObject({ transferred: 0, netted: 0 });
+  });
+
+  it("the sweep pays a completed session once its hold is over; a refund after payout is reversed by the booking's effects", async () => {
+    const s = await confirmedBooking(standIns, { price: { priceCents: 6_000, currency: "eur" } });
+    const accountId = await onboard(s);
+    const end = Date.parse((await storedBooking(s.bookingId)).endTime);
+    s.clock.now = new Date(end + 25 * HOUR);
+    await completeSession(s.bookingId, s.deps);
+    s.clock.now = new Date(end + 25 * HOUR + 47 * HOUR);
+    await payOutDueSessions(s.deps);
+    expect((await storedBooking(s.bookingId)).payout?.transfers ?? []).toEqual([]);
+    s.clock.now = new Date(end + 25 * HOUR + 48 * HOUR);
+    await payOutDueSessions(s.deps);
+    await payOutDueSessions(s.deps);
+    expect([...standIns.stripe.transfers.values()].filter((t) => t.destination === accountId).map((t) => t.amount)).toEqual([5_100]);
+
+    // An owed refund of 20.00 after payout: the coach's share falls by 17.00, reversed at once.
+    const { getDb, bookingDoc } = await import("../../src/shared/firestore.js");
+    const { patchBooking } = await import("../../src/core/bookings.repository.js");
+    await getDb().runTransaction(async (tx) => {
+      const b = (await tx.get(bookingDoc(s.bookingId))).data();
+      if (!b) throw new Error("missing");
+      patchBooking(
+        tx,
+        s.bookingId,
+        b,
+        { refundsOwed: [{ key: "goodwill", amountCents: 2_000, refundedCents: 0, cause: "admin" }] },
+        s.clock.now,
+      );
+    });
+    const { runBookingEffects } = await import("../../src/core/effects/runner.js");
+    await runBookingEffects(s.bookingId, s.deps);
+    const transfer = [...standIns.stripe.transfers.values()].find((t) => t.destination === accountId);
+    expect(transfer?.amount_reversed).toBe(1_700);
+    expect(standIns.stripe.connectedBalance(accountId, "eur")).toBe(3_400);
   });
 });
