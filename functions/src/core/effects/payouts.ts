@@ -1,139 +1,249 @@
-import { FieldValue, Timestamp, type QueryDocumentSnapshot } from "firebase-admin/firestore";
+import { FieldValue, Timestamp, type QueryDocumentSnapshot, type Transaction } from "firebase-admin/firestore";
 import type { Booking } from "../../domain/booking.js";
 import { AppError, errorCodeOf } from "../../domain/errors.js";
-import { PayoutRecordSchema, transferredByPayment, type PayoutRecord } from "../../domain/payout-record.js";
-import { keptCents, paymentsKept, payoutBlock, payoutReleaseAt } from "../../domain/payout-timing.js";
-import { feeFor, payoutSteps, shareByPayment, splitKept } from "../../domain/payouts.js";
+import {
+  payoutRecordOf,
+  transferredByPayment,
+  type PayoutRecord,
+  type PayoutTransfer,
+  type PendingPayout,
+} from "../../domain/payout-record.js";
+import { keptCents, paymentsKept, payoutBlock, payoutReleaseAt, type PayoutBlock } from "../../domain/payout-timing.js";
+import { feeFor, payoutSteps, shareByPayment, splitKept, type PlatformFee } from "../../domain/payouts.js";
 import type { Dependencies } from "../../ports/dependencies.js";
+import type { TransferOut } from "../../ports/payments.port.js";
 import { bookingsCollection, coachDebtDoc, coachDoc, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
 import { appendAudit } from "../audit.js";
 import { patchBooking, readBooking, requireBooking } from "../bookings.repository.js";
+import { writeLedgerEntry } from "../ledger.js";
 
-export type PayoutRun = { transferred: number; reversed: number; netted: number; debt: number; heldBy: string | null };
+export type PayoutRun = { transferred: number; reversed: number; netted: number; debt: number; heldBy: PayoutBlock | null };
 
 /**
  * Brings what a booking's coach received to their share of what the booking kept (payouts.ts):
  * reversals at once (a refund or a lost dispute after payout), transfers only once nothing blocks
  * them (payout-timing.ts). Each transfer names its payment's charge as source and the booking as
- * transfer group; each Stripe call has an idempotency key fixed by the booking's recorded state,
- * so a run that died after Stripe answered repeats the same call and gets the same object. What
- * the coach owes from a reversal their balance could not cover is taken from their next transfers.
+ * transfer group. Every Stripe call has an idempotency key fixed by the booking's recorded state
+ * (a transfer's is its intent, recorded before the call), so a run that died after Stripe
+ * answered repeats the same call and gets the same object. What the coach owes from a reversal
+ * their balance could not cover is taken from their next transfers.
  */
 export async function runPayouts(bookingId: string, deps: Dependencies): Promise<PayoutRun> {
   const out: PayoutRun = { transferred: 0, reversed: 0, netted: 0, debt: 0, heldBy: null };
-  const booking = await readBooking(bookingId);
-  if (!booking || booking.charges.length === 0) return out;
+  const first = await readBooking(bookingId);
+  if (!first || first.charges.length === 0) return out;
+  for (const intent of payoutRecordOf(first).pending) {
+    const done = await finishTransfer(bookingId, intent, deps);
+    out.transferred += done.transferred;
+    out.netted += done.netted;
+  }
+  const booking = await requireBooking(bookingId);
   const holdHours = deps.config.payoutHoldHours;
-  const record = booking.payout ?? PayoutRecordSchema.parse({});
+  const record = payoutRecordOf(booking);
   const settled = payoutReleaseAt(booking, holdHours) !== null;
   if (!settled && record.transfers.length === 0) return out;
-  const fee = booking.platformFee ?? feeFor(deps.config.platformFee, undefined, booking.currency);
-  const { coachCents } = splitKept(keptCents(booking), fee, booking.currency);
+  const { coachCents } = splitKept(keptCents(booking), feeOf(booking, deps), booking.currency);
   const due = shareByPayment(paymentsKept(booking), settled ? coachCents : 0);
   const coach = (await coachDoc(booking.coachId).get()).data();
-  const block = payoutBlock(booking, coach?.payoutAccount ?? null, deps.now(), holdHours);
+  const account = coach?.payoutAccount ?? null;
+  let block = payoutBlock(booking, account, deps.now(), holdHours);
   for (const step of payoutSteps(due, transferredByPayment(record))) {
     if (step.kind === "reverse") {
       const r = await reverse(bookingId, step.paymentIntentId, step.amountCents, deps);
       out.reversed += r.reversed;
       out.debt += r.debt;
-    } else if (block === null && coach?.payoutAccount) {
-      const t = await transfer(bookingId, step.paymentIntentId, step.amountCents, coach.payoutAccount.accountId, deps);
+    } else if (block === null && account) {
+      const intent = await recordIntent(bookingId, step.paymentIntentId, step.amountCents, account.accountId, deps);
+      const t = await finishTransfer(bookingId, intent, deps);
       out.transferred += t.transferred;
       out.netted += t.netted;
+      if (t.refused) block = "payouts-disabled";
     }
   }
   out.heldBy = block;
-  await recordFee(bookingId, deps);
+  await recordRun(bookingId, block, deps);
   return out;
 }
 
-function nextRecord(booking: Booking): PayoutRecord {
-  return booking.payout ?? PayoutRecordSchema.parse({});
+function feeOf(booking: Booking, deps: Dependencies): PlatformFee {
+  return booking.platformFee ?? feeFor(deps.config.platformFee, undefined, booking.currency);
 }
 
-/** Pays `amountCents` of one payment's share: first against the coach's debt in that currency, the rest by a Stripe transfer. */
-async function transfer(
+/** One part of a booking's payout, written in the transaction that changes its record: the audit line and the ledger entry. */
+interface PayoutEntry {
+  id: string;
+  kind: "transfer" | "transfer-reversal" | "coach-debt" | "platform-fee";
+  /** Signed, as the ledger counts it (statement.ts). */
+  amountCents: number;
+  stripeObjectId: string;
+  audit: Record<string, unknown>;
+}
+
+/** Writes a booking's new payout record with its entries, in one transaction. */
+function recordPayoutEntries(
+  tx: Transaction,
+  bookingId: string,
+  current: Booking,
+  record: PayoutRecord,
+  entries: readonly PayoutEntry[],
+  now: Date,
+): void {
+  patchBooking(tx, bookingId, current, { payout: record }, now);
+  for (const e of entries) {
+    appendAudit(tx, bookingId, `payout-${e.id}`, { type: `payout-${e.kind}`, ...e.audit, amountCents: e.amountCents }, now);
+    writeLedgerEntry(
+      tx,
+      bookingId,
+      e.id,
+      {
+        bookingId,
+        coachId: current.coachId,
+        kind: e.kind,
+        amountCents: e.amountCents,
+        currency: current.currency,
+        stripeObjectId: e.stripeObjectId,
+        cause: "payout",
+      },
+      now,
+    );
+  }
+}
+
+/**
+ * Records the intent to pay `amountCents` of one payment's share: first against the coach's debt
+ * in that currency (taken off it now), the rest to transfer. One transaction, before any call.
+ */
+async function recordIntent(
   bookingId: string,
   paymentIntentId: string,
   amountCents: number,
   destination: string,
   deps: Dependencies,
-): Promise<{ transferred: number; netted: number }> {
+): Promise<PendingPayout> {
   const now = deps.now();
-  const booking = await requireBooking(bookingId);
-  const k = nextRecord(booking).transfers.filter((t) => t.paymentIntentId === paymentIntentId).length;
-  // What the coach owes is settled first, in a transaction with the booking's record of it.
-  const netted = await getDb().runTransaction(async (tx) => {
+  return getDb().runTransaction(async (tx) => {
     const current = await requireBooking(bookingId, tx);
     const debtRef = coachDebtDoc(current.coachId);
     const owed = Number((await tx.get(debtRef)).get(`cents.${current.currency}`) ?? 0);
-    const take = Math.min(owed, amountCents);
-    if (take <= 0) return 0;
-    const record = nextRecord(current);
-    const transferId = `netted-${paymentIntentId}-${k}`;
-    if (record.transfers.some((t) => t.transferId === transferId)) return 0;
-    tx.set(debtRef, { cents: { [current.currency]: FieldValue.increment(-take) } }, { merge: true });
-    patchBooking(
-      tx,
-      bookingId,
-      current,
-      {
-        payout: {
-          ...record,
-          transfers: [...record.transfers, { transferId, paymentIntentId, amountCents: take, reversedCents: 0, at: now.toISOString() }],
-        },
-      },
-      now,
-    );
-    appendAudit(tx, bookingId, `payout-${transferId}`, { type: "payout-netted", paymentIntentId, amountCents: take }, now);
-    return take;
+    const record = payoutRecordOf(current);
+    const nettedCents = Math.max(0, Math.min(owed, amountCents));
+    const intent: PendingPayout = {
+      intentId: `${paymentIntentId}-p${record.intents}`,
+      paymentIntentId,
+      nettedCents,
+      transferCents: amountCents - nettedCents,
+      destination,
+      at: now.toISOString(),
+    };
+    if (nettedCents > 0) tx.set(debtRef, { cents: { [current.currency]: FieldValue.increment(-nettedCents) } }, { merge: true });
+    patchBooking(tx, bookingId, current, { payout: { ...record, intents: record.intents + 1, pending: [...record.pending, intent] } }, now);
+    return intent;
   });
-  const rest = amountCents - netted;
-  if (rest <= 0) return { transferred: 0, netted };
-  const payments = await deps.payments();
-  const charge = await payments.chargeOfPayment(paymentIntentId);
-  if (!charge) throw new AppError("upstream/unavailable", `The payment ${paymentIntentId} has no charge at Stripe yet.`);
-  const made = await payments.createTransfer({
-    amountCents: rest,
-    currency: booking.currency,
-    destination,
-    sourceTransaction: charge.chargeId,
-    transferGroup: bookingId,
-    metadata: { bookingId, paymentIntentId, coachId: booking.coachId },
-    idempotencyKey: `payout-${bookingId}-${paymentIntentId}-t${k}`,
+}
+
+/**
+ * Makes an intent's transfer (the same call each time: its intent id is the idempotency key) and
+ * moves the intent into the record: the netted part and the transfer. A transfer Stripe refuses
+ * (the account cannot take it) drops the intent and gives its netted part back to the debt.
+ */
+async function finishTransfer(
+  bookingId: string,
+  intent: PendingPayout,
+  deps: Dependencies,
+): Promise<{ transferred: number; netted: number; refused: boolean }> {
+  const booking = await requireBooking(bookingId);
+  let made: TransferOut | null = null;
+  if (intent.transferCents > 0) {
+    try {
+      const payments = await deps.payments();
+      const charge = await payments.chargeOfPayment(intent.paymentIntentId);
+      if (!charge) throw new AppError("upstream/unavailable", `The payment ${intent.paymentIntentId} has no charge at Stripe yet.`);
+      made = await payments.createTransfer({
+        amountCents: intent.transferCents,
+        currency: booking.currency,
+        destination: intent.destination,
+        sourceTransaction: charge.chargeId,
+        transferGroup: bookingId,
+        metadata: { bookingId, paymentIntentId: intent.paymentIntentId, coachId: booking.coachId, intentId: intent.intentId },
+        idempotencyKey: `payout-${bookingId}-${intent.intentId}`,
+      });
+    } catch (err) {
+      if (errorCodeOf(err) !== "payment/account-not-ready") throw err;
+      await dropIntent(bookingId, intent, deps);
+      log.warn("payout.refused", { bookingId, intentId: intent.intentId, code: errorCodeOf(err) });
+      return { transferred: 0, netted: 0, refused: true };
+    }
+  }
+  const now = deps.now();
+  const finished = await getDb().runTransaction(async (tx) => {
+    const current = await requireBooking(bookingId, tx);
+    const record = payoutRecordOf(current);
+    if (!record.pending.some((p) => p.intentId === intent.intentId)) return false;
+    const parts: PayoutTransfer[] = [];
+    const entries: PayoutEntry[] = [];
+    if (intent.nettedCents > 0) {
+      const id = `netted-${intent.intentId}`;
+      parts.push({
+        transferId: id,
+        paymentIntentId: intent.paymentIntentId,
+        amountCents: intent.nettedCents,
+        reversedCents: 0,
+        at: now.toISOString(),
+      });
+      entries.push({
+        id,
+        kind: "coach-debt",
+        amountCents: -intent.nettedCents,
+        stripeObjectId: id,
+        audit: { paymentIntentId: intent.paymentIntentId },
+      });
+    }
+    if (made) {
+      parts.push({
+        transferId: made.transferId,
+        paymentIntentId: intent.paymentIntentId,
+        amountCents: made.amountCents,
+        reversedCents: 0,
+        at: now.toISOString(),
+      });
+      entries.push({
+        id: made.transferId,
+        kind: "transfer",
+        amountCents: -made.amountCents,
+        stripeObjectId: made.transferId,
+        audit: { paymentIntentId: intent.paymentIntentId, destination: made.destination },
+      });
+    }
+    const next = {
+      ...record,
+      pending: record.pending.filter((p) => p.intentId !== intent.intentId),
+      transfers: [...record.transfers, ...parts],
+    };
+    recordPayoutEntries(tx, bookingId, current, next, entries, now);
+    return true;
   });
+  if (!finished) return { transferred: 0, netted: 0, refused: false };
+  if (made) log.info("payout.transferred", { bookingId, transferId: made.transferId, amountCents: made.amountCents });
+  return { transferred: made?.amountCents ?? 0, netted: intent.nettedCents, refused: false };
+}
+
+/** Forgets an intent Stripe refused, giving back to the coach's debt what it had taken from it. */
+async function dropIntent(bookingId: string, intent: PendingPayout, deps: Dependencies): Promise<void> {
   await getDb().runTransaction(async (tx) => {
     const current = await requireBooking(bookingId, tx);
-    const record = nextRecord(current);
-    if (record.transfers.some((t) => t.transferId === made.transferId)) return;
+    const record = payoutRecordOf(current);
+    if (!record.pending.some((p) => p.intentId === intent.intentId)) return;
+    if (intent.nettedCents > 0)
+      tx.set(coachDebtDoc(current.coachId), { cents: { [current.currency]: FieldValue.increment(intent.nettedCents) } }, { merge: true });
     patchBooking(
       tx,
       bookingId,
       current,
-      {
-        payout: {
-          ...record,
-          heldBy: null,
-          transfers: [
-            ...record.transfers,
-            { transferId: made.transferId, paymentIntentId, amountCents: made.amountCents, reversedCents: 0, at: now.toISOString() },
-          ],
-        },
-      },
-      now,
-    );
-    appendAudit(
-      tx,
-      bookingId,
-      `payout-${made.transferId}`,
-      { type: "payout-transferred", transferId: made.transferId, paymentIntentId, amountCents: made.amountCents },
-      now,
+      { payout: { ...record, pending: record.pending.filter((p) => p.intentId !== intent.intentId) } },
+      deps.now(),
     );
   });
-  log.info("payout.transferred", { bookingId, transferId: made.transferId, amountCents: made.amountCents });
-  return { transferred: made.amountCents, netted };
 }
 
 /**
@@ -151,61 +261,83 @@ async function reverse(
   let reversed = 0;
   let debt = 0;
   const booking = await requireBooking(bookingId);
-  const candidates = [...nextRecord(booking).transfers]
+  const candidates = [...payoutRecordOf(booking).transfers]
     .filter((t) => t.paymentIntentId === paymentIntentId && t.amountCents > t.reversedCents)
     .reverse();
   for (const t of candidates) {
     if (left <= 0) break;
     const take = Math.min(left, t.amountCents - t.reversedCents);
-    let asDebt = t.transferId.startsWith("netted-");
-    if (!asDebt) {
+    const id = `${t.transferId}-r${t.reversedCents}`;
+    let reversalId: string | null = null;
+    if (!t.transferId.startsWith("netted-")) {
       try {
         const payments = await deps.payments();
-        await payments.createTransferReversal({
+        const made = await payments.createTransferReversal({
           transferId: t.transferId,
           amountCents: take,
           metadata: { bookingId, paymentIntentId },
-          idempotencyKey: `payout-${bookingId}-${t.transferId}-r${t.reversedCents}`,
+          idempotencyKey: `payout-${bookingId}-${id}`,
         });
-        reversed += take;
+        reversalId = made.reversalId;
       } catch (err) {
         if (errorCodeOf(err) !== "payment/insufficient-funds") throw err;
-        asDebt = true;
       }
     }
-    if (asDebt) debt += take;
-    await getDb().runTransaction(async (tx) => {
+    const done = await getDb().runTransaction(async (tx) => {
       const current = await requireBooking(bookingId, tx);
-      const record = nextRecord(current);
+      const record = payoutRecordOf(current);
       const at = record.transfers.findIndex((x) => x.transferId === t.transferId);
       const recorded = record.transfers[at];
-      if (!recorded || recorded.reversedCents !== t.reversedCents) return;
-      if (asDebt) tx.set(coachDebtDoc(current.coachId), { cents: { [current.currency]: FieldValue.increment(take) } }, { merge: true });
+      if (!recorded || recorded.reversedCents !== t.reversedCents) return false;
+      if (reversalId === null)
+        tx.set(coachDebtDoc(current.coachId), { cents: { [current.currency]: FieldValue.increment(take) } }, { merge: true });
       const transfers = record.transfers.map((x, i) => (i === at ? { ...x, reversedCents: x.reversedCents + take } : x));
-      patchBooking(tx, bookingId, current, { payout: { ...record, transfers } }, deps.now());
-      appendAudit(
-        tx,
-        bookingId,
-        `payout-${t.transferId}-r${t.reversedCents}`,
-        { type: asDebt ? "payout-debt" : "payout-reversed", transferId: t.transferId, amountCents: take },
-        deps.now(),
-      );
+      const entry: PayoutEntry =
+        reversalId === null
+          ? { id: `debt-${id}`, kind: "coach-debt", amountCents: take, stripeObjectId: t.transferId, audit: { transferId: t.transferId } }
+          : {
+              id: reversalId,
+              kind: "transfer-reversal",
+              amountCents: take,
+              stripeObjectId: reversalId,
+              audit: { transferId: t.transferId },
+            };
+      recordPayoutEntries(tx, bookingId, current, { ...record, transfers }, [entry], deps.now());
+      return true;
     });
+    if (done) {
+      if (reversalId === null) debt += take;
+      else reversed += take;
+    }
     left -= take;
   }
   return { reversed, debt };
 }
 
-/** Records the platform's fee as it now stands on the booking (what was kept, split). */
-async function recordFee(bookingId: string, deps: Dependencies): Promise<void> {
+/**
+ * Records the platform's fee as it now stands on a settled booking (what was kept, split: a
+ * ledger entry for the change) and why the run transferred nothing, when something blocked it.
+ */
+async function recordRun(bookingId: string, block: PayoutBlock | null, deps: Dependencies): Promise<void> {
   await getDb().runTransaction(async (tx) => {
     const current = await requireBooking(bookingId, tx);
-    if (payoutReleaseAt(current, deps.config.payoutHoldHours) === null) return;
-    const fee = current.platformFee ?? feeFor(deps.config.platformFee, undefined, current.currency);
-    const { feeCents } = splitKept(keptCents(current), fee, current.currency);
-    const record = nextRecord(current);
-    if (record.feeCents === feeCents) return;
-    patchBooking(tx, bookingId, current, { payout: { ...record, feeCents } }, deps.now());
+    const record = payoutRecordOf(current);
+    const settled = payoutReleaseAt(current, deps.config.payoutHoldHours) !== null;
+    const feeCents = settled ? splitKept(keptCents(current), feeOf(current, deps), current.currency).feeCents : record.feeCents;
+    if (record.feeCents === feeCents && record.heldBy === block) return;
+    const entries: PayoutEntry[] = [];
+    if (feeCents !== record.feeCents) {
+      const id = `platform-fee-${record.feeEntries}`;
+      entries.push({ id, kind: "platform-fee", amountCents: record.feeCents - feeCents, stripeObjectId: id, audit: { feeCents } });
+    }
+    recordPayoutEntries(
+      tx,
+      bookingId,
+      current,
+      { ...record, feeCents, heldBy: block, feeEntries: record.feeEntries + entries.length },
+      entries,
+      deps.now(),
+    );
   });
 }
 
@@ -236,7 +368,10 @@ export async function payOutDueSessions(deps: Dependencies): Promise<{ transferr
     if (after) query = query.startAfter(after);
     const due = await query.get();
     for (const doc of due.docs) {
-      if (doc.data().charges.length === 0) continue;
+      const b = doc.data();
+      if (b.charges.length === 0) continue;
+      // Paid out with nothing left: a later refund or dispute reaches runPayouts through the booking's effects.
+      if (b.payout && b.payout.heldBy === null && b.payout.pending.length === 0 && b.payout.transfers.length > 0) continue;
       try {
         const run = await runPayouts(doc.id, deps);
         if (run.transferred > 0) counts.transferred += 1;
