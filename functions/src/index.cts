@@ -42,6 +42,7 @@ const FUNCTIONS = {
   resolveNoShow: "./features/attendance/attendance.callables.js",
   completeBooking: "./features/attendance/attendance.callables.js",
   completeSessions: "./features/attendance/attendance.schedules.js",
+  refundSession: "./features/cancellations/cancellations.callables.js",
   startPayoutOnboarding: "./features/payouts/payouts.callables.js",
   payOutSessions: "./features/payouts/payouts.schedules.js",
   getNotificationPreferences: "./features/notifications/notifications.callables.js",

@@ -110,15 +110,18 @@ export function statusOf(outcome: AttendanceOutcome): "completed" | "no-show" {
 }
 
 /**
- * Whether a coach's no-show has given the student everything back: nothing is left to refund
- * through Stripe (`throughStripe`: what each open obligation still owes there, lost disputes
- * having paid their part). The one rule for `no-show/refunded`.
+ * Whether a session that ended and owes the student everything (the coach did not come, or the
+ * session was refunded afterwards) has given it all back: nothing is left to refund through
+ * Stripe (`throughStripe`: what each open obligation still owes there, lost disputes having paid
+ * their part). The one rule for `no-show/refunded` and `completed/refunded`.
  */
-export function coachNoShowRefunded(
-  booking: { status: string; amountCents: number; attendance: Attendance | null },
+export function settledRefundedInFull(
+  booking: { status: string; amountCents: number; attendance: Attendance | null; sessionRefund: unknown },
   throughStripe: Iterable<number>,
 ): boolean {
-  if (booking.status !== "no-show" || booking.attendance?.outcome !== "coach-absent" || booking.amountCents === 0) return false;
+  if (booking.status !== "no-show" && booking.status !== "completed") return false;
+  const owesAll = (booking.status === "no-show" && booking.attendance?.outcome === "coach-absent") || booking.sessionRefund !== null;
+  if (!owesAll || booking.amountCents === 0) return false;
   for (const cents of throughStripe) if (cents > 0) return false;
   return true;
 }

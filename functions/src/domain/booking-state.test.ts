@@ -31,12 +31,13 @@ const EXPECTED_MOVES = new Set([
   "confirmed/paid -> no-show/paid",
   "confirmed/paid -> no-show/refunded",
   "no-show/paid -> no-show/refunded",
+  "completed/paid -> completed/refunded",
 ]);
 
 describe("booking state machine", () => {
-  it("has exactly nine states", () => {
+  it("has exactly ten states", () => {
     expect(ALL_PAIRS.filter(isBookingState).map(key).sort()).toEqual([...BOOKING_STATES].sort());
-    expect(BOOKING_STATES).toHaveLength(9);
+    expect(BOOKING_STATES).toHaveLength(10);
   });
 
   for (const from of ALL_PAIRS) {

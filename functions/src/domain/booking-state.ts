@@ -34,7 +34,8 @@ export const BOOKING_STATES: readonly StateKey[] = [
   "cancelled/refunded", // cancelled, money (all or part) went back
   "completed/paid", // the session took place (its grace period passed, or an admin said so)
   "no-show/paid", // the student did not come (the payment is kept), or the coach did not and the refund is under way
-  "no-show/refunded", // the coach did not come: the student's payment went back in full
+  "no-show/refunded", // the coach did not come, or the session was refunded afterwards: the student's payment went back in full
+  "completed/refunded", // the session took place, then its coach (or an admin) refunded it in full
 ];
 
 /**
@@ -51,8 +52,8 @@ const ALLOWED: Readonly<Record<StateKey, readonly StateKey[]>> = {
   // A refund made later (reconciliation, a coach's goodwill) after a no-refund cancellation.
   "cancelled/paid": ["cancelled/refunded"],
   "cancelled/refunded": [],
-  // A session that ended is settled: only a coach no-show's refund still moves money.
-  "completed/paid": [],
+  // A session that ended is settled: only a refund of all of it (a coach's no-show, `refundSession`) still moves money.
+  "completed/paid": ["completed/refunded"],
   "no-show/paid": ["no-show/refunded"],
   "no-show/refunded": [],
   // Pairs that are not states: nothing leads out of them.

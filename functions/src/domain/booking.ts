@@ -127,6 +127,15 @@ export function withEscalation(escalations: readonly Escalation[], escalation: E
   return [...escalations, escalation].slice(-MAX_ESCALATIONS);
 }
 
+/** Who refunded a session after it ended, and why: the student gets back everything, the coach's share is taken back. */
+export const SessionRefundSchema = z.object({
+  by: z.enum(["coach", "admin"]),
+  reason: z.string().max(500),
+  /** What it gave back (the obligation recorded in refundsOwed). */
+  refundCents: CentsSchema,
+  at: InstantSchema,
+});
+
 /**
  * `bookings/{bookingId}`. Field names are the brief's and clients rely on them. Instants are UTC
  * ISO strings here; the Firestore layer stores them as Timestamps.
@@ -219,6 +228,8 @@ export const BookingSchema = z
     payout: PayoutRecordSchema.nullable().default(null),
     /** Who came to the session, once either side reported a no-show or it ended (domain/attendance.ts). */
     attendance: AttendanceSchema.nullable().default(null),
+    /** A session that ended, refunded in full afterwards by its coach or an admin (`refundSession`). */
+    sessionRefund: SessionRefundSchema.nullable().default(null),
     createdAt: InstantSchema,
     updatedAt: InstantSchema,
   })
@@ -273,6 +284,11 @@ export function refundsOwedThroughStripe(booking: Pick<Booking, "refundsOwed" | 
     owed.set(o.key, open - paidByBank);
   }
   return owed;
+}
+
+/** What the student paid and has not had back, from us (done or owed) or from their bank (a lost dispute). */
+export function stillPaidCents(booking: Pick<Booking, "amountCents" | "refundedCents" | "refundsOwed" | "dispute" | "disputes">): number {
+  return booking.amountCents - booking.refundedCents - openRefundsOwedCents(booking.refundsOwed) - lostBeyondOwedCents(booking);
 }
 
 /** What lost disputes returned beyond the open refund obligations: it pays a later refund first. */

@@ -36,3 +36,4 @@ export function isoFromMs(ms: number): string {
 
 export const HOUR_MS = 3_600_000;
 export const MINUTE_MS = 60_000;
+export const DAY_MS = 24 * HOUR_MS;

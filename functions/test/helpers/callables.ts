@@ -5,7 +5,7 @@ import { connectCalcomAccount } from "../../src/features/calcom-accounts/calcom-
 import { completeBooking, markNoShow, resolveNoShow } from "../../src/features/attendance/attendance.callables.js";
 import { getAvailableSlots, syncAvailability } from "../../src/features/availability/availability.callables.js";
 import { confirmBooking, createBooking } from "../../src/features/bookings/bookings.callables.js";
-import { cancelBooking } from "../../src/features/cancellations/cancellations.callables.js";
+import { cancelBooking, refundSession } from "../../src/features/cancellations/cancellations.callables.js";
 import { getCoach, listCoaches, saveCoachProfile, setCoachListing } from "../../src/features/catalog/catalog.callables.js";
 import { getHealth } from "../../src/features/health/health.callables.js";
 import { saveSchedulingLimits } from "../../src/features/limits/limits.callables.js";
@@ -35,6 +35,7 @@ export const CALLABLES = {
   createBooking,
   confirmBooking,
   cancelBooking,
+  refundSession,
   rescheduleBooking,
   saveCancellationPolicy,
   quoteCancellation,

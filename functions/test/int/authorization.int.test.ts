@@ -55,6 +55,8 @@ export const AUTHORIZATION_MATRIX: Record<CallableName, Expected> = {
   cancelBooking: row(U, "ok", P, "ok", P, "ok"),
   rescheduleBooking: row(U, "ok", P, "ok", P, "ok"),
   coachStatement: row(U, P, P, "ok", P, "ok"),
+  // The booking's session has not ended: who may refund is checked first, then whether it ended.
+  refundSession: row(U, P, P, "failed-precondition", P, "failed-precondition"),
   // The booking's session has not started: who may mark is checked first, then the window.
   markNoShow: row(U, "failed-precondition", P, "failed-precondition", P, P),
   resolveNoShow: row(U, P, P, P, P, "failed-precondition"),
@@ -189,6 +191,8 @@ describe("who may call what", () => {
           newEndTime: slot.endTime,
           reason: `Moved by the ${role}`,
         };
+      case "refundSession":
+        return { bookingId: booking.id, reason: `Refunded by the ${role}` };
       case "coachStatement":
         return { from: "2029-01-01T00:00:00Z", to: "2029-12-31T00:00:00Z", coachId: ids.coach };
       case "markNoShow":

@@ -53,6 +53,7 @@ function aBooking(overrides: Partial<Booking> = {}): Booking {
     attendance: null,
     platformFee: null,
     payout: null,
+    sessionRefund: null,
     createdAt: "2026-11-24T08:00:00.000Z",
     updatedAt: "2026-11-24T08:00:00.000Z",
     ...overrides,

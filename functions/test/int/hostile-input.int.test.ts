@@ -6,7 +6,7 @@ import { GetAvailableSlotsInputSchema, SyncAvailabilityInputSchema } from "../..
 import { ConfirmBookingInputSchema, CreateBookingInputSchema } from "../../src/features/bookings/bookings.schemas.js";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { ConnectCalcomAccountInputSchema } from "../../src/features/calcom-accounts/calcom-accounts.schemas.js";
-import { CancelBookingInputSchema } from "../../src/features/cancellations/cancellations.schemas.js";
+import { CancelBookingInputSchema, RefundSessionInputSchema } from "../../src/features/cancellations/cancellations.schemas.js";
 import {
   GetCoachInputSchema,
   ListCoachesInputSchema,
@@ -70,6 +70,7 @@ const SCHEMAS: Record<Exclude<CallableName, "getHealth">, z.ZodType> = {
   createBooking: CreateBookingInputSchema,
   confirmBooking: ConfirmBookingInputSchema,
   cancelBooking: CancelBookingInputSchema,
+  refundSession: RefundSessionInputSchema,
   rescheduleBooking: RescheduleBookingInputSchema,
   saveCancellationPolicy: SaveCancellationPolicyInputSchema,
   quoteCancellation: QuoteCancellationInputSchema,

@@ -233,9 +233,9 @@ describe("coachStatement", () => {
     await cancelBooking({ bookingId: eur.bookingId, reason: "Ill" }, eur.student, s.deps);
     await runBookingEffects(eur.bookingId, s.deps);
     const statement = await coachStatement({ from: "2020-01-01T00:00:00.000Z", to: "2031-01-01T00:00:00.000Z" }, s.coach);
-    expect(statement.totals).toEqual([
-      { currency: "eur", capturedCents: 10_000, refundedCents: 5_000, disputedCents: 0, netCents: 5_000 },
-      { currency: "usd", capturedCents: 5_000, refundedCents: 0, disputedCents: 0, netCents: 5_000 },
+    expect(statement.totals).toMatchObject([
+      { currency: "eur", capturedCents: 10_000, refundedCents: 5_000, disputedCents: 0, netCents: 5_000, feesCents: 0, heldCents: 5_000 },
+      { currency: "usd", capturedCents: 5_000, refundedCents: 0, disputedCents: 0, netCents: 5_000, feesCents: 0, heldCents: 5_000 },
     ]);
     expect(statement.bookings.map((l) => [l.bookingId, l.currency, l.netCents]).sort()).toEqual(
       [
@@ -247,8 +247,9 @@ describe("coachStatement", () => {
       const ledger = await getDb().collection(`bookings/${line.bookingId}/ledger`).get();
       expect(ledger.docs.reduce((sum, d) => sum + Number(d.get("amountCents")), 0)).toBe(line.netCents);
     }
-    expect(statement.csv).toContain("TOTAL,eur,10000,5000,0,5000\n");
-    expect(statement.csv).toContain("TOTAL,usd,5000,0,0,5000\n");
+    // Not paid out yet: all of the coach's share is held, no fee recorded.
+    expect(statement.csv).toContain("TOTAL,eur,10000,5000,0,5000,0,5000,0,0,0,5000\n");
+    expect(statement.csv).toContain("TOTAL,usd,5000,0,0,5000,0,5000,0,0,0,5000\n");
   });
 
   it("refuses another coach and a student", async () => {

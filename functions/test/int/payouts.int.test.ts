@@ -3,42 +3,13 @@ import { completeSession } from "../../src/core/effects/attendance.js";
 import { payOutDueSessions, runPayouts } from "../../src/core/effects/payouts.js";
 import { cancelBooking } from "../../src/features/cancellations/cancellations.service.js";
 import { startPayoutOnboarding } from "../../src/features/payouts/payouts.service.js";
-import { handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
-import { stripeTestSignature } from "../../src/integrations/stripe/stripe-webhook.js";
-import type { Dependencies } from "../../src/ports/dependencies.js";
+import { HOUR, onboard as onboardCoach } from "../helpers/payouts.js";
 import { coachDebtDoc, coachDoc } from "../../src/shared/firestore.js";
 import { confirmedBooking, storedBooking, useStandIns, type ConfirmedBooking } from "../helpers/in-process.js";
-import type { FakeStripe } from "../stand-ins/fake-stripe.server.js";
 
 const standIns = useStandIns();
-const HOUR = 3_600_000;
-const SECRET = "whsec_test_x";
 
-/** Delivers the events the stand-in held, signed, through the real webhook handler. */
-async function deliverHeld(stripe: FakeStripe, deps: Dependencies): Promise<void> {
-  for (const e of stripe.takeHeldWebhooks()) {
-    const out = await handleStripeWebhook(
-      {
-        method: "POST",
-        rawBody: Buffer.from(e.rawBody),
-        header: (n: string) => (n.toLowerCase() === "stripe-signature" ? stripeTestSignature(e.rawBody, SECRET) : undefined),
-      } as never,
-      deps,
-    );
-    expect(out.status).toBe(200);
-  }
-}
-
-/** The coach of a confirmed booking onboards: the account link's page in the stand-in, then Stripe's account.updated. */
-async function onboard(s: ConfirmedBooking): Promise<string> {
-  const started = await startPayoutOnboarding(s.coach, s.deps);
-  expect(started.url).toContain(started.accountId);
-  expect(started.payoutsReady).toBe(false);
-  standIns.stripe.holdWebhooks();
-  standIns.stripe.completeOnboarding(started.accountId);
-  await deliverHeld(standIns.stripe, s.deps);
-  return started.accountId;
-}
+const onboard = (s: ConfirmedBooking) => onboardCoach(standIns.stripe, s);
 
 describe("payouts", () => {
   it("a coach onboards: account link, account.updated, payouts enabled", async () => {

@@ -2,7 +2,7 @@ import { Timestamp, type QueryDocumentSnapshot, type Transaction } from "firebas
 import {
   COACH_NO_SHOW_OBLIGATION,
   NO_ATTENDANCE,
-  coachNoShowRefunded,
+  settledRefundedInFull,
   completesAt,
   markAbsence,
   readMarks,
@@ -12,7 +12,7 @@ import {
   type AttendanceOutcome,
   type Marker,
 } from "../../domain/attendance.js";
-import { lostBeyondOwedCents, openRefundsOwedCents, refundsOwedThroughStripe, type Booking } from "../../domain/booking.js";
+import { refundsOwedThroughStripe, stillPaidCents, type Booking } from "../../domain/booking.js";
 import type { BookingState } from "../../domain/booking-state.js";
 import { AppError, errorCodeOf } from "../../domain/errors.js";
 import { epochMs } from "../../domain/time.js";
@@ -58,14 +58,14 @@ function decided(
   const status = statusOf(decision.outcome);
   if (decision.outcome !== "coach-absent") return { to: { status, paymentStatus: "paid" }, patch };
   // Everything the student paid and has not had back: from us, or from their bank (a lost dispute).
-  const owed = booking.amountCents - booking.refundedCents - openRefundsOwedCents(booking.refundsOwed) - lostBeyondOwedCents(booking);
+  const owed = stillPaidCents(booking);
   if (owed > 0)
     patch.refundsOwed = [
       ...booking.refundsOwed,
       { key: COACH_NO_SHOW_OBLIGATION, amountCents: owed, refundedCents: 0, cause: "coach-no-show" },
     ];
   const after = { ...booking, ...patch, status };
-  const refunded = coachNoShowRefunded(after, refundsOwedThroughStripe(after).values());
+  const refunded = settledRefundedInFull(after, refundsOwedThroughStripe(after).values());
   return { to: { status, paymentStatus: refunded ? "refunded" : "paid" }, patch };
 }
 

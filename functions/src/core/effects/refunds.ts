@@ -1,5 +1,5 @@
 import type { Transaction } from "firebase-admin/firestore";
-import { coachNoShowRefunded } from "../../domain/attendance.js";
+import { settledRefundedInFull } from "../../domain/attendance.js";
 import { disputeOpen, refundableCharges, refundsOwedThroughStripe, type Booking } from "../../domain/booking.js";
 import type { BookingState } from "../../domain/booking-state.js";
 import { AppError } from "../../domain/errors.js";
@@ -36,10 +36,10 @@ export function settleObligation(
   const refundsOwed = current.refundsOwed
     .map((o) => (o.key === key ? { ...o, refundedCents: o.refundedCents + cents } : o))
     .filter((o) => o.refundedCents < o.amountCents);
-  // A coach's no-show reads refunded once nothing is left to refund (whichever obligation was last).
+  // A coach's no-show or a session refunded afterwards reads refunded once nothing is left to refund (whichever obligation was last).
   const after = { ...current, refundsOwed };
-  return coachNoShowRefunded(after, refundsOwedThroughStripe(after).values())
-    ? { toState: { status: "no-show", paymentStatus: "refunded" }, patch: { refundsOwed } }
+  return settledRefundedInFull(after, refundsOwedThroughStripe(after).values())
+    ? { toState: { status: current.status, paymentStatus: "refunded" }, patch: { refundsOwed } }
     : { patch: { refundsOwed } };
 }
 /**
@@ -242,11 +242,11 @@ export async function refundOwed(bookingId: string, booking: Booking, deps: Depe
     if (!open || throughStripe <= 0) continue;
     await refundParts(bookingId, current, { key: open.key, amountCents: throughStripe, cause: open.cause }, deps);
   }
-  // A coach's no-show whose refund the bank made instead (a lost dispute): nothing is left to refund.
-  if (booking.status !== "no-show") return;
+  // A session owing everything back whose refund the bank made instead (a lost dispute): nothing is left to refund.
+  if (booking.status !== "no-show" && booking.status !== "completed") return;
   await getDb().runTransaction(async (tx) => {
     const current = await requireBooking(bookingId, tx);
-    if (current.paymentStatus === "paid" && coachNoShowRefunded(current, refundsOwedThroughStripe(current).values()))
-      writeBooking(tx, bookingId, current, { status: "no-show", paymentStatus: "refunded" }, {}, deps.now());
+    if (current.paymentStatus === "paid" && settledRefundedInFull(current, refundsOwedThroughStripe(current).values()))
+      writeBooking(tx, bookingId, current, { status: current.status, paymentStatus: "refunded" }, {}, deps.now());
   });
 }

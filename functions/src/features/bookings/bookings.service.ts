@@ -97,6 +97,7 @@ export async function createBooking(
     calcomAccount: null,
     attendance: null,
     payout: null,
+    sessionRefund: null,
     createdAt: nowIso,
     updatedAt: nowIso,
   };

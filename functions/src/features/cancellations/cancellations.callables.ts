@@ -17,3 +17,18 @@ export const cancelBooking = defineCallable({
     return { input: schemas.CancelBookingInputSchema, handler: (input, caller) => service.cancelBooking(input, caller, getDependencies()) };
   },
 });
+
+/** `refundSession`: the coach (or an admin) refunds a session that ended, in full; the coach's share is taken back. */
+export const refundSession = defineCallable({
+  name: "refundSession",
+  auth: "required",
+  replayProtected: true,
+  load: async () => {
+    const [schemas, service, { getDependencies }] = await Promise.all([
+      import("./cancellations.schemas.js"),
+      import("./cancellations.service.js"),
+      import("../../composition-root.js"),
+    ]);
+    return { input: schemas.RefundSessionInputSchema, handler: (input, caller) => service.refundSession(input, caller, getDependencies()) };
+  },
+});

@@ -12,3 +12,9 @@ export const CancelBookingInputSchema = z.object({
   expectedRefundCents: CentsSchema.optional(),
 });
 export type CancelBookingInput = z.output<typeof CancelBookingInputSchema>;
+
+export const RefundSessionInputSchema = z.object({
+  bookingId: z.string().min(1).max(128),
+  reason: z.string().trim().min(1, "give a reason: the student sees it").max(REASON_MAX_CHARS),
+});
+export type RefundSessionInput = z.output<typeof RefundSessionInputSchema>;
