@@ -149,6 +149,8 @@ export interface DemoResult {
   money: { capturedCents: number; refundedCents: number; currency: string };
   /** Where the story's emails can be read, and how many of them carried the booking's calendar file. */
   mail: { viewer: string; withCalendarFile: number };
+  /** The paid session that ended: what its coach was transferred, and what was taken back when they refunded it. */
+  payout: { feeCents: number; transferredCents: number; reversedCents: number };
 }
 
 /**
@@ -161,6 +163,7 @@ export async function runDemo(e: Endpoints, log: Log = console.log): Promise<Dem
   const states: DemoResult["states"] = [];
   const money = { capturedCents: 0, refundedCents: 0, currency: "eur" };
   const mail = { viewer: e.mailViewer, withCalendarFile: 0 };
+  const payout = { feeCents: 0, transferredCents: 0, reversedCents: 0 };
   try {
     const { student } = await seedDemo(e, log);
     const coachId = (await signIn(e, DEMO_COACH_EMAIL)).uid;
@@ -297,26 +300,61 @@ export async function runDemo(e: Endpoints, log: Log = console.log): Promise<Dem
     check(emails.length === 6, `one email per side for the booking, the move and the cancellation (got ${emails.length})`);
     log(`12. Each side was emailed the booking, the move and the cancellation, each with its calendar file: read them at ${e.mailViewer}`);
     for (const m of emails) log(`      to ${m.to.join(", ")}: ${m.subject}`);
-    await sessionThatEnds(e, { coachId, student, log, record });
-    return { ok: true, states, money, mail };
+    await sessionThatEnds(e, { coachId, student, log, record, payout });
+    return { ok: true, states, money, mail, payout };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     log(`✗ the demo stopped: ${message}`);
-    return { ok: false, error: message, states, money, mail };
+    return { ok: false, error: message, states, money, mail, payout };
   }
 }
 
+/** The part of a booking's payout record the demo reads. */
+interface PayoutDoc {
+  feeCents: number;
+  transfers: { transferId: string; amountCents: number; reversedCents: number }[];
+}
+
 /**
- * A session that takes place and ends: the coach opens a window that starts in a minute or two
- * with no notice and a free 5-minute check-in, the student books its first slot (free: confirmed at
- * once), the session starts, and an admin completes it without waiting for the grace period.
+ * The coach sets up payouts: startPayoutOnboarding's link opens the stand-in's onboarding page
+ * (real Stripe: the coach fills in Stripe's forms), Stripe's account.updated reaches stripeWebhook.
+ */
+async function coachOnboards(e: Endpoints, coach: User, log: Log): Promise<void> {
+  const started = await call<{ accountId: string; url: string }>(e, "startPayoutOnboarding", {}, coach);
+  const page = await fetch(started.url, { redirect: "manual" });
+  check(page.status === 302, `the stand-in's onboarding page sends the coach back (got ${page.status})`);
+  await waitUntil(
+    "Stripe's account.updated to enable the coach's payouts",
+    async () => {
+      const doc = await readDoc(e, `coaches/${coach.uid}`, coach);
+      const account = doc?.payoutAccount as { payoutsEnabled?: boolean } | undefined;
+      return account?.payoutsEnabled === true ? true : undefined;
+    },
+    log,
+  );
+  log(`13. The coach sets up payouts: Stripe Express account ${started.accountId}, onboarded; Stripe's account.updated enabled payouts.`);
+}
+
+/**
+ * A session that takes place, ends and is paid out: the coach onboards, opens a window that starts
+ * in a minute or two with no notice and a 10.00 EUR 5-minute check-in; the student books and pays
+ * its first slot; the session starts; an admin completes it without waiting for the grace period
+ * and pays the coach out (the local run's hold is 0 h); then the coach refunds it, which reverses
+ * their transfer.
  */
 async function sessionThatEnds(
   e: Endpoints,
-  ctx: { coachId: string; student: User; log: Log; record: (step: string, id: string) => Promise<BookingDoc> },
+  ctx: {
+    coachId: string;
+    student: User;
+    log: Log;
+    record: (step: string, id: string) => Promise<BookingDoc>;
+    payout: DemoResult["payout"];
+  },
 ): Promise<void> {
   const { coachId, student, log, record } = ctx;
   const coach = await signIn(e, DEMO_COACH_EMAIL);
+  await coachOnboards(e, coach, log);
   // A window from the next whole minute (plus one), in UTC, on today's weekday.
   const opens = new Date(Math.ceil((Date.now() + 60_000) / 60_000) * 60_000);
   const closes = new Date(
@@ -334,7 +372,7 @@ async function sessionThatEnds(
   await call(
     e,
     "saveOffering",
-    { offering: { id: "check-in", title: "5 min check-in", durationMinutes: 5, priceCents: 0, currency: "eur" } },
+    { offering: { id: "check-in", title: "5 min check-in", durationMinutes: 5, priceCents: 1_000, currency: "eur" } },
     coach,
   );
   const eventTypeId = await waitUntil(
@@ -362,13 +400,15 @@ async function sessionThatEnds(
     { coachId, eventTypeId, offeringId: "check-in", userId: student.uid, startTime: first.start, endTime: first.end },
     student,
   );
+  const held = (await readDoc(e, `bookings/${bookingId}`, student)) as unknown as BookingDoc;
+  await payWithStandIn(e, held.stripeCheckoutSessionId ?? "");
   await waitUntil(
-    "the free check-in to be confirmed",
+    "the check-in to be confirmed",
     async () => ((await readDoc(e, `bookings/${bookingId}`, student))?.status === "confirmed" ? true : undefined),
     log,
   );
-  await record("free check-in confirmed", bookingId);
-  log(`13. The student books a free 5-minute check-in at ${first.start}; it is confirmed at once.`);
+  await record("check-in paid and confirmed", bookingId);
+  log(`14. The student books and pays a 10.00 EUR 5-minute check-in at ${first.start}; it is confirmed.`);
   await waitUntil(
     `the check-in to start (${first.start})`,
     () => Promise.resolve(Date.now() >= Date.parse(first.start) + 1_000 ? true : undefined),
@@ -379,7 +419,36 @@ async function sessionThatEnds(
   const done = await call<{ status: string; outcome: string }>(e, "completeBooking", { bookingId }, admin);
   check(done.status === "completed" && done.outcome === "attended", `the admin completes it (got ${done.status}, ${done.outcome})`);
   await record("session completed", bookingId);
-  log("14. The session has started; an admin completes it early (otherwise completeSessions does, 24 h after its end).");
+  log("15. The session has started; an admin completes it early (otherwise completeSessions does, 24 h after its end).");
+
+  const paid = await call<{ transferred: number; heldBy: string | null }>(e, "payOutBooking", { bookingId }, admin);
+  check(
+    paid.transferred === 850,
+    `after the hold (PAYOUT_HOLD_HOURS, 0 in the local run) the coach is transferred 8.50 of 10.00 at a 15 % fee (got ${paid.transferred}, held by ${paid.heldBy ?? "nothing"})`,
+  );
+  const payoutOf = async () => (await readDoc(e, `bookings/${bookingId}`, admin))?.payout as PayoutDoc | null | undefined;
+  const afterPayout = await payoutOf();
+  ctx.payout.feeCents = afterPayout?.feeCents ?? 0;
+  ctx.payout.transferredCents = (afterPayout?.transfers ?? []).reduce((sum, t) => sum + t.amountCents, 0);
+  check(ctx.payout.feeCents === 150, `the platform keeps 1.50 (got ${ctx.payout.feeCents})`);
+  log(
+    `16. An admin pays the coach out now (otherwise payOutSessions does within 15 minutes of the hold's end): 8.50 EUR to their Stripe account, the charge as source; the platform keeps 1.50.`,
+  );
+
+  await call(e, "refundSession", { bookingId, reason: "Demo: the call kept dropping" }, coach);
+  const reversed = await waitUntil(
+    "the refund and the reversal of the coach's transfer",
+    async () => {
+      const b = (await readDoc(e, `bookings/${bookingId}`, admin)) as (BookingDoc & { payout?: PayoutDoc }) | null;
+      const back = (b?.payout?.transfers ?? []).reduce((sum, t) => sum + t.reversedCents, 0);
+      return b?.paymentStatus === "refunded" && back === 850 ? b : undefined;
+    },
+    log,
+  );
+  ctx.payout.reversedCents = 850;
+  await record("refunded by the coach", bookingId);
+  check(reversed.refundedCents === 1_000, `the student gets 10.00 back (got ${reversed.refundedCents})`);
+  log("17. The coach refunds the session after it ended (refundSession): 10.00 EUR back to the student, the 8.50 transfer reversed.");
 }
 
 /** The closing table a person reads. */
@@ -393,6 +462,7 @@ export function summary(result: DemoResult): string {
     "",
     `money: captured ${eur(result.money.capturedCents)} EUR, refunded ${eur(result.money.refundedCents)} EUR, kept ${eur(result.money.capturedCents - result.money.refundedCents)} EUR`,
     `emails: ${result.mail.withCalendarFile} with calendar files; every email the backend sent is at ${result.mail.viewer}`,
+    `payout: the check-in's coach was transferred ${eur(result.payout.transferredCents)} EUR (fee ${eur(result.payout.feeCents)} EUR), ${eur(result.payout.reversedCents)} EUR reversed when they refunded it`,
     result.ok ? "demo: every step behaved as described" : `demo: FAILED (${result.error ?? "?"})`,
   ].join("\n");
 }

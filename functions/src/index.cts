@@ -45,6 +45,7 @@ const FUNCTIONS = {
   refundSession: "./features/cancellations/cancellations.callables.js",
   startPayoutOnboarding: "./features/payouts/payouts.callables.js",
   payOutSessions: "./features/payouts/payouts.schedules.js",
+  payOutBooking: "./features/payouts/payouts.callables.js",
   getNotificationPreferences: "./features/notifications/notifications.callables.js",
   setNotificationPreferences: "./features/notifications/notifications.callables.js",
   onNotificationCreated: "./features/notifications/notifications.triggers.js",

@@ -27,6 +27,9 @@ describe("payouts' timing", () => {
   it("releases a completed session at its settlement plus the hold, a late cancellation at its scheduled end plus the hold", () => {
     const decided = { ...base, attendance: { decidedAt: "2030-01-08T10:00:00.000Z" } } as never;
     expect(payoutReleaseAt(decided, 48)).toBe("2030-01-10T10:00:00.000Z");
+    // An admin's completion before the scheduled end: the hold runs from the completion.
+    const early = { ...base, attendance: { decidedAt: "2030-01-07T09:30:00.000Z" } } as never;
+    expect(payoutReleaseAt(early, 0)).toBe("2030-01-07T09:30:00.000Z");
     expect(payoutReleaseAt({ ...base, status: "cancelled" }, 48)).toBe("2030-01-09T10:00:00.000Z");
     const refunded = { ...base, status: "cancelled" as const, charges: [{ ...base.charges[0], refundedCents: 6_000 }] } as never;
     expect(payoutReleaseAt(refunded, 48)).toBeNull();

@@ -27,7 +27,8 @@ export function keptCents(booking: Pick<Booking, "charges" | "dispute" | "disput
 
 /**
  * When a booking's money may go to its coach, or null while it may not (the session has not
- * ended its course). A completed session or a no-show: once it was settled, plus the hold. A
+ * ended its course). A completed session or a no-show: once it was settled (completion), plus
+ * the hold. A
  * cancelled session that kept money (a student's late cancellation): its scheduled end plus the
  * hold, the rule we chose so that the coach is paid when the session would have been, and the
  * student's bank has had as long to dispute it.
@@ -38,8 +39,9 @@ export function payoutReleaseAt(
 ): string | null {
   const hold = holdHours * HOUR_MS;
   if (booking.status === "completed" || booking.status === "no-show") {
+    // Completion is the decision (at the grace period's end, or an admin's or a coach's earlier).
     const settledAt = booking.attendance?.decidedAt ?? booking.endTime;
-    return isoFromMs(Math.max(epochMs(settledAt), epochMs(booking.endTime)) + hold);
+    return isoFromMs(epochMs(settledAt) + hold);
   }
   if (booking.status === "cancelled" && keptCents(booking) > 0) return isoFromMs(epochMs(booking.endTime) + hold);
   return null;

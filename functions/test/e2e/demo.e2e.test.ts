@@ -30,6 +30,8 @@ describe("npm run demo", () => {
       "cancelled/refunded",
       "confirmed/paid",
       "completed/paid",
+      "completed/refunded",
     ]);
+    expect(result.payout).toEqual({ feeCents: 150, transferredCents: 850, reversedCents: 850 });
   }, 480_000);
 });

@@ -13,7 +13,7 @@ import { coachStatement, quoteCancellation, quoteReschedule, saveCancellationPol
 import { removeOffering, saveOffering } from "../../src/features/offerings/offerings.callables.js";
 import { deleteMyAccount, exportMyData } from "../../src/features/personal-data/personal-data.callables.js";
 import { getNotificationPreferences, setNotificationPreferences } from "../../src/features/notifications/notifications.callables.js";
-import { startPayoutOnboarding } from "../../src/features/payouts/payouts.callables.js";
+import { payOutBooking, startPayoutOnboarding } from "../../src/features/payouts/payouts.callables.js";
 import { reconcileBooking } from "../../src/features/reconciliation/reconciliation.callables.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.callables.js";
 import type { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
@@ -48,6 +48,7 @@ export const CALLABLES = {
   getNotificationPreferences,
   setNotificationPreferences,
   startPayoutOnboarding,
+  payOutBooking,
   exportMyData,
   // Last: the authorization matrix runs in this order, and a deletion ends the student's account.
   deleteMyAccount,

@@ -67,6 +67,7 @@ export const AUTHORIZATION_MATRIX: Record<CallableName, Expected> = {
   setNotificationPreferences: row(U, "ok", "ok", "ok", "ok", "ok"),
   // A coach's own payout account: anyone else has no coach profile.
   startPayoutOnboarding: row(U, N, N, "ok", "ok", N),
+  payOutBooking: row(U, P, P, P, P, "ok"),
   // The coach has live bookings in the organization: another account is refused (#17), not for who they are.
   connectCalcomAccount: row(U, "ok", "ok", "failed-precondition", "ok", "ok"),
   // About the student: their own, or an admin's; anyone else naming them is refused.
@@ -206,6 +207,8 @@ describe("who may call what", () => {
       case "getNotificationPreferences":
       case "startPayoutOnboarding":
         return null;
+      case "payOutBooking":
+        return { bookingId: booking.id };
       case "setNotificationPreferences":
         return { channels: { reminder: { push: false } }, timeZone: "Europe/Paris" };
       case "exportMyData":

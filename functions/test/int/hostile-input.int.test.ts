@@ -41,7 +41,7 @@ import {
   GetNotificationPreferencesInputSchema,
   SetNotificationPreferencesInputSchema,
 } from "../../src/features/notifications/notifications.schemas.js";
-import { StartPayoutOnboardingInputSchema } from "../../src/features/payouts/payouts.schemas.js";
+import { PayOutBookingInputSchema, StartPayoutOnboardingInputSchema } from "../../src/features/payouts/payouts.schemas.js";
 import { ensureAuthUsers, invoke, useStandInsForDeployedCode, type CallableName, type Caller } from "../helpers/callables.js";
 import { testDependencies } from "../helpers/deps.js";
 import { clearDatabase, databaseFingerprint } from "../helpers/fingerprint.js";
@@ -83,6 +83,7 @@ const SCHEMAS: Record<Exclude<CallableName, "getHealth">, z.ZodType> = {
   getNotificationPreferences: GetNotificationPreferencesInputSchema,
   setNotificationPreferences: SetNotificationPreferencesInputSchema,
   startPayoutOnboarding: StartPayoutOnboardingInputSchema,
+  payOutBooking: PayOutBookingInputSchema,
   exportMyData: PersonalDataInputSchema,
   deleteMyAccount: PersonalDataInputSchema,
 };

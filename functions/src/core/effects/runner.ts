@@ -9,6 +9,7 @@ import { absenceUnmirrored, mirrorAbsenceToCalcom } from "./calcom-absence.js";
 import { removeSessionAccess } from "../session-access.js";
 import { scheduleReminders } from "../reminders.js";
 import { runPayouts } from "./payouts.js";
+import { payoutReleaseAt } from "../../domain/payout-timing.js";
 
 /** The Cal.com write a booking's state asks for, as a queue key naming its occurrence, or null. */
 export function calcomWriteKey(bookingId: string, booking: Booking): string | null {
@@ -102,6 +103,8 @@ export async function runBookingEffects(bookingId: string, deps: Dependencies, o
     await refundCancellation(bookingId, fresh, deps);
   } else if (fresh.refundsOwed.length > 0) await refundOwed(bookingId, fresh, deps);
   if (fresh.status === "confirmed") await scheduleReminders(bookingId, fresh, deps);
-  // A booking already paid out that keeps less now (a refund, a lost dispute): the coach's share follows at once.
-  if ((fresh.payout?.transfers.length ?? 0) > 0) await runPayouts(bookingId, deps);
+  // A session settled: its fee is recorded and its hold starts (the sweep pays it after); one already
+  // paid out that keeps less now (a refund, a lost dispute): the coach's share follows at once.
+  if (payoutReleaseAt(fresh, deps.config.payoutHoldHours) !== null || (fresh.payout?.transfers.length ?? 0) > 0)
+    await runPayouts(bookingId, deps);
 }

@@ -1,9 +1,11 @@
+import { STRIPE_SECRET_KEY } from "../../config/params.js";
 import { defineCallable } from "../../shared/callable.js";
 
 /** `startPayoutOnboarding`: the coach's Stripe Express account (made once) and a fresh link to Stripe's onboarding. */
 export const startPayoutOnboarding = defineCallable({
   name: "startPayoutOnboarding",
   auth: "required",
+  options: { secrets: [STRIPE_SECRET_KEY] },
   load: async () => {
     const [schemas, service, { getDependencies }] = await Promise.all([
       import("./payouts.schemas.js"),
@@ -14,5 +16,20 @@ export const startPayoutOnboarding = defineCallable({
       input: schemas.StartPayoutOnboardingInputSchema,
       handler: (_input, caller) => service.startPayoutOnboarding(caller, getDependencies()),
     };
+  },
+});
+
+/** `payOutBooking`: an admin pays a booking's coach now what is due (the payOutSessions sweep would within 15 minutes). */
+export const payOutBooking = defineCallable({
+  name: "payOutBooking",
+  auth: "required",
+  options: { secrets: [STRIPE_SECRET_KEY] },
+  load: async () => {
+    const [schemas, service, { getDependencies }] = await Promise.all([
+      import("./payouts.schemas.js"),
+      import("./payouts.service.js"),
+      import("../../composition-root.js"),
+    ]);
+    return { input: schemas.PayOutBookingInputSchema, handler: (input, caller) => service.payOutBooking(input, caller, getDependencies()) };
   },
 });

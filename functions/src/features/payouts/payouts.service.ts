@@ -2,6 +2,9 @@ import { canBePaid } from "../../domain/payout-account.js";
 import { AppError } from "../../domain/errors.js";
 import type { Dependencies } from "../../ports/dependencies.js";
 import { recordPayoutAccountInTx } from "../../core/payout-accounts.js";
+import { readBooking } from "../../core/bookings.repository.js";
+import { runPayouts, type PayoutRun } from "../../core/effects/payouts.js";
+import type { PayOutBookingInput } from "./payouts.schemas.js";
 import { requireUid, type CallerContext } from "../../shared/callable.js";
 import { coachDoc, getDb } from "../../shared/firestore.js";
 import { log } from "../../shared/logger.js";
@@ -39,4 +42,21 @@ export async function startPayoutOnboarding(caller: CallerContext, deps: Depende
     returnUrl: `${base}?onboarding=return`,
   });
   return { accountId, url: link.url, expiresAt: link.expiresAt, payoutsReady: canBePaid(coach.payoutAccount) };
+}
+
+/**
+ * An admin's "pay out now": the booking's payouts run at once, under the same rules as the sweep
+ * (the hold, an open dispute or no-show claim, a coach Stripe cannot pay: `heldBy` says which).
+ */
+export async function payOutBooking(
+  input: PayOutBookingInput,
+  caller: CallerContext,
+  deps: Dependencies,
+): Promise<PayoutRun & { bookingId: string }> {
+  requireUid(caller);
+  if (!caller.isAdmin) throw new AppError("auth/permission-denied", "Only an admin can pay out a booking.");
+  if (!(await readBooking(input.bookingId))) throw new AppError("booking/not-found", "There is no booking with this id.");
+  const run = await runPayouts(input.bookingId, deps);
+  log.info("payouts.run-by-admin", { bookingId: input.bookingId, ...run });
+  return { bookingId: input.bookingId, ...run };
 }
