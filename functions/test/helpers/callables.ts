@@ -9,11 +9,17 @@ import { cancelBooking } from "../../src/features/cancellations/cancellations.ca
 import { getCoach, listCoaches, saveCoachProfile, setCoachListing } from "../../src/features/catalog/catalog.callables.js";
 import { getHealth } from "../../src/features/health/health.callables.js";
 import { saveSchedulingLimits } from "../../src/features/limits/limits.callables.js";
-import { coachStatement, quoteCancellation, quoteReschedule, saveCancellationPolicy } from "../../src/features/money/money.callables.js";
+import {
+  coachStatement,
+  platformStatement,
+  quoteCancellation,
+  quoteReschedule,
+  saveCancellationPolicy,
+} from "../../src/features/money/money.callables.js";
 import { removeOffering, saveOffering } from "../../src/features/offerings/offerings.callables.js";
 import { deleteMyAccount, exportMyData } from "../../src/features/personal-data/personal-data.callables.js";
 import { getNotificationPreferences, setNotificationPreferences } from "../../src/features/notifications/notifications.callables.js";
-import { startPayoutOnboarding } from "../../src/features/payouts/payouts.callables.js";
+import { setCoachPlatformFee, startPayoutOnboarding } from "../../src/features/payouts/payouts.callables.js";
 import { reconcileBooking } from "../../src/features/reconciliation/reconciliation.callables.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.callables.js";
 import type { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
@@ -40,6 +46,7 @@ export const CALLABLES = {
   quoteCancellation,
   quoteReschedule,
   coachStatement,
+  platformStatement,
   markNoShow,
   resolveNoShow,
   completeBooking,
@@ -47,6 +54,7 @@ export const CALLABLES = {
   getNotificationPreferences,
   setNotificationPreferences,
   startPayoutOnboarding,
+  setCoachPlatformFee,
   exportMyData,
   // Last: the authorization matrix runs in this order, and a deletion ends the student's account.
   deleteMyAccount,

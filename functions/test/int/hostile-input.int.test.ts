@@ -16,6 +16,7 @@ import {
 import { SaveSchedulingLimitsInputSchema } from "../../src/features/limits/limits.schemas.js";
 import {
   CoachStatementInputSchema,
+  PlatformStatementInputSchema,
   QuoteCancellationInputSchema,
   QuoteRescheduleInputSchema,
   SaveCancellationPolicyInputSchema,
@@ -41,7 +42,7 @@ import {
   GetNotificationPreferencesInputSchema,
   SetNotificationPreferencesInputSchema,
 } from "../../src/features/notifications/notifications.schemas.js";
-import { StartPayoutOnboardingInputSchema } from "../../src/features/payouts/payouts.schemas.js";
+import { SetCoachPlatformFeeInputSchema, StartPayoutOnboardingInputSchema } from "../../src/features/payouts/payouts.schemas.js";
 import { ensureAuthUsers, invoke, useStandInsForDeployedCode, type CallableName, type Caller } from "../helpers/callables.js";
 import { testDependencies } from "../helpers/deps.js";
 import { clearDatabase, databaseFingerprint } from "../helpers/fingerprint.js";
@@ -75,6 +76,7 @@ const SCHEMAS: Record<Exclude<CallableName, "getHealth">, z.ZodType> = {
   quoteCancellation: QuoteCancellationInputSchema,
   quoteReschedule: QuoteRescheduleInputSchema,
   coachStatement: CoachStatementInputSchema,
+  platformStatement: PlatformStatementInputSchema,
   reconcileBooking: ReconcileBookingInputSchema,
   markNoShow: MarkNoShowInputSchema,
   resolveNoShow: ResolveNoShowInputSchema,
@@ -82,6 +84,7 @@ const SCHEMAS: Record<Exclude<CallableName, "getHealth">, z.ZodType> = {
   getNotificationPreferences: GetNotificationPreferencesInputSchema,
   setNotificationPreferences: SetNotificationPreferencesInputSchema,
   startPayoutOnboarding: StartPayoutOnboardingInputSchema,
+  setCoachPlatformFee: SetCoachPlatformFeeInputSchema,
   exportMyData: PersonalDataInputSchema,
   deleteMyAccount: PersonalDataInputSchema,
 };

@@ -1,0 +1,45 @@
+import { expect } from "vitest";
+import { completeSession } from "../../src/core/effects/attendance.js";
+import { runPayouts } from "../../src/core/effects/payouts.js";
+import { startPayoutOnboarding } from "../../src/features/payouts/payouts.service.js";
+import { handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
+import { stripeTestSignature } from "../../src/integrations/stripe/stripe-webhook.js";
+import type { Dependencies } from "../../src/ports/dependencies.js";
+import type { FakeStripe } from "../stand-ins/fake-stripe.server.js";
+import { storedBooking, type ConfirmedBooking } from "./in-process.js";
+
+const HOUR = 3_600_000;
+const SECRET = "whsec_test_x";
+
+/** Delivers the events the stand-in held, signed, through the real webhook handler. */
+export async function deliverHeld(stripe: FakeStripe, deps: Dependencies): Promise<void> {
+  for (const e of stripe.takeHeldWebhooks()) {
+    const out = await handleStripeWebhook(
+      {
+        method: "POST",
+        rawBody: Buffer.from(e.rawBody),
+        header: (n: string) => (n.toLowerCase() === "stripe-signature" ? stripeTestSignature(e.rawBody, SECRET) : undefined),
+      } as never,
+      deps,
+    );
+    expect(out.status).toBe(200);
+  }
+}
+
+/** The coach of a confirmed booking onboards: the account link's page in the stand-in, then Stripe's account.updated. */
+export async function onboard(stripe: FakeStripe, s: ConfirmedBooking): Promise<string> {
+  const started = await startPayoutOnboarding(s.coach, s.deps);
+  stripe.holdWebhooks();
+  stripe.completeOnboarding(started.accountId);
+  await deliverHeld(stripe, s.deps);
+  return started.accountId;
+}
+
+/** The booking's session completes (after its grace period) and is paid out once its hold is over; the clock is left there. */
+export async function completeAndPayOut(s: ConfirmedBooking): Promise<Awaited<ReturnType<typeof runPayouts>>> {
+  const end = Date.parse((await storedBooking(s.bookingId)).endTime);
+  s.clock.now = new Date(end + 25 * HOUR);
+  expect(await completeSession(s.bookingId, s.deps)).toBe("completed");
+  s.clock.now = new Date(end + 25 * HOUR + 48 * HOUR);
+  return runPayouts(s.bookingId, s.deps);
+}
