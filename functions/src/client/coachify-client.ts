@@ -34,11 +34,18 @@ import { SaveSchedulingLimitsInputSchema } from "../features/limits/limits.schem
 import type { saveSchedulingLimits } from "../features/limits/limits.service.js";
 import {
   CoachStatementInputSchema,
+  PlatformStatementInputSchema,
   QuoteCancellationInputSchema,
   QuoteRescheduleInputSchema,
   SaveCancellationPolicyInputSchema,
 } from "../features/money/money.schemas.js";
-import type { coachStatement, quoteCancellation, quoteReschedule, saveCancellationPolicy } from "../features/money/money.service.js";
+import type {
+  coachStatement,
+  platformStatement,
+  quoteCancellation,
+  quoteReschedule,
+  saveCancellationPolicy,
+} from "../features/money/money.service.js";
 import { RemoveOfferingInputSchema, SaveOfferingInputSchema } from "../features/offerings/offerings.schemas.js";
 import type { removeOffering, saveOffering } from "../features/offerings/offerings.service.js";
 import type { deleteMyAccount } from "../features/personal-data/deletion.service.js";
@@ -48,8 +55,9 @@ import {
   SetNotificationPreferencesInputSchema,
 } from "../features/notifications/notifications.schemas.js";
 import type { getNotificationPreferences, setNotificationPreferences } from "../features/notifications/notifications.service.js";
-import { StartPayoutOnboardingInputSchema } from "../features/payouts/payouts.schemas.js";
+import { SetCoachPlatformFeeInputSchema, StartPayoutOnboardingInputSchema } from "../features/payouts/payouts.schemas.js";
 import type { startPayoutOnboarding } from "../features/payouts/payouts.service.js";
+import type { setCoachPlatformFee } from "../features/payouts/platform-fee.service.js";
 import { PersonalDataInputSchema } from "../features/personal-data/personal-data.schemas.js";
 import { ReconcileBookingInputSchema } from "../features/reconciliation/reconciliation.schemas.js";
 import type { BookingReconciliation } from "../features/reconciliation/reconciliation.service.js";
@@ -152,6 +160,11 @@ export function coachifyClient(transport: Transport) {
       "coachStatement",
       CoachStatementInputSchema,
     ),
+    platformStatement: method<typeof PlatformStatementInputSchema, Answer<typeof platformStatement>>(
+      transport,
+      "platformStatement",
+      PlatformStatementInputSchema,
+    ),
     reconcileBooking: method<typeof ReconcileBookingInputSchema, BookingReconciliation>(
       transport,
       "reconcileBooking",
@@ -171,6 +184,11 @@ export function coachifyClient(transport: Transport) {
       transport,
       "startPayoutOnboarding",
       StartPayoutOnboardingInputSchema,
+    ),
+    setCoachPlatformFee: method<typeof SetCoachPlatformFeeInputSchema, Answer<typeof setCoachPlatformFee>>(
+      transport,
+      "setCoachPlatformFee",
+      SetCoachPlatformFeeInputSchema,
     ),
     exportMyData: method<typeof PersonalDataInputSchema, Answer<typeof exportMyData>>(transport, "exportMyData", PersonalDataInputSchema),
     deleteMyAccount: method<typeof PersonalDataInputSchema, Answer<typeof deleteMyAccount>>(

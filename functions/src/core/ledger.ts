@@ -1,4 +1,4 @@
-import { Timestamp, type Transaction } from "firebase-admin/firestore";
+import { Timestamp, type Query, type Transaction } from "firebase-admin/firestore";
 import { AppError } from "../domain/errors.js";
 import { LedgerEntrySchema, type LedgerEntry } from "../domain/statement.js";
 import { allLedgerEntries, ledgerEntryDoc } from "../shared/firestore.js";
@@ -43,11 +43,17 @@ export function setLedgerObligation(tx: Transaction, bookingId: string, entryId:
 
 /** A coach's ledger entries in [from, to), across all their bookings. */
 export async function coachLedgerEntries(coachId: string, from: Date, to: Date): Promise<LedgerEntry[]> {
-  const snap = await allLedgerEntries()
-    .where("coachId", "==", coachId)
-    .where("at", ">=", Timestamp.fromDate(from))
-    .where("at", "<", Timestamp.fromDate(to))
-    .get();
+  return entriesIn(allLedgerEntries().where("coachId", "==", coachId), from, to);
+}
+
+/** Every ledger entry in [from, to), of all coaches (the platform's statement). */
+export async function ledgerEntriesBetween(from: Date, to: Date): Promise<LedgerEntry[]> {
+  return entriesIn(allLedgerEntries(), from, to);
+}
+
+/** The entries of `query` dated in [from, to), each read back through the statement's schema. */
+async function entriesIn(query: Query, from: Date, to: Date): Promise<LedgerEntry[]> {
+  const snap = await query.where("at", ">=", Timestamp.fromDate(from)).where("at", "<", Timestamp.fromDate(to)).get();
   return snap.docs.map((d) => {
     const data = d.data();
     const at: unknown = data.at;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { buildStatement, type LedgerEntry } from "./statement.js";
+import { buildPlatformStatement, buildStatement, type LedgerEntry } from "./statement.js";
 
-const entry = (bookingId: string, kind: LedgerEntry["kind"], amountCents: number, currency = "eur"): LedgerEntry => ({
+const entry = (bookingId: string, kind: LedgerEntry["kind"], amountCents: number, currency = "eur", coachId = "c"): LedgerEntry => ({
   bookingId,
-  coachId: "c",
+  coachId,
   kind,
   amountCents,
   currency,
@@ -145,5 +145,47 @@ describe("buildStatement", () => {
 
   it("quotes a cell that holds a comma or a quote", () => {
     expect(buildStatement([entry('we,"ird', "captured", 1)]).csv).toContain('"we,""ird",eur,1');
+  });
+});
+
+describe("buildPlatformStatement", () => {
+  const entries = [
+    entry("b1", "captured", 6_000, "eur", "coach-a"),
+    entry("b1", "platform-fee", -900, "eur", "coach-a"),
+    entry("b1", "transfer", -5_100, "eur", "coach-a"),
+    entry("b2", "captured", 6_000, "eur", "coach-a"),
+    entry("b2", "refunded", -6_000, "eur", "coach-a"),
+    entry("b3", "captured", 4_000, "eur", "coach-b"),
+    entry("b3", "platform-fee", -600, "eur", "coach-b"),
+    entry("b4", "captured", 2_000, "usd", "coach-b"),
+  ];
+
+  it("sums per coach and currency, over all their bookings", () => {
+    const s = buildPlatformStatement(entries);
+    expect(
+      s.coaches.map((c) => [c.coachId, c.currency, c.capturedCents, c.refundedCents, c.feesCents, c.transferredCents, c.heldCents]),
+    ).toEqual([
+      ["coach-a", "eur", 12_000, 6_000, 900, 5_100, 0],
+      ["coach-b", "eur", 4_000, 0, 600, 0, 3_400],
+      ["coach-b", "usd", 2_000, 0, 0, 0, 2_000],
+    ]);
+  });
+
+  it("has the totals of a statement of the same entries, and a CSV row per coach", () => {
+    const s = buildPlatformStatement(entries);
+    expect(s.totals).toEqual(buildStatement(entries).totals);
+    expect(s.totals.map((t) => [t.currency, t.feesCents, t.heldCents])).toEqual([
+      ["eur", 1_500, 3_400],
+      ["usd", 0, 2_000],
+    ]);
+    expect(s.csv.split("\n")).toEqual([
+      "coachId,currency,capturedCents,refundedCents,disputedCents,netCents,feesCents,earnedCents,transferredCents,reversedCents,owedCents,heldCents",
+      "coach-a,eur,12000,6000,0,6000,900,5100,5100,0,0,0",
+      "coach-b,eur,4000,0,0,4000,600,3400,0,0,0,3400",
+      "coach-b,usd,2000,0,0,2000,0,2000,0,0,0,2000",
+      "TOTAL,eur,16000,6000,0,10000,1500,8500,5100,0,0,3400",
+      "TOTAL,usd,2000,0,0,2000,0,2000,0,0,0,2000",
+      "",
+    ]);
   });
 });

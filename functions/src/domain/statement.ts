@@ -45,8 +45,16 @@ export interface StatementLine {
   heldCents: number;
 }
 
+/** A coach's statement: one row per booking and currency. */
 export interface Statement {
   bookings: ({ bookingId: string; currency: string } & StatementLine)[];
+  totals: ({ currency: string } & StatementLine)[];
+  csv: string;
+}
+
+/** The platform's statement over all coaches: one row per coach and currency. */
+export interface PlatformStatement {
+  coaches: ({ coachId: string; currency: string } & StatementLine)[];
   totals: ({ currency: string } & StatementLine)[];
   csv: string;
 }
@@ -113,31 +121,53 @@ function csvCell(value: string | number): string {
   return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-/**
- * A statement from ledger entries (a coach's, or the platform's over all coaches): per booking and
- * currency, and totals per currency.
- * Pure; currencies are never added together. The CSV has one row per booking, then one `TOTAL`
- * row per currency, amounts in minor units.
- */
-export function buildStatement(entries: readonly LedgerEntry[]): Statement {
-  const perBooking = new Map<string, { bookingId: string; currency: string } & StatementLine>();
+type Row = { key: string; currency: string } & StatementLine;
+
+/** The entries summed per row (`keyOf` and currency) and per currency; rows and totals sorted. */
+function sumEntries(entries: readonly LedgerEntry[], keyOf: (entry: LedgerEntry) => string) {
+  const perRow = new Map<string, Row>();
   const perCurrency = new Map<string, { currency: string } & StatementLine>();
   for (const entry of entries) {
-    const key = `${entry.bookingId}|${entry.currency}`;
-    const b = perBooking.get(key) ?? { bookingId: entry.bookingId, currency: entry.currency, ...empty() };
-    add(b, entry);
-    perBooking.set(key, b);
+    const key = keyOf(entry);
+    const rowKey = `${key}|${entry.currency}`;
+    const r = perRow.get(rowKey) ?? { key, currency: entry.currency, ...empty() };
+    add(r, entry);
+    perRow.set(rowKey, r);
     const t = perCurrency.get(entry.currency) ?? { currency: entry.currency, ...empty() };
     add(t, entry);
     perCurrency.set(entry.currency, t);
   }
-  const bookings = [...perBooking.values()].sort((a, b) => a.bookingId.localeCompare(b.bookingId) || a.currency.localeCompare(b.currency));
+  const rows = [...perRow.values()].sort((a, b) => a.key.localeCompare(b.key) || a.currency.localeCompare(b.currency));
   const totals = [...perCurrency.values()].sort((a, b) => a.currency.localeCompare(b.currency));
-  const header = ["bookingId", "currency", ...COLUMNS];
-  const rows = [
-    ...bookings.map((b) => [b.bookingId, b.currency, ...COLUMNS.map((c) => b[c])]),
+  return { rows, totals };
+}
+
+/** One CSV row per row, then one `TOTAL` row per currency, amounts in minor units. */
+function csvOf(keyColumn: string, rows: readonly Row[], totals: readonly ({ currency: string } & StatementLine)[]): string {
+  const header = [keyColumn, "currency", ...COLUMNS];
+  const lines = [
+    ...rows.map((r) => [r.key, r.currency, ...COLUMNS.map((c) => r[c])]),
     ...totals.map((t) => ["TOTAL", t.currency, ...COLUMNS.map((c) => t[c])]),
   ];
-  const csv = [header, ...rows].map((r) => r.map(csvCell).join(",")).join("\n") + "\n";
-  return { bookings, totals, csv };
+  return [header, ...lines].map((l) => l.map(csvCell).join(",")).join("\n") + "\n";
+}
+
+/**
+ * A coach's statement from their ledger entries: per booking and currency, and totals per
+ * currency. Pure; currencies are never added together. The CSV has one row per booking, then one
+ * `TOTAL` row per currency, amounts in minor units.
+ */
+export function buildStatement(entries: readonly LedgerEntry[]): Statement {
+  const { rows, totals } = sumEntries(entries, (e) => e.bookingId);
+  return { bookings: rows.map(({ key, ...line }) => ({ bookingId: key, ...line })), totals, csv: csvOf("bookingId", rows, totals) };
+}
+
+/**
+ * The platform's statement from all coaches' ledger entries: per coach and currency, and totals
+ * per currency, summed as a coach's statement is. The totals' fees are the platform's revenue;
+ * their held is what it still holds for coaches, their owed what coaches still owe it.
+ */
+export function buildPlatformStatement(entries: readonly LedgerEntry[]): PlatformStatement {
+  const { rows, totals } = sumEntries(entries, (e) => e.coachId);
+  return { coaches: rows.map(({ key, ...line }) => ({ coachId: key, ...line })), totals, csv: csvOf("coachId", rows, totals) };
 }

@@ -143,7 +143,7 @@ export function ledgerEntryDoc(bookingId: string, entryId: string): DocumentRefe
   return ledgerCollection(bookingId).doc(entryId);
 }
 
-/** Every booking's ledger entries at once (a coach's statement). */
+/** Every booking's ledger entries at once (the statements: a coach's, the platform's). */
 export function allLedgerEntries(): Query {
   return getDb().collectionGroup(LEDGER);
 }

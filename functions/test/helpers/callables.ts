@@ -9,11 +9,17 @@ import { cancelBooking, refundSession } from "../../src/features/cancellations/c
 import { getCoach, listCoaches, saveCoachProfile, setCoachListing } from "../../src/features/catalog/catalog.callables.js";
 import { getHealth } from "../../src/features/health/health.callables.js";
 import { saveSchedulingLimits } from "../../src/features/limits/limits.callables.js";
-import { coachStatement, quoteCancellation, quoteReschedule, saveCancellationPolicy } from "../../src/features/money/money.callables.js";
+import {
+  coachStatement,
+  platformStatement,
+  quoteCancellation,
+  quoteReschedule,
+  saveCancellationPolicy,
+} from "../../src/features/money/money.callables.js";
 import { removeOffering, saveOffering } from "../../src/features/offerings/offerings.callables.js";
 import { deleteMyAccount, exportMyData } from "../../src/features/personal-data/personal-data.callables.js";
 import { getNotificationPreferences, setNotificationPreferences } from "../../src/features/notifications/notifications.callables.js";
-import { payOutBooking, startPayoutOnboarding } from "../../src/features/payouts/payouts.callables.js";
+import { payOutBooking, setCoachPlatformFee, startPayoutOnboarding } from "../../src/features/payouts/payouts.callables.js";
 import { reconcileBooking } from "../../src/features/reconciliation/reconciliation.callables.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.callables.js";
 import type { FakeCalcom } from "../stand-ins/fake-calcom.server.js";
@@ -41,6 +47,7 @@ export const CALLABLES = {
   quoteCancellation,
   quoteReschedule,
   coachStatement,
+  platformStatement,
   markNoShow,
   resolveNoShow,
   completeBooking,
@@ -49,6 +56,7 @@ export const CALLABLES = {
   setNotificationPreferences,
   startPayoutOnboarding,
   payOutBooking,
+  setCoachPlatformFee,
   exportMyData,
   // Last: the authorization matrix runs in this order, and a deletion ends the student's account.
   deleteMyAccount,

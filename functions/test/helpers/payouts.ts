@@ -1,5 +1,6 @@
 import { expect } from "vitest";
 import { completeSession } from "../../src/core/effects/attendance.js";
+import { runPayouts, type PayoutRun } from "../../src/core/effects/payouts.js";
 import { startPayoutOnboarding } from "../../src/features/payouts/payouts.service.js";
 import { handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
 import { stripeTestSignature } from "../../src/integrations/stripe/stripe-webhook.js";
@@ -47,4 +48,10 @@ export async function completedPastHold(s: ConfirmedBooking): Promise<void> {
 /** The transfers the stand-in made for a booking (its transfer group). */
 export function transfersOf(stripe: FakeStripe, bookingId: string) {
   return [...stripe.transfers.values()].filter((t) => t.transfer_group === bookingId);
+}
+
+/** The booking's session completes (after its grace period) and is paid out once its hold is over; the clock is left there. */
+export async function completeAndPayOut(s: ConfirmedBooking): Promise<PayoutRun> {
+  await completedPastHold(s);
+  return runPayouts(s.bookingId, s.deps);
 }

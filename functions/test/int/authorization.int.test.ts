@@ -62,6 +62,9 @@ export const AUTHORIZATION_MATRIX: Record<CallableName, Expected> = {
   resolveNoShow: row(U, P, P, P, P, "failed-precondition"),
   completeBooking: row(U, P, P, P, P, "failed-precondition"),
   reconcileBooking: row(U, P, P, P, P, "ok"),
+  // The platform's money and its fees: admins only.
+  platformStatement: row(U, P, P, P, P, "ok"),
+  setCoachPlatformFee: row(U, P, P, P, P, "ok"),
   // One's own preferences: anyone signed in, about themselves only (there is no uid to name).
   getNotificationPreferences: row(U, "ok", "ok", "ok", "ok", "ok"),
   setNotificationPreferences: row(U, "ok", "ok", "ok", "ok", "ok"),
@@ -196,6 +199,10 @@ describe("who may call what", () => {
         return { bookingId: booking.id, reason: `Refunded by the ${role}` };
       case "coachStatement":
         return { from: "2029-01-01T00:00:00Z", to: "2029-12-31T00:00:00Z", coachId: ids.coach };
+      case "platformStatement":
+        return { from: "2029-01-01T00:00:00Z", to: "2029-12-31T00:00:00Z" };
+      case "setCoachPlatformFee":
+        return { coachId: ids.coach, fee: { percent: 12.5, fixedCents: { eur: 50 } } };
       case "markNoShow":
         return { bookingId: booking.id, absent: role === "student" || role === "otherStudent" ? "coach" : "student" };
       case "resolveNoShow":

@@ -16,6 +16,7 @@ import {
 import { SaveSchedulingLimitsInputSchema } from "../../src/features/limits/limits.schemas.js";
 import {
   CoachStatementInputSchema,
+  PlatformStatementInputSchema,
   QuoteCancellationInputSchema,
   QuoteRescheduleInputSchema,
   SaveCancellationPolicyInputSchema,
@@ -41,7 +42,11 @@ import {
   GetNotificationPreferencesInputSchema,
   SetNotificationPreferencesInputSchema,
 } from "../../src/features/notifications/notifications.schemas.js";
-import { PayOutBookingInputSchema, StartPayoutOnboardingInputSchema } from "../../src/features/payouts/payouts.schemas.js";
+import {
+  PayOutBookingInputSchema,
+  SetCoachPlatformFeeInputSchema,
+  StartPayoutOnboardingInputSchema,
+} from "../../src/features/payouts/payouts.schemas.js";
 import { ensureAuthUsers, invoke, useStandInsForDeployedCode, type CallableName, type Caller } from "../helpers/callables.js";
 import { testDependencies } from "../helpers/deps.js";
 import { clearDatabase, databaseFingerprint } from "../helpers/fingerprint.js";
@@ -76,6 +81,7 @@ const SCHEMAS: Record<Exclude<CallableName, "getHealth">, z.ZodType> = {
   quoteCancellation: QuoteCancellationInputSchema,
   quoteReschedule: QuoteRescheduleInputSchema,
   coachStatement: CoachStatementInputSchema,
+  platformStatement: PlatformStatementInputSchema,
   reconcileBooking: ReconcileBookingInputSchema,
   markNoShow: MarkNoShowInputSchema,
   resolveNoShow: ResolveNoShowInputSchema,
@@ -84,6 +90,7 @@ const SCHEMAS: Record<Exclude<CallableName, "getHealth">, z.ZodType> = {
   setNotificationPreferences: SetNotificationPreferencesInputSchema,
   startPayoutOnboarding: StartPayoutOnboardingInputSchema,
   payOutBooking: PayOutBookingInputSchema,
+  setCoachPlatformFee: SetCoachPlatformFeeInputSchema,
   exportMyData: PersonalDataInputSchema,
   deleteMyAccount: PersonalDataInputSchema,
 };

@@ -199,10 +199,14 @@ describe("disputes", () => {
     const first = await postSigned("charge.dispute.closed", closed, s.deps);
     await postSigned("charge.dispute.closed", closed, s.deps); // a second delivery, another event id
     expect(first.body).toMatchObject({ outcome: "processed" });
+    // The cancellation kept everything while its refund waited: the fee recorded then goes back once nothing is kept.
+    await runBookingEffects(b.bookingId, s.deps);
     const ledger = await getDb().collection(`bookings/${b.bookingId}/ledger`).get();
     expect(ledger.docs.map((d) => [String(d.get("kind")), Number(d.get("amountCents"))]).sort()).toEqual([
       ["captured", 10_000],
       ["dispute-withdrawn", -10_000],
+      ["platform-fee", -1_500],
+      ["platform-fee", 1_500],
     ]);
     expect((await bookingDoc(b.bookingId).get()).data()).toMatchObject({ disputedCents: 10_000, dispute: { status: "lost" } });
   });
@@ -234,7 +238,7 @@ describe("coachStatement", () => {
     await runBookingEffects(eur.bookingId, s.deps);
     const statement = await coachStatement({ from: "2020-01-01T00:00:00.000Z", to: "2031-01-01T00:00:00.000Z" }, s.coach);
     expect(statement.totals).toMatchObject([
-      { currency: "eur", capturedCents: 10_000, refundedCents: 5_000, disputedCents: 0, netCents: 5_000, feesCents: 0, heldCents: 5_000 },
+      { currency: "eur", capturedCents: 10_000, refundedCents: 5_000, disputedCents: 0, netCents: 5_000, feesCents: 750, heldCents: 4_250 },
       { currency: "usd", capturedCents: 5_000, refundedCents: 0, disputedCents: 0, netCents: 5_000, feesCents: 0, heldCents: 5_000 },
     ]);
     expect(statement.bookings.map((l) => [l.bookingId, l.currency, l.netCents]).sort()).toEqual(
@@ -245,10 +249,11 @@ describe("coachStatement", () => {
     );
     for (const line of statement.bookings) {
       const ledger = await getDb().collection(`bookings/${line.bookingId}/ledger`).get();
-      expect(ledger.docs.reduce((sum, d) => sum + Number(d.get("amountCents")), 0)).toBe(line.netCents);
+      // The ledger's sum is what the platform still holds for the coach.
+      expect(ledger.docs.reduce((sum, d) => sum + Number(d.get("amountCents")), 0)).toBe(line.heldCents);
     }
-    // Not paid out yet: all of the coach's share is held, no fee recorded.
-    expect(statement.csv).toContain("TOTAL,eur,10000,5000,0,5000,0,5000,0,0,0,5000\n");
+    // The cancelled booking kept 50.00: settled, its 15 % fee recorded, the coach's 42.50 held (the coach has not onboarded).
+    expect(statement.csv).toContain("TOTAL,eur,10000,5000,0,5000,750,4250,0,0,0,4250\n");
     expect(statement.csv).toContain("TOTAL,usd,5000,0,0,5000,0,5000,0,0,0,5000\n");
   });
 

@@ -42,7 +42,9 @@ export async function runPayouts(bookingId: string, deps: Dependencies): Promise
   const holdHours = deps.config.payoutHoldHours;
   const record = payoutRecordOf(booking);
   const settled = payoutReleaseAt(booking, holdHours) !== null;
-  if (!settled && record.transfers.length === 0) return out;
+  // Nothing settled and nothing recorded: nothing to do. A fee recorded on money kept then given
+  // back (a late refund, a lost dispute of a cancelled booking) still goes back to zero below.
+  if (!settled && record.transfers.length === 0 && record.feeCents === 0) return out;
   const { coachCents } = splitKept(keptCents(booking), feeOf(booking, deps), booking.currency);
   const due = shareByPayment(paymentsKept(booking), settled ? coachCents : 0);
   const coach = (await coachDoc(booking.coachId).get()).data();
@@ -323,7 +325,8 @@ async function recordRun(bookingId: string, block: PayoutBlock | null, deps: Dep
     const current = await requireBooking(bookingId, tx);
     const record = payoutRecordOf(current);
     const settled = payoutReleaseAt(current, deps.config.payoutHoldHours) !== null;
-    const feeCents = settled ? splitKept(keptCents(current), feeOf(current, deps), current.currency).feeCents : record.feeCents;
+    // Unsettled after being settled means nothing was kept (a cancellation refunded in full): no fee.
+    const feeCents = settled ? splitKept(keptCents(current), feeOf(current, deps), current.currency).feeCents : 0;
     if (record.feeCents === feeCents && record.heldBy === block) return;
     const entries: PayoutEntry[] = [];
     if (feeCents !== record.feeCents) {

@@ -103,8 +103,8 @@ export async function runBookingEffects(bookingId: string, deps: Dependencies, o
     await refundCancellation(bookingId, fresh, deps);
   } else if (fresh.refundsOwed.length > 0) await refundOwed(bookingId, fresh, deps);
   if (fresh.status === "confirmed") await scheduleReminders(bookingId, fresh, deps);
-  // A session settled: its fee is recorded and its hold starts (the sweep pays it after); one already
-  // paid out that keeps less now (a refund, a lost dispute): the coach's share follows at once.
-  if (payoutReleaseAt(fresh, deps.config.payoutHoldHours) !== null || (fresh.payout?.transfers.length ?? 0) > 0)
+  // A session settled: its fee is recorded and its hold starts (the sweep pays it after); one with
+  // a payout record that keeps less now (a refund, a lost dispute): the fee and the coach's share follow at once.
+  if (payoutReleaseAt(fresh, deps.config.payoutHoldHours) !== null || fresh.payout !== null)
     await runPayouts(bookingId, deps);
 }

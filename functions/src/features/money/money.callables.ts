@@ -47,3 +47,13 @@ export const coachStatement = defineCallable({
     return { input: schemas.CoachStatementInputSchema, handler: (input, caller) => money.coachStatement(input, caller) };
   },
 });
+
+/** `platformStatement`: an admin's view of the platform's money per coach and currency (fees kept, transferred, held, owed), with a CSV. */
+export const platformStatement = defineCallable({
+  name: "platformStatement",
+  auth: "required",
+  load: async () => {
+    const [schemas, money] = await modules();
+    return { input: schemas.PlatformStatementInputSchema, handler: (input, caller) => money.platformStatement(input, caller) };
+  },
+});

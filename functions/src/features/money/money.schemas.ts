@@ -19,16 +19,25 @@ export const QuoteRescheduleInputSchema = z.object({
 });
 export type QuoteRescheduleInput = z.output<typeof QuoteRescheduleInputSchema>;
 
-export const CoachStatementInputSchema = z
-  .object({
+/** A statement's period, [from, to): `to` after `from`, at most 366 days (a coach's and the platform's alike). */
+function withStatementPeriod<S extends z.ZodType<{ from: string; to: string }>>(schema: S): S {
+  return schema
+    .refine((v) => Date.parse(v.to) > Date.parse(v.from), { path: ["to"], message: "must be after from" })
+    .refine((v) => Date.parse(v.to) - Date.parse(v.from) <= 366 * 86_400_000, {
+      path: ["to"],
+      message: "a statement covers at most 366 days",
+    });
+}
+
+export const CoachStatementInputSchema = withStatementPeriod(
+  z.object({
     from: InstantSchema,
     to: InstantSchema,
     /** Whose statement: the caller's own (default); another coach's for an admin only. */
     coachId: z.string().min(1).max(128).optional(),
-  })
-  .refine((v) => Date.parse(v.to) > Date.parse(v.from), { path: ["to"], message: "must be after from" })
-  .refine((v) => Date.parse(v.to) - Date.parse(v.from) <= 366 * 86_400_000, {
-    path: ["to"],
-    message: "a statement covers at most 366 days",
-  });
+  }),
+);
 export type CoachStatementInput = z.output<typeof CoachStatementInputSchema>;
+
+export const PlatformStatementInputSchema = withStatementPeriod(z.object({ from: InstantSchema, to: InstantSchema }));
+export type PlatformStatementInput = z.output<typeof PlatformStatementInputSchema>;

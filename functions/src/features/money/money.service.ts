@@ -3,13 +3,19 @@ import { CancellationPolicySchema, DEFAULT_CANCELLATION_POLICY } from "../../dom
 import { requireUid, type CallerContext } from "../../shared/callable.js";
 import type { Dependencies } from "../../ports/dependencies.js";
 import { coachDoc, getDb, rawCoachDoc } from "../../shared/firestore.js";
-import { coachLedgerEntries } from "../../core/ledger.js";
+import { coachLedgerEntries, ledgerEntriesBetween } from "../../core/ledger.js";
 import { log } from "../../shared/logger.js";
 import { requireBooking } from "../../core/bookings.repository.js";
 import { decideCancellation, type CancellationQuote } from "../../domain/cancellation-decision.js";
 import { planMove, roleOf } from "../../domain/reschedule-plan.js";
-import type { CoachStatementInput, QuoteCancellationInput, QuoteRescheduleInput, SaveCancellationPolicyInput } from "./money.schemas.js";
-import { buildStatement, type Statement } from "../../domain/statement.js";
+import type {
+  CoachStatementInput,
+  PlatformStatementInput,
+  QuoteCancellationInput,
+  QuoteRescheduleInput,
+  SaveCancellationPolicyInput,
+} from "./money.schemas.js";
+import { buildPlatformStatement, buildStatement, type PlatformStatement, type Statement } from "../../domain/statement.js";
 
 /**
  * Sets the caller's cancellation policy, validated (tiers ordered, 0-100 %, the last at 0 h) with
@@ -91,4 +97,20 @@ export async function coachStatement(
     throw new AppError("auth/permission-denied", "Only coaches have statements.");
   const entries = await coachLedgerEntries(coachId, new Date(input.from), new Date(input.to));
   return { coachId, from: input.from, to: input.to, ...buildStatement(entries) };
+}
+
+/**
+ * The platform's side of the money between two instants, for an admin: every coach's ledger
+ * entries dated in [from, to) (one collection-group read: a year of a large marketplace is many
+ * entries, so admins ask for shorter periods), per coach and currency, with totals per currency.
+ */
+export async function platformStatement(
+  input: PlatformStatementInput,
+  caller: CallerContext,
+): Promise<PlatformStatement & { from: string; to: string }> {
+  requireUid(caller);
+  if (!caller.isAdmin) throw new AppError("auth/permission-denied", "Only an admin can see the platform's statement.");
+  const entries = await ledgerEntriesBetween(new Date(input.from), new Date(input.to));
+  log.info("statement.platform", { from: input.from, to: input.to, entries: entries.length });
+  return { from: input.from, to: input.to, ...buildPlatformStatement(entries) };
 }

@@ -33,3 +33,13 @@ export const payOutBooking = defineCallable({
     return { input: schemas.PayOutBookingInputSchema, handler: (input, caller) => service.payOutBooking(input, caller, getDependencies()) };
   },
 });
+
+/** `setCoachPlatformFee`: an admin sets or clears a coach's own platform fee, for their bookings made from now on. */
+export const setCoachPlatformFee = defineCallable({
+  name: "setCoachPlatformFee",
+  auth: "required",
+  load: async () => {
+    const [schemas, service] = await Promise.all([import("./payouts.schemas.js"), import("./platform-fee.service.js")]);
+    return { input: schemas.SetCoachPlatformFeeInputSchema, handler: (input, caller) => service.setCoachPlatformFee(input, caller) };
+  },
+});
