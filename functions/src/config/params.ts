@@ -9,6 +9,8 @@ export const CALCOM_API_KEY = defineSecret("CALCOM_API_KEY");
 export const CALCOM_WEBHOOK_SECRET = defineSecret("CALCOM_WEBHOOK_SECRET");
 export const STRIPE_SECRET_KEY = defineSecret("STRIPE_SECRET_KEY");
 export const STRIPE_WEBHOOK_SECRET = defineSecret("STRIPE_WEBHOOK_SECRET");
+/** The signing secret of the Connect webhook endpoint (events of connected accounts: `account.updated`). */
+export const STRIPE_CONNECT_WEBHOOK_SECRET = defineSecret("STRIPE_CONNECT_WEBHOOK_SECRET");
 /** Local key-encryption keys of coach credentials, `<version>:<base64 of 32 bytes>` comma-separated (docs/operations.md). */
 export const CREDENTIALS_KEYRING = defineSecret("CREDENTIALS_KEYRING");
 
@@ -107,7 +109,14 @@ export const CREDENTIALS_KMS_KEY = defineString("CREDENTIALS_KMS_KEY", {
     "Production: the Cloud KMS CryptoKey (projects/…/locations/…/keyRings/…/cryptoKeys/…) that wraps coach credentials' data keys (empty: CREDENTIALS_KEYRING)",
 });
 
-export const ALL_SECRETS = [CALCOM_API_KEY, CALCOM_WEBHOOK_SECRET, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, CREDENTIALS_KEYRING];
+export const ALL_SECRETS = [
+  CALCOM_API_KEY,
+  CALCOM_WEBHOOK_SECRET,
+  STRIPE_SECRET_KEY,
+  STRIPE_WEBHOOK_SECRET,
+  STRIPE_CONNECT_WEBHOOK_SECRET,
+  CREDENTIALS_KEYRING,
+];
 
 export const CATALOG_PUBLIC_READ = defineBoolean("CATALOG_PUBLIC_READ", {
   default: false,

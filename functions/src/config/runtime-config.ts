@@ -23,6 +23,7 @@ import {
   STRIPE_API_BASE_URL,
   STRIPE_SECRET_KEY,
   STRIPE_WEBHOOK_SECRET,
+  STRIPE_CONNECT_WEBHOOK_SECRET,
 } from "./params.js";
 
 const optionalId = z
@@ -60,6 +61,8 @@ const AppConfigSchema = z.object({
   calcomWebhookSecret: optionalSecret,
   stripeSecretKey: optionalSecret,
   stripeWebhookSecret: optionalSecret,
+  /** The Connect endpoint's signing secret: a Connect event (one naming an `account`) is accepted only under it. */
+  stripeConnectWebhookSecret: optionalSecret,
   calcomOrganizationId: optionalId,
   calcomTeamId: optionalId,
   calcomApiUrl: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, "")),
@@ -142,6 +145,7 @@ export function getConfig(): AppConfig {
     calcomWebhookSecret: readSecret(CALCOM_WEBHOOK_SECRET),
     stripeSecretKey: readSecret(STRIPE_SECRET_KEY),
     stripeWebhookSecret: readSecret(STRIPE_WEBHOOK_SECRET),
+    stripeConnectWebhookSecret: readSecret(STRIPE_CONNECT_WEBHOOK_SECRET),
     calcomApiUrl: CALCOM_API_URL.value(),
     calcomWebhookUrl: CALCOM_WEBHOOK_URL.value().trim(),
     calcomOrganizationId: CALCOM_ORGANIZATION_ID.value().trim(),

@@ -96,4 +96,6 @@ export interface PaymentsGateway {
   }): Promise<TransferReversalOut>;
   /** Every transfer of a group (reconciliation), newest first. */
   listTransfers(transferGroup: string): Promise<TransferOut[]>;
+  /** What a connected account holds in `currency`, available and pending (reconciliation: money left on an account Stripe no longer pays out). */
+  connectedBalance(accountId: string, currency: string): Promise<number>;
 }

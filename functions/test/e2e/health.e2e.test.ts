@@ -20,7 +20,11 @@ describe("getHealth through the Functions emulator", () => {
     expect(res.ok).toBe(true);
     if (!res.ok) return;
     expect(res.result.calcom).toMatchObject({ apiKeyConfigured: true, webhookSecretConfigured: true });
-    expect(res.result.stripe).toMatchObject({ secretKeyConfigured: true, webhookSecretConfigured: true });
+    expect(res.result.stripe).toMatchObject({
+      secretKeyConfigured: true,
+      webhookSecretConfigured: true,
+      connectWebhookSecretConfigured: true,
+    });
     expect(JSON.stringify(res.result)).not.toContain("sk_test_standin");
   });
 

@@ -41,6 +41,8 @@ export function testDependencies(
     calcomWebhookSecret: "calcom_test_secret",
     stripeSecretKey: "sk_test_x",
     stripeWebhookSecret: "whsec_test_x",
+    // One secret for both endpoints unless a test sets its own, as `stripe listen` signs both.
+    stripeConnectWebhookSecret: configOverrides.stripeWebhookSecret ?? "whsec_test_x",
     calcomOrganizationId: fake.orgId,
     calcomTeamId: fake.teamId,
     calcomApiUrl: fake.url,

@@ -10,6 +10,8 @@ import { functionsBaseUrl } from "./call-callable.js";
 
 /** The webhook secret of functions/.secret.local.example, which the emulated stripeWebhook uses. */
 export const LOCAL_STRIPE_WEBHOOK_SECRET = "whsec_standin_webhook_secret";
+/** The Connect endpoint's secret of functions/.secret.local.example. */
+const LOCAL_STRIPE_CONNECT_WEBHOOK_SECRET = "whsec_standin_connect_webhook_secret";
 
 export interface LocalStandIns {
   calcom: FakeCalcom;
@@ -32,7 +34,8 @@ export async function startLocalStandIns(): Promise<LocalStandIns> {
   initAdminFor(process.env.GCLOUD_PROJECT ?? "demo-coachify");
   const calcom = await FakeCalcom.start({ port: LOCAL_PORTS.calcom, rateLimit: { limit: 10_000, windowMs: 60_000, blockMs: 60_000 } });
   const stripe = await FakeStripe.start({ port: LOCAL_PORTS.stripe });
-  stripe.subscribe(`${functionsBaseUrl()}/stripeWebhook`, LOCAL_STRIPE_WEBHOOK_SECRET);
+  stripe.subscribe(`${functionsBaseUrl()}/stripeWebhook`, LOCAL_STRIPE_WEBHOOK_SECRET, "platform");
+  stripe.subscribe(`${functionsBaseUrl()}/stripeWebhook`, LOCAL_STRIPE_CONNECT_WEBHOOK_SECRET, "connect");
   const fcm = await FakeFcm.start({ port: LOCAL_PORTS.fcm });
   const mail = await SmtpCatcher.start({ smtpPort: LOCAL_PORTS.smtp, httpPort: LOCAL_PORTS.mailViewer });
   const mailExtension = await SendEmailExtension.start({ db: getDb(), smtpUrl: mail.smtpUrl, defaultFrom: LOCAL_MAIL_FROM });

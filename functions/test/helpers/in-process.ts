@@ -91,7 +91,7 @@ export interface ConfirmedBookingOptions {
   startTime?: string;
   endTime?: string;
   /** Config for the dependencies, e.g. the webhook secrets a test signs with. */
-  config?: { stripeWebhookSecret?: string; calcomWebhookSecret?: string };
+  config?: { stripeWebhookSecret?: string; stripeConnectWebhookSecret?: string; calcomWebhookSecret?: string };
   /** Where pushes and reminders go (the dependencies' inert defaults unless given). */
   push?: PushSender;
   reminderQueue?: ReminderQueue;

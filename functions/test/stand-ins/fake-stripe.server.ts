@@ -59,6 +59,9 @@ interface EventCause {
   id: string | null;
   idempotency_key: string | null;
 }
+/** Which events a webhook endpoint receives (`subscribe`). */
+export type WebhookEndpointKind = "platform" | "connect" | "all";
+
 const AUTOMATIC: EventCause = { id: null, idempotency_key: null };
 
 const IDEMPOTENCY_KEPT_MS = 24 * 3_600_000;
@@ -81,7 +84,7 @@ export class FakeStripe {
   private faults: { passing: number; remaining: number; route: string | null; status: number; kind: "before" | "lost" | "slow" }[] = [];
   /** How many injected faults have been served (every kind). */
   faultsInjected = 0;
-  private subscribers: { url: string; secret: string }[] = [];
+  private subscribers: { url: string; secret: string; events: WebhookEndpointKind }[] = [];
   private holding = false;
   private held: { eventId: string; type: string; rawBody: string }[] = [];
   private webhookPlan = new DeliveryPlan();
@@ -203,8 +206,14 @@ export class FakeStripe {
   forgetIdempotencyKeys(): void {
     this.idempotency.clear();
   }
-  subscribe(url: string, secret: string): void {
-    this.subscribers.push({ url, secret });
+  /**
+   * Delivers events to `url`, signed with `secret`. Stripe has two kinds of endpoint: the
+   * platform's (`"platform"`: events on our own account, transfers included) and Connect
+   * (`"connect"`: events on connected accounts, which name the `account`); `"all"` is both under one
+   * secret, as `stripe listen --forward-to … --forward-connect-to …` signs them.
+   */
+  subscribe(url: string, secret: string, events: WebhookEndpointKind = "all"): void {
+    this.subscribers.push({ url, secret, events });
   }
   dropNextWebhooks(count: number): void {
     this.webhookPlan.drop += count;
@@ -785,6 +794,7 @@ export class FakeStripe {
       return;
     }
     for (const sub of this.subscribers) {
+      if (sub.events !== "all" && (sub.events === "connect") !== (account !== undefined)) continue;
       const copies = this.webhookPlan.copiesOfNext();
       for (let i = 0; i < copies; i++) {
         const delivery = { type, eventId, status: null as number | null };

@@ -47,7 +47,9 @@ if (stripe) {
   // Stripe's events go to the emulated stripeWebhook, signed with the local webhook secret.
   const project = process.env.GCLOUD_PROJECT ?? "demo-coachify";
   const webhook = `http://127.0.0.1:5001/${project}/us-central1/stripeWebhook`;
-  stripe.subscribe(webhook, secrets.STRIPE_WEBHOOK_SECRET ?? "");
+  // Two endpoints, as at Stripe: the platform's and Connect's, each with its own secret.
+  stripe.subscribe(webhook, secrets.STRIPE_WEBHOOK_SECRET ?? "", "platform");
+  stripe.subscribe(webhook, secrets.STRIPE_CONNECT_WEBHOOK_SECRET ?? "", "connect");
   console.log(`[stand-in] Stripe API stand-in listening at ${stripe.url}, delivering events to ${webhook}`);
   console.log(`[stand-in] pay a Checkout Session: curl -X POST ${stripe.url}/__standin/checkout/sessions/<cs_test_…>/pay`);
 }

@@ -9,7 +9,7 @@ export interface HealthReport {
   emulator: boolean;
   /** Which far end each integration talks to; never the secret values themselves. */
   calcom: { baseUrl: string; apiKeyConfigured: boolean; webhookSecretConfigured: boolean };
-  stripe: { apiBase: string; secretKeyConfigured: boolean; webhookSecretConfigured: boolean };
+  stripe: { apiBase: string; secretKeyConfigured: boolean; webhookSecretConfigured: boolean; connectWebhookSecretConfigured: boolean };
 }
 
 let version: string | undefined;
@@ -39,6 +39,7 @@ export function healthReport(config: AppConfig): HealthReport {
       apiBase: config.stripeApiBaseUrl ?? "https://api.stripe.com",
       secretKeyConfigured: config.stripeSecretKey !== null,
       webhookSecretConfigured: config.stripeWebhookSecret !== null,
+      connectWebhookSecretConfigured: config.stripeConnectWebhookSecret !== null,
     },
   };
 }

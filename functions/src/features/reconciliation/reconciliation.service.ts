@@ -31,10 +31,13 @@ import { expireHold } from "../../core/effects/hold-expiry.js";
 import { recordCalcomCancellation } from "../../core/effects/cancellation.js";
 import { expireMoveHold } from "../../core/effects/move-payments.js";
 import { findDrifts, isOrphanCalcomBooking, isOrphanSession, type Drift } from "../../domain/drift.js";
+import type { PayoutDrift } from "../../domain/payout-drift.js";
+import { actOnPayoutDrifts, findBookingPayoutDrifts } from "./payout-reconciliation.js";
 
 export interface BookingReconciliation {
   bookingId: string;
-  drifts: Drift[];
+  /** What disagrees: the booking's own drift, then its payouts' (payout-reconciliation.ts). */
+  drifts: (Drift | PayoutDrift)[];
   /** False in a dry run: the drifts were reported, nothing was changed. */
   applied: boolean;
 }
@@ -56,6 +59,8 @@ export interface ReconciliationRun {
 }
 
 const LOOKBACK_MS = 48 * 3_600_000;
+/** Sessions that ended this long ago or less have their payouts compared with Stripe's transfers (older ones: reconcileBooking). */
+const PAYOUT_LOOKBACK_MS = 7 * 24 * 3_600_000;
 
 /** `system/reconciliation`: the poll cursor of each Cal.com account (`calcomCursor`: the organization's, before there were several). */
 const CursorsSchema = z.looseObject({
@@ -148,12 +153,17 @@ export async function reconcileBooking(
     recordedRefundIds: await recordedRefundIds(bookingId),
     openDisputesAtStripe: await openDisputesAtStripe(booking, deps),
   });
-  if (options.dryRun || drifts.length === 0) return { bookingId, drifts, applied: false };
-  for (const drift of drifts) await heal(bookingId, drift, options.runId, deps);
-  // The fixes above leave the booking in a state whose effects are due: carry them out.
-  await runBookingEffects(bookingId, deps, { keySuffix: `reconcile-${options.runId}` });
-  log.info("reconcile.healed", { bookingId, kinds: drifts.map((d) => d.kind).join(","), runId: options.runId });
-  return { bookingId, drifts, applied: true };
+  const payoutDrifts = await findBookingPayoutDrifts(bookingId, booking, deps);
+  const found = [...drifts, ...payoutDrifts];
+  if (options.dryRun || found.length === 0) return { bookingId, drifts: found, applied: false };
+  if (drifts.length > 0) {
+    for (const drift of drifts) await heal(bookingId, drift, options.runId, deps);
+    // The fixes above leave the booking in a state whose effects are due: carry them out.
+    await runBookingEffects(bookingId, deps, { keySuffix: `reconcile-${options.runId}` });
+    log.info("reconcile.healed", { bookingId, kinds: drifts.map((d) => d.kind).join(","), runId: options.runId });
+  }
+  if (payoutDrifts.length > 0) await actOnPayoutDrifts(bookingId, payoutDrifts, options.runId, deps);
+  return { bookingId, drifts: found, applied: true };
 }
 
 /** Audits a fix made by the step's own path (in its own transactions), once the booking is known to still exist. */
@@ -355,6 +365,15 @@ export async function reconcileRecent(options: { dryRun: boolean }, deps: Depend
     bookingsCollection().where("status", "==", "cancelled").where("calcomStatus", "in", ["pending", "accepted"]).limit(200),
   ]) {
     for (const doc of (await query.get()).docs) candidates.add(doc.id);
+  }
+  // Sessions ended lately with a payout made or under way: their transfers are compared with Stripe's.
+  const endedLately = bookingsCollection()
+    .where("status", "in", ["completed", "no-show", "cancelled"])
+    .where("endTime", ">=", Timestamp.fromDate(new Date(now.getTime() - PAYOUT_LOOKBACK_MS)))
+    .limit(300);
+  for (const doc of (await endedLately.get()).docs) {
+    const payout = doc.data().payout;
+    if (payout && (payout.transfers.length > 0 || payout.pending.length > 0)) candidates.add(doc.id);
   }
 
   const failed = (target: string, err: unknown) => {

@@ -139,6 +139,15 @@ export async function applyStripeEventInTx(tx: Transaction, event: Stripe.Event,
       detail = `payout-account-${await recordPayoutAccountInTx(tx, coachId, connectedAccountOf(account), event.created, now)}`;
       outcome = "processed";
     }
+  } else if (event.type === "transfer.created" || event.type === "transfer.reversed" || event.type === "transfer.updated") {
+    // The platform's own transfers to coaches: runPayouts records each from Stripe's answer (its
+    // intent written before the call), and reconciliation compares the record with Stripe's list
+    // of the booking's transfers. An event would be a second writer, and an unordered one: it is
+    // only noted, on its marker, against the booking its transfer group names.
+    const group = event.data.object.transfer_group;
+    // A group set elsewhere (the Dashboard) may be no document id at all.
+    if (group && /^[\w-]{1,128}$/.test(group) && (await readBooking(group, tx))) bookingId = group;
+    detail = "transfer-left-to-reconciliation";
   } else if (event.type === "charge.dispute.created" || event.type === "charge.dispute.updated" || event.type === "charge.dispute.closed") {
     const dispute = event.data.object;
     const paymentIntentId = typeof dispute.payment_intent === "string" ? dispute.payment_intent : (dispute.payment_intent?.id ?? null);

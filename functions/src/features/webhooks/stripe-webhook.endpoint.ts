@@ -20,6 +20,8 @@ const StripeEventEnvelopeSchema = z.looseObject({
     .max(255),
   object: z.literal("event"),
   type: z.string().min(1).max(255),
+  /** Set on a Connect event: the connected account it happened on. */
+  account: z.string().startsWith("acct_").max(255).optional(),
   data: z.looseObject({ object: z.looseObject({}) }),
 });
 
@@ -60,26 +62,47 @@ function worthRedelivering(err: unknown): boolean {
  * The Stripe webhook, as a plain function of the raw request: the signature is verified on the
  * raw bytes before anything is read (400 otherwise), then the envelope, then the event is claimed
  * and applied once (stripe-events holds what each event changes).
+ *
+ * Two Stripe endpoints deliver here, each with its own signing secret: the platform's
+ * (STRIPE_WEBHOOK_SECRET: payments, refunds, disputes, transfers) and the Connect endpoint
+ * (STRIPE_CONNECT_WEBHOOK_SECRET: events of coaches' connected accounts, which name the `account`).
+ * An event verifies with either; a Connect event only with the Connect secret, since a
+ * platform-signed event naming an account is not one Stripe sends.
  */
 export async function handleStripeWebhook(req: RawRequest, deps: Dependencies): Promise<HttpResponse> {
   if (req.method !== "POST") return { status: 405, body: { error: "POST only" } };
-  const secret = deps.config.stripeWebhookSecret;
-  if (secret === null) {
+  const secrets = [
+    { endpoint: "platform" as const, secret: deps.config.stripeWebhookSecret },
+    { endpoint: "connect" as const, secret: deps.config.stripeConnectWebhookSecret },
+  ].filter((s): s is { endpoint: "platform" | "connect"; secret: string } => s.secret !== null);
+  if (secrets.length === 0) {
     log.error("stripe.webhook-secret-missing");
     return { status: 500, body: { error: "webhook secret not configured" } };
   }
-  let event: Stripe.Event;
-  try {
-    // The SDK is loaded here, not at module load, so other functions' cold starts skip it.
-    const { verifyStripeEvent } = await import("../../integrations/stripe/stripe-webhook.js");
-    event = verifyStripeEvent(req.rawBody, req.header("stripe-signature"), secret);
-  } catch {
+  // The SDK is loaded here, not at module load, so other functions' cold starts skip it.
+  const { verifyStripeEvent } = await import("../../integrations/stripe/stripe-webhook.js");
+  let event: Stripe.Event | null = null;
+  const verifiedBy = new Set<"platform" | "connect">();
+  for (const { endpoint, secret } of secrets) {
+    try {
+      event = verifyStripeEvent(req.rawBody, req.header("stripe-signature"), secret);
+      verifiedBy.add(endpoint);
+    } catch {
+      // Not this endpoint's signature: the other may verify it.
+    }
+  }
+  if (event === null) {
     log.warn("stripe.webhook-signature-rejected");
     return { status: 400, body: { error: "invalid signature" } };
   }
-  if (!StripeEventEnvelopeSchema.safeParse(event).success) {
+  const envelope = StripeEventEnvelopeSchema.safeParse(event);
+  if (!envelope.success) {
     log.warn("stripe.webhook-not-an-event");
     return { status: 400, body: { error: "not a Stripe event" } };
+  }
+  if (envelope.data.account !== undefined && !verifiedBy.has("connect")) {
+    log.warn("stripe.connect-event-without-connect-secret", { eventId: envelope.data.id, type: envelope.data.type });
+    return { status: 400, body: { error: "a Connect event must be signed with the Connect endpoint's secret" } };
   }
   try {
     const outcome = await applyStripeEvent(event, deps);

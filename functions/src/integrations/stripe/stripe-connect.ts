@@ -42,7 +42,8 @@ const ReversalAnswerSchema = z.looseObject({
 const LatestChargeSchema = z.looseObject({ latest_charge: z.string().min(1).nullable() });
 const ChargeAnswerSchema = z.looseObject({ id: z.string().min(1), amount: z.int().min(0), currency: z.string().length(3) });
 
-const BalanceAnswerSchema = z.looseObject({ available: z.array(z.looseObject({ amount: z.int(), currency: z.string() })) });
+const BalanceAmountsSchema = z.array(z.looseObject({ amount: z.int(), currency: z.string() }));
+const BalanceAnswerSchema = z.looseObject({ available: BalanceAmountsSchema, pending: BalanceAmountsSchema.default([]) });
 
 const accountOut = connectedAccountOf;
 
@@ -188,4 +189,10 @@ export async function listTransfers(stripe: Stripe, transferGroup: string): Prom
   const out: TransferOut[] = [];
   for await (const t of stripe.transfers.list({ transfer_group: transferGroup, limit: 100 })) out.push(transferOut(t));
   return out;
+}
+
+export async function connectedBalance(stripe: Stripe, accountId: string, currency: string): Promise<number> {
+  const balance = BalanceAnswerSchema.parse(await stripe.balance.retrieve({}, { stripeAccount: accountId }));
+  const wanted = currency.toLowerCase();
+  return [...balance.available, ...balance.pending].filter((b) => b.currency === wanted).reduce((sum, b) => sum + b.amount, 0);
 }

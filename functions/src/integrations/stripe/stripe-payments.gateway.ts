@@ -235,6 +235,10 @@ export class StripePaymentsGateway implements PaymentsGateway {
     return this.mapped(() => connect.listTransfers(this.stripe, transferGroup));
   }
 
+  async connectedBalance(accountId: string, currency: string) {
+    return this.mapped(() => connect.connectedBalance(this.stripe, accountId, currency));
+  }
+
   private async mapped<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();
