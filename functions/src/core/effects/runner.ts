@@ -105,6 +105,5 @@ export async function runBookingEffects(bookingId: string, deps: Dependencies, o
   if (fresh.status === "confirmed") await scheduleReminders(bookingId, fresh, deps);
   // A session settled: its fee is recorded and its hold starts (the sweep pays it after); one with
   // a payout record that keeps less now (a refund, a lost dispute): the fee and the coach's share follow at once.
-  if (payoutReleaseAt(fresh, deps.config.payoutHoldHours) !== null || fresh.payout !== null)
-    await runPayouts(bookingId, deps);
+  if (payoutReleaseAt(fresh, deps.config.payoutHoldHours) !== null || fresh.payout !== null) await runPayouts(bookingId, deps);
 }
