@@ -1,5 +1,6 @@
 import { expireStaleHolds } from "../../src/core/effects/hold-expiry.js";
 import { completeDueSessions } from "../../src/core/effects/attendance.js";
+import { payOutDueSessions } from "../../src/core/effects/payouts.js";
 import { resyncOutstandingEventTypes } from "../../src/core/event-types/event-type-sync.js";
 import { reconcileBooking, reconcileRecent } from "../../src/features/reconciliation/reconciliation.service.js";
 import { advance } from "./commands.js";
@@ -15,7 +16,8 @@ async function reconcileAll(world: World, run: RunState, round: number): Promise
 
 /**
  * What production has once a run's commands stop: faults gone, every event delivered, disputes
- * decided, the triggers, reconciliation every 10 minutes, and holds left unpaid expiring. After
+ * decided, the triggers, reconciliation every 10 minutes, the payout sweep, and holds left
+ * unpaid expiring. After
  * it, nothing may be stuck and Firestore, Cal.com and Stripe must agree.
  */
 export async function quiesce(world: World, run: RunState): Promise<void> {
@@ -36,6 +38,8 @@ export async function quiesce(world: World, run: RunState): Promise<void> {
     if (round === 1) await completeDueSessions(world.deps).catch(() => undefined);
     await deliverAll(world, run);
     await reconcileAll(world, run, round);
+    // The payout schedule (every 15 minutes): transfers now due, intents left unfinished.
+    await payOutDueSessions(world.deps).catch(() => undefined);
     await triggers(world, run);
     await deliverAll(world, run);
   }

@@ -16,9 +16,19 @@ import {
   type ModelOffering,
 } from "./reference.js";
 
+/** What the code knew of payouts after a step: the transfers Stripe had, whether the coach could be paid, which bookings a dispute or a no-show claim held. */
+export interface PayoutSnapshot {
+  transferIds: Set<string>;
+  coachPayable: boolean;
+  accountUpdates: number;
+  blocked: Map<string, string>;
+}
+
 /** One execution of the model: its students, the bookings it made, the events not yet delivered. */
 export interface RunState {
   day: number;
+  /** The clock when the run began (its coach statement starts there). */
+  startMs: number;
   students: string[];
   bookings: ModelBooking[];
   pending: Delivery[];
@@ -33,6 +43,8 @@ export interface RunState {
   coachTriggerPending: boolean;
   /** The coach's buffers before and after each session, in minutes. */
   buffers: { before: number; after: number };
+  /** What the code knew of payouts after the last step (payout-invariants.ts). */
+  payoutSnapshot: PayoutSnapshot | null;
 }
 
 /** What the runs really did (a command whose target does not exist does nothing), over every run. */
@@ -41,9 +53,10 @@ export function covered(what: string): void {
   coverage[what] = (coverage[what] ?? 0) + 1;
 }
 
-export function newRunState(day: number, students: string[]): RunState {
+export function newRunState(day: number, startMs: number, students: string[]): RunState {
   return {
     day,
+    startMs,
     students,
     bookings: [],
     pending: [],
@@ -54,6 +67,7 @@ export function newRunState(day: number, students: string[]): RunState {
     offerings: baseOfferings(),
     coachTriggerPending: false,
     buffers: { before: 0, after: 0 },
+    payoutSnapshot: null,
   };
 }
 

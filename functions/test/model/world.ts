@@ -4,6 +4,7 @@ import { saveSchedulingLimits } from "../../src/features/limits/limits.service.j
 import { saveOffering } from "../../src/features/offerings/offerings.service.js";
 import { syncOfferingEventTypes } from "../../src/core/event-types/event-type-sync.js";
 import { handleCalcomWebhook } from "../../src/features/webhooks/calcom-webhook.endpoint.js";
+import { startPayoutOnboarding } from "../../src/features/payouts/payouts.service.js";
 import { handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
 import { calcomSignature } from "../../src/integrations/calcom/calcom-webhook.js";
 import { createStripeClient } from "../../src/integrations/stripe/stripe-client.js";
@@ -20,7 +21,8 @@ import type { ModelOffering } from "./reference.js";
 /**
  * The world the model-based test drives: both stand-ins and the code under test share one clock
  * the commands move; events of both far ends are held, to be delivered by commands (late, twice,
- * out of order, or never); one coach with four 60-minute offerings at different prices.
+ * out of order, or never); one coach with four 60-minute offerings at different prices and a
+ * Stripe connected account, onboarded or not as each run starts.
  */
 export const CALCOM_SECRET = "calcom_model_secret";
 export const STRIPE_SECRET = "whsec_model_secret";
@@ -52,7 +54,10 @@ export class World {
   stripe!: FakeStripe;
   deps!: Dependencies;
   coachId = "";
-  private executions = 0;
+  /** The coach's Stripe connected account (made once, onboarded or disabled by the commands). */
+  accountId = "";
+  /** How many `account.updated` events reached the webhook so far (a step that delivered none changed nothing we know of the account). */
+  accountUpdatesDelivered = 0;
 
   async start(): Promise<void> {
     const now = () => this.clockMs;
@@ -91,6 +96,7 @@ export class World {
     this.calcom.subscribe("http://127.0.0.1:9/held", CALCOM_SECRET);
     this.calcom.holdWebhooks();
     this.stripe.holdWebhooks();
+    this.accountId = (await startPayoutOnboarding(coach, this.deps)).accountId;
   }
 
   async stop(): Promise<void> {
@@ -99,20 +105,25 @@ export class World {
   }
 
   /**
-   * A new execution (a run, or a replay while shrinking) gets a day of its own, two days after
-   * the last one, and a clock 30 hours before its first slot: every booking of earlier runs has
-   * ended, so nothing they left can collide with this one.
+   * A new execution (a run, or a replay while shrinking) gets a day of its own, at least two days
+   * after the day the clock is on, and a clock 30 hours before its first slot: the clock never
+   * goes back (Stripe's events and idempotency keys go by it) and every booking of earlier runs
+   * has ended, so nothing they left can collide with this one. The coach starts the run able to
+   * be paid (onboarded) or not (Stripe wants more and takes no transfer), Stripe's
+   * `account.updated` delivered at once.
    */
-  async beginExecution(): Promise<{ day: number }> {
-    this.executions += 1;
-    const day = FIRST_DAY + this.executions * 2 * DAY_MS;
+  async beginExecution(onboarded: boolean): Promise<{ day: number; startMs: number }> {
+    const day = (Math.floor(this.clockMs / DAY_MS) + 2) * DAY_MS;
     this.clockMs = day + 8 * 3_600_000 - 30 * 3_600_000;
     this.calcom.clearFaults();
     this.stripe.clearFaults();
     await this.resetOfferings();
     this.calcom.takeHeldWebhooks();
     this.stripe.takeHeldWebhooks();
-    return { day };
+    if (onboarded) this.stripe.completeOnboarding(this.accountId);
+    else this.stripe.disablePayouts(this.accountId, "requirements.past_due", { transfers: "inactive" });
+    for (const d of this.collect()) await this.deliver(d);
+    return { day, startMs: this.clockMs };
   }
 
   /**
@@ -171,6 +182,7 @@ export class World {
     const req = { method: "POST", rawBody, header: (name: string) => headers[name.toLowerCase()] };
     const out =
       d.far === "stripe" ? await handleStripeWebhook(req as never, this.deps) : await handleCalcomWebhook(req as never, this.deps);
+    if (d.label === "account.updated" && out.status < 300) this.accountUpdatesDelivered += 1;
     return out.status;
   }
 
