@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { completeSession } from "../../src/core/effects/attendance.js";
-import { runPayouts } from "../../src/core/effects/payouts.js";
+import { payOutDueSessions, runPayouts } from "../../src/core/effects/payouts.js";
 import { runBookingEffects } from "../../src/core/effects/runner.js";
 import { markNoShow, resolveNoShow } from "../../src/features/attendance/attendance.service.js";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
@@ -181,6 +181,19 @@ describe("money after the payout follows it to the coach", () => {
     standIns.stripe.completeOnboarding(accountId);
     await deliverHeld(standIns.stripe, s.deps);
     expect(await runPayouts(s.bookingId, s.deps)).toMatchObject({ transferred: 5_100, heldBy: null });
+  });
+
+  it("a coach who onboards months after the session is still paid by the sweep", async () => {
+    const s = await sixty();
+    await completedPastHold(s);
+    await payOutDueSessions(s.deps);
+    expect((await storedBooking(s.bookingId)).payout?.heldBy).toBe("not-onboarded");
+    s.clock.now = new Date(s.clock.now.getTime() + 90 * 24 * HOUR);
+    await payOutDueSessions(s.deps);
+    expect(transfersOf(standIns.stripe, s.bookingId)).toEqual([]);
+    await onboard(standIns.stripe, s);
+    await payOutDueSessions(s.deps);
+    expect(transfersOf(standIns.stripe, s.bookingId).map((t) => t.amount)).toEqual([5_100]);
   });
 
   it("a run that dies after Stripe made the transfer, before recording it, never pays twice", async () => {

@@ -347,20 +347,39 @@ async function recordRun(bookingId: string, block: PayoutBlock | null, deps: Dep
 /** One sweep looks at up to SWEEP_PAGES × SWEEP_PAGE_SIZE settled sessions; the rest wait for the next run. */
 const SWEEP_PAGE_SIZE = 200;
 const SWEEP_PAGES = 25;
-/** Sessions that ended longer ago than this are left to reconciliation (their payouts are long done). */
+/** Sessions that ended longer ago than this are looked at only while their coach's account holds them back. */
 const SWEEP_WINDOW_DAYS = 60;
+/** What a coach's account holds back: such a booking is swept whatever its age, so a coach who onboards late is still paid. */
+const WAITING_FOR_ACCOUNT: readonly PayoutBlock[] = ["not-onboarded", "payouts-disabled"];
 
 /**
- * Pays out every settled session whose hold is over (completed, no-show, or cancelled keeping
- * money), ended within the sweep window: each run of runPayouts does only what is left, so a
- * session paid out already costs a read. One booking's failure does not stop the others.
+ * Pays out every settled session whose hold may be over (completed, no-show, or cancelled keeping
+ * money) that ended within the sweep window, and every older one still waiting for its coach's
+ * account: each run of runPayouts does only what is left. One booking's failure does not stop the
+ * others.
  */
 export async function payOutDueSessions(deps: Dependencies): Promise<{ transferred: number; held: number; failed: number }> {
   const now = deps.now();
   const endedBefore = new Date(now.getTime() - deps.config.payoutHoldHours * 3_600_000);
   const endedAfter = new Date(now.getTime() - SWEEP_WINDOW_DAYS * 24 * 3_600_000);
   const counts = { transferred: 0, held: 0, failed: 0 };
-  let after: QueryDocumentSnapshot | undefined;
+  const seen = new Set<string>();
+  const runOne = async (doc: QueryDocumentSnapshot<Booking>) => {
+    const b = doc.data();
+    if (seen.has(doc.id) || b.charges.length === 0) return;
+    seen.add(doc.id);
+    // Paid out with nothing left: a later refund or dispute reaches runPayouts through the booking's effects.
+    if (b.payout && b.payout.heldBy === null && b.payout.pending.length === 0 && b.payout.transfers.length > 0) return;
+    try {
+      const run = await runPayouts(doc.id, deps);
+      if (run.transferred > 0) counts.transferred += 1;
+      if (run.heldBy !== null) counts.held += 1;
+    } catch (err) {
+      counts.failed += 1;
+      log.error("payouts.run-failed", { bookingId: doc.id, code: errorCodeOf(err) }, err);
+    }
+  };
+  let after: QueryDocumentSnapshot<Booking> | undefined;
   for (let page = 0; page < SWEEP_PAGES; page++) {
     let query = bookingsCollection()
       .where("status", "in", ["completed", "no-show", "cancelled"])
@@ -370,22 +389,14 @@ export async function payOutDueSessions(deps: Dependencies): Promise<{ transferr
       .limit(SWEEP_PAGE_SIZE);
     if (after) query = query.startAfter(after);
     const due = await query.get();
-    for (const doc of due.docs) {
-      const b = doc.data();
-      if (b.charges.length === 0) continue;
-      // Paid out with nothing left: a later refund or dispute reaches runPayouts through the booking's effects.
-      if (b.payout && b.payout.heldBy === null && b.payout.pending.length === 0 && b.payout.transfers.length > 0) continue;
-      try {
-        const run = await runPayouts(doc.id, deps);
-        if (run.transferred > 0) counts.transferred += 1;
-        if (run.heldBy !== null) counts.held += 1;
-      } catch (err) {
-        counts.failed += 1;
-        log.error("payouts.run-failed", { bookingId: doc.id, code: errorCodeOf(err) }, err);
-      }
-    }
+    for (const doc of due.docs) await runOne(doc);
     if (due.docs.length < SWEEP_PAGE_SIZE) break;
     after = due.docs.at(-1);
   }
+  const waiting = await bookingsCollection()
+    .where("payout.heldBy", "in", [...WAITING_FOR_ACCOUNT])
+    .limit(SWEEP_PAGE_SIZE * 5)
+    .get();
+  for (const doc of waiting.docs) await runOne(doc);
   return counts;
 }
