@@ -6,7 +6,8 @@ import { handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.
 import { stripeTestSignature } from "../../src/integrations/stripe/stripe-webhook.js";
 import type { Dependencies } from "../../src/ports/dependencies.js";
 import type { FakeStripe } from "../stand-ins/fake-stripe.server.js";
-import { storedBooking, type ConfirmedBooking } from "./in-process.js";
+import { createBooking } from "../../src/features/bookings/bookings.service.js";
+import { payAndConfirm, storedBooking, type ConfirmedBooking } from "./in-process.js";
 
 export const HOUR = 3_600_000;
 /** The webhook secret testDependencies() configures. */
@@ -54,4 +55,23 @@ export function transfersOf(stripe: FakeStripe, bookingId: string) {
 export async function completeAndPayOut(s: ConfirmedBooking): Promise<PayoutRun> {
   await completedPastHold(s);
   return runPayouts(s.bookingId, s.deps);
+}
+
+/** Another 60-minute `sixty` session of the same coach and student at `startTime`, booked and paid now (Stripe's clock is the real one). */
+export async function nextSession(stripe: FakeStripe, s: ConfirmedBooking, startTime: string): Promise<string> {
+  s.clock.now = new Date();
+  const { bookingId } = await createBooking(
+    {
+      coachId: s.coachId,
+      eventTypeId: s.eventTypeId,
+      offeringId: "sixty",
+      userId: s.studentId,
+      startTime,
+      endTime: new Date(Date.parse(startTime) + HOUR).toISOString(),
+    },
+    s.student,
+    s.deps,
+  );
+  await payAndConfirm(bookingId, stripe, s.deps);
+  return bookingId;
 }

@@ -3,20 +3,12 @@ import { completeSession } from "../../src/core/effects/attendance.js";
 import { payOutDueSessions, runPayouts } from "../../src/core/effects/payouts.js";
 import { runBookingEffects } from "../../src/core/effects/runner.js";
 import { markNoShow, resolveNoShow } from "../../src/features/attendance/attendance.service.js";
-import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { cancelBooking, refundSession } from "../../src/features/cancellations/cancellations.service.js";
 import type { PaymentsGateway } from "../../src/ports/payments.port.js";
 import { coachDebtDoc, getDb } from "../../src/shared/firestore.js";
 import { expectAppError } from "../helpers/errors.js";
-import {
-  confirmedBooking,
-  payAndConfirm,
-  postSignedStripe,
-  storedBooking,
-  useStandIns,
-  type ConfirmedBooking,
-} from "../helpers/in-process.js";
-import { HOUR, completedPastHold, deliverHeld, onboard, transfersOf } from "../helpers/payouts.js";
+import { confirmedBooking, postSignedStripe, storedBooking, useStandIns, type ConfirmedBooking } from "../helpers/in-process.js";
+import { HOUR, completedPastHold, deliverHeld, nextSession, onboard, transfersOf } from "../helpers/payouts.js";
 
 const standIns = useStandIns();
 const SECRET = "whsec_test_x";
@@ -104,21 +96,7 @@ describe("money after the payout follows it to the coach", () => {
 
     // The coach's next two sessions: the first's 51.00 all goes to the debt, the second is transferred.
     const next = async (startTime: string) => {
-      // Stripe's clock is the real one: a Checkout Session opens now.
-      s.clock.now = new Date();
-      const { bookingId } = await createBooking(
-        {
-          coachId: s.coachId,
-          eventTypeId: s.eventTypeId,
-          offeringId: "sixty",
-          userId: s.studentId,
-          startTime,
-          endTime: new Date(Date.parse(startTime) + HOUR).toISOString(),
-        },
-        s.student,
-        s.deps,
-      );
-      await payAndConfirm(bookingId, standIns.stripe, s.deps);
+      const bookingId = await nextSession(standIns.stripe, s, startTime);
       await completedPastHold({ ...s, bookingId });
       return { bookingId, run: await runPayouts(bookingId, s.deps) };
     };

@@ -3,7 +3,7 @@ import { completeSession } from "../../src/core/effects/attendance.js";
 import { payOutDueSessions, runPayouts } from "../../src/core/effects/payouts.js";
 import { cancelBooking } from "../../src/features/cancellations/cancellations.service.js";
 import { startPayoutOnboarding } from "../../src/features/payouts/payouts.service.js";
-import { HOUR, onboard as onboardCoach } from "../helpers/payouts.js";
+import { HOUR, nextSession, onboard as onboardCoach } from "../helpers/payouts.js";
 import { coachDebtDoc, coachDoc } from "../../src/shared/firestore.js";
 import { confirmedBooking, storedBooking, useStandIns, type ConfirmedBooking } from "../helpers/in-process.js";
 
@@ -100,22 +100,7 @@ describe("payouts", () => {
     expect(standIns.stripe.connectedBalance(accountId, "eur")).toBe(0);
 
     // The coach's next session: its 51.00 pays the 17.00 owed first, the rest is transferred.
-    const { createBooking } = await import("../../src/features/bookings/bookings.service.js");
-    const { payAndConfirm } = await import("../helpers/in-process.js");
-    first.clock.now = new Date();
-    const { bookingId } = await createBooking(
-      {
-        coachId: first.coachId,
-        eventTypeId: first.eventTypeId,
-        offeringId: "sixty",
-        userId: first.studentId,
-        startTime: "2030-01-14T09:00:00.000Z",
-        endTime: "2030-01-14T10:00:00.000Z",
-      },
-      first.student,
-      first.deps,
-    );
-    await payAndConfirm(bookingId, standIns.stripe, first.deps);
+    const bookingId = await nextSession(standIns.stripe, first, "2030-01-14T09:00:00.000Z");
     const secondEnd = Date.parse("2030-01-14T10:00:00.000Z");
     first.clock.now = new Date(secondEnd + 25 * HOUR);
     await completeSession(bookingId, first.deps);
