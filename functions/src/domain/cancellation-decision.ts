@@ -124,6 +124,6 @@ export function decideCancellation(booking: Booking, by: Canceller, now: Date, r
  * policy's total less what lost disputes returned, never more than we still hold. The one place
  * "what a cancellation still owes" is computed from the booking.
  */
-export function cancellationRefundTarget(booking: Booking): number {
+export function cancellationRefundTarget(booking: Pick<Booking, "amountCents" | "cancellation" | "dispute" | "disputes">): number {
   return stripeRefundTargetCents(booking, booking.cancellation?.refundCents ?? 0);
 }

@@ -9,6 +9,10 @@ const base = {
   charges: [{ paymentIntentId: "pi_a", amountCents: 6_000, refundedCents: 0, cause: "checkout" as const }],
   dispute: null,
   disputes: [],
+  amountCents: 6_000,
+  refundedCents: 0,
+  cancellation: null,
+  refundsOwed: [],
 };
 const ready = {
   accountId: "acct_1",
@@ -58,6 +62,13 @@ describe("payouts' timing", () => {
     expect(payoutBlock(disputed, ready, after, 48)).toBe("dispute-open");
     expect(payoutBlock({ ...base, attendance: { awaitingAdminSince: END } } as never, ready, after, 48)).toBe("no-show-open");
     expect(payoutBlock(base, null, after, 48)).toBe("not-onboarded");
+    // A refund owed to the student and not made yet: what it gives back is not the coach's.
+    const owed = { key: "session-refund", amountCents: 6_000, refundedCents: 0, cause: "session-refund" };
+    expect(payoutBlock({ ...base, refundsOwed: [owed] }, ready, after, 48)).toBe("refund-owed");
+    expect(payoutBlock({ ...base, refundsOwed: [{ ...owed, refundedCents: 6_000 }] }, ready, after, 48)).toBeNull();
+    const lateCancel = { ...base, status: "cancelled" as const, cancellation: { refundCents: 3_000 } } as never;
+    expect(payoutBlock(lateCancel, ready, after, 48)).toBe("refund-owed");
+    expect(payoutBlock({ ...(lateCancel as object), refundedCents: 3_000 } as never, ready, after, 48)).toBeNull();
     expect(payoutBlock(base, { ...ready, payoutsEnabled: false }, after, 48)).toBe("payouts-disabled");
     expect(payoutBlock({ ...base, status: "confirmed" }, ready, after, 48)).toBe("not-settled");
   });

@@ -1,4 +1,5 @@
-import { disputeOpen, disputesOf, type Booking } from "./booking.js";
+import { disputeOpen, disputesOf, refundsOwedThroughStripe, type Booking } from "./booking.js";
+import { cancellationRefundTarget } from "./cancellation-decision.js";
 import { isDisputeClosed } from "./dispute-status.js";
 import { canBePaid, type PayoutAccount } from "./payout-account.js";
 import type { PaymentKept } from "./payouts.js";
@@ -47,15 +48,42 @@ export function payoutReleaseAt(
   return null;
 }
 
-export type PayoutBlock = "not-settled" | "on-hold" | "dispute-open" | "no-show-open" | "not-onboarded" | "payouts-disabled";
+export type PayoutBlock =
+  "not-settled" | "on-hold" | "dispute-open" | "no-show-open" | "refund-owed" | "not-onboarded" | "payouts-disabled";
+
+/**
+ * Whether the student is still owed a refund through Stripe that is not made yet (a cancellation's,
+ * or an obligation such as a session refunded by its coach): what was paid counts as kept until
+ * the refund is made, so nothing goes to the coach before it (a failing refund would otherwise pay
+ * the coach money the student gets back, to be reversed later or owed by the coach).
+ */
+function refundStillOwed(
+  booking: Pick<Booking, "status" | "amountCents" | "refundedCents" | "cancellation" | "refundsOwed" | "dispute" | "disputes">,
+): boolean {
+  if (booking.status === "cancelled" && cancellationRefundTarget(booking) > booking.refundedCents) return true;
+  return [...refundsOwedThroughStripe(booking).values()].some((cents) => cents > 0);
+}
 
 /**
  * Why no transfer to the coach may be made now, or null when one may: the session has not ended
  * its course or is within its hold; a dispute or a no-show claim is open; the coach has no
- * account Stripe pays out to yet (their money waits for them). Reversals are never blocked.
+ * account Stripe pays out to yet (their money waits for them); a refund is still owed to the
+ * student. Reversals are never blocked.
  */
 export function payoutBlock(
-  booking: Pick<Booking, "status" | "endTime" | "attendance" | "charges" | "dispute" | "disputes">,
+  booking: Pick<
+    Booking,
+    | "status"
+    | "endTime"
+    | "attendance"
+    | "charges"
+    | "dispute"
+    | "disputes"
+    | "amountCents"
+    | "refundedCents"
+    | "cancellation"
+    | "refundsOwed"
+  >,
   account: PayoutAccount | null,
   now: Date,
   holdHours: number,
@@ -65,6 +93,7 @@ export function payoutBlock(
   if (now.getTime() < epochMs(releaseAt)) return "on-hold";
   if (disputeOpen(booking)) return "dispute-open";
   if (booking.attendance?.awaitingAdminSince) return "no-show-open";
+  if (refundStillOwed(booking)) return "refund-owed";
   if (account === null) return "not-onboarded";
   if (!canBePaid(account)) return "payouts-disabled";
   return null;

@@ -9,7 +9,8 @@ import {
   type PendingPayout,
 } from "../../domain/payout-record.js";
 import { keptCents, paymentsKept, payoutBlock, payoutReleaseAt, type PayoutBlock } from "../../domain/payout-timing.js";
-import { feeFor, payoutSteps, shareByPayment, splitKept, type PlatformFee } from "../../domain/payouts.js";
+import type { PayoutAccount } from "../../domain/payout-account.js";
+import { feeFor, payoutSteps, shareByPayment, splitKept, type PayoutStep, type PlatformFee } from "../../domain/payouts.js";
 import type { Dependencies } from "../../ports/dependencies.js";
 import type { TransferOut } from "../../ports/payments.port.js";
 import { bookingsCollection, coachDebtDoc, coachDoc, getDb } from "../../shared/firestore.js";
@@ -34,7 +35,7 @@ export async function runPayouts(bookingId: string, deps: Dependencies): Promise
   const first = await readBooking(bookingId);
   if (!first || first.charges.length === 0) return out;
   for (const intent of payoutRecordOf(first).pending) {
-    const done = await finishTransfer(bookingId, intent, deps);
+    const done = await finishTransfer(bookingId, intent, deps, { madeBefore: true });
     out.transferred += done.transferred;
     out.netted += done.netted;
   }
@@ -45,19 +46,18 @@ export async function runPayouts(bookingId: string, deps: Dependencies): Promise
   // Nothing settled and nothing recorded: nothing to do. A fee recorded on money kept then given
   // back (a late refund, a lost dispute of a cancelled booking) still goes back to zero below.
   if (!settled && record.transfers.length === 0 && record.feeCents === 0) return out;
-  const { coachCents } = splitKept(keptCents(booking), feeOf(booking, deps), booking.currency);
-  const due = shareByPayment(paymentsKept(booking), settled ? coachCents : 0);
   const coach = (await coachDoc(booking.coachId).get()).data();
   const account = coach?.payoutAccount ?? null;
   let block = payoutBlock(booking, account, deps.now(), holdHours);
-  for (const step of payoutSteps(due, transferredByPayment(record))) {
+  for (const step of stepsOf(booking, deps)) {
     if (step.kind === "reverse") {
       const r = await reverse(bookingId, step.paymentIntentId, step.amountCents, deps);
       out.reversed += r.reversed;
       out.debt += r.debt;
     } else if (block === null && account) {
-      const intent = await recordIntent(bookingId, step.paymentIntentId, step.amountCents, account.accountId, deps);
-      const t = await finishTransfer(bookingId, intent, deps);
+      const intent = await recordIntent(bookingId, step.paymentIntentId, account, deps);
+      if (intent === null) continue;
+      const t = await finishTransfer(bookingId, intent, deps, { madeBefore: false });
       out.transferred += t.transferred;
       out.netted += t.netted;
       if (t.refused) block = "payouts-disabled";
@@ -70,6 +70,14 @@ export async function runPayouts(bookingId: string, deps: Dependencies): Promise
 
 function feeOf(booking: Booking, deps: Dependencies): PlatformFee {
   return booking.platformFee ?? feeFor(deps.config.platformFee, undefined, booking.currency);
+}
+
+/** What brings each payment's transfers to the coach's share of what the booking, as it now stands, kept. */
+function stepsOf(booking: Booking, deps: Dependencies): PayoutStep[] {
+  const settled = payoutReleaseAt(booking, deps.config.payoutHoldHours) !== null;
+  const { coachCents } = splitKept(keptCents(booking), feeOf(booking, deps), booking.currency);
+  const due = shareByPayment(paymentsKept(booking), settled ? coachCents : 0);
+  return payoutSteps(due, transferredByPayment(payoutRecordOf(booking)));
 }
 
 /** One part of a booking's payout, written in the transaction that changes its record: the audit line and the ledger entry. */
@@ -113,19 +121,26 @@ function recordPayoutEntries(
 }
 
 /**
- * Records the intent to pay `amountCents` of one payment's share: first against the coach's debt
- * in that currency (taken off it now), the rest to transfer. One transaction, before any call.
+ * Records the intent to pay what is still due of one payment's share: first against the coach's
+ * debt in that currency (taken off it now), the rest to transfer. One transaction, before any
+ * call. What is due is decided again from the booking read in it: a run at the same time (the
+ * sweep, an admin's payOutBooking, the booking's trigger) may have recorded its intent since this
+ * run read the booking, and a refund or a dispute may have come. Null: nothing is due now.
  */
 async function recordIntent(
   bookingId: string,
   paymentIntentId: string,
-  amountCents: number,
-  destination: string,
+  account: PayoutAccount,
   deps: Dependencies,
-): Promise<PendingPayout> {
+): Promise<PendingPayout | null> {
   const now = deps.now();
   return getDb().runTransaction(async (tx) => {
     const current = await requireBooking(bookingId, tx);
+    if (payoutBlock(current, account, now, deps.config.payoutHoldHours) !== null) return null;
+    const step = stepsOf(current, deps).find((x) => x.kind === "transfer" && x.paymentIntentId === paymentIntentId);
+    if (!step) return null;
+    const amountCents = step.amountCents;
+    const destination = account.accountId;
     const debtRef = coachDebtDoc(current.coachId);
     const owed = Number((await tx.get(debtRef)).get(`cents.${current.currency}`) ?? 0);
     const record = payoutRecordOf(current);
@@ -147,16 +162,24 @@ async function recordIntent(
 /**
  * Makes an intent's transfer (the same call each time: its intent id is the idempotency key) and
  * moves the intent into the record: the netted part and the transfer. A transfer Stripe refuses
- * (the account cannot take it) drops the intent and gives its netted part back to the debt.
+ * (the account cannot take it) drops the intent and gives its netted part back to the debt. An
+ * intent found pending (`madeBefore`: an earlier run may have made its transfer) is first looked
+ * for among the booking's transfers by its id: Stripe forgets an idempotency key after 24 hours,
+ * and the same key then makes a second transfer.
  */
 async function finishTransfer(
   bookingId: string,
   intent: PendingPayout,
   deps: Dependencies,
+  options: { madeBefore: boolean },
 ): Promise<{ transferred: number; netted: number; refused: boolean }> {
   const booking = await requireBooking(bookingId);
   let made: TransferOut | null = null;
-  if (intent.transferCents > 0) {
+  if (intent.transferCents > 0 && options.madeBefore) {
+    const transfers = await (await deps.payments()).listTransfers(bookingId);
+    made = transfers.find((t) => t.metadata.intentId === intent.intentId) ?? null;
+  }
+  if (intent.transferCents > 0 && made === null) {
     try {
       const payments = await deps.payments();
       const charge = await payments.chargeOfPayment(intent.paymentIntentId);
