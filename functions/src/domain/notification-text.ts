@@ -95,6 +95,10 @@ export function renderNotification(n: Notification, reader: Reader): RenderedMes
       subject = money ? `Refund sent: ${money}` : n.title;
       lines.push(money ? `${money} is on its way back to your payment method (banks take 5 to 10 days).` : n.title);
       break;
+    case "payout":
+      subject = money ? `${n.title}: ${money}` : n.title;
+      if (s) lines.push(`Session: ${what}, ${when ?? ""}.`);
+      break;
     case "reminder": {
       const lead = reminderLead(reminderOffset(n.kind) ?? 60);
       subject = `In ${lead}: ${reader.offeringTitle}, ${when ?? ""}`;

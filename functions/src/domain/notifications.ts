@@ -19,6 +19,7 @@ export const NOTIFICATION_TOPICS = [
   "reminder",
   "no-show",
   "session-settled",
+  "payout",
 ] as const;
 export const NotificationTopicSchema = z.enum(NOTIFICATION_TOPICS);
 export type NotificationTopic = z.infer<typeof NotificationTopicSchema>;

@@ -5,7 +5,7 @@ import { runBookingEffects } from "../../src/core/effects/runner.js";
 import { markNoShow, resolveNoShow } from "../../src/features/attendance/attendance.service.js";
 import { cancelBooking, refundSession } from "../../src/features/cancellations/cancellations.service.js";
 import type { PaymentsGateway } from "../../src/ports/payments.port.js";
-import { coachDebtDoc, getDb } from "../../src/shared/firestore.js";
+import { coachDebtDoc, getDb, notificationsCollection } from "../../src/shared/firestore.js";
 import { expectAppError } from "../helpers/errors.js";
 import { confirmedBooking, postSignedStripe, storedBooking, useStandIns, type ConfirmedBooking } from "../helpers/in-process.js";
 import { HOUR, completedPastHold, deliverHeld, nextSession, onboard, transfersOf } from "../helpers/payouts.js";
@@ -56,6 +56,14 @@ describe("money after the payout follows it to the coach", () => {
     expect(transfer).toMatchObject({ amount: 5_100, amount_reversed: 5_100 });
     expect(standIns.stripe.connectedBalance(accountId, "eur")).toBe(0);
     expect(after.payout?.feeCents).toBe(0);
+    // The coach was told of the payout and of its reversal.
+    const told = await notificationsCollection().where("bookingId", "==", s.bookingId).where("topic", "==", "payout").get();
+    expect(told.docs.map((d) => [d.data().recipientId, d.data().title, d.data().amount?.amountCents]).sort()).toEqual(
+      [
+        [s.coachId, "Paid out", 5_100],
+        [s.coachId, "Payout taken back", 5_100],
+      ].sort(),
+    );
     expect(await ledger(s.bookingId)).toMatchObject({
       captured: 6_000,
       refunded: -6_000,

@@ -18,6 +18,8 @@ import { log } from "../../shared/logger.js";
 import { appendAudit } from "../audit.js";
 import { patchBooking, readBooking, requireBooking } from "../bookings.repository.js";
 import { writeLedgerEntry } from "../ledger.js";
+import { notifyParties } from "../notifications.js";
+import { formatMoney } from "../../domain/money.js";
 
 export type PayoutRun = { transferred: number; reversed: number; netted: number; debt: number; heldBy: PayoutBlock | null };
 
@@ -90,6 +92,20 @@ interface PayoutEntry {
   audit: Record<string, unknown>;
 }
 
+/** What the coach is told of a payout entry: money sent to them, taken back, or owed by them (a fee change is not theirs to hear of). */
+function coachTold(e: PayoutEntry, currency: string): { title: string; body: string } | null {
+  const money = formatMoney(Math.abs(e.amountCents), currency);
+  if (e.kind === "transfer") return { title: "Paid out", body: `${money} for this session is on its way to your Stripe account.` };
+  if (e.kind === "transfer-reversal")
+    return { title: "Payout taken back", body: `${money} of this session's payout was taken back: the student got money back after it.` };
+  if (e.kind === "coach-debt" && e.amountCents > 0)
+    return {
+      title: "Payout owed back",
+      body: `${money} of this session's payout could not be taken back from your Stripe balance: it will be taken from your next payouts.`,
+    };
+  return null;
+}
+
 /** Writes a booking's new payout record with its entries, in one transaction. */
 function recordPayoutEntries(
   tx: Transaction,
@@ -101,6 +117,21 @@ function recordPayoutEntries(
 ): void {
   patchBooking(tx, bookingId, current, { payout: record }, now);
   for (const e of entries) {
+    const told = coachTold(e, current.currency);
+    if (told)
+      notifyParties(
+        tx,
+        bookingId,
+        current,
+        {
+          kind: `payout-${e.id}`,
+          topic: "payout",
+          ...told,
+          amount: { amountCents: Math.abs(e.amountCents), currency: current.currency },
+          only: "coach",
+        },
+        now,
+      );
     appendAudit(tx, bookingId, `payout-${e.id}`, { type: `payout-${e.kind}`, ...e.audit, amountCents: e.amountCents }, now);
     writeLedgerEntry(
       tx,
