@@ -39,6 +39,19 @@ describe("payouts", () => {
     expect(transfers[0]?.source_transaction).toMatch(/^ch_/);
     expect(transfers[0]?.transfer_group).toBe(s.bookingId);
     expect((await storedBooking(s.bookingId)).payout).toMatchObject({ feeCents: 900 });
+    // The ledger: 60.00 in, 51.00 to the coach, 9.00 kept as the platform's fee, nothing left held.
+    const { getDb } = await import("../../src/shared/firestore.js");
+    const entries = (await getDb().collection(`bookings/${s.bookingId}/ledger`).get()).docs.map((d) => [
+      String(d.get("kind")),
+      Number(d.get("amountCents")),
+    ]);
+    expect(entries.sort()).toEqual(
+      [
+        ["captured", 6_000],
+        ["platform-fee", -900],
+        ["transfer", -5_100],
+      ].sort(),
+    );
   });
 
   it("a student's cancellation under 24 h keeps 30.00: the coach gets 25.50 after the scheduled end + the hold", async () => {
