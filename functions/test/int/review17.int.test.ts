@@ -177,6 +177,45 @@ describe("a coach's changes meeting a Cal.com that answers late or not at all (#
     expect(standIns.calcom.eventType(s.eventTypeId)).toBeUndefined();
   });
 
+  it("regression #22 (model-based test): a leftover Cal.com booking never cancelled keeps retired event types only until its session has ended", async () => {
+    const s = await confirmedBooking(standIns, { beside: { deep: 10_000 } });
+    const oldUid = s.calcomUid;
+    // The student moves to deep; Cal.com refuses the old booking's cancellation for now.
+    standIns.calcom.failNext(20, 503, "cancelBooking");
+    await rescheduleBooking(
+      {
+        bookingId: s.bookingId,
+        newStartTime: "2030-01-07T10:00:00.000Z",
+        newEndTime: "2030-01-07T11:00:00.000Z",
+        newOfferingId: "deep",
+        refundDifference: true,
+        reason: "",
+      },
+      s.student,
+      s.deps,
+    );
+    await runBookingEffects(s.bookingId, s.deps).catch(() => undefined);
+    standIns.calcom.clearFaults();
+    expect((await storedBooking(s.bookingId)).calcomUidsToCancel).toEqual([oldUid]);
+    // The session is over: Cal.com now refuses to cancel the ended leftover, which stays listed.
+    s.clock.now = new Date("2030-01-08T12:00:00.000Z");
+    standIns.calcom.setClock(() => s.clock.now.getTime());
+    await runBookingEffects(s.bookingId, s.deps).catch(() => undefined);
+    expect({ leftover: standIns.calcom.booking(oldUid)?.status, toCancel: (await storedBooking(s.bookingId)).calcomUidsToCancel }).toEqual({
+      leftover: "accepted",
+      toCancel: [oldUid],
+    });
+    // The coach shortens deep afterwards: its old event type is retired, and deleted, the leftover notwithstanding.
+    const deepBefore = (await coachDoc(s.coachId).get()).data()?.customOfferings.find((o) => o.id === "deep")?.calcomEventTypeId ?? 0;
+    await saveOffering({ offering: { id: "deep", title: "Deep dive", durationMinutes: 30, priceCents: 10_000, currency: "eur" } }, s.coach);
+    const counts = await syncOfferingEventTypes(s.coachId, s.deps);
+    expect({ retired: counts.retired, deleted: counts.deleted, left: standIns.calcom.eventType(deepBefore) !== undefined }).toEqual({
+      retired: 1,
+      deleted: 1,
+      left: false,
+    });
+  });
+
   it("#17 review 6: an offering removed and added again (same length) before the sync runs keeps its event type; its bookings keep what they were sold", async () => {
     const s = await confirmedBooking(standIns, {});
     await removeOffering({ offeringId: "sixty" }, s.coach, s.deps);

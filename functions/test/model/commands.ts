@@ -5,9 +5,8 @@ import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { expireStaleHolds } from "../../src/core/effects/hold-expiry.js";
 import { completeDueSessions } from "../../src/core/effects/attendance.js";
 import { payOutDueSessions } from "../../src/core/effects/payouts.js";
-import { patchBooking } from "../../src/core/bookings.repository.js";
 import { completeBooking, markNoShow, resolveNoShow } from "../../src/features/attendance/attendance.service.js";
-import { cancelBooking } from "../../src/features/cancellations/cancellations.service.js";
+import { cancelBooking, refundSession } from "../../src/features/cancellations/cancellations.service.js";
 import { quoteCancellation } from "../../src/features/money/money.service.js";
 import { reconcileRecent } from "../../src/features/reconciliation/reconciliation.service.js";
 import { rescheduleBooking } from "../../src/features/reschedules/reschedules.service.js";
@@ -16,19 +15,21 @@ import { calcomApi } from "../../src/integrations/calcom/calcom-api.js";
 import { CalcomClient } from "../../src/integrations/calcom/calcom-client.js";
 import { saveSchedulingLimits } from "../../src/features/limits/limits.service.js";
 import { removeOffering, saveOffering } from "../../src/features/offerings/offerings.service.js";
-import { bookingDoc, coachDoc, getDb } from "../../src/shared/firestore.js";
-import { disputesOf, type Booking } from "../../src/domain/booking.js";
+import { bookingDoc, coachDoc } from "../../src/shared/firestore.js";
+import type { Booking } from "../../src/domain/booking.js";
 import {
   GRACE_MS,
   afterCancellation,
   cancelInModel,
+  expectedNetRange,
   moveTerms,
   newModelBooking,
+  refundSessionInModel,
   studentRefundPercent,
   type ModelBooking,
 } from "./reference.js";
 import { coachTrigger, covered, observe, pick, processingSessions, runDocs, slotStart, triggers, type RunState } from "./run-state.js";
-import { stepViolations } from "./invariants.js";
+import { stepViolations, stripeMoney } from "./invariants.js";
 import { payoutStepViolations } from "./payout-invariants.js";
 import { OFFERING_IDS, SLOT_HOURS, type OfferingId, type World } from "./world.js";
 
@@ -907,55 +908,47 @@ class PayoutSweep extends Step {
 }
 
 /**
- * An admin gives back part of a session already settled (paid out or not): a refund owed, as
- * refunds after a session are recorded (the callable that asks for it is not built yet; the
- * payout tests record it the same way). The booking's effects refund it and reverse the
- * coach's share of it, or record it as their debt when their balance cannot cover it.
+ * The coach or an admin refunds a session that ended (`refundSession`), paid out or not, perhaps
+ * asking twice: the student gets back everything they still had paid, the booking's effects
+ * refund it and reverse the coach's share, or record it as their debt when their balance cannot
+ * cover it. The session keeps its outcome; a session with nothing left to give back is refused.
  */
 class RefundAfterSession extends Step {
   constructor(
     readonly booking: number,
-    readonly percent: number,
+    readonly by: "coach" | "admin",
+    readonly twice: boolean,
   ) {
     super();
   }
   label() {
-    return `admin refunds ${this.percent}% after the session(b${this.booking})`;
+    return `${this.by} refunds the session${this.twice ? " twice" : ""}(b${this.booking})`;
   }
   async act(run: RunState, world: World) {
-    const settled = (b: Booking) =>
-      (b.status === "completed" || b.status === "no-show") &&
-      b.charges.length > 0 &&
-      b.refundsOwed.length === 0 &&
-      disputesOf(b).length === 0;
-    const chosen = await choose(run, this.booking, settled);
+    const ended = (b: Booking) => (b.status === "completed" || b.status === "no-show") && b.charges.length > 0;
+    const chosen = await choose(run, this.booking, ended);
     if (!chosen) return;
     const { model: b, doc } = chosen;
-    const m = stripeHeld(world, b.id);
-    const amountCents = Math.floor((Math.min(m, b.entitled) * this.percent) / 100);
-    if (amountCents <= 0) return;
-    await getDb().runTransaction(async (tx) => {
-      const current = (await tx.get(bookingDoc(b.id))).data();
-      if (!current) return;
-      patchBooking(
-        tx,
-        b.id,
-        current,
-        { refundsOwed: [...current.refundsOwed, { key: `model-goodwill-${run.steps}`, amountCents, refundedCents: 0, cause: "admin" }] },
-        world.deps.now(),
-      );
-    });
-    covered(`refund after the session${(doc.payout?.transfers.length ?? 0) > 0 ? " (paid out)" : ""}`);
-    b.entitled -= amountCents;
-    b.entitledLow -= amountCents;
+    const caller = this.by === "admin" ? ADMIN : { uid: world.coachId, isAdmin: false };
+    const ask = () =>
+      call(run, "refundSession", () => refundSession({ bookingId: b.id, reason: "The session did not help" }, caller, world.deps));
+    const out = await ask();
+    if (out instanceof AppError) {
+      // Refused only when nothing the student paid is left to give back (or it was given back already).
+      const m = stripeMoney(world, b.id);
+      const stillOwed = expectedNetRange(b.entitledLow, b.entitled, m.captured, m.lost)[1] > 0;
+      if (out.code !== "booking/already-settled" || (stillOwed && doc.sessionRefund === null))
+        run.violations.push(`${b.id}: refundSession as the ${this.by} refused: ${out.code} ${out.message}`);
+      return;
+    }
+    if (this.twice) {
+      const again = await ask();
+      if (again instanceof AppError || again.refundCents !== out.refundCents || again.refundedAt !== out.refundedAt)
+        run.violations.push(`${b.id}: refundSession asked again answered otherwise`);
+    }
+    covered(`session refunded by the ${this.by}${(doc.payout?.transfers.length ?? 0) > 0 ? " (paid out)" : ""}`);
+    refundSessionInModel(b);
   }
-}
-
-/** What Stripe still holds of a booking's payments. */
-function stripeHeld(world: World, bookingId: string): number {
-  return [...world.stripe.paymentIntents.values()]
-    .filter((pi) => pi.metadata.bookingId === bookingId && pi.status === "succeeded")
-    .reduce((sum, pi) => sum + world.stripe.heldFor(pi.id), 0);
 }
 
 const index = fc.nat({ max: 7 });
@@ -1146,7 +1139,9 @@ const steps: fc.Arbitrary<Step>[] = [
   fc.constant(null).map(() => new DrainBalance()),
   ...weighted(
     2,
-    fc.tuple(index, fc.constantFrom(30, 100)).map(([b, p]) => new RefundAfterSession(b, p)),
+    fc
+      .tuple(index, fc.constantFrom("coach" as const, "admin" as const), fc.boolean())
+      .map(([b, by, twice]) => new RefundAfterSession(b, by, twice)),
   ),
 ];
 

@@ -139,6 +139,9 @@ export async function settledViolations(world: World, run: RunState, docs: Docs)
         out.push(
           `${id}: the student paid net ${net} (captured ${m.captured}, refunded ${m.refunded}, lost ${m.lost}); owed ${low === high ? low : `${low}..${high}`}`,
         );
+      // A session refunded after it ended keeps its outcome and reads refunded.
+      if (model.sessionRefunded && ((b.status !== "completed" && b.status !== "no-show") || b.paymentStatus !== "refunded"))
+        out.push(`${id}: refunded after the session, yet reads ${b.status}/${b.paymentStatus}`);
     } else if (net !== 0) out.push(`${id}: a booking whose creation failed holds ${net} of the student's money`);
     if (b.status === "requested")
       out.push(`${id}: still requested/${b.paymentStatus} (${b.lastError?.action ?? ""} ${b.lastError?.code ?? ""})`);

@@ -174,6 +174,8 @@ export async function payoutSettledViolations(world: World, run: RunState, docs:
     const kept = Math.max(0, paid);
     const share = shareOf(world, b, kept);
     if (received(s) > share) out.push(`${id}: the coach received ${received(s)}, more than their share ${share} of ${kept} kept`);
+    if (run.bookings.find((x) => x.id === id)?.sessionRefunded && received(s) !== 0)
+      out.push(`${id}: refunded after the session, yet the coach keeps ${received(s)} of it`);
     if (nothingBlocks(world, b, kept, coachPayable) && s.total !== 0)
       out.push(
         `${id}: nothing blocks its payout, yet the platform still holds ${s.total} for the coach (received ${received(s)} of ${share})`,

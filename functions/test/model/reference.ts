@@ -55,6 +55,8 @@ export interface ModelBooking {
   admin: "attended" | "student-absent" | "coach-absent" | "complete" | null;
   /** The session's end was seen settled (completed or no-show). */
   endedSeen: boolean;
+  /** Its coach or an admin refunded the session after it ended: the student owes nothing, the coach gets nothing of it. */
+  sessionRefunded: boolean;
 }
 
 /** The grace period after a session's end (the default COMPLETION_GRACE_HOURS). */
@@ -102,6 +104,7 @@ export function newModelBooking(id: string, student: number, offeringId: string,
     marks: { coach: null, student: null },
     admin: null,
     endedSeen: false,
+    sessionRefunded: false,
   };
 }
 
@@ -135,6 +138,12 @@ export function cancelInModel(b: ModelBooking, keep: number, keepLow = keep): vo
   b.cancelled = true;
   b.entitled = keep;
   b.entitledLow = keepLow;
+}
+
+/** A session refunded after it ended (in full): the student keeps paying nothing, whatever it was sold at. */
+export function refundSessionInModel(b: ModelBooking): void {
+  b.sessionRefunded = true;
+  b.entitled = b.entitledLow = 0;
 }
 
 /**

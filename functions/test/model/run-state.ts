@@ -153,7 +153,7 @@ export function observe(run: RunState, docs: Awaited<ReturnType<typeof runDocs>>
     }
     if (live && doc.paymentStatus === "paid" && !b.paidSeen) {
       b.paidSeen = true;
-      b.entitled = b.entitledLow = b.sold.priceCents;
+      if (!b.sessionRefunded) b.entitled = b.entitledLow = b.sold.priceCents;
     }
     if (doc.offeringId !== b.offeringId) {
       // Moved to another offering: on the terms the move was asked for at (never the document's).

@@ -58,6 +58,8 @@ export class World {
   accountId = "";
   /** How many `account.updated` events reached the webhook so far (a step that delivered none changed nothing we know of the account). */
   accountUpdatesDelivered = 0;
+  /** The day of the last execution (its sessions end by the next midnight). */
+  private lastDay = FIRST_DAY;
 
   async start(): Promise<void> {
     const now = () => this.clockMs;
@@ -106,14 +108,17 @@ export class World {
 
   /**
    * A new execution (a run, or a replay while shrinking) gets a day of its own, at least two days
-   * after the day the clock is on, and a clock 30 hours before its first slot: the clock never
-   * goes back (Stripe's events and idempotency keys go by it) and every booking of earlier runs
-   * has ended, so nothing they left can collide with this one. The coach starts the run able to
-   * be paid (onboarded) or not (Stripe wants more and takes no transfer), Stripe's
-   * `account.updated` delivered at once.
+   * after the day the clock is on and two days after the last execution's, and a clock 30 hours
+   * before its first slot: the clock never goes back (Stripe's events and idempotency keys go by
+   * it), and every booking of earlier runs has ended, so nothing they left can collide with this
+   * one (nor keep one of its retired event types in use). The last execution's day counts too: a
+   * run that barely moved the clock ends on the day before its own, whose sessions are still to
+   * come. The coach starts the run able to be paid (onboarded) or not (Stripe wants more and takes
+   * no transfer), Stripe's `account.updated` delivered at once.
    */
   async beginExecution(onboarded: boolean): Promise<{ day: number; startMs: number }> {
-    const day = (Math.floor(this.clockMs / DAY_MS) + 2) * DAY_MS;
+    const day = Math.max(Math.floor(this.clockMs / DAY_MS) + 2, this.lastDay / DAY_MS + 2) * DAY_MS;
+    this.lastDay = day;
     this.clockMs = day + 8 * 3_600_000 - 30 * 3_600_000;
     this.calcom.clearFaults();
     this.stripe.clearFaults();

@@ -61,10 +61,13 @@ function recordedLength(record: EventTypeRecord): number | null {
  * Whether a booking still needs the event type: one not ended (or with a move in flight to it),
  * or a cancelled one whose Cal.com booking is still to be cancelled. A Cal.com booking a move left
  * behind (still to cancel) may be in any of the coach's event types: while one waits, none goes.
+ * Only until its booking's session has ended, as reconciliation's `release-undone` reads it:
+ * Cal.com refuses to cancel an ended booking, so a leftover not cancelled by then stays listed
+ * for good and would otherwise keep every retired event type of the coach for ever.
  */
 export async function eventTypeInUse(coachId: string, eventTypeId: number, now: Date): Promise<boolean> {
-  const leftovers = await bookingsCollection().where("coachId", "==", coachId).where("calcomUidsToCancel", "!=", []).limit(1).get();
-  if (!leftovers.empty) return true;
+  const leftovers = await bookingsCollection().where("coachId", "==", coachId).where("calcomUidsToCancel", "!=", []).get();
+  if (leftovers.docs.some((d) => Date.parse(d.data().endTime) > now.getTime())) return true;
   const on = await bookingsCollection()
     .where("coachId", "==", coachId)
     .where("calcomEventTypeId", "==", eventTypeId)
