@@ -5,6 +5,7 @@ import { startPayoutOnboarding } from "../../src/features/payouts/payouts.servic
 import { handleStripeWebhook } from "../../src/features/webhooks/stripe-webhook.endpoint.js";
 import { stripeTestSignature } from "../../src/integrations/stripe/stripe-webhook.js";
 import type { Dependencies } from "../../src/ports/dependencies.js";
+import type { PaymentsGateway } from "../../src/ports/payments.port.js";
 import type { FakeStripe } from "../stand-ins/fake-stripe.server.js";
 import { createBooking } from "../../src/features/bookings/bookings.service.js";
 import { payAndConfirm, storedBooking, type ConfirmedBooking } from "./in-process.js";
@@ -74,4 +75,19 @@ export async function nextSession(stripe: FakeStripe, s: ConfirmedBooking, start
   );
   await payAndConfirm(bookingId, stripe, s.deps);
   return bookingId;
+}
+
+/** The booking's dependencies with a Stripe gateway whose function instance dies once Stripe has made a transfer, before its answer is used. */
+export async function dyingAfterTransfer(deps: Dependencies): Promise<Dependencies> {
+  const real = await deps.payments();
+  const dying = new Proxy(real, {
+    get(target, prop, receiver) {
+      if (prop !== "createTransfer") return Reflect.get(target, prop, receiver) as unknown;
+      return async (input: Parameters<PaymentsGateway["createTransfer"]>[0]) => {
+        await target.createTransfer(input);
+        throw new Error("the function instance died");
+      };
+    },
+  });
+  return { ...deps, payments: () => Promise.resolve(dying) };
 }

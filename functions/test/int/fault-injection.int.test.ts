@@ -1,3 +1,4 @@
+import { PAYMENT_KINDS } from "../../src/domain/statement.js";
 import { mkdirSync, writeFileSync } from "node:fs";
 import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -191,7 +192,10 @@ async function violations(c: Ctx): Promise<string[]> {
     if (b.status === "cancelled" && owed > 0 && b.paymentStatus !== "refunded")
       out.push(`${id}: cancelled and refunded, still ${b.paymentStatus}`);
     const ledger = await getDb().collection(`bookings/${id}/ledger`).get();
-    const inLedger = ledger.docs.reduce((s, d) => s + Number(d.get("amountCents")), 0);
+    // The payment entries: what Stripe holds (the payout kinds follow the money on to the coach).
+    const inLedger = ledger.docs
+      .filter((d) => (PAYMENT_KINDS as readonly string[]).includes(String(d.get("kind"))))
+      .reduce((s, d) => s + Number(d.get("amountCents")), 0);
     if (b.paymentStatus !== "pending" && inLedger !== captured - refunded)
       out.push(`${id}: ledger ${inLedger}, Stripe holds ${captured - refunded}`);
   }

@@ -35,8 +35,8 @@ async function deliverHeld(s: ConfirmedBooking): Promise<void> {
   }
 }
 
-/** A 60.00 session, its coach onboarded, completed and paid out 51.00; the clock then past the settle window. */
-async function paidOut(): Promise<ConfirmedBooking & { accountId: string; transferId: string }> {
+/** A 60.00 session, its coach onboarded, completed (with the trigger's work) and the clock past its hold. */
+async function completedPastHold(): Promise<ConfirmedBooking & { accountId: string }> {
   const s = await confirmedBooking(standIns, {
     price: { priceCents: 6_000, currency: "eur" },
     config: { stripeWebhookSecret: PLATFORM_SECRET, stripeConnectWebhookSecret: CONNECT_SECRET },
@@ -51,12 +51,18 @@ async function paidOut(): Promise<ConfirmedBooking & { accountId: string; transf
   // What the booking trigger does after the completion (Cal.com is shown the outcome).
   await runBookingEffects(s.bookingId, s.deps);
   s.clock.now = new Date(end + 80 * HOUR);
+  return { ...s, accountId };
+}
+
+/** A 60.00 session, its coach onboarded, completed and paid out 51.00; the clock then past the settle window. */
+async function paidOut(): Promise<ConfirmedBooking & { accountId: string; transferId: string }> {
+  const s = await completedPastHold();
   expect(await runPayouts(s.bookingId, s.deps)).toMatchObject({ transferred: 5_100 });
   standIns.stripe.takeHeldWebhooks();
   s.clock.now = new Date(s.clock.now.getTime() + 5 * 60_000);
   const transferId = (await storedBooking(s.bookingId)).payout?.transfers[0]?.transferId ?? "";
   expect(transferId).toMatch(/^tr_/);
-  return { ...s, accountId, transferId };
+  return { ...s, transferId };
 }
 
 async function alertsOf(bookingId: string) {
@@ -138,19 +144,7 @@ describe("payout reconciliation", () => {
   });
 
   it("a transfer Stripe made for an intent whose run died is finished by runPayouts, not paid again", async () => {
-    const s = await confirmedBooking(standIns, {
-      price: { priceCents: 6_000, currency: "eur" },
-      config: { stripeWebhookSecret: PLATFORM_SECRET, stripeConnectWebhookSecret: CONNECT_SECRET },
-    });
-    const { accountId } = await startPayoutOnboarding(s.coach, s.deps);
-    standIns.stripe.holdWebhooks();
-    standIns.stripe.completeOnboarding(accountId);
-    await deliverHeld(s);
-    const end = Date.parse((await storedBooking(s.bookingId)).endTime);
-    s.clock.now = new Date(end + 25 * HOUR);
-    await completeSession(s.bookingId, s.deps);
-    await runBookingEffects(s.bookingId, s.deps);
-    s.clock.now = new Date(end + 80 * HOUR);
+    const s = await completedPastHold();
     // Stripe makes the transfer; every answer (the SDK's retries too) is lost.
     standIns.stripe.loseNextResponses(3, "POST /v1/transfers");
     await expect(runPayouts(s.bookingId, s.deps)).rejects.toThrow();

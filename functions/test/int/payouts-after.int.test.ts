@@ -4,11 +4,10 @@ import { payOutDueSessions, runPayouts } from "../../src/core/effects/payouts.js
 import { runBookingEffects } from "../../src/core/effects/runner.js";
 import { markNoShow, resolveNoShow } from "../../src/features/attendance/attendance.service.js";
 import { cancelBooking, refundSession } from "../../src/features/cancellations/cancellations.service.js";
-import type { PaymentsGateway } from "../../src/ports/payments.port.js";
 import { coachDebtDoc, getDb, notificationsCollection } from "../../src/shared/firestore.js";
 import { expectAppError } from "../helpers/errors.js";
 import { confirmedBooking, postSignedStripe, storedBooking, useStandIns, type ConfirmedBooking } from "../helpers/in-process.js";
-import { HOUR, completedPastHold, deliverHeld, nextSession, onboard, transfersOf } from "../helpers/payouts.js";
+import { HOUR, completedPastHold, dyingAfterTransfer, deliverHeld, nextSession, onboard, transfersOf } from "../helpers/payouts.js";
 
 const standIns = useStandIns();
 const SECRET = "whsec_test_x";
@@ -186,17 +185,7 @@ describe("money after the payout follows it to the coach", () => {
     const s = await sixty();
     const accountId = await onboard(standIns.stripe, s);
     await completedPastHold(s);
-    const real = await s.deps.payments();
-    const dying = new Proxy(real, {
-      get(target, prop, receiver) {
-        if (prop !== "createTransfer") return Reflect.get(target, prop, receiver) as unknown;
-        return async (input: Parameters<PaymentsGateway["createTransfer"]>[0]) => {
-          await target.createTransfer(input);
-          throw new Error("the function instance died");
-        };
-      },
-    });
-    await expect(runPayouts(s.bookingId, { ...s.deps, payments: () => Promise.resolve(dying) })).rejects.toThrow("died");
+    await expect(runPayouts(s.bookingId, await dyingAfterTransfer(s.deps))).rejects.toThrow("died");
     expect((await storedBooking(s.bookingId)).payout?.pending).toHaveLength(1);
     expect(await runPayouts(s.bookingId, s.deps)).toMatchObject({ transferred: 5_100 });
     expect(await runPayouts(s.bookingId, s.deps)).toMatchObject({ transferred: 0 });

@@ -3,8 +3,7 @@ import { runPayouts } from "../../src/core/effects/payouts.js";
 import { runBookingEffects } from "../../src/core/effects/runner.js";
 import { refundSession } from "../../src/features/cancellations/cancellations.service.js";
 import { confirmedBooking, storedBooking, useStandIns } from "../helpers/in-process.js";
-import type { PaymentsGateway } from "../../src/ports/payments.port.js";
-import { HOUR, completedPastHold, onboard, transfersOf } from "../helpers/payouts.js";
+import { HOUR, completedPastHold, dyingAfterTransfer, onboard, transfersOf } from "../helpers/payouts.js";
 
 const standIns = useStandIns();
 const sixty = () => confirmedBooking(standIns, { price: { priceCents: 6_000, currency: "eur" } });
@@ -42,17 +41,7 @@ describe("review #22: payouts under races, late answers and owed refunds", () =>
     const s = await sixty();
     await onboard(standIns.stripe, s);
     await completedPastHold(s);
-    const real = await s.deps.payments();
-    const dying = new Proxy(real, {
-      get(target, prop, receiver) {
-        if (prop !== "createTransfer") return Reflect.get(target, prop, receiver) as unknown;
-        return async (input: Parameters<PaymentsGateway["createTransfer"]>[0]) => {
-          await target.createTransfer(input);
-          throw new Error("the function instance died");
-        };
-      },
-    });
-    await expect(runPayouts(s.bookingId, { ...s.deps, payments: () => Promise.resolve(dying) })).rejects.toThrow("died");
+    await expect(runPayouts(s.bookingId, await dyingAfterTransfer(s.deps))).rejects.toThrow("died");
     expect((await storedBooking(s.bookingId)).payout?.pending).toHaveLength(1);
     // The next run comes after Stripe forgot the key (the sweep failed for a day, say).
     standIns.stripe.forgetIdempotencyKeys();
