@@ -41,7 +41,8 @@ export async function runPayouts(bookingId: string, deps: Dependencies): Promise
     out.transferred += done.transferred;
     out.netted += done.netted;
   }
-  const booking = await requireBooking(bookingId);
+  // Re-read only when finishing intents changed the booking.
+  const booking = payoutRecordOf(first).pending.length > 0 ? await requireBooking(bookingId) : first;
   const holdHours = deps.config.payoutHoldHours;
   const record = payoutRecordOf(booking);
   const settled = payoutReleaseAt(booking, holdHours) !== null;
@@ -172,8 +173,7 @@ async function recordIntent(
     if (!step) return null;
     const amountCents = step.amountCents;
     const destination = account.accountId;
-    const debtRef = coachDebtDoc(current.coachId);
-    const owed = Number((await tx.get(debtRef)).get(`cents.${current.currency}`) ?? 0);
+    const owed = Number((await tx.get(coachDebtDoc(current.coachId))).get(`cents.${current.currency}`) ?? 0);
     const record = payoutRecordOf(current);
     const nettedCents = Math.max(0, Math.min(owed, amountCents));
     const intent: PendingPayout = {
@@ -184,7 +184,7 @@ async function recordIntent(
       destination,
       at: now.toISOString(),
     };
-    if (nettedCents > 0) tx.set(debtRef, { cents: { [current.currency]: FieldValue.increment(-nettedCents) } }, { merge: true });
+    if (nettedCents > 0) changeCoachDebt(tx, current, -nettedCents);
     patchBooking(tx, bookingId, current, { payout: { ...record, intents: record.intents + 1, pending: [...record.pending, intent] } }, now);
     return intent;
   });
@@ -284,14 +284,18 @@ async function finishTransfer(
   return { transferred: made?.amountCents ?? 0, netted: intent.nettedCents, refused: false };
 }
 
+/** Adds `cents` (negative: takes them off) to what the booking's coach owes in its currency (`coachDebts/{coachId}`). */
+function changeCoachDebt(tx: Transaction, booking: Booking, cents: number): void {
+  tx.set(coachDebtDoc(booking.coachId), { cents: { [booking.currency]: FieldValue.increment(cents) } }, { merge: true });
+}
+
 /** Forgets an intent Stripe refused, giving back to the coach's debt what it had taken from it. */
 async function dropIntent(bookingId: string, intent: PendingPayout, deps: Dependencies): Promise<void> {
   await getDb().runTransaction(async (tx) => {
     const current = await requireBooking(bookingId, tx);
     const record = payoutRecordOf(current);
     if (!record.pending.some((p) => p.intentId === intent.intentId)) return;
-    if (intent.nettedCents > 0)
-      tx.set(coachDebtDoc(current.coachId), { cents: { [current.currency]: FieldValue.increment(intent.nettedCents) } }, { merge: true });
+    if (intent.nettedCents > 0) changeCoachDebt(tx, current, intent.nettedCents);
     patchBooking(
       tx,
       bookingId,
@@ -345,8 +349,7 @@ async function reverse(
       const at = record.transfers.findIndex((x) => x.transferId === t.transferId);
       const recorded = record.transfers[at];
       if (!recorded || recorded.reversedCents !== t.reversedCents) return false;
-      if (reversalId === null)
-        tx.set(coachDebtDoc(current.coachId), { cents: { [current.currency]: FieldValue.increment(take) } }, { merge: true });
+      if (reversalId === null) changeCoachDebt(tx, current, take);
       const transfers = record.transfers.map((x, i) => (i === at ? { ...x, reversedCents: x.reversedCents + take } : x));
       const entry: PayoutEntry =
         reversalId === null
